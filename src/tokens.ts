@@ -1,0 +1,56 @@
+// Plugin ids, command ids and the settings shape shared by the panel's modules.
+
+/** The npm package name; plugin ids are `${EXTENSION_ID}:<part>`. */
+export const EXTENSION_ID = 'jupyterlab-near-duplicates';
+
+/** The side panel plugin; its settings live in schema/panel.json. */
+export const PANEL_PLUGIN_ID = `${EXTENSION_ID}:panel`;
+
+/** The id of the panel widget in the shell (also the layout restorer's key). */
+export const PANEL_ID = 'jp-near-duplicates-panel';
+
+export namespace CommandIDs {
+  export const openPanel = 'near-duplicates:open-panel';
+}
+
+/** Which Qdrant the panel scans: `auto` lets the server pick (remote when configured). */
+export type BackendChoice = 'auto' | 'embedded' | 'remote';
+
+/** The panel's settings, as read from the setting registry's composite. */
+export interface INearDuplicatesSettings {
+  backend: BackendChoice;
+  sampleIdField: string;
+  thumbnailField: string;
+  splitField: string;
+  defaultThreshold: number;
+  neighboursPerQuery: number;
+  batchSize: number;
+  requestsInFlight: number;
+}
+
+export const DEFAULT_SETTINGS: INearDuplicatesSettings = {
+  backend: 'auto',
+  sampleIdField: 'sample_id',
+  thumbnailField: 'thumbnail',
+  splitField: 'split',
+  defaultThreshold: 0.95,
+  neighboursPerQuery: 32,
+  batchSize: 256,
+  requestsInFlight: 2
+};
+
+/** Settings from the registry's composite, with defaults for anything missing or mistyped. */
+export function readSettings(composite: {
+  [key: string]: unknown;
+}): INearDuplicatesSettings {
+  const out: INearDuplicatesSettings = { ...DEFAULT_SETTINGS };
+  for (const key of Object.keys(DEFAULT_SETTINGS) as Array<
+    keyof INearDuplicatesSettings
+  >) {
+    const value = composite[key];
+    if (value !== undefined && typeof value === typeof DEFAULT_SETTINGS[key]) {
+      (out as any)[key] = value;
+    }
+  }
+  return out;
+}
