@@ -8,6 +8,7 @@ const esModules = [
   '@jupyter/react-components',
   '@jupyter/web-components',
   '@microsoft',
+  '@qdrant',
   '@jupyterlab/',
   'exenv-es6',
   'lib0',

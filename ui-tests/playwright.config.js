@@ -1,0 +1,40 @@
+// Galata's Playwright config, pointed at Debian's chromium (no browser is downloaded here).
+const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+const port = process.env.ND_UI_TEST_PORT || '8890';
+
+module.exports = {
+  ...baseConfig,
+  timeout: 90 * 1000,
+  retries: process.env.CI ? 1 : 0,
+  workers: 1,
+  reporter: [['list']],
+  use: {
+    ...baseConfig.use,
+    baseURL: `http://localhost:${port}`,
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync'
+      ]
+    },
+    trace: 'retain-on-failure',
+    video: 'off'
+  },
+  expect: {
+    toHaveScreenshot: { maxDiffPixelRatio: 0.02 }
+  },
+  webServer: {
+    command: 'npm start',
+    url: `http://localhost:${port}/lab`,
+    timeout: 120 * 1000,
+    reuseExistingServer: !process.env.CI
+  }
+};
