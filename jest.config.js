@@ -33,7 +33,8 @@ module.exports = {
   modulePathIgnorePatterns: [
     '<rootDir>/jupyterlab_near_duplicates/labextension',
     '<rootDir>/ui-tests',
-    '<rootDir>/lib'
+    '<rootDir>/lib',
+    '<rootDir>/.venv'
   ],
   collectCoverageFrom: ['src/**/*.{ts,tsx}', '!src/**/*.d.ts', '!src/__tests__/**']
 };

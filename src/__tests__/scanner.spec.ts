@@ -1,0 +1,625 @@
+// The scan against a fake Qdrant client: a brute-force in-memory index that answers
+// getCollection, scroll and queryBatch the way Qdrant's REST API does.
+import type { QdrantClient } from '@qdrant/js-client-rest';
+import { findGroups } from '../scan/groups';
+import {
+  classify,
+  CollectionInfoLike,
+  NeighbourQuery,
+  scanCollection,
+  ScanClient,
+  ScanHooks
+} from '../scan/scanner';
+import {
+  DistanceKind,
+  ScanError,
+  ScanProgress,
+  ScanRequest,
+  ScanResult
+} from '../scan/types';
+
+type Id = string | number;
+
+interface FakePoint {
+  id: Id;
+  vector: number[];
+  payload?: Record<string, unknown>;
+}
+
+/** What the fake does on its next call of a method instead of answering. */
+type Fault = unknown | ((call: number) => unknown);
+
+/** A brute-force stand-in for a Qdrant server. Records every call. */
+class FakeQdrant implements ScanClient {
+  constructor(
+    points: FakePoint[],
+    readonly distance: DistanceKind = 'Cosine',
+    options: {
+      vectorsConfig?: CollectionInfoLike['config']['params'];
+      pointsCount?: number | null;
+      /** Answers with score >= threshold, to check the scan's own strictness. */
+      lenient?: boolean;
+      /** Points the index holds but scroll does not list (added after listing). */
+      hidden?: FakePoint[];
+      delayMs?: number;
+    } = {}
+  ) {
+    this.points = [...points].sort((x, y) => String(x.id).localeCompare(String(y.id)));
+    this.hidden = options.hidden ?? [];
+    this.lenient = options.lenient ?? false;
+    this.delayMs = options.delayMs ?? 0;
+    this.pointsCount =
+      options.pointsCount === undefined ? points.length : options.pointsCount;
+    this.params = options.vectorsConfig ?? {
+      vectors: { size: points[0]?.vector.length ?? 2, distance }
+    };
+  }
+
+  calls: { method: string; body: unknown }[] = [];
+  faults: Record<string, Fault[]> = {};
+  inFlight = 0;
+  maxInFlight = 0;
+  /** Called before each queryBatch answers; lets a test act mid-scan. */
+  beforeQuery: ((call: number) => void | Promise<void>) | null = null;
+
+  fail(method: string, ...faults: Fault[]): this {
+    (this.faults[method] ??= []).push(...faults);
+    return this;
+  }
+
+  count(method: string): number {
+    return this.calls.filter(c => c.method === method).length;
+  }
+
+  async getCollection(name: string): Promise<CollectionInfoLike> {
+    await this.enter('getCollection', name);
+    this.leave();
+    return {
+      points_count: this.pointsCount,
+      config: { params: this.params }
+    };
+  }
+
+  async scroll(
+    name: string,
+    request: { limit?: number | null; offset?: unknown; with_payload?: unknown; with_vector?: unknown }
+  ) {
+    await this.enter('scroll', request);
+    this.leave();
+    const limit = request.limit ?? 10;
+    const start =
+      request.offset === undefined || request.offset === null
+        ? 0
+        : this.points.findIndex(p => p.id === request.offset);
+    const page = this.points.slice(start, start + limit);
+    const fields = Array.isArray(request.with_payload) ? request.with_payload : [];
+    return {
+      points: page.map(p => ({
+        id: p.id,
+        payload: Object.fromEntries(
+          Object.entries(p.payload ?? {}).filter(([k]) => fields.includes(k))
+        )
+      })),
+      next_page_offset: this.points[start + limit]?.id ?? null
+    };
+  }
+
+  async queryBatch(name: string, request: { searches: NeighbourQuery[] }) {
+    const call = await this.enter('queryBatch', request);
+    try {
+      await this.beforeQuery?.(call);
+      const all = [...this.points, ...this.hidden];
+      return request.searches.map(search => {
+        const self = all.find(p => p.id === search.query)!;
+        const t = search.score_threshold!;
+        const hits = all
+          .filter(p => p.id !== self.id)
+          .map(p => ({ id: p.id, score: Math.fround(this.score(self.vector, p.vector)) }))
+          .filter(h => (this.higher ? h.score > t : h.score < t) || (this.lenient && h.score === t))
+          .sort((x, y) => (this.higher ? y.score - x.score : x.score - y.score));
+        const offset = search.offset ?? 0;
+        return { points: hits.slice(offset, offset + (search.limit ?? 10)) };
+      });
+    } finally {
+      this.leave();
+    }
+  }
+
+  private get higher(): boolean {
+    return this.distance === 'Cosine' || this.distance === 'Dot';
+  }
+
+  private score(x: number[], y: number[]): number {
+    const dot = x.reduce((s, v, i) => s + v * y[i], 0);
+    switch (this.distance) {
+      case 'Dot':
+        return dot;
+      case 'Cosine':
+        return dot / Math.sqrt(x.reduce((s, v) => s + v * v, 0) * y.reduce((s, v) => s + v * v, 0));
+      case 'Euclid':
+        return Math.sqrt(x.reduce((s, v, i) => s + (v - y[i]) ** 2, 0));
+      case 'Manhattan':
+        return x.reduce((s, v, i) => s + Math.abs(v - y[i]), 0);
+    }
+  }
+
+  private async enter(method: string, body: unknown): Promise<number> {
+    this.calls.push({ method, body });
+    const call = this.count(method);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    await new Promise(resolve => setTimeout(resolve, this.delayMs));
+    const fault = this.faults[method]?.shift();
+    if (fault !== undefined) {
+      this.leave();
+      throw typeof fault === 'function' ? fault(call) : fault;
+    }
+    return call;
+  }
+
+  private leave(): void {
+    this.inFlight--;
+  }
+
+  private readonly points: FakePoint[];
+  private readonly hidden: FakePoint[];
+  private readonly lenient: boolean;
+  private readonly delayMs: number;
+  private readonly pointsCount: number | null;
+  private readonly params: CollectionInfoLike['config']['params'];
+}
+
+/** An error shaped like @qdrant/js-client-rest's ApiError. */
+function httpError(status: number, headers: Record<string, string> = {}, data?: unknown) {
+  return Object.assign(new Error(`HTTP ${status}`), {
+    status,
+    headers: new Map(Object.entries(headers)),
+    data
+  });
+}
+
+/** Two planted duplicate clusters among spread-out points, on the unit circle. */
+function circlePoints(): FakePoint[] {
+  const at = (deg: number) => [Math.cos((deg * Math.PI) / 180), Math.sin((deg * Math.PI) / 180)];
+  const points: FakePoint[] = [];
+  // Spread: 30 degrees apart, cosine 0.87 at most between neighbours.
+  for (let i = 0; i < 10; i++) {
+    points.push({ id: i, vector: at(i * 36), payload: { sample_id: `img_${i}`, split: 'train' } });
+  }
+  // Cluster A near 3 degrees: 3 points, within 1 degree (cosine > 0.9998).
+  points.push({ id: 10, vector: at(3), payload: { sample_id: 'dupA_1', thumbnail: 'a1.png', split: 'train' } });
+  points.push({ id: 11, vector: at(3.5), payload: { sample_id: 'dupA_2', thumbnail: 'a2.png', split: 'test' } });
+  points.push({ id: 12, vector: at(4), payload: { thumbnail: 'a3.png' } });
+  // Cluster B near 200 degrees: 2 points.
+  points.push({ id: 13, vector: at(200), payload: { sample_id: 77 } });
+  points.push({ id: 14, vector: at(200.5), payload: { sample_id: { nested: true } } });
+  return points;
+}
+
+const base: ScanRequest = {
+  collection: 'images',
+  threshold: 0.999,
+  limit: 4,
+  batchSize: 3,
+  inFlight: 2,
+  thumbnailField: 'thumbnail',
+  splitField: 'split',
+  retry: { retries: 3, baseDelayMs: 1, maxDelayMs: 10 }
+};
+
+function recorder(): { hooks: ScanHooks; progress: ScanProgress[]; sleeps: number[] } {
+  const progress: ScanProgress[] = [];
+  const sleeps: number[] = [];
+  return {
+    progress,
+    sleeps,
+    hooks: {
+      onProgress: p => progress.push(p),
+      sleep: async ms => {
+        sleeps.push(ms);
+      }
+    }
+  };
+}
+
+async function scanError(promise: Promise<unknown>): Promise<ScanError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ScanError);
+    return error as ScanError;
+  }
+  throw new Error('expected the scan to fail');
+}
+
+function pairSet(result: ScanResult): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < result.pairs.score.length; k++) {
+    out.push(`${result.points.ids[result.pairs.a[k]]}-${result.points.ids[result.pairs.b[k]]}`);
+  }
+  return out.sort();
+}
+
+describe('scanCollection with a fake Qdrant client', () => {
+  it('finds the planted duplicate groups with their samples, thumbnails and splits', async () => {
+    const fake = new FakeQdrant(circlePoints());
+    const result = await scanCollection(fake, base, recorder().hooks);
+    expect(result.distance).toBe('Cosine');
+    expect(result.using).toBeNull();
+    expect(result.groups.map(g => g.pointIds)).toEqual([[10, 11, 12], [13, 14]]);
+    const [a, b] = result.groups;
+    expect(a.sampleIds).toEqual(['dupA_1', 'dupA_2', '12']);
+    expect(a.members.map(i => result.points.thumbnails[i])).toEqual(['a1.png', 'a2.png', 'a3.png']);
+    expect(a.members.map(i => result.points.splits[i])).toEqual(['train', 'test', null]);
+    expect(b.sampleIds).toEqual(['77', '14']);
+    expect(pairSet(result)).toEqual(['10-11', '10-12', '11-12', '13-14']);
+    // Each pair once, smaller index first, though both ends found it.
+    for (let k = 0; k < result.pairs.a.length; k++) {
+      expect(result.pairs.a[k]).toBeLessThan(result.pairs.b[k]);
+    }
+    expect(result.stats.queries).toBe(15);
+  });
+
+  it('never asks for vectors and asks only for the payload fields it shows', async () => {
+    const fake = new FakeQdrant(circlePoints());
+    await scanCollection(fake, { ...base, thumbnailField: null }, recorder().hooks);
+    for (const call of fake.calls) {
+      const body = call.body as { with_vector?: unknown; with_payload?: unknown; searches?: NeighbourQuery[] };
+      if (call.method === 'scroll') {
+        expect(body.with_vector).toBe(false);
+        expect(body.with_payload).toEqual(['sample_id', 'split']);
+      }
+      for (const search of body.searches ?? []) {
+        expect(search.with_vector).toBe(false);
+        expect(search.with_payload).toBe(false);
+        expect(search.score_threshold).toBe(0.999);
+      }
+    }
+  });
+
+  it('pages a full answer again, so a cluster of 50 with limit 8 yields all its pairs', async () => {
+    const points: FakePoint[] = [];
+    for (let i = 0; i < 50; i++) {
+      points.push({ id: i, vector: [1, i * 1e-4] });
+    }
+    for (let i = 0; i < 20; i++) {
+      points.push({ id: 100 + i, vector: [Math.cos(1 + i * 0.25), Math.sin(1 + i * 0.25)] });
+    }
+    const fake = new FakeQdrant(points);
+    const result = await scanCollection(
+      fake,
+      { ...base, threshold: 0.99, limit: 8, batchSize: 16 },
+      recorder().hooks
+    );
+    expect(result.pairs.score.length).toBe((50 * 49) / 2);
+    expect(result.groups).toHaveLength(1);
+    expect(result.groups[0].members).toHaveLength(50);
+    const offsets = fake.calls
+      .filter(c => c.method === 'queryBatch')
+      .flatMap(c => (c.body as { searches: NeighbourQuery[] }).searches)
+      .filter(s => s.query === 0)
+      .map(s => [s.offset ?? 0, s.limit]);
+    // 49 neighbours: pages of 8, 16, 32 (growing), the last one short.
+    expect(offsets).toEqual([[0, 8], [8, 16], [24, 32]]);
+  });
+
+  it('keeps the threshold strict for cosine, even if the server is lenient', async () => {
+    const points: FakePoint[] = [
+      { id: 1, vector: [1, 0] },
+      { id: 2, vector: [1, 0] },
+      { id: 3, vector: [0, 1] }
+    ];
+    const exact = await scanCollection(new FakeQdrant(points, 'Cosine', { lenient: true }), {
+      ...base,
+      threshold: 1
+    });
+    expect(exact.pairs.score.length).toBe(0);
+    const below = await scanCollection(new FakeQdrant(points), { ...base, threshold: 0.99 });
+    expect(pairSet(below)).toEqual(['1-2']);
+  });
+
+  it('treats euclid scores as distances: a pair passes below the threshold', async () => {
+    const points: FakePoint[] = [
+      { id: 1, vector: [0, 0] },
+      { id: 2, vector: [3, 4] },
+      { id: 3, vector: [30, 40] },
+      { id: 4, vector: [30, 41] }
+    ];
+    const atFive = await scanCollection(new FakeQdrant(points, 'Euclid', { lenient: true }), {
+      ...base,
+      threshold: 5
+    });
+    expect(atFive.distance).toBe('Euclid');
+    expect(pairSet(atFive)).toEqual(['3-4']);
+    const aboveFive = await scanCollection(new FakeQdrant(points, 'Euclid'), {
+      ...base,
+      threshold: 5.001
+    });
+    expect(pairSet(aboveFive)).toEqual(['1-2', '3-4']);
+    expect(aboveFive.groups[0].bestScore).toBe(1);
+  });
+
+  it('ignores points the index returns but the listing did not have', async () => {
+    const fake = new FakeQdrant(circlePoints(), 'Cosine', {
+      hidden: [{ id: 99, vector: [1, 0.05] }]
+    });
+    const result = await scanCollection(fake, base);
+    expect(result.points.ids).not.toContain(99);
+    expect(result.groups.map(g => g.pointIds)).toEqual([[10, 11, 12], [13, 14]]);
+  });
+
+  it('matches grouping from scratch at the scan threshold', async () => {
+    const result = await scanCollection(new FakeQdrant(circlePoints()), { ...base, threshold: 0.8 });
+    expect(result.groups).toEqual(findGroups(result, 0.8));
+  });
+
+  it('keeps at most inFlight batches in flight', async () => {
+    const fake = new FakeQdrant(circlePoints(), 'Cosine', { delayMs: 5 });
+    await scanCollection(fake, { ...base, batchSize: 1, inFlight: 3 });
+    expect(fake.maxInFlight).toBe(3);
+  });
+
+  it('completes an empty collection at once with zero groups', async () => {
+    const fake = new FakeQdrant([], 'Cosine', {
+      vectorsConfig: { vectors: { size: 4, distance: 'Dot' } }
+    });
+    const { hooks, progress } = recorder();
+    const result = await scanCollection(fake, base, hooks);
+    expect(result.groups).toEqual([]);
+    expect(result.points.ids).toEqual([]);
+    expect(result.distance).toBe('Dot');
+    expect(fake.count('scroll') + fake.count('queryBatch')).toBe(0);
+    expect(progress[progress.length - 1].phase).toBe('complete');
+  });
+
+  it('reports progress phases in order, ending complete with the final counts', async () => {
+    const { hooks, progress } = recorder();
+    const result = await scanCollection(new FakeQdrant(circlePoints()), base, hooks);
+    const phases = progress.map(p => p.phase).filter((p, i, all) => p !== all[i - 1]);
+    expect(phases).toEqual(['inspecting', 'listing', 'scanning', 'grouping', 'complete']);
+    const last = progress[progress.length - 1];
+    expect(last).toMatchObject({ listed: 15, scanned: 15, total: 15, pairs: 4, groups: 2, etaSeconds: 0 });
+    expect(result.groups).toHaveLength(2);
+  });
+
+  it('throttles progress to a few reports, not one per batch', async () => {
+    const points = Array.from({ length: 200 }, (_, i) => ({
+      id: i,
+      vector: [Math.cos(i * 0.0314), Math.sin(i * 0.0314)]
+    }));
+    const { hooks, progress } = recorder();
+    let clock = 0;
+    // Each reading of the clock moves it 1 ms on: 200 batches take well under a second.
+    hooks.now = () => clock++;
+    await scanCollection(new FakeQdrant(points), { ...base, batchSize: 1 }, hooks);
+    const scanning = progress.filter(p => p.phase === 'scanning');
+    expect(scanning.length).toBeGreaterThan(0);
+    expect(scanning.length).toBeLessThan(40);
+  });
+
+  describe('with named vectors', () => {
+    const named = {
+      vectors: {
+        clip: { size: 2, distance: 'Cosine' as const },
+        text: { size: 2, distance: 'Dot' as const },
+        colbert: { size: 2, distance: 'Cosine' as const, multivector_config: { comparator: 'max_sim' as const } }
+      },
+      sparse_vectors: { bm25: {} }
+    };
+
+    it('queries with `using` when a vector is chosen', async () => {
+      const fake = new FakeQdrant(circlePoints(), 'Cosine', { vectorsConfig: named });
+      const result = await scanCollection(fake, { ...base, using: 'clip' });
+      expect(result.using).toBe('clip');
+      const search = (fake.calls.find(c => c.method === 'queryBatch')!.body as { searches: NeighbourQuery[] })
+        .searches[0];
+      expect(search.using).toBe('clip');
+    });
+
+    it('refuses several named vectors without a choice, naming them', async () => {
+      const fake = new FakeQdrant(circlePoints(), 'Cosine', { vectorsConfig: named });
+      const error = await scanError(scanCollection(fake, base));
+      expect(error.kind).toBe('choose-vector');
+      expect(error.vectors).toEqual(['clip', 'text']);
+      expect(error.message).toMatch(/clip, text/);
+      expect(error.message).toMatch(/Choose/);
+      expect(fake.count('scroll')).toBe(0);
+    });
+
+    it('picks the only dense vector by itself', async () => {
+      const fake = new FakeQdrant(circlePoints(), 'Cosine', {
+        vectorsConfig: { vectors: { clip: named.vectors.clip, colbert: named.vectors.colbert } }
+      });
+      expect((await scanCollection(fake, base)).using).toBe('clip');
+    });
+
+    it('refuses a multivector, a sparse vector and an unknown name with what to choose instead', async () => {
+      const fake = () => new FakeQdrant(circlePoints(), 'Cosine', { vectorsConfig: named });
+      const multi = await scanError(scanCollection(fake(), { ...base, using: 'colbert' }));
+      expect(multi.kind).toBe('multivector');
+      expect(multi.message).toMatch(/clip, text/);
+      const sparse = await scanError(scanCollection(fake(), { ...base, using: 'bm25' }));
+      expect(sparse.kind).toBe('no-dense-vector');
+      const unknown = await scanError(scanCollection(fake(), { ...base, using: 'nope' }));
+      expect(unknown.kind).toBe('choose-vector');
+      expect(unknown.message).toMatch(/no vector called "nope"/);
+    });
+
+    it('refuses a multivector-only collection and a sparse-only one', async () => {
+      const multi = await scanError(
+        scanCollection(
+          new FakeQdrant(circlePoints(), 'Cosine', {
+            vectorsConfig: { vectors: { colbert: named.vectors.colbert } }
+          }),
+          base
+        )
+      );
+      expect(multi.kind).toBe('multivector');
+      expect(multi.message).toMatch(/multivector/);
+      const sparse = await scanError(
+        scanCollection(
+          new FakeQdrant(circlePoints(), 'Cosine', {
+            vectorsConfig: { vectors: {}, sparse_vectors: { bm25: {} } }
+          }),
+          base
+        )
+      );
+      expect(sparse.kind).toBe('no-dense-vector');
+      expect(sparse.message).toMatch(/no dense vector \(only sparse ones\)/);
+    });
+  });
+
+  describe('when requests fail', () => {
+    it('retries a 503 and then succeeds with the same result', async () => {
+      const clean = await scanCollection(new FakeQdrant(circlePoints()), base);
+      const fake = new FakeQdrant(circlePoints()).fail('queryBatch', httpError(503));
+      const { hooks, sleeps } = recorder();
+      const result = await scanCollection(fake, base, hooks);
+      expect(sleeps).toHaveLength(1);
+      expect(result.stats.retries).toBe(1);
+      expect(result.stats.requests).toBe(clean.stats.requests + 1);
+      expect(pairSet(result)).toEqual(pairSet(clean));
+      expect(result.groups).toEqual(clean.groups);
+    });
+
+    it('honours Retry-After on a 429', async () => {
+      const fake = new FakeQdrant(circlePoints())
+        .fail('queryBatch', httpError(429, { 'retry-after': '2' }))
+        .fail('scroll', Object.assign(new Error('Too many'), { name: 'QdrantClientResourceExhaustedError', retry_after: 3 }));
+      const { hooks, sleeps } = recorder();
+      const result = await scanCollection(
+        fake,
+        { ...base, retry: { retries: 3, baseDelayMs: 1, maxDelayMs: 60000 } },
+        hooks
+      );
+      expect(sleeps).toHaveLength(2);
+      expect(sleeps[0]).toBeGreaterThanOrEqual(3000);
+      expect(sleeps[1]).toBeGreaterThanOrEqual(2000);
+      expect(result.groups).toHaveLength(2);
+    });
+
+    it('retries a network failure and gives up after the set number of retries', async () => {
+      const fake = new FakeQdrant(circlePoints()).fail(
+        'getCollection',
+        ...Array.from({ length: 4 }, () => new TypeError('fetch failed'))
+      );
+      const { hooks, sleeps, progress } = recorder();
+      const error = await scanError(scanCollection(fake, base, hooks));
+      expect(error.kind).toBe('unreachable');
+      expect(error.message).toMatch(/after 4 attempts/);
+      expect(fake.count('getCollection')).toBe(4);
+      expect(sleeps).toHaveLength(3);
+      // Backoff doubles (with jitter of +-25%).
+      expect(sleeps[1]).toBeGreaterThan(sleeps[0]);
+      expect(progress[progress.length - 1]).toMatchObject({
+        phase: 'error',
+        error: { kind: 'unreachable' }
+      });
+    });
+
+    it('does not retry a 401 and says to check the API key', async () => {
+      const fake = new FakeQdrant(circlePoints()).fail('getCollection', httpError(401));
+      const { hooks, sleeps } = recorder();
+      const error = await scanError(scanCollection(fake, base, hooks));
+      expect(error.kind).toBe('auth');
+      expect(error.status).toBe(401);
+      expect(error.message).toMatch(/API key/);
+      expect(fake.count('getCollection')).toBe(1);
+      expect(sleeps).toHaveLength(0);
+    });
+
+    it('stops at once on a 403 mid-scan, sending nothing more', async () => {
+      const fake = new FakeQdrant(circlePoints(), 'Cosine', { delayMs: 2 }).fail('queryBatch', httpError(403));
+      const error = await scanError(scanCollection(fake, { ...base, batchSize: 1 }, recorder().hooks));
+      expect(error.kind).toBe('auth');
+      const sent = fake.calls.length;
+      await new Promise(resolve => setTimeout(resolve, 30));
+      expect(fake.calls.length).toBe(sent);
+    });
+
+    it('reports a missing collection as not found', async () => {
+      const fake = new FakeQdrant(circlePoints()).fail(
+        'getCollection',
+        httpError(404, {}, { status: { error: 'Not found: Collection `images` doesn\'t exist!' } })
+      );
+      const error = await scanError(scanCollection(fake, base, recorder().hooks));
+      expect(error.kind).toBe('not-found');
+      expect(error.message).toMatch(/"images" was not found/);
+    });
+
+    it("passes Qdrant's reason on for a bad request", async () => {
+      const fake = new FakeQdrant(circlePoints()).fail(
+        'queryBatch',
+        httpError(400, {}, { status: { error: 'Wrong input: Vector params for x are not specified' } })
+      );
+      const error = await scanError(scanCollection(fake, base, recorder().hooks));
+      expect(error.kind).toBe('bad-request');
+      expect(error.message).toMatch(/Vector params for x are not specified/);
+    });
+
+    it('refuses a request it cannot run', async () => {
+      const { hooks, progress } = recorder();
+      const error = await scanError(scanCollection(new FakeQdrant([]), { ...base, limit: 0 }, hooks));
+      expect(error.kind).toBe('bad-request');
+      expect(progress.map(p => p.phase)).toEqual(['error']);
+    });
+  });
+
+  describe('when cancelled', () => {
+    it('stops issuing requests mid-scan and rejects as cancelled', async () => {
+      const controller = new AbortController();
+      const fake = new FakeQdrant(circlePoints());
+      fake.beforeQuery = call => {
+        if (call === 2) {
+          controller.abort();
+        }
+      };
+      const { hooks, progress } = recorder();
+      hooks.signal = controller.signal;
+      const error = await scanError(scanCollection(fake, { ...base, batchSize: 1, inFlight: 1 }, hooks));
+      expect(error.kind).toBe('cancelled');
+      await new Promise(resolve => setTimeout(resolve, 20));
+      expect(fake.count('queryBatch')).toBe(2);
+      expect(progress[progress.length - 1].phase).toBe('cancelled');
+    });
+
+    it('does not wait for a request that hangs', async () => {
+      const controller = new AbortController();
+      const fake = new FakeQdrant(circlePoints());
+      fake.beforeQuery = () => new Promise(() => undefined);
+      const scan = scanCollection(fake, base, { signal: controller.signal });
+      await new Promise(resolve => setTimeout(resolve, 10));
+      controller.abort();
+      expect((await scanError(scan)).kind).toBe('cancelled');
+    });
+
+    it('sends nothing when cancelled before it starts', async () => {
+      const controller = new AbortController();
+      controller.abort();
+      const fake = new FakeQdrant(circlePoints());
+      const error = await scanError(scanCollection(fake, base, { signal: controller.signal }));
+      expect(error.kind).toBe('cancelled');
+      expect(fake.calls).toHaveLength(0);
+    });
+  });
+});
+
+describe('classify', () => {
+  it('reads the shapes @qdrant/js-client-rest throws', () => {
+    expect(classify(httpError(502), 'c').transient).toBe(true);
+    expect(classify(httpError(429, { 'retry-after': '7' }), 'c').retryAfterMs).toBe(7000);
+    expect(classify({ name: 'QdrantClientTimeoutError', message: 'x' }, 'c')).toMatchObject({
+      transient: true,
+      error: { kind: 'unreachable' }
+    });
+    expect(
+      classify(new Error('Unexpected Response: 403 (Forbidden)\nRaw response content:'), 'c').error.kind
+    ).toBe('auth');
+    expect(classify(new TypeError("Cannot read properties of undefined (reading 'x')"), 'c').transient).toBe(false);
+  });
+});
+
+// Compile-time check: the official client fits ScanClient as it is.
+export function acceptsOfficialClient(client: QdrantClient): ScanClient {
+  return client;
+}

@@ -1,0 +1,400 @@
+// Groups of near-duplicates from a scan's pairs: connected components over the pairs that pass
+// a threshold, with each group's weakest link. Regrouping at a stricter threshold reuses one
+// cached layout of the pairs, so the panel can follow a slider with no network and no rescan.
+import { UnionFind } from './unionFind';
+import type {
+  DistanceKind,
+  DuplicateGroup,
+  PairLink,
+  PairList,
+  PointId,
+  ScanPoints
+} from './types';
+
+/** What grouping needs from a scan. */
+export interface GroupInput {
+  points: ScanPoints;
+  pairs: PairList;
+  distance: DistanceKind;
+}
+
+/** True when larger scores mean more alike (Cosine, Dot); false for distances (Euclid, Manhattan). */
+export function higherIsBetter(distance: DistanceKind): boolean {
+  return distance === 'Cosine' || distance === 'Dot';
+}
+
+/** Qdrant's `score_threshold` test, which is strict: score > t for similarities, score < t for distances. */
+export function passes(
+  score: number,
+  threshold: number,
+  distance: DistanceKind
+): boolean {
+  return higherIsBetter(distance) ? score > threshold : score < threshold;
+}
+
+/** Whether threshold t2 lets fewer pairs through than t1: larger for similarities, smaller for distances. */
+export function isStricter(
+  t2: number,
+  t1: number,
+  distance: DistanceKind
+): boolean {
+  return higherIsBetter(distance) ? t2 > t1 : t2 < t1;
+}
+
+/**
+ * The groups at `threshold`, computed from scratch (lays the pairs out on every call).
+ * Prefer `regroup` when the same pairs are grouped repeatedly.
+ */
+export function findGroups(
+  input: GroupInput,
+  threshold: number
+): DuplicateGroup[] {
+  return groupLaidOut(input, layOut(input), threshold);
+}
+
+/**
+ * The groups of a finished scan at another threshold, with no network: only as strict as the
+ * scan's own threshold or stricter, since looser pairs were never fetched (that needs a rescan).
+ * The pairs are laid out once per pairs object and the layout is cached.
+ */
+export function regroup(
+  scan: GroupInput & { threshold: number },
+  threshold: number
+): DuplicateGroup[] {
+  if (
+    threshold !== scan.threshold &&
+    !isStricter(threshold, scan.threshold, scan.distance)
+  ) {
+    throw new RangeError(
+      `The scan found pairs ${describeThreshold(scan.threshold, scan.distance)} only; ` +
+        `a looser threshold (${threshold}) needs a new scan.`
+    );
+  }
+  return groupLaidOut(scan, cachedLayout(scan), threshold);
+}
+
+/** The links inside one group that pass `threshold`, most alike first. O(pairs); meant for one click. */
+export function groupLinks(
+  input: GroupInput,
+  group: DuplicateGroup,
+  threshold: number
+): PairLink[] {
+  const members = new Set(group.members);
+  const { a, b, score } = input.pairs;
+  const links: PairLink[] = [];
+  for (let k = 0; k < score.length; k++) {
+    // Groups are whole components, so a passing pair touching a member lies inside the group.
+    if (members.has(a[k]) && passes(score[k], threshold, input.distance)) {
+      links.push({ a: a[k], b: b[k], score: score[k] });
+    }
+  }
+  const sign = higherIsBetter(input.distance) ? -1 : 1;
+  links.sort((x, y) => sign * (x.score - y.score) || x.a - y.a || x.b - y.b);
+  return links;
+}
+
+/**
+ * Pair positions, most alike first (ties by position). A radix sort on the float bits: a
+ * comparator sort of a million pairs takes about a second, this takes tens of milliseconds.
+ */
+export function sortPairs(pairs: PairList, distance: DistanceKind): Uint32Array {
+  const m = pairs.score.length;
+  const order = new Uint32Array(m);
+  for (let k = 0; k < m; k++) {
+    order[k] = k;
+  }
+  return radixSort(order, scoreKeys(pairs.score, distance));
+}
+
+/** Unsigned keys in the order most alike first, from the float bits of the scores. */
+function scoreKeys(score: Float32Array, distance: DistanceKind): Uint32Array {
+  const m = score.length;
+  const bits = new Uint32Array(score.buffer, score.byteOffset, m);
+  const flip = higherIsBetter(distance);
+  const keys = new Uint32Array(m);
+  for (let k = 0; k < m; k++) {
+    const x = bits[k];
+    // IEEE-754 bits -> unsigned keys in the same order as the floats.
+    const asc = x & 0x80000000 ? ~x >>> 0 : (x | 0x80000000) >>> 0;
+    keys[k] = flip ? ~asc >>> 0 : asc;
+  }
+  return keys;
+}
+
+/**
+ * Stable sort of `items` by `keys` (keys[j] belongs to items[j]; both are consumed): two
+ * counting passes of 16 bits, keys travelling with their items so each pass reads in order.
+ */
+function radixSort(items: Uint32Array, keys: Uint32Array): Uint32Array {
+  const m = items.length;
+  let nextKeys = new Uint32Array(m);
+  let nextItems = new Uint32Array(m);
+  const counts = new Uint32Array(65536);
+  for (let shift = 0; shift < 32; shift += 16) {
+    counts.fill(0);
+    for (let k = 0; k < m; k++) {
+      counts[(keys[k] >>> shift) & 0xffff]++;
+    }
+    let sum = 0;
+    for (let d = 0; d < 65536; d++) {
+      const c = counts[d];
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let k = 0; k < m; k++) {
+      const key = keys[k];
+      const at = counts[(key >>> shift) & 0xffff]++;
+      nextKeys[at] = key;
+      nextItems[at] = items[k];
+    }
+    [keys, nextKeys] = [nextKeys, keys];
+    [items, nextItems] = [nextItems, items];
+  }
+  return items;
+}
+
+/**
+ * The pairs rearranged for regrouping. Every group at a stricter threshold lies inside one
+ * component at the scan's threshold, so pairs are stored component by component (each run
+ * most alike first) and points are renumbered so that each component's points are adjacent.
+ * A regroup then walks memory almost in order; walking the pairs in global score order
+ * instead was dominated by cache misses (several times slower at a million pairs).
+ */
+interface Layout {
+  higher: boolean;
+  pairCount: number;
+  /** Local index -> point index; a component's points are adjacent and ascending. */
+  point: Uint32Array;
+  /** Component c owns local indices pointStart[c] to pointStart[c + 1] - 1. */
+  pointStart: Uint32Array;
+  /** Component c owns pair positions pairStart[c] to pairStart[c + 1] - 1. */
+  pairStart: Uint32Array;
+  /** The pairs, by local index, each component's run most alike first. */
+  a: Uint32Array;
+  b: Uint32Array;
+  score: Float32Array;
+}
+
+function layOut(input: GroupInput): Layout {
+  const { pairs, distance } = input;
+  const m = pairs.score.length;
+  let n = input.points.ids.length;
+  for (let k = 0; k < m; k++) {
+    n = Math.max(n, pairs.b[k] + 1, pairs.a[k] + 1);
+  }
+  const uf = new UnionFind(n);
+  const touched = new Uint8Array(n);
+  for (let k = 0; k < m; k++) {
+    uf.union(pairs.a[k], pairs.b[k]);
+    touched[pairs.a[k]] = 1;
+    touched[pairs.b[k]] = 1;
+  }
+  // Components numbered by their smallest point; local indices follow point order.
+  const componentOf = new Int32Array(n).fill(-1);
+  const sizes: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (touched[i]) {
+      const root = uf.find(i);
+      if (componentOf[root] < 0) {
+        componentOf[root] = sizes.length;
+        sizes.push(0);
+      }
+      sizes[componentOf[root]]++;
+    }
+  }
+  const components = sizes.length;
+  const pointStart = new Uint32Array(components + 1);
+  for (let c = 0; c < components; c++) {
+    pointStart[c + 1] = pointStart[c] + sizes[c];
+  }
+  const point = new Uint32Array(pointStart[components]);
+  const local = new Uint32Array(n);
+  const filled = pointStart.slice(0, components);
+  for (let i = 0; i < n; i++) {
+    if (touched[i]) {
+      const at = filled[componentOf[uf.find(i)]]++;
+      point[at] = i;
+      local[i] = at;
+    }
+  }
+  // A stable counting sort of the score-sorted pairs by component.
+  const order = sortPairs(pairs, distance);
+  const pairStart = new Uint32Array(components + 1);
+  for (let k = 0; k < m; k++) {
+    pairStart[componentOf[uf.find(pairs.a[k])] + 1]++;
+  }
+  for (let c = 0; c < components; c++) {
+    pairStart[c + 1] += pairStart[c];
+  }
+  const next = pairStart.slice(0, components);
+  const a = new Uint32Array(m);
+  const b = new Uint32Array(m);
+  const score = new Float32Array(m);
+  for (let k = 0; k < m; k++) {
+    const p = order[k];
+    const at = next[componentOf[uf.find(pairs.a[p])]]++;
+    a[at] = local[pairs.a[p]];
+    b[at] = local[pairs.b[p]];
+    score[at] = pairs.score[p];
+  }
+  return {
+    higher: higherIsBetter(distance),
+    pairCount: m,
+    point,
+    pointStart,
+    pairStart,
+    a,
+    b,
+    score
+  };
+}
+
+const layouts = new WeakMap<Float32Array, Layout>();
+
+function cachedLayout(input: GroupInput): Layout {
+  const hit = layouts.get(input.pairs.score);
+  if (
+    hit &&
+    hit.higher === higherIsBetter(input.distance) &&
+    hit.pairCount === input.pairs.score.length
+  ) {
+    return hit;
+  }
+  const layout = layOut(input);
+  layouts.set(input.pairs.score, layout);
+  return layout;
+}
+
+/** Kruskal inside each component, over the run of its pairs that passes. */
+function groupLaidOut(
+  input: GroupInput,
+  layout: Layout,
+  threshold: number
+): DuplicateGroup[] {
+  const { points, distance } = input;
+  const { point, pointStart, pairStart, a, b, score } = layout;
+  const size = point.length;
+  const components = pointStart.length - 1;
+
+  const uf = new UnionFind(size);
+  const degree = new Int32Array(size);
+  // Per root, as pair positions: the first link seen is the best, the last seen the worst,
+  // and the last that joined two parts is the weakest link (in Kruskal order the joining
+  // links form the maximum spanning tree, or the minimum one for distances).
+  const first = new Int32Array(size);
+  const last = new Int32Array(size);
+  const weakest = new Int32Array(size);
+  const links = new Int32Array(size);
+  /** Per root: its smallest member's point index, the last tie-breaker between groups. */
+  const key = new Int32Array(size).fill(-1);
+  const roots: number[] = [];
+  for (let c = 0; c < components; c++) {
+    const end = passingEnd(score, pairStart[c], pairStart[c + 1], threshold, distance);
+    for (let k = pairStart[c]; k < end; k++) {
+      const x = a[k];
+      const y = b[k];
+      degree[x]++;
+      degree[y]++;
+      const rx = uf.find(x);
+      const ry = uf.find(y);
+      if (rx === ry) {
+        last[rx] = k;
+        links[rx]++;
+        continue;
+      }
+      const fx = links[rx] ? first[rx] : k;
+      const fy = links[ry] ? first[ry] : k;
+      const count = links[rx] + links[ry] + 1;
+      const root = uf.union(rx, ry);
+      first[root] = fx < fy ? fx : fy;
+      last[root] = k;
+      weakest[root] = k;
+      links[root] = count;
+    }
+    for (let i = pointStart[c]; i < pointStart[c + 1]; i++) {
+      if (degree[i] > 0) {
+        const root = uf.find(i);
+        if (key[root] < 0) {
+          key[root] = point[i];
+          roots.push(root);
+        }
+      }
+    }
+  }
+
+  // Largest first, then best link first, then smallest member: stable sorts from the last
+  // criterion to the first. Radix sorts, as a comparator sort of many groups is slow.
+  let order = Uint32Array.from(roots);
+  order = radixSort(order, Uint32Array.from(order, root => key[root]));
+  const best = new Float32Array(order.length);
+  order.forEach((root, j) => (best[j] = score[first[root]]));
+  order = radixSort(order, scoreKeys(best, distance));
+  order = radixSort(
+    order,
+    Uint32Array.from(order, root => 0xffffffff - uf.sizeOf(root))
+  );
+  // Sizing each group's arrays up front keeps allocation to what the result needs.
+  const slotOf = new Int32Array(size);
+  const groups: DuplicateGroup[] = Array.from(order, (root, slot) => {
+    slotOf[root] = slot;
+    const members = uf.sizeOf(root);
+    const w = weakest[root];
+    return {
+      key: key[root],
+      members: new Array<number>(members),
+      pointIds: new Array<PointId>(members),
+      sampleIds: new Array<string>(members),
+      links: links[root],
+      bestScore: score[first[root]],
+      worstScore: score[last[root]],
+      weakestLink: { a: point[a[w]], b: point[b[w]], score: score[w] },
+      representative: -1
+    };
+  });
+  const filled = new Int32Array(groups.length);
+  const topDegree = new Int32Array(groups.length);
+  for (let i = 0; i < size; i++) {
+    if (degree[i] === 0) {
+      continue;
+    }
+    const slot = slotOf[uf.find(i)];
+    const g = groups[slot];
+    const at = filled[slot]++;
+    const p = point[i];
+    g.members[at] = p;
+    g.pointIds[at] = points.ids[p];
+    g.sampleIds[at] = points.sampleIds[p];
+    if (degree[i] > topDegree[slot]) {
+      topDegree[slot] = degree[i];
+      g.representative = p;
+    }
+  }
+  return groups;
+}
+
+/** The end of the passing run in score[start, end): a binary search, since passing pairs come first. */
+function passingEnd(
+  score: Float32Array,
+  start: number,
+  end: number,
+  threshold: number,
+  distance: DistanceKind
+): number {
+  let lo = start;
+  let hi = end;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (passes(score[mid], threshold, distance)) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+function describeThreshold(threshold: number, distance: DistanceKind): string {
+  return higherIsBetter(distance)
+    ? `with similarity above ${threshold}`
+    : `closer than ${threshold}`;
+}

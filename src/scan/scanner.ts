@@ -1,0 +1,970 @@
+// The scan itself: inspect a collection, list its point ids, query every point's neighbours by
+// id, and union the pairs into groups. Talks to Qdrant only through ScanClient, which the
+// official QdrantClient satisfies, so the same code runs in the worker, in Node and in tests.
+import type { Schemas } from '@qdrant/js-client-rest';
+import { higherIsBetter, passes, regroup } from './groups';
+import { PairStore } from './pairs';
+import {
+  DistanceKind,
+  PointId,
+  RetryPolicy,
+  SCAN_DEFAULTS,
+  ScanError,
+  ScanErrorInfo,
+  ScanPhase,
+  ScanPoints,
+  ScanProgress,
+  ScanRequest,
+  ScanResult
+} from './types';
+import { UnionFind } from './unionFind';
+
+/** The part of a collection's info the scan reads. */
+export interface CollectionInfoLike {
+  points_count?: number | null;
+  config: {
+    params: Pick<Schemas['CollectionParams'], 'vectors' | 'sparse_vectors'>;
+  };
+}
+
+/** One neighbour query: by point id, with Qdrant's strict score_threshold. */
+export type NeighbourQuery = Schemas['QueryRequest'];
+
+/**
+ * The three calls the scan makes. `QdrantClient` from @qdrant/js-client-rest satisfies it as
+ * is; tests pass a fake. Result types are subsets of the client's, so fakes stay small.
+ */
+export interface ScanClient {
+  getCollection(collection_name: string): Promise<CollectionInfoLike>;
+  scroll(
+    collection_name: string,
+    request: Schemas['ScrollRequest']
+  ): Promise<{
+    points: Pick<Schemas['Record'], 'id' | 'payload'>[];
+    next_page_offset?: Schemas['ScrollResult']['next_page_offset'];
+  }>;
+  queryBatch(
+    collection_name: string,
+    request: { searches: NeighbourQuery[] }
+  ): Promise<{ points: Pick<Schemas['ScoredPoint'], 'id' | 'score'>[] }[]>;
+}
+
+/** What the scan needs from its host besides the client. */
+export interface ScanHooks {
+  onProgress?: (progress: ScanProgress) => void;
+  /** Aborting stops the scan: no request is sent after it, and the scan rejects with 'cancelled'. */
+  signal?: AbortSignal;
+  /** Waits between retries; tests pass one that records delays instead of waiting. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** A clock in milliseconds; tests can pass a fake one. */
+  now?: () => number;
+  /** Minimum time between two progress reports (phase changes are always reported at once). */
+  progressIntervalMs?: number;
+}
+
+/** A vector the collection stores, as the scan sees it. */
+export interface VectorInfo {
+  /** null for the collection's single unnamed vector. */
+  name: string | null;
+  size: number;
+  distance: DistanceKind;
+  multivector: boolean;
+}
+
+/** What inspecting a collection tells the panel before a scan. */
+export interface CollectionShape {
+  pointsCount: number | null;
+  vectors: VectorInfo[];
+  sparseVectors: string[];
+}
+
+/** The dense vector a scan compares by. */
+export interface VectorChoice {
+  /** The `using` to send with queries; null for an unnamed vector. */
+  using: string | null;
+  distance: DistanceKind;
+}
+
+/** Pages never ask for more than this many neighbours, however often they double. */
+const MAX_PAGE = 1024;
+/** With no change to report, progress still goes out this often so rate and ETA stay fresh. */
+const HEARTBEAT_MS = 250;
+const DISTANCES: ReadonlySet<string> = new Set([
+  'Cosine',
+  'Dot',
+  'Euclid',
+  'Manhattan'
+]);
+
+/** Reads the vectors out of a collection's config (no network). */
+export function describeCollection(info: CollectionInfoLike): CollectionShape {
+  const params = info.config?.params ?? {};
+  const vectors: VectorInfo[] = [];
+  const config = params.vectors as unknown;
+  if (isVectorParams(config)) {
+    vectors.push(vectorInfo(null, config));
+  } else if (config && typeof config === 'object') {
+    for (const [name, value] of Object.entries(config)) {
+      if (isVectorParams(value)) {
+        vectors.push(vectorInfo(name, value));
+      }
+    }
+  }
+  return {
+    pointsCount:
+      typeof info.points_count === 'number' ? info.points_count : null,
+    vectors,
+    sparseVectors: Object.keys(params.sparse_vectors ?? {})
+  };
+}
+
+/** Picks the dense vector to compare by, or says why none can be picked and what to do. */
+export function chooseVector(
+  shape: CollectionShape,
+  collection: string,
+  using?: string | null
+): VectorChoice {
+  const dense = shape.vectors.filter(v => !v.multivector);
+  const denseNames = dense.filter(v => v.name !== null).map(v => v.name!);
+  if (using) {
+    const found = shape.vectors.find(v => v.name === using);
+    if (found && !found.multivector) {
+      return { using, distance: found.distance };
+    }
+    if (found) {
+      throw new ScanError(
+        'multivector',
+        `The vector "${using}" of collection "${collection}" is a multivector (late interaction); ` +
+          'near-duplicate search needs one dense vector per point. ' +
+          pickHint(denseNames),
+        { vectors: denseNames }
+      );
+    }
+    if (shape.sparseVectors.includes(using)) {
+      throw new ScanError(
+        'no-dense-vector',
+        `The vector "${using}" of collection "${collection}" is sparse; near-duplicate search needs a dense vector. ` +
+          pickHint(denseNames),
+        { vectors: denseNames }
+      );
+    }
+    const unnamed = shape.vectors.length === 1 && shape.vectors[0].name === null;
+    throw new ScanError(
+      'choose-vector',
+      unnamed
+        ? `Collection "${collection}" has a single unnamed vector, not one called "${using}". Leave the vector name empty.`
+        : `Collection "${collection}" has no vector called "${using}". ` +
+          pickHint(denseNames),
+      { vectors: denseNames }
+    );
+  }
+  if (dense.length === 1) {
+    return { using: dense[0].name, distance: dense[0].distance };
+  }
+  if (dense.length > 1) {
+    throw new ScanError(
+      'choose-vector',
+      `Collection "${collection}" has ${dense.length} named vectors (${denseNames.join(', ')}). ` +
+        'Choose the one to compare by.',
+      { vectors: denseNames }
+    );
+  }
+  if (shape.vectors.length > 0) {
+    throw new ScanError(
+      'multivector',
+      `Collection "${collection}" only has multivectors (late interaction), which near-duplicate search ` +
+        'cannot compare point to point. Scan a collection with a dense vector per point.',
+      { vectors: [] }
+    );
+  }
+  throw new ScanError(
+    'no-dense-vector',
+    `Collection "${collection}" has no dense vector` +
+      (shape.sparseVectors.length ? ' (only sparse ones)' : '') +
+      '; near-duplicate search compares dense embeddings. Scan a collection with a dense vector.',
+    { vectors: [] }
+  );
+}
+
+/**
+ * Scans a collection for near-duplicates. Resolves with every pair passing the threshold and the
+ * groups; rejects with a ScanError (kind 'cancelled' when the signal aborts).
+ */
+export async function scanCollection(
+  client: ScanClient,
+  request: ScanRequest,
+  hooks: ScanHooks = {}
+): Promise<ScanResult> {
+  const now = hooks.now ?? defaultNow;
+  const signal = hooks.signal;
+  const progress = new ProgressReporter(
+    hooks.onProgress,
+    now,
+    hooks.progressIntervalMs ?? 100
+  );
+  let options: ResolvedRequest;
+  try {
+    options = resolveRequest(request);
+  } catch (error) {
+    progress.fail(asScanError(error));
+    throw error;
+  }
+  // Aborted by the caller's signal, and also when the scan fails, so that batches still
+  // retrying in the background send nothing more.
+  const stop = new AbortController();
+  const forwardAbort = () => stop.abort();
+  if (signal?.aborted) {
+    stop.abort();
+  }
+  signal?.addEventListener('abort', forwardAbort);
+  const calls = new RetryingCaller(
+    options.retry,
+    hooks.sleep ?? defaultSleep,
+    stop.signal,
+    request.collection
+  );
+  const started = now();
+  let queries = 0;
+
+  try {
+    progress.setPhase('inspecting');
+    const info = await calls.call(() =>
+      client.getCollection(request.collection)
+    );
+    const shape = describeCollection(info);
+    const choice = chooseVector(shape, request.collection, request.using);
+    const points: ScanPoints = {
+      ids: [],
+      sampleIds: [],
+      thumbnails: [],
+      splits: []
+    };
+    const finish = (pairs: PairStore): ScanResult => {
+      progress.setPhase('grouping');
+      const scan = {
+        collection: request.collection,
+        using: choice.using,
+        distance: choice.distance,
+        threshold: request.threshold,
+        points,
+        pairs: pairs.toList()
+      };
+      const groups = regroup(scan, request.threshold);
+      progress.update({ groups: groups.length });
+      progress.setPhase('complete');
+      return {
+        ...scan,
+        groups,
+        stats: {
+          seconds: (now() - started) / 1000,
+          queries,
+          requests: calls.requests,
+          retries: calls.retries
+        }
+      };
+    };
+    const higher = higherIsBetter(choice.distance);
+    if (shape.pointsCount === 0) {
+      return finish(new PairStore(higher));
+    }
+
+    progress.update({ total: shape.pointsCount ?? 0 });
+    progress.setPhase('listing');
+    const listing = await listPoints(client, request, options, calls, progress);
+    const { queryIds, indexOf } = listing;
+    Object.assign(points, listing.points);
+    const n = queryIds.length;
+    progress.update({ listed: n, total: n });
+
+    progress.setPhase('scanning');
+    const pairs = new PairStore(higher);
+    const components = new UnionFind(n);
+    let scanned = 0;
+    let mainCursor = 0;
+    // Full pages asked again go first, so a point is finished soon after it started.
+    const followUps: PendingQuery[] = [];
+    const takeBatch = (): PendingQuery[] => {
+      const batch = followUps.splice(0, options.batchSize);
+      while (batch.length < options.batchSize && mainCursor < n) {
+        batch.push({ index: mainCursor++, offset: 0, limit: options.limit });
+      }
+      return batch;
+    };
+    const params: Schemas['SearchParams'] = { exact: options.exact };
+    if (request.hnswEf !== undefined) {
+      params.hnsw_ef = request.hnswEf;
+    }
+
+    const runBatch = async (batch: PendingQuery[]): Promise<void> => {
+      const searches: NeighbourQuery[] = batch.map(q => {
+        const search: NeighbourQuery = {
+          query: queryIds[q.index],
+          limit: q.limit,
+          score_threshold: request.threshold,
+          with_payload: false,
+          with_vector: false,
+          params
+        };
+        if (choice.using !== null) {
+          search.using = choice.using;
+        }
+        if (q.offset > 0) {
+          search.offset = q.offset;
+        }
+        return search;
+      });
+      const responses = await calls.call(() =>
+        client.queryBatch(request.collection, { searches })
+      );
+      if (!Array.isArray(responses) || responses.length !== batch.length) {
+        throw new ScanError(
+          'server-error',
+          `The backend answered ${batch.length} neighbour queries with ` +
+            `${Array.isArray(responses) ? responses.length : 'no'} results. Check that the backend speaks Qdrant's REST API.`
+        );
+      }
+      queries += batch.length;
+      for (let j = 0; j < batch.length; j++) {
+        const q = batch[j];
+        const hits = responses[j]?.points ?? [];
+        for (const hit of hits) {
+          const other = indexOf.get(hit.id);
+          // Points added after listing are not part of this scan; the point itself is no pair.
+          if (other === undefined || other === q.index) {
+            continue;
+          }
+          // Judged as stored (float32), so regrouping at this threshold keeps exactly these pairs.
+          const score = Math.fround(hit.score);
+          if (!passes(score, request.threshold, choice.distance)) {
+            continue;
+          }
+          if (pairs.add(q.index, other, score)) {
+            components.union(q.index, other);
+          }
+        }
+        if (hits.length >= q.limit) {
+          // A full page may hide more neighbours above the threshold: ask for the next page,
+          // twice as large, so a big cluster takes log(size) rounds rather than size/limit.
+          followUps.push({
+            index: q.index,
+            offset: q.offset + q.limit,
+            limit: Math.min(q.limit * 2, Math.max(MAX_PAGE, options.limit))
+          });
+        } else {
+          scanned++;
+        }
+      }
+      progress.update({
+        scanned,
+        pairs: pairs.count,
+        groups: components.groupCount
+      });
+    };
+
+    await runPool(
+      () => followUps.length > 0 || mainCursor < n,
+      takeBatch,
+      runBatch,
+      options.inFlight,
+      stop.signal
+    );
+    return finish(pairs);
+  } catch (error) {
+    stop.abort();
+    const failure =
+      signal?.aborted === true ? cancelledError() : asScanError(error);
+    progress.fail(failure);
+    throw failure;
+  } finally {
+    signal?.removeEventListener('abort', forwardAbort);
+    progress.stop();
+  }
+}
+
+/** Which page of which point's neighbours to ask for. */
+interface PendingQuery {
+  index: number;
+  offset: number;
+  limit: number;
+}
+
+interface ResolvedRequest {
+  limit: number;
+  batchSize: number;
+  inFlight: number;
+  listPageSize: number;
+  exact: boolean;
+  sampleIdField: string;
+  payloadFields: string[];
+  retry: Required<RetryPolicy>;
+}
+
+function resolveRequest(request: ScanRequest): ResolvedRequest {
+  const bad = (what: string): never => {
+    throw new ScanError('bad-request', what);
+  };
+  if (typeof request.collection !== 'string' || request.collection === '') {
+    bad('Choose a collection to scan.');
+  }
+  if (typeof request.threshold !== 'number' || !isFinite(request.threshold)) {
+    bad(`The threshold must be a number, not ${String(request.threshold)}.`);
+  }
+  const count = (value: number | undefined, fallback: number, name: string) => {
+    const v = value ?? fallback;
+    if (!Number.isInteger(v) || v < 1) {
+      bad(`${name} must be a whole number of at least 1, not ${String(v)}.`);
+    }
+    return v;
+  };
+  const sampleIdField = request.sampleIdField || SCAN_DEFAULTS.sampleIdField;
+  const payloadFields = [
+    sampleIdField,
+    request.thumbnailField,
+    request.splitField
+  ].filter((f, i, all): f is string => !!f && all.indexOf(f) === i);
+  const retry = request.retry ?? {};
+  return {
+    limit: count(request.limit, SCAN_DEFAULTS.limit, 'The neighbours per query'),
+    batchSize: count(request.batchSize, SCAN_DEFAULTS.batchSize, 'The batch size'),
+    inFlight: count(request.inFlight, SCAN_DEFAULTS.inFlight, 'Requests in flight'),
+    listPageSize: count(
+      request.listPageSize,
+      SCAN_DEFAULTS.listPageSize,
+      'The listing page size'
+    ),
+    exact: request.exact ?? SCAN_DEFAULTS.exact,
+    sampleIdField,
+    payloadFields,
+    retry: {
+      retries: Math.max(0, retry.retries ?? SCAN_DEFAULTS.retries),
+      baseDelayMs: Math.max(0, retry.baseDelayMs ?? SCAN_DEFAULTS.baseDelayMs),
+      maxDelayMs: Math.max(0, retry.maxDelayMs ?? SCAN_DEFAULTS.maxDelayMs)
+    }
+  };
+}
+
+/** Scrolls every point id with only the payload fields the panel shows; never the vectors. */
+async function listPoints(
+  client: ScanClient,
+  request: ScanRequest,
+  options: ResolvedRequest,
+  calls: RetryingCaller,
+  progress: ProgressReporter
+): Promise<{
+  points: ScanPoints;
+  queryIds: Schemas['ExtendedPointId'][];
+  indexOf: Map<unknown, number>;
+}> {
+  const points: ScanPoints = { ids: [], sampleIds: [], thumbnails: [], splits: [] };
+  // Ids as Qdrant sent them: u64 ids beyond 2^53 arrive as BigInt and must go back unchanged.
+  const queryIds: Schemas['ExtendedPointId'][] = [];
+  const indexOf = new Map<unknown, number>();
+  let offset: Schemas['ExtendedPointId'] | undefined = undefined;
+  for (;;) {
+    const page = await calls.call(() =>
+      client.scroll(request.collection, {
+        limit: options.listPageSize,
+        offset,
+        with_payload: options.payloadFields.length ? options.payloadFields : false,
+        with_vector: false
+      })
+    );
+    for (const record of page.points ?? []) {
+      if (indexOf.has(record.id)) {
+        continue;
+      }
+      indexOf.set(record.id, queryIds.length);
+      queryIds.push(record.id);
+      const payload = (record.payload ?? {}) as Record<string, unknown>;
+      const id = displayId(record.id);
+      points.ids.push(id);
+      const sample = field(payload, options.sampleIdField);
+      points.sampleIds.push(
+        typeof sample === 'string' || typeof sample === 'number'
+          ? String(sample)
+          : String(id)
+      );
+      const thumbnail = request.thumbnailField
+        ? field(payload, request.thumbnailField)
+        : null;
+      points.thumbnails.push(typeof thumbnail === 'string' ? thumbnail : null);
+      const split = request.splitField ? field(payload, request.splitField) : null;
+      points.splits.push(
+        typeof split === 'string' || typeof split === 'number' ? String(split) : null
+      );
+    }
+    progress.update({ listed: queryIds.length });
+    const next = page.next_page_offset;
+    if (
+      (typeof next !== 'string' && typeof next !== 'number' && typeof next !== 'bigint') ||
+      (page.points ?? []).length === 0
+    ) {
+      break;
+    }
+    offset = next as Schemas['ExtendedPointId'];
+  }
+  return { points, queryIds, indexOf };
+}
+
+/** A payload value by key, or by dotted path into nested objects ("meta.sample_id"). */
+function field(payload: Record<string, unknown>, key: string): unknown {
+  if (key in payload) {
+    return payload[key];
+  }
+  let value: unknown = payload;
+  for (const part of key.split('.')) {
+    if (value === null || typeof value !== 'object') {
+      return undefined;
+    }
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+function displayId(id: unknown): PointId {
+  return typeof id === 'number' || typeof id === 'string' ? id : String(id);
+}
+
+/** Runs batches with at most `width` in flight until there is no work and nothing in flight. */
+function runPool<B>(
+  hasWork: () => boolean,
+  take: () => B,
+  run: (batch: B) => Promise<void>,
+  width: number,
+  signal: AbortSignal | undefined
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let active = 0;
+    let settled = false;
+    const settle = (error?: unknown) => {
+      if (settled) {
+        return;
+      }
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (error === undefined) {
+        resolve();
+      } else {
+        reject(error);
+      }
+    };
+    const onAbort = () => settle(cancelledError());
+    const pump = () => {
+      while (!settled && active < width && hasWork()) {
+        active++;
+        run(take()).then(
+          () => {
+            active--;
+            pump();
+          },
+          error => settle(error ?? new Error('A batch failed.'))
+        );
+      }
+      if (!settled && active === 0 && !hasWork()) {
+        settle();
+      }
+    };
+    if (signal?.aborted) {
+      settle(cancelledError());
+      return;
+    }
+    signal?.addEventListener('abort', onAbort);
+    pump();
+  });
+}
+
+/** How a failed call is treated: retried (transient) or turned into the ScanError to stop with. */
+interface Classified {
+  transient: boolean;
+  retryAfterMs?: number;
+  error: ScanError;
+}
+
+/** Sends calls, retrying transient failures with exponential backoff; counts requests. */
+class RetryingCaller {
+  constructor(
+    private readonly policy: Required<RetryPolicy>,
+    private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
+    private readonly signal: AbortSignal | undefined,
+    private readonly collection: string
+  ) {}
+
+  requests = 0;
+  retries = 0;
+
+  async call<T>(send: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.signal?.aborted) {
+        throw cancelledError();
+      }
+      this.requests++;
+      try {
+        return await abortable(send(), this.signal);
+      } catch (error) {
+        if (this.signal?.aborted) {
+          throw cancelledError();
+        }
+        const verdict = classify(error, this.collection, attempt + 1);
+        if (!verdict.transient || attempt >= this.policy.retries) {
+          throw verdict.error;
+        }
+        this.retries++;
+        const backoff = Math.min(
+          this.policy.maxDelayMs,
+          this.policy.baseDelayMs * 2 ** attempt * (0.75 + Math.random() * 0.5)
+        );
+        const delay = Math.max(
+          backoff,
+          Math.min(verdict.retryAfterMs ?? 0, this.policy.maxDelayMs)
+        );
+        await this.sleep(delay, this.signal);
+      }
+    }
+  }
+}
+
+/**
+ * Sorts an error from @qdrant/js-client-rest (ApiError with `status`, `headers`, `data`;
+ * QdrantClientResourceExhaustedError with `retry_after` in seconds; QdrantClientTimeoutError),
+ * from fetch (TypeError) or from anything shaped like them.
+ */
+export function classify(
+  error: unknown,
+  collection: string,
+  attempts = 1
+): Classified {
+  if (error instanceof ScanError) {
+    return { transient: false, error };
+  }
+  const e = (error ?? {}) as {
+    name?: unknown;
+    message?: unknown;
+    status?: unknown;
+    retry_after?: unknown;
+    headers?: unknown;
+    data?: unknown;
+  };
+  const name = typeof e.name === 'string' ? e.name : '';
+  const message = typeof e.message === 'string' ? e.message : String(error);
+  let status = typeof e.status === 'number' ? e.status : undefined;
+  if (status === undefined) {
+    const m = /Unexpected Response: (\d{3})/.exec(message);
+    status = m ? Number(m[1]) : undefined;
+  }
+  let retryAfterMs: number | undefined;
+  if (typeof e.retry_after === 'number' && isFinite(e.retry_after)) {
+    status = status ?? 429;
+    retryAfterMs = e.retry_after * 1000;
+  }
+  if (status === 429 && retryAfterMs === undefined) {
+    retryAfterMs = parseRetryAfter(header(e.headers, 'retry-after'));
+  }
+  const tries = attempts === 1 ? '' : ` after ${attempts} attempts`;
+
+  if (status === 401 || status === 403) {
+    return {
+      transient: false,
+      error: new ScanError(
+        'auth',
+        `The Qdrant backend refused access (HTTP ${status}). Check the API key the Jupyter server ` +
+          `uses for it (QDRANT_API_KEY or the server settings) and that the key may read "${collection}".`,
+        { status }
+      )
+    };
+  }
+  if (status === 404) {
+    return {
+      transient: false,
+      error: new ScanError(
+        'not-found',
+        `Collection "${collection}" was not found on this backend (HTTP 404). Refresh the list of collections and pick one that exists.`,
+        { status }
+      )
+    };
+  }
+  if (status === 429) {
+    return {
+      transient: true,
+      retryAfterMs,
+      error: new ScanError(
+        'server-error',
+        `The Qdrant backend kept answering "429 Too Many Requests"${tries}. ` +
+          'Lower the requests in flight or the batch size, then detect again.',
+        { status }
+      )
+    };
+  }
+  if (status === 408 || (status !== undefined && status >= 500)) {
+    return {
+      transient: true,
+      error: new ScanError(
+        'server-error',
+        `The Qdrant backend failed with HTTP ${status}${tries}: ${detail(e.data, message)}. ` +
+          'Check its logs, or try again later.',
+        { status }
+      )
+    };
+  }
+  if (status !== undefined && status >= 400) {
+    return {
+      transient: false,
+      error: new ScanError(
+        'bad-request',
+        `Qdrant rejected the scan's request (HTTP ${status}): ${detail(e.data, message)}.`,
+        { status }
+      )
+    };
+  }
+  if (
+    name === 'QdrantClientTimeoutError' ||
+    name === 'TimeoutError' ||
+    name === 'AbortError'
+  ) {
+    return {
+      transient: true,
+      error: new ScanError(
+        'unreachable',
+        `The Qdrant backend did not answer in time${tries}. Check that it is running and not overloaded; ` +
+          'a smaller batch size makes each request quicker.'
+      )
+    };
+  }
+  if (
+    name === 'TypeError' &&
+    /fetch|network|load failed|socket|ECONN|ENOTFOUND|EAI_AGAIN|terminated/i.test(
+      message + ' ' + String((error as { cause?: unknown })?.cause ?? '')
+    )
+  ) {
+    return {
+      transient: true,
+      error: new ScanError(
+        'unreachable',
+        `Could not reach the Qdrant backend (${message})${tries}. Check that it is running and that ` +
+          'the Jupyter server can reach it.'
+      )
+    };
+  }
+  return {
+    transient: false,
+    error: new ScanError(
+      'server-error',
+      `The scan stopped on an unexpected error: ${message}` +
+        (status !== undefined ? ` (HTTP ${status})` : ''),
+      status !== undefined ? { status } : {}
+    )
+  };
+}
+
+function asScanError(error: unknown): ScanError {
+  return error instanceof ScanError ? error : classify(error, '').error;
+}
+
+function cancelledError(): ScanError {
+  return new ScanError('cancelled', 'The scan was cancelled. Detect again to start over.');
+}
+
+/** Qdrant puts its reason in `{status: {error}}`; fall back to the error's own message. */
+function detail(data: unknown, fallback: string): string {
+  const reason = (data as { status?: { error?: unknown } } | null)?.status?.error;
+  if (typeof reason === 'string' && reason) {
+    return reason;
+  }
+  if (typeof data === 'string' && data.trim()) {
+    return data.trim().slice(0, 200);
+  }
+  return fallback || 'no details';
+}
+
+function header(headers: unknown, name: string): string | null {
+  if (headers && typeof (headers as { get?: unknown }).get === 'function') {
+    const value = (headers as { get(n: string): unknown }).get(name);
+    return typeof value === 'string' ? value : null;
+  }
+  if (headers && typeof headers === 'object') {
+    const value = (headers as Record<string, unknown>)[name];
+    return typeof value === 'string' ? value : null;
+  }
+  return null;
+}
+
+/** Retry-After is either seconds or an HTTP date. */
+function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) {
+    return undefined;
+  }
+  const seconds = Number(value);
+  if (isFinite(seconds)) {
+    return Math.max(0, seconds * 1000);
+  }
+  const date = Date.parse(value);
+  return isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** Rejects as soon as the signal aborts; the request itself runs on and its answer is dropped. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) {
+    return promise;
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(cancelledError());
+    if (signal.aborted) {
+      onAbort();
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      value => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      error => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      }
+    );
+  });
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(cancelledError());
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(cancelledError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function defaultNow(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
+
+/**
+ * Keeps the latest counts and reports them at most every `intervalMs`, at least every
+ * HEARTBEAT_MS while a phase runs, and at once on every phase change.
+ */
+class ProgressReporter {
+  constructor(
+    private readonly onProgress: ((progress: ScanProgress) => void) | undefined,
+    private readonly now: () => number,
+    private readonly intervalMs: number
+  ) {}
+
+  setPhase(phase: ScanPhase): void {
+    this.state.phase = phase;
+    this.phaseStarted = this.now();
+    this.phaseStartCount = this.counter();
+    const running = phase === 'listing' || phase === 'scanning';
+    if (running && this.onProgress && this.timer === null) {
+      this.timer = setInterval(() => {
+        if (this.now() - this.lastSent >= HEARTBEAT_MS) {
+          this.emit();
+        }
+      }, HEARTBEAT_MS);
+    } else if (!running) {
+      this.stop();
+    }
+    if (phase === 'complete') {
+      this.state.scanned = this.state.total;
+    }
+    this.emit();
+  }
+
+  update(counts: Partial<Omit<ScanProgress, 'phase' | 'rate' | 'etaSeconds'>>): void {
+    Object.assign(this.state, counts);
+    if (this.now() - this.lastSent >= this.intervalMs) {
+      this.emit();
+    }
+  }
+
+  fail(error: ScanError): void {
+    const info: ScanErrorInfo = error.toJSON();
+    this.state.error = info;
+    this.setPhase(error.kind === 'cancelled' ? 'cancelled' : 'error');
+  }
+
+  stop(): void {
+    if (this.timer !== null) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+
+  private counter(): number {
+    return this.state.phase === 'listing' ? this.state.listed : this.state.scanned;
+  }
+
+  private emit(): void {
+    const t = this.now();
+    this.lastSent = t;
+    if (!this.onProgress) {
+      return;
+    }
+    const { phase } = this.state;
+    let rate = 0;
+    let etaSeconds: number | null = null;
+    if (phase === 'listing' || phase === 'scanning') {
+      const seconds = (t - this.phaseStarted) / 1000;
+      const done = this.counter() - this.phaseStartCount;
+      rate = seconds > 0 ? done / seconds : 0;
+      if (phase === 'scanning' && rate > 0) {
+        etaSeconds = Math.max(0, this.state.total - this.state.scanned) / rate;
+      }
+    } else if (phase === 'complete') {
+      etaSeconds = 0;
+    }
+    this.onProgress({ ...this.state, rate, etaSeconds });
+  }
+
+  private readonly state: ScanProgress = {
+    phase: 'inspecting',
+    listed: 0,
+    scanned: 0,
+    total: 0,
+    pairs: 0,
+    groups: 0,
+    rate: 0,
+    etaSeconds: null
+  };
+  private phaseStarted = 0;
+  private phaseStartCount = 0;
+  private lastSent = -Infinity;
+  private timer: ReturnType<typeof setInterval> | null = null;
+}
+
+function isVectorParams(value: unknown): value is Schemas['VectorParams'] {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { size?: unknown }).size === 'number' &&
+    typeof (value as { distance?: unknown }).distance === 'string'
+  );
+}
+
+function vectorInfo(name: string | null, params: Schemas['VectorParams']): VectorInfo {
+  if (!DISTANCES.has(params.distance)) {
+    throw new ScanError(
+      'bad-request',
+      `The vector ${name === null ? '' : `"${name}" `}uses the distance "${params.distance}", which this scan does not know.`
+    );
+  }
+  return {
+    name,
+    size: params.size,
+    distance: params.distance,
+    multivector: !!params.multivector_config
+  };
+}
+
+function pickHint(names: string[]): string {
+  return names.length
+    ? `Choose one of: ${names.join(', ')}.`
+    : 'The collection has no dense vector to choose instead.';
+}

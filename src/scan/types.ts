@@ -1,0 +1,217 @@
+// The scan's vocabulary: what the panel asks for, what the worker reports while it works,
+// and what it hands back. Plain data only (plus ScanError), so every shape survives postMessage.
+
+/** Qdrant's distance functions, spelled as in the collection config. */
+export type DistanceKind = 'Cosine' | 'Dot' | 'Euclid' | 'Manhattan';
+
+/** A Qdrant point id: an unsigned integer or a UUID string. */
+export type PointId = string | number;
+
+/** What the panel asks the worker to scan. Every number is optional; defaults in `SCAN_DEFAULTS`. */
+export interface ScanRequest {
+  collection: string;
+  /** The named vector to compare by; leave out for an unnamed vector or a single named one. */
+  using?: string;
+  /**
+   * Qdrant's `score_threshold`, in the collection's own units: a similarity for Cosine and
+   * Dot (pairs with score > threshold pass), a distance for Euclid and Manhattan (score < threshold).
+   */
+  threshold: number;
+  /** Neighbours asked for per query page; a full page is asked again further on. */
+  limit?: number;
+  /** Queries per `queryBatch` request. */
+  batchSize?: number;
+  /** `queryBatch` requests in flight at once. */
+  inFlight?: number;
+  /** Points per `scroll` page while listing ids. */
+  listPageSize?: number;
+  /** Exact (brute-force) search instead of HNSW; slower, misses nothing. */
+  exact?: boolean;
+  /** HNSW `ef` at query time; larger finds more of the true neighbours. */
+  hnswEf?: number;
+  /** Payload field naming the sample; the point id stands in when it is missing. */
+  sampleIdField?: string;
+  /** Payload field holding a thumbnail (URL, data URI or path under the Jupyter root). */
+  thumbnailField?: string | null;
+  /** Payload field holding the dataset split (train, test...). */
+  splitField?: string | null;
+  retry?: RetryPolicy;
+}
+
+/** How transient failures (network, 429, 5xx, timeouts) are retried. */
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  retries?: number;
+  /** First backoff delay; doubles with each retry. */
+  baseDelayMs?: number;
+  /** Cap on one backoff delay and on an honoured Retry-After. */
+  maxDelayMs?: number;
+}
+
+export const SCAN_DEFAULTS = {
+  limit: 32,
+  batchSize: 64,
+  inFlight: 2,
+  listPageSize: 1000,
+  exact: false,
+  sampleIdField: 'sample_id',
+  retries: 5,
+  baseDelayMs: 500,
+  maxDelayMs: 30000
+} as const;
+
+export type ScanPhase =
+  | 'inspecting'
+  | 'listing'
+  | 'scanning'
+  | 'grouping'
+  | 'complete'
+  | 'cancelled'
+  | 'error';
+
+/** A progress report, posted a few times a second and once at the end. */
+export interface ScanProgress {
+  phase: ScanPhase;
+  /** Point ids listed so far. */
+  listed: number;
+  /** Points whose neighbours are all known. */
+  scanned: number;
+  /** Points in the collection (Qdrant's estimate until listing ends, then exact). */
+  total: number;
+  /** Distinct pairs passing the threshold so far. */
+  pairs: number;
+  /** Groups (components of two or more points) so far. */
+  groups: number;
+  /** Points per second in the current phase (listing or scanning). */
+  rate: number;
+  /** Seconds left in the scan, when it can be told. */
+  etaSeconds: number | null;
+  /** Set with phase 'error' or 'cancelled'. */
+  error?: ScanErrorInfo;
+}
+
+/** The points of a scan, by dense index: `ids[i]` is point i. */
+export interface ScanPoints {
+  ids: PointId[];
+  sampleIds: string[];
+  thumbnails: (string | null)[];
+  splits: (string | null)[];
+}
+
+/**
+ * Every pair found, each once with a < b (indices into ScanPoints). Parallel typed arrays,
+ * so a million pairs cost 12 MB and cross postMessage without per-object overhead.
+ */
+export interface PairList {
+  a: Uint32Array;
+  b: Uint32Array;
+  score: Float32Array;
+}
+
+/** One link between two points, by index. */
+export interface PairLink {
+  a: number;
+  b: number;
+  score: number;
+}
+
+/** A connected component of pairs that pass the threshold. */
+export interface DuplicateGroup {
+  /** Stable within one grouping; the smallest member index. */
+  key: number;
+  /** Member indices, ascending; thumbnails and splits are at these indices in ScanPoints. */
+  members: number[];
+  pointIds: PointId[];
+  sampleIds: string[];
+  /** Pairs passing the threshold inside the group. */
+  links: number;
+  /** The most similar (or nearest) pair's score. */
+  bestScore: number;
+  /** The least similar (or farthest) pair's score among all links. */
+  worstScore: number;
+  /**
+   * The weakest of the links that hold the group together: the lowest similarity on the
+   * maximum spanning tree (the largest distance on the minimum one). Chaining can make
+   * this much lower than bestScore; raising the threshold above it splits the group.
+   */
+  weakestLink: PairLink;
+  /** The member with the most links (smallest index on ties). */
+  representative: number;
+}
+
+/** What a finished scan hands back. */
+export interface ScanResult {
+  collection: string;
+  using: string | null;
+  distance: DistanceKind;
+  threshold: number;
+  points: ScanPoints;
+  pairs: PairList;
+  groups: DuplicateGroup[];
+  stats: ScanStats;
+}
+
+export interface ScanStats {
+  seconds: number;
+  /** Neighbour queries, counting each page of a paged query. */
+  queries: number;
+  /** HTTP requests, retries included. */
+  requests: number;
+  retries: number;
+}
+
+/** Why a scan stopped; the panel can offer a fix per kind. */
+export type ScanErrorKind =
+  | 'no-dense-vector'
+  | 'multivector'
+  | 'choose-vector'
+  | 'not-found'
+  | 'auth'
+  | 'unreachable'
+  | 'server-error'
+  | 'cancelled'
+  | 'bad-request';
+
+/** A ScanError as plain data, for postMessage. */
+export interface ScanErrorInfo {
+  kind: ScanErrorKind;
+  message: string;
+  /** The HTTP status behind the error, if any. */
+  status?: number;
+  /** For 'choose-vector' and friends: the dense vector names the user can pick from. */
+  vectors?: string[];
+}
+
+/** A scan failure with a message that says what to do about it. */
+export class ScanError extends Error implements ScanErrorInfo {
+  constructor(
+    readonly kind: ScanErrorKind,
+    message: string,
+    extra: { status?: number; vectors?: string[] } = {}
+  ) {
+    super(message);
+    this.name = 'ScanError';
+    // Keeps instanceof working when compiled down to ES5-style classes.
+    Object.setPrototypeOf(this, new.target.prototype);
+    if (extra.status !== undefined) {
+      this.status = extra.status;
+    }
+    if (extra.vectors !== undefined) {
+      this.vectors = extra.vectors;
+    }
+  }
+
+  status?: number;
+  vectors?: string[];
+
+  toJSON(): ScanErrorInfo {
+    const info: ScanErrorInfo = { kind: this.kind, message: this.message };
+    if (this.status !== undefined) {
+      info.status = this.status;
+    }
+    if (this.vectors !== undefined) {
+      info.vectors = this.vectors;
+    }
+    return info;
+  }
+}
