@@ -1,7 +1,7 @@
 // The panel model with a fake in-process worker (no real Worker in jsdom): it starts the
 // worker once, reports its reply, and reports a failure instead of hanging.
 import { IScanWorker, NearDuplicatesModel } from '../model';
-import { PanelToWorker } from '../scan/protocol';
+import { PanelToWorker, PROTOCOL_VERSION } from '../scan/protocol';
 import { ScanService } from '../scan/scanService';
 
 class FakeInProcessWorker implements IScanWorker {
@@ -42,7 +42,7 @@ describe('NearDuplicatesModel with a fake in-process worker', () => {
     expect(worker.posted).toEqual([{ type: 'hello' }]);
     expect(model.workerStatus).toEqual({
       state: 'ready',
-      protocol: 1,
+      protocol: PROTOCOL_VERSION,
       qdrantClient: true
     });
     expect(changes).toEqual(['ready']);

@@ -6,6 +6,7 @@ import {
   WorkerToPanel
 } from '../scan/protocol';
 import { ScanService } from '../scan/scanService';
+import { circlePoints, FakeQdrant } from './fakeQdrant';
 
 function replies(data: unknown): WorkerToPanel[] {
   const out: WorkerToPanel[] = [];
@@ -39,5 +40,71 @@ describe('scan worker protocol', () => {
       true
     );
     expect(isPanelMessage({ type: 'ready' })).toBe(false);
+  });
+});
+
+describe('scan worker protocol: start and cancel, with a fake Qdrant client', () => {
+  const request = {
+    collection: 'images',
+    threshold: 0.999,
+    thumbnailField: 'thumbnail',
+    splitField: 'split'
+  };
+  const connection = { url: 'http://localhost:8888', prefix: '/near-duplicates/qdrant' };
+
+  it('streams progress, then the result with its pair arrays transferred', async () => {
+    const out: { message: WorkerToPanel; transfer?: ArrayBuffer[] }[] = [];
+    const fake = new FakeQdrant(circlePoints());
+    const seen: unknown[] = [];
+    const service = new ScanService(
+      (message, transfer) => out.push({ message, transfer }),
+      c => {
+        seen.push(c);
+        return fake;
+      }
+    );
+    await service.start('scan-1', connection, request);
+
+    expect(seen).toEqual([connection]);
+    const types = out.map(o => o.message.type);
+    expect(types[types.length - 1]).toBe('result');
+    expect(types.slice(0, -1).every(t => t === 'progress')).toBe(true);
+    const last = out[out.length - 1];
+    if (last.message.type !== 'result') {
+      throw new Error('no result');
+    }
+    expect(last.message.scanId).toBe('scan-1');
+    expect(last.message.result.groups.map(g => [...g.sampleIds].sort())).toEqual([
+      ['12', 'dupA_1', 'dupA_2'],
+      ['14', '77']
+    ]);
+    expect(last.transfer).toEqual([
+      last.message.result.pairs.a.buffer,
+      last.message.result.pairs.b.buffer,
+      last.message.result.pairs.score.buffer
+    ]);
+  });
+
+  it('stops a scan on cancel and says it was cancelled', async () => {
+    const out: WorkerToPanel[] = [];
+    const fake = new FakeQdrant(circlePoints(), 'Cosine', { delayMs: 20 });
+    const service = new ScanService(
+      message => out.push(message),
+      () => fake
+    );
+    const done = service.start('scan-2', connection, { ...request, batchSize: 1 });
+    await new Promise(resolve => setTimeout(resolve, 30));
+    service.handle({ type: 'cancel', scanId: 'scan-2' });
+    await done;
+    const callsAtCancel = fake.calls.length;
+    await new Promise(resolve => setTimeout(resolve, 60));
+
+    expect(fake.calls.length).toBe(callsAtCancel);
+    const last = out[out.length - 1];
+    expect(last).toEqual({
+      type: 'failed',
+      scanId: 'scan-2',
+      error: expect.objectContaining({ kind: 'cancelled' })
+    });
   });
 });

@@ -1,15 +1,49 @@
 // The typed messages between the panel (main thread) and the scan worker.
 // Both sides import this module, so a message shape changes in one place only.
+import type {
+  ScanErrorInfo,
+  ScanProgress,
+  ScanRequest,
+  ScanResult
+} from './types';
 
 /** Bumped when a message shape changes incompatibly. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+
+/**
+ * Where the worker sends Qdrant requests. In JupyterLab: the page's origin with an
+ * explicit port, the Jupyter proxy path as `prefix`, and Jupyter's auth headers (a worker
+ * has no cookies of its own to send). In Node (tests, benchmark): a Qdrant URL and key.
+ */
+export interface IScanConnection {
+  url: string;
+  prefix?: string;
+  headers?: Record<string, string>;
+  apiKey?: string;
+  /** Per-request timeout. */
+  timeoutMs?: number;
+}
 
 /** Panel -> worker: ask the worker to introduce itself. */
 export interface IHelloMessage {
   type: 'hello';
 }
 
-export type PanelToWorker = IHelloMessage;
+/** Panel -> worker: scan a collection. A running scan is cancelled first. */
+export interface IStartMessage {
+  type: 'start';
+  scanId: string;
+  connection: IScanConnection;
+  request: ScanRequest;
+}
+
+/** Panel -> worker: stop the scan with this id (no further requests). */
+export interface ICancelMessage {
+  type: 'cancel';
+  scanId: string;
+}
+
+export type PanelToWorker = IHelloMessage | IStartMessage | ICancelMessage;
 
 /** Worker -> panel: the worker is up and can reach the Qdrant client library. */
 export interface IReadyMessage {
@@ -19,16 +53,48 @@ export interface IReadyMessage {
   qdrantClient: boolean;
 }
 
-/** Worker -> panel: a message the worker could not understand, or a failure. */
+/** Worker -> panel: a scan's progress, a few times a second. */
+export interface IProgressMessage {
+  type: 'progress';
+  scanId: string;
+  progress: ScanProgress;
+}
+
+/** Worker -> panel: a finished scan (its pair arrays are transferred, not copied). */
+export interface IResultMessage {
+  type: 'result';
+  scanId: string;
+  result: ScanResult;
+}
+
+/** Worker -> panel: a scan ended without a result: cancelled, refused or failed. */
+export interface IFailedMessage {
+  type: 'failed';
+  scanId: string;
+  error: ScanErrorInfo;
+}
+
+/** Worker -> panel: a message the worker could not understand. */
 export interface IWorkerErrorMessage {
   type: 'error';
   message: string;
 }
 
-export type WorkerToPanel = IReadyMessage | IWorkerErrorMessage;
+export type WorkerToPanel =
+  | IReadyMessage
+  | IProgressMessage
+  | IResultMessage
+  | IFailedMessage
+  | IWorkerErrorMessage;
 
-const PANEL_TYPES = new Set<string>(['hello']);
-const WORKER_TYPES = new Set<string>(['ready', 'error']);
+const PANEL_TYPES = new Set<string>(['hello', 'start', 'cancel']);
+const WORKER_TYPES = new Set<string>([
+  'ready',
+  'progress',
+  'result',
+  'failed',
+  'error'
+]);
 
 function hasType(value: unknown, types: Set<string>): boolean {
   return (
@@ -46,4 +112,10 @@ export function isPanelMessage(value: unknown): value is PanelToWorker {
 
 export function isWorkerMessage(value: unknown): value is WorkerToPanel {
   return hasType(value, WORKER_TYPES);
+}
+
+/** The buffers of a result that can move to the panel without a copy. */
+export function transferablesOf(result: ScanResult): ArrayBuffer[] {
+  const { a, b, score } = result.pairs;
+  return [a.buffer, b.buffer, score.buffer] as ArrayBuffer[];
 }

@@ -1,10 +1,38 @@
 // The worker's side of the protocol, kept free of worker globals so that Node tests
 // and the benchmark can drive it directly. scan.worker.ts only wires it to `self`.
 import { QdrantClient } from '@qdrant/js-client-rest';
-import { isPanelMessage, PROTOCOL_VERSION, WorkerToPanel } from './protocol';
+import {
+  IScanConnection,
+  isPanelMessage,
+  PROTOCOL_VERSION,
+  transferablesOf,
+  WorkerToPanel
+} from './protocol';
+import { ScanClient, scanCollection } from './scanner';
+import { ScanError, ScanErrorInfo } from './types';
+
+export type Post = (message: WorkerToPanel, transfer?: ArrayBuffer[]) => void;
+
+/** Makes the Qdrant client a scan talks to; tests hand in their own. */
+export type ClientFactory = (connection: IScanConnection) => ScanClient;
+
+export function createQdrantClient(connection: IScanConnection): ScanClient {
+  return new QdrantClient({
+    url: connection.url,
+    prefix: connection.prefix,
+    headers: connection.headers,
+    apiKey: connection.apiKey,
+    timeout: connection.timeoutMs ?? 300_000,
+    // The proxy answers GET / too, but a version check per scan buys nothing here.
+    checkCompatibility: false
+  });
+}
 
 export class ScanService {
-  constructor(private readonly post: (message: WorkerToPanel) => void) {}
+  constructor(
+    private readonly post: Post,
+    private readonly createClient: ClientFactory = createQdrantClient
+  ) {}
 
   handle(data: unknown): void {
     if (!isPanelMessage(data)) {
@@ -22,8 +50,54 @@ export class ScanService {
           qdrantClient: typeof QdrantClient === 'function'
         });
         break;
+      case 'start':
+        void this.start(data.scanId, data.connection, data.request);
+        break;
+      case 'cancel':
+        if (this.running?.scanId === data.scanId) {
+          this.running.controller.abort();
+        }
+        break;
     }
   }
+
+  /** Settles when the scan has posted its result or failure. */
+  async start(
+    scanId: string,
+    connection: IScanConnection,
+    request: Parameters<typeof scanCollection>[1]
+  ): Promise<void> {
+    this.running?.controller.abort();
+    const controller = new AbortController();
+    const running = { scanId, controller };
+    this.running = running;
+    try {
+      const client = this.createClient(connection);
+      const result = await scanCollection(client, request, {
+        signal: controller.signal,
+        onProgress: progress => this.post({ type: 'progress', scanId, progress })
+      });
+      this.post({ type: 'result', scanId, result }, transferablesOf(result));
+    } catch (error) {
+      this.post({ type: 'failed', scanId, error: errorInfo(error) });
+    } finally {
+      if (this.running === running) {
+        this.running = null;
+      }
+    }
+  }
+
+  private running: { scanId: string; controller: AbortController } | null = null;
+}
+
+function errorInfo(error: unknown): ScanErrorInfo {
+  if (error instanceof ScanError) {
+    return error.toJSON();
+  }
+  return {
+    kind: 'server-error',
+    message: `The scan stopped on an unexpected error: ${String(error)}`
+  };
 }
 
 function describe(data: unknown): string {

@@ -27,7 +27,7 @@ test.describe('Near Duplicates panel', () => {
     const panel = page.locator(PANEL);
     await expect(panel).toBeVisible();
     await expect(panel.getByRole('status')).toHaveText(
-      'Scan worker ready (protocol 1, Qdrant client loaded)'
+      /^Scan worker ready \(protocol \d+, Qdrant client loaded\)$/
     );
   });
 

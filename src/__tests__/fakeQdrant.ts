@@ -1,0 +1,186 @@
+// A fake Qdrant client for DOM-free unit tests: a brute-force in-memory index that answers
+// getCollection, scroll and queryBatch the way Qdrant's REST API does.
+import type {
+  CollectionInfoLike,
+  NeighbourQuery,
+  ScanClient
+} from '../scan/scanner';
+import type { DistanceKind } from '../scan/types';
+
+type Id = string | number;
+
+export interface FakePoint {
+  id: Id;
+  vector: number[];
+  payload?: Record<string, unknown>;
+}
+
+/** What the fake does on its next call of a method instead of answering. */
+type Fault = unknown | ((call: number) => unknown);
+
+/** A brute-force stand-in for a Qdrant server. Records every call. */
+export class FakeQdrant implements ScanClient {
+  constructor(
+    points: FakePoint[],
+    readonly distance: DistanceKind = 'Cosine',
+    options: {
+      vectorsConfig?: CollectionInfoLike['config']['params'];
+      pointsCount?: number | null;
+      /** Answers with score >= threshold, to check the scan's own strictness. */
+      lenient?: boolean;
+      /** Points the index holds but scroll does not list (added after listing). */
+      hidden?: FakePoint[];
+      delayMs?: number;
+    } = {}
+  ) {
+    this.points = [...points].sort((x, y) => String(x.id).localeCompare(String(y.id)));
+    this.hidden = options.hidden ?? [];
+    this.lenient = options.lenient ?? false;
+    this.delayMs = options.delayMs ?? 0;
+    this.pointsCount =
+      options.pointsCount === undefined ? points.length : options.pointsCount;
+    this.params = options.vectorsConfig ?? {
+      vectors: { size: points[0]?.vector.length ?? 2, distance }
+    };
+  }
+
+  calls: { method: string; body: unknown }[] = [];
+  faults: Record<string, Fault[]> = {};
+  inFlight = 0;
+  maxInFlight = 0;
+  /** Called before each queryBatch answers; lets a test act mid-scan. */
+  beforeQuery: ((call: number) => void | Promise<void>) | null = null;
+
+  fail(method: string, ...faults: Fault[]): this {
+    (this.faults[method] ??= []).push(...faults);
+    return this;
+  }
+
+  count(method: string): number {
+    return this.calls.filter(c => c.method === method).length;
+  }
+
+  async getCollection(name: string): Promise<CollectionInfoLike> {
+    await this.enter('getCollection', name);
+    this.leave();
+    return {
+      points_count: this.pointsCount,
+      config: { params: this.params }
+    };
+  }
+
+  async scroll(
+    name: string,
+    request: { limit?: number | null; offset?: unknown; with_payload?: unknown; with_vector?: unknown }
+  ) {
+    await this.enter('scroll', request);
+    this.leave();
+    const limit = request.limit ?? 10;
+    const start =
+      request.offset === undefined || request.offset === null
+        ? 0
+        : this.points.findIndex(p => p.id === request.offset);
+    const page = this.points.slice(start, start + limit);
+    const fields = Array.isArray(request.with_payload) ? request.with_payload : [];
+    return {
+      points: page.map(p => ({
+        id: p.id,
+        payload: Object.fromEntries(
+          Object.entries(p.payload ?? {}).filter(([k]) => fields.includes(k))
+        )
+      })),
+      next_page_offset: this.points[start + limit]?.id ?? null
+    };
+  }
+
+  async queryBatch(name: string, request: { searches: NeighbourQuery[] }) {
+    const call = await this.enter('queryBatch', request);
+    try {
+      await this.beforeQuery?.(call);
+      const all = [...this.points, ...this.hidden];
+      return request.searches.map(search => {
+        const self = all.find(p => p.id === search.query)!;
+        const t = search.score_threshold!;
+        const hits = all
+          .filter(p => p.id !== self.id)
+          .map(p => ({ id: p.id, score: Math.fround(this.score(self.vector, p.vector)) }))
+          .filter(h => (this.higher ? h.score > t : h.score < t) || (this.lenient && h.score === t))
+          .sort((x, y) => (this.higher ? y.score - x.score : x.score - y.score));
+        const offset = search.offset ?? 0;
+        return { points: hits.slice(offset, offset + (search.limit ?? 10)) };
+      });
+    } finally {
+      this.leave();
+    }
+  }
+
+  private get higher(): boolean {
+    return this.distance === 'Cosine' || this.distance === 'Dot';
+  }
+
+  private score(x: number[], y: number[]): number {
+    const dot = x.reduce((s, v, i) => s + v * y[i], 0);
+    switch (this.distance) {
+      case 'Dot':
+        return dot;
+      case 'Cosine':
+        return dot / Math.sqrt(x.reduce((s, v) => s + v * v, 0) * y.reduce((s, v) => s + v * v, 0));
+      case 'Euclid':
+        return Math.sqrt(x.reduce((s, v, i) => s + (v - y[i]) ** 2, 0));
+      case 'Manhattan':
+        return x.reduce((s, v, i) => s + Math.abs(v - y[i]), 0);
+    }
+  }
+
+  private async enter(method: string, body: unknown): Promise<number> {
+    this.calls.push({ method, body });
+    const call = this.count(method);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    await new Promise(resolve => setTimeout(resolve, this.delayMs));
+    const fault = this.faults[method]?.shift();
+    if (fault !== undefined) {
+      this.leave();
+      throw typeof fault === 'function' ? fault(call) : fault;
+    }
+    return call;
+  }
+
+  private leave(): void {
+    this.inFlight--;
+  }
+
+  private readonly points: FakePoint[];
+  private readonly hidden: FakePoint[];
+  private readonly lenient: boolean;
+  private readonly delayMs: number;
+  private readonly pointsCount: number | null;
+  private readonly params: CollectionInfoLike['config']['params'];
+}
+
+/** An error shaped like @qdrant/js-client-rest's ApiError. */
+export function httpError(status: number, headers: Record<string, string> = {}, data?: unknown) {
+  return Object.assign(new Error(`HTTP ${status}`), {
+    status,
+    headers: new Map(Object.entries(headers)),
+    data
+  });
+}
+
+/** Two planted duplicate clusters among spread-out points, on the unit circle. */
+export function circlePoints(): FakePoint[] {
+  const at = (deg: number) => [Math.cos((deg * Math.PI) / 180), Math.sin((deg * Math.PI) / 180)];
+  const points: FakePoint[] = [];
+  // Spread: 30 degrees apart, cosine 0.87 at most between neighbours.
+  for (let i = 0; i < 10; i++) {
+    points.push({ id: i, vector: at(i * 36), payload: { sample_id: `img_${i}`, split: 'train' } });
+  }
+  // Cluster A near 3 degrees: 3 points, within 1 degree (cosine > 0.9998).
+  points.push({ id: 10, vector: at(3), payload: { sample_id: 'dupA_1', thumbnail: 'a1.png', split: 'train' } });
+  points.push({ id: 11, vector: at(3.5), payload: { sample_id: 'dupA_2', thumbnail: 'a2.png', split: 'test' } });
+  points.push({ id: 12, vector: at(4), payload: { thumbnail: 'a3.png' } });
+  // Cluster B near 200 degrees: 2 points.
+  points.push({ id: 13, vector: at(200), payload: { sample_id: 77 } });
+  points.push({ id: 14, vector: at(200.5), payload: { sample_id: { nested: true } } });
+  return points;
+}
