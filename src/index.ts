@@ -7,6 +7,7 @@ import {
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { nearDuplicatesIcon } from './icons';
+import { ServerApi } from './api';
 import { NearDuplicatesModel } from './model';
 import { NearDuplicatesPanel } from './panel';
 import { createScanWorker } from './scanWorker';
@@ -24,11 +25,15 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null
   ) => {
-    const model = new NearDuplicatesModel(createScanWorker);
+    const model = new NearDuplicatesModel({
+      createWorker: createScanWorker,
+      api: new ServerApi()
+    });
     const panel = new NearDuplicatesPanel(model);
     app.shell.add(panel, 'left', { rank: 850 });
     restorer?.add(panel, 'near-duplicates');
     model.start();
+    void model.refreshBackend();
 
     app.commands.addCommand(CommandIDs.openPanel, {
       label: 'Near Duplicates: Open Panel',

@@ -1,7 +1,17 @@
-// The panel's state: owns the scan worker, tracks what it said, and signals changes.
+// The panel's state: the backend and its collections, the scan running in the worker,
+// its result and the groups at the current threshold, and the selected group.
 // No React here; components re-render from `stateChanged`.
 import { ISignal, Signal } from '@lumino/signaling';
+import { ApiError, IBackendInfo, ICollectionInfo, INearDuplicatesApi } from './api';
+import { higherIsBetter, isStricter, regroup } from './scan/groups';
 import { isWorkerMessage, PanelToWorker, WorkerToPanel } from './scan/protocol';
+import type {
+  DistanceKind,
+  DuplicateGroup,
+  ScanErrorInfo,
+  ScanProgress,
+  ScanResult
+} from './scan/types';
 import { DEFAULT_SETTINGS, INearDuplicatesSettings } from './tokens';
 
 /** What the panel knows about its scan worker. */
@@ -18,11 +28,43 @@ export interface IScanWorker {
   onerror: ((event: ErrorEvent) => void) | null;
 }
 
+/** A scan that is running now. */
+export interface IRunningScan {
+  scanId: string;
+  collection: string;
+  using: string | null;
+  threshold: number;
+  progress: ScanProgress | null;
+}
+
+/** A finished scan, with the groups shown at the current threshold. */
+export interface IScanOutcome {
+  result: ScanResult;
+  /** When the scan finished (ms since the epoch). */
+  finishedAt: number;
+  /** The threshold the groups below were computed at (the scan's, or a stricter one). */
+  threshold: number;
+  groups: DuplicateGroup[];
+}
+
+export interface INearDuplicatesModelOptions {
+  createWorker: () => IScanWorker;
+  api: INearDuplicatesApi;
+}
+
 export class NearDuplicatesModel {
-  constructor(private readonly createWorker: () => IScanWorker) {}
+  constructor(options: INearDuplicatesModelOptions) {
+    this._createWorker = options.createWorker;
+    this._api = options.api;
+  }
 
   get stateChanged(): ISignal<this, void> {
     return this._stateChanged;
+  }
+
+  /** Emits the group a user picked (or null when the selection is cleared). */
+  get selectionChanged(): ISignal<this, DuplicateGroup | null> {
+    return this._selectionChanged;
   }
 
   get workerStatus(): WorkerStatus {
@@ -34,9 +76,218 @@ export class NearDuplicatesModel {
   }
 
   set settings(value: INearDuplicatesSettings) {
+    const first = !this._settingsLoaded;
     this._settings = value;
+    this._settingsLoaded = true;
+    if (first && !this._thresholdTouched) {
+      this._similarity = value.defaultThreshold;
+    }
     this._stateChanged.emit();
   }
+
+  // Backend and collections.
+
+  get backend(): IBackendInfo | null {
+    return this._backend;
+  }
+
+  get backendError(): ScanErrorInfo | null {
+    return this._backendError;
+  }
+
+  get backendLoading(): boolean {
+    return this._backendLoading;
+  }
+
+  get collection(): ICollectionInfo | null {
+    return this._backend?.collections.find(c => c.name === this._collection) ?? null;
+  }
+
+  /** Dense, single-vector names of the chosen collection ('' for an unnamed vector). */
+  get vectorNames(): string[] {
+    const collection = this.collection;
+    if (!collection) {
+      return [];
+    }
+    return Object.entries(collection.vectors)
+      .filter(([, v]) => !v.multivector)
+      .map(([name]) => name);
+  }
+
+  get vectorName(): string | null {
+    const names = this.vectorNames;
+    if (this._vectorName !== null && names.includes(this._vectorName)) {
+      return this._vectorName;
+    }
+    return names.length === 1 ? names[0] : null;
+  }
+
+  get distance(): DistanceKind | null {
+    const name = this.vectorName;
+    return name === null ? null : (this.collection?.vectors[name]?.distance ?? null);
+  }
+
+  async refreshBackend(): Promise<void> {
+    this._backendLoading = true;
+    this._stateChanged.emit();
+    try {
+      this._backend = await this._api.getBackend();
+      this._backendError = null;
+      const names = this._backend.collections.map(c => c.name);
+      if (this._collection === null || !names.includes(this._collection)) {
+        this._collection = names.length > 0 ? names[0] : null;
+      }
+    } catch (error) {
+      this._backendError = backendErrorInfo(error);
+    } finally {
+      this._backendLoading = false;
+      this._stateChanged.emit();
+    }
+  }
+
+  selectCollection(name: string): void {
+    if (name === this._collection) {
+      return;
+    }
+    this._collection = name;
+    this._vectorName = null;
+    this._scanError = null;
+    this._stateChanged.emit();
+  }
+
+  selectVector(name: string): void {
+    this._vectorName = name;
+    this._stateChanged.emit();
+  }
+
+  // Threshold and regrouping.
+
+  /** In the collection's units: a similarity (Cosine, Dot) or a maximum distance. */
+  get threshold(): number {
+    if (this.thresholdIsSimilarity) {
+      return this._similarity;
+    }
+    return this._distance ?? defaultDistance(this._similarity);
+  }
+
+  /**
+   * A stricter threshold than the last scan's regroups from its kept pairs at once; a
+   * looser one is remembered, and `needsRescan` says that Detect must run again.
+   */
+  setThreshold(value: number): void {
+    if (!Number.isFinite(value) || value === this.threshold) {
+      return;
+    }
+    if (this.thresholdIsSimilarity) {
+      this._similarity = value;
+    } else {
+      this._distance = value;
+    }
+    this._thresholdTouched = true;
+    const outcome = this._outcome;
+    if (outcome && this.canRegroup(value)) {
+      outcome.groups = regroup(outcome.result, value);
+      outcome.threshold = value;
+      if (this._selected && !outcome.groups.some(g => g.key === this._selected?.key)) {
+        this.select(null);
+      }
+    }
+    this._stateChanged.emit();
+  }
+
+  /** Whether the current results can show `value` without a new scan. */
+  canRegroup(value: number): boolean {
+    const outcome = this._outcome;
+    if (!outcome || !this.resultMatchesChoice) {
+      return false;
+    }
+    const { threshold, distance } = outcome.result;
+    return value === threshold || isStricter(value, threshold, distance);
+  }
+
+  /** The results on show are for another threshold than the current looser one. */
+  get needsRescan(): boolean {
+    return this._outcome !== null && this.resultMatchesChoice && !this.canRegroup(this.threshold);
+  }
+
+  /** Is the distance a similarity (higher is closer)? True before a collection is known. */
+  get thresholdIsSimilarity(): boolean {
+    const distance = this._outcome?.result.distance ?? this.distance;
+    return distance === null ? true : higherIsBetter(distance);
+  }
+
+  // Scanning.
+
+  get running(): IRunningScan | null {
+    return this._running;
+  }
+
+  get outcome(): IScanOutcome | null {
+    return this._outcome;
+  }
+
+  get scanError(): ScanErrorInfo | null {
+    return this._scanError;
+  }
+
+  /** Start a scan of the chosen collection at the current threshold. */
+  detect(): void {
+    const collection = this.collection;
+    if (!collection || this._running || !this._worker) {
+      return;
+    }
+    const settings = this._settings;
+    const scanId = `scan-${Date.now().toString(36)}-${++this._scanCounter}`;
+    const using = this.vectorName;
+    this._running = {
+      scanId,
+      collection: collection.name,
+      using,
+      threshold: this.threshold,
+      progress: null
+    };
+    this._scanError = null;
+    this._worker.postMessage({
+      type: 'start',
+      scanId,
+      connection: this._api.scanConnection(),
+      request: {
+        collection: collection.name,
+        using: using || undefined,
+        threshold: this.threshold,
+        limit: settings.neighboursPerQuery,
+        batchSize: settings.batchSize,
+        inFlight: settings.requestsInFlight,
+        sampleIdField: settings.sampleIdField,
+        thumbnailField: settings.thumbnailField || null,
+        splitField: settings.splitField || null
+      }
+    });
+    this._stateChanged.emit();
+  }
+
+  cancel(): void {
+    if (this._running && this._worker) {
+      this._worker.postMessage({ type: 'cancel', scanId: this._running.scanId });
+    }
+  }
+
+  // Selection.
+
+  get selected(): DuplicateGroup | null {
+    return this._selected;
+  }
+
+  select(group: DuplicateGroup | null): void {
+    if (group === this._selected) {
+      return;
+    }
+    this._selected = group;
+    this._selectionChanged.emit(group);
+    this._stateChanged.emit();
+  }
+
+  // Worker lifecycle.
 
   /** Start the worker (once) and ask it to introduce itself. */
   start(): void {
@@ -44,7 +295,7 @@ export class NearDuplicatesModel {
       return;
     }
     try {
-      this._worker = this.createWorker();
+      this._worker = this._createWorker();
     } catch (error) {
       this.setWorkerStatus({
         state: 'failed',
@@ -68,6 +319,15 @@ export class NearDuplicatesModel {
     Signal.clearData(this);
   }
 
+  private get resultMatchesChoice(): boolean {
+    const result = this._outcome?.result;
+    return (
+      !!result &&
+      result.collection === this._collection &&
+      (result.using ?? '') === (this.vectorName ?? '')
+    );
+  }
+
   private onWorkerMessage(data: unknown): void {
     if (!isWorkerMessage(data)) {
       return;
@@ -84,6 +344,38 @@ export class NearDuplicatesModel {
       case 'error':
         this.setWorkerStatus({ state: 'failed', message: message.message });
         break;
+      case 'progress':
+        if (this._running?.scanId === message.scanId) {
+          this._running.progress = message.progress;
+          this._stateChanged.emit();
+        }
+        break;
+      case 'result':
+        if (this._running?.scanId === message.scanId) {
+          this._running = null;
+          this.select(null);
+          const result = message.result;
+          this._outcome = {
+            result,
+            finishedAt: Date.now(),
+            threshold: result.threshold,
+            groups: result.groups
+          };
+          // The user may have moved the threshold stricter while the scan ran.
+          if (this.threshold !== result.threshold && this.canRegroup(this.threshold)) {
+            this._outcome.groups = regroup(result, this.threshold);
+            this._outcome.threshold = this.threshold;
+          }
+          this._stateChanged.emit();
+        }
+        break;
+      case 'failed':
+        if (this._running?.scanId === message.scanId) {
+          this._running = null;
+          this._scanError = message.error;
+          this._stateChanged.emit();
+        }
+        break;
     }
   }
 
@@ -92,8 +384,51 @@ export class NearDuplicatesModel {
     this._stateChanged.emit();
   }
 
+  private readonly _createWorker: () => IScanWorker;
+  private readonly _api: INearDuplicatesApi;
   private _worker: IScanWorker | null = null;
   private _workerStatus: WorkerStatus = { state: 'starting' };
   private _settings: INearDuplicatesSettings = { ...DEFAULT_SETTINGS };
+  private _settingsLoaded = false;
+  private _backend: IBackendInfo | null = null;
+  private _backendError: ScanErrorInfo | null = null;
+  private _backendLoading = false;
+  private _collection: string | null = null;
+  private _vectorName: string | null = null;
+  private _similarity = DEFAULT_SETTINGS.defaultThreshold;
+  private _distance: number | null = null;
+  private _thresholdTouched = false;
+  private _running: IRunningScan | null = null;
+  private _outcome: IScanOutcome | null = null;
+  private _scanError: ScanErrorInfo | null = null;
+  private _scanCounter = 0;
+  private _selected: DuplicateGroup | null = null;
   private _stateChanged = new Signal<this, void>(this);
+  private _selectionChanged = new Signal<this, DuplicateGroup | null>(this);
+}
+
+/** The backend route's failures, in the scan's error vocabulary the panel already explains. */
+export function backendErrorInfo(error: unknown): ScanErrorInfo {
+  if (!(error instanceof ApiError)) {
+    return { kind: 'server-error', message: String(error) };
+  }
+  const { status, message } = error;
+  if (status === 0 || status === 502 || status === 504) {
+    return { kind: 'unreachable', message, status: status || undefined };
+  }
+  if (status === 401 || status === 403) {
+    return { kind: 'auth', message, status };
+  }
+  if (status === 404) {
+    return { kind: 'not-found', message, status };
+  }
+  return { kind: 'server-error', message, status };
+}
+
+/**
+ * A starting maximum distance for Euclid/Manhattan collections: the Euclidean distance
+ * between unit vectors with the given cosine similarity (0.95 -> 0.32).
+ */
+export function defaultDistance(similarity: number): number {
+  return Math.round(Math.sqrt(Math.max(0, 2 - 2 * similarity)) * 100) / 100;
 }

@@ -1,7 +1,13 @@
-// The Near Duplicates side panel: a Lumino SidePanel whose sections are React views
-// of the model.
+// The Near Duplicates side panel: a Lumino SidePanel whose sections are React views of
+// the model (backend and collection, detection and progress, the duplicate groups).
+import { PageConfig, URLExt } from '@jupyterlab/coreutils';
 import { ReactWidget, SidePanel, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
+import { ConnectionView } from './components/ConnectionView';
+import { DetectControls } from './components/DetectControls';
+import { ScanErrorView } from './components/ErrorView';
+import { GroupList } from './components/GroupList';
+import { ScanProgressView } from './components/ScanProgressView';
 import { WorkerStatusView } from './components/WorkerStatusView';
 import { nearDuplicatesIcon } from './icons';
 import { NearDuplicatesModel } from './model';
@@ -20,13 +26,22 @@ export class NearDuplicatesPanel extends SidePanel {
     );
 
     const scan = ReactWidget.create(
-      <UseSignal signal={model.stateChanged}>
-        {() => <WorkerStatusView status={model.workerStatus} />}
-      </UseSignal>
+      <UseSignal signal={model.stateChanged}>{() => <ScanSection model={model} />}</UseSignal>
     );
     scan.addClass('jp-NearDuplicates-section');
     scan.title.label = 'Scan';
     this.addWidget(scan);
+
+    const filesBaseUrl = URLExt.join(PageConfig.getBaseUrl(), 'files');
+    const groups = ReactWidget.create(
+      <UseSignal signal={model.stateChanged}>
+        {() => <GroupsSection model={model} filesBaseUrl={filesBaseUrl} />}
+      </UseSignal>
+    );
+    groups.addClass('jp-NearDuplicates-section');
+    groups.addClass('jp-NearDuplicates-groupsSection');
+    groups.title.label = 'Duplicate groups';
+    this.addWidget(groups);
   }
 
   dispose(): void {
@@ -36,4 +51,75 @@ export class NearDuplicatesPanel extends SidePanel {
     this.model.dispose();
     super.dispose();
   }
+}
+
+function ScanSection(props: { model: NearDuplicatesModel }): JSX.Element {
+  const { model } = props;
+  const running = model.running;
+  const outcome = model.outcome;
+  const sameChoice =
+    outcome !== null &&
+    outcome.result.collection === model.collection?.name &&
+    (outcome.result.using ?? '') === (model.vectorName ?? '');
+  return (
+    <div className="jp-NearDuplicates-scan">
+      <WorkerStatusView status={model.workerStatus} />
+      <ConnectionView
+        backend={model.backend}
+        loading={model.backendLoading}
+        error={model.backendError}
+        collection={model.collection?.name ?? null}
+        vector={model.vectorName}
+        disabled={running !== null}
+        onCollectionChange={name => model.selectCollection(name)}
+        onVectorChange={name => model.selectVector(name)}
+        onRefresh={() => void model.refreshBackend()}
+      />
+      <DetectControls
+        distance={model.distance}
+        threshold={model.threshold}
+        onThresholdChange={value => model.setThreshold(value)}
+        collection={model.workerStatus.state === 'ready' ? (model.collection?.name ?? null) : null}
+        scanning={running !== null}
+        onDetect={() => model.detect()}
+        onCancel={() => model.cancel()}
+        lastScanThreshold={sameChoice ? outcome!.result.threshold : null}
+      />
+      {running?.progress ? <ScanProgressView progress={running.progress} /> : null}
+      {model.scanError && !running ? (
+        <ScanErrorView
+          error={model.scanError}
+          onRetry={() => model.detect()}
+          retryLabel="Detect again"
+        />
+      ) : null}
+    </div>
+  );
+}
+
+function GroupsSection(props: {
+  model: NearDuplicatesModel;
+  filesBaseUrl: string;
+}): JSX.Element | null {
+  const { model, filesBaseUrl } = props;
+  const outcome = model.outcome;
+  if (!outcome) {
+    return (
+      <p className="jp-NearDuplicates-hint">
+        Pick a collection and click Detect Duplicates to find near-duplicate samples.
+      </p>
+    );
+  }
+  return (
+    <GroupList
+      key={outcome.finishedAt}
+      groups={outcome.groups}
+      points={outcome.result.points}
+      distance={outcome.result.distance}
+      threshold={outcome.threshold}
+      filesBaseUrl={filesBaseUrl}
+      selectedKey={model.selected?.key ?? null}
+      onSelect={group => model.select(group)}
+    />
+  );
 }

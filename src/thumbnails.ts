@@ -23,7 +23,6 @@ const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 /** Image file names the panel asks Jupyter's /files/ for; other paths are likely not previews. */
 const IMAGE_FILE = /\.(?:png|jpe?g|gif|webp|bmp|avif|ico|tiff?)$/i;
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**

@@ -1,17 +1,27 @@
-// The panel model with a fake in-process worker (no real Worker in jsdom): it starts the
-// worker once, reports its reply, and reports a failure instead of hanging.
+// The panel model with a fake in-process worker (the real ScanService over a fake Qdrant
+// client, no Worker in jsdom) and a fake server API.
+import { ApiError, IBackendInfo, INearDuplicatesApi } from '../api';
 import { IScanWorker, NearDuplicatesModel } from '../model';
 import { PanelToWorker, PROTOCOL_VERSION } from '../scan/protocol';
 import { ScanService } from '../scan/scanService';
+import { DEFAULT_SETTINGS } from '../tokens';
+import { circlePoints, FakeQdrant } from './fakeQdrant';
 
 class FakeInProcessWorker implements IScanWorker {
   onmessage: ((event: MessageEvent) => void) | null = null;
   onerror: ((event: ErrorEvent) => void) | null = null;
   terminated = false;
   posted: PanelToWorker[] = [];
-  private service = new ScanService(message =>
-    this.onmessage?.({ data: message } as MessageEvent)
-  );
+  readonly qdrant: FakeQdrant;
+  private service: ScanService;
+
+  constructor(qdrant = new FakeQdrant(circlePoints())) {
+    this.qdrant = qdrant;
+    this.service = new ScanService(
+      message => this.onmessage?.({ data: message } as MessageEvent),
+      () => this.qdrant
+    );
+  }
 
   postMessage(message: PanelToWorker): void {
     this.posted.push(message);
@@ -23,13 +33,61 @@ class FakeInProcessWorker implements IScanWorker {
   }
 }
 
+const BACKEND: IBackendInfo = {
+  kind: 'embedded',
+  version: '1.15.0',
+  collections: [
+    {
+      name: 'images',
+      points_count: 15,
+      vectors: { '': { size: 2, distance: 'Cosine' } },
+      sparse_vectors: []
+    },
+    {
+      name: 'places',
+      points_count: 3,
+      vectors: { '': { size: 2, distance: 'Euclid' } },
+      sparse_vectors: []
+    }
+  ]
+};
+
+class FakeApi implements INearDuplicatesApi {
+  constructor(public answer: IBackendInfo | ApiError = BACKEND) {}
+  async getBackend(): Promise<IBackendInfo> {
+    if (this.answer instanceof ApiError) {
+      throw this.answer;
+    }
+    return this.answer;
+  }
+  scanConnection() {
+    return { url: 'http://localhost:8888', prefix: '/near-duplicates/qdrant' };
+  }
+}
+
+function makeModel(worker = new FakeInProcessWorker(), api = new FakeApi()) {
+  const model = new NearDuplicatesModel({ createWorker: () => worker, api });
+  return { model, worker, api };
+}
+
+/** Resolves once the model has no scan running. */
+async function scanFinished(model: NearDuplicatesModel): Promise<void> {
+  for (let i = 0; i < 200 && model.running; i++) {
+    await new Promise(resolve => setTimeout(resolve, 5));
+  }
+  expect(model.running).toBeNull();
+}
+
 describe('NearDuplicatesModel with a fake in-process worker', () => {
   it('starts the worker once and shows its ready reply', () => {
-    const worker = new FakeInProcessWorker();
     let created = 0;
-    const model = new NearDuplicatesModel(() => {
-      created++;
-      return worker;
+    const worker = new FakeInProcessWorker();
+    const model = new NearDuplicatesModel({
+      createWorker: () => {
+        created++;
+        return worker;
+      },
+      api: new FakeApi()
     });
     const changes: string[] = [];
     model.stateChanged.connect(() => changes.push(model.workerStatus.state));
@@ -49,8 +107,11 @@ describe('NearDuplicatesModel with a fake in-process worker', () => {
   });
 
   it('reports a worker that cannot start', () => {
-    const model = new NearDuplicatesModel(() => {
-      throw new Error('blocked by policy');
+    const model = new NearDuplicatesModel({
+      createWorker: () => {
+        throw new Error('blocked by policy');
+      },
+      api: new FakeApi()
     });
     model.start();
     expect(model.workerStatus).toEqual({
@@ -60,8 +121,7 @@ describe('NearDuplicatesModel with a fake in-process worker', () => {
   });
 
   it('reports a worker that crashes', () => {
-    const worker = new FakeInProcessWorker();
-    const model = new NearDuplicatesModel(() => worker);
+    const { model, worker } = makeModel();
     model.start();
     worker.onerror?.({ message: 'SyntaxError in bundle' } as ErrorEvent);
     expect(model.workerStatus).toEqual({
@@ -71,10 +131,108 @@ describe('NearDuplicatesModel with a fake in-process worker', () => {
   });
 
   it('terminates the worker when disposed', () => {
-    const worker = new FakeInProcessWorker();
-    const model = new NearDuplicatesModel(() => worker);
+    const { model, worker } = makeModel();
     model.start();
     model.dispose();
     expect(worker.terminated).toBe(true);
+  });
+});
+
+describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API and Qdrant client)', () => {
+  it('lists the collections and picks the first', async () => {
+    const { model } = makeModel();
+    await model.refreshBackend();
+    expect(model.backend?.kind).toBe('embedded');
+    expect(model.collection?.name).toBe('images');
+    expect(model.distance).toBe('Cosine');
+    expect(model.threshold).toBe(DEFAULT_SETTINGS.defaultThreshold);
+  });
+
+  it('turns a backend failure into an error the panel can explain', async () => {
+    const { model } = makeModel(
+      undefined,
+      new FakeApi(new ApiError(502, 'Could not reach the remote Qdrant backend at http://q:6333'))
+    );
+    await model.refreshBackend();
+    expect(model.backendError).toEqual({
+      kind: 'unreachable',
+      status: 502,
+      message: 'Could not reach the remote Qdrant backend at http://q:6333'
+    });
+    expect(model.backend).toBeNull();
+  });
+
+  it('scans, then regroups a stricter threshold without asking Qdrant again', async () => {
+    const { model, worker } = makeModel();
+    model.start();
+    await model.refreshBackend();
+    model.setThreshold(0.99);
+    model.detect();
+    expect(model.running?.collection).toBe('images');
+    await scanFinished(model);
+
+    const outcome = model.outcome!;
+    expect(outcome.groups.map(g => g.members.length)).toEqual([4, 2]);
+    const requests = worker.qdrant.calls.length;
+
+    model.setThreshold(0.9995);
+    expect(model.outcome!.threshold).toBe(0.9995);
+    expect(model.outcome!.groups.map(g => [...g.sampleIds].sort())).toEqual([
+      ['12', 'dupA_1', 'dupA_2'],
+      ['14', '77']
+    ]);
+    expect(worker.qdrant.calls.length).toBe(requests);
+    expect(model.needsRescan).toBe(false);
+
+    model.setThreshold(0.95);
+    expect(model.needsRescan).toBe(true);
+  });
+
+  it('emits the selected group, and clears it when a regroup dissolves it', async () => {
+    const { model } = makeModel();
+    model.start();
+    await model.refreshBackend();
+    model.setThreshold(0.99);
+    model.detect();
+    await scanFinished(model);
+    const picked: (string[] | null)[] = [];
+    model.selectionChanged.connect((_, group) => picked.push(group ? group.sampleIds : null));
+
+    const smallest = model.outcome!.groups[1];
+    model.select(smallest);
+    expect(model.selected).toBe(smallest);
+    model.setThreshold(0.99999);
+    expect(picked).toEqual([smallest.sampleIds, null]);
+  });
+
+  it('shows a scan failure and keeps the previous results', async () => {
+    const { model, worker } = makeModel();
+    model.start();
+    await model.refreshBackend();
+    model.setThreshold(0.99);
+    model.detect();
+    await scanFinished(model);
+    const before = model.outcome;
+
+    worker.qdrant.faults.getCollection = [
+      Object.assign(new Error('HTTP 401'), { status: 401, headers: new Map() })
+    ];
+    model.detect();
+    await scanFinished(model);
+    expect(model.scanError?.kind).toBe('auth');
+    expect(model.outcome).toBe(before);
+  });
+
+  it('asks for a maximum distance on a Euclid collection', async () => {
+    const { model } = makeModel();
+    await model.refreshBackend();
+    model.selectCollection('places');
+    expect(model.distance).toBe('Euclid');
+    expect(model.thresholdIsSimilarity).toBe(false);
+    expect(model.threshold).toBe(0.32);
+    model.setThreshold(0.5);
+    expect(model.threshold).toBe(0.5);
+    model.selectCollection('images');
+    expect(model.threshold).toBe(DEFAULT_SETTINGS.defaultThreshold);
   });
 });

@@ -1,0 +1,70 @@
+// A running scan: the bar, the counts, the rate and the time left, phase by phase.
+import { render, screen } from '@testing-library/react';
+import * as React from 'react';
+import { ScanProgressView } from '../../components/ScanProgressView';
+import type { ScanProgress } from '../../scan/types';
+
+const base: ScanProgress = {
+  phase: 'scanning',
+  listed: 10000,
+  scanned: 1234,
+  total: 10000,
+  pairs: 321,
+  groups: 45,
+  rate: 617.3,
+  etaSeconds: 142
+};
+
+describe('ScanProgressView', () => {
+  it('shows scanned points on a progress bar, with rate and time left', () => {
+    render(<ScanProgressView progress={base} />);
+    expect(screen.getByText('Scanning 1,234/10,000 points')).toBeTruthy();
+    const bar = screen.getByRole('progressbar', { name: 'Scan progress' });
+    expect(bar.getAttribute('aria-valuenow')).toBe('1234');
+    expect(bar.getAttribute('aria-valuemin')).toBe('0');
+    expect(bar.getAttribute('aria-valuemax')).toBe('10000');
+    expect((bar.firstChild as HTMLElement).style.width).toBe('12%');
+    expect(screen.getByText('617 points/s')).toBeTruthy();
+    expect(screen.getByText('about 2 min left')).toBeTruthy();
+    expect(screen.getByText('321 pairs, 45 groups so far')).toBeTruthy();
+  });
+
+  it('leaves out a rate and time left that are not known yet', () => {
+    render(<ScanProgressView progress={{ ...base, rate: 0, etaSeconds: null }} />);
+    expect(screen.queryByText(/points\/s/)).toBeNull();
+    expect(screen.queryByText(/left/)).toBeNull();
+  });
+
+  it('shows listing progress', () => {
+    render(
+      <ScanProgressView
+        progress={{ ...base, phase: 'listing', listed: 2000, scanned: 0, etaSeconds: null, rate: 5000 }}
+      />
+    );
+    expect(screen.getByText('Listing points 2,000/10,000')).toBeTruthy();
+    expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('2000');
+    expect(screen.getByText('5,000 points/s')).toBeTruthy();
+  });
+
+  it('shows an indeterminate bar while reading the collection config', () => {
+    render(<ScanProgressView progress={{ ...base, phase: 'inspecting', scanned: 0, listed: 0 }} />);
+    expect(screen.getByText("Reading the collection's configuration…")).toBeTruthy();
+    expect(screen.getByRole('progressbar').hasAttribute('aria-valuenow')).toBe(false);
+  });
+
+  it('shows grouping', () => {
+    render(<ScanProgressView progress={{ ...base, phase: 'grouping', scanned: 10000 }} />);
+    expect(screen.getByText('Grouping 321 pairs into duplicate groups…')).toBeTruthy();
+    expect(screen.queryByText(/points\/s/)).toBeNull();
+  });
+
+  it('shows where a cancelled scan stopped', () => {
+    render(<ScanProgressView progress={{ ...base, phase: 'cancelled' }} />);
+    expect(screen.getByText('Cancelled at 1,234/10,000 points')).toBeTruthy();
+  });
+
+  it('keeps the bar within its range when counts overshoot an estimate', () => {
+    render(<ScanProgressView progress={{ ...base, scanned: 10500 }} />);
+    expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('10000');
+  });
+});

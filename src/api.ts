@@ -1,0 +1,117 @@
+// Talks to the server extension from the main thread: backend discovery, and the
+// connection the scan worker uses to reach Qdrant through the Jupyter proxy.
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+import type { IScanConnection } from './scan/protocol';
+import type { DistanceKind } from './scan/types';
+
+/** One collection as `GET /near-duplicates/api/backend` describes it. */
+export interface ICollectionInfo {
+  name: string;
+  points_count: number | null;
+  /** Dense vectors by name; an unnamed vector is under ''. */
+  vectors: {
+    [name: string]: { size: number; distance: DistanceKind; multivector?: boolean };
+  };
+  sparse_vectors: string[];
+}
+
+export interface IBackendInfo {
+  kind: 'embedded' | 'remote';
+  /** Remote only; the key is never sent. */
+  url?: string;
+  version: string;
+  collections: ICollectionInfo[];
+}
+
+/** What the model needs from the server; the tests hand in a fake. */
+export interface INearDuplicatesApi {
+  getBackend(): Promise<IBackendInfo>;
+  scanConnection(): IScanConnection;
+}
+
+/** An error from the server extension, with the message it sent. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string
+  ) {
+    super(message);
+  }
+}
+
+export class ServerApi implements INearDuplicatesApi {
+  constructor(
+    private readonly settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+  ) {}
+
+  async getBackend(): Promise<IBackendInfo> {
+    const url = URLExt.join(this.settings.baseUrl, 'near-duplicates', 'api', 'backend');
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(url, {}, this.settings);
+    } catch (error) {
+      throw new ApiError(
+        0,
+        `The Jupyter server did not answer (${String(error)}). Check that it is running.`
+      );
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      throw new ApiError(response.status, serverMessage(response.status, text));
+    }
+    return JSON.parse(text) as IBackendInfo;
+  }
+
+  scanConnection(): IScanConnection {
+    return proxyConnection(this.settings, documentCookie());
+  }
+}
+
+/**
+ * The worker reaches Qdrant through `<baseUrl>near-duplicates/qdrant`. The Qdrant client
+ * keeps only scheme, host and port of `url` (and defaults the port to 6333), so the port
+ * is spelled out and the path goes in `prefix`. A worker sends no cookies of its own, so
+ * Jupyter's token and XSRF value travel as headers.
+ */
+export function proxyConnection(
+  settings: Pick<ServerConnection.ISettings, 'baseUrl' | 'token'>,
+  cookie: string
+): IScanConnection {
+  const base = new URL(settings.baseUrl);
+  const port = base.port || (base.protocol === 'https:' ? '443' : '80');
+  const headers: Record<string, string> = {};
+  if (settings.token) {
+    headers['Authorization'] = `token ${settings.token}`;
+  }
+  const xsrf = cookie.match('\\b_xsrf=([^;]*)\\b');
+  if (xsrf) {
+    headers['X-XSRFToken'] = xsrf[1];
+  }
+  return {
+    url: `${base.protocol}//${base.hostname}:${port}`,
+    prefix: URLExt.join(base.pathname, 'near-duplicates', 'qdrant').replace(/\/$/, ''),
+    headers
+  };
+}
+
+function documentCookie(): string {
+  return typeof document === 'undefined' ? '' : document.cookie;
+}
+
+function serverMessage(status: number, text: string): string {
+  let message = '';
+  try {
+    const body = JSON.parse(text);
+    message = body.message || body.status?.error || '';
+  } catch {
+    message = text.slice(0, 300);
+  }
+  if (status === 403) {
+    return `The Jupyter server refused the request (403). Reload the page to sign in again. ${message}`.trim();
+  }
+  if (status === 404) {
+    return 'The Near Duplicates server extension is not enabled on this Jupyter server. Run `jupyter server extension enable jupyterlab_near_duplicates` and restart it.';
+  }
+  return message || `The Jupyter server answered ${status}.`;
+}

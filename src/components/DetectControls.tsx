@@ -1,0 +1,219 @@
+// The threshold and the Detect / Cancel buttons. The threshold speaks the collection's own
+// units: a similarity (slider, 0.80 to 0.99) for Cosine and Dot, a maximum distance for
+// Euclid and Manhattan. It also says whether the shown results follow it without a rescan.
+import * as React from 'react';
+import { formatThreshold, isSimilarity } from '../format';
+import { isStricter } from '../scan/groups';
+import type { DistanceKind } from '../scan/types';
+
+export const SIMILARITY_MIN = 0.8;
+export const SIMILARITY_MAX = 0.99;
+export const SIMILARITY_STEP = 0.01;
+
+export interface IDetectControlsProps {
+  /** The chosen vector's distance; null (unknown yet) reads as a similarity. */
+  distance: DistanceKind | null;
+  /** The threshold in the collection's units: a similarity, or a maximum distance. */
+  threshold: number;
+  /** Called with every valid value the user sets (never NaN, never out of range). */
+  onThresholdChange: (value: number) => void;
+  /** The chosen collection; Detect is disabled without one. */
+  collection: string | null;
+  /** A scan is running: Detect is disabled, Cancel is shown, the threshold is frozen. */
+  scanning: boolean;
+  onDetect: () => void;
+  onCancel: () => void;
+  /** The threshold of the scan whose groups are shown (same collection and vector), or null. */
+  lastScanThreshold: number | null;
+}
+
+/** A similarity threshold rounded off float noise (0.95000000001 -> 0.95) and kept in range. */
+export function clampSimilarity(value: number): number {
+  const clamped = Math.min(SIMILARITY_MAX, Math.max(SIMILARITY_MIN, value));
+  return Math.round(clamped * 10000) / 10000;
+}
+
+function validThreshold(value: number, similarity: boolean): boolean {
+  if (!Number.isFinite(value)) {
+    return false;
+  }
+  return similarity
+    ? value >= SIMILARITY_MIN - 1e-9 && value <= SIMILARITY_MAX + 1e-9
+    : value > 0;
+}
+
+function helpText(distance: DistanceKind | null, threshold: number): string {
+  const t = formatThreshold(threshold, distance);
+  switch (distance) {
+    case 'Euclid':
+    case 'Manhattan':
+      return `Pairs closer than ${t} (${distance} distance) count as near-duplicates. Smaller is stricter.`;
+    case 'Dot':
+      return `Pairs with a dot product above ${t} count as near-duplicates (a similarity when vectors are normalised). Higher is stricter.`;
+    case 'Cosine':
+      return `Pairs with cosine similarity above ${t} count as near-duplicates. Higher is stricter.`;
+    default:
+      return `Pairs with similarity above ${t} count as near-duplicates. Higher is stricter.`;
+  }
+}
+
+export function DetectControls(props: IDetectControlsProps): JSX.Element {
+  const {
+    distance,
+    threshold,
+    onThresholdChange,
+    collection,
+    scanning,
+    onDetect,
+    onCancel,
+    lastScanThreshold
+  } = props;
+  const similarity = isSimilarity(distance);
+  const sliderId = React.useId();
+  const numberId = React.useId();
+  const helpId = React.useId();
+
+  // What the user is typing, until it is a valid value or the field loses focus; the
+  // committed value always comes back through `threshold`.
+  const [draft, setDraft] = React.useState<string | null>(null);
+  const shown = draft ?? formatThreshold(threshold, distance);
+  const draftValue = draft === null ? threshold : Number(draft);
+  const draftInvalid =
+    draft !== null && (draft.trim() === '' || !validThreshold(draftValue, similarity));
+
+  const commitTyped = (text: string): void => {
+    setDraft(text);
+    const value = Number(text);
+    if (text.trim() !== '' && validThreshold(value, similarity)) {
+      onThresholdChange(similarity ? clampSimilarity(value) : value);
+    }
+  };
+
+  const finishTyping = (): void => {
+    if (draft !== null && similarity && draft.trim() !== '' && Number.isFinite(draftValue)) {
+      // An out-of-range similarity snaps to the nearest end of the range.
+      const clamped = clampSimilarity(draftValue);
+      if (clamped !== threshold) {
+        onThresholdChange(clamped);
+      }
+    }
+    setDraft(null);
+  };
+
+  const numberField = (
+    <input
+      id={numberId}
+      className="jp-NearDuplicates-number"
+      type="number"
+      inputMode="decimal"
+      min={similarity ? SIMILARITY_MIN : 0}
+      max={similarity ? SIMILARITY_MAX : undefined}
+      step={similarity ? SIMILARITY_STEP : 'any'}
+      value={shown}
+      disabled={scanning}
+      aria-label={similarity ? 'Similarity threshold value' : undefined}
+      aria-describedby={helpId}
+      aria-invalid={draftInvalid || undefined}
+      onChange={event => commitTyped(event.target.value)}
+      onBlur={finishTyping}
+      onKeyDown={event => {
+        if (event.key === 'Enter') {
+          finishTyping();
+        } else if (event.key === 'Escape') {
+          setDraft(null);
+        }
+      }}
+    />
+  );
+
+  let hint: JSX.Element | null = null;
+  if (!scanning && lastScanThreshold !== null && Math.abs(threshold - lastScanThreshold) > 1e-9) {
+    const last = formatThreshold(lastScanThreshold, distance);
+    hint = isStricter(threshold, lastScanThreshold, distance ?? 'Cosine') ? (
+      <div className="jp-NearDuplicates-hint" role="status">
+        {`Regrouped from the last scan at ${last} — no new scan needed`}
+      </div>
+    ) : (
+      <div
+        className="jp-NearDuplicates-hint jp-NearDuplicates-hintLooser"
+        role="status"
+      >
+        <span>{`Looser than the last scan (${last}): Detect again to include more pairs`}</span>
+        <button
+          type="button"
+          className="jp-NearDuplicates-button"
+          onClick={onDetect}
+          disabled={collection === null}
+          aria-label={`Rescan at ${formatThreshold(threshold, distance)}`}
+        >
+          Rescan
+        </button>
+      </div>
+    );
+  }
+
+  return (
+    <div className="jp-NearDuplicates-detect">
+      {similarity ? (
+        <div className="jp-NearDuplicates-field">
+          <label className="jp-NearDuplicates-label" htmlFor={sliderId}>
+            {distance ? `Similarity threshold (${distance})` : 'Similarity threshold'}
+          </label>
+          <div className="jp-NearDuplicates-thresholdRow">
+            <input
+              id={sliderId}
+              className="jp-NearDuplicates-slider"
+              type="range"
+              min={SIMILARITY_MIN}
+              max={SIMILARITY_MAX}
+              step={SIMILARITY_STEP}
+              value={clampSimilarity(threshold)}
+              disabled={scanning}
+              aria-describedby={helpId}
+              aria-valuetext={formatThreshold(threshold, distance)}
+              onChange={event => {
+                setDraft(null);
+                onThresholdChange(clampSimilarity(Number(event.target.value)));
+              }}
+            />
+            {numberField}
+          </div>
+        </div>
+      ) : (
+        <div className="jp-NearDuplicates-field">
+          <label className="jp-NearDuplicates-label" htmlFor={numberId}>
+            {`Maximum distance (${distance})`}
+          </label>
+          <div className="jp-NearDuplicates-thresholdRow">{numberField}</div>
+        </div>
+      )}
+      <div id={helpId} className="jp-NearDuplicates-help">
+        {helpText(distance, threshold)}
+      </div>
+
+      <div className="jp-NearDuplicates-buttons">
+        <button
+          type="button"
+          className="jp-NearDuplicates-button jp-NearDuplicates-primary"
+          onClick={onDetect}
+          disabled={scanning || collection === null}
+          title={collection === null ? 'Choose a collection first' : undefined}
+        >
+          Detect Duplicates
+        </button>
+        {scanning ? (
+          <button
+            type="button"
+            className="jp-NearDuplicates-button"
+            onClick={onCancel}
+            aria-label="Cancel the scan"
+          >
+            Cancel
+          </button>
+        ) : null}
+      </div>
+
+      {hint}
+    </div>
+  );
+}

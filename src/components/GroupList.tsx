@@ -1,0 +1,379 @@
+// The groups of a scan, largest first, in a windowed list: rows have a fixed height and only
+// the rows in view (plus a few either side) are in the DOM, so 10,000 groups scroll smoothly.
+// The list is a listbox: arrows, Page keys, Home and End move between groups; Enter or a
+// click selects one.
+import * as React from 'react';
+import {
+  crossedSplits,
+  formatCount,
+  formatQuantity,
+  formatScore,
+  formatThreshold,
+  isSimilarity
+} from '../format';
+import type { DistanceKind, DuplicateGroup, ScanPoints } from '../scan/types';
+import { Thumbnail } from './Thumbnail';
+
+/** Each row's height in pixels; the CSS sizes row content to fit in it. */
+export const GROUP_ROW_HEIGHT = 96;
+/** Rows rendered beyond each edge of the view, so a fast scroll does not show blanks. */
+export const GROUP_OVERSCAN = 4;
+/** Thumbnails shown per group. */
+export const THUMBNAILS_PER_GROUP = 6;
+/** Used until the scroll container has been measured (and in tests, where nothing has a size). */
+const FALLBACK_VIEWPORT_HEIGHT = 480;
+
+export interface IGroupListProps {
+  /** The groups, in the order to show them (largest first). */
+  groups: DuplicateGroup[];
+  /** The scan's points: sample ids, thumbnails and splits by member index. */
+  points: ScanPoints;
+  distance: DistanceKind;
+  /** The threshold these groups were formed at. */
+  threshold: number;
+  /** Jupyter's `/files/` URL for thumbnails that are paths; null shows such paths as text. */
+  filesBaseUrl: string | null;
+  /** The selected group's key, or null. */
+  selectedKey: number | null;
+  onSelect: (group: DuplicateGroup) => void;
+  /** A fixed height for the scroll container in pixels; by default CSS sizes it and it is measured. */
+  viewportHeight?: number;
+}
+
+/** The window of rows to render: [start, end) with overscan, for a scroll offset and a view height. */
+export function visibleRows(
+  count: number,
+  scrollTop: number,
+  viewHeight: number,
+  rowHeight = GROUP_ROW_HEIGHT,
+  overscan = GROUP_OVERSCAN
+): { start: number; end: number } {
+  const first = Math.floor(Math.max(0, scrollTop) / rowHeight);
+  const inView = Math.ceil(Math.max(viewHeight, rowHeight) / rowHeight) + 1;
+  return {
+    start: Math.max(0, Math.min(first, count) - overscan),
+    end: Math.min(count, first + inView + overscan)
+  };
+}
+
+/** The group's members in preview order: the best-connected one first, then by index. */
+function previewMembers(group: DuplicateGroup): number[] {
+  const rest = group.members.filter(m => m !== group.representative);
+  return group.representative >= 0 ? [group.representative, ...rest] : rest;
+}
+
+export function GroupList(props: IGroupListProps): JSX.Element {
+  const {
+    groups,
+    points,
+    distance,
+    threshold,
+    filesBaseUrl,
+    selectedKey,
+    onSelect,
+    viewportHeight
+  } = props;
+  const count = groups.length;
+  const listId = React.useId();
+  const viewport = React.useRef<HTMLDivElement>(null);
+  const scrollTop = React.useRef(0);
+  const [firstRow, setFirstRow] = React.useState(0);
+  const [measured, setMeasured] = React.useState(0);
+  const [active, setActive] = React.useState(() =>
+    Math.max(0, groups.findIndex(g => g.key === selectedKey))
+  );
+  // Set by a key press, so focus follows the active row once it is rendered.
+  const focusPending = React.useRef(false);
+
+  const viewHeight = viewportHeight ?? (measured > 0 ? measured : FALLBACK_VIEWPORT_HEIGHT);
+  const activeIndex = Math.min(active, Math.max(0, count - 1));
+  const pageRows = Math.max(1, Math.floor(viewHeight / GROUP_ROW_HEIGHT) - 1);
+
+  React.useLayoutEffect(() => {
+    const node = viewport.current;
+    if (!node || viewportHeight !== undefined) {
+      return;
+    }
+    setMeasured(node.clientHeight);
+    if (typeof ResizeObserver === 'undefined') {
+      return;
+    }
+    const observer = new ResizeObserver(() => setMeasured(node.clientHeight));
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, [viewportHeight, count > 0]);
+
+  const scrollTo = React.useCallback((top: number) => {
+    const node = viewport.current;
+    scrollTop.current = Math.max(0, top);
+    if (node) {
+      node.scrollTop = scrollTop.current;
+    }
+    setFirstRow(Math.floor(scrollTop.current / GROUP_ROW_HEIGHT));
+  }, []);
+
+  /** Scrolls just enough for row i to be wholly in view. */
+  const reveal = React.useCallback(
+    (i: number) => {
+      // Read the height now: on mount it has not reached state yet.
+      const height =
+        viewportHeight ?? (viewport.current?.clientHeight || FALLBACK_VIEWPORT_HEIGHT);
+      const top = i * GROUP_ROW_HEIGHT;
+      if (top < scrollTop.current) {
+        scrollTo(top);
+      } else if (top + GROUP_ROW_HEIGHT > scrollTop.current + height) {
+        scrollTo(top + GROUP_ROW_HEIGHT - height);
+      }
+    },
+    [scrollTo, viewportHeight]
+  );
+
+  // The selection restored with the panel starts in view.
+  React.useLayoutEffect(() => {
+    if (activeIndex > 0) {
+      reveal(activeIndex);
+    }
+    // Only on mount: later moves reveal their own rows.
+  }, []);
+
+  React.useEffect(() => {
+    if (!focusPending.current) {
+      return;
+    }
+    focusPending.current = false;
+    const row = viewport.current?.querySelector<HTMLElement>(
+      `[data-index="${activeIndex}"]`
+    );
+    row?.focus({ preventScroll: true });
+  });
+
+  const moveTo = (i: number): void => {
+    const next = Math.max(0, Math.min(count - 1, i));
+    setActive(next);
+    reveal(next);
+    focusPending.current = true;
+  };
+
+  const onKeyDown = (event: React.KeyboardEvent): void => {
+    if (count === 0) {
+      return;
+    }
+    switch (event.key) {
+      case 'ArrowDown':
+        moveTo(activeIndex + 1);
+        break;
+      case 'ArrowUp':
+        moveTo(activeIndex - 1);
+        break;
+      case 'PageDown':
+        moveTo(activeIndex + pageRows);
+        break;
+      case 'PageUp':
+        moveTo(activeIndex - pageRows);
+        break;
+      case 'Home':
+        moveTo(0);
+        break;
+      case 'End':
+        moveTo(count - 1);
+        break;
+      case 'Enter':
+      case ' ':
+        onSelect(groups[activeIndex]);
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+    event.stopPropagation();
+  };
+
+  const samples = React.useMemo(
+    () => groups.reduce((sum, g) => sum + g.members.length, 0),
+    [groups]
+  );
+  const similarity = isSimilarity(distance);
+  const t = formatThreshold(threshold, distance);
+
+  if (count === 0) {
+    return (
+      <div className="jp-NearDuplicates-groupList">
+        <div className="jp-NearDuplicates-empty" role="status">
+          {similarity
+            ? `No near-duplicates found at threshold ${t}. Try lowering the threshold.`
+            : `No near-duplicates found within distance ${t}. Try raising the maximum distance.`}
+        </div>
+      </div>
+    );
+  }
+
+  const { start, end } = visibleRows(count, firstRow * GROUP_ROW_HEIGHT, viewHeight);
+  const indices: number[] = [];
+  // The active row stays rendered when scrolled away, so keyboard focus is never lost.
+  if (activeIndex < start) {
+    indices.push(activeIndex);
+  }
+  for (let i = start; i < end; i++) {
+    indices.push(i);
+  }
+  if (activeIndex >= end) {
+    indices.push(activeIndex);
+  }
+
+  return (
+    <div className="jp-NearDuplicates-groupList">
+      <div className="jp-NearDuplicates-summary" role="status">
+        {`${formatQuantity(count, 'duplicate group')} (${formatQuantity(samples, 'sample')}) ` +
+          (similarity ? `at ${t}` : `within distance ${t}`)}
+      </div>
+      <div
+        ref={viewport}
+        className="jp-NearDuplicates-groupViewport"
+        style={viewportHeight !== undefined ? { height: viewportHeight } : undefined}
+        onScroll={event => {
+          scrollTop.current = event.currentTarget.scrollTop;
+          const row = Math.floor(scrollTop.current / GROUP_ROW_HEIGHT);
+          if (row !== firstRow) {
+            setFirstRow(row);
+          }
+        }}
+      >
+        <div
+          className="jp-NearDuplicates-groupCanvas"
+          role="listbox"
+          aria-label="Duplicate groups"
+          onKeyDown={onKeyDown}
+          style={{ height: count * GROUP_ROW_HEIGHT }}
+        >
+          {indices.map(i => (
+            <GroupRow
+              key={groups[i].key}
+              id={`${listId}-group-${i}`}
+              index={i}
+              count={count}
+              group={groups[i]}
+              points={points}
+              distance={distance}
+              filesBaseUrl={filesBaseUrl}
+              selected={groups[i].key === selectedKey}
+              active={i === activeIndex}
+              onActivate={setActive}
+              onSelect={onSelect}
+            />
+          ))}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+interface IGroupRowProps {
+  id: string;
+  index: number;
+  count: number;
+  group: DuplicateGroup;
+  points: ScanPoints;
+  distance: DistanceKind;
+  filesBaseUrl: string | null;
+  selected: boolean;
+  active: boolean;
+  onActivate: (index: number) => void;
+  onSelect: (group: DuplicateGroup) => void;
+}
+
+/** One group; memoised, as scrolling re-renders the list but rarely changes a row. */
+const GroupRow = React.memo(function GroupRow(props: IGroupRowProps): JSX.Element {
+  const {
+    id,
+    index,
+    count,
+    group,
+    points,
+    distance,
+    filesBaseUrl,
+    selected,
+    active,
+    onActivate,
+    onSelect
+  } = props;
+  const size = group.members.length;
+  const title = `Group ${formatCount(index + 1)}: ${formatQuantity(size, 'sample')}`;
+  const best = formatScore(group.bestScore, distance);
+  const worst = formatScore(group.worstScore, distance);
+  const weakest = formatScore(group.weakestLink.score, distance);
+  // Low to high, whichever end is best: similarities worst-best, distances best-worst.
+  const range = isSimilarity(distance) ? `${worst}–${best}` : `${best}–${worst}`;
+  const scores =
+    group.links <= 1 ? `Score ${best}` : `Scores ${range} · weakest link ${weakest}`;
+  const splits = crossedSplits(group.members.map(m => points.splits[m]));
+  const shown = previewMembers(group).slice(0, THUMBNAILS_PER_GROUP);
+  const more = size - shown.length;
+  const name = (m: number): string => points.sampleIds[m] ?? String(points.ids[m]);
+  const weakestTitle =
+    'The weakest pair holding the group together: ' +
+    `${name(group.weakestLink.a)} and ${name(group.weakestLink.b)} (${weakest}). ` +
+    (isSimilarity(distance)
+      ? 'A threshold above it splits the group.'
+      : 'A maximum distance below it splits the group.');
+
+  return (
+    <div
+      id={id}
+      data-index={index}
+      className={
+        'jp-NearDuplicates-group' +
+        (selected ? ' jp-NearDuplicates-groupSelected' : '') +
+        (active ? ' jp-NearDuplicates-groupActive' : '')
+      }
+      style={{ top: index * GROUP_ROW_HEIGHT, height: GROUP_ROW_HEIGHT }}
+      role="option"
+      aria-selected={selected}
+      aria-setsize={count}
+      aria-posinset={index + 1}
+      aria-label={
+        `${title}, ` +
+        (group.links <= 1
+          ? `score ${best}`
+          : `best score ${best}, worst ${worst}, weakest link ${weakest}`) +
+        (splits.length ? `, crosses splits ${splits.join(' + ')}` : '')
+      }
+      tabIndex={active ? 0 : -1}
+      onFocus={() => onActivate(index)}
+      onClick={() => {
+        onActivate(index);
+        onSelect(group);
+      }}
+    >
+      <div className="jp-NearDuplicates-groupHeader">
+        <span className="jp-NearDuplicates-groupTitle">{title}</span>
+        {splits.length ? (
+          <span
+            className="jp-NearDuplicates-badge jp-NearDuplicates-splitBadge"
+            title={`This group crosses splits: ${splits.join(', ')}`}
+          >
+            {splits.join(' + ')}
+          </span>
+        ) : null}
+      </div>
+      <div
+        className="jp-NearDuplicates-groupScores"
+        title={group.links > 1 ? weakestTitle : undefined}
+      >
+        {scores}
+      </div>
+      <div className="jp-NearDuplicates-thumbnails">
+        {shown.map(m => (
+          <Thumbnail
+            key={m}
+            value={points.thumbnails[m]}
+            filesBaseUrl={filesBaseUrl}
+            label={name(m)}
+          />
+        ))}
+        {more > 0 ? (
+          <span className="jp-NearDuplicates-more">{`+${formatCount(more)}`}</span>
+        ) : null}
+      </div>
+    </div>
+  );
+});
