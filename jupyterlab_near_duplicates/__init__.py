@@ -16,6 +16,10 @@ except ImportError:  # running from a source tree that was never built
     )
     __version__ = "dev"
 
+from .connection import BackendNotConfiguredError, client
+
+__all__ = ["BackendNotConfiguredError", "client"]
+
 
 def _jupyter_labextension_paths():
     return [{"src": "labextension", "dest": "jupyterlab-near-duplicates"}]

@@ -1,13 +1,25 @@
-"""The Jupyter server the Galata tests drive: no token, a throwaway root and data dir."""
+"""The Jupyter server the Galata tests drive: no token, a throwaway root and embedded
+backend seeded with planted duplicates (see seed.py)."""
 
 import os
+import sys
 import tempfile
 
 from jupyterlab.galata import configure_jupyter_server
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import seed  # noqa: E402
+
 configure_jupyter_server(c)  # noqa: F821 (c is the config object Jupyter passes in)
+
+root = os.environ.get("ND_UI_TEST_ROOT") or tempfile.mkdtemp(prefix="nd-ui-root-")
+data = os.environ.get("ND_UI_TEST_DATA") or tempfile.mkdtemp(prefix="nd-ui-qdrant-")
+os.environ.pop("QDRANT_URL", None)
+os.environ.pop("QDRANT_API_KEY", None)
+seed.seed(data, root)
 
 c.ServerApp.port = int(os.environ.get("ND_UI_TEST_PORT", "8890"))  # noqa: F821
 c.ServerApp.allow_root = True  # noqa: F821
-c.ServerApp.root_dir = os.environ.get("ND_UI_TEST_ROOT") or tempfile.mkdtemp(prefix="nd-ui-root-")  # noqa: F821
+c.ServerApp.root_dir = root  # noqa: F821
 c.LabApp.expose_app_in_browser = True  # noqa: F821
+c.NearDuplicates.embedded_data_dir = data  # noqa: F821

@@ -1,0 +1,307 @@
+"""The REST app of the embedded backend: a subset of Qdrant's REST API on tornado.
+
+Same paths, bodies and response envelopes as a Qdrant server
+(``{"result": ..., "status": "ok", "time": s}`` and
+``{"status": {"error": "..."}, "time": s}``), so the official clients work unmodified.
+
+Engine calls run on one dedicated thread (``Engine``). qdrant-edge-py holds the GIL while
+it works, so this buys no parallelism; it serialises access to the shards and lets the
+event loop accept and parse requests between engine calls. The same thread runs the
+background maintenance (flush, index builds) when no request is in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
+
+import tornado.ioloop
+import tornado.web
+
+from .store import ApiError, Store, format_error, unsupported
+
+log = logging.getLogger("jupyterlab_near_duplicates.embedded")
+
+#: Reported by ``GET /``. Official clients warn when the minor versions differ by more
+#: than one: 1.19 is compatible with qdrant-client 1.20 and @qdrant/js-client-rest 1.18.
+QDRANT_VERSION = "1.19.0"
+TITLE = "qdrant - vector search engine"
+
+MAX_BODY_BYTES = 256 * 1024 * 1024
+_JSON_SEPARATORS = (",", ":")
+
+
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, separators=_JSON_SEPARATORS, ensure_ascii=False).encode("utf-8")
+
+
+def error_body(message: str, t0: float | None = None) -> bytes:
+    return _dumps({"status": {"error": message}, "time": 0.0 if t0 is None else time.perf_counter() - t0})
+
+
+class Engine:
+    """Runs store operations on a single engine thread; schedules maintenance when idle."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nd-engine")
+        self.inflight = 0
+        self.last_done = time.monotonic()
+        self._maintaining = False
+        self._closed = False
+
+    async def run(self, fn: Callable, *args: Any) -> Any:
+        self.inflight += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+        finally:
+            self.inflight -= 1
+            self.last_done = time.monotonic()
+
+    def tick(self) -> None:
+        """Called periodically on the IO loop: start one maintenance step if due.
+
+        A finished background index build is swapped in at once (queued behind the
+        requests in flight); other maintenance waits until no request is in flight.
+        """
+        if self._closed or self._maintaining:
+            return
+        idle = time.monotonic() - self.last_done
+        if not self.store.builds_done():
+            if self.inflight or not self.store.pending_maintenance():
+                return
+        self._maintaining = True
+        loop = tornado.ioloop.IOLoop.current()
+        fut = self.executor.submit(self._maintain, idle)
+        fut.add_done_callback(lambda _f: loop.add_callback(self._maintained))
+
+    def _maintain(self, idle: float) -> None:
+        try:
+            self.store.maintain(idle)
+        except Exception:  # pragma: no cover - logged, the next tick retries
+            log.exception("maintenance failed")
+
+    def _maintained(self) -> None:
+        self._maintaining = False
+
+    def close(self) -> None:
+        """Finish queued work, then flush and close every shard (on the engine thread)."""
+        self._closed = True
+        try:
+            self.executor.submit(self.store.close).result()
+        finally:
+            self.executor.shutdown(wait=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Operations: (store, path args, parsed body, wait) -> result
+# ---------------------------------------------------------------------------------------
+
+Op = Callable[..., Any]
+
+
+def _coll(store: Store, name: str):
+    return store.get(name)
+
+
+def _unsupported(store: Store, name: str, what: str) -> Any:
+    store.get(name)  # 404 first, as a server would
+    raise unsupported(what)
+
+
+OPS: list[tuple[str, dict[str, Op]]] = [
+    (r"/collections", {"GET": lambda s, b, w: s.list_collections()}),
+    (r"/collections/([^/]+)/exists", {"GET": lambda s, n, b, w: s.exists(n)}),
+    (r"/collections/([^/]+)/points/scroll", {"POST": lambda s, n, b, w: _coll(s, n).scroll(b)}),
+    (r"/collections/([^/]+)/points/count", {"POST": lambda s, n, b, w: _coll(s, n).count(b)}),
+    (r"/collections/([^/]+)/points/query/batch", {"POST": lambda s, n, b, w: _coll(s, n).query_batch(b)}),
+    (r"/collections/([^/]+)/points/query", {"POST": lambda s, n, b, w: _coll(s, n).query(b)}),
+    (r"/collections/([^/]+)/points/delete", {"POST": lambda s, n, b, w: _coll(s, n).delete_points(b, w)}),
+    (
+        r"/collections/([^/]+)/points/payload",
+        {
+            "POST": lambda s, n, b, w: _coll(s, n).set_payload(b, w),
+            "PUT": lambda s, n, b, w: _coll(s, n).set_payload(b, w, overwrite=True),
+        },
+    ),
+    (r"/collections/([^/]+)/points/payload/delete", {"POST": lambda s, n, b, w: _coll(s, n).delete_payload(b, w)}),
+    (r"/collections/([^/]+)/points/payload/clear", {"POST": lambda s, n, b, w: _coll(s, n).clear_payload(b, w)}),
+    (r"/collections/([^/]+)/points/([^/]+)", {"GET": lambda s, n, pid, b, w: _coll(s, n).get_point(pid)}),
+    (
+        r"/collections/([^/]+)/points",
+        {
+            "PUT": lambda s, n, b, w: _coll(s, n).upsert(b, w),
+            "POST": lambda s, n, b, w: _coll(s, n).retrieve(b),
+        },
+    ),
+    (r"/collections/([^/]+)/index", {"PUT": lambda s, n, b, w: _coll(s, n).create_index(b, w)}),
+    (r"/collections/([^/]+)/index/([^/]+)", {"DELETE": lambda s, n, f, b, w: _coll(s, n).delete_index(f, w)}),
+    (
+        r"/collections/([^/]+)",
+        {
+            "GET": lambda s, n, b, w: _coll(s, n).info(),
+            "PUT": lambda s, n, b, w: s.create_collection(n, b),
+            "DELETE": lambda s, n, b, w: s.delete_collection(n),
+            "PATCH": lambda s, n, b, w: _unsupported(s, n, "updating collection parameters"),
+        },
+    ),
+]
+
+
+def _execute(store: Store, op: Op, args: tuple, raw: bytes, wait: bool, t0: float) -> tuple[int, bytes]:
+    """Runs on the engine thread: parse, call, serialise."""
+    try:
+        if raw:
+            try:
+                body = json.loads(raw)
+            except (ValueError, UnicodeDecodeError) as e:
+                raise format_error(str(e)) from None
+        else:
+            body = {}
+        if not isinstance(body, dict):
+            raise format_error("expected a JSON object")
+        result = op(store, *args, body, wait)
+        return 200, _dumps({"result": result, "status": "ok", "time": time.perf_counter() - t0})
+    except ApiError as e:
+        return e.status, error_body(e.message, t0)
+    except Exception as e:  # a bug of ours: answer like Qdrant does for internal errors
+        log.exception("internal error")
+        return 500, error_body(f"Service internal error: {type(e).__name__}: {e}", t0)
+
+
+# ---------------------------------------------------------------------------------------
+# Handlers
+# ---------------------------------------------------------------------------------------
+
+
+class _Base(tornado.web.RequestHandler):
+    """API key check on every request, Qdrant-shaped errors."""
+
+    api_key: str = ""
+
+    def initialize(self, engine: Engine, api_key: str, ops: dict[str, Op] | None = None) -> None:
+        self.engine = engine
+        self.api_key = api_key
+        self.ops = ops or {}
+
+    def set_default_headers(self) -> None:
+        self.clear_header("Server")
+
+    def prepare(self) -> None:
+        key = self.request.headers.get("api-key")
+        if key is None:
+            auth = self.request.headers.get("Authorization", "")
+            if auth[:7].lower() == "bearer ":
+                key = auth[7:].strip()
+        if key is None:
+            self._reply(401, error_body("Must provide an API key or an Authorization bearer token"))
+        elif not hmac.compare_digest(key.encode("utf-8", "surrogateescape"), self.api_key.encode("utf-8")):
+            self._reply(401, error_body("Invalid API key or JWT"))
+
+    def _reply(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+        self.set_status(status)
+        if body:
+            self.set_header("Content-Type", content_type)
+        self.finish(body)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        reason = self._reason or "error"
+        if status_code == 413:
+            reason = "Payload too large"
+        self.set_header("Content-Type", "application/json")
+        self.finish(error_body(reason))
+
+    def log_exception(self, typ, value, tb) -> None:  # keep the log free of request noise
+        if isinstance(value, tornado.web.HTTPError):
+            return
+        super().log_exception(typ, value, tb)
+
+
+class RootHandler(_Base):
+    def get(self) -> None:
+        self._reply(200, _dumps({"title": TITLE, "version": QDRANT_VERSION}))
+
+
+class HealthHandler(_Base):
+    def initialize(self, engine: Engine, api_key: str, text: str = "") -> None:  # type: ignore[override]
+        super().initialize(engine, api_key)
+        self.text = text
+
+    def get(self) -> None:
+        self._reply(200, self.text.encode(), "text/plain; charset=utf-8")
+
+
+class ApiHandler(_Base):
+    async def _handle(self, method: str, *args: str) -> None:
+        t0 = time.perf_counter()
+        op = self.ops.get(method)
+        if op is None:  # a Qdrant server answers a method it has no route for with 404
+            self._reply(404, b"")
+            return
+        wait = self.get_query_argument("wait", "false").lower() in ("true", "1")
+        status, body = await self.engine.run(_execute, self.engine.store, op, args, self.request.body, wait, t0)
+        self._reply(status, body)
+
+    async def get(self, *args: str) -> None:
+        await self._handle("GET", *args)
+
+    async def post(self, *args: str) -> None:
+        await self._handle("POST", *args)
+
+    async def put(self, *args: str) -> None:
+        await self._handle("PUT", *args)
+
+    async def delete(self, *args: str) -> None:
+        await self._handle("DELETE", *args)
+
+    async def patch(self, *args: str) -> None:
+        await self._handle("PATCH", *args)
+
+    def head(self, *args: str) -> None:
+        self._reply(404, b"")
+
+    options = head
+
+
+class NotFoundHandler(_Base):
+    """Unknown routes: 404 with an empty body, as a Qdrant server answers (after auth)."""
+
+    def _nf(self, *args: Any) -> None:
+        self._reply(404, b"")
+
+    get = post = put = delete = patch = head = options = _nf  # type: ignore[assignment]
+
+
+def make_app(store: Store, api_key: str) -> tuple[tornado.web.Application, Engine]:
+    if not api_key:
+        raise ValueError("an API key is required")
+    engine = Engine(store)
+    common = {"engine": engine, "api_key": api_key}
+    handlers: list[Any] = [
+        (r"/", RootHandler, common),
+        (r"/healthz", HealthHandler, {**common, "text": "healthz check passed"}),
+        (r"/livez", HealthHandler, {**common, "text": "livez check passed"}),
+        (r"/readyz", HealthHandler, {**common, "text": "all shards are ready"}),
+    ]
+    for pattern, ops in OPS:
+        handlers.append((pattern, ApiHandler, {**common, "ops": ops}))
+    app = tornado.web.Application(
+        handlers,
+        default_handler_class=NotFoundHandler,
+        default_handler_args=common,
+        compress_response=False,
+        log_function=_log_request,
+    )
+    return app, engine
+
+
+def _log_request(handler: tornado.web.RequestHandler) -> None:
+    # No access log (it would be noise); errors only, and never headers (the API key).
+    status = handler.get_status()
+    if status >= 500:
+        log.warning("%d %s %s", status, handler.request.method, handler.request.path)

@@ -1,0 +1,184 @@
+"""The embedded backend's store, in process (real Qdrant Edge shards, no HTTP)."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+import numpy as np
+import pytest
+import qdrant_edge as qe
+
+from jupyterlab_near_duplicates.embedded.store import (
+    BUILD_DIR,
+    OLD_SHARD_DIR,
+    SHARD_DIR,
+    ApiError,
+    Store,
+    parse_filter,
+)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(str(tmp_path / "data"))
+    yield s
+    s.close()
+
+
+def _fill(store: Store, name: str, n: int, dim: int = 8, body: dict | None = None) -> np.ndarray:
+    store.create_collection(name, body or {"vectors": {"size": dim, "distance": "Cosine"}})
+    X = np.random.default_rng(0).standard_normal((n, dim)).astype(np.float32)
+    store.get(name).upsert({"batch": {"ids": list(range(n)), "vectors": X.tolist(), "payloads": [{"i": i} for i in range(n)]}})
+    return X
+
+
+def test_params_reach_the_engine_request(store):
+    _fill(store, "p", 50)
+    plans, reqs = store.get("p").prepare_query_batch(
+        {"searches": [{"query": 3, "limit": 7, "offset": 2, "score_threshold": 0.25, "params": {"exact": True, "hnsw_ef": 77}}]}
+    )
+    (req,) = reqs
+    assert isinstance(req, qe.QueryRequest)
+    assert req.params.exact is True and req.params.hnsw_ef == 77
+    assert req.score_threshold == pytest.approx(0.25)
+    assert req.limit == 2 + 7 + 1 and req.offset == 0  # by id: one more, the point itself is dropped
+    assert plans[0].ref == 3
+
+
+def test_filters_convert(store):
+    _fill(store, "f", 30)
+    coll = store.get("f")
+    coll.set_payload({"payload": {"flag": True, "name": "x", "when": "2024-01-02T00:00:00Z"}, "points": [1, 2]})
+    count = lambda flt: coll.count({"filter": flt})["count"]  # noqa: E731
+    assert count({"must": [{"key": "flag", "match": {"value": True}}]}) == 2
+    assert count({"must_not": [{"key": "flag", "match": {"value": True}}]}) == 28
+    assert count({"must": {"key": "i", "range": {"gte": 10, "lt": 20}}}) == 10
+    assert count({"should": [{"key": "i", "match": {"any": [1, 2, 3]}}, {"has_id": [29]}]}) == 4
+    assert count({"must": [{"is_empty": {"key": "name"}}]}) == 28
+    assert count({"must": [{"key": "when", "range": {"gt": "2023-12-31T00:00:00Z"}}]}) == 2
+    assert count({"must": [{"must": [{"key": "name", "match": {"value": "x"}}]}]}) == 2
+    assert count({"min_should": {"conditions": [{"has_id": [1]}, {"has_id": [2]}, {"key": "flag", "match": {"value": True}}], "min_count": 2}}) == 2
+    with pytest.raises(ApiError) as e:
+        parse_filter({"must": [{"bogus": 1}]})
+    assert e.value.status == 400
+
+
+def test_errors_have_qdrant_statuses(store):
+    with pytest.raises(ApiError) as e:
+        store.get("nope")
+    assert e.value.status == 404 and e.value.message == "Not found: Collection `nope` doesn't exist!"
+    _fill(store, "e", 5)
+    with pytest.raises(ApiError) as e:
+        store.create_collection("e", {"vectors": {"size": 8, "distance": "Cosine"}})
+    assert e.value.status == 409
+    for bad in ({"vectors": {"size": 0, "distance": "Cosine"}}, {"vectors": {"size": 4, "distance": "Hamming"}}):
+        with pytest.raises(ApiError) as e:
+            store.create_collection("bad", bad)
+        assert e.value.status in (400, 422)
+    for name in ("../evil", ".hidden", "a/b", ""):
+        with pytest.raises(ApiError) as e:
+            store.create_collection(name, {"vectors": {"size": 2, "distance": "Dot"}})
+        assert e.value.status == 422
+    coll = store.get("e")
+    with pytest.raises(ApiError) as e:
+        coll.query({"query": 999})
+    assert e.value.status == 404
+    with pytest.raises(ApiError) as e:
+        coll.set_payload({"payload": {"a": 1}, "points": [999]})
+    assert e.value.status == 404
+    with pytest.raises(ApiError) as e:
+        coll.query({"query": [1.0, 2.0]})
+    assert e.value.status == 400 and "dimension" in e.value.message
+    with pytest.raises(ApiError) as e:
+        coll.query({"query": 1, "limit": 0})
+    assert e.value.status == 422
+
+
+def test_uuid_and_int_ids_round_trip(store):
+    store.create_collection("u", {"vectors": {"size": 2, "distance": "Dot"}})
+    u = uuid.uuid4()
+    coll = store.get("u")
+    coll.upsert({"points": [{"id": str(u).upper(), "vector": [1, 0]}, {"id": 2**63, "vector": [0, 1]}]})
+    got = coll.retrieve({"ids": [u.hex, 2**63]})
+    assert sorted(map(str, (r["id"] for r in got))) == sorted([str(u), str(2**63)])
+    with pytest.raises(ApiError):
+        coll.upsert({"points": [{"id": -1, "vector": [1, 0]}]})
+    with pytest.raises(ApiError):
+        coll.upsert({"points": [{"id": 1.5, "vector": [1, 0]}]})
+
+
+def test_background_build_replays_writes_made_meanwhile(store):
+    body = {
+        "vectors": {"size": 32, "distance": "Cosine"},
+        "optimizers_config": {"indexing_threshold": 10},
+    }
+    _fill(store, "big", 6000, dim=32, body=body)
+    coll = store.get("big")
+    assert coll.large() and coll.dirty
+    coll.optimize()  # large: starts a background build and returns at once
+    assert coll.build is not None
+    assert coll.info()["status"] == "yellow"
+    rng = np.random.default_rng(1)
+    # writes while the copy is being optimized: must survive the swap
+    coll.upsert({"batch": {"ids": list(range(6000, 6100)), "vectors": rng.standard_normal((100, 32)).tolist()}})
+    coll.set_payload({"payload": {"tag": "late"}, "points": [5, 6050]})
+    coll.delete_points({"points": [7, 8]})
+    while not coll.build_done():
+        time.sleep(0.05)
+    assert coll.finish_build()
+    assert coll.build is None
+    info = coll.info()
+    assert info["points_count"] == 6100 - 2
+    assert info["indexed_vectors_count"] >= 5990
+    assert coll.retrieve({"ids": [5, 6050, 7]}) == [
+        {"id": 5, "payload": {"i": 5, "tag": "late"}},
+        {"id": 6050, "payload": {"tag": "late"}},
+    ]
+    assert not os.path.exists(os.path.join(coll.path, BUILD_DIR))
+    assert not os.path.exists(os.path.join(coll.path, OLD_SHARD_DIR))
+    # and it is durable
+    path = store.data_dir
+    store.close()
+    s2 = Store(path)
+    try:
+        assert s2.get("big").count({})["count"] == 6098
+    finally:
+        s2.close()
+
+
+def test_an_interrupted_swap_is_recovered_on_load(tmp_path):
+    s = Store(str(tmp_path / "data"))
+    _fill(s, "c", 100)
+    path = s.get("c").path
+    s.close()
+    # crash between "live -> shard.old" and "copy -> live": no live shard, an old one and a build
+    os.replace(os.path.join(path, SHARD_DIR), os.path.join(path, OLD_SHARD_DIR))
+    os.makedirs(os.path.join(path, BUILD_DIR, SHARD_DIR, "junk"))
+    s = Store(str(tmp_path / "data"))
+    try:
+        assert s.get("c").count({})["count"] == 100
+        assert not os.path.exists(os.path.join(path, BUILD_DIR))
+        assert not os.path.exists(os.path.join(path, OLD_SHARD_DIR))
+    finally:
+        s.close()
+
+
+def test_query_batch_by_id_is_not_dominated_by_python(store):
+    """The Python around the engine call (parse, id lookup, result conversion) stays small."""
+    _fill(store, "perf", 4000, dim=64)
+    coll = store.get("perf")
+    body = {"searches": [{"query": i, "limit": 32, "score_threshold": 0.2} for i in range(256)]}
+    coll.query_batch(body)
+    t_engine = t_total = 0.0
+    for _ in range(3):
+        _plans, reqs = coll.prepare_query_batch(body)
+        t = time.perf_counter()
+        coll.shard.query_batch(qe.QueryBatchRequest(reqs))
+        t_engine += time.perf_counter() - t
+        t = time.perf_counter()
+        res = coll.query_batch(body)
+        t_total += time.perf_counter() - t
+    assert len(res) == 256 and all(len(r["points"]) == 32 for r in res)
+    assert t_total < 2.0 * t_engine + 0.05, (t_total, t_engine)

@@ -1,0 +1,66 @@
+// A scan in a real JupyterLab against the real embedded backend (seeded by seed.py with
+// planted clusters of 7, 5, 4, 3, 3, 2, 2, 2 among 240 lone points).
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+
+const PANEL = '#jp-near-duplicates-panel';
+const TAB = '.jp-SideBar.jp-mod-left [data-id="jp-near-duplicates-panel"]';
+
+async function openPanel(page: IJupyterLabPageFixture) {
+  await page.locator(TAB).click();
+  const panel = page.locator(PANEL);
+  await expect(panel.getByText(/Scan worker ready/)).toBeVisible();
+  await expect(panel.getByLabel('Collection', { exact: true })).toBeVisible();
+  return panel;
+}
+
+test.describe('Detect duplicates on the embedded backend', () => {
+  test('finds the planted groups with thumbnails, and regroups stricter without a request', async ({
+    page
+  }) => {
+    const panel = await openPanel(page);
+    await expect(panel.getByText(/Embedded Qdrant/)).toBeVisible();
+    await panel.getByLabel('Collection', { exact: true }).selectOption('planted');
+    await expect(panel.getByLabel('Collection', { exact: true })).toContainText('planted (268 points)');
+
+    await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
+    const summary = panel.locator('.jp-NearDuplicates-summary');
+    await expect(summary).toHaveText(/^8 duplicate groups \(28 samples\) at 0\.95/);
+
+    const groups = panel.getByRole('listbox', { name: 'Duplicate groups' }).getByRole('option');
+    await expect(groups.first()).toContainText('Group 1: 7 samples');
+    await expect(groups.nth(1)).toContainText('Group 2: 5 samples');
+    const thumbnails = groups.first().locator('img');
+    await expect(thumbnails).toHaveCount(6);
+    await expect
+      .poll(() => thumbnails.first().evaluate(img => (img as HTMLImageElement).naturalWidth))
+      .toBeGreaterThan(0);
+
+    // A stricter threshold regroups from the kept pairs: no request reaches Qdrant.
+    const qdrantRequests: string[] = [];
+    page.on('request', request => {
+      if (request.url().includes('/near-duplicates/qdrant')) {
+        qdrantRequests.push(request.url());
+      }
+    });
+    const field = panel.getByLabel('Similarity threshold value');
+    await field.fill('0.99');
+    await field.press('Enter');
+    await expect(summary).toHaveText(/^5 duplicate groups \(22 samples\) at 0\.99/);
+    await expect(panel.getByText(/no new scan/i)).toBeVisible();
+    expect(qdrantRequests).toEqual([]);
+  });
+
+  test('shows payload strings as text, never as markup', async ({ page }) => {
+    const panel = await openPanel(page);
+    await panel.getByLabel('Collection', { exact: true }).selectOption('hostile');
+    await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
+    await expect(panel.getByRole('listbox', { name: 'Duplicate groups' }).getByRole('option')).toHaveCount(1);
+    const row = panel
+      .getByRole('listbox', { name: 'Duplicate groups' })
+      .getByRole('option')
+      .first();
+    await expect(row).toContainText('<img src=x onerror="window.__ndXss=1">');
+    expect(await page.evaluate(() => (window as any).__ndXss)).toBeUndefined();
+    await expect(row.locator('img')).toHaveCount(0);
+  });
+});
