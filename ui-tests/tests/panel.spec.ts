@@ -26,7 +26,7 @@ test.describe('Near Duplicates panel', () => {
       .click();
     const panel = page.locator(PANEL);
     await expect(panel).toBeVisible();
-    await expect(panel.getByRole('status')).toHaveText(
+    await expect(panel.locator('.jp-NearDuplicates-workerStatus')).toHaveText(
       /^Scan worker ready \(protocol \d+, Qdrant client loaded\)$/
     );
   });
@@ -41,7 +41,7 @@ test.describe('Near Duplicates panel', () => {
     await page.locator(TAB).click();
     const panel = page.locator(PANEL);
     await expect(panel).toBeVisible();
-    await expect(panel.getByRole('status')).toContainText('Scan worker ready');
+    await expect(panel.locator('.jp-NearDuplicates-workerStatus')).toContainText('Scan worker ready');
     expect(await panel.screenshot()).toMatchSnapshot('panel-foundation.png');
 
     await layoutSaved;
