@@ -5,6 +5,8 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { IStateDB } from '@jupyterlab/statedb';
+import { ReadonlyPartialJSONValue } from '@lumino/coreutils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { nearDuplicatesIcon } from './icons';
 import { ServerApi } from './api';
@@ -18,12 +20,13 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
   description: 'The Near Duplicates side panel.',
   autoStart: true,
   requires: [ISettingRegistry],
-  optional: [ILayoutRestorer, ICommandPalette],
+  optional: [ILayoutRestorer, ICommandPalette, IStateDB],
   activate: (
     app: JupyterFrontEnd,
     settingRegistry: ISettingRegistry,
     restorer: ILayoutRestorer | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    state: IStateDB | null
   ) => {
     const model = new NearDuplicatesModel({
       createWorker: createScanWorker,
@@ -33,6 +36,9 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     app.shell.add(panel, 'left', { rank: 850 });
     restorer?.add(panel, 'near-duplicates');
     model.start();
+    if (state) {
+      keepResults(model, state);
+    }
     void model.refreshBackend();
 
     app.commands.addCommand(CommandIDs.openPanel, {
@@ -56,5 +62,24 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       });
   }
 };
+
+/** The last scan's results survive closing the panel and reloading the page. */
+function keepResults(model: NearDuplicatesModel, state: IStateDB): void {
+  const key = `${PANEL_PLUGIN_ID}:last-scan`;
+  state
+    .fetch(key)
+    .then(saved => {
+      if (saved) {
+        model.restoreOutcome(saved);
+      }
+    })
+    .catch(reason => console.warn(`${PANEL_PLUGIN_ID}: could not restore the last scan.`, reason))
+    .then(() => {
+      model.outcomeChanged.connect(() => {
+        const saved = model.saveOutcome();
+        void state.save(key, saved as unknown as ReadonlyPartialJSONValue);
+      });
+    });
+}
 
 export default [panelPlugin];

@@ -4,6 +4,7 @@
 import { ISignal, Signal } from '@lumino/signaling';
 import { ApiError, IBackendInfo, ICollectionInfo, INearDuplicatesApi } from './api';
 import { higherIsBetter, isStricter, regroup } from './scan/groups';
+import { ISavedScan, restoreScan, saveScan } from './persistence';
 import { isWorkerMessage, PanelToWorker, WorkerToPanel } from './scan/protocol';
 import type {
   DistanceKind,
@@ -65,6 +66,11 @@ export class NearDuplicatesModel {
   /** Emits the group a user picked (or null when the selection is cleared). */
   get selectionChanged(): ISignal<this, DuplicateGroup | null> {
     return this._selectionChanged;
+  }
+
+  /** Emits when the results on show change: a new scan, a regroup, a restore. */
+  get outcomeChanged(): ISignal<this, void> {
+    return this._outcomeChanged;
   }
 
   get workerStatus(): WorkerStatus {
@@ -188,6 +194,7 @@ export class NearDuplicatesModel {
     if (outcome && this.canRegroup(value)) {
       outcome.groups = regroup(outcome.result, value);
       outcome.threshold = value;
+      this._outcomeChanged.emit();
       if (this._selected && !outcome.groups.some(g => g.key === this._selected?.key)) {
         this.select(null);
       }
@@ -270,6 +277,40 @@ export class NearDuplicatesModel {
     if (this._running && this._worker) {
       this._worker.postMessage({ type: 'cancel', scanId: this._running.scanId });
     }
+  }
+
+  // Keeping results across panel close and page reload.
+
+  /** The results on show in a JSON-safe form, or null (none, or too large to keep). */
+  saveOutcome(): ISavedScan | null {
+    const outcome = this._outcome;
+    return outcome ? saveScan(outcome.result, outcome.threshold, outcome.finishedAt) : null;
+  }
+
+  /** Shows a kept scan again, with its collection, vector and threshold. */
+  restoreOutcome(saved: unknown): boolean {
+    const restored = restoreScan(saved);
+    if (!restored || this._outcome || this._running) {
+      return false;
+    }
+    const { result, shownThreshold, finishedAt } = restored;
+    this._collection = result.collection;
+    this._vectorName = result.using;
+    if (higherIsBetter(result.distance)) {
+      this._similarity = shownThreshold;
+    } else {
+      this._distance = shownThreshold;
+    }
+    this._thresholdTouched = true;
+    this._outcome = {
+      result,
+      finishedAt,
+      threshold: shownThreshold,
+      groups:
+        shownThreshold === result.threshold ? result.groups : regroup(result, shownThreshold)
+    };
+    this._stateChanged.emit();
+    return true;
   }
 
   // Selection.
@@ -404,6 +445,7 @@ export class NearDuplicatesModel {
   private _scanCounter = 0;
   private _selected: DuplicateGroup | null = null;
   private _stateChanged = new Signal<this, void>(this);
+  private _outcomeChanged = new Signal<this, void>(this);
   private _selectionChanged = new Signal<this, DuplicateGroup | null>(this);
 }
 

@@ -110,8 +110,13 @@ function GroupsSection(props: {
       </p>
     );
   }
+  const when = new Date(outcome.finishedAt).toLocaleString();
   return (
-    <GroupList
+    <div className="jp-NearDuplicates-results">
+      <div className="jp-NearDuplicates-scanInfo">
+        {`Scan of ${outcome.result.collection}, ${when}`}
+      </div>
+      <GroupList
       key={outcome.finishedAt}
       groups={outcome.groups}
       points={outcome.result.points}
@@ -121,5 +126,6 @@ function GroupsSection(props: {
       selectedKey={model.selected?.key ?? null}
       onSelect={group => model.select(group)}
     />
+    </div>
   );
 }

@@ -50,6 +50,31 @@ test.describe('Detect duplicates on the embedded backend', () => {
     expect(qdrantRequests).toEqual([]);
   });
 
+  test('keeps the results, collection and threshold across a page reload', async ({ page }) => {
+    const panel = await openPanel(page);
+    await panel.getByLabel('Collection', { exact: true }).selectOption('planted');
+    await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
+    const summary = panel.locator('.jp-NearDuplicates-summary');
+    await expect(summary).toHaveText(/^8 duplicate groups \(28 samples\) at 0\.95/);
+    const saved = page.waitForRequest(
+      request => request.url().includes('/api/workspaces') && request.method() === 'PUT'
+    );
+    const field = panel.getByLabel('Similarity threshold value');
+    await field.fill('0.99');
+    await field.press('Enter');
+    await expect(summary).toHaveText(/^5 duplicate groups \(22 samples\) at 0\.99/);
+    await saved;
+
+    await page.reload({ waitUntil: 'networkidle' });
+    await page.waitForSelector('#jupyterlab-splash', { state: 'detached' });
+    const again = page.locator(PANEL);
+    await expect(again.locator('.jp-NearDuplicates-summary')).toHaveText(
+      /^5 duplicate groups \(22 samples\) at 0\.99/
+    );
+    await expect(again.getByText(/^Scan of planted, /)).toBeVisible();
+    await expect(again.getByLabel('Collection', { exact: true })).toHaveValue('planted');
+  });
+
   test('shows payload strings as text, never as markup', async ({ page }) => {
     const panel = await openPanel(page);
     await panel.getByLabel('Collection', { exact: true }).selectOption('hostile');

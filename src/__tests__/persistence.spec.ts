@@ -1,0 +1,70 @@
+// Keeping a scan across reloads: a round trip keeps the groups a user saw, junk is refused.
+import { findGroups } from '../scan/groups';
+import type { ScanResult } from '../scan/types';
+import { MAX_SAVED_PAIRS, restoreScan, saveScan } from '../persistence';
+
+function scan(): ScanResult {
+  const n = 8;
+  const result: ScanResult = {
+    collection: 'images',
+    using: null,
+    distance: 'Cosine',
+    threshold: 0.9,
+    points: {
+      ids: Array.from({ length: n }, (_, i) => i * 10),
+      sampleIds: Array.from({ length: n }, (_, i) => `s${i}`),
+      thumbnails: Array.from({ length: n }, (_, i) => (i === 2 ? 'data:image/png;base64,' + 'A'.repeat(9000) : `t/${i}.png`)),
+      splits: Array.from({ length: n }, (_, i) => (i % 2 ? 'test' : 'train'))
+    },
+    // Groups {1,2,3} (chain with a 0.92 link) and {5,7}; points 0, 4, 6 have no pairs.
+    pairs: {
+      a: Uint32Array.from([1, 2, 5]),
+      b: Uint32Array.from([2, 3, 7]),
+      score: Float32Array.from([0.99, 0.92, 0.97])
+    },
+    groups: [],
+    stats: { seconds: 1, queries: 8, requests: 2, retries: 0 }
+  };
+  result.groups = findGroups(result, 0.9);
+  return result;
+}
+
+describe('saved scans', () => {
+  it('round-trips the groups at the threshold shown, keeping only points with pairs', () => {
+    const saved = saveScan(scan(), 0.95, 1234)!;
+    expect(saved.points.sampleIds.sort()).toEqual(['s1', 's2', 's3', 's5', 's7']);
+    const back = JSON.parse(JSON.stringify(saved));
+    const restored = restoreScan(back)!;
+    expect(restored.shownThreshold).toBe(0.95);
+    expect(restored.finishedAt).toBe(1234);
+    expect(restored.result.groups.map(g => [...g.sampleIds].sort())).toEqual([
+      ['s1', 's2', 's3'],
+      ['s5', 's7']
+    ]);
+    const thumbnails = new Map(
+      restored.result.points.sampleIds.map((id, i) => [id, restored.result.points.thumbnails[i]])
+    );
+    expect(thumbnails.get('s1')).toBe('t/1.png');
+    expect(thumbnails.get('s2')).toBeNull(); // a large data URI is not kept
+  });
+
+  it('does not keep a scan with too many pairs', () => {
+    const big = scan();
+    const count = MAX_SAVED_PAIRS + 1;
+    big.pairs = {
+      a: new Uint32Array(count),
+      b: new Uint32Array(count).fill(1),
+      score: new Float32Array(count).fill(0.99)
+    };
+    expect(saveScan(big, 0.9, 0)).toBeNull();
+  });
+
+  it.each([
+    [null],
+    [{}],
+    [{ version: 99 }],
+    [{ ...JSON.parse(JSON.stringify(saveScan(scan(), 0.9, 0))), pairs: { a: [0], b: [999], score: [1] } }]
+  ])('refuses what it did not write (%#)', junk => {
+    expect(restoreScan(junk)).toBeNull();
+  });
+});

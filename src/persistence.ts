@@ -1,0 +1,124 @@
+// What the panel keeps of a finished scan across panel close and page reload (IStateDB):
+// only the points that have pairs, re-indexed, with the pairs as plain arrays. DOM-free.
+import { regroup } from './scan/groups';
+import type { DistanceKind, PointId, ScanResult } from './scan/types';
+
+export const SAVED_SCAN_VERSION = 1;
+
+/** Beyond this many pairs the scan is not kept: the workspace would grow too large. */
+export const MAX_SAVED_PAIRS = 200_000;
+
+/** Longer thumbnail values (big data URIs) are not kept; their rows show a placeholder. */
+export const MAX_SAVED_THUMBNAIL = 4096;
+
+export interface ISavedScan {
+  version: number;
+  collection: string;
+  using: string | null;
+  distance: DistanceKind;
+  /** The scan's own threshold: the loosest the kept pairs can be regrouped at. */
+  threshold: number;
+  /** The threshold the groups were shown at. */
+  shownThreshold: number;
+  finishedAt: number;
+  points: {
+    ids: PointId[];
+    sampleIds: string[];
+    thumbnails: (string | null)[];
+    splits: (string | null)[];
+  };
+  pairs: { a: number[]; b: number[]; score: number[] };
+  stats: ScanResult['stats'];
+}
+
+/** The JSON-safe form of a scan, or null when it is too large to keep. */
+export function saveScan(
+  result: ScanResult,
+  shownThreshold: number,
+  finishedAt: number
+): ISavedScan | null {
+  const { a, b, score } = result.pairs;
+  if (a.length > MAX_SAVED_PAIRS) {
+    return null;
+  }
+  const remap = new Map<number, number>();
+  const keep = (index: number): number => {
+    let mapped = remap.get(index);
+    if (mapped === undefined) {
+      mapped = remap.size;
+      remap.set(index, mapped);
+    }
+    return mapped;
+  };
+  const pairs = { a: [] as number[], b: [] as number[], score: [] as number[] };
+  for (let k = 0; k < a.length; k++) {
+    pairs.a.push(keep(a[k]));
+    pairs.b.push(keep(b[k]));
+    pairs.score.push(score[k]);
+  }
+  const points: ISavedScan['points'] = { ids: [], sampleIds: [], thumbnails: [], splits: [] };
+  for (const original of remap.keys()) {
+    const thumbnail = result.points.thumbnails[original];
+    points.ids.push(result.points.ids[original]);
+    points.sampleIds.push(result.points.sampleIds[original]);
+    points.thumbnails.push(
+      thumbnail && thumbnail.length <= MAX_SAVED_THUMBNAIL ? thumbnail : null
+    );
+    points.splits.push(result.points.splits[original]);
+  }
+  return {
+    version: SAVED_SCAN_VERSION,
+    collection: result.collection,
+    using: result.using,
+    distance: result.distance,
+    threshold: result.threshold,
+    shownThreshold,
+    finishedAt,
+    points,
+    pairs,
+    stats: result.stats
+  };
+}
+
+/** The scan back, with its groups at the shown threshold; null for anything unexpected. */
+export function restoreScan(
+  saved: unknown
+): { result: ScanResult; shownThreshold: number; finishedAt: number } | null {
+  if (!isSavedScan(saved)) {
+    return null;
+  }
+  const result: ScanResult = {
+    collection: saved.collection,
+    using: saved.using,
+    distance: saved.distance,
+    threshold: saved.threshold,
+    points: saved.points,
+    pairs: {
+      a: Uint32Array.from(saved.pairs.a),
+      b: Uint32Array.from(saved.pairs.b),
+      score: Float32Array.from(saved.pairs.score)
+    },
+    groups: [],
+    stats: saved.stats
+  };
+  result.groups = regroup(result, saved.threshold);
+  return { result, shownThreshold: saved.shownThreshold, finishedAt: saved.finishedAt };
+}
+
+function isSavedScan(value: unknown): value is ISavedScan {
+  const v = value as ISavedScan;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    v.version === SAVED_SCAN_VERSION &&
+    typeof v.collection === 'string' &&
+    typeof v.threshold === 'number' &&
+    typeof v.shownThreshold === 'number' &&
+    Array.isArray(v.points?.ids) &&
+    Array.isArray(v.pairs?.a) &&
+    v.pairs.a.length === v.pairs.b?.length &&
+    v.pairs.a.length === v.pairs.score?.length &&
+    v.pairs.a.every(i => Number.isInteger(i) && i >= 0 && i < v.points.ids.length) &&
+    v.pairs.b.every(i => Number.isInteger(i) && i >= 0 && i < v.points.ids.length)
+  );
+}
