@@ -28,6 +28,9 @@ export interface IBackendInfo {
 export interface INearDuplicatesApi {
   getBackend(): Promise<IBackendInfo>;
   scanConnection(): IScanConnection;
+  /** Claims (or renews) the collection for a scan; rejects with status 409 while another scan holds it. */
+  claimScan(collection: string, scanId: string): Promise<void>;
+  releaseScan(scanId: string): Promise<void>;
 }
 
 /** An error from the server extension, with the message it sent. */
@@ -46,10 +49,25 @@ export class ServerApi implements INearDuplicatesApi {
   ) {}
 
   async getBackend(): Promise<IBackendInfo> {
-    const url = URLExt.join(this.settings.baseUrl, 'near-duplicates', 'api', 'backend');
+    return JSON.parse(await this.request('backend')) as IBackendInfo;
+  }
+
+  async claimScan(collection: string, scanId: string): Promise<void> {
+    await this.request('scans', {
+      method: 'POST',
+      body: JSON.stringify({ collection, scan_id: scanId })
+    });
+  }
+
+  async releaseScan(scanId: string): Promise<void> {
+    await this.request(`scans/${encodeURIComponent(scanId)}`, { method: 'DELETE' });
+  }
+
+  private async request(path: string, init: RequestInit = {}): Promise<string> {
+    const url = URLExt.join(this.settings.baseUrl, 'near-duplicates', 'api', path);
     let response: Response;
     try {
-      response = await ServerConnection.makeRequest(url, {}, this.settings);
+      response = await ServerConnection.makeRequest(url, init, this.settings);
     } catch (error) {
       throw new ApiError(
         0,
@@ -60,7 +78,7 @@ export class ServerApi implements INearDuplicatesApi {
     if (!response.ok) {
       throw new ApiError(response.status, serverMessage(response.status, text));
     }
-    return JSON.parse(text) as IBackendInfo;
+    return text;
   }
 
   scanConnection(): IScanConnection {

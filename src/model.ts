@@ -237,23 +237,43 @@ export class NearDuplicatesModel {
     return this._scanError;
   }
 
-  /** Start a scan of the chosen collection at the current threshold. */
-  detect(): void {
+  /**
+   * Start a scan of the chosen collection at the current threshold. The server first
+   * grants the collection to this scan, so two panels or tabs never scan it at once.
+   */
+  async detect(): Promise<void> {
     const collection = this.collection;
     if (!collection || this._running || !this._worker) {
       return;
     }
     const settings = this._settings;
-    const scanId = `scan-${Date.now().toString(36)}-${++this._scanCounter}`;
+    const scanId = `scan-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     const using = this.vectorName;
-    this._running = {
+    const running: IRunningScan = {
       scanId,
       collection: collection.name,
       using,
       threshold: this.threshold,
       progress: null
     };
+    this._running = running;
     this._scanError = null;
+    this._stateChanged.emit();
+    try {
+      await this._api.claimScan(collection.name, scanId);
+    } catch (error) {
+      this._running = null;
+      this._scanError = leaseErrorInfo(error);
+      this._stateChanged.emit();
+      return;
+    }
+    if (this._running !== running || !this._worker) {
+      void this._api.releaseScan(scanId).catch(() => undefined);
+      return;
+    }
+    this._leaseTimer = setInterval(() => {
+      this._api.claimScan(collection.name, scanId).catch(() => undefined);
+    }, LEASE_RENEW_MS);
     this._worker.postMessage({
       type: 'start',
       scanId,
@@ -261,7 +281,7 @@ export class NearDuplicatesModel {
       request: {
         collection: collection.name,
         using: using || undefined,
-        threshold: this.threshold,
+        threshold: running.threshold,
         limit: settings.neighboursPerQuery,
         batchSize: settings.batchSize,
         inFlight: settings.requestsInFlight,
@@ -270,7 +290,6 @@ export class NearDuplicatesModel {
         splitField: settings.splitField || null
       }
     });
-    this._stateChanged.emit();
   }
 
   cancel(): void {
@@ -355,6 +374,7 @@ export class NearDuplicatesModel {
   }
 
   dispose(): void {
+    this.endScan();
     this._worker?.terminate();
     this._worker = null;
     Signal.clearData(this);
@@ -393,7 +413,7 @@ export class NearDuplicatesModel {
         break;
       case 'result':
         if (this._running?.scanId === message.scanId) {
-          this._running = null;
+          this.endScan();
           this.select(null);
           const result = message.result;
           this._outcome = {
@@ -412,11 +432,24 @@ export class NearDuplicatesModel {
         break;
       case 'failed':
         if (this._running?.scanId === message.scanId) {
-          this._running = null;
+          this.endScan();
           this._scanError = message.error;
           this._stateChanged.emit();
         }
         break;
+    }
+  }
+
+  /** The running scan is over: hand its collection back to other panels and tabs. */
+  private endScan(): void {
+    if (this._leaseTimer !== null) {
+      clearInterval(this._leaseTimer);
+      this._leaseTimer = null;
+    }
+    const scanId = this._running?.scanId;
+    this._running = null;
+    if (scanId) {
+      void this._api.releaseScan(scanId).catch(() => undefined);
     }
   }
 
@@ -442,11 +475,21 @@ export class NearDuplicatesModel {
   private _running: IRunningScan | null = null;
   private _outcome: IScanOutcome | null = null;
   private _scanError: ScanErrorInfo | null = null;
-  private _scanCounter = 0;
+  private _leaseTimer: ReturnType<typeof setInterval> | null = null;
   private _selected: DuplicateGroup | null = null;
   private _stateChanged = new Signal<this, void>(this);
   private _outcomeChanged = new Signal<this, void>(this);
   private _selectionChanged = new Signal<this, DuplicateGroup | null>(this);
+}
+
+/** Renewed well within the server's 30 s lease, so a live scan never loses its collection. */
+const LEASE_RENEW_MS = 10_000;
+
+function leaseErrorInfo(error: unknown): ScanErrorInfo {
+  if (error instanceof ApiError && error.status === 409) {
+    return { kind: 'server-error', status: 409, message: error.message };
+  }
+  return backendErrorInfo(error);
 }
 
 /** The backend route's failures, in the scan's error vocabulary the panel already explains. */

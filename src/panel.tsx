@@ -81,7 +81,7 @@ function ScanSection(props: { model: NearDuplicatesModel }): JSX.Element {
         onThresholdChange={value => model.setThreshold(value)}
         collection={model.workerStatus.state === 'ready' ? (model.collection?.name ?? null) : null}
         scanning={running !== null}
-        onDetect={() => model.detect()}
+        onDetect={() => void model.detect()}
         onCancel={() => model.cancel()}
         lastScanThreshold={sameChoice ? outcome!.result.threshold : null}
       />
@@ -89,7 +89,7 @@ function ScanSection(props: { model: NearDuplicatesModel }): JSX.Element {
       {model.scanError && !running ? (
         <ScanErrorView
           error={model.scanError}
-          onRetry={() => model.detect()}
+          onRetry={() => void model.detect()}
           retryLabel="Detect again"
         />
       ) : null}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
@@ -85,6 +86,61 @@ class BackendHandler(APIHandler):
         self.finish(json.dumps(body))
 
 
+class ScanLeases:
+    """One scan per collection at a time, across panels and browser tabs.
+
+    A lease lapses unless renewed, so a closed tab cannot block a collection for long.
+    """
+
+    TTL_S = 30.0
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._leases: dict[str, tuple[str, float]] = {}  # collection -> (scan id, expiry)
+
+    def claim(self, collection: str, scan_id: str) -> bool:
+        now = self._clock()
+        holder = self._leases.get(collection)
+        if holder and holder[0] != scan_id and holder[1] > now:
+            return False
+        self._leases[collection] = (scan_id, now + self.TTL_S)
+        return True
+
+    def release(self, scan_id: str) -> None:
+        for collection, (holder, _) in list(self._leases.items()):
+            if holder == scan_id:
+                del self._leases[collection]
+
+
+class ScanLeaseHandler(APIHandler):
+    """``POST /near-duplicates/api/scans`` ``{collection, scan_id}``: claim or renew the
+    collection for a scan (409 while another scan holds it); ``DELETE .../scans/<id>``."""
+
+    def initialize(self, leases: ScanLeases):
+        self.leases = leases
+
+    @web.authenticated
+    def post(self, scan_id=None):
+        body = self.get_json_body() or {}
+        collection, scan_id = body.get("collection"), body.get("scan_id")
+        if not isinstance(collection, str) or not isinstance(scan_id, str):
+            raise web.HTTPError(400, "Send {collection, scan_id} as JSON strings.")
+        if not self.leases.claim(collection, scan_id):
+            raise web.HTTPError(
+                409,
+                f"A scan of {collection} is already running in another panel or browser tab. "
+                "Wait for it to finish or cancel it there.",
+            )
+        self.finish(json.dumps({"collection": collection, "scan_id": scan_id, "ttl_s": ScanLeases.TTL_S}))
+
+    @web.authenticated
+    def delete(self, scan_id=None):
+        if scan_id:
+            self.leases.release(scan_id)
+        self.set_status(204)
+        self.finish()
+
+
 def _qdrant_error(body: bytes) -> str:
     try:
         return json.loads(body)["status"]["error"]
@@ -119,6 +175,11 @@ def setup_handlers(web_app, backend: Backend):
         [
             (url_path_join(base_url, API_PREFIX, "status"), StatusHandler),
             (url_path_join(base_url, API_PREFIX, "backend"), BackendHandler, {"backend": backend}),
+            (
+                url_path_join(base_url, API_PREFIX, "scans") + r"(?:/([^/]+))?",
+                ScanLeaseHandler,
+                {"leases": ScanLeases()},
+            ),
             (
                 url_path_join(base_url, PROXY_PREFIX) + r"(/.*)?",
                 QdrantProxyHandler,

@@ -63,6 +63,18 @@ class FakeApi implements INearDuplicatesApi {
   scanConnection() {
     return { url: 'http://localhost:8888', prefix: '/near-duplicates/qdrant' };
   }
+  /** Collections another tab is scanning. */
+  busy = new Set<string>();
+  leases: string[] = [];
+  async claimScan(collection: string, scanId: string): Promise<void> {
+    if (this.busy.has(collection)) {
+      throw new ApiError(409, `A scan of ${collection} is already running in another panel or browser tab.`);
+    }
+    this.leases.push(`claim ${scanId}`);
+  }
+  async releaseScan(scanId: string): Promise<void> {
+    this.leases.push(`release ${scanId}`);
+  }
 }
 
 function makeModel(worker = new FakeInProcessWorker(), api = new FakeApi()) {
@@ -167,7 +179,7 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
     model.start();
     await model.refreshBackend();
     model.setThreshold(0.99);
-    model.detect();
+    await model.detect();
     expect(model.running?.collection).toBe('images');
     await scanFinished(model);
 
@@ -193,7 +205,7 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
     model.start();
     await model.refreshBackend();
     model.setThreshold(0.99);
-    model.detect();
+    await model.detect();
     await scanFinished(model);
     const picked: (string[] | null)[] = [];
     model.selectionChanged.connect((_, group) => picked.push(group ? group.sampleIds : null));
@@ -210,17 +222,35 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
     model.start();
     await model.refreshBackend();
     model.setThreshold(0.99);
-    model.detect();
+    await model.detect();
     await scanFinished(model);
     const before = model.outcome;
 
     worker.qdrant.faults.getCollection = [
       Object.assign(new Error('HTTP 401'), { status: 401, headers: new Map() })
     ];
-    model.detect();
+    await model.detect();
     await scanFinished(model);
     expect(model.scanError?.kind).toBe('auth');
     expect(model.outcome).toBe(before);
+  });
+
+  it('refuses a scan of a collection another tab is scanning, and frees its own when done', async () => {
+    const { model, worker, api } = makeModel();
+    model.start();
+    await model.refreshBackend();
+    api.busy.add('images');
+    await model.detect();
+    expect(model.running).toBeNull();
+    expect(model.scanError).toEqual(expect.objectContaining({ status: 409 }));
+    expect(worker.posted.filter(m => m.type === 'start')).toHaveLength(0);
+
+    api.busy.clear();
+    await model.detect();
+    await scanFinished(model);
+    expect(model.scanError).toBeNull();
+    const scanId = (worker.posted.find(m => m.type === 'start') as { scanId: string }).scanId;
+    expect(api.leases).toEqual([`claim ${scanId}`, `release ${scanId}`]);
   });
 
   it('asks for a maximum distance on a Euclid collection', async () => {
