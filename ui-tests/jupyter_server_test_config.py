@@ -16,7 +16,13 @@ root = os.environ.get("ND_UI_TEST_ROOT") or tempfile.mkdtemp(prefix="nd-ui-root-
 data = os.environ.get("ND_UI_TEST_DATA") or tempfile.mkdtemp(prefix="nd-ui-qdrant-")
 os.environ.pop("QDRANT_URL", None)
 os.environ.pop("QDRANT_API_KEY", None)
-seed.seed(data, root)
+down_port = os.environ.get("ND_UI_TEST_REMOTE_DOWN")
+if down_port:
+    # A "remote" Qdrant that is not running: the panel must say what failed and what to do.
+    c.NearDuplicates.qdrant_url = f"http://127.0.0.1:{down_port}"  # noqa: F821
+    c.NearDuplicates.qdrant_api_key = "not-a-real-key"  # noqa: F821
+else:
+    seed.seed(data, root)
 
 c.ServerApp.port = int(os.environ.get("ND_UI_TEST_PORT", "8890"))  # noqa: F821
 c.ServerApp.allow_root = True  # noqa: F821

@@ -2,6 +2,7 @@
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 const port = process.env.ND_UI_TEST_PORT || '8890';
+const downPort = String(Number(port) + 1);
 
 module.exports = {
   ...baseConfig,
@@ -31,10 +32,20 @@ module.exports = {
   expect: {
     toHaveScreenshot: { maxDiffPixelRatio: 0.02 }
   },
-  webServer: {
-    command: 'npm start',
-    url: `http://localhost:${port}/lab`,
-    timeout: 120 * 1000,
-    reuseExistingServer: !process.env.CI
-  }
+  webServer: [
+    {
+      command: 'npm start',
+      url: `http://localhost:${port}/lab`,
+      timeout: 180 * 1000,
+      reuseExistingServer: !process.env.CI
+    },
+    {
+      // A second server whose remote Qdrant is down (nothing listens on port 9).
+      command: 'npm start',
+      url: `http://localhost:${downPort}/lab`,
+      env: { ND_UI_TEST_PORT: downPort, ND_UI_TEST_REMOTE_DOWN: '9' },
+      timeout: 120 * 1000,
+      reuseExistingServer: !process.env.CI
+    }
+  ]
 };

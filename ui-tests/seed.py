@@ -16,6 +16,8 @@ import numpy as np
 CLUSTERS = [7, 5, 4, 3, 3, 2, 2, 2]
 BACKGROUND = 240
 DIM = 32
+LARGE_N = 40_000
+LARGE_DIM = 64
 
 
 def png(rgb: tuple[int, int, int], size: int = 24) -> bytes:
@@ -74,7 +76,7 @@ def seed(data_dir: str, root_dir: str) -> None:
     url, key = backend.ensure_running()
     try:
         client = QdrantClient(url=url, api_key=key, timeout=60)
-        for name in ("planted", "hostile"):
+        for name in ("planted", "hostile", "large"):
             if client.collection_exists(name):
                 client.delete_collection(name)
         client.create_collection(
@@ -98,6 +100,22 @@ def seed(data_dir: str, root_dir: str) -> None:
             ],
             wait=True,
         )
+        # Large enough that a scan takes a few seconds: for progress and cancel.
+        client.create_collection(
+            "large", vectors_config=models.VectorParams(size=LARGE_DIM, distance=models.Distance.COSINE)
+        )
+        rng = np.random.default_rng(11)
+        for start in range(0, LARGE_N, 5000):
+            vectors = rng.normal(size=(min(5000, LARGE_N - start), LARGE_DIM)).astype(np.float32)
+            client.upsert(
+                "large",
+                models.Batch(
+                    ids=list(range(start, start + len(vectors))),
+                    vectors=vectors.tolist(),
+                    payloads=[{"sample_id": f"row_{start + i}"} for i in range(len(vectors))],
+                ),
+                wait=True,
+            )
         client.close()
     finally:
         backend.stop()

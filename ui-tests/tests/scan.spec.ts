@@ -75,6 +75,34 @@ test.describe('Detect duplicates on the embedded backend', () => {
     await expect(again.getByLabel('Collection', { exact: true })).toHaveValue('planted');
   });
 
+  test('shows live progress, and Cancel stops the scan', async ({ page }) => {
+    const panel = await openPanel(page);
+    await panel.getByLabel('Collection', { exact: true }).selectOption('large');
+    await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
+
+    const bar = panel.getByRole('progressbar');
+    await expect(bar).toBeVisible();
+    await expect(panel.getByText(/Scanning [\d,]+\/40,000 points/)).toBeVisible();
+    const first = Number(await bar.getAttribute('aria-valuenow'));
+    await expect
+      .poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 20000 })
+      .toBeGreaterThan(first);
+    await expect(panel.getByRole('button', { name: 'Detect Duplicates' })).toBeDisabled();
+
+    const requests: string[] = [];
+    await panel.getByRole('button', { name: 'Cancel the scan' }).click();
+    await expect(panel.getByText(/cancelled/i).first()).toBeVisible();
+    await expect(bar).toBeHidden();
+    await expect(panel.getByRole('button', { name: 'Detect Duplicates' })).toBeEnabled();
+    page.on('request', request => {
+      if (request.url().includes('/near-duplicates/qdrant')) {
+        requests.push(request.url());
+      }
+    });
+    await page.waitForTimeout(1500);
+    expect(requests).toEqual([]);
+  });
+
   test('shows payload strings as text, never as markup', async ({ page }) => {
     const panel = await openPanel(page);
     await panel.getByLabel('Collection', { exact: true }).selectOption('hostile');
