@@ -114,7 +114,7 @@ def test_background_build_replays_writes_made_meanwhile(store):
         "vectors": {"size": 32, "distance": "Cosine"},
         "optimizers_config": {"indexing_threshold": 10},
     }
-    _fill(store, "big", 6000, dim=32, body=body)
+    _fill(store, "big", 3000, dim=32, body=body)
     coll = store.get("big")
     assert coll.large() and coll.dirty
     coll.optimize()  # large: starts a background build and returns at once
@@ -122,19 +122,19 @@ def test_background_build_replays_writes_made_meanwhile(store):
     assert coll.info()["status"] == "yellow"
     rng = np.random.default_rng(1)
     # writes while the copy is being optimized: must survive the swap
-    coll.upsert({"batch": {"ids": list(range(6000, 6100)), "vectors": rng.standard_normal((100, 32)).tolist()}})
-    coll.set_payload({"payload": {"tag": "late"}, "points": [5, 6050]})
+    coll.upsert({"batch": {"ids": list(range(3000, 3100)), "vectors": rng.standard_normal((100, 32)).tolist()}})
+    coll.set_payload({"payload": {"tag": "late"}, "points": [5, 3050]})
     coll.delete_points({"points": [7, 8]})
     while not coll.build_done():
         time.sleep(0.05)
     assert coll.finish_build()
     assert coll.build is None
     info = coll.info()
-    assert info["points_count"] == 6100 - 2
-    assert info["indexed_vectors_count"] >= 5990
-    assert coll.retrieve({"ids": [5, 6050, 7]}) == [
+    assert info["points_count"] == 3100 - 2
+    assert info["indexed_vectors_count"] >= 2990
+    assert coll.retrieve({"ids": [5, 3050, 7]}) == [
         {"id": 5, "payload": {"i": 5, "tag": "late"}},
-        {"id": 6050, "payload": {"tag": "late"}},
+        {"id": 3050, "payload": {"tag": "late"}},
     ]
     assert not os.path.exists(os.path.join(coll.path, BUILD_DIR))
     assert not os.path.exists(os.path.join(coll.path, OLD_SHARD_DIR))
@@ -143,7 +143,7 @@ def test_background_build_replays_writes_made_meanwhile(store):
     store.close()
     s2 = Store(path)
     try:
-        assert s2.get("big").count({})["count"] == 6098
+        assert s2.get("big").count({})["count"] == 3098
     finally:
         s2.close()
 
@@ -182,3 +182,21 @@ def test_query_batch_by_id_is_not_dominated_by_python(store):
         t_total += time.perf_counter() - t
     assert len(res) == 256 and all(len(r["points"]) == 32 for r in res)
     assert t_total < 2.0 * t_engine + 0.05, (t_total, t_engine)
+
+
+def test_a_failed_background_build_leaves_the_collection_serving(store):
+    _fill(store, "fail", 2000, dim=16, body={"vectors": {"size": 16, "distance": "Dot"}, "optimizers_config": {"indexing_threshold": 10}})
+    coll = store.get("fail")
+    coll.optimize()
+    assert coll.build is not None
+    with open(os.path.join(coll.path, BUILD_DIR, SHARD_DIR, "edge_config.json"), "w") as f:
+        f.write("{not json")  # sabotage the copy: the builder cannot load it
+    while not coll.build_done():
+        time.sleep(0.05)
+    assert coll.finish_build() is False
+    assert coll.build is None and coll.dirty
+    assert coll.count({})["count"] == 2000
+    assert coll.query({"query": 1, "limit": 3})["points"]
+    assert not os.path.exists(os.path.join(coll.path, BUILD_DIR))
+    coll.optimize()  # backs off for a while instead of retrying at once
+    assert coll.build is None

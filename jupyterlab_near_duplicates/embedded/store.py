@@ -766,7 +766,12 @@ class Collection:
             return
         if self.large():
             if time.monotonic() - self.build_failed_at >= BUILD_RETRY_S:
-                self.start_build()
+                try:
+                    self.start_build()
+                except Exception:  # e.g. disk full: keep serving from the live shard
+                    log.exception("collection %r: could not start a background index build", self.name)
+                    shutil.rmtree(os.path.join(self.path, BUILD_DIR), ignore_errors=True)
+                    self.build_failed_at = time.monotonic()
         else:
             self.optimize_now()
 
@@ -818,34 +823,12 @@ class Collection:
             return False
         t0 = time.monotonic()
         try:
-            # bring the copy up to date with the writes it missed, then make it durable
-            copy = qe.EdgeShard.load(new)
-            try:
-                for op in b.replay:
-                    try:
-                        copy.update(op)
-                    except Exception:  # it failed (or half-applied) on the live shard too
-                        pass
-                copy.flush()
-            finally:
-                copy.close()
-            live = os.path.join(self.path, SHARD_DIR)
-            old = os.path.join(self.path, OLD_SHARD_DIR)
-            self.shard.flush()
-            self.shard.close()
-            os.replace(live, old)
-            os.replace(new, live)
-            try:
-                self.shard = qe.EdgeShard.load(live)
-            except Exception:
-                log.exception("collection %r: the rebuilt shard does not load; keeping the old one", self.name)
-                os.replace(live, new)
-                os.replace(old, live)
-                self.shard = qe.EdgeShard.load(live)
-                self.build_failed_at = time.monotonic()
-                self.dirty = True
-                return False
-            shutil.rmtree(old, ignore_errors=True)
+            self._swap_in(new, b.replay)
+        except Exception:
+            log.exception("collection %r: could not swap in the rebuilt shard; keeping the old one", self.name)
+            self.build_failed_at = time.monotonic()
+            self.dirty = True
+            return False
         finally:
             shutil.rmtree(b.root, ignore_errors=True)
         self.optimizer_error = None
@@ -856,6 +839,41 @@ class Collection:
             self.name, self.last_build_s, time.monotonic() - t0, len(b.replay),
         )
         return True
+
+    def _swap_in(self, new: str, replay: list) -> None:
+        """Make the optimized copy at ``new`` the live shard, losing no acknowledged write.
+
+        The copy gets the writes it missed and is flushed *before* it replaces the live
+        shard, so at every instant one complete shard sits at ``shard`` or, between the
+        two renames, at ``shard.old`` (restored by ``open()`` after a crash).
+        """
+        copy = qe.EdgeShard.load(new)
+        try:
+            for op in replay:
+                try:
+                    copy.update(op)
+                except Exception:  # it failed (or half-applied) on the live shard too
+                    pass
+            copy.flush()
+        finally:
+            copy.close()
+        live = os.path.join(self.path, SHARD_DIR)
+        old = os.path.join(self.path, OLD_SHARD_DIR)
+        self.shard.flush()
+        self.shard.close()
+        try:
+            os.replace(live, old)
+            os.replace(new, live)
+            self.shard = qe.EdgeShard.load(live)
+        except BaseException:
+            # put the previous live shard back (it is complete) and serve it again
+            if os.path.exists(old):
+                if os.path.exists(live):
+                    os.replace(live, new)
+                os.replace(old, live)
+            self.shard = qe.EdgeShard.load(live)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
 
     def abort_build(self) -> None:
         b, self.build = self.build, None
