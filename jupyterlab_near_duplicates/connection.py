@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
 
 CONNECTION_FILE_ENV = "NEAR_DUPLICATES_CONNECTION_FILE"  # kept equal to server.backend's
 
@@ -51,4 +52,8 @@ def client(**kwargs):
 
     info = connection_info()
     kwargs.setdefault("timeout", 120)
-    return QdrantClient(url=info["url"], api_key=info.get("api_key"), **kwargs)
+    with warnings.catch_warnings():
+        if info.get("kind") == "embedded":
+            # The embedded backend listens on loopback only: plain http is not exposed.
+            warnings.filterwarnings("ignore", message="Api key is used with an insecure connection")
+        return QdrantClient(url=info["url"], api_key=info.get("api_key"), **kwargs)
