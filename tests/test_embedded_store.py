@@ -165,25 +165,6 @@ def test_an_interrupted_swap_is_recovered_on_load(tmp_path):
         s.close()
 
 
-def test_query_batch_by_id_is_not_dominated_by_python(store):
-    """The Python around the engine call (parse, id lookup, result conversion) stays small."""
-    _fill(store, "perf", 4000, dim=64)
-    coll = store.get("perf")
-    body = {"searches": [{"query": i, "limit": 32, "score_threshold": 0.2} for i in range(256)]}
-    coll.query_batch(body)
-    t_engine = t_total = 0.0
-    for _ in range(3):
-        _plans, reqs = coll.prepare_query_batch(body)
-        t = time.perf_counter()
-        coll.shard.query_batch(qe.QueryBatchRequest(reqs))
-        t_engine += time.perf_counter() - t
-        t = time.perf_counter()
-        res = coll.query_batch(body)
-        t_total += time.perf_counter() - t
-    assert len(res) == 256 and all(len(r["points"]) == 32 for r in res)
-    assert t_total < 2.0 * t_engine + 0.05, (t_total, t_engine)
-
-
 def test_a_failed_background_build_leaves_the_collection_serving(store):
     _fill(store, "fail", 2000, dim=16, body={"vectors": {"size": 16, "distance": "Dot"}, "optimizers_config": {"indexing_threshold": 10}})
     coll = store.get("fail")

@@ -579,6 +579,10 @@ FLUSH_QUIET_S = 1.0  # flush segments once writes have been quiet for this long
 _SESSION_GAP_S = 300.0  # a longer pause between writes starts a new "write session"
 BUILD_RETRY_S = 60.0  # after a failed background build
 REPLAY_MAX_BYTES = 256 * 1024 * 1024  # writes kept for replay during a background build
+# Above this much vector data an optimize goes out of process: the engine holds the GIL
+# while it optimizes, and even below Qdrant's indexing threshold that took 98 s here for
+# 40k x 64 on a busy machine, with every request waiting.
+IN_PROCESS_OPTIMIZE_MAX_KB = 1024.0
 
 SHARD_DIR = "shard"
 BUILD_DIR = "build"  # <collection>/build/shard: the copy being optimized
@@ -736,9 +740,9 @@ class Collection:
         return points * sum(self.dims.values()) * 4 / 1024
 
     def large(self, info: Any = None) -> bool:
-        """Enough vector data for an HNSW index: builds go out of process."""
+        """Enough vector data that optimizing could stall requests: builds go out of process."""
         i = info or self.shard.info()
-        return self._vector_kb(i.points_count) > self._threshold_kb()
+        return self._vector_kb(i.points_count) > min(self._threshold_kb(), IN_PROCESS_OPTIMIZE_MAX_KB)
 
     def _index_pending(self, info: Any) -> bool:
         n_vec = max(1, len(self.dims))

@@ -11,6 +11,8 @@ def _load_jupyter_server_extension(server_app):
     setup_handlers(server_app.web_app, backend)
     server_app.web_app.settings["near_duplicates_backend"] = backend
     _stop_with_server(server_app, backend)
+    if backend.kind == "embedded":
+        _warm_up(server_app, backend)
     where = f"remote Qdrant at {settings.qdrant_url}" if backend.kind == "remote" else (
         f"embedded Qdrant in {settings.embedded_data_dir} (started on first use)"
     )
@@ -32,3 +34,17 @@ def _stop_with_server(server_app, backend):
         return original(*args, **kwargs)
 
     server_app._cleanup = cleanup
+
+
+def _warm_up(server_app, backend):
+    """Start the embedded backend in the background now, so the panel's first request and
+    a kernel's ``nd.client()`` find it running instead of waiting for it to start."""
+    import threading
+
+    def start():
+        try:
+            backend.connection()
+        except Exception as error:  # the first request will retry and report it
+            server_app.log.warning("jupyterlab_near_duplicates: embedded backend did not start: %s", error)
+
+    threading.Thread(target=start, name="near-duplicates-embedded-start", daemon=True).start()

@@ -9,7 +9,7 @@ async function openPanel(page: IJupyterLabPageFixture) {
   await page.locator(TAB).click();
   const panel = page.locator(PANEL);
   await expect(panel.getByText(/Scan worker ready/)).toBeVisible();
-  await expect(panel.getByLabel('Collection', { exact: true })).toBeVisible();
+  await expect(panel.getByLabel('Collection', { exact: true })).toBeVisible({ timeout: 60000 });
   return panel;
 }
 
@@ -34,6 +34,16 @@ test.describe('Detect duplicates on the embedded backend', () => {
     await expect
       .poll(() => thumbnails.first().evaluate(img => (img as HTMLImageElement).naturalWidth))
       .toBeGreaterThan(0);
+
+    // Reference screenshots, light and dark (the scan's time is masked).
+    const mask = [panel.locator('.jp-NearDuplicates-scanInfo')];
+    await expect(panel).toHaveScreenshot('panel-groups-light.png', { mask });
+    await page.theme.setDarkTheme();
+    await expect
+      .poll(() => thumbnails.first().evaluate(img => (img as HTMLImageElement).complete))
+      .toBe(true);
+    await expect(panel).toHaveScreenshot('panel-groups-dark.png', { mask });
+    await page.theme.setLightTheme();
 
     // A stricter threshold regroups from the kept pairs: no request reaches Qdrant.
     const qdrantRequests: string[] = [];
