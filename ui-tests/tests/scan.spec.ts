@@ -92,10 +92,12 @@ test.describe('Detect duplicates on the embedded backend', () => {
 
     const bar = panel.getByRole('progressbar');
     await expect(bar).toBeVisible();
-    await expect(panel.getByText(/Scanning [\d,]+\/40,000 points/)).toBeVisible();
+    await expect(panel.getByText(/Scanning [\d,]+\/40,000 points/)).toBeVisible({
+      timeout: 60000
+    });
     const first = Number(await bar.getAttribute('aria-valuenow'));
     await expect
-      .poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 20000 })
+      .poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 30000 })
       .toBeGreaterThan(first);
     await expect(panel.getByRole('button', { name: 'Detect Duplicates' })).toBeDisabled();
 
