@@ -43,6 +43,8 @@ from typing import Any, Callable, Iterable
 
 import qdrant_edge as qe
 
+from .launcher import write_json_atomic
+
 log = logging.getLogger("jupyterlab_near_duplicates.embedded")
 
 # ---------------------------------------------------------------------------------------
@@ -670,7 +672,7 @@ class Collection:
         os.makedirs(path, exist_ok=False)
         try:
             shard = qe.EdgeShard.create(os.path.join(path, SHARD_DIR), edge_config(cfg))
-            _write_json_atomic(os.path.join(path, "collection.json"), {"name": name, "created_at": time.time(), **cfg})
+            write_json_atomic(os.path.join(path, "collection.json"), {"name": name, "created_at": time.time(), **cfg})
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
@@ -1330,23 +1332,6 @@ class Collection:
 # ---------------------------------------------------------------------------------------
 # The store: all collections of a data dir
 # ---------------------------------------------------------------------------------------
-
-
-def _write_json_atomic(path: str, obj: Any, mode: int = 0o600) -> None:
-    tmp = f"{path}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 class Store:
