@@ -7,6 +7,7 @@ const esModules = [
   '@jupyter/ydoc',
   '@jupyter/react-components',
   '@jupyter/web-components',
+  '@jupyter-widgets',
   '@microsoft',
   '@qdrant',
   '@jupyterlab/',

@@ -18,7 +18,42 @@ except ImportError:  # running from a source tree that was never built
 
 from .connection import BackendNotConfiguredError, client
 
-__all__ = ["BackendNotConfiguredError", "client"]
+# Importing .selection registers the comm target when this runs inside an IPython kernel.
+from .selection import CallbackHandle, Selection, groups, on_select
+
+# Importing the submodule bound the name `selection` to it; drop it, so that `nd.selection`
+# reaches __getattr__ below and is the live group, not the module. (pop: a reload finds it gone.)
+globals().pop("selection", None)
+
+# Not `selection`: a star import would copy its value once, and it changes on every click.
+__all__ = [
+    "BackendNotConfiguredError",
+    "CallbackHandle",
+    "SampleGrid",
+    "Selection",
+    "client",
+    "groups",
+    "on_select",
+]
+
+
+def __getattr__(name):
+    # `nd.selection` is the last group clicked in the panel, read at each access.
+    if name == "selection":
+        from .selection import current
+
+        return current()
+    # SampleGrid imports ipywidgets; the Jupyter server process imports this package too
+    # and has no use for it.
+    if name == "SampleGrid":
+        from .widgets import SampleGrid
+
+        return SampleGrid
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | {"selection", "SampleGrid"})
 
 
 def _jupyter_labextension_paths():

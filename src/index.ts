@@ -1,38 +1,44 @@
-// Wiring only: registers the Near Duplicates panel, its command, restorer and settings.
+// Wiring only: registers the Near Duplicates panel, its command, restorer and settings,
+// the bridge that sends clicked groups to the active notebook, and the SampleGrid widget.
 import {
   ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { INotebookTracker } from '@jupyterlab/notebook';
 import { IStateDB } from '@jupyterlab/statedb';
 import { ReadonlyPartialJSONValue } from '@lumino/coreutils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { nearDuplicatesIcon } from './icons';
 import { ServerApi } from './api';
+import { NotebookBridge } from './bridge';
 import { NearDuplicatesModel } from './model';
 import { NearDuplicatesPanel } from './panel';
 import { createScanWorker } from './scanWorker';
 import { CommandIDs, PANEL_PLUGIN_ID, readSettings } from './tokens';
+import { widgetPlugin } from './widget/plugin';
 
 const panelPlugin: JupyterFrontEndPlugin<void> = {
   id: PANEL_PLUGIN_ID,
   description: 'The Near Duplicates side panel.',
   autoStart: true,
   requires: [ISettingRegistry],
-  optional: [ILayoutRestorer, ICommandPalette, IStateDB],
+  optional: [ILayoutRestorer, ICommandPalette, IStateDB, INotebookTracker],
   activate: (
     app: JupyterFrontEnd,
     settingRegistry: ISettingRegistry,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
-    state: IStateDB | null
+    state: IStateDB | null,
+    notebooks: INotebookTracker | null
   ) => {
     const model = new NearDuplicatesModel({
       createWorker: createScanWorker,
       api: new ServerApi()
     });
-    const panel = new NearDuplicatesPanel(model);
+    const bridge = notebooks ? new NotebookBridge(notebooks) : null;
+    const panel = new NearDuplicatesPanel(model, bridge);
     app.shell.add(panel, 'left', { rank: 850 });
     restorer?.add(panel, 'near-duplicates');
     model.start();
@@ -82,4 +88,4 @@ function keepResults(model: NearDuplicatesModel, state: IStateDB): void {
     });
 }
 
-export default [panelPlugin];
+export default [panelPlugin, widgetPlugin];

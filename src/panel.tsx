@@ -3,18 +3,24 @@
 import { PageConfig, URLExt } from '@jupyterlab/coreutils';
 import { ReactWidget, SidePanel, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
+import type { NotebookBridge } from './bridge';
 import { ConnectionView } from './components/ConnectionView';
 import { DetectControls } from './components/DetectControls';
 import { ScanErrorView } from './components/ErrorView';
 import { GroupList } from './components/GroupList';
 import { ScanProgressView } from './components/ScanProgressView';
+import { NotebookSendBar } from './components/SendStatus';
 import { WorkerStatusView } from './components/WorkerStatusView';
 import { nearDuplicatesIcon } from './icons';
 import { NearDuplicatesModel } from './model';
 import { PANEL_ID } from './tokens';
 
 export class NearDuplicatesPanel extends SidePanel {
-  constructor(readonly model: NearDuplicatesModel) {
+  /** With a bridge, a click on a group sends it to the active notebook. */
+  constructor(
+    readonly model: NearDuplicatesModel,
+    readonly bridge: NotebookBridge | null = null
+  ) {
     super();
     this.id = PANEL_ID;
     this.addClass('jp-NearDuplicates-panel');
@@ -35,7 +41,7 @@ export class NearDuplicatesPanel extends SidePanel {
     const filesBaseUrl = URLExt.join(PageConfig.getBaseUrl(), 'files');
     const groups = ReactWidget.create(
       <UseSignal signal={model.stateChanged}>
-        {() => <GroupsSection model={model} filesBaseUrl={filesBaseUrl} />}
+        {() => <GroupsSection model={model} bridge={bridge} filesBaseUrl={filesBaseUrl} />}
       </UseSignal>
     );
     groups.addClass('jp-NearDuplicates-section');
@@ -49,6 +55,7 @@ export class NearDuplicatesPanel extends SidePanel {
       return;
     }
     this.model.dispose();
+    this.bridge?.dispose();
     super.dispose();
   }
 }
@@ -99,9 +106,10 @@ function ScanSection(props: { model: NearDuplicatesModel }): JSX.Element {
 
 function GroupsSection(props: {
   model: NearDuplicatesModel;
+  bridge: NotebookBridge | null;
   filesBaseUrl: string;
 }): JSX.Element | null {
-  const { model, filesBaseUrl } = props;
+  const { model, bridge, filesBaseUrl } = props;
   const outcome = model.outcome;
   if (!outcome) {
     return (
@@ -116,6 +124,17 @@ function GroupsSection(props: {
       <div className="jp-NearDuplicates-scanInfo">
         {`Scan of ${outcome.result.collection}, ${when}`}
       </div>
+      {bridge ? (
+        <UseSignal signal={bridge.statusChanged} initialArgs={bridge.status}>
+          {(_, status) => (
+            <NotebookSendBar
+              status={status ?? null}
+              groupCount={outcome.groups.length}
+              onSendAll={() => void bridge.sendAllGroups(outcome)}
+            />
+          )}
+        </UseSignal>
+      ) : null}
       <GroupList
       key={outcome.finishedAt}
       groups={outcome.groups}
@@ -124,7 +143,12 @@ function GroupsSection(props: {
       threshold={outcome.threshold}
       filesBaseUrl={filesBaseUrl}
       selectedKey={model.selected?.key ?? null}
-      onSelect={group => model.select(group)}
+      onSelect={group => {
+        model.select(group);
+        // Sent on every click, not on selectionChanged: clicking the selected group again
+        // resends it (after running the import the status asked for, say).
+        void bridge?.sendGroup(outcome, group);
+      }}
     />
     </div>
   );

@@ -1,0 +1,454 @@
+// The bridge from panel to notebook: the messages it builds, and what the panel is told for
+// each kernel a user may have (none, one without the import, a busy one, a restarted one).
+// FakeKernel plays an ipykernel with or without `import jupyterlab_near_duplicates`.
+import type { Kernel, KernelMessage } from '@jupyterlab/services';
+import { Signal } from '@lumino/signaling';
+import {
+  COMM_TARGET,
+  groupMessage,
+  groupsMessage,
+  IBridgeComm,
+  IBridgeKernel,
+  IBridgeNotebook,
+  IBridgeTracker,
+  ISendStatus,
+  NotebookBridge,
+  NotebookMessage,
+  scanIdOf,
+  selectMessage
+} from '../bridge';
+import type { IScanOutcome } from '../model';
+import { findGroups, regroup } from '../scan/groups';
+import { PairStore } from '../scan/pairs';
+import type { DistanceKind, ScanResult } from '../scan/types';
+
+function scanResult(
+  pairs: [number, number, number][],
+  n = 8,
+  distance: DistanceKind = 'Cosine',
+  threshold = 0.9
+): ScanResult {
+  const store = new PairStore(distance === 'Cosine' || distance === 'Dot', 4);
+  for (const [a, b, s] of pairs) {
+    store.add(a, b, s);
+  }
+  const points = {
+    ids: Array.from({ length: n }, (_, i) => (i === 3 ? `uuid-${i}` : i + 100)),
+    sampleIds: Array.from({ length: n }, (_, i) => `s${i}`),
+    thumbnails: Array.from({ length: n }, () => null),
+    splits: Array.from({ length: n }, () => null)
+  };
+  const result: ScanResult = {
+    collection: 'images',
+    using: null,
+    distance,
+    threshold,
+    points,
+    pairs: store.toList(),
+    groups: [],
+    stats: { seconds: 0, queries: 0, requests: 0, retries: 0 }
+  };
+  result.groups = findGroups(result, threshold);
+  return result;
+}
+
+/** Groups {0,1,2,3} (a chain) and {5,6}; 4 and 7 alone. */
+const PAIRS: [number, number, number][] = [
+  [0, 1, 0.99],
+  [1, 2, 0.95],
+  [2, 3, 0.92],
+  [0, 2, 0.97],
+  [5, 6, 0.93]
+];
+
+function outcomeOf(result: ScanResult, finishedAt = Date.UTC(2025, 0, 2, 3, 4, 5)): IScanOutcome {
+  return { result, finishedAt, threshold: result.threshold, groups: result.groups };
+}
+
+describe('the message a group click sends', () => {
+  const result = scanResult(PAIRS);
+  const [big, small] = result.groups;
+
+  it('carries the group in snake_case, each score the sample’s closest link', () => {
+    expect(selectMessage(result, big, 0, 0.9, 'scan-1')).toEqual({
+      type: 'select',
+      group: {
+        sample_ids: ['s0', 's1', 's2', 's3'],
+        point_ids: [100, 101, 102, 'uuid-3'],
+        scores: [0.99, 0.99, 0.97, 0.92],
+        representative: 's2',
+        size: 4,
+        group_index: 0,
+        threshold: 0.9,
+        distance: 'Cosine',
+        collection: 'images',
+        scan_id: 'scan-1'
+      }
+    });
+  });
+
+  it('rounds float32 scores to six decimals', () => {
+    const message = groupMessage(result, small, 1, 0.9, 'scan-1');
+    expect(message.scores).toEqual([0.93, 0.93]);
+    expect(message.group_index).toBe(1);
+  });
+
+  it('counts only links that pass a stricter threshold', () => {
+    const stricter = regroup(result, 0.96);
+    expect(stricter[0].members).toEqual([0, 1, 2]);
+    expect(groupMessage(result, stricter[0], 0, 0.96, 'x').scores).toEqual([0.99, 0.99, 0.97]);
+  });
+
+  it('takes the smallest distance for Euclid collections', () => {
+    const euclid = scanResult(
+      [
+        [0, 1, 0.1],
+        [1, 2, 0.3]
+      ],
+      4,
+      'Euclid',
+      0.5
+    );
+    expect(groupMessage(euclid, euclid.groups[0], 0, 0.5, 'e').scores).toEqual([0.1, 0.1, 0.3]);
+    expect(groupMessage(euclid, euclid.groups[0], 0, 0.5, 'e').distance).toBe('Euclid');
+  });
+
+  it('sends all groups as the same dicts as single clicks', () => {
+    const all = groupsMessage(result, result.groups, 0.9, 'scan-1');
+    expect(all.type).toBe('groups');
+    expect(all.collection).toBe('images');
+    expect(all.groups).toEqual([
+      groupMessage(result, big, 0, 0.9, 'scan-1'),
+      groupMessage(result, small, 1, 0.9, 'scan-1')
+    ]);
+    expect(JSON.parse(JSON.stringify(all))).toEqual(all);
+  });
+
+  it('names a scan by collection and finish time', () => {
+    expect(scanIdOf(outcomeOf(result))).toBe('images@2025-01-02T03:04:05.000Z');
+  });
+});
+
+// A kernel, as the bridge sees it through JupyterLab's kernel connection.
+
+type Task = () => void;
+
+class FakeComm implements IBridgeComm {
+  constructor(
+    readonly kernel: FakeKernel,
+    readonly targetName: string
+  ) {}
+  isDisposed = false;
+  opened: unknown = undefined;
+  onMsg: (msg: KernelMessage.ICommMsgMsg) => void = () => undefined;
+  onClose: (msg: KernelMessage.ICommCloseMsg) => void = () => undefined;
+
+  open(data?: unknown): void {
+    this.opened = data;
+    this.kernel.receive(() => this.kernel.handleOpen(this));
+  }
+
+  send(data: NotebookMessage): void {
+    if (this.isDisposed) {
+      throw new Error('Cannot send');
+    }
+    this.kernel.receive(() => this.kernel.handleMsg(this, data));
+  }
+
+  reply(data: unknown): void {
+    if (!this.isDisposed) {
+      this.onMsg({ content: { comm_id: 'c', data } } as unknown as KernelMessage.ICommMsgMsg);
+    }
+  }
+
+  closeFromKernel(): void {
+    this.onClose({ content: { comm_id: 'c', data: {} } } as unknown as KernelMessage.ICommCloseMsg);
+    this.isDisposed = true;
+  }
+}
+
+/** Plays ipykernel: a busy kernel queues messages until `finishCell()`; a restart forgets the import. */
+class FakeKernel implements IBridgeKernel {
+  constructor(public imported = true) {}
+  isDisposed = false;
+  status: Kernel.Status = 'idle';
+  readonly statusChanged = new Signal<this, Kernel.Status>(this);
+  readonly disposed = new Signal<this, void>(this);
+  comms: FakeComm[] = [];
+  received: NotebookMessage[] = [];
+  callbackErrors: string[] = [];
+  failOnCreate = false;
+  private queue: Task[] = [];
+
+  createComm(targetName: string): FakeComm {
+    if (this.failOnCreate) {
+      throw new Error('Comms are disabled on this kernel connection');
+    }
+    const comm = new FakeComm(this, targetName);
+    this.comms.push(comm);
+    return comm;
+  }
+
+  receive(task: Task): void {
+    this.queue.push(task);
+    if (this.status !== 'busy') {
+      void Promise.resolve().then(() => this.drain());
+    }
+  }
+
+  runCell(): void {
+    this.setStatus('busy');
+  }
+
+  finishCell(): void {
+    this.setStatus('idle');
+    this.drain();
+  }
+
+  restart(): void {
+    this.setStatus('restarting');
+    for (const comm of this.comms) {
+      comm.isDisposed = true; // JupyterLab disposes every comm on a restart
+    }
+    this.queue = [];
+    this.imported = false;
+    this.setStatus('idle');
+  }
+
+  handleOpen(comm: FakeComm): void {
+    if (comm.targetName === COMM_TARGET && this.imported) {
+      comm.reply({ type: 'ready', protocol: 1, version: '0.1.0' });
+    } else {
+      comm.closeFromKernel(); // "No such comm target registered"
+    }
+  }
+
+  handleMsg(comm: FakeComm, data: NotebookMessage): void {
+    this.received.push(data);
+    comm.reply({
+      type: 'ack',
+      seq: data.seq,
+      of: data.type,
+      grids: 1,
+      callback_errors: this.callbackErrors
+    });
+  }
+
+  private drain(): void {
+    while (this.status !== 'busy' && this.queue.length) {
+      this.queue.shift()!();
+    }
+  }
+
+  private setStatus(status: Kernel.Status): void {
+    this.status = status;
+    this.statusChanged.emit(status);
+  }
+}
+
+class FakeNotebook implements IBridgeNotebook {
+  constructor(
+    name: string,
+    kernel: FakeKernel | null
+  ) {
+    this.title = { label: name };
+    this.sessionContext = { session: kernel ? { kernel } : null };
+  }
+  readonly title: { label: string };
+  sessionContext: { session: { kernel: FakeKernel | null } | null };
+}
+
+class FakeTracker implements IBridgeTracker {
+  currentWidget: FakeNotebook | null = null;
+}
+
+const flush = () => new Promise(resolve => setTimeout(resolve, 0));
+
+describe('NotebookBridge', () => {
+  const result = scanResult(PAIRS);
+  const outcome = outcomeOf(result);
+  const [big, small] = result.groups;
+  let tracker: FakeTracker;
+  let bridge: NotebookBridge;
+  let shown: (ISendStatus | null)[];
+
+  beforeEach(() => {
+    tracker = new FakeTracker();
+    bridge = new NotebookBridge(tracker, { busyNoticeMs: 20 });
+    shown = [];
+    bridge.statusChanged.connect((_, status) => shown.push(status));
+  });
+
+  afterEach(() => bridge.dispose());
+
+  function openNotebook(name: string, kernel: FakeKernel | null = new FakeKernel()) {
+    tracker.currentWidget = new FakeNotebook(name, kernel);
+    return kernel;
+  }
+
+  it('asks for a notebook when none is open', async () => {
+    const status = await bridge.sendGroup(outcome, big);
+    expect(status).toMatchObject({ state: 'no-notebook', text: 'Open a notebook to send this group' });
+    expect(bridge.status).toBe(status);
+    expect((await bridge.sendAllGroups(outcome)).text).toBe('Open a notebook to send the groups');
+  });
+
+  it('asks for a kernel when the notebook has none', async () => {
+    openNotebook('Untitled.ipynb', null);
+    const status = await bridge.sendGroup(outcome, big);
+    expect(status.state).toBe('no-kernel');
+    expect(status.text).toBe(
+      'Start a kernel in Untitled.ipynb, then run `import jupyterlab_near_duplicates`'
+    );
+  });
+
+  it('sends the clicked group to the kernel and says so', async () => {
+    const kernel = openNotebook('Analysis.ipynb')!;
+    const status = await bridge.sendGroup(outcome, small);
+    expect(status).toMatchObject({ state: 'sent', text: 'Sent 2 samples to Analysis.ipynb' });
+    expect(shown.map(s => s?.state)).toEqual(['sending', 'sent']);
+    expect(kernel.comms).toHaveLength(1);
+    expect(kernel.comms[0].opened).toEqual({ type: 'hello', protocol: 1 });
+    expect(kernel.received).toEqual([
+      { ...selectMessage(result, small, 1, 0.9, scanIdOf(outcome)), seq: 1 }
+    ]);
+  });
+
+  it('reuses one comm per kernel, and opens another for another notebook’s kernel', async () => {
+    const first = openNotebook('a.ipynb')!;
+    await bridge.sendGroup(outcome, big);
+    await bridge.sendGroup(outcome, small);
+    expect(first.comms).toHaveLength(1);
+    expect(first.received.map(m => m.type)).toEqual(['select', 'select']);
+    const second = openNotebook('b.ipynb')!;
+    expect((await bridge.sendGroup(outcome, big)).text).toBe('Sent 4 samples to b.ipynb');
+    expect(second.comms).toHaveLength(1);
+    expect(first.comms).toHaveLength(1);
+  });
+
+  it('sends all groups at the current threshold', async () => {
+    const kernel = openNotebook('a.ipynb')!;
+    const status = await bridge.sendAllGroups(outcome);
+    expect(status.text).toBe('Sent 2 groups (6 samples) to a.ipynb');
+    const message = kernel.received[0];
+    expect(message.type).toBe('groups');
+    expect(message.type === 'groups' && message.groups.map(g => g.size)).toEqual([4, 2]);
+  });
+
+  it('asks for the import when the kernel has no comm target, then works once imported', async () => {
+    const kernel = openNotebook('plain.ipynb', new FakeKernel(false))!;
+    const status = await bridge.sendGroup(outcome, big);
+    expect(status).toMatchObject({
+      state: 'not-imported',
+      text: 'Run `import jupyterlab_near_duplicates` in plain.ipynb',
+      notebook: 'plain.ipynb'
+    });
+    expect(kernel.received).toEqual([]);
+
+    kernel.imported = true; // the user ran the import
+    expect((await bridge.sendGroup(outcome, big)).state).toBe('sent');
+    expect(kernel.comms).toHaveLength(2);
+    expect(kernel.received).toHaveLength(1);
+  });
+
+  it('says a busy kernel gets the group when its cell finishes, then that it was sent', async () => {
+    const kernel = openNotebook('slow.ipynb')!;
+    kernel.runCell();
+    const sending = bridge.sendGroup(outcome, big);
+    await new Promise(resolve => setTimeout(resolve, 40));
+    expect(bridge.status).toMatchObject({
+      state: 'waiting',
+      text: 'slow.ipynb is busy: its kernel gets 4 samples when the running cell finishes'
+    });
+    kernel.finishCell();
+    expect(await sending).toMatchObject({ state: 'sent', text: 'Sent 4 samples to slow.ipynb' });
+    expect(bridge.status?.state).toBe('sent');
+  });
+
+  it('keeps the order of clicks made while the kernel is busy', async () => {
+    const kernel = openNotebook('slow.ipynb')!;
+    kernel.runCell();
+    const first = bridge.sendGroup(outcome, big);
+    const second = bridge.sendGroup(outcome, small);
+    await flush();
+    kernel.finishCell();
+    await Promise.all([first, second]);
+    expect(kernel.comms).toHaveLength(1);
+    expect(kernel.received.map(m => m.type === 'select' && m.group.size)).toEqual([4, 2]);
+    expect(bridge.status?.text).toBe('Sent 2 samples to slow.ipynb');
+  });
+
+  it('opens a new comm after a restart', async () => {
+    const kernel = openNotebook('a.ipynb')!;
+    await bridge.sendGroup(outcome, big);
+    kernel.restart();
+    kernel.imported = true; // the notebook is run again from the top
+    expect((await bridge.sendGroup(outcome, big)).state).toBe('sent');
+    expect(kernel.comms).toHaveLength(2);
+
+    kernel.restart(); // and this time the import is not run again
+    expect((await bridge.sendGroup(outcome, big)).state).toBe('not-imported');
+  });
+
+  it('tells a send caught by a restart to send again', async () => {
+    const kernel = openNotebook('a.ipynb')!;
+    kernel.runCell();
+    const sending = bridge.sendGroup(outcome, big);
+    await flush();
+    kernel.restart();
+    const status = await sending;
+    expect(status.state).toBe('restarted');
+    expect(status.text).toBe(
+      'The kernel of a.ipynb restarted before this group arrived: run `import jupyterlab_near_duplicates` and send again'
+    );
+  });
+
+  it('reports on_select callbacks that raised', async () => {
+    const kernel = openNotebook('a.ipynb')!;
+    kernel.callbackErrors = ['nd.on_select callback show: ZeroDivisionError: division by zero'];
+    const status = await bridge.sendGroup(outcome, big);
+    expect(status.state).toBe('sent');
+    expect(status.text).toBe(
+      'Sent 4 samples to a.ipynb · 1 on_select callback raised an error (the traceback is in the log console)'
+    );
+    expect(status.callbackErrors).toEqual(kernel.callbackErrors);
+  });
+
+  it('turns a kernel connection that cannot open comms into a status, never a throw', async () => {
+    const kernel = openNotebook('a.ipynb')!;
+    kernel.failOnCreate = true;
+    const status = await bridge.sendGroup(outcome, big);
+    expect(status).toMatchObject({
+      state: 'failed',
+      text: 'Could not reach the kernel of a.ipynb: Comms are disabled on this kernel connection'
+    });
+  });
+
+  it('reports a message the kernel could not read', async () => {
+    const kernel = openNotebook('a.ipynb')!;
+    kernel.handleMsg = (comm, data) =>
+      comm.reply({ type: 'error', seq: data.seq, message: "ValueError: a group needs a list of sample_ids" });
+    const status = await bridge.sendGroup(outcome, big);
+    expect(status.state).toBe('failed');
+    expect(status.text).toContain('the kernel could not read it');
+  });
+
+  it('never lets an older send overwrite a newer status', async () => {
+    const slow = openNotebook('slow.ipynb')!;
+    slow.runCell();
+    const old = bridge.sendGroup(outcome, big);
+    openNotebook('fast.ipynb');
+    await bridge.sendGroup(outcome, small);
+    expect(bridge.status?.text).toBe('Sent 2 samples to fast.ipynb');
+    slow.finishCell();
+    expect((await old).text).toBe('Sent 4 samples to slow.ipynb');
+    expect(bridge.status?.text).toBe('Sent 2 samples to fast.ipynb');
+  });
+
+  it('keeps the panel safe from a group that is not in the outcome', async () => {
+    openNotebook('a.ipynb');
+    const broken = { ...big, members: [999] };
+    const status = await bridge.sendGroup(outcome, broken);
+    expect(['sent', 'failed']).toContain(status.state);
+  });
+});
