@@ -255,7 +255,7 @@ function element(tag: string, className: string): HTMLElement {
 function button(text: string, className: string, onClick: () => void): HTMLButtonElement {
   const node = document.createElement('button');
   node.type = 'button';
-  node.className = `jp-NearDuplicates-gridButton ${className}`;
+  node.className = `jp-NearDuplicates-button jp-NearDuplicates-gridButton ${className}`;
   node.textContent = text;
   node.addEventListener('click', onClick);
   return node;
