@@ -2,6 +2,7 @@
 backend seeded with planted duplicates (see seed.py)."""
 
 import os
+import shutil
 import sys
 import tempfile
 
@@ -23,6 +24,11 @@ if down_port:
     c.NearDuplicates.qdrant_api_key = "not-a-real-key"  # noqa: F821
 else:
     seed.seed(data, root)
+    # The demo notebook and its library, as a user has them: under examples/ in the root.
+    examples = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples")
+    os.makedirs(os.path.join(root, "examples"), exist_ok=True)
+    for name in ("near-duplicates.ipynb", "demo_dataset.py"):
+        shutil.copy(os.path.join(examples, name), os.path.join(root, "examples", name))
 
 c.ServerApp.port = int(os.environ.get("ND_UI_TEST_PORT", "8890"))  # noqa: F821
 c.ServerApp.allow_root = True  # noqa: F821
