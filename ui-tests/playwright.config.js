@@ -3,6 +3,7 @@ const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 const port = process.env.ND_UI_TEST_PORT || '8890';
 const downPort = String(Number(port) + 1);
+const nb7Port = String(Number(port) + 2);
 
 module.exports = {
   ...baseConfig,
@@ -44,6 +45,14 @@ module.exports = {
       command: 'npm start',
       url: `http://localhost:${downPort}/lab`,
       env: { ND_UI_TEST_PORT: downPort, ND_UI_TEST_REMOTE_DOWN: '9' },
+      timeout: 120 * 1000,
+      reuseExistingServer: !process.env.CI
+    },
+    {
+      // Notebook 7, to check that the extension loads outside JupyterLab too.
+      command: 'jupyter notebook --config notebook7_server_config.py',
+      url: `http://localhost:${nb7Port}/tree`,
+      env: { ND_NB7_PORT: nb7Port },
       timeout: 120 * 1000,
       reuseExistingServer: !process.env.CI
     }
