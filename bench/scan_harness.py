@@ -1,0 +1,316 @@
+"""Shared by the scan benchmark (bench/run.py) and the integration test
+(tests/test_scan_integration.py): run a scan in Node, talk to the embedded backend's REST API,
+compute the exact answer with numpy, and compare the two.
+
+Nothing here imports the engine, so the test process stays light.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import numpy as np
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+
+# Scores within this of the threshold are "borderline": the engine compares in float32 with
+# SIMD sums, numpy in float64, and the two may disagree on which side such a pair falls.
+COSINE_EPS = 1e-5
+
+
+class NodeMissing(RuntimeError):
+    pass
+
+
+def node_executable() -> str:
+    node = shutil.which("node")
+    if not node:
+        raise NodeMissing(
+            "`node` is not on PATH: the scan runs in Node (>= 18) for the integration test and "
+            "the benchmark. Install Node 20 (as for the extension build) and run again."
+        )
+    return node
+
+
+def build_bundle(outfile: str | None = None, variant: str | None = None) -> str:
+    """Bundles bench/scan_node.ts (the worker's scan code + @qdrant/js-client-rest) with esbuild.
+
+    ``variant``: a proposed scanner change applied at bundle time (bench/build.mjs)."""
+    if outfile is None:
+        outfile = os.path.join(BENCH, ".build", f"scan_node.{variant}.cjs" if variant else "scan_node.cjs")
+    node = node_executable()
+    if not os.path.isdir(os.path.join(ROOT, "node_modules", "esbuild")):
+        raise RuntimeError(
+            "esbuild is not installed in node_modules: run `npm ci` (or scripts/setup) in "
+            f"{ROOT} first; the scan bundle is built from src/scan with it."
+        )
+    cmd = [node, os.path.join(BENCH, "build.mjs"), "--outfile", outfile]
+    if variant:
+        cmd += ["--variant", variant]
+    proc = subprocess.run(
+        cmd,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"building the Node scan bundle failed:\n{proc.stdout}\n{proc.stderr}")
+    return outfile
+
+
+def run_scan(
+    bundle: str,
+    mode: str,
+    url: str,
+    api_key: str,
+    collection: str,
+    threshold: float,
+    timeout: float = 3600,
+    node_args: tuple = (),
+    **options: Any,
+) -> dict:
+    """Runs one scan ('ours' or 'seed') in its own Node process; returns its JSON output.
+
+    Adds ``wall_s``: the whole process's wall time (Node start-up included).
+    """
+    node = node_executable()
+    config = {"mode": mode, "url": url, "collection": collection, "threshold": threshold}
+    config.update({k: v for k, v in options.items() if v is not None})
+    with tempfile.TemporaryDirectory(prefix="nd-scan-") as tmp:
+        cfg_path = os.path.join(tmp, "config.json")
+        out_path = os.path.join(tmp, "out.json")
+        with open(cfg_path, "w", encoding="utf-8") as f:
+            json.dump(config, f)
+        env = dict(os.environ, ND_BENCH_API_KEY=api_key)
+        t0 = time.perf_counter()
+        proc = subprocess.run(
+            [node, *node_args, bundle, cfg_path, out_path], env=env, capture_output=True, text=True, timeout=timeout
+        )
+        wall = time.perf_counter() - t0
+        if proc.returncode != 0:
+            raise RuntimeError(f"the {mode} scan failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
+        with open(out_path, encoding="utf-8") as f:
+            out = json.load(f)
+    out["wall_s"] = wall
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# The REST API of the backend, over one keep-alive connection (fast bulk upserts)
+# ---------------------------------------------------------------------------------------
+
+
+class Rest:
+    def __init__(self, url: str, api_key: str, timeout: float = 600):
+        host, _, port = url.rpartition("://")[2].partition(":")
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+        self.headers = {"api-key": api_key, "Content-Type": "application/json"}
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        self.conn.request(method, path, body=data, headers=self.headers)
+        resp = self.conn.getresponse()
+        text = resp.read()
+        if resp.status != 200:
+            raise RuntimeError(f"{method} {path}: HTTP {resp.status}: {text[:500]!r}")
+        return json.loads(text)["result"]
+
+    def create_collection(self, name: str, dim: int, distance: str, **config: Any) -> None:
+        body = {"vectors": {"size": dim, "distance": distance}, **config}
+        self.call("PUT", f"/collections/{name}", body)
+
+    def upsert(self, name: str, ids: Any, X: np.ndarray, payloads: list[dict], batch: int = 5000) -> None:
+        """Bulk upserts of ``batch`` points (ids: integers or UUID strings)."""
+        ids = [i if isinstance(i, str) else int(i) for i in ids]
+        # float32 values are exact in float64, so the backend stores exactly X.
+        for s in range(0, len(ids), batch):
+            body = {
+                "batch": {
+                    "ids": ids[s : s + batch],
+                    "vectors": X[s : s + batch].astype(np.float64).tolist(),
+                    "payloads": payloads[s : s + batch],
+                }
+            }
+            self.call("PUT", f"/collections/{name}/points?wait=true", body)
+
+    def build_index(self, name: str, some_id: Any, timeout: float = 1800, settle_s: float = 8.0) -> float:
+        """Seconds until the collection is indexed and the backend has settled.
+
+        A by-id query/batch (the scan pattern) starts the backend's index build; a large
+        collection is indexed in the background (status yellow meanwhile). Green alone is not
+        enough: the backend's idle maintenance may start another build a few seconds later
+        (e.g. after replaying writes that arrived during the first one), so the collection
+        must stay green, with the same indexed count, for ``settle_s`` seconds."""
+        t0 = time.perf_counter()
+        self.call("POST", f"/collections/{name}/points/query/batch", {"searches": [{"query": some_id, "limit": 1}]})
+        stable_since = None
+        last = None
+        while True:
+            info = self.call("GET", f"/collections/{name}")
+            status = info.get("status")
+            state = (status, info.get("indexed_vectors_count"), info.get("segments_count"))
+            now = time.perf_counter()
+            if status == "red" or now - t0 > timeout:
+                raise RuntimeError(f"collection {name} did not get indexed: {status} {info.get('optimizer_status')}")
+            if status == "green" and state == last:
+                if stable_since is not None and now - stable_since >= settle_s:
+                    return stable_since - t0
+            else:
+                stable_since = now if status == "green" else None
+            last = state
+            time.sleep(0.25)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+# ---------------------------------------------------------------------------------------
+# Exact answer
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Truth:
+    """Exact pairs (i < j, indices into the vectors) passing the threshold, with float64 scores."""
+
+    n: int
+    i: np.ndarray
+    j: np.ndarray
+    score: np.ndarray
+    #: Pairs whose exact score is within eps of the threshold, on either side.
+    borderline: set = field(default_factory=set)
+
+    def pair_set(self) -> set:
+        return set(zip(self.i.tolist(), self.j.tolist()))
+
+    def groups(self) -> list[frozenset]:
+        return components(self.n, self.i, self.j)
+
+
+def exact_pairs(X: np.ndarray, threshold: float, distance: str, block: int = 1024) -> Truth:
+    """Brute force over all pairs: float32 matrix products find candidates near or past the
+    threshold, float64 recomputes them exactly. Cosine expects X as stored (normalised)."""
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    n = X.shape[0]
+    X64 = X.astype(np.float64)
+    higher = distance in ("Cosine", "Dot")
+    if distance not in ("Cosine", "Dot", "Euclid"):
+        raise ValueError(f"no brute force for {distance}")
+    sq = (X64 * X64).sum(axis=1).astype(np.float32)
+    margin = 1e-3 if higher else 1e-3 * max(1.0, threshold) + 1e-3
+    ci: list[np.ndarray] = []
+    cj: list[np.ndarray] = []
+    for s in range(0, n, block):
+        e = min(n, s + block)
+        G = X[s:e] @ X[s:].T  # only j >= s: the upper triangle
+        if higher:
+            M = G > threshold - margin
+        else:
+            D2 = sq[s:e, None] + sq[None, s:] - 2 * G
+            lim = threshold + margin
+            M = D2 < lim * lim
+        a, b = np.nonzero(M)
+        a = a + s
+        b = b + s
+        keep = b > a
+        ci.append(a[keep])
+        cj.append(b[keep])
+    i = np.concatenate(ci) if ci else np.zeros(0, np.int64)
+    j = np.concatenate(cj) if cj else np.zeros(0, np.int64)
+    if higher:
+        exact = np.einsum("kd,kd->k", X64[i], X64[j])
+        passing = exact > threshold
+    else:
+        exact = np.sqrt(((X64[i] - X64[j]) ** 2).sum(axis=1))
+        passing = exact < threshold
+    eps = COSINE_EPS * max(1.0, abs(threshold))
+    border = np.abs(exact - threshold) <= eps
+    borderline = set(zip(i[border].tolist(), j[border].tolist()))
+    return Truth(n, i[passing], j[passing], exact[passing], borderline)
+
+
+def components(n: int, i: Iterable[int], j: Iterable[int]) -> list[frozenset]:
+    """Connected components of size >= 2, as frozensets of indices."""
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in zip(i, j):
+        ra, rb = find(int(a)), find(int(b))
+        if ra != rb:
+            parent[ra] = rb
+    groups: dict[int, list[int]] = {}
+    for x in range(n):
+        groups.setdefault(find(x), []).append(x)
+    return [frozenset(g) for g in groups.values() if len(g) >= 2]
+
+
+@dataclass
+class Comparison:
+    truth_pairs: int
+    found_pairs: int
+    missed: list  # truth pairs not found (excluding borderline)
+    extra: list  # found pairs not in truth (excluding borderline)
+    borderline: int
+    recall: float
+    precision: float
+    truth_groups: int
+    found_groups: int
+    groups_exact: int
+
+    @property
+    def groups_exact_pct(self) -> float:
+        return 100.0 * self.groups_exact / self.truth_groups if self.truth_groups else 100.0
+
+
+def compare(found: dict, truth: Truth, index_of: dict | None = None) -> Comparison:
+    """Compares a scan's output (pairs and groups by point id) with the exact answer.
+
+    ``index_of`` maps point ids to rows of the truth's vectors (identity when omitted).
+    Borderline pairs count neither as missed nor as extra.
+    """
+
+    def idx(p: Any) -> int:
+        return int(p) if index_of is None else index_of[p]
+
+    fp = found["pairs"]
+    found_set = set()
+    for a, b in zip(fp["a"], fp["b"]):
+        x, y = idx(a), idx(b)
+        found_set.add((x, y) if x < y else (y, x))
+    truth_set = truth.pair_set()
+    border = truth.borderline
+    missed = sorted((truth_set - found_set) - border)
+    extra = sorted((found_set - truth_set) - border)
+    t_count = len(truth_set - border)
+    f_count = len(found_set - border)
+    recall = 1.0 - len(missed) / t_count if t_count else 1.0
+    precision = 1.0 - len(extra) / f_count if f_count else 1.0
+    tgroups = set(truth.groups())
+    fgroups = {frozenset(idx(p) for p in g) for g in found.get("groups", [])}
+    return Comparison(
+        truth_pairs=len(truth_set),
+        found_pairs=len(found_set),
+        missed=missed,
+        extra=extra,
+        borderline=len(border),
+        recall=recall,
+        precision=precision,
+        truth_groups=len(tgroups),
+        found_groups=len(fgroups),
+        groups_exact=len(tgroups & fgroups),
+    )

@@ -1,0 +1,309 @@
+// Runs one scan of a Qdrant collection in Node and writes what it found as JSON, for the
+// integration test and the benchmark. Two algorithms, each in its own process:
+//   ours - the worker's code as is: createQdrantClient + scanCollection (src/scan), the
+//          official @qdrant/js-client-rest client, by-id query batches with paging;
+//   seed - the seed plan, faithfully: scroll every point *with its vector*, then one
+//          `query` per point with that vector, limit 10 and score_threshold, one request
+//          at a time, union-find.
+//
+//   node bench/.build/scan_node.cjs <config.json> <out.json>
+//
+// config: {mode, url, collection, threshold, using?, limit?, batchSize?, inFlight?, exact?,
+// hnswEf?, sampleIdField?, thumbnailField?, splitField?, seedLimit?, seedPageSize?}.
+// The API key comes from the environment (ND_BENCH_API_KEY), never from the command line.
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'fs';
+import { QdrantClient } from '@qdrant/js-client-rest';
+import { PairStore } from '../src/scan/pairs';
+import { createQdrantClient } from '../src/scan/scanService';
+import { ScanClient, scanCollection } from '../src/scan/scanner';
+import type { PointId, ScanProgress, ScanRequest } from '../src/scan/types';
+import { UnionFind } from '../src/scan/unionFind';
+
+interface Config {
+  mode: 'ours' | 'seed';
+  url: string;
+  collection: string;
+  threshold: number;
+  using?: string;
+  limit?: number;
+  batchSize?: number;
+  inFlight?: number;
+  exact?: boolean;
+  hnswEf?: number;
+  sampleIdField?: string;
+  thumbnailField?: string | null;
+  splitField?: string | null;
+  /** seed: neighbours per query (the seed plan's 10). */
+  seedLimit?: number;
+  /** seed: points per scroll page. */
+  seedPageSize?: number;
+  /**
+   * ours: append every scroll and queryBatch body sent, one JSON line each, to this file,
+   * so the benchmark's floor can replay exactly these requests in-process.
+   */
+  recordPath?: string;
+}
+
+/** What both algorithms hand back: point ids, pairs by point id, groups by point id. */
+interface Found {
+  ids: PointId[];
+  pairs: { a: PointId[]; b: PointId[]; score: number[] };
+  groups: PointId[][];
+  extra: Record<string, unknown>;
+}
+
+const MB = 1024 * 1024;
+
+async function main(): Promise<void> {
+  const [configPath, outPath] = process.argv.slice(2);
+  if (!configPath || !outPath) {
+    throw new Error('usage: node scan_node.cjs <config.json> <out.json>');
+  }
+  const config = JSON.parse(readFileSync(configPath, 'utf-8')) as Config;
+  const apiKey = process.env.ND_BENCH_API_KEY || undefined;
+  // The memory the process holds before scanning: Node, the bundle, the client.
+  const baselineRss = process.memoryUsage().rss;
+  const started = performance.now();
+  const found =
+    config.mode === 'seed'
+      ? await seedScan(config, apiKey)
+      : await oursScan(config, apiKey);
+  const seconds = (performance.now() - started) / 1000;
+  // Read before the output is serialised, so the peak is the scan's own.
+  const peak = peakRss();
+  const cpu = process.cpuUsage();
+  const memory = process.memoryUsage();
+  const out = {
+    mode: config.mode,
+    seconds,
+    cpu_s: (cpu.user + cpu.system) / 1e6,
+    heap_used_mb: memory.heapUsed / MB,
+    heap_total_mb: memory.heapTotal / MB,
+    external_mb: (memory.external + memory.arrayBuffers) / MB,
+    peak_rss_mb: peak.bytes / MB,
+    peak_rss_source: peak.source,
+    baseline_rss_mb: baselineRss / MB,
+    n: found.ids.length,
+    ids: found.ids,
+    pairs: found.pairs,
+    groups: found.groups,
+    ...found.extra
+  };
+  writeFileSync(outPath, JSON.stringify(out));
+}
+
+/**
+ * The process's peak resident memory. Linux: VmHWM of /proc/self/status, the high-water mark
+ * of this process's own address space. Not getrusage's maxRSS (process.resourceUsage()):
+ * Linux carries that over from the parent across fork + exec, so a Node process spawned by a
+ * Python holding the data set would report Python's size.
+ */
+function peakRss(): { bytes: number; source: string } {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf-8');
+    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+    if (m) {
+      return { bytes: Number(m[1]) * 1024, source: 'VmHWM' };
+    }
+  } catch {
+    // not Linux
+  }
+  return { bytes: process.resourceUsage().maxRSS * 1024, source: 'maxRSS' };
+}
+
+/** The worker's path: the same client factory and scan function, the same hooks. */
+async function oursScan(config: Config, apiKey: string | undefined): Promise<Found> {
+  const client = recording(createQdrantClient({ url: config.url, apiKey }), config.recordPath);
+  const request: ScanRequest = {
+    collection: config.collection,
+    threshold: config.threshold,
+    using: config.using,
+    limit: config.limit,
+    batchSize: config.batchSize,
+    inFlight: config.inFlight,
+    exact: config.exact,
+    hnswEf: config.hnswEf,
+    sampleIdField: config.sampleIdField,
+    thumbnailField: config.thumbnailField,
+    splitField: config.splitField
+  };
+  const controller = new AbortController();
+  let events = 0;
+  let last: ScanProgress | null = null;
+  const phases: string[] = [];
+  const result = await scanCollection(client, request, {
+    signal: controller.signal,
+    onProgress: progress => {
+      events++;
+      last = progress;
+      if (phases[phases.length - 1] !== progress.phase) {
+        phases.push(progress.phase);
+      }
+    }
+  });
+  const { points, pairs, groups } = result;
+  const m = pairs.score.length;
+  const a: PointId[] = new Array(m);
+  const b: PointId[] = new Array(m);
+  const score: number[] = new Array(m);
+  for (let k = 0; k < m; k++) {
+    a[k] = points.ids[pairs.a[k]];
+    b[k] = points.ids[pairs.b[k]];
+    score[k] = pairs.score[k];
+  }
+  return {
+    ids: points.ids,
+    pairs: { a, b, score },
+    groups: groups.map(g => g.pointIds),
+    extra: {
+      distance: result.distance,
+      stats: result.stats,
+      progress_events: events,
+      phases,
+      last_progress: last,
+      sample_ids: points.sampleIds,
+      thumbnails: points.thumbnails,
+      splits: points.splits,
+      group_details: groups.map(g => ({
+        size: g.members.length,
+        links: g.links,
+        bestScore: g.bestScore,
+        worstScore: g.worstScore,
+        weakestLink: {
+          a: points.ids[g.weakestLink.a],
+          b: points.ids[g.weakestLink.b],
+          score: g.weakestLink.score
+        },
+        representative: points.ids[g.representative],
+        sampleIds: g.sampleIds
+      }))
+    }
+  };
+}
+
+/** The client, writing each request body to `path` as it is sent (one small write each). */
+function recording(client: ScanClient, path: string | undefined): ScanClient {
+  if (!path) {
+    return client;
+  }
+  const fd = openSync(path, 'w');
+  process.on('exit', () => closeSync(fd));
+  const note = (op: string, body: unknown) =>
+    writeSync(fd, JSON.stringify({ op, body }) + '\n');
+  return {
+    getCollection: name => client.getCollection(name),
+    scroll: (name, body) => {
+      note('scroll', body);
+      return client.scroll(name, body);
+    },
+    queryBatch: (name, body) => {
+      note('queryBatch', body);
+      return client.queryBatch(name, body);
+    }
+  };
+}
+
+/**
+ * The seed plan: every point with its vector in memory, one query per point with that
+ * vector (limit 10; the point finds itself among them), sequential, union-find.
+ */
+async function seedScan(config: Config, apiKey: string | undefined): Promise<Found> {
+  const client = new QdrantClient({
+    url: config.url,
+    apiKey,
+    timeout: 300_000,
+    checkCompatibility: false
+  });
+  const limit = config.seedLimit ?? 10;
+  const pageSize = config.seedPageSize ?? 1000;
+  const info = await client.getCollection(config.collection);
+  const vectors = info.config.params.vectors as Record<string, unknown>;
+  const distance = (
+    typeof vectors.distance === 'string'
+      ? vectors.distance
+      : (vectors[config.using ?? ''] as { distance: string }).distance
+  ) as string;
+  const higher = distance === 'Cosine' || distance === 'Dot';
+
+  type Rec = Awaited<ReturnType<QdrantClient['scroll']>>['points'][number];
+  const all: Rec[] = [];
+  let offset: Rec['id'] | undefined = undefined;
+  for (;;) {
+    const page: Awaited<ReturnType<QdrantClient['scroll']>> = await client.scroll(
+      config.collection,
+      { limit: pageSize, offset, with_payload: true, with_vector: true }
+    );
+    all.push(...page.points);
+    const next = page.next_page_offset;
+    if (next === null || next === undefined || page.points.length === 0) {
+      break;
+    }
+    offset = next as Rec['id'];
+  }
+  const listedRss = process.memoryUsage().rss;
+  const indexOf = new Map<unknown, number>();
+  all.forEach((p, i) => indexOf.set(p.id, i));
+  const uf = new UnionFind(all.length);
+  const pairs = new PairStore(higher);
+  let queries = 0;
+  for (let i = 0; i < all.length; i++) {
+    const p = all[i];
+    const vector = config.using
+      ? (p.vector as Record<string, number[]>)[config.using]
+      : (p.vector as number[]);
+    const res = await client.query(config.collection, {
+      query: vector,
+      using: config.using,
+      limit,
+      score_threshold: config.threshold,
+      with_payload: false
+    });
+    queries++;
+    for (const hit of res.points) {
+      const j = indexOf.get(hit.id);
+      if (j === undefined || j === i) {
+        continue;
+      }
+      if (pairs.add(i, j, Math.fround(hit.score))) {
+        uf.union(i, j);
+      }
+    }
+  }
+  const ids = all.map(p => p.id as PointId);
+  const members = new Map<number, PointId[]>();
+  for (let i = 0; i < ids.length; i++) {
+    if (uf.sizeOf(uf.find(i)) < 2) {
+      continue;
+    }
+    const root = uf.find(i);
+    let list = members.get(root);
+    if (!list) {
+      members.set(root, (list = []));
+    }
+    list.push(ids[i]);
+  }
+  const list = pairs.toList();
+  const m = list.score.length;
+  return {
+    ids,
+    pairs: {
+      a: Array.from(list.a, k => ids[k]),
+      b: Array.from(list.b, k => ids[k]),
+      score: Array.from(list.score)
+    },
+    groups: [...members.values()].sort((x, y) => y.length - x.length),
+    extra: { distance, stats: { queries, pairs: m }, listed_rss_mb: listedRss / MB }
+  };
+}
+
+main().then(
+  () => process.exit(0),
+  error => {
+    const info =
+      error && typeof error === 'object' && 'toJSON' in error
+        ? JSON.stringify((error as { toJSON(): unknown }).toJSON())
+        : String(error?.stack ?? error);
+    process.stderr.write(`scan_node failed: ${info}\n`);
+    process.exit(1);
+  }
+);
