@@ -42,6 +42,9 @@ test.describe('Near Duplicates panel', () => {
     const panel = page.locator(PANEL);
     await expect(panel).toBeVisible();
     await expect(panel.locator('.jp-NearDuplicates-workerStatus')).toContainText('Scan worker ready');
+    // Other tests add collections to the same server: pin the one on show.
+    const picker = panel.getByLabel('Collection', { exact: true });
+    await picker.selectOption('planted', { timeout: 60000 });
     expect(await panel.screenshot()).toMatchSnapshot('panel-foundation.png');
 
     await layoutSaved;
