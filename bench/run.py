@@ -370,6 +370,7 @@ def run_size(n: int, args: argparse.Namespace, bundle: str, workdir: str) -> dic
         ours_queries=ours["stats"]["queries"],
         ours_requests=ours["stats"]["requests"],
         ours_baseline_mb=round(ours["baseline_rss_mb"], 1),
+        ours_heap_used_end_mb=round(ours["heap_used_mb"], 1),
         floor_engine_s=round(floor["engine_seconds"], 3),
         floor_cpu_s=round(floor["cpu_seconds"], 3),
         ours_server_cpu_s=round(ours["server_cpu_s"], 3),
@@ -394,6 +395,7 @@ def run_size(n: int, args: argparse.Namespace, bundle: str, workdir: str) -> dic
             seed_node_cpu_s=round(seed["cpu_s"], 3),
             seed_load_before=round(seed["load_before"], 2),
             seed_baseline_mb=round(seed["baseline_rss_mb"], 1),
+            seed_heap_used_end_mb=round(seed["heap_used_mb"], 1),
             seed_after_listing_mb=round(seed["listed_rss_mb"], 1),
             seed_pair_recall=round(c_seed.recall, 6),
             seed_groups_exact_pct=round(c_seed.groups_exact_pct, 2),
@@ -498,7 +500,7 @@ def main() -> None:
         default=None,
         help="ours: a scanner with a proposed change applied at bundle time (see VARIANTS in bench/build.mjs)",
     )
-    ap.add_argument("--repeat", type=int, default=1, help="ours: runs per size, the fastest is reported")
+    ap.add_argument("--repeat", type=int, default=2, help="ours and floor, back to back, k times each; the fastest of each is reported")
     ap.add_argument("--no-seed", action="store_true", help="skip the seed algorithm (slow)")
     ap.add_argument("--sweep", action="store_true", help="also time ours over batch / in-flight / limit settings")
     ap.add_argument("--seed", type=int, default=0, help="random seed of the data")
