@@ -31,12 +31,26 @@ export class FakeQdrant implements ScanClient {
       /** Points the index holds but scroll does not list (added after listing). */
       hidden?: FakePoint[];
       delayMs?: number;
+      /**
+       * Pairs an approximate search does not return (as HNSW can miss among exact copies);
+       * an exact search (`params.exact`) still finds them.
+       */
+      approximateMisses?: [Id, Id][];
+      /**
+       * Orders equal scores differently for every offset + limit, as Qdrant does (its order
+       * of ties depends on how many candidates the search keeps).
+       */
+      shuffleTies?: boolean;
     } = {}
   ) {
     this.points = [...points].sort((x, y) => String(x.id).localeCompare(String(y.id)));
     this.hidden = options.hidden ?? [];
     this.lenient = options.lenient ?? false;
     this.delayMs = options.delayMs ?? 0;
+    this.shuffleTies = options.shuffleTies ?? false;
+    this.misses = new Set(
+      (options.approximateMisses ?? []).flatMap(([a, b]) => [`${a}|${b}`, `${b}|${a}`])
+    );
     this.pointsCount =
       options.pointsCount === undefined ? points.length : options.pointsCount;
     this.params = options.vectorsConfig ?? {
@@ -101,18 +115,30 @@ export class FakeQdrant implements ScanClient {
       return request.searches.map(search => {
         const self = all.find(p => p.id === search.query)!;
         const t = search.score_threshold!;
+        const exact = (search.params as { exact?: boolean } | undefined)?.exact === true;
+        const must = (search.filter as { must?: { has_id?: Id[] }[] } | undefined)?.must ?? [];
+        const allowed = must.find(c => c.has_id)?.has_id;
         const hits = all
           .filter(p => p.id !== self.id)
+          .filter(p => allowed === undefined || allowed.includes(p.id))
+          .filter(p => exact || !this.misses.has(`${self.id}|${p.id}`))
           .map(p => ({ id: p.id, score: Math.fround(this.score(self.vector, p.vector)) }))
           .filter(h => (this.higher ? h.score > t : h.score < t) || (this.lenient && h.score === t))
-          .sort((x, y) => (this.higher ? y.score - x.score : x.score - y.score));
         const offset = search.offset ?? 0;
+        const seed = offset + (search.limit ?? 10);
+        const tie = (id: Id) => (this.shuffleTies ? tieRank(`${String(id)}:${seed}`) : 0);
+        hits.sort(
+          (x, y) => (this.higher ? y.score - x.score : x.score - y.score) || tie(x.id) - tie(y.id)
+        );
         return { points: hits.slice(offset, offset + (search.limit ?? 10)) };
       });
     } finally {
       this.leave();
     }
   }
+
+  private readonly misses: Set<string>;
+  private readonly shuffleTies: boolean;
 
   private get higher(): boolean {
     return this.distance === 'Cosine' || this.distance === 'Dot';
@@ -183,4 +209,13 @@ export function circlePoints(): FakePoint[] {
   points.push({ id: 13, vector: at(200), payload: { sample_id: 77 } });
   points.push({ id: 14, vector: at(200.5), payload: { sample_id: { nested: true } } });
   return points;
+}
+
+/** A fixed pseudo-random rank for a string (FNV-1a). */
+function tieRank(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  }
+  return h;
 }

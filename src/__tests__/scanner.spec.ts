@@ -78,7 +78,8 @@ describe('scanCollection with a fake Qdrant client', () => {
     for (let k = 0; k < result.pairs.a.length; k++) {
       expect(result.pairs.a[k]).toBeLessThan(result.pairs.b[k]);
     }
-    expect(result.stats.queries).toBe(15);
+    // One query per point, and two to check the group of three pair by pair.
+    expect(result.stats.queries).toBe(15 + 2);
   });
 
   it('never asks for vectors and asks only for the payload fields it shows', async () => {
@@ -118,10 +119,77 @@ describe('scanCollection with a fake Qdrant client', () => {
     const offsets = fake.calls
       .filter(c => c.method === 'queryBatch')
       .flatMap(c => (c.body as { searches: NeighbourQuery[] }).searches)
-      .filter(s => s.query === 0)
+      .filter(s => s.query === 0 && s.filter === undefined)
       .map(s => [s.offset ?? 0, s.limit]);
-    // 49 neighbours: pages of 8, 16, 32 (growing), the last one short.
-    expect(offsets).toEqual([[0, 8], [8, 16], [24, 32]]);
+    // 49 neighbours: asked again from the start for more (8, 24, 56), the last one short.
+    expect(offsets).toEqual([[0, 8], [0, 24], [0, 56]]);
+  });
+
+  it('asks a full page again from the start, so copies in a new order are not skipped (fake that reorders ties)', async () => {
+    // 40 exact copies: every neighbour scores 1, and the fake orders ties differently for
+    // each page size, as Qdrant does. Paging by offset would repeat some and skip others.
+    const points: FakePoint[] = Array.from({ length: 40 }, (_, i) => ({ id: i, vector: [1, 2] }));
+    points.push({ id: 99, vector: [-2, 1] });
+    const fake = new FakeQdrant(points, 'Cosine', { shuffleTies: true });
+    const result = await scanCollection(
+      fake,
+      { ...base, threshold: 0.99, limit: 8, batchSize: 64, exact: true },
+      recorder().hooks
+    );
+    expect(result.pairs.score.length).toBe((40 * 39) / 2);
+    expect(result.groups.map(g => g.members.length)).toEqual([40]);
+    expect(result.groups[0].worstScore).toBe(1);
+  });
+
+  it('checks every pair inside a group exactly, recovering pairs the approximate search missed (fake that drops pairs)', async () => {
+    // Six copies; the approximate search misses three of their pairs (each still reached
+    // through the others, so the group holds together), an exact search finds all.
+    const copies: FakePoint[] = Array.from({ length: 6 }, (_, i) => ({ id: i + 1, vector: [3, 4] }));
+    const missed: [number, number][] = [[1, 2], [3, 6], [4, 5]];
+    const others = circlePoints().filter(p => Number(p.id) < 10);
+    const fake = new FakeQdrant([...copies, ...others], 'Cosine', { approximateMisses: missed });
+    const { hooks, progress } = recorder();
+    const result = await scanCollection(fake, { ...base, threshold: 0.99, limit: 8 }, hooks);
+    expect(result.pairs.score.length).toBe(15);
+    expect(pairSet(result)).toContain('1-2');
+    expect(pairSet(result)).toContain('3-6');
+    expect(pairSet(result)).toContain('4-5');
+    const checks = fake.calls
+      .filter(c => c.method === 'queryBatch')
+      .flatMap(c => (c.body as { searches: NeighbourQuery[] }).searches)
+      .filter(s => s.filter !== undefined);
+    // Member k against the members after it: 5 + 4 + 3 + 2 + 1 ids, each check exact.
+    expect(checks.map(s => (s.filter as { must: { has_id: unknown[] }[] }).must[0].has_id.length)).toEqual([5, 4, 3, 2, 1]);
+    expect(checks.every(s => (s.params as { exact?: boolean }).exact === true)).toBe(true);
+    expect(checks.every(s => s.limit === (s.filter as { must: { has_id: unknown[] }[] }).must[0].has_id.length + 1)).toBe(true);
+    const checking = progress.filter(p => p.phase === 'checking');
+    expect(checking.length).toBeGreaterThan(0);
+    expect(checking[0]).toMatchObject({ checked: 0, toCheck: 5 });
+
+    // Without the check the same fake loses those pairs: the check is what finds them.
+    const exactless = new FakeQdrant([...copies, ...others], 'Cosine', { approximateMisses: missed });
+    let dropped = 0;
+    const original = exactless.queryBatch.bind(exactless);
+    exactless.queryBatch = async (name, request) => {
+      const checksHere = request.searches.filter(s => s.filter !== undefined).length;
+      dropped += checksHere;
+      return original(name, { searches: request.searches.filter(s => s.filter === undefined) }).then(
+        answers => [...answers, ...Array.from({ length: checksHere }, () => ({ points: [] }))]
+      );
+    };
+    const unchecked = await scanCollection(exactless, { ...base, threshold: 0.99, limit: 8 }, recorder().hooks);
+    expect(dropped).toBe(5);
+    expect(unchecked.pairs.score.length).toBe(12);
+  });
+
+  it('does not check groups again when the search is exact', async () => {
+    const copies: FakePoint[] = Array.from({ length: 5 }, (_, i) => ({ id: i + 1, vector: [3, 4] }));
+    const fake = new FakeQdrant(copies, 'Cosine');
+    const { hooks, progress } = recorder();
+    const result = await scanCollection(fake, { ...base, threshold: 0.99, limit: 8, exact: true }, hooks);
+    expect(result.pairs.score.length).toBe(10);
+    expect(progress.some(p => p.phase === 'checking')).toBe(false);
+    expect(result.stats.queries).toBe(5);
   });
 
   it('keeps the threshold strict for cosine, even if the server is lenient', async () => {
@@ -197,7 +265,7 @@ describe('scanCollection with a fake Qdrant client', () => {
     const { hooks, progress } = recorder();
     const result = await scanCollection(new FakeQdrant(circlePoints()), base, hooks);
     const phases = progress.map(p => p.phase).filter((p, i, all) => p !== all[i - 1]);
-    expect(phases).toEqual(['inspecting', 'listing', 'scanning', 'grouping', 'complete']);
+    expect(phases).toEqual(['inspecting', 'listing', 'scanning', 'checking', 'grouping', 'complete']);
     const last = progress[progress.length - 1];
     expect(last).toMatchObject({ listed: 15, scanned: 15, total: 15, pairs: 4, groups: 2, etaSeconds: 0 });
     expect(result.groups).toHaveLength(2);

@@ -31,6 +31,15 @@ export function describeProgress(progress: ScanProgress): IBar {
       return { value: listed, max: total, text: `Listing points ${of(listed)}` };
     case 'scanning':
       return { value: scanned, max: total, text: `Scanning ${of(scanned)} points` };
+    case 'checking': {
+      const done = progress.checked ?? 0;
+      const all = progress.toCheck ?? 0;
+      return {
+        value: done,
+        max: all,
+        text: `Checking every pair inside the groups ${formatCount(done)}/${formatCount(all)}`
+      };
+    }
     case 'grouping':
       return {
         value: null,
@@ -54,9 +63,12 @@ export function ScanProgressView(props: IScanProgressViewProps): JSX.Element {
   const width = value === null ? null : percentDone(value, max);
   const counting = progress.phase === 'listing' || progress.phase === 'scanning';
   const rate = counting ? formatRate(progress.rate) : '';
-  const eta = progress.phase === 'scanning' ? formatEta(progress.etaSeconds) : '';
+  const eta =
+    progress.phase === 'scanning' || progress.phase === 'checking'
+      ? formatEta(progress.etaSeconds)
+      : '';
   const found =
-    progress.phase === 'scanning' || progress.phase === 'grouping'
+    progress.phase === 'scanning' || progress.phase === 'checking' || progress.phase === 'grouping'
       ? `${formatQuantity(progress.pairs, 'pair')}, ${formatQuantity(progress.groups, 'group')} so far`
       : '';
 

@@ -85,8 +85,13 @@ export interface VectorChoice {
   distance: DistanceKind;
 }
 
-/** Pages never ask for more than this many neighbours, however often they double. */
+/** Pages never ask for more than this many neighbours, however often they grow. */
 const MAX_PAGE = 1024;
+/** Groups from this size up to CHECK_MAX_GROUP are checked pair by pair after the main pass. */
+const CHECK_MIN_GROUP = 3;
+const CHECK_MAX_GROUP = 2048;
+/** A batch of checking queries names at most about this many point ids in its filters. */
+const CHECK_IDS_PER_BATCH = 20000;
 /** With no change to report, progress still goes out this often so rate and ETA stay fresh. */
 const HEARTBEAT_MS = 250;
 const DISTANCES: ReadonlySet<string> = new Set([
@@ -284,7 +289,16 @@ export async function scanCollection(
     // Full pages asked again go first, so a point is finished soon after it started.
     const followUps: PendingQuery[] = [];
     const takeBatch = (): PendingQuery[] => {
-      const batch = followUps.splice(0, options.batchSize);
+      let take = 0;
+      let ids = 0;
+      while (take < followUps.length && take < options.batchSize) {
+        ids += followUps[take].members?.length ?? 0;
+        if (take > 0 && ids > CHECK_IDS_PER_BATCH) {
+          break;
+        }
+        take++;
+      }
+      const batch = followUps.splice(0, take);
       while (batch.length < options.batchSize && mainCursor < n) {
         batch.push({ index: mainCursor++, offset: 0, limit: options.limit });
       }
@@ -310,6 +324,10 @@ export async function scanCollection(
         }
         if (q.offset > 0) {
           search.offset = q.offset;
+        }
+        if (q.members) {
+          search.filter = { must: [{ has_id: q.members }] };
+          search.params = { ...params, exact: true };
         }
         return search;
       });
@@ -342,24 +360,33 @@ export async function scanCollection(
             components.union(q.index, other);
           }
         }
-        if (hits.length >= q.limit) {
-          // A full page may hide more neighbours above the threshold: ask for the next page,
-          // twice as large, so a big cluster takes log(size) rounds rather than size/limit.
-          followUps.push({
-            index: q.index,
-            offset: q.offset + q.limit,
-            limit: Math.min(q.limit * 2, Math.max(MAX_PAGE, options.limit))
-          });
+        if (q.members) {
+          checked++;
+        } else if (hits.length >= q.limit) {
+          // A full page may hide more neighbours above the threshold: ask again from the
+          // start for more (32, 96, 224, 480, 1024 at limit 32: log(size) rounds), past
+          // MAX_PAGE by offset. Not by offset before: Qdrant orders equal scores (exact
+          // copies) arbitrarily, and differently for another limit, so a next page by offset
+          // repeats some copies and skips others. The engine searches offset + limit either
+          // way, so asking from the start costs the same search.
+          const cap = Math.max(MAX_PAGE, options.limit);
+          followUps.push(
+            q.offset === 0 && q.limit < cap
+              ? { index: q.index, offset: 0, limit: Math.min(q.limit * 2 + options.limit, cap) }
+              : { index: q.index, offset: q.offset + q.limit, limit: cap }
+          );
         } else {
           scanned++;
         }
       }
       progress.update({
         scanned,
+        checked,
         pairs: pairs.count,
         groups: components.groupCount
       });
     };
+    let checked = 0;
 
     await runPool(
       () => followUps.length > 0 || mainCursor < n,
@@ -368,6 +395,35 @@ export async function scanCollection(
       options.inFlight,
       stop.signal
     );
+
+    if (!options.exact) {
+      // Checking: an approximate (HNSW) search can miss a few neighbours among exact copies:
+      // its neighbour selection prunes a candidate as close to a chosen neighbour as to the
+      // node, and between copies every distance is 0, so copies keep few links among
+      // themselves. Inside every group of 3 or more, member k asks once, exactly, about the
+      // members after it (a has_id filter: the engine compares with those points only, so it
+      // is cheap). Every pair inside a group is then known, so the weakest link and the
+      // regroup at a stricter threshold are exact. (A group of 2 is its one pair.)
+      for (const members of groupMembers(components, n, CHECK_MIN_GROUP, CHECK_MAX_GROUP)) {
+        const ids = members.map(i => queryIds[i]);
+        for (let k = 0; k + 1 < members.length; k++) {
+          const after = ids.slice(k + 1);
+          // One more than can match, so the page is never full and never asked again.
+          followUps.push({ index: members[k], offset: 0, limit: after.length + 1, members: after });
+        }
+      }
+      if (followUps.length > 0) {
+        progress.update({ checked: 0, toCheck: followUps.length });
+        progress.setPhase('checking');
+        await runPool(
+          () => followUps.length > 0,
+          takeBatch,
+          runBatch,
+          options.inFlight,
+          stop.signal
+        );
+      }
+    }
     return finish(pairs);
   } catch (error) {
     stop.abort();
@@ -386,6 +442,25 @@ interface PendingQuery {
   index: number;
   offset: number;
   limit: number;
+  /** Checking: the query is exact and compares with these points only. */
+  members?: Schemas['ExtendedPointId'][];
+}
+
+/** The members (dense indices) of every group whose size is within [min, max]. */
+function groupMembers(components: UnionFind, n: number, min: number, max: number): number[][] {
+  const byRoot = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const root = components.find(i);
+    const size = components.sizeOf(root);
+    if (size >= min && size <= max) {
+      let list = byRoot.get(root);
+      if (!list) {
+        byRoot.set(root, (list = []));
+      }
+      list.push(i);
+    }
+  }
+  return [...byRoot.values()];
 }
 
 interface ResolvedRequest {
@@ -861,7 +936,7 @@ class ProgressReporter {
     this.state.phase = phase;
     this.phaseStarted = this.now();
     this.phaseStartCount = this.counter();
-    const running = phase === 'listing' || phase === 'scanning';
+    const running = phase === 'listing' || phase === 'scanning' || phase === 'checking';
     if (running && this.onProgress && this.timer === null) {
       this.timer = setInterval(() => {
         if (this.now() - this.lastSent >= HEARTBEAT_MS) {
@@ -898,7 +973,14 @@ class ProgressReporter {
   }
 
   private counter(): number {
-    return this.state.phase === 'listing' ? this.state.listed : this.state.scanned;
+    switch (this.state.phase) {
+      case 'listing':
+        return this.state.listed;
+      case 'checking':
+        return this.state.checked ?? 0;
+      default:
+        return this.state.scanned;
+    }
   }
 
   private emit(): void {
@@ -910,12 +992,14 @@ class ProgressReporter {
     const { phase } = this.state;
     let rate = 0;
     let etaSeconds: number | null = null;
-    if (phase === 'listing' || phase === 'scanning') {
+    if (phase === 'listing' || phase === 'scanning' || phase === 'checking') {
       const seconds = (t - this.phaseStarted) / 1000;
       const done = this.counter() - this.phaseStartCount;
       rate = seconds > 0 ? done / seconds : 0;
       if (phase === 'scanning' && rate > 0) {
         etaSeconds = Math.max(0, this.state.total - this.state.scanned) / rate;
+      } else if (phase === 'checking' && rate > 0) {
+        etaSeconds = Math.max(0, (this.state.toCheck ?? 0) - (this.state.checked ?? 0)) / rate;
       }
     } else if (phase === 'complete') {
       etaSeconds = 0;

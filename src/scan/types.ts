@@ -50,7 +50,7 @@ export interface RetryPolicy {
 
 export const SCAN_DEFAULTS = {
   limit: 32,
-  batchSize: 64,
+  batchSize: 256,
   inFlight: 2,
   listPageSize: 1000,
   exact: false,
@@ -64,6 +64,7 @@ export type ScanPhase =
   | 'inspecting'
   | 'listing'
   | 'scanning'
+  | 'checking'
   | 'grouping'
   | 'complete'
   | 'cancelled'
@@ -78,11 +79,14 @@ export interface ScanProgress {
   scanned: number;
   /** Points in the collection (Qdrant's estimate until listing ends, then exact). */
   total: number;
+  /** Checking (after scanning): exact in-group queries answered, and how many there are. */
+  checked?: number;
+  toCheck?: number;
   /** Distinct pairs passing the threshold so far. */
   pairs: number;
   /** Groups (components of two or more points) so far. */
   groups: number;
-  /** Points per second in the current phase (listing or scanning). */
+  /** Points per second in the current phase (listing or scanning; queries when checking). */
   rate: number;
   /** Seconds left in the scan, when it can be told. */
   etaSeconds: number | null;

@@ -52,6 +52,20 @@ describe('ScanProgressView', () => {
     expect(screen.getByRole('progressbar').hasAttribute('aria-valuenow')).toBe(false);
   });
 
+  it('shows the check of pairs inside groups on its own bar, with time left but no point rate', () => {
+    render(
+      <ScanProgressView
+        progress={{ ...base, phase: 'checking', scanned: 10000, checked: 300, toCheck: 1200, rate: 900, etaSeconds: 1 }}
+      />
+    );
+    expect(screen.getByText('Checking every pair inside the groups 300/1,200')).toBeTruthy();
+    const bar = screen.getByRole('progressbar', { name: 'Scan progress' });
+    expect(bar.getAttribute('aria-valuenow')).toBe('300');
+    expect(bar.getAttribute('aria-valuemax')).toBe('1200');
+    expect(screen.queryByText(/points\/s/)).toBeNull();
+    expect(screen.getByText('321 pairs, 45 groups so far')).toBeTruthy();
+  });
+
   it('shows grouping', () => {
     render(<ScanProgressView progress={{ ...base, phase: 'grouping', scanned: 10000 }} />);
     expect(screen.getByText('Grouping 321 pairs into duplicate groups…')).toBeTruthy();

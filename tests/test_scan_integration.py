@@ -1,0 +1,222 @@
+"""The real scan against a live embedded backend: the worker's scan code (src/scan, bundled
+for Node by bench/build.mjs, with the official @qdrant/js-client-rest) scans collections with
+planted near-duplicates, and its groups and pairs must equal the exact answer (numpy brute
+force at the same threshold, strict as Qdrant applies it).
+
+Needs `node` on PATH and the npm dependencies installed (esbuild, @qdrant/js-client-rest);
+the test builds the bundle itself. ``ND_SCAN_VARIANT=<name>`` runs it against a proposed
+scanner change instead (applied at bundle time, see VARIANTS in bench/build.mjs).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+
+import numpy as np
+import pytest
+
+from embedded_fixtures import backend  # noqa: F401  (module-scoped live backend)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+
+import scan_harness as sh  # noqa: E402
+
+# Small pages and batches, so clusters larger than a page are paged and batches are many.
+SCAN = {"limit": 8, "batchSize": 16, "inFlight": 2}
+FIELDS = {"sampleIdField": "sample_id", "thumbnailField": "thumbnail", "splitField": "split"}
+# No pair of the planted data may score this close to the threshold: the test checks the
+# scan, not float rounding.
+MARGIN = 1e-3
+
+
+def _unit(X: np.ndarray) -> np.ndarray:
+    return (X / np.linalg.norm(X, axis=-1, keepdims=True)).astype(np.float32)
+
+
+def planted(distance: str, seed: int = 7) -> tuple[np.ndarray, float]:
+    """Vectors with planted clusters, exact copies, a chain and background points.
+
+    Clusters (sizes 2 to 60, the largest well past the scan's limit of 8): near copies,
+    exact copies, and mixed ones. The chain links its neighbours only (each link passes
+    the threshold, two links apart does not), so its group is held together by a path.
+    """
+    rng = np.random.default_rng(seed)
+    cosine = distance == "Cosine"
+    d = 32 if cosine else 16
+    rows: list[np.ndarray] = []
+
+    def centre() -> np.ndarray:
+        if cosine:
+            return _unit(rng.standard_normal((1, d)))[0]
+        return (2 * rng.standard_normal(d)).astype(np.float32)
+
+    def near(c: np.ndarray, k: int) -> np.ndarray:
+        # Cosine: noise of norm ~0.12, pairwise similarity ~0.985; Euclid: distances ~0.17.
+        if cosine:
+            return _unit(c + 0.12 * rng.standard_normal((k, d)) / np.sqrt(d))
+        return (c + 0.03 * rng.standard_normal((k, d))).astype(np.float32)
+
+    for size, kind in [
+        (2, "near"), (2, "exact"), (3, "near"), (5, "near"), (9, "near"), (12, "exact"),
+        (17, "mixed"), (40, "exact"), (60, "mixed"),
+    ]:
+        c = centre()
+        members = near(c, size)
+        if kind == "exact":
+            members[:] = c
+        elif kind == "mixed":
+            members[: size // 2] = c
+        rows.append(members)
+    # a chain of 6
+    if cosine:
+        e = np.linalg.qr(rng.standard_normal((d, 2)))[0].T
+        theta = np.arccos(0.93)  # links 0.93 > 0.9; two apart cos(2 theta) = 0.73
+        rows.append(_unit(np.array([np.cos(k * theta) * e[0] + np.sin(k * theta) * e[1] for k in range(6)])))
+    else:
+        u = _unit(rng.standard_normal((1, d)))[0]
+        c = centre()
+        rows.append(np.array([c + 0.4 * k * u for k in range(6)], dtype=np.float32))  # links 0.4 < 0.5
+    n_background = 700
+    if cosine:
+        rows.append(_unit(rng.standard_normal((n_background, d))))
+    else:
+        rows.append((rng.standard_normal((n_background, d)) * 2).astype(np.float32))
+    X = np.concatenate(rows)
+    X = X[rng.permutation(len(X))]
+    return X, (0.9 if cosine else 0.5)
+
+
+def point_ids(n: int, kind: str) -> list:
+    if kind == "uuid":
+        return [str(uuid.UUID(int=(0x9E3779B97F4A7C15 * (i + 1)) % 2**128)) for i in range(n)]
+    return [1000 + 7 * i for i in range(n)]  # sparse integer ids, not row numbers
+
+
+def payloads(ids: list) -> list[dict]:
+    return [
+        {"sample_id": f"sample-{k}", "thumbnail": f"thumbs/{k}.png", "split": "test" if k % 5 == 0 else "train"}
+        for k in range(len(ids))
+    ]
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> str:
+    try:
+        sh.node_executable()
+    except sh.NodeMissing as e:
+        pytest.fail(str(e))
+    variant = os.environ.get("ND_SCAN_VARIANT") or None
+    return sh.build_bundle(str(tmp_path_factory.mktemp("scan-bundle") / "scan_node.cjs"), variant=variant)
+
+
+CASES = {
+    # name: (distance, id kind, extra collection config)
+    "cosine-plain": ("Cosine", "int", {}),
+    # HNSW built and used even for a small collection: the case where approximate search
+    # can lose copies among exact duplicates.
+    "cosine-hnsw": (
+        "Cosine",
+        "int",
+        {"optimizers_config": {"indexing_threshold": 1}, "hnsw_config": {"full_scan_threshold": 1}},
+    ),
+    "euclid-uuid": ("Euclid", "uuid", {}),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_scan_finds_exactly_the_planted_duplicates(case, backend, bundle):  # noqa: F811
+    distance, id_kind, config = CASES[case]
+    X, threshold = planted(distance)
+    n = len(X)
+    ids = point_ids(n, id_kind)
+    index_of = {p: k for k, p in enumerate(ids)}
+
+    _assert_margin(X, threshold, distance)
+    truth = sh.exact_pairs(X if distance == "Euclid" else _unit(X), threshold, distance)
+
+    name = f"planted-{case}"
+    rest = sh.Rest(backend.url, backend.api_key)
+    try:
+        rest.create_collection(name, X.shape[1], distance, **config)
+        rest.upsert(name, ids, X, payloads(ids), batch=500)
+        rest.build_index(name, ids[0], timeout=120, settle_s=3)
+        if config:
+            info = rest.call("GET", f"/collections/{name}")
+            assert info["indexed_vectors_count"] == n, f"HNSW index not built: {info}"
+    finally:
+        rest.close()
+
+    out = sh.run_scan(
+        bundle, "ours", backend.url, backend.api_key, name, threshold, timeout=120, **SCAN, **FIELDS
+    )
+
+    assert out["phases"][0] == "inspecting" and out["phases"][-1] == "complete", out["phases"]
+    assert out["distance"] == distance
+    assert sorted(out["ids"], key=str) == sorted(ids, key=str), "the scan listed other points"
+
+    comparison = sh.compare(out, truth, index_of)
+    missed = [(ids[a], ids[b]) for a, b in comparison.missed]
+    extra = [(ids[a], ids[b]) for a, b in comparison.extra]
+    assert not extra, f"{len(extra)} pairs found that do not pass the threshold, e.g. {extra[:5]}"
+    assert not missed, (
+        f"{len(missed)} of {comparison.truth_pairs} pairs passing the threshold were not found, e.g. {missed[:5]} "
+        f"(scores {[round(_score(X, index_of[a], index_of[b], distance), 6) for a, b in missed[:5]]})"
+    )
+
+    truth_groups = {frozenset(ids[k] for k in g) for g in truth.groups()}
+    found_groups = [frozenset(g) for g in out["groups"]]
+    assert len(found_groups) == len(set(found_groups)), "a group is reported twice"
+    assert set(found_groups) == truth_groups, (
+        f"groups differ: {len(truth_groups - set(found_groups))} exact components not found, "
+        f"{len(set(found_groups) - truth_groups)} groups that are not components"
+    )
+    sizes = [len(g) for g in found_groups]
+    assert sizes == sorted(sizes, reverse=True), "groups are not largest first"
+    assert max(sizes) == 60 and 6 in sizes  # the big cluster, the chain
+
+    # Each pair once, scores as Qdrant's strict threshold says.
+    pairs = list(zip(out["pairs"]["a"], out["pairs"]["b"], out["pairs"]["score"]))
+    keys = [frozenset((a, b)) for a, b, _ in pairs]
+    assert len(keys) == len(set(keys)), "a pair is reported twice"
+    higher = distance == "Cosine"
+    assert all((s > threshold) if higher else (s < threshold) for _, _, s in pairs)
+    for a, b, s in pairs[:200]:
+        assert abs(s - _score(X, index_of[a], index_of[b], distance)) < 1e-4
+
+    # The payload fields reach the groups: sample ids, thumbnails and splits of the members.
+    sample_of = {p: pl["sample_id"] for p, pl in zip(ids, payloads(ids))}
+    for g, detail in zip(out["groups"], out["group_details"]):
+        assert detail["sampleIds"] == [sample_of[p] for p in g]
+    listed = dict(zip(out["ids"], zip(out["sample_ids"], out["thumbnails"], out["splits"])))
+    for p, pl in zip(ids, payloads(ids)):
+        assert listed[p] == (pl["sample_id"], pl["thumbnail"], pl["split"])
+
+    # The chain's group holds together by links of 0.93 (Cosine) or 0.4 (Euclid) only.
+    chain = next(d for d in out["group_details"] if d["size"] == 6)
+    assert chain["links"] == 5
+    expected_link = 0.93 if higher else 0.4
+    assert abs(chain["weakestLink"]["score"] - expected_link) < 1e-3
+
+
+def _score(X: np.ndarray, a: int, b: int, distance: str) -> float:
+    x, y = X[a].astype(np.float64), X[b].astype(np.float64)
+    if distance == "Cosine":
+        return float(x @ y / np.linalg.norm(x) / np.linalg.norm(y))
+    return float(np.linalg.norm(x - y))
+
+
+def _assert_margin(X: np.ndarray, threshold: float, distance: str) -> None:
+    """No pair scores within MARGIN of the threshold (the data's own sanity check)."""
+    X64 = X.astype(np.float64)
+    if distance == "Cosine":
+        X64 = X64 / np.linalg.norm(X64, axis=1, keepdims=True)
+        S = X64 @ X64.T
+    else:
+        sq = (X64 * X64).sum(axis=1)
+        S = np.sqrt(np.maximum(0, sq[:, None] + sq[None, :] - 2 * X64 @ X64.T))
+    iu = np.triu_indices(len(X), 1)
+    close = np.abs(S[iu] - threshold) < MARGIN
+    assert not close.any(), f"test data: {int(close.sum())} pairs within {MARGIN} of the threshold"
