@@ -199,6 +199,17 @@ describe('PairStore', () => {
     expect(list.a.length).toBe(5000);
     expect(list.b[4999]).toBe(5000);
   });
+
+  it('tells which pairs it holds, in either order', () => {
+    const store = new PairStore(true, 16);
+    for (let i = 0; i < 100; i++) {
+      store.add(i, i + 2, 0.9);
+    }
+    expect(store.has(7, 9)).toBe(true);
+    expect(store.has(9, 7)).toBe(true);
+    expect(store.has(7, 8)).toBe(false);
+    expect(store.has(100, 102)).toBe(false);
+  });
 });
 
 describe('findGroups', () => {

@@ -78,8 +78,8 @@ describe('scanCollection with a fake Qdrant client', () => {
     for (let k = 0; k < result.pairs.a.length; k++) {
       expect(result.pairs.a[k]).toBeLessThan(result.pairs.b[k]);
     }
-    // One query per point, and two to check the group of three pair by pair.
-    expect(result.stats.queries).toBe(15 + 2);
+    // One query per point; the group of three has all its pairs, so nothing to check.
+    expect(result.stats.queries).toBe(15);
   });
 
   it('never asks for vectors and asks only for the payload fields it shows', async () => {
@@ -158,13 +158,17 @@ describe('scanCollection with a fake Qdrant client', () => {
       .filter(c => c.method === 'queryBatch')
       .flatMap(c => (c.body as { searches: NeighbourQuery[] }).searches)
       .filter(s => s.filter !== undefined);
-    // Member k against the members after it: 5 + 4 + 3 + 2 + 1 ids, each check exact.
-    expect(checks.map(s => (s.filter as { must: { has_id: unknown[] }[] }).must[0].has_id.length)).toEqual([5, 4, 3, 2, 1]);
+    // Only the pairs not known after the main pass, each asked once, exactly.
+    expect(checks.map(s => [s.query, (s.filter as { must: { has_id: unknown[] }[] }).must[0].has_id])).toEqual([
+      [1, [2]],
+      [3, [6]],
+      [4, [5]]
+    ]);
     expect(checks.every(s => (s.params as { exact?: boolean }).exact === true)).toBe(true);
     expect(checks.every(s => s.limit === (s.filter as { must: { has_id: unknown[] }[] }).must[0].has_id.length + 1)).toBe(true);
     const checking = progress.filter(p => p.phase === 'checking');
     expect(checking.length).toBeGreaterThan(0);
-    expect(checking[0]).toMatchObject({ checked: 0, toCheck: 5 });
+    expect(checking[0]).toMatchObject({ checked: 0, toCheck: 3 });
 
     // Without the check the same fake loses those pairs: the check is what finds them.
     const exactless = new FakeQdrant([...copies, ...others], 'Cosine', { approximateMisses: missed });
@@ -178,7 +182,7 @@ describe('scanCollection with a fake Qdrant client', () => {
       );
     };
     const unchecked = await scanCollection(exactless, { ...base, threshold: 0.99, limit: 8 }, recorder().hooks);
-    expect(dropped).toBe(5);
+    expect(dropped).toBe(3);
     expect(unchecked.pairs.score.length).toBe(12);
   });
 
@@ -265,7 +269,7 @@ describe('scanCollection with a fake Qdrant client', () => {
     const { hooks, progress } = recorder();
     const result = await scanCollection(new FakeQdrant(circlePoints()), base, hooks);
     const phases = progress.map(p => p.phase).filter((p, i, all) => p !== all[i - 1]);
-    expect(phases).toEqual(['inspecting', 'listing', 'scanning', 'checking', 'grouping', 'complete']);
+    expect(phases).toEqual(['inspecting', 'listing', 'scanning', 'grouping', 'complete']);
     const last = progress[progress.length - 1];
     expect(last).toMatchObject({ listed: 15, scanned: 15, total: 15, pairs: 4, groups: 2, etaSeconds: 0 });
     expect(result.groups).toHaveLength(2);

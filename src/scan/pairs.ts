@@ -62,6 +62,23 @@ export class PairStore {
     return true;
   }
 
+  /** Whether the pair {i, j} is already kept. */
+  has(i: number, j: number): boolean {
+    const a = i < j ? i : j;
+    const b = i < j ? j : i;
+    const table = this._table;
+    const mask = table.length - 1;
+    for (let slot = hash(a, b) & mask; ; slot = (slot + 1) & mask) {
+      const entry = table[slot];
+      if (entry === 0) {
+        return false;
+      }
+      if (this._a[entry - 1] === a && this._b[entry - 1] === b) {
+        return true;
+      }
+    }
+  }
+
   /** The pair at position k (insertion order). */
   get(k: number): { a: number; b: number; score: number } {
     return { a: this._a[k], b: this._b[k], score: this._score[k] };

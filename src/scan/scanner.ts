@@ -401,15 +401,23 @@ export async function scanCollection(
       // its neighbour selection prunes a candidate as close to a chosen neighbour as to the
       // node, and between copies every distance is 0, so copies keep few links among
       // themselves. Inside every group of 3 or more, member k asks once, exactly, about the
-      // members after it (a has_id filter: the engine compares with those points only, so it
-      // is cheap). Every pair inside a group is then known, so the weakest link and the
-      // regroup at a stricter threshold are exact. (A group of 2 is its one pair.)
+      // members after it whose pair with it is not known yet (a has_id filter: the engine
+      // compares with those points only, so it is cheap). Every pair inside a group is then
+      // known, so the weakest link and the regroup at a stricter threshold are exact. (A
+      // group of 2 is its one pair.)
       for (const members of groupMembers(components, n, CHECK_MIN_GROUP, CHECK_MAX_GROUP)) {
-        const ids = members.map(i => queryIds[i]);
         for (let k = 0; k + 1 < members.length; k++) {
-          const after = ids.slice(k + 1);
-          // One more than can match, so the page is never full and never asked again.
-          followUps.push({ index: members[k], offset: 0, limit: after.length + 1, members: after });
+          const i = members[k];
+          const unknown: Schemas['ExtendedPointId'][] = [];
+          for (let m = k + 1; m < members.length; m++) {
+            if (!pairs.has(i, members[m])) {
+              unknown.push(queryIds[members[m]]);
+            }
+          }
+          if (unknown.length > 0) {
+            // One more than can match, so the page is never full and never asked again.
+            followUps.push({ index: i, offset: 0, limit: unknown.length + 1, members: unknown });
+          }
         }
       }
       if (followUps.length > 0) {
