@@ -362,6 +362,8 @@ def run_size(n: int, args: argparse.Namespace, bundle: str, workdir: str) -> dic
         groups_exact_pct=round(c_ours.groups_exact_pct, 2),
         ours_peak_mb=round(ours["peak_rss_mb"], 1),
         seed_peak_mb=round(seed["peak_rss_mb"], 1) if seed else None,
+        ours_private_mb=_mb(ours.get("peak_private_mb")),
+        seed_private_mb=_mb(seed.get("peak_private_mb")) if seed else None,
     )
     extra.update(
         ours_runs_s=[round(o["seconds"], 3) for o in ours_runs],
@@ -371,6 +373,8 @@ def run_size(n: int, args: argparse.Namespace, bundle: str, workdir: str) -> dic
         ours_requests=ours["stats"]["requests"],
         ours_baseline_mb=round(ours["baseline_rss_mb"], 1),
         ours_heap_used_end_mb=round(ours["heap_used_mb"], 1),
+        ours_baseline_private_mb=_mb(ours.get("baseline_private_mb")),
+        ours_private_samples=ours.get("private_samples"),
         floor_engine_s=round(floor["engine_seconds"], 3),
         floor_cpu_s=round(floor["cpu_seconds"], 3),
         ours_server_cpu_s=round(ours["server_cpu_s"], 3),
@@ -396,6 +400,7 @@ def run_size(n: int, args: argparse.Namespace, bundle: str, workdir: str) -> dic
             seed_load_before=round(seed["load_before"], 2),
             seed_baseline_mb=round(seed["baseline_rss_mb"], 1),
             seed_heap_used_end_mb=round(seed["heap_used_mb"], 1),
+            seed_baseline_private_mb=_mb(seed.get("baseline_private_mb")),
             seed_after_listing_mb=round(seed["listed_rss_mb"], 1),
             seed_pair_recall=round(c_seed.recall, 6),
             seed_groups_exact_pct=round(c_seed.groups_exact_pct, 2),
@@ -406,6 +411,10 @@ def run_size(n: int, args: argparse.Namespace, bundle: str, workdir: str) -> dic
         )
     row["details"] = extra
     return row
+
+
+def _mb(value: Any) -> float | None:
+    return None if value is None else round(float(value), 1)
 
 
 def run_sweep(backend: EmbeddedBackend, bundle: str, args: argparse.Namespace) -> list[dict]:
@@ -452,6 +461,8 @@ COLUMNS = [
     ("groups=%", "groups_exact_pct", "{:>8.2f}"),
     ("ours MB", "ours_peak_mb", "{:>7.0f}"),
     ("seed MB", "seed_peak_mb", "{:>7.0f}"),
+    ("ours priv", "ours_private_mb", "{:>9.0f}"),
+    ("seed priv", "seed_private_mb", "{:>9.0f}"),
 ]
 
 
@@ -482,6 +493,12 @@ def targets(r: dict) -> list[str]:
             f"peak memory <= 1/20 of seed's: {'met' if ratio >= 20 else 'NOT met'} (process peak: seed/ours = "
             f"{ratio:.1f}; above Node's baseline: {scan_ratio})"
         )
+        if r.get("ours_private_mb") and r.get("seed_private_mb"):
+            private = r["seed_private_mb"] / r["ours_private_mb"]
+            out.append(
+                f"  private memory (without the node binary's shared pages): seed/ours = {private:.1f} "
+                f"({r['seed_private_mb']:.0f} MB / {r['ours_private_mb']:.0f} MB)"
+            )
     return out
 
 

@@ -63,26 +63,42 @@ async function main(): Promise<void> {
   const apiKey = process.env.ND_BENCH_API_KEY || undefined;
   // The memory the process holds before scanning: Node, the bundle, the client.
   const baselineRss = process.memoryUsage().rss;
+  const baselinePrivate = privateRss();
   const started = performance.now();
+  // Taken the moment the scan has its answer, before that answer is converted for output.
+  let done: Done | null = null;
+  const markDone = () => {
+    const memory = process.memoryUsage();
+    done = {
+      seconds: (performance.now() - started) / 1000,
+      peak: peakRss(),
+      heapUsed: memory.heapUsed,
+      heapTotal: memory.heapTotal,
+      external: memory.external + memory.arrayBuffers
+    };
+    // Tells the benchmark's memory sampler (bench/scan_harness.py) that the scan is over.
+    writeSync(1, 'SCAN_DONE\n');
+  };
   const found =
     config.mode === 'seed'
-      ? await seedScan(config, apiKey)
-      : await oursScan(config, apiKey);
-  const seconds = (performance.now() - started) / 1000;
-  // Read before the output is serialised, so the peak is the scan's own.
-  const peak = peakRss();
+      ? await seedScan(config, apiKey, markDone)
+      : await oursScan(config, apiKey, markDone);
+  if (!done) {
+    throw new Error('the scan did not mark its end');
+  }
+  const end: Done = done;
   const cpu = process.cpuUsage();
-  const memory = process.memoryUsage();
   const out = {
     mode: config.mode,
-    seconds,
+    seconds: end.seconds,
     cpu_s: (cpu.user + cpu.system) / 1e6,
-    heap_used_mb: memory.heapUsed / MB,
-    heap_total_mb: memory.heapTotal / MB,
-    external_mb: (memory.external + memory.arrayBuffers) / MB,
-    peak_rss_mb: peak.bytes / MB,
-    peak_rss_source: peak.source,
+    heap_used_mb: end.heapUsed / MB,
+    heap_total_mb: end.heapTotal / MB,
+    external_mb: end.external / MB,
+    peak_rss_mb: end.peak.bytes / MB,
+    peak_rss_source: end.peak.source,
     baseline_rss_mb: baselineRss / MB,
+    baseline_private_mb: baselinePrivate === null ? null : baselinePrivate / MB,
     n: found.ids.length,
     ids: found.ids,
     pairs: found.pairs,
@@ -90,6 +106,30 @@ async function main(): Promise<void> {
     ...found.extra
   };
   writeFileSync(outPath, JSON.stringify(out));
+}
+
+interface Done {
+  seconds: number;
+  peak: { bytes: number; source: string };
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+}
+
+/**
+ * The process's private resident memory now (RssAnon + RssShmem of /proc/self/status): what
+ * it holds itself, without the pages of the node binary and libraries it shares with every
+ * other process (RssFile). null where /proc is missing.
+ */
+function privateRss(): number | null {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf-8');
+    const anon = /^RssAnon:\s+(\d+)\s+kB/m.exec(status);
+    const shmem = /^RssShmem:\s+(\d+)\s+kB/m.exec(status);
+    return anon ? (Number(anon[1]) + Number(shmem?.[1] ?? 0)) * 1024 : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -112,7 +152,11 @@ function peakRss(): { bytes: number; source: string } {
 }
 
 /** The worker's path: the same client factory and scan function, the same hooks. */
-async function oursScan(config: Config, apiKey: string | undefined): Promise<Found> {
+async function oursScan(
+  config: Config,
+  apiKey: string | undefined,
+  markDone: () => void
+): Promise<Found> {
   const client = recording(createQdrantClient({ url: config.url, apiKey }), config.recordPath);
   const request: ScanRequest = {
     collection: config.collection,
@@ -141,6 +185,7 @@ async function oursScan(config: Config, apiKey: string | undefined): Promise<Fou
       }
     }
   });
+  markDone();
   const { points, pairs, groups } = result;
   const m = pairs.score.length;
   const a: PointId[] = new Array(m);
@@ -207,7 +252,11 @@ function recording(client: ScanClient, path: string | undefined): ScanClient {
  * The seed plan: every point with its vector in memory, one query per point with that
  * vector (limit 10; the point finds itself among them), sequential, union-find.
  */
-async function seedScan(config: Config, apiKey: string | undefined): Promise<Found> {
+async function seedScan(
+  config: Config,
+  apiKey: string | undefined,
+  markDone: () => void
+): Promise<Found> {
   const client = new QdrantClient({
     url: config.url,
     apiKey,
@@ -282,6 +331,7 @@ async function seedScan(config: Config, apiKey: string | undefined): Promise<Fou
     }
     list.push(ids[i]);
   }
+  markDone();
   const list = pairs.toList();
   const m = list.score.length;
   return {
