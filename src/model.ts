@@ -3,7 +3,7 @@
 // No React here; components re-render from `stateChanged`.
 import { ISignal, Signal } from '@lumino/signaling';
 import { ApiError, IBackendInfo, ICollectionInfo, INearDuplicatesApi } from './api';
-import { higherIsBetter, isStricter, regroup } from './scan/groups';
+import { adoptLayout, higherIsBetter, isStricter, regroup } from './scan/groups';
 import { ISavedScan, restoreScan, saveScan } from './persistence';
 import { isWorkerMessage, PanelToWorker, WorkerToPanel } from './scan/protocol';
 import type {
@@ -416,6 +416,10 @@ export class NearDuplicatesModel {
           this.endScan();
           this.select(null);
           const result = message.result;
+          if (message.layout) {
+            // The worker's layout of the pairs: the first regroup here need not redo it.
+            adoptLayout(result, message.layout);
+          }
           this._outcome = {
             result,
             finishedAt: Date.now(),

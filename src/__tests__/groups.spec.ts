@@ -1,9 +1,11 @@
 // Grouping: components over the pairs that pass a threshold, the weakest link, and regrouping
 // at a stricter threshold without a rescan.
 import {
+  adoptLayout,
   findGroups,
   groupLinks,
   isStricter,
+  layoutOf,
   passes,
   regroup,
   sortPairs
@@ -15,6 +17,13 @@ import type {
   PairList,
   ScanPoints
 } from '../scan/types';
+
+/** What postMessage does to a layout: the same values in new arrays. */
+function structuredCloneLayout<T extends object>(layout: T): T {
+  return Object.fromEntries(
+    Object.entries(layout).map(([k, v]) => [k, ArrayBuffer.isView(v) ? (v as Uint32Array).slice() : v])
+  ) as T;
+}
 
 function pointsOf(n: number): ScanPoints {
   return {
@@ -325,6 +334,32 @@ describe('regroup', () => {
       }
     }
   );
+
+  it('regroups from a layout made elsewhere (the worker) as from its own, and refuses one that does not fit', () => {
+    const n = 120;
+    const pairs = randomGraph(9, n, 150, 'Cosine');
+    const worker = { points: pointsOf(n), pairs, distance: 'Cosine' as const, threshold: 0.8 };
+    const layout = layoutOf(worker);
+    // The panel's copy: the same pairs in new arrays, as after postMessage.
+    const copy = (list: PairList): PairList => ({ a: list.a.slice(), b: list.b.slice(), score: list.score.slice() });
+    const panel = { ...worker, pairs: copy(pairs) };
+    expect(adoptLayout(panel, structuredCloneLayout(layout))).toBe(true);
+    for (const t of [0.8, 0.9, 0.97]) {
+      expect(summary(regroup(panel, t))).toEqual(naiveGroups(n, pairs, t, 'Cosine'));
+    }
+    // Another scan's layout (other pairs), a layout for distances, or junk: not taken.
+    const other = { ...worker, pairs: copy(randomGraph(10, n, 140, 'Cosine')) };
+    expect(adoptLayout(other, layout)).toBe(false);
+    expect(adoptLayout({ ...worker, pairs: copy(pairs), distance: 'Euclid' }, layout)).toBe(false);
+    expect(adoptLayout({ ...worker, pairs: copy(pairs) }, { ...layout, a: new Uint32Array(3) })).toBe(false);
+    expect(adoptLayout({ ...worker, pairs: copy(pairs) }, 'layout')).toBe(false);
+    // Same count, other pairs: one pair's end moved.
+    const moved = copy(pairs);
+    moved.b[0] = (moved.b[0] + 1) % n === moved.a[0] ? (moved.b[0] + 2) % n : (moved.b[0] + 1) % n;
+    expect(adoptLayout({ ...worker, pairs: moved }, layout)).toBe(false);
+    const outOfRange = { ...layout, point: layout.point.map(() => n + 5) };
+    expect(adoptLayout({ ...worker, pairs: copy(pairs) }, outOfRange)).toBe(false);
+  });
 
   it('refuses a looser threshold, which needs a rescan', () => {
     const scan = {

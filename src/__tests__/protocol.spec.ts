@@ -78,11 +78,20 @@ describe('scan worker protocol: start and cancel, with a fake Qdrant client', ()
       ['12', 'dupA_1', 'dupA_2'],
       ['14', '77']
     ]);
-    expect(last.transfer).toEqual([
-      last.message.result.pairs.a.buffer,
-      last.message.result.pairs.b.buffer,
-      last.message.result.pairs.score.buffer
-    ]);
+    const { result, layout } = last.message;
+    // The pairs and their layout for regrouping move to the panel: every buffer, each once.
+    expect(layout).toBeDefined();
+    const expected = [
+      result.pairs.a.buffer,
+      result.pairs.b.buffer,
+      result.pairs.score.buffer,
+      ...[layout!.point, layout!.pointStart, layout!.pairStart, layout!.a, layout!.b, layout!.score].map(
+        x => x.buffer
+      )
+    ];
+    expect(last.transfer).toHaveLength(expected.length);
+    expect(new Set(last.transfer).size).toBe(expected.length);
+    expected.forEach(buffer => expect(last.transfer).toContain(buffer));
   });
 
   it('stops a scan on cancel and says it was cancelled', async () => {

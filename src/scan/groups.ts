@@ -160,7 +160,7 @@ function radixSort(items: Uint32Array, keys: Uint32Array): Uint32Array {
  * A regroup then walks memory almost in order; walking the pairs in global score order
  * instead was dominated by cache misses (several times slower at a million pairs).
  */
-interface Layout {
+export interface PairLayout {
   higher: boolean;
   pairCount: number;
   /** Local index -> point index; a component's points are adjacent and ascending. */
@@ -175,7 +175,7 @@ interface Layout {
   score: Float32Array;
 }
 
-function layOut(input: GroupInput): Layout {
+function layOut(input: GroupInput): PairLayout {
   const { pairs, distance } = input;
   const m = pairs.score.length;
   let n = input.points.ids.length;
@@ -217,25 +217,35 @@ function layOut(input: GroupInput): Layout {
       local[i] = at;
     }
   }
-  // A stable counting sort of the score-sorted pairs by component.
-  const order = sortPairs(pairs, distance);
+  // Each pair's component, reading the pairs in their own order (in score order the reads
+  // would jump around memory, several times slower at a million pairs).
+  const pairComponent = new Uint32Array(m);
   const pairStart = new Uint32Array(components + 1);
   for (let k = 0; k < m; k++) {
-    pairStart[componentOf[uf.find(pairs.a[k])] + 1]++;
+    const c = componentOf[uf.find(pairs.a[k])];
+    pairComponent[k] = c;
+    pairStart[c + 1]++;
   }
   for (let c = 0; c < components; c++) {
     pairStart[c + 1] += pairStart[c];
   }
+  // A stable counting sort of the score-sorted pairs by component gives each pair its slot;
+  // then the pairs move to their slots, again read in their own order.
+  const order = sortPairs(pairs, distance);
   const next = pairStart.slice(0, components);
+  const slotOf = new Uint32Array(m);
+  for (let k = 0; k < m; k++) {
+    const p = order[k];
+    slotOf[p] = next[pairComponent[p]]++;
+  }
   const a = new Uint32Array(m);
   const b = new Uint32Array(m);
   const score = new Float32Array(m);
   for (let k = 0; k < m; k++) {
-    const p = order[k];
-    const at = next[componentOf[uf.find(pairs.a[p])]]++;
-    a[at] = local[pairs.a[p]];
-    b[at] = local[pairs.b[p]];
-    score[at] = pairs.score[p];
+    const at = slotOf[k];
+    a[at] = local[pairs.a[k]];
+    b[at] = local[pairs.b[k]];
+    score[at] = pairs.score[k];
   }
   return {
     higher: higherIsBetter(distance),
@@ -249,9 +259,87 @@ function layOut(input: GroupInput): Layout {
   };
 }
 
-const layouts = new WeakMap<Float32Array, Layout>();
+const layouts = new WeakMap<Float32Array, PairLayout>();
 
-function cachedLayout(input: GroupInput): Layout {
+/**
+ * The layout regrouping uses for these pairs (computed once and cached). The worker sends it
+ * with a scan's result, so the panel's first regroup does not lay a million pairs out again on
+ * the page's thread.
+ */
+export function layoutOf(input: GroupInput): PairLayout {
+  return cachedLayout(input);
+}
+
+/** The buffers of a layout, to transfer with it. */
+export function layoutTransferables(layout: PairLayout): ArrayBuffer[] {
+  const { point, pointStart, pairStart, a, b, score } = layout;
+  return [point, pointStart, pairStart, a, b, score].map(x => x.buffer as ArrayBuffer);
+}
+
+/**
+ * Takes a layout computed elsewhere (the worker) for these pairs, after checking that it fits
+ * them; returns false (and keeps nothing) if it does not, and the layout is then computed
+ * here when first needed.
+ */
+export function adoptLayout(input: GroupInput, layout: unknown): boolean {
+  if (!fitsLayout(input, layout)) {
+    return false;
+  }
+  layouts.set(input.pairs.score, layout);
+  return true;
+}
+
+function fitsLayout(input: GroupInput, layout: unknown): layout is PairLayout {
+  if (typeof layout !== 'object' || layout === null) {
+    return false;
+  }
+  const l = layout as Partial<PairLayout>;
+  const m = input.pairs.score.length;
+  const u32 = (x: unknown): x is Uint32Array => x instanceof Uint32Array;
+  if (
+    l.higher !== higherIsBetter(input.distance) ||
+    l.pairCount !== m ||
+    !u32(l.point) ||
+    !u32(l.pointStart) ||
+    !u32(l.pairStart) ||
+    !u32(l.a) ||
+    !u32(l.b) ||
+    !(l.score instanceof Float32Array) ||
+    l.a.length !== m ||
+    l.b.length !== m ||
+    l.score.length !== m ||
+    l.pointStart.length !== l.pairStart.length ||
+    l.pointStart.length < 1
+  ) {
+    return false;
+  }
+  const components = l.pointStart.length - 1;
+  const size = l.point.length;
+  const n = input.points.ids.length;
+  if (l.pointStart[components] !== size || l.pairStart[components] !== m) {
+    return false;
+  }
+  for (let i = 0; i < size; i++) {
+    if (l.point[i] >= n) {
+      return false;
+    }
+  }
+  // The same pairs in another order: order-free sums of their ends and score bits agree.
+  const bits = new Uint32Array(input.pairs.score.buffer, input.pairs.score.byteOffset, m);
+  const laidBits = new Uint32Array(l.score.buffer, l.score.byteOffset, m);
+  let ends = 0;
+  let scores = 0;
+  for (let k = 0; k < m; k++) {
+    if (l.a[k] >= size || l.b[k] >= size) {
+      return false;
+    }
+    ends = (ends + input.pairs.a[k] + input.pairs.b[k] - l.point[l.a[k]] - l.point[l.b[k]]) | 0;
+    scores = (scores + bits[k] - laidBits[k]) | 0;
+  }
+  return ends === 0 && scores === 0;
+}
+
+function cachedLayout(input: GroupInput): PairLayout {
   const hit = layouts.get(input.pairs.score);
   if (
     hit &&
@@ -268,7 +356,7 @@ function cachedLayout(input: GroupInput): Layout {
 /** Kruskal inside each component, over the run of its pairs that passes. */
 function groupLaidOut(
   input: GroupInput,
-  layout: Layout,
+  layout: PairLayout,
   threshold: number
 ): DuplicateGroup[] {
   const { points, distance } = input;

@@ -6,6 +6,7 @@ import type {
   ScanRequest,
   ScanResult
 } from './types';
+import type { PairLayout } from './groups';
 
 /** Bumped when a message shape changes incompatibly. */
 export const PROTOCOL_VERSION = 2;
@@ -65,6 +66,11 @@ export interface IResultMessage {
   type: 'result';
   scanId: string;
   result: ScanResult;
+  /**
+   * The pairs laid out for regrouping (computed by the worker when it grouped them), so the
+   * panel's first regroup does not redo it on the page's thread. Transferred too.
+   */
+  layout?: PairLayout;
 }
 
 /** Worker -> panel: a scan ended without a result: cancelled, refused or failed. */

@@ -8,6 +8,7 @@ import {
   transferablesOf,
   WorkerToPanel
 } from './protocol';
+import { layoutOf, layoutTransferables } from './groups';
 import { ScanClient, scanCollection } from './scanner';
 import { ScanError, ScanErrorInfo } from './types';
 
@@ -77,7 +78,12 @@ export class ScanService {
         signal: controller.signal,
         onProgress: progress => this.post({ type: 'progress', scanId, progress })
       });
-      this.post({ type: 'result', scanId, result }, transferablesOf(result));
+      // Laid out when the scan grouped its pairs (cached), so this costs nothing more.
+      const layout = layoutOf(result);
+      this.post({ type: 'result', scanId, result, layout }, [
+        ...transferablesOf(result),
+        ...layoutTransferables(layout)
+      ]);
     } catch (error) {
       this.post({ type: 'failed', scanId, error: errorInfo(error) });
     } finally {
