@@ -220,3 +220,45 @@ def _assert_margin(X: np.ndarray, threshold: float, distance: str) -> None:
     iu = np.triu_indices(len(X), 1)
     close = np.abs(S[iu] - threshold) < MARGIN
     assert not close.any(), f"test data: {int(close.sum())} pairs within {MARGIN} of the threshold"
+
+
+def test_exact_copies_hnsw_cannot_reach_are_all_found(backend, bundle):  # noqa: F811
+    """Clusters of 30 to 150 identical vectors in an HNSW index with few links per node (m = 4):
+    the approximate search reaches only some copies from each copy (HNSW keeps few links
+    between points at distance 0), and the scan's exact check inside each group finds the rest.
+    """
+    rng = np.random.default_rng(3)
+    d = 32
+    sizes = [30, 60, 90, 120, 150]
+    rows = [np.repeat(_unit(rng.standard_normal((1, d))), s, axis=0) for s in sizes]
+    rows.append(_unit(rng.standard_normal((3000, d))))
+    X = np.concatenate(rows)
+    X = X[rng.permutation(len(X))]
+    ids = point_ids(len(X), "int")
+    name = "copies-hnsw-m4"
+    rest = sh.Rest(backend.url, backend.api_key)
+    try:
+        rest.create_collection(
+            name, d, "Cosine",
+            optimizers_config={"indexing_threshold": 1},
+            hnsw_config={"full_scan_threshold": 1, "m": 4},
+        )
+        rest.upsert(name, ids, X, payloads(ids), batch=1000)
+        rest.build_index(name, ids[0], timeout=120, settle_s=3)
+        assert rest.call("GET", f"/collections/{name}")["indexed_vectors_count"] == len(X)
+    finally:
+        rest.close()
+
+    out = sh.run_scan(bundle, "ours", backend.url, backend.api_key, name, 0.9, timeout=120, **SCAN, **FIELDS)
+
+    expected = sum(s * (s - 1) // 2 for s in sizes)
+    # The index did lose copies (otherwise this test would not test the check) ...
+    assert out["pairs_before_check"] is not None and out["pairs_before_check"] < expected, out["pairs_before_check"]
+    # ... and the scan found every pair, each once, and the clusters as its groups.
+    pairs = {frozenset((a, b)) for a, b in zip(out["pairs"]["a"], out["pairs"]["b"])}
+    assert len(out["pairs"]["a"]) == len(pairs) == expected
+    assert all(s > 0.9 for s in out["pairs"]["score"])
+    assert sorted(len(g) for g in out["groups"]) == sorted(sizes)
+    for detail in out["group_details"]:
+        assert detail["links"] == detail["size"] * (detail["size"] - 1) // 2
+        assert detail["weakestLink"]["score"] > 0.9999
