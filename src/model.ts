@@ -285,6 +285,8 @@ export class NearDuplicatesModel {
         limit: settings.neighboursPerQuery,
         batchSize: settings.batchSize,
         inFlight: settings.requestsInFlight,
+        exact: settings.exactSearch,
+        hnswEf: settings.hnswEf > 0 ? settings.hnswEf : undefined,
         sampleIdField: settings.sampleIdField,
         thumbnailField: settings.thumbnailField || null,
         splitField: settings.splitField || null

@@ -26,6 +26,10 @@ export interface INearDuplicatesSettings {
   neighboursPerQuery: number;
   batchSize: number;
   requestsInFlight: number;
+  /** Exact (brute-force) neighbour search instead of the collection's HNSW index. */
+  exactSearch: boolean;
+  /** HNSW search breadth for the scan's queries; 0 keeps the collection's own. */
+  hnswEf: number;
 }
 
 export const DEFAULT_SETTINGS: INearDuplicatesSettings = {
@@ -36,7 +40,9 @@ export const DEFAULT_SETTINGS: INearDuplicatesSettings = {
   defaultThreshold: 0.95,
   neighboursPerQuery: 32,
   batchSize: 256,
-  requestsInFlight: 2
+  requestsInFlight: 2,
+  exactSearch: false,
+  hnswEf: 0
 };
 
 /** Settings from the registry's composite, with defaults for anything missing or mistyped. */

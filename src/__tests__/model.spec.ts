@@ -200,6 +200,33 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
     expect(model.needsRescan).toBe(true);
   });
 
+  it('sends exact search and hnsw_ef from the settings to the scan (fake in-process worker)', async () => {
+    const { model, worker } = makeModel();
+    model.settings = { ...DEFAULT_SETTINGS, exactSearch: true, hnswEf: 256 };
+    model.start();
+    await model.refreshBackend();
+    await model.detect();
+    await scanFinished(model);
+    const searches = worker.qdrant.calls
+      .filter(c => c.method === 'queryBatch')
+      .flatMap(c => (c.body as { searches: { params?: unknown }[] }).searches);
+    expect(searches.length).toBeGreaterThan(0);
+    expect(searches.every(s => JSON.stringify(s.params) === JSON.stringify({ exact: true, hnsw_ef: 256 }))).toBe(true);
+
+    // Defaults: approximate search, the collection's own ef.
+    const other = makeModel();
+    other.model.start();
+    await other.model.refreshBackend();
+    await other.model.detect();
+    await scanFinished(other.model);
+    const plain = other.worker.qdrant.calls
+      .filter(c => c.method === 'queryBatch')
+      .flatMap(c => (c.body as { searches: { params?: { exact?: boolean; hnsw_ef?: number } }[] }).searches)
+      .filter(s => s.params?.exact !== true || s.params?.hnsw_ef !== undefined);
+    // Only the exact check inside groups (if any) is exact; no query carries hnsw_ef.
+    expect(plain.every(s => s.params?.hnsw_ef === undefined)).toBe(true);
+  });
+
   it('emits the selected group, and clears it when a regroup dissolves it', async () => {
     const { model } = makeModel();
     model.start();
