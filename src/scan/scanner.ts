@@ -285,6 +285,7 @@ export async function scanCollection(
     const pairs = new PairStore(higher);
     const components = new UnionFind(n);
     let scanned = 0;
+    let checked = 0;
     let mainCursor = 0;
     // Full pages asked again go first, so a point is finished soon after it started.
     const followUps: PendingQuery[] = [];
@@ -386,7 +387,6 @@ export async function scanCollection(
         groups: components.groupCount
       });
     };
-    let checked = 0;
 
     await runPool(
       () => followUps.length > 0 || mainCursor < n,
