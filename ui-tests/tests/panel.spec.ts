@@ -34,9 +34,14 @@ test.describe('Near Duplicates panel', () => {
   test('opens from its sidebar icon, and the layout restores it after a reload', async ({
     page
   }) => {
+    // The workspace save that has the panel (restorer name "near-duplicates") current in the
+    // left area: JupyterLab may save the workspace before the click too, and reloading after
+    // that one restores no panel.
     const layoutSaved = page.waitForRequest(
       request =>
-        request.url().includes('/api/workspaces') && request.method() === 'PUT'
+        request.url().includes('/api/workspaces') &&
+        request.method() === 'PUT' &&
+        /"left":\{[^}]*"current":"near-duplicates"/.test(request.postData() ?? '')
     );
     await page.locator(TAB).click();
     const panel = page.locator(PANEL);
