@@ -4,8 +4,8 @@
 //   node bench/build.mjs [--entry scan_node|regroup] [--outfile <path>] [--variant <name> [--emit-scanner <path>]]
 //
 // Default output: bench/.build/scan_node.cjs. `--variant` builds an experiment: the scanner
-// with a change proposed for src/scan/scanner.ts applied on the fly (see VARIANTS), to measure
-// a change before it is made; the source files are never modified. `--emit-scanner` also
+// with a change to src/scan/scanner.ts applied on the fly (see VARIANTS), to measure a change
+// before it is made or what a part of the design buys; the source files are never modified. `--emit-scanner` also
 // writes the changed scanner.ts to <path> (to diff against src/scan/scanner.ts).
 import { build } from 'esbuild';
 import { readFile, writeFile } from 'fs/promises';

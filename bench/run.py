@@ -526,7 +526,7 @@ def main() -> None:
     ap.add_argument(
         "--variant",
         default=None,
-        help="ours: a scanner with a proposed change applied at bundle time (see VARIANTS in bench/build.mjs)",
+        help="ours: the scanner with a change applied at bundle time (see VARIANTS in bench/build.mjs)",
     )
     ap.add_argument("--repeat", type=int, default=2, help="ours and floor, back to back, k times each; the fastest of each is reported")
     ap.add_argument("--no-seed", action="store_true", help="skip the seed algorithm (slow)")

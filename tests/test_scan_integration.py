@@ -4,8 +4,9 @@ planted near-duplicates, and its groups and pairs must equal the exact answer (n
 force at the same threshold, strict as Qdrant applies it).
 
 Needs `node` on PATH and the npm dependencies installed (esbuild, @qdrant/js-client-rest);
-the test builds the bundle itself. ``ND_SCAN_VARIANT=<name>`` runs it against a proposed
-scanner change instead (applied at bundle time, see VARIANTS in bench/build.mjs).
+the test builds the bundle itself. ``ND_SCAN_VARIANT=<name>`` runs it against a scanner
+variant instead (applied at bundle time, see VARIANTS in bench/build.mjs): the old scanner
+(``offset-paging-no-check``) and the scanner without its check (``no-check``) fail it.
 """
 
 from __future__ import annotations
