@@ -70,7 +70,7 @@ export function regroup(
         `a looser threshold (${threshold}) needs a new scan.`
     );
   }
-  return groupLaidOut(scan, cachedLayout(scan), threshold);
+  return groupLaidOut(scan, layoutOf(scan), threshold);
 }
 
 /** The links inside one group that pass `threshold`, most alike first. O(pairs); meant for one click. */
@@ -261,15 +261,6 @@ function layOut(input: GroupInput): PairLayout {
 
 const layouts = new WeakMap<Float32Array, PairLayout>();
 
-/**
- * The layout regrouping uses for these pairs (computed once and cached). The worker sends it
- * with a scan's result, so the panel's first regroup does not lay a million pairs out again on
- * the page's thread.
- */
-export function layoutOf(input: GroupInput): PairLayout {
-  return cachedLayout(input);
-}
-
 /** The buffers of a layout, to transfer with it. */
 export function layoutTransferables(layout: PairLayout): ArrayBuffer[] {
   const { point, pointStart, pairStart, a, b, score } = layout;
@@ -339,7 +330,12 @@ function fitsLayout(input: GroupInput, layout: unknown): layout is PairLayout {
   return ends === 0 && scores === 0;
 }
 
-function cachedLayout(input: GroupInput): PairLayout {
+/**
+ * The layout regrouping uses for these pairs (computed once and cached). The worker sends it
+ * with a scan's result, so the panel's first regroup does not lay a million pairs out again on
+ * the page's thread.
+ */
+export function layoutOf(input: GroupInput): PairLayout {
   const hit = layouts.get(input.pairs.score);
   if (
     hit &&
