@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import sys
@@ -301,7 +302,9 @@ def run_size(n: int, args: argparse.Namespace, bundle: str, workdir: str) -> dic
             recording = os.path.join(workdir, f"requests-{n}.ndjson")
             for k in range(args.repeat):
                 record = {"recordPath": recording} if k == 0 else {}
-                ours = scan(backend, bundle, "ours", t, **scan_options(args), **record)
+                ours = scan(
+                    backend, bundle, "ours", t, node_args=tuple(shlex.split(args.ours_node_args)), **scan_options(args), **record
+                )
                 ours_runs.append(ours)
                 log(
                     f"ours: {ours['seconds']:.2f} s ({ours['stats']['queries']} queries in "
@@ -530,6 +533,12 @@ def main() -> None:
     )
     ap.add_argument("--repeat", type=int, default=2, help="ours and floor, back to back, k times each; the fastest of each is reported")
     ap.add_argument("--no-seed", action="store_true", help="skip the seed algorithm (slow)")
+    ap.add_argument(
+        "--ours-node-args",
+        default="",
+        help="diagnostics: node options for ours' process only, e.g. '--max-semi-space-size=1' or "
+        "'--expose-gc' (with ND_BENCH_FORCE_GC=1 in the environment: a full GC at every progress report)",
+    )
     ap.add_argument("--sweep", action="store_true", help="also time ours over batch / in-flight / limit settings")
     ap.add_argument("--seed", type=int, default=0, help="random seed of the data")
     ap.add_argument("--upsert-batch", type=int, default=5000)
@@ -579,6 +588,7 @@ def main() -> None:
         "runs": runs,
         "regroup": regroup_timing,
         "settings": {
+            "ours_node_args": args.ours_node_args or None,
             "limit": args.limit,
             "batch_size": args.batch_size,
             "in_flight": args.in_flight,
