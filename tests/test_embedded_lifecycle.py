@@ -198,8 +198,9 @@ def test_a_second_launcher_reuses_the_live_child_or_fails_clearly(dirs, tmp_path
     owner = EmbeddedBackend(other)  # no runtime file: nobody else can learn its key
     try:
         owner.ensure_running()
-        with pytest.raises(EmbeddedBackendError, match="in use by another process"):
+        with pytest.raises(EmbeddedBackendError, match="in use by another process") as e:
             EmbeddedBackend(other).ensure_running()
+        assert other not in str(e.value)  # the panel shows this message: no server path
     finally:
         owner.stop()
 

@@ -765,7 +765,7 @@ class Collection:
             changed = self.shard.optimize()
             self.optimizer_error = None
         except Exception as e:  # keep serving; report it in optimizer_status
-            self.optimizer_error = str(e).splitlines()[0] if str(e) else type(e).__name__
+            self.optimizer_error = hide_paths(str(e).splitlines()[0]) if str(e) else type(e).__name__
             log.error("collection %r: optimize failed: %s", self.name, self.optimizer_error)
             changed = False
         self.dirty = False
