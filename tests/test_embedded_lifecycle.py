@@ -18,6 +18,7 @@ from qdrant_client import models
 
 from jupyterlab_near_duplicates.embedded import EmbeddedBackend, EmbeddedBackendError
 from jupyterlab_near_duplicates.embedded.launcher import OWNER_NAME, pid_alive
+from jupyterlab_near_duplicates.embedded.names import directory_name
 
 
 def _gone(pid: int, timeout: float) -> bool:
@@ -248,7 +249,7 @@ def test_kill9_during_a_background_index_build(dirs):
             assert time.monotonic() < deadline
             time.sleep(0.05)
         assert c.count("building").count == 6000
-        assert not os.path.exists(os.path.join(data, "collections", "building", "build"))
+        assert not os.path.exists(os.path.join(data, "collections", directory_name("building"), "build"))
     finally:
         c.close()
         b.stop()
