@@ -176,3 +176,19 @@ def test_hide_paths_keeps_the_rest_of_the_message():
     assert hide_paths("[Errno 28] No space left on device: '/d/e'") == "[Errno 28] No space left on device: '<path>'"
     assert hide_paths(r"see C:\Users\me\nd\embedded.log") == "see <path>"
     assert hide_paths("a/b at http://127.0.0.1:1/collections/x") == "a/b at http://127.0.0.1:1/collections/x"
+
+
+def test_vector_names_follow_qdrants_rule_by_bytes(tmp_path):
+    store = Store(str(tmp_path / "data"))
+    longest = "ф" * 100  # 200 bytes: the engine makes a directory of it
+    store.create_collection("v", {"vectors": {longest: {"size": 2, "distance": "Dot"}}})
+    coll = store.get("v")
+    coll.upsert({"points": [{"id": 1, "vector": {longest: [1.0, 0.0]}}, {"id": 2, "vector": {longest: [1.0, 0.1]}}]})
+    assert [p["id"] for p in coll.query({"query": 1, "using": longest})["points"]] == [2]
+    for bad, why in (("ф" * 101, "202 bytes long"), ("a:b", 'cannot contain ":"'), ("", "must not be empty")):
+        with pytest.raises(Exception) as e:
+            store.create_collection("w", {"vectors": {bad: {"size": 2, "distance": "Dot"}}})
+        assert e.value.status == 422 and why in e.value.message
+        assert str(tmp_path) not in e.value.message
+    assert "w" not in store.collections and len(os.listdir(store.root)) == 1  # nothing half-made
+    store.close()

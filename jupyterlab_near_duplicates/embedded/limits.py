@@ -104,12 +104,21 @@ def is_whole_number(v: Any) -> bool:
     return isinstance(v, float) and math.isfinite(v) and v.is_integer()
 
 
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
 def finite_vector_problem(vec: Any) -> str | None:
     """Why a dense vector (or multivector) cannot be stored as float32, or None if it can.
 
     Qdrant refuses NaN and infinities; stored, such a point never matches any query.
-    Values beyond float32's range become infinities in the engine, so they count too.
+    Values beyond float32's range become infinities in the engine, so they count too, and
+    so does null (qdrant-client sends a NaN as null).
     """
+    try:  # fast path (a fifth of numpy's time): NaN, infinities and huge numbers show in the sum
+        if sum(map(abs, vec)) <= _F32_MAX:
+            return None
+    except TypeError:
+        pass  # a multivector, or not numbers
     try:
         with np.errstate(over="ignore", invalid="ignore"):
             arr = np.asarray(vec, dtype=np.float32)

@@ -27,6 +27,10 @@ _SLUG_CHARS = re.compile(r"[^a-z0-9_-]+")
 _SLUG_MAX = 40
 
 
+def _shown(char: str) -> str:
+    return char if char.isprintable() else f"\\u{ord(char):04x}"
+
+
 def validate_collection_name(name: str) -> None:
     """Raise a 422 ApiError (Qdrant's status and wording) unless ``name`` can be a collection."""
     problem = None
@@ -37,8 +41,7 @@ def validate_collection_name(name: str) -> None:
     else:
         bad = next((c for c in name if c in FORBIDDEN_CHARS), None)
         if bad is not None:
-            shown = bad if bad.isprintable() else f"\\u{ord(bad):04x}"
-            problem = f'collection name cannot contain "{shown}" char'
+            problem = f'collection name cannot contain "{_shown(bad)}" char'
         else:
             try:
                 size = len(name.encode("utf-8"))
@@ -52,6 +55,22 @@ def validate_collection_name(name: str) -> None:
                     )
     if problem:
         raise ApiError(422, f"Validation error in path parameters: [name: {problem}]")
+
+
+MAX_VECTOR_NAME_BYTES = 200
+
+
+def vector_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a vector (Qdrant's rule: the engine makes a directory of it)."""
+    if not name:
+        return "a vector name must not be empty"
+    bad = next((c for c in name if c in FORBIDDEN_CHARS), None)
+    if bad is not None:
+        return f'vector name cannot contain "{_shown(bad)}" char'
+    size = len(name.encode("utf-8", "surrogatepass"))
+    if size > MAX_VECTOR_NAME_BYTES:
+        return f"vector name is {size} bytes long in UTF-8, at most {MAX_VECTOR_NAME_BYTES}"
+    return None
 
 
 def directory_name(name: str) -> str:

@@ -46,7 +46,7 @@ import qdrant_edge as qe
 from . import limits
 from .errors import ApiError, hide_paths, os_error_text
 from .launcher import write_json_atomic
-from .names import directory_name, validate_collection_name
+from .names import directory_name, validate_collection_name, vector_name_problem
 
 log = logging.getLogger("jupyterlab_near_duplicates.embedded")
 
@@ -379,19 +379,24 @@ def _vector_in(v: Any):
 
 
 def _point(pid: Any, vector: Any, payload: Any) -> qe.Point:
-    """A point to upsert, refusing what a server refuses and what could never be read back."""
+    """A point to upsert, refusing a payload that could never be read back."""
     if payload is not None and not isinstance(payload, dict):
         raise format_error(f"point {id_out(pid)}: payload must be an object")
     if payload:
         _check_payload_depth(payload, f"point {id_out(pid)}: its payload")
-    vecs = vector.items() if isinstance(vector, dict) else [("", vector)]
-    for name, v in vecs:
-        if isinstance(v, list):
-            problem = limits.finite_vector_problem(v)
+    return qe.Point(pid, _vector_in(vector), payload)
+
+
+def _check_finite(ids: list, vectors: list, vector_name: str = "") -> None:
+    """Refuse, naming the point, a vector with NaN or an infinity (Qdrant refuses them).
+
+    """
+    for pid, vector in zip(ids, vectors):
+        for name, v in vector.items() if isinstance(vector, dict) else [(vector_name, vector)]:
+            problem = limits.finite_vector_problem(v) if isinstance(v, list) else None
             if problem:
                 which = f"vector `{name}`" if name else "vector"
                 raise wrong_input(f"point {id_out(pid)}: its {which} {problem}")
-    return qe.Point(pid, _vector_in(vector), payload)
 
 
 def _check_payload_depth(payload: dict, what: str, extra: int = 0) -> None:
@@ -462,8 +467,9 @@ def normalize_create_body(body: dict) -> dict:
         named = True
         vecs = {}
         for vname, p in vectors.items():
-            if not vname or "/" in vname or "\\" in vname or "\0" in vname or len(vname) > 255:
-                raise validation_error(f"vectors: invalid vector name `{vname}`")
+            problem = vector_name_problem(vname) if isinstance(vname, str) else "a vector name must be a string"
+            if problem:
+                raise validation_error(f"vectors: {problem}")
             vecs[vname] = _normalize_vector_params(vname, p)
     else:
         raise format_error("vectors: expected {size, distance} or an object of named vector params")
@@ -1221,10 +1227,14 @@ class Collection:
         points = []
         try:
             if "points" in body:
-                for pt in body["points"]:
-                    if not isinstance(pt, dict) or "id" not in pt:
-                        raise format_error("each point needs an `id`")
-                    points.append(_point(parse_id(pt["id"]), pt.get("vector"), pt.get("payload")))
+                if not isinstance(body["points"], list):
+                    raise format_error("points must be a list")
+                if not all(isinstance(pt, dict) and "id" in pt for pt in body["points"]):
+                    raise format_error("each point needs an `id`")
+                ids = [parse_id(pt["id"]) for pt in body["points"]]
+                _check_finite(ids, [pt.get("vector") for pt in body["points"]])
+                for pid, pt in zip(ids, body["points"]):
+                    points.append(_point(pid, pt.get("vector"), pt.get("payload")))
             elif "batch" in body:
                 b = body["batch"]
                 ids = parse_ids(b.get("ids"))
@@ -1238,11 +1248,14 @@ class Collection:
                         if len(col) != len(ids):
                             raise wrong_input(f"number of vectors `{name}` does not match the number of ids")
                         cols[name] = col
+                    for name, c in cols.items():
+                        _check_finite(ids, c, name)
                     for i, pid in enumerate(ids):
                         points.append(_point(pid, {n: c[i] for n, c in cols.items()}, payloads[i]))
                 elif isinstance(vecs, list):
                     if len(vecs) != len(ids):
                         raise wrong_input("number of vectors does not match the number of ids")
+                    _check_finite(ids, vecs)
                     for pid, v, pl in zip(ids, vecs, payloads):
                         points.append(_point(pid, v, pl))
                 else:
