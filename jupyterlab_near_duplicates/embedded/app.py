@@ -120,7 +120,7 @@ OPS: list[tuple[str, dict[str, Op]]] = [
     (r"/collections/([^/]+)/exists", {"GET": lambda s, n, b, w: s.exists(n)}),
     (r"/collections/([^/]+)/points/scroll", {"POST": lambda s, n, b, w: _coll(s, n).scroll(b)}),
     (r"/collections/([^/]+)/points/count", {"POST": lambda s, n, b, w: _coll(s, n).count(b)}),
-    (r"/collections/([^/]+)/points/query/batch", {"POST": lambda s, n, b, w: _coll(s, n).query_batch(b)}),
+    (r"/collections/([^/]+)/points/query/batch", {"POST": lambda s, n, b, w: _coll(s, n).query_batch_json(b)}),
     (r"/collections/([^/]+)/points/query", {"POST": lambda s, n, b, w: _coll(s, n).query(b)}),
     (r"/collections/([^/]+)/points/delete", {"POST": lambda s, n, b, w: _coll(s, n).delete_points(b, w)}),
     (
@@ -171,7 +171,7 @@ def _parse(raw: bytes) -> dict:
 def _ok(result: Any, t0: float) -> bytes:
     if isinstance(result, limits.JsonArray):  # written piece by piece already
         tail = _dumps({"status": "ok", "time": time.perf_counter() - t0})
-        return b'{"result":' + result.encoded() + b"," + tail[1:]
+        return result.encoded(b'{"result":', b"," + tail[1:])  # one copy of a large answer, not three
     return _dumps({"result": result, "status": "ok", "time": time.perf_counter() - t0})
 
 

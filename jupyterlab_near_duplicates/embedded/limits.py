@@ -177,5 +177,13 @@ class JsonArray:
             raise response_too_large(self.advice)
         self.parts.append(piece)
 
-    def encoded(self) -> bytes:
-        return b"[" + b",".join(self.parts) + b"]"
+    def encoded(self, before: bytes = b"", after: bytes = b"") -> bytes:
+        """The array as JSON, between ``before`` and ``after``; the pieces are let go."""
+        pieces = [before + b"["]
+        for i, part in enumerate(self.parts):
+            if i:
+                pieces.append(b",")
+            pieces.append(part)
+        pieces.append(b"]" + after)
+        self.parts = []
+        return b"".join(pieces)

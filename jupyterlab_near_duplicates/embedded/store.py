@@ -1178,14 +1178,27 @@ class Collection:
         req = self._request(p, vectors)
         return {"points": self._finish(p, self._call(self.shard.query, req))}
 
-    def query_batch(self, body: dict) -> Any:
-        """The answers as JSON written chunk by chunk (``limits.JsonArray``): a batch's
-        answer is bounded by the response cap, not by what its Python objects would take."""
+    def query_batch(self, body: dict) -> list:
+        """The answers of a query/batch body, as Python objects (in-process callers, bench)."""
+        out: list = []
+        for answers in self._query_batch_chunks(body):
+            out.extend(answers)
+        return out
+
+    def query_batch_json(self, body: dict) -> limits.JsonArray:
+        """The answers as JSON written chunk by chunk (the REST route): a batch's answer is
+        bounded by the response cap, not by what its Python objects would take."""
+        out = limits.JsonArray("ask fewer searches per batch or smaller limits, or leave payloads and vectors out")
+        for answers in self._query_batch_chunks(body):
+            out.extend(answers)
+        return out
+
+    def _query_batch_chunks(self, body: dict) -> Iterable[list]:
         searches = body.get("searches")
         if not isinstance(searches, list):
             raise format_error("missing field `searches`")
         if not searches:
-            return []
+            return
         if len(searches) > limits.MAX_SEARCHES_PER_BATCH:
             limits.check_batch(len(searches), 0)
         plans = [self._plan(s) for s in searches]
@@ -1193,19 +1206,17 @@ class Collection:
         if self.dirty and self.build is None:  # the scan pattern (see class docstring)
             self.optimize()
         vectors = self._resolve_refs(plans)
-        out = limits.JsonArray("ask fewer searches per batch or smaller limits, or leave payloads and vectors out")
         start = 0
         while start < len(plans):
+            # by-id queries come back whole (offset included): one engine call per window
             end, window = start, 0
             while end < len(plans) and (end == start or window + plans[end].offset + plans[end].limit <= limits.QUERY_CHUNK_WINDOW):
                 window += plans[end].offset + plans[end].limit
                 end += 1
             chunk = plans[start:end]
-            reqs = [self._request(p, vectors) for p in chunk]
-            results = self._call(self.shard.query_batch, qe.QueryBatchRequest(reqs))
-            out.extend([{"points": self._finish(p, r)} for p, r in zip(chunk, results)])
+            results = self._call(self.shard.query_batch, qe.QueryBatchRequest([self._request(p, vectors) for p in chunk]))
+            yield [{"points": self._finish(p, r)} for p, r in zip(chunk, results)]
             start = end
-        return out
 
     def prepare_query_batch(self, body: dict) -> tuple[list, list]:
         """(plans, engine requests) of a query/batch body; for tests and the benchmark."""
