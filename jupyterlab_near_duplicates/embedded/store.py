@@ -1,8 +1,9 @@
 """Collections over Qdrant Edge shards: the engine side of the embedded backend.
 
-One ``qdrant_edge.EdgeShard`` per collection, in ``<data_dir>/collections/<name>/shard``,
-with the collection's REST-level configuration persisted beside it in
-``<data_dir>/collections/<name>/collection.json``.
+One ``qdrant_edge.EdgeShard`` per collection, in ``<data_dir>/collections/<dir>/shard``,
+with the collection's name and REST-level configuration persisted beside it in
+``<data_dir>/collections/<dir>/collection.json`` (``<dir>``: see ``names.directory_name``;
+earlier versions used the name itself, and such directories still load).
 
 Everything here is synchronous and expects to be called from one thread at a time (the
 REST app runs it on a single engine thread). Request bodies come in as the JSON objects of
