@@ -71,3 +71,50 @@ def raw(
 
 def authed(backend: EmbeddedBackend, method: str, path: str, body: Any = None) -> tuple[int, Any]:
     return raw(backend.url, method, path, body, headers={"api-key": backend.api_key})
+
+
+class InProcessBackend:
+    """The embedded backend's REST app and store in this process (real engine), on loopback.
+
+    For tests that lower a cap (``monkeypatch.setattr(limits, ...)``) or reach into the data
+    dir while it serves; ``url``/``api_key`` as on ``EmbeddedBackend``.
+    """
+
+    api_key = "in-process-test-key"
+
+    def __init__(self, data_dir: str):
+        import asyncio
+        import threading
+
+        import tornado.httpserver
+        import tornado.ioloop
+        import tornado.netutil
+
+        from jupyterlab_near_duplicates.embedded import limits
+        from jupyterlab_near_duplicates.embedded.app import make_app
+        from jupyterlab_near_duplicates.embedded.store import Store
+
+        self.store = Store(data_dir)
+        ready = threading.Event()
+
+        def serve() -> None:
+            asyncio.set_event_loop(asyncio.new_event_loop())
+            self.loop = tornado.ioloop.IOLoop.current()
+            app, self.engine = make_app(self.store, self.api_key)
+            sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
+            self.port = sockets[0].getsockname()[1]
+            server = tornado.httpserver.HTTPServer(app, max_body_size=limits.MAX_BODY_BYTES)
+            server.add_sockets(sockets)
+            ready.set()
+            self.loop.start()
+            server.stop()
+
+        self.thread = threading.Thread(target=serve, daemon=True)
+        self.thread.start()
+        ready.wait(30)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.loop.add_callback(self.loop.stop)
+        self.thread.join(30)
+        self.engine.close()

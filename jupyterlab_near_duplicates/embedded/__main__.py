@@ -98,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     import tornado.httpserver
     import tornado.ioloop
 
-    from .app import MAX_BODY_BYTES, make_app
+    from .app import make_app
+    from .limits import MAX_BODY_BYTES
     from .store import Store
 
     try:

@@ -23,7 +23,9 @@ from typing import Any, Callable
 import tornado.ioloop
 import tornado.web
 
-from .store import ApiError, Store, format_error, unsupported
+from . import limits
+from .errors import ApiError, hide_paths, os_error_text
+from .store import Store, format_error, unsupported
 
 log = logging.getLogger("jupyterlab_near_duplicates.embedded")
 
@@ -32,7 +34,6 @@ log = logging.getLogger("jupyterlab_near_duplicates.embedded")
 QDRANT_VERSION = "1.19.0"
 TITLE = "qdrant - vector search engine"
 
-MAX_BODY_BYTES = 256 * 1024 * 1024
 _JSON_SEPARATORS = (",", ":")
 
 
@@ -119,7 +120,7 @@ OPS: list[tuple[str, dict[str, Op]]] = [
     (r"/collections/([^/]+)/exists", {"GET": lambda s, n, b, w: s.exists(n)}),
     (r"/collections/([^/]+)/points/scroll", {"POST": lambda s, n, b, w: _coll(s, n).scroll(b)}),
     (r"/collections/([^/]+)/points/count", {"POST": lambda s, n, b, w: _coll(s, n).count(b)}),
-    (r"/collections/([^/]+)/points/query/batch", {"POST": lambda s, n, b, w: _coll(s, n).query_batch(b)}),
+    (r"/collections/([^/]+)/points/query/batch", {"POST": lambda s, n, b, w: _coll(s, n).query_batch_json(b)}),
     (r"/collections/([^/]+)/points/query", {"POST": lambda s, n, b, w: _coll(s, n).query(b)}),
     (r"/collections/([^/]+)/points/delete", {"POST": lambda s, n, b, w: _coll(s, n).delete_points(b, w)}),
     (
@@ -153,25 +154,57 @@ OPS: list[tuple[str, dict[str, Op]]] = [
 ]
 
 
-def _execute(store: Store, op: Op, args: tuple, raw: bytes, wait: bool, t0: float) -> tuple[int, bytes]:
-    """Runs on the engine thread: parse, call, serialise."""
+def _parse(raw: bytes) -> dict:
+    if not raw:
+        return {}
     try:
-        if raw:
-            try:
-                body = json.loads(raw)
-            except (ValueError, UnicodeDecodeError) as e:
-                raise format_error(str(e)) from None
-        else:
-            body = {}
-        if not isinstance(body, dict):
-            raise format_error("expected a JSON object")
-        result = op(store, *args, body, wait)
-        return 200, _dumps({"result": result, "status": "ok", "time": time.perf_counter() - t0})
+        body = json.loads(raw)
+    except RecursionError:
+        raise format_error("the JSON is nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as e:
+        raise format_error(str(e)) from None
+    if not isinstance(body, dict):
+        raise format_error("expected a JSON object")
+    return body
+
+
+def _ok(result: Any, t0: float) -> bytes:
+    if isinstance(result, limits.JsonArray):  # written piece by piece already
+        tail = _dumps({"status": "ok", "time": time.perf_counter() - t0})
+        return result.encoded(b'{"result":', b"," + tail[1:])  # one copy of a large answer, not three
+    return _dumps({"result": result, "status": "ok", "time": time.perf_counter() - t0})
+
+
+def _execute(store: Store, op: Op, args: tuple, raw: bytes, wait: bool, t0: float) -> tuple[int, bytes]:
+    """Runs on the engine thread: parse, call, serialise.
+
+    Every message leaves without server paths. Malformed input that slipped past the
+    store's checks (a string where an object belongs, a number too large for the engine)
+    is the client's error (400), as on a server, not ours (500).
+    """
+    try:
+        body = _parse(raw)
+        out = _ok(op(store, *args, body, wait), t0)
+        if len(out) > limits.MAX_RESPONSE_BYTES:
+            raise limits.response_too_large("ask for fewer points per request, or leave payloads and vectors out")
+        return 200, out
     except ApiError as e:
-        return e.status, error_body(e.message, t0)
+        return e.status, error_body(hide_paths(e.message), t0)
+    except RecursionError:
+        return 400, error_body("Format error in JSON body: nested too deeply", t0)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as e:
+        log.warning("bad request: %s: %s", type(e).__name__, e)
+        detail = str(e).splitlines()[0] if str(e) else type(e).__name__
+        return 400, error_body(hide_paths(f"Format error in JSON body: {detail}"), t0)
+    except OSError as e:
+        log.exception("storage error")
+        return 500, error_body(f"Service internal error: storage error: {os_error_text(e)}", t0)
+    except MemoryError:
+        log.error("out of memory answering a request")
+        return 500, error_body("Service internal error: out of memory; ask for less in one request", t0)
     except Exception as e:  # a bug of ours: answer like Qdrant does for internal errors
         log.exception("internal error")
-        return 500, error_body(f"Service internal error: {type(e).__name__}: {e}", t0)
+        return 500, error_body(hide_paths(f"Service internal error: {type(e).__name__}: {e}"), t0)
 
 
 # ---------------------------------------------------------------------------------------
@@ -236,7 +269,36 @@ class HealthHandler(_Base):
         self._reply(200, self.text.encode(), "text/plain; charset=utf-8")
 
 
+@tornado.web.stream_request_body
 class ApiHandler(_Base):
+    """The Qdrant routes. The body is streamed in so that one over the cap is refused with
+    a message (413) as soon as its Content-Length or its size says so, unread."""
+
+    def prepare(self) -> None:
+        super().prepare()
+        self._chunks: list[bytes] = []
+        self._size = 0
+        if self._finished:
+            return
+        length = self.request.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > limits.MAX_BODY_BYTES:
+            self._refuse_body(int(length))
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._finished:
+            return
+        self._size += len(chunk)
+        if self._size > limits.MAX_BODY_BYTES:
+            self._chunks.clear()
+            self._refuse_body(self._size)
+            return
+        self._chunks.append(chunk)
+
+    def _refuse_body(self, size: int) -> None:
+        e = limits.body_too_large(size)
+        self.set_header("Connection", "close")
+        self._reply(e.status, error_body(e.message))
+
     async def _handle(self, method: str, *args: str) -> None:
         t0 = time.perf_counter()
         op = self.ops.get(method)
@@ -244,7 +306,8 @@ class ApiHandler(_Base):
             self._reply(404, b"")
             return
         wait = self.get_query_argument("wait", "false").lower() in ("true", "1")
-        status, body = await self.engine.run(_execute, self.engine.store, op, args, self.request.body, wait, t0)
+        raw, self._chunks = b"".join(self._chunks), []
+        status, body = await self.engine.run(_execute, self.engine.store, op, args, raw, wait, t0)
         self._reply(status, body)
 
     async def get(self, *args: str) -> None:

@@ -33,6 +33,8 @@ import uuid
 import weakref
 from typing import Any
 
+from .errors import hide_paths
+
 log = logging.getLogger("jupyterlab_near_duplicates.embedded")
 
 API_KEY_ENV = "ND_EMBEDDED_API_KEY"
@@ -272,7 +274,7 @@ class EmbeddedBackend:
                 if self._spawn():
                     break
             else:  # pragma: no cover - a start race lost three times in a row
-                raise EmbeddedBackendError(f"could not start the embedded backend for {self.data_dir}")
+                raise EmbeddedBackendError("could not start the embedded backend (three start races lost); retry")
             assert self._url is not None and self._api_key is not None
             return self._url, self._api_key
 
@@ -326,11 +328,12 @@ class EmbeddedBackend:
             return True
         if not data_dir_locked(self.data_dir):
             return False  # it just went away: start our own
+        log.error("embedded data dir %s is locked by pid %s, whose connection details are unknown", self.data_dir, owner_pid)
         raise EmbeddedBackendError(
-            f"The embedded Qdrant data directory {self.data_dir} is in use by another process"
+            "The embedded Qdrant data directory is in use by another process"
             + (f" (pid {owner_pid})" if owner_pid else "")
             + " whose connection details are not available here. Stop that process, or"
-            " configure a different data directory."
+            " configure a different data directory (c.NearDuplicates.embedded_data_dir)."
         )
 
     def _spawn(self) -> bool:
@@ -372,7 +375,7 @@ class EmbeddedBackend:
             url = f"http://127.0.0.1:{int(info['port'])}"
             while _probe(url, key, timeout=max(1.0, deadline - time.monotonic())) != 200:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise EmbeddedBackendError(f"the embedded backend does not answer at {url}; see {log_path}")
+                    raise EmbeddedBackendError(f"the embedded backend does not answer at {url}; see {LOG_NAME} in its data directory")
                 time.sleep(0.05)
         except BaseException:
             if proc.poll() is None:
@@ -399,15 +402,15 @@ class EmbeddedBackend:
                     return None
                 raise EmbeddedBackendError(
                     f"the embedded backend exited with code {rc} while starting:\n"
-                    + _tail(os.path.join(self.data_dir, LOG_NAME))
+                    + hide_paths(_tail(os.path.join(self.data_dir, LOG_NAME)))
                 )
             info = read_json(ready)
             if info and info.get("pid") == proc.pid and info.get("port"):
                 return info
             if time.monotonic() > deadline:
                 raise EmbeddedBackendError(
-                    f"the embedded backend did not start within {self.startup_timeout:.0f} s; see "
-                    + os.path.join(self.data_dir, LOG_NAME)
+                    f"the embedded backend did not start within {self.startup_timeout:.0f} s; "
+                    f"see {LOG_NAME} in its data directory"
                 )
             time.sleep(0.02)
 

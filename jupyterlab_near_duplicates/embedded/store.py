@@ -1,8 +1,9 @@
 """Collections over Qdrant Edge shards: the engine side of the embedded backend.
 
-One ``qdrant_edge.EdgeShard`` per collection, in ``<data_dir>/collections/<name>/shard``,
-with the collection's REST-level configuration persisted beside it in
-``<data_dir>/collections/<name>/collection.json``.
+One ``qdrant_edge.EdgeShard`` per collection, in ``<data_dir>/collections/<dir>/shard``,
+with the collection's name and REST-level configuration persisted beside it in
+``<data_dir>/collections/<dir>/collection.json`` (``<dir>``: see ``names.directory_name``;
+earlier versions used the name itself, and such directories still load).
 
 Everything here is synchronous and expects to be called from one thread at a time (the
 REST app runs it on a single engine thread). Request bodies come in as the JSON objects of
@@ -43,22 +44,16 @@ from typing import Any, Callable, Iterable
 
 import qdrant_edge as qe
 
+from . import limits
+from .errors import ApiError, hide_paths, os_error_text
 from .launcher import write_json_atomic
+from .names import directory_name, validate_collection_name, vector_name_problem
 
 log = logging.getLogger("jupyterlab_near_duplicates.embedded")
 
 # ---------------------------------------------------------------------------------------
 # Errors: raised with the HTTP status and message a Qdrant server would give
 # ---------------------------------------------------------------------------------------
-
-
-class ApiError(Exception):
-    """An error with an HTTP status code and a Qdrant-style message."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def format_error(msg: str) -> ApiError:
@@ -88,7 +83,9 @@ def engine_error(exc: BaseException) -> ApiError:
     """Map an exception raised by qdrant_edge to the status/message of a Qdrant server."""
     if isinstance(exc, ApiError):
         return exc
-    msg = str(exc).strip()
+    if isinstance(exc, OSError):
+        return ApiError(500, f"Service internal error: storage error: {os_error_text(exc)}")
+    msg = hide_paths(str(exc).strip())
     first = msg.splitlines()[0] if msg else type(exc).__name__
     if isinstance(exc, (TypeError, ValueError, OverflowError)):
         return format_error(first)
@@ -139,6 +136,7 @@ DEFAULT_OPTIMIZERS = {
 DEFAULT_WAL = {"wal_capacity_mb": 32, "wal_segments_ahead": 0}
 
 _UINT64_MAX = 2**64 - 1
+_UINT32_MAX = 2**32 - 1
 
 
 def parse_id(value: Any) -> int | uuid.UUID:
@@ -345,7 +343,7 @@ def parse_params(p: Any) -> qe.SearchParams | None:
         raise format_error("params must be an object")
     kw: dict[str, Any] = {}
     if p.get("hnsw_ef") is not None:
-        kw["hnsw_ef"] = int(p["hnsw_ef"])
+        kw["hnsw_ef"] = _int_opt(p, "hnsw_ef", 0, _UINT32_MAX)
     if p.get("exact") is not None:
         kw["exact"] = bool(p["exact"])
     if p.get("indexed_only") is not None:
@@ -381,15 +379,47 @@ def _vector_in(v: Any):
     raise format_error("vector must be a list of numbers or an object of named vectors")
 
 
-def _int_opt(d: dict, key: str, minimum: int | None = None) -> int | None:
+def _point(pid: Any, vector: Any, payload: Any) -> qe.Point:
+    """A point to upsert, refusing a payload that could never be read back."""
+    if payload is not None and not isinstance(payload, dict):
+        raise format_error(f"point {id_out(pid)}: payload must be an object")
+    if payload:
+        _check_payload_depth(payload, f"point {id_out(pid)}: its payload")
+    return qe.Point(pid, _vector_in(vector), payload)
+
+
+def _check_finite(ids: list, vectors: list, vector_name: str = "") -> None:
+    """Refuse, naming the point, a vector with NaN or an infinity (Qdrant refuses them).
+
+    """
+    for pid, vector in zip(ids, vectors):
+        for name, v in vector.items() if isinstance(vector, dict) else [(vector_name, vector)]:
+            problem = limits.finite_vector_problem(v) if isinstance(v, list) else None
+            if problem:
+                which = f"vector `{name}`" if name else "vector"
+                raise wrong_input(f"point {id_out(pid)}: its {which} {problem}")
+
+
+def _check_payload_depth(payload: dict, what: str, extra: int = 0) -> None:
+    depth = limits.json_depth(payload, limits.MAX_PAYLOAD_DEPTH) + extra
+    if depth > limits.MAX_PAYLOAD_DEPTH:
+        raise wrong_input(
+            f"{what} is nested {depth} levels deep, the embedded backend stores at most "
+            f"{limits.MAX_PAYLOAD_DEPTH} (deeper payloads could not be read back); flatten it"
+        )
+
+
+def _int_opt(d: dict, key: str, minimum: int | None = None, maximum: int | None = None) -> int | None:
     v = d.get(key)
     if v is None:
         return None
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or int(v) != v:
-        raise format_error(f"{key}: expected an integer")
+    if not limits.is_whole_number(v):
+        raise format_error(f"{key}: expected an integer, got {json.dumps(v)[:40]}")
     v = int(v)
     if minimum is not None and v < minimum:
         raise validation_error(f"{key}: value {v} invalid, must be {minimum} or larger")
+    if maximum is not None and v > maximum:
+        raise validation_error(f"{key}: value {v} invalid, must be {maximum} or smaller")
     return v
 
 
@@ -400,23 +430,6 @@ def _int_opt(d: dict, key: str, minimum: int | None = None) -> int | None:
 _VECTOR_PARAM_KEYS = ("size", "distance", "hnsw_config", "quantization_config", "on_disk", "datatype", "multivector_config")
 _HNSW_KEYS = ("m", "ef_construct", "full_scan_threshold", "max_indexing_threads", "on_disk", "payload_m")
 _OPT_KEYS = tuple(DEFAULT_OPTIMIZERS)
-_NAME_FORBIDDEN = set('<>:"/\\|?*')
-
-
-def validate_collection_name(name: str) -> None:
-    problem = None
-    if not name:
-        problem = "collection name must not be empty"
-    elif len(name) > 255:
-        problem = "collection name is too long, max 255 characters"
-    elif any(ch in _NAME_FORBIDDEN or ord(ch) < 32 or ord(ch) == 127 for ch in name):
-        problem = 'collection name cannot contain any of the characters <>:"/\\|?* or control characters'
-    elif name.startswith("."):
-        problem = "collection name cannot start with a dot"
-    if problem:
-        raise ApiError(422, f"Validation error in path parameters: [name: {problem}]")
-
-
 def _normalize_vector_params(name: str, p: Any) -> dict:
     if not isinstance(p, dict):
         raise format_error(f"vectors{'.' + name if name else ''}: expected an object with size and distance")
@@ -455,8 +468,9 @@ def normalize_create_body(body: dict) -> dict:
         named = True
         vecs = {}
         for vname, p in vectors.items():
-            if not vname or "/" in vname or "\\" in vname or "\0" in vname or len(vname) > 255:
-                raise validation_error(f"vectors: invalid vector name `{vname}`")
+            problem = vector_name_problem(vname) if isinstance(vname, str) else "a vector name must be a string"
+            if problem:
+                raise validation_error(f"vectors: {problem}")
             vecs[vname] = _normalize_vector_params(vname, p)
     else:
         raise format_error("vectors: expected {size, distance} or an object of named vector params")
@@ -758,7 +772,7 @@ class Collection:
             changed = self.shard.optimize()
             self.optimizer_error = None
         except Exception as e:  # keep serving; report it in optimizer_status
-            self.optimizer_error = str(e).splitlines()[0] if str(e) else type(e).__name__
+            self.optimizer_error = hide_paths(str(e).splitlines()[0]) if str(e) else type(e).__name__
             log.error("collection %r: optimize failed: %s", self.name, self.optimizer_error)
             changed = False
         self.dirty = False
@@ -956,7 +970,10 @@ class Collection:
         return d
 
     def retrieve(self, body: dict) -> list:
-        ids = parse_ids(body.get("ids"))
+        ids = body.get("ids")
+        if isinstance(ids, list):
+            limits.check_retrieve_count(len(ids))
+        ids = parse_ids(ids)
         wp, out_p = parse_with_payload(body.get("with_payload"), True)
         wv, out_v = parse_with_vector(body.get("with_vector"))
         recs = self._call(self.shard.retrieve, ids, wp, wv)
@@ -975,6 +992,8 @@ class Collection:
 
     def scroll(self, body: dict) -> dict:
         limit = _int_opt(body, "limit", 1)
+        if limit is not None:
+            limits.check_scroll_limit(limit)
         wp, out_p = parse_with_payload(body.get("with_payload"), True)
         wv, out_v = parse_with_vector(body.get("with_vector"))
         offset = body.get("offset")
@@ -1051,6 +1070,9 @@ class Collection:
                 raise unsupported(f"query type `{kind}`")
         if q is not None:
             if isinstance(q, list):
+                problem = limits.finite_vector_problem(q)
+                if problem:
+                    raise wrong_input(f"the query vector {problem}")
                 p.query = q  # a dense vector (or multivector); wrapped in Nearest below
                 p.nearest = True
             elif isinstance(q, (int, str)) and not isinstance(q, bool):
@@ -1070,6 +1092,7 @@ class Collection:
         offset = _int_opt(body, "offset", 0)
         p.limit = 10 if limit is None else limit
         p.offset = offset or 0
+        limits.check_window(p.offset, p.limit)
         p.with_payload, p.out_payload = parse_with_payload(body.get("with_payload"), False)
         p.with_vector, p.out_vector = parse_with_vector(body.get("with_vector"))
         return p
@@ -1157,18 +1180,44 @@ class Collection:
         return {"points": self._finish(p, self._call(self.shard.query, req))}
 
     def query_batch(self, body: dict) -> list:
+        """The answers of a query/batch body, as Python objects (in-process callers, bench)."""
+        out: list = []
+        for answers in self._query_batch_chunks(body):
+            out.extend(answers)
+        return out
+
+    def query_batch_json(self, body: dict) -> limits.JsonArray:
+        """The answers as JSON written chunk by chunk (the REST route): a batch's answer is
+        bounded by the response cap, not by what its Python objects would take."""
+        out = limits.JsonArray("ask fewer searches per batch or smaller limits, or leave payloads and vectors out")
+        for answers in self._query_batch_chunks(body):
+            out.extend(answers)
+        return out
+
+    def _query_batch_chunks(self, body: dict) -> Iterable[list]:
         searches = body.get("searches")
         if not isinstance(searches, list):
             raise format_error("missing field `searches`")
         if not searches:
-            return []
+            return
+        if len(searches) > limits.MAX_SEARCHES_PER_BATCH:
+            limits.check_batch(len(searches), 0)
+        plans = [self._plan(s) for s in searches]
+        limits.check_batch(len(plans), sum(p.offset + p.limit for p in plans))
         if self.dirty and self.build is None:  # the scan pattern (see class docstring)
             self.optimize()
-        plans = [self._plan(s) for s in searches]
         vectors = self._resolve_refs(plans)
-        reqs = [self._request(p, vectors) for p in plans]
-        results = self._call(self.shard.query_batch, qe.QueryBatchRequest(reqs))
-        return [{"points": self._finish(p, r)} for p, r in zip(plans, results)]
+        start = 0
+        while start < len(plans):
+            # by-id queries come back whole (offset included): one engine call per window
+            end, window = start, 0
+            while end < len(plans) and (end == start or window + plans[end].offset + plans[end].limit <= limits.QUERY_CHUNK_WINDOW):
+                window += plans[end].offset + plans[end].limit
+                end += 1
+            chunk = plans[start:end]
+            results = self._call(self.shard.query_batch, qe.QueryBatchRequest([self._request(p, vectors) for p in chunk]))
+            yield [{"points": self._finish(p, r)} for p, r in zip(chunk, results)]
+            start = end
 
     def prepare_query_batch(self, body: dict) -> tuple[list, list]:
         """(plans, engine requests) of a query/batch body; for tests and the benchmark."""
@@ -1190,13 +1239,14 @@ class Collection:
         points = []
         try:
             if "points" in body:
-                for pt in body["points"]:
-                    if not isinstance(pt, dict) or "id" not in pt:
-                        raise format_error("each point needs an `id`")
-                    payload = pt.get("payload")
-                    if payload is not None and not isinstance(payload, dict):
-                        raise format_error("payload must be an object")
-                    points.append(qe.Point(parse_id(pt["id"]), _vector_in(pt.get("vector")), payload))
+                if not isinstance(body["points"], list):
+                    raise format_error("points must be a list")
+                if not all(isinstance(pt, dict) and "id" in pt for pt in body["points"]):
+                    raise format_error("each point needs an `id`")
+                ids = [parse_id(pt["id"]) for pt in body["points"]]
+                _check_finite(ids, [pt.get("vector") for pt in body["points"]])
+                for pid, pt in zip(ids, body["points"]):
+                    points.append(_point(pid, pt.get("vector"), pt.get("payload")))
             elif "batch" in body:
                 b = body["batch"]
                 ids = parse_ids(b.get("ids"))
@@ -1210,19 +1260,22 @@ class Collection:
                         if len(col) != len(ids):
                             raise wrong_input(f"number of vectors `{name}` does not match the number of ids")
                         cols[name] = col
+                    for name, c in cols.items():
+                        _check_finite(ids, c, name)
                     for i, pid in enumerate(ids):
-                        points.append(qe.Point(pid, {n: _vector_in(c[i]) if isinstance(c[i], dict) else c[i] for n, c in cols.items()}, payloads[i]))
+                        points.append(_point(pid, {n: c[i] for n, c in cols.items()}, payloads[i]))
                 elif isinstance(vecs, list):
                     if len(vecs) != len(ids):
                         raise wrong_input("number of vectors does not match the number of ids")
+                    _check_finite(ids, vecs)
                     for pid, v, pl in zip(ids, vecs, payloads):
-                        points.append(qe.Point(pid, _vector_in(v), pl))
+                        points.append(_point(pid, v, pl))
                 else:
                     raise format_error("batch.vectors must be a list or an object of named vector lists")
             else:
                 raise format_error("missing field `points` or `batch`")
         except (TypeError, ValueError, KeyError, OverflowError) as e:
-            raise format_error(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
+            raise format_error(hide_paths(str(e).splitlines()[0]) if str(e) else type(e).__name__) from None
         if not points:
             return self._noop(wait)
         kw: dict[str, Any] = {}
@@ -1264,6 +1317,10 @@ class Collection:
         if not isinstance(payload, dict):
             raise format_error("missing field `payload`")
         key = body.get("key")
+        if key is not None and not isinstance(key, str):
+            raise format_error("key must be a string")
+        # set under a key, the payload sits one level deeper per part of the key's path
+        _check_payload_depth(payload, "the payload", 0 if not key else key.count(".") + 1)
         ids, flt = self._selector(body)
         U = qe.UpdateOperation
         if ids is not None:
@@ -1361,6 +1418,10 @@ class Store:
             except Exception as e:
                 log.error("cannot load collection %r: %s", entry, e)
                 continue
+            if coll.name in self.collections:  # two directories claim one name: keep the first
+                log.error("collection %r is in %r and %r; serving the first", coll.name, self.collections[coll.name].path, path)
+                coll.close()
+                continue
             self.collections[coll.name] = coll
             log.info("loaded collection %r", coll.name)
 
@@ -1386,18 +1447,29 @@ class Store:
         if name in self.collections:
             raise ApiError(409, f"Wrong input: Collection `{name}` already exists!")
         cfg = normalize_create_body(body if body is not None else {})
-        path = os.path.join(self.root, name)
-        if os.path.exists(path):  # leftovers of a collection that failed to load
-            self._trash(path)
+        path = self._new_path(name)
         try:
             coll = Collection.create(name, path, cfg)
         except ApiError:
             raise
         except Exception as e:
+            log.error("creating collection %r: %s", name, e)
             raise engine_error(e) from None
         self.collections[name] = coll
         log.info("created collection %r", name)
         return True
+
+    def _new_path(self, name: str) -> str:
+        """Where a new collection ``name`` goes (see ``names``): never a live collection's."""
+        base = os.path.join(self.root, directory_name(name))
+        in_use = {c.path for c in self.collections.values()}
+        path, n = base, 0
+        while path in in_use:  # only a directory of an earlier version could be named so
+            n += 1
+            path = f"{base}-{n}"
+        if os.path.exists(path):  # leftovers of a collection that failed to load
+            self._trash(path)
+        return path
 
     def delete_collection(self, name: str) -> bool:
         coll = self.collections.pop(name, None)
