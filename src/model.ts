@@ -330,6 +330,7 @@ export class NearDuplicatesModel {
       groups:
         shownThreshold === result.threshold ? result.groups : regroup(result, shownThreshold)
     };
+    this._outcomeChanged.emit();
     this._stateChanged.emit();
     return true;
   }
@@ -433,6 +434,7 @@ export class NearDuplicatesModel {
             this._outcome.groups = regroup(result, this.threshold);
             this._outcome.threshold = this.threshold;
           }
+          this._outcomeChanged.emit();
           this._stateChanged.emit();
         }
         break;

@@ -280,6 +280,26 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
     expect(api.leases).toEqual([`claim ${scanId}`, `release ${scanId}`]);
   });
 
+  it('hands a finished scan to the saver at once, with nothing else touched (fake API and Qdrant client)', async () => {
+    const { model } = makeModel();
+    const saved: unknown[] = [];
+    // What the plugin does with IStateDB: save whenever the results on show change.
+    model.outcomeChanged.connect(() => saved.push(model.saveOutcome()));
+    model.start();
+    await model.refreshBackend();
+    await model.detect();
+    await scanFinished(model);
+    expect(saved).toHaveLength(1);
+
+    const reloaded = makeModel().model;
+    expect(reloaded.restoreOutcome(JSON.parse(JSON.stringify(saved[0])))).toBe(true);
+    const shown = (m: NearDuplicatesModel) =>
+      m.outcome!.groups.map(g => [...g.sampleIds].sort().join(' '));
+    expect(shown(reloaded)).toEqual(shown(model));
+    expect(reloaded.outcome!.threshold).toBe(model.outcome!.threshold);
+    expect(reloaded.collection?.name ?? reloaded.outcome!.result.collection).toBe('images');
+  });
+
   it('asks for a maximum distance on a Euclid collection', async () => {
     const { model } = makeModel();
     await model.refreshBackend();
