@@ -86,7 +86,11 @@ function ScanSection(props: { model: NearDuplicatesModel }): JSX.Element {
         distance={model.distance}
         threshold={model.threshold}
         onThresholdChange={value => model.setThreshold(value)}
-        collection={model.workerStatus.state === 'ready' ? (model.collection?.name ?? null) : null}
+        collection={
+          model.workerStatus.state === 'ready' && !model.collection?.error
+            ? (model.collection?.name ?? null)
+            : null
+        }
         scanning={running !== null}
         onDetect={() => void model.detect()}
         onCancel={() => model.cancel()}
