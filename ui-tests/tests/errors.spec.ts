@@ -1,7 +1,7 @@
 // The panel when Qdrant cannot be reached: a clear message naming the URL and what to do,
 // never a blank panel. This server (see playwright.config.js) points at a remote Qdrant
 // on a port where nothing listens.
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 
 const downPort = String(Number(process.env.ND_UI_TEST_PORT || '8890') + 1);
 test.use({ baseURL: `http://localhost:${downPort}` });
