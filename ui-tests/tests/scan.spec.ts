@@ -93,14 +93,18 @@ test.describe('Detect duplicates on the embedded backend', () => {
     expect(await shown(again)).toEqual(before);
   });
 
-  test('keeps the results, collection and threshold across a page reload', async ({ page }) => {
+  test('keeps a regroup at a stricter threshold across a page reload', async ({ page }) => {
     const panel = await openPanel(page);
     await panel.getByLabel('Collection', { exact: true }).selectOption('planted');
     await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
     const summary = panel.locator('.jp-NearDuplicates-summary');
     await expect(summary).toHaveText(/^8 duplicate groups \(28 samples\) at 0\.95/);
+    // The scan's own save comes first; this waits for the one of the regroup.
     const saved = page.waitForRequest(
-      request => request.url().includes('/api/workspaces') && request.method() === 'PUT'
+      request =>
+        request.url().includes('/api/workspaces') &&
+        request.method() === 'PUT' &&
+        /"shownThreshold":0\.99\b/.test(request.postData() ?? '')
     );
     const field = panel.getByLabel('Similarity threshold value');
     await field.fill('0.99');
