@@ -2,6 +2,8 @@
 // connection the scan worker uses to reach Qdrant through the Jupyter proxy.
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
+import type { IScanLease } from './scan/lease';
+import type { BackendChoice } from './tokens';
 import type { IScanConnection } from './scan/protocol';
 import type { DistanceKind } from './scan/types';
 
@@ -14,6 +16,8 @@ export interface ICollectionInfo {
     [name: string]: { size: number; distance: DistanceKind; multivector?: boolean };
   };
   sparse_vectors: string[];
+  /** Set when the server could not read this collection's info; the others still list. */
+  error?: string;
 }
 
 export interface IBackendInfo {
@@ -22,16 +26,31 @@ export interface IBackendInfo {
   url?: string;
   version: string;
   collections: ICollectionInfo[];
+  /** The backend kinds this server can offer. */
+  available?: BackendChoice[];
+  /** The kind the panel asked for (its Backend setting). */
+  requested?: BackendChoice;
 }
+
+/** Names the backend a proxied request is for; the proxy picks it by this header. */
+export const BACKEND_HEADER = 'X-Near-Duplicates-Backend';
 
 /** What the model needs from the server; the tests hand in a fake. */
 export interface INearDuplicatesApi {
-  getBackend(): Promise<IBackendInfo>;
-  scanConnection(): IScanConnection;
+  /** The backend of the given kind; rejects with status 409 when the server cannot offer it. */
+  getBackend(kind: BackendChoice): Promise<IBackendInfo>;
+  scanConnection(kind: BackendChoice): IScanConnection;
   /** Claims (or renews) the collection for a scan; rejects with status 409 while another scan holds it. */
   claimScan(collection: string, scanId: string): Promise<void>;
   releaseScan(scanId: string): Promise<void>;
+  /** Where the scan worker renews the claim on `collection` while it scans. */
+  scanLease(collection: string): IScanLease;
 }
+
+/** The server keeps a claim this long unless renewed (ScanLeases.TTL_S). */
+export const LEASE_TTL_MS = 30_000;
+/** Renewed well within the lease, so one lost renewal costs nothing. */
+export const LEASE_RENEW_MS = 10_000;
 
 /** An error from the server extension, with the message it sent. */
 export class ApiError extends Error {
@@ -48,8 +67,9 @@ export class ServerApi implements INearDuplicatesApi {
     private readonly settings: ServerConnection.ISettings = ServerConnection.makeSettings()
   ) {}
 
-  async getBackend(): Promise<IBackendInfo> {
-    return JSON.parse(await this.request('backend')) as IBackendInfo;
+  async getBackend(kind: BackendChoice): Promise<IBackendInfo> {
+    const text = await this.request(`backend?kind=${encodeURIComponent(kind)}`);
+    return JSON.parse(text) as IBackendInfo;
   }
 
   async claimScan(collection: string, scanId: string): Promise<void> {
@@ -61,6 +81,15 @@ export class ServerApi implements INearDuplicatesApi {
 
   async releaseScan(scanId: string): Promise<void> {
     await this.request(`scans/${encodeURIComponent(scanId)}`, { method: 'DELETE' });
+  }
+
+  scanLease(collection: string): IScanLease {
+    return {
+      url: URLExt.join(this.settings.baseUrl, 'near-duplicates', 'api', 'scans'),
+      collection,
+      renewMs: LEASE_RENEW_MS,
+      ttlMs: LEASE_TTL_MS
+    };
   }
 
   private async request(path: string, init: RequestInit = {}): Promise<string> {
@@ -81,8 +110,10 @@ export class ServerApi implements INearDuplicatesApi {
     return text;
   }
 
-  scanConnection(): IScanConnection {
-    return proxyConnection(this.settings, documentCookie());
+  scanConnection(kind: BackendChoice): IScanConnection {
+    const connection = proxyConnection(this.settings, documentCookie());
+    connection.headers = { ...connection.headers, [BACKEND_HEADER]: kind };
+    return connection;
   }
 }
 

@@ -83,12 +83,16 @@ export class NearDuplicatesModel {
 
   set settings(value: INearDuplicatesSettings) {
     const first = !this._settingsLoaded;
+    const backendChanged = value.backend !== this._settings.backend;
     this._settings = value;
     this._settingsLoaded = true;
     if (first && !this._thresholdTouched) {
       this._similarity = value.defaultThreshold;
     }
     this._stateChanged.emit();
+    if (backendChanged) {
+      void this.refreshBackend();
+    }
   }
 
   // Backend and collections.
@@ -105,6 +109,11 @@ export class NearDuplicatesModel {
     return this._backendLoading;
   }
 
+  /** The collections a scan can read (those whose info the server could read). */
+  get readableCollections(): ICollectionInfo[] {
+    return (this._backend?.collections ?? []).filter(c => !c.error);
+  }
+
   get collection(): ICollectionInfo | null {
     return this._backend?.collections.find(c => c.name === this._collection) ?? null;
   }
@@ -115,7 +124,7 @@ export class NearDuplicatesModel {
     if (!collection) {
       return [];
     }
-    return Object.entries(collection.vectors)
+    return Object.entries(collection.vectors ?? {})
       .filter(([, v]) => !v.multivector)
       .map(([name]) => name);
   }
@@ -130,24 +139,41 @@ export class NearDuplicatesModel {
 
   get distance(): DistanceKind | null {
     const name = this.vectorName;
-    return name === null ? null : (this.collection?.vectors[name]?.distance ?? null);
+    return name === null ? null : (this.collection?.vectors?.[name]?.distance ?? null);
   }
 
+  /** Asks the server for the backend the settings choose; a later call wins over an earlier one. */
   async refreshBackend(): Promise<void> {
+    const request = ++this._backendRequest;
+    const kind = this._settings.backend;
     this._backendLoading = true;
     this._stateChanged.emit();
     try {
-      this._backend = await this._api.getBackend();
+      const backend = await this._api.getBackend(kind);
+      if (request !== this._backendRequest) {
+        return;
+      }
+      this._backend = backend;
+      this._backendFor = kind;
       this._backendError = null;
-      const names = this._backend.collections.map(c => c.name);
+      const names = this.readableCollections.map(c => c.name);
       if (this._collection === null || !names.includes(this._collection)) {
         this._collection = names.length > 0 ? names[0] : null;
       }
     } catch (error) {
+      if (request !== this._backendRequest) {
+        return;
+      }
       this._backendError = backendErrorInfo(error);
+      if (this._backendFor !== kind || this._backendError.kind === 'backend-choice') {
+        // What is listed is not the backend the settings now ask for.
+        this._backend = null;
+      }
     } finally {
-      this._backendLoading = false;
-      this._stateChanged.emit();
+      if (request === this._backendRequest) {
+        this._backendLoading = false;
+        this._stateChanged.emit();
+      }
     }
   }
 
@@ -243,7 +269,7 @@ export class NearDuplicatesModel {
    */
   async detect(): Promise<void> {
     const collection = this.collection;
-    if (!collection || this._running || !this._worker) {
+    if (!collection || collection.error || this._running || !this._worker) {
       return;
     }
     const settings = this._settings;
@@ -271,13 +297,11 @@ export class NearDuplicatesModel {
       void this._api.releaseScan(scanId).catch(() => undefined);
       return;
     }
-    this._leaseTimer = setInterval(() => {
-      this._api.claimScan(collection.name, scanId).catch(() => undefined);
-    }, LEASE_RENEW_MS);
+    // The worker renews the claim: a hidden tab's page timers can be too slow for it.
     this._worker.postMessage({
       type: 'start',
       scanId,
-      connection: this._api.scanConnection(),
+      connection: this._api.scanConnection(settings.backend),
       request: {
         collection: collection.name,
         using: using || undefined,
@@ -290,7 +314,8 @@ export class NearDuplicatesModel {
         sampleIdField: settings.sampleIdField,
         thumbnailField: settings.thumbnailField || null,
         splitField: settings.splitField || null
-      }
+      },
+      lease: this._api.scanLease(collection.name)
     });
   }
 
@@ -330,6 +355,7 @@ export class NearDuplicatesModel {
       groups:
         shownThreshold === result.threshold ? result.groups : regroup(result, shownThreshold)
     };
+    this._outcomeChanged.emit();
     this._stateChanged.emit();
     return true;
   }
@@ -433,6 +459,7 @@ export class NearDuplicatesModel {
             this._outcome.groups = regroup(result, this.threshold);
             this._outcome.threshold = this.threshold;
           }
+          this._outcomeChanged.emit();
           this._stateChanged.emit();
         }
         break;
@@ -448,10 +475,6 @@ export class NearDuplicatesModel {
 
   /** The running scan is over: hand its collection back to other panels and tabs. */
   private endScan(): void {
-    if (this._leaseTimer !== null) {
-      clearInterval(this._leaseTimer);
-      this._leaseTimer = null;
-    }
     const scanId = this._running?.scanId;
     this._running = null;
     if (scanId) {
@@ -473,6 +496,9 @@ export class NearDuplicatesModel {
   private _backend: IBackendInfo | null = null;
   private _backendError: ScanErrorInfo | null = null;
   private _backendLoading = false;
+  private _backendRequest = 0;
+  /** The Backend setting the listed backend was fetched for. */
+  private _backendFor: string | null = null;
   private _collection: string | null = null;
   private _vectorName: string | null = null;
   private _similarity = DEFAULT_SETTINGS.defaultThreshold;
@@ -481,19 +507,15 @@ export class NearDuplicatesModel {
   private _running: IRunningScan | null = null;
   private _outcome: IScanOutcome | null = null;
   private _scanError: ScanErrorInfo | null = null;
-  private _leaseTimer: ReturnType<typeof setInterval> | null = null;
   private _selected: DuplicateGroup | null = null;
   private _stateChanged = new Signal<this, void>(this);
   private _outcomeChanged = new Signal<this, void>(this);
   private _selectionChanged = new Signal<this, DuplicateGroup | null>(this);
 }
 
-/** Renewed well within the server's 30 s lease, so a live scan never loses its collection. */
-const LEASE_RENEW_MS = 10_000;
-
 function leaseErrorInfo(error: unknown): ScanErrorInfo {
   if (error instanceof ApiError && error.status === 409) {
-    return { kind: 'server-error', status: 409, message: error.message };
+    return { kind: 'busy', status: 409, message: error.message };
   }
   return backendErrorInfo(error);
 }
@@ -512,6 +534,10 @@ export function backendErrorInfo(error: unknown): ScanErrorInfo {
   }
   if (status === 404) {
     return { kind: 'not-found', message, status };
+  }
+  if (status === 409) {
+    // The backend route's 409: the Backend setting asks for a kind the server cannot offer.
+    return { kind: 'backend-choice', message, status };
   }
   return { kind: 'server-error', message, status };
 }

@@ -13,7 +13,8 @@ import { NotebookSendBar } from './components/SendStatus';
 import { WorkerStatusView } from './components/WorkerStatusView';
 import { nearDuplicatesIcon } from './icons';
 import { NearDuplicatesModel } from './model';
-import { PANEL_ID } from './tokens';
+import type { IThumbnailPolicy } from './thumbnails';
+import { INearDuplicatesSettings, PANEL_ID } from './tokens';
 
 export class NearDuplicatesPanel extends SidePanel {
   /** With a bridge, a click on a group sends it to the active notebook. */
@@ -38,10 +39,9 @@ export class NearDuplicatesPanel extends SidePanel {
     scan.title.label = 'Scan';
     this.addWidget(scan);
 
-    const filesBaseUrl = URLExt.join(PageConfig.getBaseUrl(), 'files');
     const groups = ReactWidget.create(
       <UseSignal signal={model.stateChanged}>
-        {() => <GroupsSection model={model} bridge={bridge} filesBaseUrl={filesBaseUrl} />}
+        {() => <GroupsSection model={model} bridge={bridge} />}
       </UseSignal>
     );
     groups.addClass('jp-NearDuplicates-section');
@@ -86,7 +86,11 @@ function ScanSection(props: { model: NearDuplicatesModel }): JSX.Element {
         distance={model.distance}
         threshold={model.threshold}
         onThresholdChange={value => model.setThreshold(value)}
-        collection={model.workerStatus.state === 'ready' ? (model.collection?.name ?? null) : null}
+        collection={
+          model.workerStatus.state === 'ready' && !model.collection?.error
+            ? (model.collection?.name ?? null)
+            : null
+        }
         scanning={running !== null}
         onDetect={() => void model.detect()}
         onCancel={() => model.cancel()}
@@ -104,12 +108,28 @@ function ScanSection(props: { model: NearDuplicatesModel }): JSX.Element {
   );
 }
 
+/** The thumbnail rules from the settings, and the addresses of this Jupyter server. */
+export function thumbnailPolicy(settings: INearDuplicatesSettings): IThumbnailPolicy {
+  const baseUrl = PageConfig.getBaseUrl();
+  return {
+    filesBaseUrl: URLExt.join(baseUrl, 'files'),
+    remote: settings.remoteThumbnails,
+    hosts: settings.thumbnailHosts,
+    jupyterUrls: [window.location.origin, baseUrl]
+  };
+}
+
 function GroupsSection(props: {
   model: NearDuplicatesModel;
   bridge: NotebookBridge | null;
-  filesBaseUrl: string;
 }): JSX.Element | null {
-  const { model, bridge, filesBaseUrl } = props;
+  const { model, bridge } = props;
+  const { remoteThumbnails, thumbnailHosts } = model.settings;
+  // One object while the settings stand, so the thumbnails' memoised rules hold.
+  const thumbnails = React.useMemo(
+    () => thumbnailPolicy(model.settings),
+    [remoteThumbnails, thumbnailHosts]
+  );
   const outcome = model.outcome;
   if (!outcome) {
     return (
@@ -141,7 +161,7 @@ function GroupsSection(props: {
       points={outcome.result.points}
       distance={outcome.result.distance}
       threshold={outcome.threshold}
-      filesBaseUrl={filesBaseUrl}
+      thumbnails={thumbnails}
       selectedKey={model.selected?.key ?? null}
       onSelect={group => {
         model.select(group);

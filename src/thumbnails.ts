@@ -10,6 +10,26 @@ export interface ThumbnailSource {
   src?: string;
   /** The value as text, for a placeholder or a tooltip (never markup). */
   text: string;
+  /** Why a value that looks like an image source is shown as text instead. */
+  refused?: string;
+}
+
+/** Whether http(s) thumbnails load: from anywhere, from listed hosts only, or never. */
+export type RemoteThumbnails = 'allowed' | 'listed' | 'off';
+
+/** Where thumbnails may come from; built from the settings and the page's location. */
+export interface IThumbnailPolicy {
+  /** Jupyter's `/files/` URL for values that are paths; null shows paths as text. */
+  filesBaseUrl: string | null;
+  remote: RemoteThumbnails;
+  /** Host names for `remote: 'listed'`; `*.example.org` also admits its subdomains. */
+  hosts: readonly string[];
+  /**
+   * URLs of the Jupyter server (the page's origin, Jupyter's base URL): an absolute
+   * thumbnail URL pointing there is never loaded, since the browser would send the
+   * user's Jupyter cookie with it.
+   */
+  jupyterUrls: readonly string[];
 }
 
 // Raster formats only: an SVG can carry script, and a data: or file SVG opened on its own
@@ -27,7 +47,8 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
  * Classifies a thumbnail payload value:
- * - an http(s) URL -> 'url' (normalised by the URL parser);
+ * - an http(s) URL -> 'url' (normalised by the URL parser) when the policy lets it load:
+ *   never one that points at the Jupyter server, and per `remote` otherwise;
  * - a base64 `data:image/(png|jpeg|gif|webp|bmp)` URI -> 'data';
  * - a relative path to an image file that stays under the Jupyter root -> 'file', served
  *   from `filesBaseUrl` (Jupyter's `/files/` URL) with each segment percent-encoded;
@@ -36,8 +57,14 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  */
 export function classifyThumbnail(
   value: unknown,
-  filesBaseUrl: string | null | undefined
+  policy: IThumbnailPolicy | string | null | undefined
 ): ThumbnailSource {
+  // A bare `/files/` URL is the older form: remote URLs allowed, no server to keep out.
+  const rules: IThumbnailPolicy =
+    typeof policy === 'object' && policy !== null
+      ? policy
+      : { filesBaseUrl: policy ?? null, remote: 'allowed', hosts: [], jupyterUrls: [] };
+  const filesBaseUrl = rules.filesBaseUrl;
   const text = asText(value);
   if (typeof value !== 'string') {
     return { kind: 'text', text };
@@ -50,7 +77,8 @@ export function classifyThumbnail(
   if (/^https?:\/\//i.test(trimmed)) {
     const url = parseUrl(trimmed);
     if (url && (url.protocol === 'http:' || url.protocol === 'https:') && url.host) {
-      return { kind: 'url', src: url.href, text };
+      const refused = remoteRefusal(url, rules);
+      return refused ? { kind: 'text', text, refused } : { kind: 'url', src: url.href, text };
     }
     return { kind: 'text', text };
   }
@@ -115,6 +143,86 @@ export function relativeImagePath(path: string): string[] | null {
     return null;
   }
   return segments;
+}
+
+/**
+ * How an <img> asks for a source. Jupyter serves `/files/` to a cookie-authenticated GET
+ * only with a same-origin Referer (it answers 403 "Blocking request from unknown origin"
+ * without one), while a remote host should learn nothing about the Jupyter page.
+ */
+export function referrerPolicyFor(source: ThumbnailSource): ReferrerPolicy {
+  return source.kind === 'file' ? 'same-origin' : 'no-referrer';
+}
+
+/** Why an http(s) thumbnail URL may not load under `policy`, or null when it may. */
+export function remoteRefusal(url: URL, policy: IThumbnailPolicy): string | null {
+  if (policy.jupyterUrls.some(server => pointsAtServer(url, server))) {
+    return 'it points at the Jupyter server itself, which would receive your Jupyter cookie';
+  }
+  if (policy.remote === 'off') {
+    return 'remote thumbnails are off (setting "Remote thumbnails")';
+  }
+  if (policy.remote === 'listed' && !policy.hosts.some(host => hostMatches(url.hostname, host))) {
+    return `${url.hostname} is not in the setting "Thumbnail hosts"`;
+  }
+  return null;
+}
+
+/**
+ * Does `url` reach the server at `server`? The same host and port, where every loopback
+ * spelling (localhost, 127.x.x.x, [::1], 0.0.0.0, *.localhost) is one host: a server on
+ * localhost:8888 also answers at 127.0.0.1:8888.
+ */
+export function pointsAtServer(url: URL, server: string): boolean {
+  const jupyter = parseUrl(server);
+  if (!jupyter || !jupyter.host) {
+    return false;
+  }
+  if (portOf(url) !== portOf(jupyter)) {
+    return false;
+  }
+  const a = bareHost(url.hostname);
+  const b = bareHost(jupyter.hostname);
+  return a === b || (isLoopback(a) && isLoopback(b));
+}
+
+function portOf(url: URL): string {
+  return url.port || (url.protocol === 'https:' ? '443' : url.protocol === 'http:' ? '80' : '');
+}
+
+/** Lower case, without a trailing dot ("localhost." is localhost). */
+function bareHost(hostname: string): string {
+  return hostname.toLowerCase().replace(/\.$/, '');
+}
+
+/** The URL parser has already turned 2130706433, 127.1 and 0x7f.1 into dotted quads. */
+function isLoopback(host: string): boolean {
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    /^127\.\d+\.\d+\.\d+$/.test(host) ||
+    host === '0.0.0.0' ||
+    host === '[::1]' ||
+    host === '[::]' ||
+    /^\[::ffff:(?:7f[0-9a-f]{2}:[0-9a-f]{1,4}|0:0)\]$/.test(host)
+  );
+}
+
+/** `example.org` admits that host only; `*.example.org` admits it and its subdomains. */
+function hostMatches(hostname: string, listed: string): boolean {
+  const host = bareHost(hostname);
+  let entry = listed.trim().toLowerCase();
+  const wildcard = entry.startsWith('*.');
+  if (wildcard) {
+    entry = entry.slice(2);
+  }
+  // Through the URL parser, so an internationalised name compares in its punycode form.
+  const parsed = parseUrl(`http://${entry}/`);
+  if (!entry || !parsed || parsed.port || parsed.pathname !== '/') {
+    return false;
+  }
+  const name = bareHost(parsed.hostname);
+  return host === name || (wildcard && host.endsWith(`.${name}`));
 }
 
 function parseUrl(value: string): URL | null {

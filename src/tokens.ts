@@ -1,4 +1,5 @@
 // Plugin ids, command ids and the settings shape shared by the panel's modules.
+import type { RemoteThumbnails } from './thumbnails';
 
 /** The npm package name; plugin ids are `${EXTENSION_ID}:<part>`. */
 export const EXTENSION_ID = 'jupyterlab-near-duplicates';
@@ -21,6 +22,10 @@ export interface INearDuplicatesSettings {
   backend: BackendChoice;
   sampleIdField: string;
   thumbnailField: string;
+  /** Whether http(s) thumbnails from payloads load: from anywhere, listed hosts, or never. */
+  remoteThumbnails: RemoteThumbnails;
+  /** The hosts `remoteThumbnails: 'listed'` loads from. */
+  thumbnailHosts: string[];
   splitField: string;
   defaultThreshold: number;
   neighboursPerQuery: number;
@@ -36,6 +41,8 @@ export const DEFAULT_SETTINGS: INearDuplicatesSettings = {
   backend: 'auto',
   sampleIdField: 'sample_id',
   thumbnailField: 'thumbnail',
+  remoteThumbnails: 'allowed',
+  thumbnailHosts: [],
   splitField: 'split',
   defaultThreshold: 0.95,
   neighboursPerQuery: 32,
@@ -43,6 +50,12 @@ export const DEFAULT_SETTINGS: INearDuplicatesSettings = {
   requestsInFlight: 2,
   exactSearch: false,
   hnswEf: 0
+};
+
+/** The values the schema allows for the settings that are a choice. */
+const ENUMS: { backend: string[]; remoteThumbnails: string[] } = {
+  backend: ['auto', 'embedded', 'remote'],
+  remoteThumbnails: ['allowed', 'listed', 'off']
 };
 
 /** Settings from the registry's composite, with defaults for anything missing or mistyped. */
@@ -57,6 +70,16 @@ export function readSettings(composite: {
     if (value !== undefined && typeof value === typeof DEFAULT_SETTINGS[key]) {
       (out as any)[key] = value;
     }
+  }
+  const hosts = composite.thumbnailHosts;
+  out.thumbnailHosts = Array.isArray(hosts)
+    ? hosts.filter((h): h is string => typeof h === 'string')
+    : [];
+  if (!ENUMS.backend.includes(out.backend)) {
+    out.backend = DEFAULT_SETTINGS.backend;
+  }
+  if (!ENUMS.remoteThumbnails.includes(out.remoteThumbnails)) {
+    out.remoteThumbnails = DEFAULT_SETTINGS.remoteThumbnails;
   }
   return out;
 }

@@ -2,9 +2,9 @@
 // client, no Worker in jsdom) and a fake server API.
 import { ApiError, IBackendInfo, INearDuplicatesApi } from '../api';
 import { IScanWorker, NearDuplicatesModel } from '../model';
-import { PanelToWorker, PROTOCOL_VERSION } from '../scan/protocol';
+import { IStartMessage, PanelToWorker, PROTOCOL_VERSION } from '../scan/protocol';
 import { ScanService } from '../scan/scanService';
-import { DEFAULT_SETTINGS } from '../tokens';
+import { BackendChoice, DEFAULT_SETTINGS } from '../tokens';
 import { circlePoints, FakeQdrant } from './fakeQdrant';
 
 class FakeInProcessWorker implements IScanWorker {
@@ -54,14 +54,28 @@ const BACKEND: IBackendInfo = {
 
 class FakeApi implements INearDuplicatesApi {
   constructor(public answer: IBackendInfo | ApiError = BACKEND) {}
-  async getBackend(): Promise<IBackendInfo> {
+  /** The backend kinds asked for, in order. */
+  kinds: BackendChoice[] = [];
+  /** Kinds this fake server cannot offer (answered 409, as the backend route does). */
+  unavailable = new Set<BackendChoice>();
+  /** Answers by kind, over `answer`. */
+  byKind = new Map<BackendChoice, IBackendInfo>();
+  async getBackend(kind: BackendChoice): Promise<IBackendInfo> {
+    this.kinds.push(kind);
+    if (this.unavailable.has(kind)) {
+      throw new ApiError(409, `No ${kind} Qdrant is configured on this Jupyter server.`);
+    }
     if (this.answer instanceof ApiError) {
       throw this.answer;
     }
-    return this.answer;
+    return { ...(this.byKind.get(kind) ?? this.answer), requested: kind };
   }
-  scanConnection() {
-    return { url: 'http://localhost:8888', prefix: '/near-duplicates/qdrant' };
+  scanConnection(kind: BackendChoice) {
+    return {
+      url: 'http://localhost:8888',
+      prefix: '/near-duplicates/qdrant',
+      headers: { 'X-Near-Duplicates-Backend': kind }
+    };
   }
   /** Collections another tab is scanning. */
   busy = new Set<string>();
@@ -75,11 +89,22 @@ class FakeApi implements INearDuplicatesApi {
   async releaseScan(scanId: string): Promise<void> {
     this.leases.push(`release ${scanId}`);
   }
+  scanLease(collection: string) {
+    return { url: 'http://localhost:8888/near-duplicates/api/scans', collection, renewMs: 10_000, ttlMs: 30_000 };
+  }
 }
 
 function makeModel(worker = new FakeInProcessWorker(), api = new FakeApi()) {
   const model = new NearDuplicatesModel({ createWorker: () => worker, api });
   return { model, worker, api };
+}
+
+/** Resolves once `done` holds (polled). */
+async function waitFor(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !done(); i++) {
+    await new Promise(resolve => setTimeout(resolve, 5));
+  }
+  expect(done()).toBe(true);
 }
 
 /** Resolves once the model has no scan running. */
@@ -172,6 +197,81 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
       message: 'Could not reach the remote Qdrant backend at http://q:6333'
     });
     expect(model.backend).toBeNull();
+  });
+
+  it('asks for the backend the settings choose, and again when the setting changes (fake API)', async () => {
+    const { model, api } = makeModel();
+    await model.refreshBackend();
+    expect(api.kinds).toEqual(['auto']);
+    api.byKind.set('remote', { kind: 'remote', url: 'http://q:6333', version: '1.18.3', collections: [] });
+    model.settings = { ...DEFAULT_SETTINGS, backend: 'remote' };
+    await waitFor(() => !model.backendLoading);
+    expect(api.kinds).toEqual(['auto', 'remote']);
+    expect(model.backend?.kind).toBe('remote');
+    expect(model.collection).toBeNull();
+    // Other settings leave the backend alone.
+    model.settings = { ...DEFAULT_SETTINGS, backend: 'remote', batchSize: 64 };
+    expect(api.kinds).toEqual(['auto', 'remote']);
+  });
+
+  it('says clearly when the chosen backend cannot be had, and lists nothing from another (fake API)', async () => {
+    const { model, api } = makeModel();
+    await model.refreshBackend();
+    api.unavailable.add('remote');
+    model.settings = { ...DEFAULT_SETTINGS, backend: 'remote' };
+    await waitFor(() => !model.backendLoading);
+    expect(model.backendError).toEqual({
+      kind: 'backend-choice',
+      status: 409,
+      message: 'No remote Qdrant is configured on this Jupyter server.'
+    });
+    expect(model.backend).toBeNull();
+    expect(model.collection).toBeNull();
+  });
+
+  it('keeps the answer for the latest setting when answers cross (fake API)', async () => {
+    const { model, api } = makeModel();
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>(resolve => (release = resolve));
+    const getBackend = api.getBackend.bind(api);
+    api.getBackend = async kind => {
+      if (kind === 'auto') {
+        await slow;
+      }
+      return getBackend(kind);
+    };
+    api.byKind.set('embedded', { ...BACKEND, collections: [BACKEND.collections[1]] });
+    const first = model.refreshBackend();
+    model.settings = { ...DEFAULT_SETTINGS, backend: 'embedded' };
+    await waitFor(() => !model.backendLoading);
+    release();
+    await first;
+    expect(model.backend?.requested).toBe('embedded');
+    expect(model.collection?.name).toBe('places');
+  });
+
+  it('skips a collection the server could not read, and never scans it (fake API)', async () => {
+    const broken = { ...BACKEND.collections[0], name: 'broken', error: 'Qdrant answered 500' };
+    const api = new FakeApi({ ...BACKEND, collections: [broken, ...BACKEND.collections] });
+    const { model, worker } = makeModel(undefined, api);
+    model.start();
+    await model.refreshBackend();
+    expect(model.collection?.name).toBe('images');
+    model.selectCollection('broken');
+    await model.detect();
+    expect(model.running).toBeNull();
+    expect(worker.posted.filter(m => m.type === 'start')).toHaveLength(0);
+  });
+
+  it('sends the backend setting with the scan, for the proxy to pick the backend by (fake API)', async () => {
+    const { model, worker } = makeModel();
+    model.start();
+    model.settings = { ...DEFAULT_SETTINGS, backend: 'embedded' };
+    await waitFor(() => !model.backendLoading);
+    await model.detect();
+    await scanFinished(model);
+    const start = worker.posted.find(m => m.type === 'start') as IStartMessage;
+    expect(start.connection.headers).toEqual({ 'X-Near-Duplicates-Backend': 'embedded' });
   });
 
   it('scans, then regroups a stricter threshold without asking Qdrant again', async () => {
@@ -269,15 +369,38 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
     api.busy.add('images');
     await model.detect();
     expect(model.running).toBeNull();
-    expect(model.scanError).toEqual(expect.objectContaining({ status: 409 }));
+    expect(model.scanError).toEqual(expect.objectContaining({ kind: 'busy', status: 409 }));
     expect(worker.posted.filter(m => m.type === 'start')).toHaveLength(0);
 
     api.busy.clear();
     await model.detect();
     await scanFinished(model);
     expect(model.scanError).toBeNull();
-    const scanId = (worker.posted.find(m => m.type === 'start') as { scanId: string }).scanId;
+    const start = worker.posted.find(m => m.type === 'start') as IStartMessage;
+    const scanId = start.scanId;
     expect(api.leases).toEqual([`claim ${scanId}`, `release ${scanId}`]);
+    // The worker keeps the claim alive, not the page (whose timers a hidden tab slows).
+    expect(start.lease).toEqual(expect.objectContaining({ collection: 'images', renewMs: 10_000 }));
+  });
+
+  it('hands a finished scan to the saver at once, with nothing else touched (fake API and Qdrant client)', async () => {
+    const { model } = makeModel();
+    const saved: unknown[] = [];
+    // What the plugin does with IStateDB: save whenever the results on show change.
+    model.outcomeChanged.connect(() => saved.push(model.saveOutcome()));
+    model.start();
+    await model.refreshBackend();
+    await model.detect();
+    await scanFinished(model);
+    expect(saved).toHaveLength(1);
+
+    const reloaded = makeModel().model;
+    expect(reloaded.restoreOutcome(JSON.parse(JSON.stringify(saved[0])))).toBe(true);
+    const shown = (m: NearDuplicatesModel) =>
+      m.outcome!.groups.map(g => [...g.sampleIds].sort().join(' '));
+    expect(shown(reloaded)).toEqual(shown(model));
+    expect(reloaded.outcome!.threshold).toBe(model.outcome!.threshold);
+    expect(reloaded.collection?.name ?? reloaded.outcome!.result.collection).toBe('images');
   });
 
   it('asks for a maximum distance on a Euclid collection', async () => {

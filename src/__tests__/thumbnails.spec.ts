@@ -1,5 +1,12 @@
 // Which payload values may become an <img>, and from where: the rest is shown as text.
-import { classifyThumbnail, filesUrl, relativeImagePath } from '../thumbnails';
+import {
+  classifyThumbnail,
+  filesUrl,
+  IThumbnailPolicy,
+  pointsAtServer,
+  referrerPolicyFor,
+  relativeImagePath
+} from '../thumbnails';
 
 const FILES = '/user/ada/files/';
 const PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
@@ -112,5 +119,93 @@ describe('relativeImagePath and filesUrl', () => {
   it('joins onto the base with a single slash', () => {
     expect(filesUrl('http://h/files', ['a', 'b.png'])).toBe('http://h/files/a/b.png');
     expect(filesUrl('http://h/files/', ['a&b.png'])).toBe('http://h/files/a%26b.png');
+  });
+});
+
+describe('remote thumbnail policy', () => {
+  const policy = (over: Partial<IThumbnailPolicy> = {}): IThumbnailPolicy => ({
+    filesBaseUrl: FILES,
+    remote: 'allowed',
+    hosts: [],
+    jupyterUrls: ['http://localhost:8888', 'http://localhost:8888/user/ada/'],
+    ...over
+  });
+
+  it.each([
+    'http://localhost:8888/api/contents/x.png',
+    'http://LOCALHOST.:8888/files/x.png',
+    'http://127.0.0.1:8888/x.png',
+    'http://127.1:8888/x.png',
+    'http://2130706433:8888/x.png',
+    'http://0x7f.0.0.1:8888/x.png',
+    'http://[::1]:8888/x.png',
+    'http://[::ffff:127.0.0.1]:8888/x.png',
+    'http://0.0.0.0:8888/x.png',
+    'http://jupyter.localhost:8888/x.png'
+  ])('never loads %s: it is the Jupyter server, which would get the cookie', value => {
+    const source = classifyThumbnail(value, policy());
+    expect(source.kind).toBe('text');
+    expect(source.src).toBeUndefined();
+    expect(source.refused).toContain('Jupyter server');
+  });
+
+  it('knows the server by its base URL when the page is elsewhere, default ports included', () => {
+    const hub = policy({ jupyterUrls: ['https://hub.example.org', 'https://hub.example.org/user/ada/'] });
+    expect(classifyThumbnail('https://hub.example.org:443/hub/api/users', hub).kind).toBe('text');
+    expect(classifyThumbnail('https://HUB.example.org/x.png', hub).kind).toBe('text');
+    // Another port or another host is another server.
+    expect(classifyThumbnail('https://hub.example.org:8443/x.png', hub).kind).toBe('url');
+    expect(classifyThumbnail('https://cdn.example.org/x.png', hub).kind).toBe('url');
+    expect(classifyThumbnail('http://localhost:9999/x.png', policy()).kind).toBe('url');
+    // http://x:80 and https://x:443 differ.
+    expect(pointsAtServer(new URL('http://hub.example.org/'), 'https://hub.example.org/')).toBe(false);
+  });
+
+  it('loads nothing remote when off, and data URIs and paths still load', () => {
+    const off = policy({ remote: 'off' });
+    expect(classifyThumbnail('https://cdn.example.org/1.jpg', off)).toMatchObject({
+      kind: 'text',
+      refused: expect.stringContaining('remote thumbnails are off')
+    });
+    expect(classifyThumbnail(PNG, off).kind).toBe('data');
+    expect(classifyThumbnail('imgs/1.png', off).kind).toBe('file');
+  });
+
+  it('loads listed hosts only, wildcards admitting subdomains', () => {
+    const listed = policy({
+      remote: 'listed',
+      hosts: ['images.example.org', '*.cdn.example.net', ' Bücher.example ', 'bad host', 'x.org:8080']
+    });
+    expect(classifyThumbnail('https://images.example.org/a.png', listed).kind).toBe('url');
+    expect(classifyThumbnail('https://IMAGES.example.org./a.png', listed).kind).toBe('url');
+    expect(classifyThumbnail('https://eu.cdn.example.net/a.png', listed).kind).toBe('url');
+    expect(classifyThumbnail('https://cdn.example.net/a.png', listed).kind).toBe('url');
+    expect(classifyThumbnail('https://xn--bcher-kva.example/a.png', listed).kind).toBe('url');
+    for (const refused of [
+      'https://evil-images.example.org/a.png',
+      'https://images.example.org.evil.com/a.png',
+      'https://example.org/a.png',
+      'http://10.0.0.1/a.png',
+      'http://x.org:8080/a.png'
+    ]) {
+      expect(classifyThumbnail(refused, listed)).toMatchObject({
+        kind: 'text',
+        refused: expect.stringContaining('Thumbnail hosts')
+      });
+    }
+  });
+
+  it('never loads the Jupyter server even when its host is listed', () => {
+    const listed = policy({ remote: 'listed', hosts: ['localhost', '127.0.0.1'] });
+    expect(classifyThumbnail('http://127.0.0.1:8888/x.png', listed).kind).toBe('text');
+    expect(classifyThumbnail('http://127.0.0.1:9000/x.png', listed).kind).toBe('url');
+  });
+
+  it('asks /files/ with a same-origin Referer and everything else with none', () => {
+    expect(referrerPolicyFor(classifyThumbnail('imgs/1.png', policy()))).toBe('same-origin');
+    expect(referrerPolicyFor(classifyThumbnail('https://cdn.example.org/1.png', policy()))).toBe(
+      'no-referrer'
+    );
+    expect(referrerPolicyFor(classifyThumbnail(PNG, policy()))).toBe('no-referrer');
   });
 });

@@ -24,4 +24,18 @@ describe('settings', () => {
     expect(settings.batchSize).toBe(256);
     expect(settings.defaultThreshold).toBe(0.95);
   });
+
+  it('reads the thumbnail policy, refusing values the schema does not allow', () => {
+    const settings = readSettings({
+      remoteThumbnails: 'listed',
+      thumbnailHosts: ['cdn.example.org', 42, null]
+    });
+    expect(settings.remoteThumbnails).toBe('listed');
+    expect(settings.thumbnailHosts).toEqual(['cdn.example.org']);
+    expect(readSettings({ remoteThumbnails: 'sometimes', thumbnailHosts: 'x' })).toMatchObject({
+      remoteThumbnails: 'allowed',
+      thumbnailHosts: []
+    });
+    expect(readSettings({ backend: 'cloud' }).backend).toBe('auto');
+  });
 });

@@ -4,7 +4,7 @@ import * as React from 'react';
 import { formatCount, formatQuantity } from '../format';
 import type { IBackendInfo, ICollectionInfo } from '../api';
 import type { ScanErrorInfo } from '../scan/types';
-import { ScanErrorView } from './ErrorView';
+import { ErrorView, ScanErrorView } from './ErrorView';
 
 /** One dense vector of a collection (the unnamed one is under ''), as the backend route lists it. */
 export type IVectorInfo = ICollectionInfo['vectors'][string];
@@ -29,9 +29,8 @@ export interface IConnectionViewProps {
 
 /** The vectors a scan can compare by: dense, one vector per point. */
 export function denseVectorNames(collection: ICollectionInfo): string[] {
-  return Object.keys(collection.vectors).filter(
-    name => !collection.vectors[name].multivector
-  );
+  const vectors = collection.vectors ?? {};
+  return Object.keys(vectors).filter(name => !vectors[name].multivector);
 }
 
 /**
@@ -66,6 +65,9 @@ export function describeBackend(backend: IBackendInfo): string {
 const NO_VECTOR = '\u0000';
 
 function collectionLabel(collection: ICollectionInfo): string {
+  if (collection.error) {
+    return `${collection.name} (unavailable: ${collection.error})`;
+  }
   const count =
     typeof collection.points_count === 'number'
       ? formatQuantity(collection.points_count, 'point')
@@ -109,7 +111,7 @@ export function ConnectionView(props: IConnectionViewProps): JSX.Element {
   );
 
   const current = backend?.collections.find(c => c.name === collection) ?? null;
-  const vectorNames = current ? Object.keys(current.vectors) : [];
+  const vectorNames = current ? Object.keys(current.vectors ?? {}) : [];
   const dense = current ? denseVectorNames(current) : [];
   const chosen = current ? scanVector(current, vector) : null;
 
@@ -164,7 +166,12 @@ export function ConnectionView(props: IConnectionViewProps): JSX.Element {
               </option>
             ) : null}
             {backend.collections.map(c => (
-              <option key={c.name} value={c.name}>
+              <option
+                key={c.name}
+                value={c.name}
+                disabled={!!c.error}
+                title={c.error ? `${c.name} cannot be scanned: ${c.error}` : undefined}
+              >
                 {collectionLabel(c)}
               </option>
             ))}
@@ -206,7 +213,13 @@ export function ConnectionView(props: IConnectionViewProps): JSX.Element {
         </div>
       ) : null}
 
-      {current ? (
+      {current?.error ? (
+        <ErrorView
+          title="This collection cannot be read"
+          action="Pick another collection, or check it on the Qdrant side, then refresh."
+          detail={current.error}
+        />
+      ) : current ? (
         <div className="jp-NearDuplicates-collectionInfo">
           {dense.length === 0
             ? 'No dense vector: this collection cannot be scanned for near-duplicates.'

@@ -39,7 +39,7 @@ export function ErrorView(props: IErrorViewProps): JSX.Element {
 
 /** A title and what to do, for an error from the backend route, the proxy or the scan. */
 export function describeError(error: ScanErrorInfo): { title: string; action: string } {
-  if (error.status === 409) {
+  if (error.status === 409 && error.kind !== 'backend-choice') {
     return {
       title: 'A scan of this collection is already running',
       action:
@@ -47,6 +47,18 @@ export function describeError(error: ScanErrorInfo): { title: string; action: st
     };
   }
   switch (error.kind) {
+    case 'backend-choice':
+      return {
+        title: 'The backend chosen in the settings is not available',
+        action:
+          'Set Backend to one this Jupyter server offers in Settings > Near Duplicates (auto picks one that works), or configure that backend on the server (a remote Qdrant: QDRANT_URL or c.NearDuplicates.qdrant_url) and restart it.'
+      };
+    case 'busy':
+      return {
+        title: 'The scan lost its hold on this collection',
+        action:
+          'The server could not renew it, so another panel or tab could scan the same collection. Check that the Jupyter server is running, then detect again.'
+      };
     case 'unreachable':
       return {
         title: 'Cannot reach the Qdrant backend',

@@ -13,6 +13,7 @@ import {
 } from '../format';
 import type { DistanceKind, DuplicateGroup, ScanPoints } from '../scan/types';
 import { Thumbnail } from './Thumbnail';
+import type { IThumbnailPolicy } from '../thumbnails';
 
 /** Each row's height in pixels; the CSS sizes row content to fit in it. */
 export const GROUP_ROW_HEIGHT = 96;
@@ -31,8 +32,8 @@ export interface IGroupListProps {
   distance: DistanceKind;
   /** The threshold these groups were formed at. */
   threshold: number;
-  /** Jupyter's `/files/` URL for thumbnails that are paths; null shows such paths as text. */
-  filesBaseUrl: string | null;
+  /** Where thumbnails may load from (Jupyter's `/files/` for paths, the remote-URL rules). */
+  thumbnails: IThumbnailPolicy;
   /** The selected group's key, or null. */
   selectedKey: number | null;
   onSelect: (group: DuplicateGroup) => void;
@@ -68,7 +69,7 @@ export function GroupList(props: IGroupListProps): JSX.Element {
     points,
     distance,
     threshold,
-    filesBaseUrl,
+    thumbnails,
     selectedKey,
     onSelect,
     viewportHeight
@@ -254,7 +255,7 @@ export function GroupList(props: IGroupListProps): JSX.Element {
               group={groups[i]}
               points={points}
               distance={distance}
-              filesBaseUrl={filesBaseUrl}
+              thumbnails={thumbnails}
               selected={groups[i].key === selectedKey}
               active={i === activeIndex}
               onActivate={setActive}
@@ -274,7 +275,7 @@ interface IGroupRowProps {
   group: DuplicateGroup;
   points: ScanPoints;
   distance: DistanceKind;
-  filesBaseUrl: string | null;
+  thumbnails: IThumbnailPolicy;
   selected: boolean;
   active: boolean;
   onActivate: (index: number) => void;
@@ -290,7 +291,7 @@ const GroupRow = React.memo(function GroupRow(props: IGroupRowProps): JSX.Elemen
     group,
     points,
     distance,
-    filesBaseUrl,
+    thumbnails,
     selected,
     active,
     onActivate,
@@ -366,7 +367,7 @@ const GroupRow = React.memo(function GroupRow(props: IGroupRowProps): JSX.Elemen
           <Thumbnail
             key={m}
             value={points.thumbnails[m]}
-            filesBaseUrl={filesBaseUrl}
+            policy={thumbnails}
             label={name(m)}
           />
         ))}

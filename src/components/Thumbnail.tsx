@@ -1,23 +1,20 @@
 // One sample's preview: an image when the payload value is a safe image source, otherwise
 // (or when the image fails to load) the sample's name as plain text.
 import * as React from 'react';
-import { classifyThumbnail } from '../thumbnails';
+import { classifyThumbnail, IThumbnailPolicy, referrerPolicyFor } from '../thumbnails';
 
 export interface IThumbnailProps {
   /** The thumbnail payload value, as found in the point's payload (any type). */
   value: unknown;
-  /** Jupyter's `/files/` URL, for values that are paths under the Jupyter root; null disables paths. */
-  filesBaseUrl: string | null;
+  /** Where images may come from: Jupyter's `/files/` URL for paths, and the remote-URL rules. */
+  policy: IThumbnailPolicy;
   /** The sample id: the image's alt text, and the placeholder's text when there is no image. */
   label: string;
 }
 
 export function Thumbnail(props: IThumbnailProps): JSX.Element {
-  const { value, filesBaseUrl, label } = props;
-  const source = React.useMemo(
-    () => classifyThumbnail(value, filesBaseUrl),
-    [value, filesBaseUrl]
-  );
+  const { value, policy, label } = props;
+  const source = React.useMemo(() => classifyThumbnail(value, policy), [value, policy]);
   const [brokenSrc, setBrokenSrc] = React.useState<string | null>(null);
 
   if (source.src !== undefined && brokenSrc !== source.src) {
@@ -30,8 +27,9 @@ export function Thumbnail(props: IThumbnailProps): JSX.Element {
         title={label}
         loading="lazy"
         decoding="async"
-        // An http(s) thumbnail host learns nothing about the Jupyter page that shows it.
-        referrerPolicy="no-referrer"
+        // A remote host learns nothing about the Jupyter page; Jupyter's /files/ needs
+        // the same-origin Referer to serve a cookie-authenticated request.
+        referrerPolicy={referrerPolicyFor(source)}
         draggable={false}
         onError={() => setBrokenSrc(src)}
       />
@@ -43,7 +41,9 @@ export function Thumbnail(props: IThumbnailProps): JSX.Element {
   const shown = broken || source.text === '' ? label : source.text;
   const tooltip = broken
     ? `${label}: the image did not load (${source.text})`
-    : source.text && source.text !== label
+    : source.refused
+      ? `${label}: not loaded, ${source.refused} (${source.text})`
+      : source.text && source.text !== label
       ? `${label}: ${source.text}`
       : label;
   return (

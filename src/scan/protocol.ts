@@ -7,9 +7,10 @@ import type {
   ScanResult
 } from './types';
 import type { PairLayout } from './groups';
+import type { IScanLease } from './lease';
 
 /** Bumped when a message shape changes incompatibly. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /**
  * Where the worker sends Qdrant requests. In JupyterLab: the page's origin with an
@@ -36,6 +37,11 @@ export interface IStartMessage {
   scanId: string;
   connection: IScanConnection;
   request: ScanRequest;
+  /**
+   * The claim the panel made on the collection, which the worker renews while the scan
+   * runs (with `connection.headers`); the scan stops with kind 'busy' when it is refused.
+   */
+  lease?: IScanLease;
 }
 
 /** Panel -> worker: stop the scan with this id (no further requests). */

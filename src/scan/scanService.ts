@@ -9,6 +9,7 @@ import {
   WorkerToPanel
 } from './protocol';
 import { layoutOf, layoutTransferables } from './groups';
+import { ILeaseClock, IScanLease, LeaseFetch, LeaseKeeper, WORKER_CLOCK } from './lease';
 import { ScanClient, scanCollection } from './scanner';
 import { ScanError, ScanErrorInfo } from './types';
 
@@ -29,10 +30,22 @@ export function createQdrantClient(connection: IScanConnection): ScanClient {
   });
 }
 
+/** How the worker renews a scan's lease; tests hand in fakes. */
+export interface ILeaseTools {
+  fetch: LeaseFetch;
+  clock: ILeaseClock;
+}
+
+const WORKER_LEASE_TOOLS: ILeaseTools = {
+  fetch: (url, init) => fetch(url, { ...init, credentials: 'same-origin' }),
+  clock: WORKER_CLOCK
+};
+
 export class ScanService {
   constructor(
     private readonly post: Post,
-    private readonly createClient: ClientFactory = createQdrantClient
+    private readonly createClient: ClientFactory = createQdrantClient,
+    private readonly leaseTools: ILeaseTools = WORKER_LEASE_TOOLS
   ) {}
 
   handle(data: unknown): void {
@@ -52,7 +65,7 @@ export class ScanService {
         });
         break;
       case 'start':
-        void this.start(data.scanId, data.connection, data.request);
+        void this.start(data.scanId, data.connection, data.request, data.lease);
         break;
       case 'cancel':
         if (this.running?.scanId === data.scanId) {
@@ -66,12 +79,30 @@ export class ScanService {
   async start(
     scanId: string,
     connection: IScanConnection,
-    request: Parameters<typeof scanCollection>[1]
+    request: Parameters<typeof scanCollection>[1],
+    lease?: IScanLease
   ): Promise<void> {
     this.running?.controller.abort();
     const controller = new AbortController();
-    const running = { scanId, controller };
+    const running: { scanId: string; controller: AbortController; lost?: ScanErrorInfo } = {
+      scanId,
+      controller
+    };
     this.running = running;
+    const keeper = lease
+      ? new LeaseKeeper(
+          lease,
+          scanId,
+          connection.headers ?? {},
+          error => {
+            running.lost = error;
+            controller.abort();
+          },
+          this.leaseTools.fetch,
+          this.leaseTools.clock
+        )
+      : null;
+    keeper?.start();
     try {
       const client = this.createClient(connection);
       const result = await scanCollection(client, request, {
@@ -85,8 +116,10 @@ export class ScanService {
         ...layoutTransferables(layout)
       ]);
     } catch (error) {
-      this.post({ type: 'failed', scanId, error: errorInfo(error) });
+      // A lost lease aborts the scan: say why, not just "cancelled".
+      this.post({ type: 'failed', scanId, error: running.lost ?? errorInfo(error) });
     } finally {
+      keeper?.stop();
       if (this.running === running) {
         this.running = null;
       }

@@ -174,7 +174,11 @@ export type ScanErrorKind =
   | 'unreachable'
   | 'server-error'
   | 'cancelled'
-  | 'bad-request';
+  | 'bad-request'
+  /** Another panel or tab holds the collection, or this scan lost its claim on it. */
+  | 'busy'
+  /** The Backend setting asks for a backend the Jupyter server cannot offer. */
+  | 'backend-choice';
 
 /** A ScanError as plain data, for postMessage. */
 export interface ScanErrorInfo {

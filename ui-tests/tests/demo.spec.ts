@@ -1,12 +1,13 @@
 // The demo end to end: the notebook runs top to bottom (it builds the demo collection with
-// nd.client()), the panel scans that collection, and every planted group is found.
-import { expect, test } from '@jupyterlab/galata';
+// nd.client()), the panel scans that collection and shows its pictures (paths under the
+// Jupyter root, served by /files/), and every planted group is found.
+import { expect, test } from './fixtures';
 
 const NOTEBOOK = 'examples/near-duplicates.ipynb';
 
-test('the demo notebook runs and the panel finds every planted duplicate group', async ({
+test('the demo notebook runs and the panel finds every planted duplicate group, with pictures', async ({
   page
-}) => {
+}, testInfo) => {
   test.setTimeout(420 * 1000);
   await page.notebook.openByPath(NOTEBOOK);
   await page.notebook.activate('near-duplicates.ipynb');
@@ -29,6 +30,31 @@ test('the demo notebook runs and the panel finds every planted duplicate group',
     /duplicate groups \(\d+ samples\) at 0\.95/,
     { timeout: 120000 }
   );
+
+  // The first groups show pictures, not their sample ids as text. Jupyter serves /files/
+  // to a cookie-authenticated request only with a same-origin Referer, so a thumbnail asked
+  // for without one is a 403 and a text tile.
+  const rows = panel.getByRole('listbox', { name: 'Duplicate groups' }).getByRole('option');
+  for (let i = 0; i < 3; i++) {
+    const row = rows.nth(i);
+    // Thumbnails load lazily: bring the row into view as a user scrolling to it would.
+    await row.scrollIntoViewIfNeeded();
+    const images = row.locator('img.jp-NearDuplicates-thumbnail');
+    await expect(images).not.toHaveCount(0);
+    await expect
+      .poll(() =>
+        images.evaluateAll(all =>
+          all.every(img => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0)
+        )
+      )
+      .toBe(true);
+    await expect(row.locator('.jp-NearDuplicates-thumbnailText')).toHaveCount(0);
+  }
+  await testInfo.attach('panel-demo.png', {
+    body: await panel.screenshot(),
+    contentType: 'image/png'
+  });
+
   await panel.getByRole('button', { name: 'Send all groups' }).click();
   await expect(panel.getByText(/Sent \d+ groups \(\d+ samples\) to near-duplicates\.ipynb/)).toBeVisible();
 

@@ -1,6 +1,6 @@
 // The foundation in a real JupyterLab: the extension loads, the panel opens from the
 // command palette and from its sidebar icon, and the scan worker answers inside it.
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 
 const PANEL = '#jp-near-duplicates-panel';
 const TAB = '.jp-SideBar.jp-mod-left [data-id="jp-near-duplicates-panel"]';

@@ -1,6 +1,6 @@
 // A scan in a real JupyterLab against the real embedded backend (seeded by seed.py with
 // planted clusters of 7, 5, 4, 3, 3, 2, 2, 2 among 240 lone points).
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { expect, IJupyterLabPageFixture, test } from './fixtures';
 
 const PANEL = '#jp-near-duplicates-panel';
 const TAB = '.jp-SideBar.jp-mod-left [data-id="jp-near-duplicates-panel"]';
@@ -60,14 +60,51 @@ test.describe('Detect duplicates on the embedded backend', () => {
     expect(qdrantRequests).toEqual([]);
   });
 
-  test('keeps the results, collection and threshold across a page reload', async ({ page }) => {
+  test('keeps a finished scan across a page reload with nothing touched', async ({ page }) => {
+    const panel = await openPanel(page);
+    await panel.getByLabel('Collection', { exact: true }).selectOption('planted');
+    // The scan's result reaching the workspace is what a reload restores.
+    const saved = page.waitForRequest(
+      request =>
+        request.url().includes('/api/workspaces') &&
+        request.method() === 'PUT' &&
+        /last-scan":\{/.test(request.postData() ?? '')
+    );
+    await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
+    const summary = panel.locator('.jp-NearDuplicates-summary');
+    await expect(summary).toHaveText(/^8 duplicate groups \(28 samples\) at 0\.95/);
+    const rows = panel.getByRole('listbox', { name: 'Duplicate groups' }).getByRole('option');
+    const shown = async (where: typeof panel) => ({
+      summary: await where.locator('.jp-NearDuplicates-summary').innerText(),
+      rows: await where
+        .getByRole('listbox', { name: 'Duplicate groups' })
+        .getByRole('option')
+        .evaluateAll(all => all.slice(0, 4).map(row => (row as HTMLElement).innerText))
+    });
+    await expect(rows.first()).toContainText('Group 1: 7 samples');
+    const before = await shown(panel);
+    await saved;
+
+    await page.reload({ waitUntil: 'networkidle' });
+    await page.waitForSelector('#jupyterlab-splash', { state: 'detached' });
+    const again = page.locator(PANEL);
+    await expect(again.locator('.jp-NearDuplicates-summary')).toHaveText(before.summary);
+    await expect(again.getByText(/^Scan of planted, /)).toBeVisible();
+    expect(await shown(again)).toEqual(before);
+  });
+
+  test('keeps a regroup at a stricter threshold across a page reload', async ({ page }) => {
     const panel = await openPanel(page);
     await panel.getByLabel('Collection', { exact: true }).selectOption('planted');
     await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
     const summary = panel.locator('.jp-NearDuplicates-summary');
     await expect(summary).toHaveText(/^8 duplicate groups \(28 samples\) at 0\.95/);
+    // The scan's own save comes first; this waits for the one of the regroup.
     const saved = page.waitForRequest(
-      request => request.url().includes('/api/workspaces') && request.method() === 'PUT'
+      request =>
+        request.url().includes('/api/workspaces') &&
+        request.method() === 'PUT' &&
+        /"shownThreshold":0\.99\b/.test(request.postData() ?? '')
     );
     const field = panel.getByLabel('Similarity threshold value');
     await field.fill('0.99');

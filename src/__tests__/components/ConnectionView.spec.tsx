@@ -148,6 +148,37 @@ describe('ConnectionView', () => {
     expect(props.onRefresh).toHaveBeenCalled();
   });
 
+  it('lists a collection the server could not read as unavailable, with its reason, and the others as usual', () => {
+    const withBroken: IBackendInfo = {
+      ...backend,
+      collections: [
+        { name: 'odd', points_count: null, vectors: {}, sparse_vectors: [], error: 'Qdrant answered 500: bad config' },
+        ...backend.collections
+      ]
+    };
+    const props = setup({ backend: withBroken, collection: 'photos' });
+    const options = within(screen.getByLabelText('Collection')).getAllByRole('option') as HTMLOptionElement[];
+    const odd = options.find(o => o.value === 'odd')!;
+    expect(odd.textContent).toBe('odd (unavailable: Qdrant answered 500: bad config)');
+    expect(odd.disabled).toBe(true);
+    expect(options.filter(o => !o.disabled).map(o => o.value)).toEqual(['photos', 'products', 'keywords']);
+    props.rerender({ collection: 'odd' });
+    expect(screen.getByRole('alert').textContent).toContain('This collection cannot be read');
+    expect(screen.getByRole('alert').textContent).toContain('bad config');
+  });
+
+  it('says what to do when the chosen backend is not available', () => {
+    setup({
+      backend: null,
+      error: { kind: 'backend-choice', status: 409, message: 'No remote Qdrant is configured on this Jupyter server.' }
+    });
+    const alert = screen.getByRole('alert');
+    expect(alert.textContent).toContain('The backend chosen in the settings is not available');
+    expect(alert.textContent).toContain('Settings > Near Duplicates');
+    expect(alert.textContent).toContain('No remote Qdrant is configured');
+    expect(alert.textContent).not.toContain('already running');
+  });
+
   it('gives every control an accessible name', () => {
     setup({ collection: 'products' });
     for (const role of ['button', 'combobox']) {

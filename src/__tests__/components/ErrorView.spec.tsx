@@ -74,4 +74,13 @@ describe('describeError', () => {
       'A scan of this collection is already running'
     );
   });
+
+  it('tells a refused claim from a lost one', () => {
+    expect(describeError({ kind: 'busy', status: 409, message: '' }).title).toBe(
+      'A scan of this collection is already running'
+    );
+    expect(describeError({ kind: 'busy', message: '' }).title).toBe(
+      'The scan lost its hold on this collection'
+    );
+  });
 });

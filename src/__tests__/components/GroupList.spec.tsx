@@ -43,7 +43,7 @@ function setup(overrides: Partial<IGroupListProps> = {}) {
     points,
     distance: 'Cosine',
     threshold: 0.95,
-    filesBaseUrl: '/files',
+    thumbnails: { filesBaseUrl: '/files', remote: 'allowed', hosts: [], jupyterUrls: [] },
     selectedKey: null,
     onSelect: jest.fn(),
     ...overrides
