@@ -38,6 +38,11 @@ class QdrantProxyHandler(APIHandler):
         self._upstream_call: asyncio.Future | None = None
         self._browser_gone = False
 
+    def decode_argument(self, value, name=None):
+        # The path argument is unused (the guard reads the raw path): do not let Tornado
+        # refuse undecodable bytes before the guard can say what is wrong.
+        return value.decode("latin-1") if isinstance(value, bytes) else value
+
     @web.authenticated
     async def get(self, _path=None):
         await self._forward()
