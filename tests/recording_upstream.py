@@ -53,6 +53,8 @@ class _Recorder(web.RequestHandler):
         self.set_header("Content-Type", "application/json")
         if request.path == "/":
             self.finish(json.dumps({"title": "qdrant - recording stand-in", "version": "0.0.0"}))
+        elif request.path == "/collections":
+            self.finish(json.dumps({"result": {"collections": []}, "status": "ok", "time": 0.0}))
         else:
             self.finish(json.dumps({"result": {"points": [], "next_page_offset": None}, "status": "ok", "time": 0.0}))
 

@@ -155,7 +155,7 @@ async def _read_capped(response: httpx.Response, describe: str, what: str) -> by
     declared = response.headers.get("content-length", "")
     too_large = UpstreamError(
         502,
-        f"{_cap(describe)} answered {what} with more than {limit // (1024 * 1024)} MB, the "
+        f"{_cap(describe)} answered {what} with more than {_size(limit)}, the "
         "most the Near Duplicates proxy relays. Ask for less in one request (a smaller "
         "limit, batch or page).",
     )
@@ -192,6 +192,10 @@ def _unreachable_hint(connection: Connection) -> str:
 def _reason(error: Exception) -> str:
     text = str(error) or type(error).__name__
     return text[:300]
+
+
+def _size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{n} bytes"
 
 
 def _cap(text: str) -> str:
