@@ -79,9 +79,9 @@ def backend_info(backend: str = "auto") -> dict:
     if backend not in ("auto", "embedded", "remote"):
         raise ValueError(f"backend must be 'auto', 'embedded' or 'remote', not {backend!r}.")
     info = connection_info()
-    if backend == "auto":
-        return info
     backends = info.get("backends")
+    if backend == "auto":
+        return {"kind": info["kind"], **backends[info["kind"]]} if backends else info
     if backends is None:  # no server: QDRANT_URL from the environment
         if info.get("kind") == backend:
             return info
