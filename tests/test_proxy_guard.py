@@ -239,3 +239,25 @@ async def test_a_refusal_says_what_was_wrong_and_what_to_send(proxy, recording_u
     assert "allow_writes" in json.loads(body)["status"]["error"]
     assert not re.search(UPSTREAM_KEY, body.decode())
     assert recording_upstream.requests == []
+
+
+def test_the_guard_rules_on_their_own():
+    """The parsing rules, without a server (plain functions)."""
+    from jupyterlab_near_duplicates.server.guard import (
+        RefusedRequest, encode_path, is_read, judge_query, parse_path,
+    )
+
+    assert parse_path("/collections/a%23b/points/scroll") == ("collections", "a#b", "points", "scroll")
+    assert parse_path("/collections/x+y") == ("collections", "x+y")
+    assert encode_path(("collections", "my photos", "a%41")) == "collections/my%20photos/a%2541"
+    assert is_read("POST", ("collections", "aliases?", "points", "scroll"))
+    assert not is_read("POST", ("collections", "aliases"))
+    assert not is_read("GET", ("collections", "photos", "points", "scroll"))
+    for bad in ("/a//b", "/a/", "/a/%2F", "/a/%2e%2E", "/a/.", "/a/%", "/a/%G1", "/a/%FF", "/a/%0A", "/a/\u00e9", "/a#b"):
+        with pytest.raises(RefusedRequest):
+            parse_path(bad)
+    assert judge_query("timeout=30&consistency=majority", read_only=True) == "timeout=30&consistency=majority"
+    assert judge_query("wait=true", read_only=False) == "wait=true"
+    for bad in ("wait=true", "timeout", "timeout=1&timeout=2", "timeout=%zz", "timeout=a%2Fb", "x=1"):
+        with pytest.raises(RefusedRequest):
+            judge_query(bad, read_only=True)

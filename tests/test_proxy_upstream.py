@@ -178,3 +178,11 @@ async def test_the_proxy_does_not_use_tornados_shared_client(jp_fetch, recording
     assert (await _scroll(jp_fetch)).code == 200
     backend = json.loads((await jp_fetch("near-duplicates", "api", "backend")).body)
     assert backend["kind"] == "remote"
+
+
+async def test_the_client_is_closed_when_the_server_stops(jp_fetch, jp_serverapp, recording_upstream):
+    assert (await _scroll(jp_fetch)).code == 200
+    client = jp_serverapp.web_app.settings["near_duplicates_upstream"]._client
+    assert client is not None and not client.is_closed
+    await jp_serverapp._cleanup()
+    assert client.is_closed
