@@ -2,36 +2,42 @@
 
 from .backend import Backend, NearDuplicates
 from .handlers import setup_handlers
+from .upstream import Upstream
 
 
 def _load_jupyter_server_extension(server_app):
     settings = NearDuplicates(parent=server_app)
     backend = Backend(settings, log=server_app.log)
     backend.publish()
-    setup_handlers(server_app.web_app, backend)
+    upstream = Upstream()
+    setup_handlers(server_app.web_app, backend, upstream)
     server_app.web_app.settings["near_duplicates_backend"] = backend
-    _stop_with_server(server_app, backend)
+    server_app.web_app.settings["near_duplicates_upstream"] = upstream
+    _stop_with_server(server_app, backend, upstream)
     if backend.kind == "embedded":
         _warm_up(server_app, backend)
-    where = f"remote Qdrant at {settings.qdrant_url}" if backend.kind == "remote" else (
-        f"embedded Qdrant in {settings.embedded_data_dir} (started on first use)"
-    )
-    server_app.log.info("jupyterlab_near_duplicates: server extension loaded; backend: %s", where)
+    embedded = f"embedded Qdrant in {settings.embedded_data_dir} (started on first use)"
+    if backend.kind == "remote":
+        where = f"remote Qdrant at {settings.qdrant_url} (default), {embedded}"
+    else:
+        where = embedded
+    server_app.log.info("jupyterlab_near_duplicates: server extension loaded; backends: %s", where)
 
 
-def _stop_with_server(server_app, backend):
+def _stop_with_server(server_app, backend, upstream):
     import atexit
 
     atexit.register(backend.stop)
-    # jupyter_server >= 2 awaits extension hooks on shutdown through the extension manager;
-    # the atexit hook also covers servers stopped by a signal.
+    # jupyter_server >= 2 has no unload hook for a plain server extension: wrap its
+    # cleanup. The atexit hook also covers servers stopped by a signal.
     original = getattr(server_app, "_cleanup", None)
     if original is None:
         return
 
-    def cleanup(*args, **kwargs):
+    async def cleanup(*args, **kwargs):
         backend.stop()
-        return original(*args, **kwargs)
+        await upstream.aclose()
+        return await original(*args, **kwargs)
 
     server_app._cleanup = cleanup
 

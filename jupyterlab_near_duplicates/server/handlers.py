@@ -8,11 +8,13 @@ import time
 
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
-from tornado import httpclient, web
+from tornado import web
 
 from .. import __version__
-from .backend import Backend
-from .proxy import QdrantProxyHandler, unreachable_message
+from .backend import Backend, BackendUnavailable
+from .guard import encode_path
+from .proxy import QdrantProxyHandler, embedded_start_failure
+from .upstream import Upstream, UpstreamError
 
 API_PREFIX = "near-duplicates/api"
 PROXY_PREFIX = "near-duplicates/qdrant"
@@ -27,63 +29,93 @@ class StatusHandler(APIHandler):
 
 
 class BackendHandler(APIHandler):
-    """``GET /near-duplicates/api/backend``: which Qdrant, its version and collections.
+    """``GET /near-duplicates/api/backend?kind=auto|embedded|remote``: which Qdrant, its
+    version and collections, what this server can offer (``available``) and what was
+    asked (``requested``). 409 ``{"message"}`` when the requested backend cannot be met.
 
-    Never includes the API key.
+    One collection whose info fails is listed with an ``error`` instead of breaking the
+    listing. Never includes the API key.
     """
 
-    def initialize(self, backend: Backend):
+    def initialize(self, backend: Backend, upstream: Upstream):
         self.backend = backend
+        self.upstream = upstream
 
     @web.authenticated
     async def get(self):
+        requested = self.get_query_argument("kind", "auto")
+        try:
+            self.backend.resolve(requested)
+        except ValueError as error:
+            return self._fail(400, str(error))
+        except BackendUnavailable as error:
+            return self._fail(409, str(error))
         try:
             connection = await asyncio.get_running_loop().run_in_executor(
-                None, self.backend.connection
+                None, self.backend.connection, requested
             )
         except Exception as error:
-            raise web.HTTPError(502, f"The embedded Qdrant backend could not start: {error}")
-        client = httpclient.AsyncHTTPClient()
+            return self._fail(502, embedded_start_failure(self.log, error))
 
-        async def fetch(path: str):
+        async def fetch(segments: tuple[str, ...]):
+            path = encode_path(segments)
+            response = await self.upstream.request(connection, "GET", path)
+            if response.status >= 400:
+                raise UpstreamError(
+                    response.status,
+                    f"{connection.describe()} answered {response.status} to GET /{path}: "
+                    f"{_qdrant_error(response.body)}",
+                )
             try:
-                response = await client.fetch(
-                    f"{connection.url}/{path}",
-                    headers=connection.headers(),
-                    request_timeout=30,
-                    raise_error=False,
-                )
-            except Exception as error:  # refused, DNS, TLS: no HTTP answer at all
-                raise web.HTTPError(
-                    502, unreachable_message(connection.kind, connection.url, str(error))
-                )
-            if response.code == 599:
-                raise web.HTTPError(
-                    502, unreachable_message(connection.kind, connection.url, str(response.error))
-                )
-            if response.code >= 400:
-                raise web.HTTPError(
-                    response.code,
-                    f"The {connection.kind} Qdrant backend at {connection.url} answered "
-                    f"{response.code} to GET /{path}: {_qdrant_error(response.body)}",
-                )
-            return json.loads(response.body)
+                return json.loads(response.body)
+            except ValueError:
+                raise UpstreamError(
+                    502, f"{connection.describe()} answered GET /{path} with malformed JSON."
+                ) from None
 
-        root = await fetch("")
-        listing = (await fetch("collections"))["result"]["collections"]
-        infos = await asyncio.gather(*(fetch(f"collections/{c['name']}") for c in listing))
-        collections = [
-            _describe_collection(c["name"], info["result"]) for c, info in zip(listing, infos)
+        try:
+            root = await fetch(())
+            listing = (await fetch(("collections",)))["result"]["collections"]
+        except UpstreamError as error:
+            return self._fail(error.status, error.message)
+        except (KeyError, TypeError):
+            return self._fail(502, f"{connection.describe()} listed its collections in an unknown shape.")
+        names = [
+            c["name"] for c in listing if isinstance(c, dict) and isinstance(c.get("name"), str)
         ]
+        infos = await asyncio.gather(
+            *(fetch(("collections", name)) for name in names), return_exceptions=True
+        )
+        collections = [_describe_or_error(name, info) for name, info in zip(names, infos)]
         collections.sort(key=lambda c: c["name"])
         body = {
             "kind": connection.kind,
-            "version": root.get("version"),
+            "requested": requested,
+            "available": self.backend.available(),
+            "version": root.get("version") if isinstance(root, dict) else None,
             "collections": collections,
         }
         if connection.kind == "remote":
             body["url"] = connection.url
         self.finish(json.dumps(body))
+
+    def _fail(self, status: int, message: str) -> None:
+        # Not HTTPError: Jupyter and Tornado %-format its message, and collection names
+        # may hold '%'.
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"message": message}))
+
+
+def _describe_or_error(name: str, info) -> dict:
+    if isinstance(info, UpstreamError):
+        return {"name": name, "error": info.message}
+    if isinstance(info, BaseException):
+        return {"name": name, "error": f"Its description could not be read ({type(info).__name__})."}
+    try:
+        return _describe_collection(name, info["result"])
+    except (KeyError, TypeError, AttributeError):
+        return {"name": name, "error": "Qdrant described it in an unknown shape."}
 
 
 class ScanLeases:
@@ -168,13 +200,17 @@ def _describe_collection(name: str, info: dict) -> dict:
     }
 
 
-def setup_handlers(web_app, backend: Backend):
+def setup_handlers(web_app, backend: Backend, upstream: Upstream):
     base_url = web_app.settings["base_url"]
     web_app.add_handlers(
         ".*$",
         [
             (url_path_join(base_url, API_PREFIX, "status"), StatusHandler),
-            (url_path_join(base_url, API_PREFIX, "backend"), BackendHandler, {"backend": backend}),
+            (
+                url_path_join(base_url, API_PREFIX, "backend"),
+                BackendHandler,
+                {"backend": backend, "upstream": upstream},
+            ),
             (
                 url_path_join(base_url, API_PREFIX, "scans") + r"(?:/([^/]+))?",
                 ScanLeaseHandler,
@@ -183,7 +219,11 @@ def setup_handlers(web_app, backend: Backend):
             (
                 url_path_join(base_url, PROXY_PREFIX) + r"(/.*)?",
                 QdrantProxyHandler,
-                {"backend": backend},
+                {
+                    "backend": backend,
+                    "upstream": upstream,
+                    "prefix": url_path_join(base_url, PROXY_PREFIX),
+                },
             ),
         ],
     )
