@@ -151,6 +151,67 @@ test.describe('Panel to notebook', () => {
   });
 });
 
+// "Send all groups" of a scan with 40,000 groups: about 13 MB of JSON, over the 10 MiB that
+// Jupyter's websocket takes in one message. The notebook builds the collection (every
+// sample stored twice) through nd.client(), the panel scans it, and the kernel gets it all.
+const PAIRS = 40_000;
+const BIG_NOTEBOOK = notebook([
+  [
+    'import numpy as np',
+    'import jupyterlab_near_duplicates as nd',
+    'from qdrant_client import models',
+    'client = nd.client()',
+    'if client.collection_exists("pairs40k"):',
+    '    client.delete_collection("pairs40k")',
+    'client.create_collection("pairs40k", vectors_config=models.VectorParams(size=32, distance=models.Distance.COSINE))',
+    'rng = np.random.default_rng(5)',
+    `for start in range(0, ${PAIRS}, 2500):`,
+    '    vectors = rng.normal(size=(2500, 32)).astype(np.float32)',
+    '    ids = [2 * (start + i) + k for i in range(2500) for k in (0, 1)]',
+    '    client.upsert("pairs40k", models.Batch(',
+    '        ids=ids,',
+    '        vectors=np.repeat(vectors, 2, axis=0).tolist(),',
+    '        payloads=[{"sample_id": f"images/train/photo_{i // 2:06d}_{\'ab\'[i % 2]}.jpg"} for i in ids],',
+    '    ), wait=True)',
+    'print("points:", client.count("pairs40k").count)'
+  ].join('\n'),
+  [
+    'pairs = {tuple(sorted(g["sample_ids"])) for g in nd.groups()}',
+    `expected = {(f"images/train/photo_{i:06d}_a.jpg", f"images/train/photo_{i:06d}_b.jpg") for i in range(${PAIRS})}`,
+    'print("groups:", len(nd.groups()), "every pair:", pairs == expected)'
+  ].join('\n')
+]);
+
+test.describe('Send all groups of a large scan', () => {
+  test.setTimeout(600 * 1000);
+
+  test('40,000 groups reach the kernel whole, over the websocket limit', async ({ page, tmpPath }) => {
+    await page.contents.uploadContent(BIG_NOTEBOOK, 'text', `${tmpPath}/big.ipynb`);
+    await page.notebook.openByPath(`${tmpPath}/big.ipynb`);
+    await page.notebook.activate('big.ipynb');
+    await page.notebook.runCell(0);
+    expect(((await page.notebook.getCellTextOutput(0)) ?? []).join('')).toContain('points: 80000');
+
+    const panel = await openPanel(page);
+    await panel.getByRole('button', { name: 'Refresh the backend and its collections' }).click();
+    const picker = panel.getByLabel('Collection', { exact: true });
+    await expect(picker).toContainText('pairs40k', { timeout: 60000 });
+    await picker.selectOption('pairs40k');
+    await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
+    await expect(panel.locator('.jp-NearDuplicates-summary')).toHaveText(
+      /^40,000 duplicate groups \(80,000 samples\)/,
+      { timeout: 360000 }
+    );
+    await page.notebook.activate('big.ipynb');
+    await panel.getByRole('button', { name: 'Send all groups' }).click();
+    await expect(panel.locator('.jp-NearDuplicates-sendStatus')).toHaveText(
+      'Sent 40,000 groups (80,000 samples) to big.ipynb',
+      { timeout: 120000 }
+    );
+    expect(await output(page, 1)).toContain('groups: 40000 every pair: True');
+  });
+});
+
 // Galata's server turns Jupyter's XSRF check off (configure_jupyter_server), and with it the
 // check that refuses a cookie-authenticated /files/ request with no Referer. A user's server
 // has it on: this one does, logged in by token and then by cookie, as a browser is.
