@@ -493,7 +493,7 @@ def _comm_roundtrip(kc, data: dict, timeout: float = 20.0) -> list[dict]:
                 kc.shell_channel.send(
                     kc.session.msg("comm_msg", {"comm_id": comm_id, "data": data})
                 )
-            elif m["content"]["data"].get("type") == "ack":
+            elif m["content"]["data"].get("type") in ("ack", "error"):
                 return replies
 
 
@@ -525,6 +525,11 @@ def test_a_real_kernel_registers_the_target_on_import():
             timeout=60,
         )
         assert "['k1', 'k2']" in "".join(out)
+
+        # A number no float holds: the kernel still answers, and keeps the selection it had.
+        overflow = _comm_roundtrip(kc, {"type": "select", "seq": 3, "group": group(["x"], threshold=10**400)})
+        assert [r.get("type") for r in overflow] == ["ready", "error"]
+        assert overflow[1]["seq"] == 3 and "group.threshold is too large" in overflow[1]["message"]
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
