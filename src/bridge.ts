@@ -500,10 +500,10 @@ export class NotebookBridge implements IDisposable {
     }
     const statusOf = (delivery: Delivery): ISendStatus =>
       this.statusOf(delivery, words, name, this._replyTimeoutMs);
-    // An answer after the time-out still tells the truth: the status follows it, unless a
-    // newer send owns the line by then.
+    // What happens after the time-out still tells the truth (sent, not imported, restarted):
+    // the status follows it, unless a newer send owns the line by then.
     void outcome.late?.then(late => {
-      if (late.kind === 'ack' || late.kind === 'error') {
+      if (late.kind !== 'timeout') {
         this.setStatus(seq, statusOf(late));
       }
     });

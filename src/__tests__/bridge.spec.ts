@@ -593,6 +593,20 @@ describe('NotebookBridge with a kernel that misbehaves (FakeKernel)', () => {
     bridge.dispose();
   });
 
+  it('asks for the import when a busy kernel without it finally closes the comm', async () => {
+    const bridge = new NotebookBridge(tracker, { busyNoticeMs: 5, replyTimeoutMs: 40 });
+    const kernel = open(new FakeKernel(false));
+    kernel.runCell();
+    expect((await bridge.sendGroup(outcome, big)).state).toBe('no-answer');
+    kernel.finishCell();
+    await flush();
+    expect(bridge.status).toMatchObject({
+      state: 'not-imported',
+      text: 'Run `import jupyterlab_near_duplicates` in a.ipynb'
+    });
+    bridge.dispose();
+  });
+
   it('tells a kernel of another protocol to be updated', async () => {
     const bridge = new NotebookBridge(tracker);
     const kernel = open();
