@@ -6,8 +6,13 @@ group clicked in the panel (``filter_ids`` is set on each click that reaches the
 Images travel a page at a time: ``samples`` carries ids, labels and any http(s) or data URI
 image as is; an image given as a file path, bytes, a PIL image or a numpy array stays in the
 kernel, and the front end asks for the ones on screen (``{"type": "images", "ids", "epoch"}``,
-answered with ``{"type": "images", "images": {id: src}, "epoch"}``). So 10,000 samples cost
-one list of ids, and a page costs only its own thumbnails.
+answered with ``{"type": "images", "images": {id: src}, "problems": {id: text}, "epoch"}``;
+a problem is what the tile says instead of a picture). So 10,000 samples cost one list of
+ids, and a page costs only its own thumbnails.
+
+An http(s) URL is loaded by the browser, so it follows ``remote_thumbnails`` (``allowed``,
+``listed``: only ``thumbnail_hosts``, ``off``) and the panel's setting of the same name,
+whichever is stricter; a URL that points at the Jupyter server itself is never loaded.
 """
 
 from __future__ import annotations
@@ -16,13 +21,14 @@ import base64
 import math
 import os
 import re
+import stat
 import struct
 import zlib
 from collections import OrderedDict
 from typing import Any, Iterable
 
 import ipywidgets
-from traitlets import Bool, Dict, Int, List, TraitType, Unicode, Undefined, observe
+from traitlets import Bool, Dict, Enum, Int, List, TraitType, Unicode, Undefined, observe
 
 # Names, not `from . import selection`: the package's `selection` attribute is the live group.
 from .selection import Selection, _register_follower, _unregister_follower
@@ -49,7 +55,8 @@ LABEL_FIELDS = ("label",)
 
 # A file or bytes image larger than this is not sent without Pillow to shrink it.
 MAX_RAW_IMAGE_BYTES = 2 * 1024 * 1024
-# Files larger than this are not read at all.
+# Files larger than this are not read: at most this many bytes and one more are, since a
+# size from stat can lie (a /proc file says 0 and has more).
 MAX_FILE_BYTES = 64 * 1024 * 1024
 # Encoded thumbnails kept in the kernel, most recently used last.
 IMAGE_CACHE_SIZE = 2000
@@ -127,6 +134,15 @@ class SampleGrid(ipywidgets.DOMWidget):
     page_size = Int(48, min=1, max=1000, help="Thumbnails per page.").tag(sync=True)
     thumbnail_size = Int(96, min=32, max=512, help="Thumbnail width and height in pixels.").tag(sync=True)
     follow_selection = Bool(True, help="Filter to every group clicked in the panel.")
+    remote_thumbnails = Enum(
+        ("allowed", "listed", "off"),
+        "allowed",
+        help="Which http(s) image URLs the browser may load: any, only thumbnail_hosts, or none. "
+        "The panel's setting of the same name applies too, whichever is stricter.",
+    ).tag(sync=True)
+    thumbnail_hosts = List(
+        Unicode(), help="Host names whose images load when remote_thumbnails is 'listed'."
+    ).tag(sync=True)
 
     def __init__(
         self,
@@ -138,7 +154,7 @@ class SampleGrid(ipywidgets.DOMWidget):
         **kwargs,
     ):
         self._sources: dict[str, Any] = {}
-        self._images: OrderedDict[str, str | None] = OrderedDict()
+        self._images: OrderedDict[str, tuple[str | None, str | None]] = OrderedDict()
         self._following = False
         super().__init__(**kwargs)
         if data is not None:
@@ -218,21 +234,35 @@ class SampleGrid(ipywidgets.DOMWidget):
         ids = content.get("ids")
         if not isinstance(ids, list):
             return
-        images = {str(i): self.image_src(str(i)) for i in ids[:MAX_IDS_PER_REQUEST]}
-        self.send({"type": "images", "images": images, "epoch": content.get("epoch")})
+        images: dict[str, str | None] = {}
+        problems: dict[str, str] = {}
+        for i in ids[:MAX_IDS_PER_REQUEST]:
+            sample_id = str(i)
+            src, problem = self.image_source(sample_id)
+            images[sample_id] = src
+            if problem:
+                problems[sample_id] = problem
+        self.send({"type": "images", "images": images, "problems": problems, "epoch": content.get("epoch")})
 
     def image_src(self, sample_id: str) -> str | None:
         """What the front end loads for a kernel-side image: a data URI, a path under the
         Jupyter root, or None (no preview)."""
+        return self.image_source(sample_id)[0]
+
+    def image_source(self, sample_id: str) -> tuple[str | None, str | None]:
+        """``(src, problem)`` for a sample's kernel-side image; ``problem`` says why there is
+        no src (a file too big, unreadable, not an image), or is None."""
         if sample_id in self._images:
             self._images.move_to_end(sample_id)
             return self._images[sample_id]
         source = self._sources.get(sample_id)
-        src = image_src(source, max_side=min(2 * self.thumbnail_size, 512)) if source is not None else None
-        self._images[sample_id] = src
+        found = (
+            image_source(source, max_side=min(2 * self.thumbnail_size, 512)) if source is not None else (None, None)
+        )
+        self._images[sample_id] = found
         while len(self._images) > IMAGE_CACHE_SIZE:
             self._images.popitem(last=False)
-        return src
+        return found
 
 
 def filter_ids(ids: list[str], wanted: list[str] | None) -> list[str]:
@@ -357,46 +387,103 @@ def sniff_image(data: bytes) -> str | None:
     return None
 
 
+class ImageProblem(ValueError):
+    """Why a kernel-side image has no thumbnail, in words for its tile (never a path)."""
+
+
 def image_src(source: Any, max_side: int = 192) -> str | None:
     """A browser source for a kernel-side image: a data URI, a path relative to the Jupyter
     root (a relative path the kernel cannot find), or None when it is not an image."""
+    return image_source(source, max_side)[0]
+
+
+def image_source(source: Any, max_side: int = 192) -> tuple[str | None, str | None]:
+    """``(src, problem)``: what ``image_src`` returns, and when it is None, why (for the tile)."""
     try:
         if isinstance(source, (str, os.PathLike)):
-            return _path_src(os.fspath(source), max_side)
+            return _path_src(os.fspath(source), max_side), None
         if isinstance(source, (bytes, bytearray, memoryview)):
-            return _bytes_src(bytes(source), max_side)
+            return _bytes_src(bytes(source), max_side), None
         if _is_pil_image(source):
-            return _pil_src(source, max_side)
+            return _pil_src(source, max_side), None
         if hasattr(source, "__array_interface__") or hasattr(source, "__array__"):
-            return data_uri("image/png", array_to_png(source, max_side))
-    except (OSError, ValueError, TypeError):
-        return None
-    return None
+            return data_uri("image/png", array_to_png(source, max_side)), None
+    except ImageProblem as problem:
+        return None, str(problem)
+    except (OSError, ValueError, TypeError) as error:
+        return None, f"no preview ({type(error).__name__})"
+    return None, f"no preview: a {type(source).__name__} is not an image"
 
 
 def _path_src(path: str, max_side: int) -> str | None:
     path = os.path.expanduser(path)
-    if os.path.isfile(path):
-        if os.path.getsize(path) > MAX_FILE_BYTES:
-            return None
-        with open(path, "rb") as f:
-            return _bytes_src(f.read(), max_side)
+    if os.path.lexists(path):
+        return _bytes_src(read_bounded(path, MAX_FILE_BYTES), max_side)
     if not os.path.isabs(path):
         # Not here: the panel's convention, a path under the Jupyter root, served by /files/.
         return path.replace(os.sep, "/")
-    return None
+    raise ImageProblem("no such file")
+
+
+def read_bounded(path: str, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; ImageProblem otherwise.
+
+    Reads at most ``limit + 1`` bytes whatever ``stat`` says (a /proc file reports size 0),
+    and opens without blocking, so a FIFO or a device is refused instead of waiting forever.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except PermissionError:
+        raise ImageProblem("cannot read the file: permission denied") from None
+    except IsADirectoryError:
+        raise ImageProblem("a folder, not an image file") from None
+    except OSError as error:
+        raise ImageProblem(f"cannot read the file ({error.strerror or type(error).__name__})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ImageProblem("not a regular file (a device, a pipe or a folder)")
+        chunks = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as error:
+        raise ImageProblem(f"cannot read the file ({error.strerror or type(error).__name__})") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise ImageProblem(
+            f"file over the {_size_text(limit)} limit: give a smaller thumbnail "
+            "(or a PIL image or numpy array of it)"
+        )
+    return data
+
+
+def _size_text(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):g} MB"
+    if n >= 1024:
+        return f"{n / 1024:g} KB"
+    return f"{n} bytes"
 
 
 def _bytes_src(data: bytes, max_side: int) -> str | None:
     mime = sniff_image(data)
     if mime is None:
-        return None
+        raise ImageProblem("not a PNG, JPEG, GIF, WebP or BMP image")
     if len(data) > 64 * 1024:
         shrunk = _pil_shrink_bytes(data, max_side)
         if shrunk is not None:
             return data_uri("image/png", shrunk)
     if len(data) > MAX_RAW_IMAGE_BYTES:
-        return None
+        raise ImageProblem(
+            f"image over {_size_text(MAX_RAW_IMAGE_BYTES)}: install Pillow to shrink it, "
+            "or give a smaller thumbnail"
+        )
     return data_uri(mime, data)
 
 

@@ -12,10 +12,21 @@ import type { DistanceKind, DuplicateGroup, PointId, ScanResult } from './scan/t
 export const COMM_TARGET = 'jupyterlab-near-duplicates';
 
 /** Bumped when a message changes shape; the kernel answers `ready` with its own. */
-export const PROTOCOL = 1;
+export const PROTOCOL = 2;
 
 /** The import a user runs in a notebook to receive groups. */
 export const IMPORT_HINT = 'import jupyterlab_near_duplicates';
+
+/**
+ * A message whose JSON text is longer than this travels in parts. Jupyter's server drops a
+ * websocket message over tornado's `websocket_max_message_size` (10 MiB by default, and
+ * jupyter_server keeps it), and "Send all groups" of 40,000 groups is about 13 MB. A UTF-16
+ * unit takes at most 3 bytes in UTF-8, so a part stays under 1.5 MiB with its envelope.
+ */
+export const PART_CHARS = 512 * 1024;
+
+/** How long the panel waits for the kernel's answer to one message before saying so (ms). */
+export const REPLY_TIMEOUT_MS = 30_000;
 
 // The messages (snake_case, as Python reads them).
 //
@@ -23,16 +34,23 @@ export const IMPORT_HINT = 'import jupyterlab_near_duplicates';
 //   comm_open data {type: 'hello', protocol}
 //   {type: 'select', seq, group: GroupMessage}
 //   {type: 'groups', seq, scan_id, collection, threshold, distance, groups: GroupMessage[]}
+//   {type: 'part', seq, transfer, part, parts, text}   a slice of a select/groups message's JSON
+//   {type: 'commit', seq, transfer, parts}             join the parts and apply the message
 // Kernel -> front end:
-//   {type: 'ready', protocol, version}               in answer to the open
-//   {type: 'ack', seq, of, grids, callback_errors}   after applying a message
-//   {type: 'error', seq, message}                    a message the kernel could not read
+//   {type: 'ready', protocol, version}                  in answer to the open
+//   {type: 'ack', seq, of, grids, callback_errors}      after applying a message (or storing a part)
+//   {type: 'error', seq, message}                       a message the kernel could not read
 //
 // A kernel that has not imported the package has no such target: it closes the comm at
 // once. So the panel waits for `ready` before sending anything: `ready` means "imported",
 // a close means "not imported", and neither means "busy" (the open waits in the kernel's
 // queue). Waiting also keeps the order: JupyterLab may send later comm messages over a
-// kernel subshell, where they could overtake an open still queued on the main shell.
+// kernel subshell, where they could overtake an open still queued on the main shell; for
+// the same reason each part waits for the previous one's ack.
+//
+// The kernel answers every message (Python's selection.py). Every reply is read by a
+// validator here too: a kernel of another version, or anything else on the comm, gets a
+// sentence in the panel, never an exception in a render.
 
 /** One group, as the kernel's `nd.selection` and `nd.groups()` see it. */
 export type GroupMessage = {
@@ -65,16 +83,140 @@ export type GroupsMessage = {
 
 export type NotebookMessage = SelectMessage | GroupsMessage;
 
-export type KernelReply =
-  | { type: 'ready'; protocol: number; version: string }
-  | {
-      type: 'ack';
-      seq: number;
-      of: 'select' | 'groups';
-      grids: number;
-      callback_errors: string[];
+export type PartMessage = {
+  type: 'part';
+  seq: number;
+  transfer: string;
+  part: number;
+  parts: number;
+  text: string;
+};
+
+export type CommitMessage = { type: 'commit'; seq: number; transfer: string; parts: number };
+
+type WireMessage = (NotebookMessage & { seq: number }) | PartMessage | CommitMessage;
+
+export type ReadyReply = { type: 'ready'; protocol: number; version: string };
+export type AckReply = {
+  type: 'ack';
+  seq: number;
+  of: 'select' | 'groups' | 'part';
+  grids: number;
+  callback_errors: string[];
+};
+export type ErrorReply = { type: 'error'; seq: number | null; message: string };
+export type KernelReply = ReadyReply | AckReply | ErrorReply;
+
+/** A reply that is not one of the protocol's: why, and its seq when that much was readable. */
+export type UnreadableReply = { type: 'unreadable'; seq: number | null; problem: string };
+
+/** Callback errors shown per send; the kernel caps them too, this guards against another kernel. */
+const MAX_SHOWN_ERRORS = 21;
+const MAX_TEXT = 500;
+
+/**
+ * Reads a message from the kernel: one validator per reply type, unknown fields ignored.
+ * Anything else becomes `unreadable`, with the field at fault named.
+ */
+export function readKernelReply(data: unknown): KernelReply | UnreadableReply {
+  if (!isObject(data)) {
+    return unreadable(null, `a reply must be an object, not ${kindOf(data)}`);
+  }
+  const seq = isSeq(data.seq) ? data.seq : null;
+  switch (data.type) {
+    case 'ready':
+      return readReady(data);
+    case 'ack':
+      return readAck(data, seq);
+    case 'error':
+      return readError(data, seq);
+    default:
+      return unreadable(seq, `unknown reply type ${cut(JSON.stringify(data.type) ?? 'undefined', 60)}`);
+  }
+}
+
+function readReady(data: Record<string, unknown>): ReadyReply | UnreadableReply {
+  if (!isSeq(data.protocol)) {
+    return unreadable(null, `ready.protocol must be a whole number, not ${kindOf(data.protocol)}`);
+  }
+  const version = typeof data.version === 'string' ? cut(data.version, 60) : 'unknown';
+  return { type: 'ready', protocol: data.protocol, version };
+}
+
+function readAck(data: Record<string, unknown>, seq: number | null): AckReply | UnreadableReply {
+  if (seq === null) {
+    return unreadable(null, `ack.seq must be a whole number, not ${kindOf(data.seq)}`);
+  }
+  if (data.of !== 'select' && data.of !== 'groups' && data.of !== 'part') {
+    return unreadable(seq, 'ack.of must be "select", "groups" or "part"');
+  }
+  if (!isSeq(data.grids)) {
+    return unreadable(seq, `ack.grids must be a whole number, not ${kindOf(data.grids)}`);
+  }
+  const errors = data.callback_errors ?? [];
+  if (!Array.isArray(errors) || !errors.every(e => typeof e === 'string')) {
+    return unreadable(seq, 'ack.callback_errors must be a list of strings');
+  }
+  return {
+    type: 'ack',
+    seq,
+    of: data.of,
+    grids: data.grids,
+    callback_errors: (errors as string[]).slice(0, MAX_SHOWN_ERRORS).map(e => cut(e, MAX_TEXT))
+  };
+}
+
+function readError(data: Record<string, unknown>, seq: number | null): ErrorReply | UnreadableReply {
+  if (typeof data.message !== 'string') {
+    return unreadable(seq, `error.message must be a string, not ${kindOf(data.message)}`);
+  }
+  return { type: 'error', seq, message: cut(data.message, MAX_TEXT) };
+}
+
+function unreadable(seq: number | null, problem: string): UnreadableReply {
+  return { type: 'unreadable', seq, problem };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isSeq(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) {
+    return 'null';
+  }
+  if (Array.isArray(value)) {
+    return 'a list';
+  }
+  return value === undefined ? 'missing' : `a ${typeof value}`;
+}
+
+function cut(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+}
+
+/**
+ * The slices of a message's JSON text, each at most `size` UTF-16 units, never splitting a
+ * surrogate pair (Python would join the halves into two lone surrogates, not one character).
+ */
+export function splitText(text: string, size: number): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(text.length, start + Math.max(2, size));
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) {
+      end -= 1;
     }
-  | { type: 'error'; seq: number | null; message: string };
+    parts.push(text.slice(start, end));
+    start = end;
+  }
+  return parts;
+}
 
 /** An id for a finished scan, stable for its outcome: `collection@ISO time`. */
 export function scanIdOf(outcome: Pick<IScanOutcome, 'result' | 'finishedAt'>): string {
@@ -211,6 +353,7 @@ export type SendState =
   | 'no-kernel'
   | 'not-imported'
   | 'restarted'
+  | 'no-answer'
   | 'failed';
 
 export interface ISendStatus {
@@ -226,6 +369,10 @@ export interface ISendStatus {
 export interface INotebookBridgeOptions {
   /** After this long without a reply the status says the kernel is busy (ms). */
   busyNoticeMs?: number;
+  /** After this long without a reply to one message the send stops and says so (ms). */
+  replyTimeoutMs?: number;
+  /** Messages with a longer JSON text go in parts of this many UTF-16 units. */
+  partChars?: number;
 }
 
 /** Sends groups to the active notebook's kernel; never throws, every outcome is a status. */
@@ -233,6 +380,8 @@ export class NotebookBridge implements IDisposable {
   constructor(tracker: IBridgeTracker, options: INotebookBridgeOptions = {}) {
     this._tracker = tracker;
     this._busyNoticeMs = options.busyNoticeMs ?? 1000;
+    this._replyTimeoutMs = options.replyTimeoutMs ?? REPLY_TIMEOUT_MS;
+    this._partChars = options.partChars ?? PART_CHARS;
   }
 
   /** The latest send's status (a later send replaces an earlier one's), or null. */
@@ -321,11 +470,13 @@ export class NotebookBridge implements IDisposable {
         notebook: name
       });
     }
-    this.setStatus(seq, {
-      state: 'sending',
-      text: `Sending ${words.sending} to ${name}…`,
-      notebook: name
-    });
+    const sending = (progress: string): void =>
+      this.setStatus(seq, {
+        state: 'sending',
+        text: `Sending ${words.sending} to ${name}…${progress}`,
+        notebook: name
+      });
+    sending('');
     const busyTimer = setTimeout(() => {
       this.setStatus(seq, {
         state: 'waiting',
@@ -333,45 +484,79 @@ export class NotebookBridge implements IDisposable {
         notebook: name
       });
     }, this._busyNoticeMs);
-    let outcome: Delivery;
+    let outcome: ISent;
     try {
-      outcome = await channel.deliver({ ...message, seq });
+      outcome = await channel.deliver(message, {
+        timeoutMs: this._replyTimeoutMs,
+        partChars: this._partChars,
+        onPart: (part, parts) => {
+          // Parts are flowing, so the kernel is not busy: show how far the send is.
+          clearTimeout(busyTimer);
+          sending(` (part ${part + 1} of ${parts})`);
+        }
+      });
     } finally {
       clearTimeout(busyTimer);
     }
-    switch (outcome.kind) {
+    const statusOf = (delivery: Delivery): ISendStatus =>
+      this.statusOf(delivery, words, name, this._replyTimeoutMs);
+    // What happens after the time-out still tells the truth (sent, not imported, restarted):
+    // the status follows it, unless a newer send owns the line by then.
+    void outcome.late?.then(late => {
+      if (late.kind !== 'timeout') {
+        this.setStatus(seq, statusOf(late));
+      }
+    });
+    return this.finish(seq, statusOf(outcome.delivery));
+  }
+
+  private statusOf(
+    delivery: Delivery,
+    words: ISendWords,
+    name: string,
+    timeoutMs: number
+  ): ISendStatus {
+    switch (delivery.kind) {
       case 'ack': {
-        const errors = outcome.reply.callback_errors ?? [];
+        const errors = delivery.reply.callback_errors;
         const failed =
           errors.length === 0
             ? ''
             : ` · ${plural(errors.length, 'on_select callback')} raised an error ` +
               '(the traceback is in the log console)';
-        return this.finish(seq, {
+        return {
           state: 'sent',
           text: `${words.sent} to ${name}${failed}`,
           notebook: name,
           callbackErrors: errors
-        });
+        };
       }
       case 'not-imported':
-        return this.finish(seq, {
+        return {
           state: 'not-imported',
           text: `Run \`${IMPORT_HINT}\` in ${name}`,
           notebook: name
-        });
+        };
       case 'restarted':
-        return this.finish(seq, {
+        return {
           state: 'restarted',
           text: `The kernel of ${name} restarted before ${words.what} arrived: run \`${IMPORT_HINT}\` and send again`,
           notebook: name
-        });
-      case 'error':
-        return this.finish(seq, {
-          state: 'failed',
-          text: `Could not send ${words.what} to ${name}: ${outcome.message}`,
+        };
+      case 'timeout':
+        return {
+          state: 'no-answer',
+          text:
+            `The kernel of ${name} did not answer in ${Math.round(timeoutMs / 1000)} s; is it busy? ` +
+            `Wait for its running cell to finish (or interrupt it), then send ${words.what} again`,
           notebook: name
-        });
+        };
+      case 'error':
+        return {
+          state: 'failed',
+          text: `Could not send ${words.what} to ${name}: ${delivery.message}`,
+          notebook: name
+        };
     }
   }
 
@@ -425,6 +610,8 @@ export class NotebookBridge implements IDisposable {
 
   private readonly _tracker: IBridgeTracker;
   private readonly _busyNoticeMs: number;
+  private readonly _replyTimeoutMs: number;
+  private readonly _partChars: number;
   private readonly _channels = new WeakMap<IBridgeKernel, KernelChannel>();
   private _seq = 0;
   private _shownSeq = 0;
@@ -444,10 +631,24 @@ export interface ISendWords {
 }
 
 type Delivery =
-  | { kind: 'ack'; reply: Extract<KernelReply, { type: 'ack' }> }
+  | { kind: 'ack'; reply: AckReply }
   | { kind: 'not-imported' }
   | { kind: 'restarted' }
+  | { kind: 'timeout' }
   | { kind: 'error'; message: string };
+
+/** What a send came to; after a time-out, `late` is the answer should it still come. */
+interface ISent {
+  delivery: Delivery;
+  late?: Promise<Delivery>;
+}
+
+interface IDeliverOptions {
+  timeoutMs: number;
+  partChars: number;
+  /** Called as each part is acknowledged, for a big message. */
+  onPart?: (part: number, parts: number) => void;
+}
 
 /** A comm to one kernel: opened with `hello`, usable once the kernel answers `ready`. */
 class KernelChannel {
@@ -467,51 +668,146 @@ class KernelChannel {
     return this._state !== 'closed' && !this._comm.isDisposed && !this._kernel.isDisposed;
   }
 
-  /** Sends once the kernel is ready; resolves with its ack, or why it will never come. */
-  async deliver(message: NotebookMessage & { seq: number }): Promise<Delivery> {
-    const ready = await this._ready.promise;
+  /**
+   * Sends once the kernel is ready: whole, or in acknowledged parts and a commit when its
+   * JSON is long. Resolves with the kernel's answer, or why none will come.
+   */
+  async deliver(message: NotebookMessage, options: IDeliverOptions): Promise<ISent> {
+    const text = JSON.stringify(message);
+    const ready = await withTimeout(this._ready.promise, options.timeoutMs);
+    if (ready === TIMED_OUT) {
+      // The open waits behind a running cell. A message sent whole would have waited there
+      // too and been applied when the cell ends, so it still goes then; a big one is left
+      // for the user to send again.
+      const late =
+        text.length <= options.partChars
+          ? this._ready.promise.then(async why => why ?? (await this.sendReady(message, text, options, false)).delivery)
+          : undefined;
+      return { delivery: { kind: 'timeout' }, late };
+    }
     if (ready !== null) {
-      return ready;
+      return { delivery: ready };
     }
+    return this.sendReady(message, text, options, true);
+  }
+
+  private async sendReady(
+    message: NotebookMessage,
+    text: string,
+    options: IDeliverOptions,
+    timed: boolean
+  ): Promise<ISent> {
     if (!this.usable) {
-      return this._ending ?? { kind: 'restarted' };
+      return { delivery: this._ending ?? { kind: 'restarted' } };
     }
-    return new Promise<Delivery>(resolve => {
-      this._waiting.set(message.seq, resolve);
+    const timeoutMs = timed ? options.timeoutMs : null;
+    if (text.length <= options.partChars) {
+      return this.request({ ...message, seq: this.nextSeq() }, message.type, timeoutMs);
+    }
+    const transfer = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+    const texts = splitText(text, options.partChars);
+    for (let part = 0; part < texts.length; part++) {
+      const sent = await this.request(
+        { type: 'part', seq: this.nextSeq(), transfer, part, parts: texts.length, text: texts[part] },
+        'part',
+        timeoutMs
+      );
+      if (sent.delivery.kind !== 'ack') {
+        return { delivery: sent.delivery }; // an abandoned transfer: the next one replaces it
+      }
+      options.onPart?.(part, texts.length);
+    }
+    return this.request(
+      { type: 'commit', seq: this.nextSeq(), transfer, parts: texts.length },
+      message.type,
+      timeoutMs
+    );
+  }
+
+  /** Sends one message and waits for its answer; after `timeoutMs` (if any) says so. */
+  private async request(
+    data: WireMessage,
+    expect: AckReply['of'],
+    timeoutMs: number | null
+  ): Promise<ISent> {
+    const answer = new Promise<Delivery>(resolve => {
+      this._waiting.set(data.seq, delivery => {
+        if (delivery.kind === 'ack' && delivery.reply.of !== expect) {
+          resolve({
+            kind: 'error',
+            message: `the kernel acknowledged a ${delivery.reply.of} message for a ${expect} one: ${UPGRADE_HINT}`
+          });
+          return;
+        }
+        resolve(delivery);
+      });
       try {
-        this._comm.send(message);
+        this._comm.send(data);
       } catch (error) {
-        this._waiting.delete(message.seq);
+        this._waiting.delete(data.seq);
         resolve({ kind: 'error', message: errorText(error) });
       }
     });
+    const delivery = timeoutMs === null ? await answer : await withTimeout(answer, timeoutMs);
+    return delivery === TIMED_OUT ? { delivery: { kind: 'timeout' }, late: answer } : { delivery };
+  }
+
+  private nextSeq(): number {
+    return ++this._seq;
   }
 
   private onMsg(msg: KernelMessage.ICommMsgMsg): void {
-    const reply = msg.content.data as unknown as KernelReply;
-    if (!reply || typeof reply !== 'object') {
-      return;
-    }
+    const reply = readKernelReply(msg?.content?.data);
     switch (reply.type) {
       case 'ready':
+        if (reply.protocol !== PROTOCOL) {
+          this.end({
+            kind: 'error',
+            message:
+              `its jupyterlab_near_duplicates ${reply.version} speaks protocol ${reply.protocol}, ` +
+              `this JupyterLab speaks ${PROTOCOL}: ${UPGRADE_HINT}`
+          });
+          break;
+        }
         this._state = 'ready';
         this._ready.resolve(null);
         break;
-      case 'ack': {
-        const resolve = this._waiting.get(reply.seq);
-        this._waiting.delete(reply.seq);
-        resolve?.({ kind: 'ack', reply });
+      case 'ack':
+        this.answer(reply.seq, { kind: 'ack', reply });
         break;
-      }
-      case 'error': {
-        const resolve = reply.seq !== null ? this._waiting.get(reply.seq) : undefined;
-        if (resolve && reply.seq !== null) {
-          this._waiting.delete(reply.seq);
-          resolve({ kind: 'error', message: `the kernel could not read it (${reply.message})` });
+      case 'error':
+        this.answer(reply.seq, {
+          kind: 'error',
+          message: `the kernel could not read it (${reply.message})`
+        });
+        break;
+      case 'unreadable': {
+        const delivery: Delivery = {
+          kind: 'error',
+          message: `the kernel sent a reply this panel cannot read (${reply.problem}): ${UPGRADE_HINT}`
+        };
+        if (this._state === 'opening') {
+          this.end(delivery); // no usable `ready`: this comm will never work
+        } else {
+          this.answer(reply.seq, delivery);
         }
         break;
       }
     }
+  }
+
+  /** Resolves the send waiting on `seq`; a reply naming no seq answers every waiting send. */
+  private answer(seq: number | null, delivery: Delivery): void {
+    if (seq === null) {
+      for (const resolve of this._waiting.values()) {
+        resolve(delivery);
+      }
+      this._waiting.clear();
+      return;
+    }
+    const resolve = this._waiting.get(seq);
+    this._waiting.delete(seq);
+    resolve?.(delivery);
   }
 
   private onKernelStatus(_: unknown, status: Kernel.Status): void {
@@ -537,19 +833,31 @@ class KernelChannel {
     this._kernel.statusChanged.disconnect(this.onKernelStatus, this);
     this._kernel.disposed.disconnect(this.onKernelDisposed, this);
     this._ready.resolve(reason);
-    for (const resolve of this._waiting.values()) {
-      resolve(reason);
-    }
-    this._waiting.clear();
+    this.answer(null, reason);
   }
 
   private readonly _kernel: IBridgeKernel;
   private readonly _comm: IBridgeComm;
   private _state: 'opening' | 'ready' | 'closed' = 'opening';
   private _ending: Delivery | null = null;
+  private _seq = 0;
   /** Resolves null when ready, or with the reason the comm will never be. */
   private readonly _ready = new Resolvable<Delivery | null>();
   private readonly _waiting = new Map<number, (delivery: Delivery) => void>();
+}
+
+const UPGRADE_HINT =
+  "install the same jupyterlab-near-duplicates version in the kernel's environment and restart the kernel";
+
+const TIMED_OUT = Symbol('timed out');
+
+/** The promise's value, or TIMED_OUT after `ms`; the timer never outlives the race. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>(resolve => {
+    timer = setTimeout(() => resolve(TIMED_OUT), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** A promise with its resolve at hand; resolving twice keeps the first value. */

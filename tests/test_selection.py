@@ -5,6 +5,8 @@ comm target in a real ipykernel."""
 from __future__ import annotations
 
 import importlib
+import json
+import math
 import queue
 import sys
 import types
@@ -69,7 +71,7 @@ def comm():
 
 def test_open_answers_ready_with_the_protocol(comm):
     assert comm.sent[0]["type"] == "ready"
-    assert comm.sent[0]["protocol"] == sel.PROTOCOL == 1
+    assert comm.sent[0]["protocol"] == sel.PROTOCOL == 2
 
 
 def test_selection_is_none_until_a_group_arrives(comm):
@@ -226,6 +228,185 @@ def test_a_message_the_kernel_cannot_read_gets_an_error_reply(comm, message):
     assert sel.current().sample_ids == ["kept"]
 
 
+def _nested(depth: int):
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "message, says",
+    [
+        ({"type": "select", "seq": 1, "group": group(threshold=10**400)}, "group.threshold is too large"),
+        ({"type": "select", "seq": 1, "group": group(scores=[10**400, 1, 1])}, "group.scores[0] is too large"),
+        ({"type": "select", "seq": 1, "group": group(threshold=float("nan"))}, "group.threshold must be a finite"),
+        ({"type": "select", "seq": 1, "group": group(threshold=float("inf"))}, "group.threshold must be a finite"),
+        ({"type": "select", "seq": 1, "group": group(group_index=2**64)}, "group.group_index must be between"),
+        ({"type": "select", "seq": 1, "group": group(point_ids=[2**65, 1, 2])}, "group.point_ids[0] must be between"),
+        ({"type": "select", "seq": 1, "group": group(sample_ids=[1, 2, 3])}, "group.sample_ids[0] must be a string"),
+        ({"type": "select", "seq": 1, "group": group(sample_ids=_nested(100_000))}, "group.sample_ids[0] must be a string"),
+        ({"type": "select", "seq": 1, "group": group(size=5)}, "group.size is 5"),
+        ({"type": "select", "seq": 1, "group": group(distance="Hamming")}, "group.distance must be one of"),
+        ({"type": "select", "seq": 1, "group": group(representative=["a"])}, "group.representative must be a string"),
+        ({"type": "select", "seq": 1, "group": group(collection=7)}, "group.collection must be a string"),
+        ({"type": "select", "seq": 1, "group": group(group_index=True)}, "group.group_index must be an integer"),
+        ({"type": "groups", "seq": 1, "groups": [group(), group(scores="high")]}, "groups[1].scores must be a list"),
+        ({"type": "groups", "seq": 1, "groups": [group()], "threshold": 10**400}, "threshold is too large"),
+        ({"type": "part", "seq": 1, "transfer": "t", "part": 3, "parts": 2, "text": ""}, "part must be between 0 and 1"),
+        ({"type": "part", "seq": 1, "transfer": "t", "part": 0, "parts": 10**400, "text": ""}, "parts must be between"),
+        ({"type": "commit", "seq": 1, "transfer": "never-sent", "parts": 1}, "no parts of"),
+        ({"type": 7, "seq": 1}, "unknown message type 7"),
+        ([1, 2, 3], "a message must be an object"),
+        (None, "a message must be an object"),
+        (10**400, "a message must be an object"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else type(v).__name__,
+)
+def test_the_kernel_answers_every_bad_message_with_an_error_naming_the_field(comm, message, says):
+    comm.deliver({"type": "select", "seq": 0, "group": group(["kept"])})
+    comm.deliver({"type": "groups", "seq": 0, "groups": [group(["g1"])]})
+    reply = comm.deliver(message)
+    assert reply["type"] == "error"
+    assert says in reply["message"]
+    assert reply["seq"] == (1 if isinstance(message, dict) else None)
+    assert sel.current().sample_ids == ["kept"]
+    assert [g["sample_ids"] for g in sel.groups()] == [["g1"]]
+
+
+def test_a_seq_the_panel_cannot_have_sent_is_not_echoed(comm):
+    for seq in (10**400, -1, 2**53, 1.5, "7", float("nan")):
+        reply = comm.deliver({"type": "select", "seq": seq, "group": group()})
+        assert reply["type"] == "ack" and reply["seq"] is None
+
+
+def test_unknown_fields_are_ignored(comm):
+    reply = comm.deliver({"type": "select", "seq": 4, "later": {"x": 1}, "group": group(["a"], colour="red")})
+    assert reply == {"type": "ack", "seq": 4, "of": "select", "grids": 0, "callback_errors": []}
+    assert sel.current().sample_ids == ["a"]
+
+
+def test_a_score_the_panel_sent_as_null_reads_as_nan(comm):
+    comm.deliver({"type": "select", "seq": 1, "group": group(["a", "b"], scores=[0.99, None])})
+    assert sel.current().scores[0] == 0.99 and math.isnan(sel.current().scores[1])
+
+
+def test_a_handler_that_raises_anything_still_answers(comm, monkeypatch):
+    def broken(data, seq):
+        raise MemoryError("out of memory")
+
+    monkeypatch.setattr(sel, "_apply", broken)
+    reply = comm.deliver({"type": "select", "seq": 9, "group": group()})
+    assert reply == {"type": "error", "seq": 9, "message": "MemoryError: out of memory"}
+
+
+def test_a_reply_the_comm_cannot_send_is_replaced_by_an_error(monkeypatch):
+    class PickyComm(MockComm):
+        def send(self, data):
+            if data.get("type") == "ack":
+                raise ValueError("Out of range float values are not JSON compliant")
+            super().send(data)
+
+    c = PickyComm()
+    sel._on_comm_open(c, {"content": {"data": {"type": "hello"}}})
+    reply = c.deliver({"type": "select", "seq": 3, "group": group()})
+    assert reply["type"] == "error" and reply["seq"] == 3
+    assert "could not be sent" in reply["message"]
+
+
+def test_callback_errors_are_capped_so_the_ack_stays_small(comm, capsys):
+    for _ in range(50):
+        sel.on_select(lambda s: 1 / 0)
+    ack = comm.deliver({"type": "select", "seq": 1, "group": group()})
+    assert len(ack["callback_errors"]) == 21
+    assert ack["callback_errors"][-1] == "... and 30 more (see the log console)"
+
+
+# Big messages, in parts.
+
+
+def _parts(message: dict, size: int) -> list[str]:
+    text = json.dumps(message)
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def _send_in_parts(comm, message: dict, size: int, transfer: str = "t1", seq: int = 10, skip=()) -> list[dict]:
+    texts = _parts(message, size)
+    replies = []
+    for i, text in enumerate(texts):
+        if i in skip:
+            continue
+        replies.append(comm.deliver({"type": "part", "seq": seq + i, "transfer": transfer, "part": i, "parts": len(texts), "text": text}))
+    replies.append(comm.deliver({"type": "commit", "seq": seq + len(texts), "transfer": transfer, "parts": len(texts)}))
+    return replies
+
+
+def _many_groups(n: int, tag: str = "") -> dict:
+    return {
+        "type": "groups",
+        "scan_id": "s",
+        "collection": "photos",
+        "threshold": 0.95,
+        "distance": "Cosine",
+        "groups": [group([f"images/train/photo_{i:06d}{tag}_a.jpg", f"images/train/photo_{i:06d}{tag}_b.jpg"], index=i) for i in range(n)],
+    }
+
+
+def test_forty_thousand_groups_in_parts_arrive_whole_and_only_at_the_commit(comm):
+    comm.deliver({"type": "groups", "seq": 1, "groups": [group(["old"])]})
+    message = _many_groups(40_000)
+    texts = _parts(message, 1 << 20)
+    assert len(json.dumps(message)) > 10 * 1024 * 1024  # over the websocket's default limit
+    for i, text in enumerate(texts):
+        ack = comm.deliver({"type": "part", "seq": 10 + i, "transfer": "t1", "part": i, "parts": len(texts), "text": text})
+        assert ack == {"type": "ack", "seq": 10 + i, "of": "part", "grids": 0, "callback_errors": []}
+        assert [g["sample_ids"] for g in sel.groups()] == [["old"]]  # never half a set
+    done = comm.deliver({"type": "commit", "seq": 99, "transfer": "t1", "parts": len(texts)})
+    assert done == {"type": "ack", "seq": 99, "of": "groups", "grids": 0, "callback_errors": []}
+    got = sel.groups()
+    assert len(got) == 40_000
+    assert got[-1]["sample_ids"] == ["images/train/photo_039999_a.jpg", "images/train/photo_039999_b.jpg"]
+    assert [g["group_index"] for g in got] == list(range(40_000))
+
+
+def test_a_select_in_parts_sets_the_selection_at_the_commit(comm):
+    big = group([f"s{i}" for i in range(5000)], scores=[0.9] * 5000, point_ids=list(range(5000)))
+    replies = _send_in_parts(comm, {"type": "select", "group": big}, 4096)
+    assert replies[-1]["of"] == "select"
+    assert sel.current().size == 5000
+
+
+def test_a_transfer_with_a_missing_part_changes_nothing(comm):
+    comm.deliver({"type": "groups", "seq": 1, "groups": [group(["old"])]})
+    replies = _send_in_parts(comm, _many_groups(500), 2000, skip={3})
+    assert replies[-1]["type"] == "error"
+    assert "1 of" in replies[-1]["message"] and "send again" in replies[-1]["message"]
+    assert [g["sample_ids"] for g in sel.groups()] == [["old"]]
+    # The commit ended the transfer: committing again finds nothing.
+    again = comm.deliver({"type": "commit", "seq": 50, "transfer": "t1", "parts": 1})
+    assert again["type"] == "error"
+
+
+def test_a_new_transfer_replaces_an_unfinished_one(comm):
+    first = _parts(_many_groups(300, "x"), 1000)
+    comm.deliver({"type": "part", "seq": 1, "transfer": "abandoned", "part": 0, "parts": len(first), "text": first[0]})
+    replies = _send_in_parts(comm, _many_groups(300, "y"), 1000, transfer="second")
+    assert replies[-1]["type"] == "ack"
+    assert sel.groups()[0]["sample_ids"][0].endswith("y_a.jpg")
+
+
+def test_parts_that_join_into_a_bad_message_get_an_error(comm):
+    for text, says in (
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"type": "groups", "groups": [', "do not join into JSON"),
+        ('{"type": "part"}', "must join into a select or groups"),
+        ('{"type": "groups", "groups": "all"}', "groups must be a list"),
+    ):
+        comm.deliver({"type": "part", "seq": 1, "transfer": text[:8], "part": 0, "parts": 1, "text": text})
+        reply = comm.deliver({"type": "commit", "seq": 2, "transfer": text[:8], "parts": 1})
+        assert reply["type"] == "error" and says in reply["message"], (text[:20], reply)
+
+
 def test_every_following_grid_filters_and_a_broken_one_does_not_stop_callbacks(comm, capsys):
     class Grid:
         def __init__(self):
@@ -312,7 +493,7 @@ def _comm_roundtrip(kc, data: dict, timeout: float = 20.0) -> list[dict]:
                 kc.shell_channel.send(
                     kc.session.msg("comm_msg", {"comm_id": comm_id, "data": data})
                 )
-            elif m["content"]["data"].get("type") == "ack":
+            elif m["content"]["data"].get("type") in ("ack", "error"):
                 return replies
 
 
@@ -344,6 +525,11 @@ def test_a_real_kernel_registers_the_target_on_import():
             timeout=60,
         )
         assert "['k1', 'k2']" in "".join(out)
+
+        # A number no float holds: the kernel still answers, and keeps the selection it had.
+        overflow = _comm_roundtrip(kc, {"type": "select", "seq": 3, "group": group(["x"], threshold=10**400)})
+        assert [r.get("type") for r in overflow] == ["ready", "error"]
+        assert overflow[1]["seq"] == 3 and "group.threshold is too large" in overflow[1]["message"]
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)

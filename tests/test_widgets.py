@@ -13,6 +13,7 @@ import zlib
 
 import numpy as np
 import pytest
+import traitlets
 
 from jupyterlab_near_duplicates.widgets import (
     MODULE_NAME,
@@ -20,12 +21,14 @@ from jupyterlab_near_duplicates.widgets import (
     SampleGrid,
     array_to_png,
     filter_ids,
+    image_source,
     image_src,
     normalise_samples,
     sniff_image,
 )
 
 sel = importlib.import_module("jupyterlab_near_duplicates.selection")
+widgets = importlib.import_module("jupyterlab_near_duplicates.widgets")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -202,6 +205,71 @@ def test_image_sources(tmp_path, monkeypatch):
     assert image_src(object()) is None
 
 
+def test_a_proc_file_that_reports_size_zero_is_read_only_up_to_the_limit(monkeypatch):
+    # /proc/self/maps says 0 bytes in stat and holds more than 200.
+    assert os.stat("/proc/self/maps").st_size == 0
+    reads = []
+    real_read = os.read
+    monkeypatch.setattr(widgets.os, "read", lambda fd, n: reads.append(n) or real_read(fd, n))
+    monkeypatch.setattr(widgets, "MAX_FILE_BYTES", 200)
+    src, problem = image_source("/proc/self/maps")
+    assert src is None
+    assert problem == "file over the 200 bytes limit: give a smaller thumbnail (or a PIL image or numpy array of it)"
+    assert sum(reads) <= 201
+
+
+def test_a_file_over_the_limit_says_so_on_its_tile(tmp_path):
+    big = tmp_path / "huge.png"
+    with open(big, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n")
+        f.truncate(widgets.MAX_FILE_BYTES + 1)  # sparse: costs no disk
+    assert image_source(str(big)) == (
+        None,
+        "file over the 64 MB limit: give a smaller thumbnail (or a PIL image or numpy array of it)",
+    )
+
+
+def test_files_that_are_not_images_say_why_without_their_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo(tmp_path / "pipe.png")
+    (tmp_path / "folder.png").mkdir()
+    (tmp_path / "notes.png").write_text("not an image")
+    cases = {
+        "pipe.png": "not a regular file (a device, a pipe or a folder)",
+        "folder.png": "not a regular file (a device, a pipe or a folder)",
+        "notes.png": "not a PNG, JPEG, GIF, WebP or BMP image",
+        str(tmp_path / "gone.png"): "no such file",
+        "/dev/zero": "not a regular file (a device, a pipe or a folder)",
+    }
+    for path, says in cases.items():
+        src, problem = image_source(path)
+        assert src is None and problem == says, path
+        assert str(tmp_path) not in problem
+
+
+def test_an_unreadable_file_says_permission_denied(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file: run as another user to see a permission error")
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"\x89PNG\r\n\x1a\n")
+    secret.chmod(0)
+    assert image_source(str(secret)) == (None, "cannot read the file: permission denied")
+
+
+def test_a_large_image_without_pillow_says_to_install_it(monkeypatch):
+    monkeypatch.setattr(widgets, "_pil_shrink_bytes", lambda data, side: None)
+    data = b"\x89PNG\r\n\x1a\n" + bytes(widgets.MAX_RAW_IMAGE_BYTES)
+    assert image_source(data) == (None, "image over 2 MB: install Pillow to shrink it, or give a smaller thumbnail")
+
+
+def test_remote_thumbnails_is_one_of_three_policies():
+    grid = SampleGrid([], remote_thumbnails="listed", thumbnail_hosts=["images.example.org"])
+    assert grid.remote_thumbnails == "listed" and grid.thumbnail_hosts == ["images.example.org"]
+    assert SampleGrid([]).remote_thumbnails == "allowed"
+    with pytest.raises(traitlets.TraitError):
+        SampleGrid([], remote_thumbnails="sometimes")
+
+
 def test_sniffing_image_bytes():
     assert sniff_image(b"\xff\xd8\xff\xe0rest") == "image/jpeg"
     assert sniff_image(b"RIFF\x00\x00\x00\x00WEBPVP8 ") == "image/webp"
@@ -338,6 +406,7 @@ def test_the_front_end_gets_the_images_it_asks_for(tmp_path, monkeypatch):
     assert decode_png(reply["images"]["arr"]) == (8, 8, 2)
     assert reply["images"]["root"] == "thumbs/x.png"
     assert reply["images"]["url"] is None and reply["images"]["nope"] is None
+    assert reply["problems"] == {}
     grid._handle_custom_msg({"type": "something else"}, [])
     assert len(replies) == 1
 

@@ -14,8 +14,12 @@ import {
   ISendStatus,
   NotebookBridge,
   NotebookMessage,
+  PART_CHARS,
+  PROTOCOL,
+  readKernelReply,
   scanIdOf,
-  selectMessage
+  selectMessage,
+  splitText
 } from '../bridge';
 import type { IScanOutcome } from '../model';
 import { findGroups, regroup } from '../scan/groups';
@@ -148,7 +152,8 @@ class FakeComm implements IBridgeComm {
     this.kernel.receive(() => this.kernel.handleOpen(this));
   }
 
-  send(data: NotebookMessage): void {
+  send(data: any): void {
+    this.kernel.wire.push(data);
     if (this.isDisposed) {
       throw new Error('Cannot send');
     }
@@ -167,7 +172,11 @@ class FakeComm implements IBridgeComm {
   }
 }
 
-/** Plays ipykernel: a busy kernel queues messages until `finishCell()`; a restart forgets the import. */
+/**
+ * Plays ipykernel: a busy kernel queues messages until `finishCell()`; a restart forgets the
+ * import; parts are joined at their commit as selection.py does. `received` holds the
+ * messages applied, `wire` every message as sent.
+ */
 class FakeKernel implements IBridgeKernel {
   constructor(public imported = true) {}
   isDisposed = false;
@@ -176,7 +185,10 @@ class FakeKernel implements IBridgeKernel {
   readonly disposed = new Signal<this, void>(this);
   comms: FakeComm[] = [];
   received: NotebookMessage[] = [];
+  wire: any[] = [];
   callbackErrors: string[] = [];
+  protocol = PROTOCOL;
+  private parts: string[] = [];
   failOnCreate = false;
   private queue: Task[] = [];
 
@@ -217,18 +229,25 @@ class FakeKernel implements IBridgeKernel {
 
   handleOpen(comm: FakeComm): void {
     if (comm.targetName === COMM_TARGET && this.imported) {
-      comm.reply({ type: 'ready', protocol: 1, version: '0.1.0' });
+      comm.reply({ type: 'ready', protocol: this.protocol, version: '0.1.0' });
     } else {
       comm.closeFromKernel(); // "No such comm target registered"
     }
   }
 
-  handleMsg(comm: FakeComm, data: NotebookMessage): void {
-    this.received.push(data);
+  handleMsg(comm: FakeComm, data: any): void {
+    if (data.type === 'part') {
+      this.parts[data.part] = data.text;
+      comm.reply({ type: 'ack', seq: data.seq, of: 'part', grids: 0, callback_errors: [] });
+      return;
+    }
+    const message = data.type === 'commit' ? JSON.parse(this.parts.join('')) : data;
+    this.parts = [];
+    this.received.push(message);
     comm.reply({
       type: 'ack',
       seq: data.seq,
-      of: data.type,
+      of: message.type,
       grids: 1,
       callback_errors: this.callbackErrors
     });
@@ -308,7 +327,7 @@ describe('NotebookBridge', () => {
     expect(status).toMatchObject({ state: 'sent', text: 'Sent 2 samples to Analysis.ipynb' });
     expect(shown.map(s => s?.state)).toEqual(['sending', 'sent']);
     expect(kernel.comms).toHaveLength(1);
-    expect(kernel.comms[0].opened).toEqual({ type: 'hello', protocol: 1 });
+    expect(kernel.comms[0].opened).toEqual({ type: 'hello', protocol: 2 });
     expect(kernel.received).toEqual([
       { ...selectMessage(result, small, 1, 0.9, scanIdOf(outcome)), seq: 1 }
     ]);
@@ -450,5 +469,220 @@ describe('NotebookBridge', () => {
     const broken = { ...big, members: [999] };
     const status = await bridge.sendGroup(outcome, broken);
     expect(['sent', 'failed']).toContain(status.state);
+  });
+});
+
+describe('reading what the kernel sends', () => {
+  it.each([
+    [{ type: 'ack', seq: 1, of: 'select', grids: 0, callback_errors: 'boom' }, 'ack.callback_errors must be a list of strings'],
+    [{ type: 'ack', seq: 1, of: 'select', grids: 0, callback_errors: [1] }, 'ack.callback_errors must be a list of strings'],
+    [{ type: 'ack', seq: 1, of: 'select', grids: '2', callback_errors: [] }, 'ack.grids must be a whole number, not a string'],
+    [{ type: 'ack', seq: 1, of: 'rename', grids: 0, callback_errors: [] }, 'ack.of must be'],
+    [{ type: 'ack', seq: 1e400, of: 'select', grids: 0 }, 'ack.seq must be a whole number'],
+    [{ type: 'ack', seq: -1, of: 'select', grids: 0 }, 'ack.seq must be a whole number'],
+    [{ type: 'error', seq: 1, message: { text: 'x' } }, 'error.message must be a string, not a object'],
+    [{ type: 'ready', protocol: '2' }, 'ready.protocol must be a whole number'],
+    [{ type: 'hello' }, 'unknown reply type "hello"'],
+    ['ack', 'a reply must be an object, not a string'],
+    [[1, 2], 'a reply must be an object, not a list'],
+    [null, 'a reply must be an object, not null']
+  ])('names the field at fault in %j', (data, problem) => {
+    const reply = readKernelReply(data);
+    expect(reply.type).toBe('unreadable');
+    expect(reply.type === 'unreadable' && reply.problem).toContain(problem);
+  });
+
+  it('ignores fields it does not know and keeps the ones it does', () => {
+    expect(
+      readKernelReply({ type: 'ack', seq: 3, of: 'groups', grids: 0, callback_errors: [], extra: [1] })
+    ).toEqual({ type: 'ack', seq: 3, of: 'groups', grids: 0, callback_errors: [] });
+  });
+
+  it('cuts what it shows of a flood of callback errors', () => {
+    const reply = readKernelReply({
+      type: 'ack',
+      seq: 3,
+      of: 'select',
+      grids: 0,
+      callback_errors: Array.from({ length: 1000 }, () => 'x'.repeat(10_000))
+    });
+    expect(reply.type === 'ack' && reply.callback_errors.length).toBe(21);
+    expect(reply.type === 'ack' && reply.callback_errors[0].length).toBe(500);
+  });
+});
+
+describe('splitting a long message', () => {
+  it('never cuts a surrogate pair, and the parts join back into the text', () => {
+    const text = 'ab😀cd😀😀e'.repeat(50);
+    for (const size of [2, 3, 4, 7]) {
+      const parts = splitText(text, size);
+      expect(parts.join('')).toBe(text);
+      for (const part of parts) {
+        expect(part.length).toBeLessThanOrEqual(size);
+        expect(/[\ud800-\udbff]$/.test(part)).toBe(false);
+      }
+    }
+  });
+});
+
+describe('NotebookBridge with a kernel that misbehaves (FakeKernel)', () => {
+  const result = scanResult(PAIRS);
+  const outcome = outcomeOf(result);
+  const [big] = result.groups;
+  let tracker: FakeTracker;
+
+  beforeEach(() => {
+    tracker = new FakeTracker();
+  });
+
+  function open(kernel = new FakeKernel()) {
+    tracker.currentWidget = new FakeNotebook('a.ipynb', kernel);
+    return kernel;
+  }
+
+  it('turns an ack with a string for callback_errors into a sentence, never a throw', async () => {
+    const bridge = new NotebookBridge(tracker);
+    const kernel = open();
+    kernel.handleMsg = (comm, data) =>
+      comm.reply({ type: 'ack', seq: data.seq, of: 'select', grids: 0, callback_errors: 'boom' });
+    const status = await bridge.sendGroup(outcome, big);
+    expect(status).toMatchObject({
+      state: 'failed',
+      text:
+        'Could not send this group to a.ipynb: the kernel sent a reply this panel cannot read ' +
+        '(ack.callback_errors must be a list of strings): install the same ' +
+        "jupyterlab-near-duplicates version in the kernel's environment and restart the kernel"
+    });
+    expect(status.callbackErrors).toBeUndefined();
+    bridge.dispose();
+  });
+
+  it('says so when the kernel never answers, and follows an answer that comes late', async () => {
+    const bridge = new NotebookBridge(tracker, { busyNoticeMs: 5, replyTimeoutMs: 40 });
+    const kernel = open();
+    let late: () => void = () => undefined;
+    kernel.handleMsg = (comm, data) => {
+      // The handler died on this message (an overflow, before the fix): no reply, for now.
+      late = () => comm.reply({ type: 'ack', seq: data.seq, of: 'select', grids: 0, callback_errors: [] });
+    };
+    const status = await bridge.sendGroup(outcome, big);
+    expect(status).toMatchObject({
+      state: 'no-answer',
+      text:
+        'The kernel of a.ipynb did not answer in 0 s; is it busy? Wait for its running cell ' +
+        'to finish (or interrupt it), then send this group again'
+    });
+    late();
+    await flush();
+    expect(bridge.status).toMatchObject({ state: 'sent', text: 'Sent 4 samples to a.ipynb' });
+    bridge.dispose();
+  });
+
+  it('says so when a busy kernel does not even open the comm in time, then delivers', async () => {
+    const bridge = new NotebookBridge(tracker, { busyNoticeMs: 5, replyTimeoutMs: 40 });
+    const kernel = open();
+    kernel.runCell();
+    const status = await bridge.sendGroup(outcome, big);
+    expect(status.state).toBe('no-answer');
+    expect(kernel.received).toEqual([]);
+    kernel.finishCell();
+    await flush();
+    await flush();
+    expect(kernel.received).toHaveLength(1);
+    expect(bridge.status?.state).toBe('sent');
+    bridge.dispose();
+  });
+
+  it('asks for the import when a busy kernel without it finally closes the comm', async () => {
+    const bridge = new NotebookBridge(tracker, { busyNoticeMs: 5, replyTimeoutMs: 40 });
+    const kernel = open(new FakeKernel(false));
+    kernel.runCell();
+    expect((await bridge.sendGroup(outcome, big)).state).toBe('no-answer');
+    kernel.finishCell();
+    await flush();
+    expect(bridge.status).toMatchObject({
+      state: 'not-imported',
+      text: 'Run `import jupyterlab_near_duplicates` in a.ipynb'
+    });
+    bridge.dispose();
+  });
+
+  it('tells a kernel of another protocol to be updated', async () => {
+    const bridge = new NotebookBridge(tracker);
+    const kernel = open();
+    kernel.protocol = 1;
+    const status = await bridge.sendGroup(outcome, big);
+    expect(status.state).toBe('failed');
+    expect(status.text).toContain('jupyterlab_near_duplicates 0.1.0 speaks protocol 1, this JupyterLab speaks 2');
+    expect(kernel.received).toEqual([]);
+    bridge.dispose();
+  });
+
+  it('stops a transfer at the first part the kernel refuses', async () => {
+    const bridge = new NotebookBridge(tracker, { partChars: 100 });
+    const kernel = open();
+    kernel.handleMsg = (comm, data) =>
+      comm.reply({ type: 'error', seq: data.seq, message: 'part must be between 0 and 1' });
+    const status = await bridge.sendAllGroups(outcome);
+    expect(status.text).toBe(
+      'Could not send the groups to a.ipynb: the kernel could not read it (part must be between 0 and 1)'
+    );
+    expect(kernel.wire.map(m => m.type)).toEqual(['part']);
+    bridge.dispose();
+  });
+});
+
+describe('Send all groups of a large scan (FakeKernel)', () => {
+  it('goes in parts under the websocket limit and arrives whole at the commit', async () => {
+    // 40,000 pairs, as in a collection where every image was stored twice.
+    const n = 80_000;
+    const store = new PairStore(true, 4);
+    for (let i = 0; i < n; i += 2) {
+      store.add(i, i + 1, 1);
+    }
+    const result: ScanResult = {
+      collection: 'photos',
+      using: null,
+      distance: 'Cosine',
+      threshold: 0.95,
+      points: {
+        ids: Array.from({ length: n }, (_, i) => i),
+        sampleIds: Array.from({ length: n }, (_, i) => `images/train/photo_${String(i).padStart(6, '0')}.jpg`),
+        thumbnails: Array.from({ length: n }, () => null),
+        splits: Array.from({ length: n }, () => null)
+      },
+      pairs: store.toList(),
+      groups: [],
+      stats: { seconds: 0, queries: 0, requests: 0, retries: 0 }
+    };
+    result.groups = findGroups(result, 0.95);
+    expect(result.groups).toHaveLength(40_000);
+    const outcome = outcomeOf(result);
+    const whole = groupsMessage(result, result.groups, 0.95, scanIdOf(outcome));
+    const TORNADO_MAX = 10 * 1024 * 1024;
+    expect(Buffer.byteLength(JSON.stringify(whole))).toBeGreaterThan(TORNADO_MAX);
+
+    const tracker = new FakeTracker();
+    const kernel = new FakeKernel();
+    tracker.currentWidget = new FakeNotebook('a.ipynb', kernel);
+    const bridge = new NotebookBridge(tracker);
+    const progress: string[] = [];
+    bridge.statusChanged.connect((_, s) => progress.push(s?.text ?? ''));
+    const status = await bridge.sendAllGroups(outcome);
+
+    expect(status.text).toBe('Sent 40,000 groups (80,000 samples) to a.ipynb');
+    const sizes = kernel.wire.map(m => Buffer.byteLength(JSON.stringify(m)));
+    expect(kernel.wire.length).toBeGreaterThan(2);
+    expect(Math.max(...sizes)).toBeLessThan(2 * 1024 * 1024);
+    expect(kernel.wire.map(m => m.type)).toEqual([
+      ...kernel.wire.slice(0, -1).map(() => 'part'),
+      'commit'
+    ]);
+    expect(kernel.received).toEqual([whole]);
+    expect(progress).toContain(
+      `Sending 40,000 groups (80,000 samples) to a.ipynb… (part 2 of ${kernel.wire.length - 1})`
+    );
+    expect(PART_CHARS * 3).toBeLessThan(TORNADO_MAX);
+    bridge.dispose();
   });
 });

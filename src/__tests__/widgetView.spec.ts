@@ -1,6 +1,7 @@
 // The SampleGrid view in jsdom, over a fake widget comm standing in for the kernel: what a
 // user sees and what reaches Python when they click Show all, a thumbnail or the pager.
 import { SampleGridModel } from '../widget/model';
+import { labRemotePolicy } from '../widget/remote';
 import { SampleGridView } from '../widget/view';
 
 /** Stands in for the kernel end of a widget comm: records what the front end sends. */
@@ -188,5 +189,88 @@ describe('SampleGridView', () => {
     await tick();
     expect(ids(el)).toEqual(['s1']);
     expect(text(el, 'gridNote').textContent).toBe('1 id of the filter is not in this grid');
+  });
+
+  it('says on the tile why the kernel has no preview', async () => {
+    const { el, comm } = makeGrid({ samples: SAMPLES.slice(0, 2) });
+    await comm.receive({
+      method: 'custom',
+      content: {
+        type: 'images',
+        epoch: 0,
+        images: { s0: null, s1: null },
+        problems: { s0: 'file over the 64 MB limit: give a smaller thumbnail', s1: 42 }
+      }
+    });
+    const thumbs = el.querySelectorAll('.jp-NearDuplicates-gridThumb');
+    expect(thumbs[0].textContent).toBe('file over the 64 MB limit: give a smaller thumbnail');
+    expect(thumbs[1].textContent).toBe('no image');
+  });
+
+  it('tells a remote host nothing of the page', () => {
+    const { el } = makeGrid({
+      samples: [{ id: 'remote', image: 'https://images.example.org/a.png', kernel_image: false }]
+    });
+    expect(el.querySelector('img')!.referrerPolicy).toBe('no-referrer');
+  });
+
+  it('loads a path under the Jupyter root with a same-origin Referer', async () => {
+    const { el, comm } = makeGrid({ samples: SAMPLES.slice(0, 1) });
+    await comm.receive({
+      method: 'custom',
+      content: { type: 'images', epoch: 0, images: { s0: 'thumbs/s0.png' } }
+    });
+    const img = el.querySelector('img')!;
+    expect(img.getAttribute('src')).toMatch(/\/files\/thumbs\/s0\.png$/);
+    expect(img.referrerPolicy).toBe('same-origin');
+  });
+
+  it('never loads a URL that points at the Jupyter server itself', () => {
+    const own = new URL('/api/contents/secret.png', window.location.href).href;
+    const loopback = `http://127.0.0.1${window.location.port ? `:${window.location.port}` : ''}/files/x.png`;
+    const { el } = makeGrid({
+      samples: [
+        { id: 'own', image: own, kernel_image: false },
+        { id: 'loopback', image: loopback, kernel_image: false },
+        { id: 'other', image: 'http://127.0.0.1:9/x.png', kernel_image: false }
+      ]
+    });
+    const thumbs = el.querySelectorAll('.jp-NearDuplicates-gridThumb');
+    expect(thumbs[0].querySelector('img')).toBeNull();
+    expect(thumbs[0].textContent).toBe('not loaded: the URL points at this Jupyter server');
+    expect(thumbs[1].textContent).toBe('not loaded: the URL points at this Jupyter server');
+    expect(thumbs[2].querySelector('img')).not.toBeNull();
+  });
+
+  it('follows remote_thumbnails and thumbnail_hosts, and the panel’s setting when stricter', async () => {
+    const samples = [
+      { id: 'listed', image: 'https://images.example.org/a.png', kernel_image: false },
+      { id: 'tracker', image: 'https://pixel.example.com/t.gif', kernel_image: false }
+    ];
+    const loaded = (el: HTMLElement) =>
+      Array.from(el.querySelectorAll('.jp-NearDuplicates-gridThumb')).map(t => !!t.querySelector('img'));
+    const { el, comm } = makeGrid({ samples });
+    expect(loaded(el)).toEqual([true, true]);
+
+    await comm.receive({
+      method: 'update',
+      state: { remote_thumbnails: 'listed', thumbnail_hosts: ['Images.Example.org'] }
+    });
+    await tick();
+    expect(loaded(el)).toEqual([true, false]);
+    expect(el.querySelectorAll('.jp-NearDuplicates-gridThumb')[1].textContent).toBe(
+      'remote image not loaded (pixel.example.com is not a listed thumbnail host)'
+    );
+
+    labRemotePolicy.update('off', []);
+    try {
+      await tick();
+      expect(loaded(el)).toEqual([false, false]);
+      expect(el.querySelector('.jp-NearDuplicates-gridThumb')!.textContent).toBe(
+        'remote image not loaded (remote thumbnails are off)'
+      );
+    } finally {
+      labRemotePolicy.update('allowed', []);
+    }
   });
 });

@@ -5,12 +5,19 @@ import type { ObjectHash } from 'backbone';
 import { readSamples, SampleIndex } from './grid';
 import { MODULE_NAME, MODULE_VERSION } from './version';
 
-/** A reply to an image request: id -> data URI, path under the Jupyter root, or null. */
+/**
+ * A reply to an image request: id -> data URI, path under the Jupyter root, or null; and for
+ * a null, what the tile says instead (a file too big, unreadable, not an image).
+ */
 interface IImagesMessage {
   type: 'images';
-  images: { [id: string]: string | null };
+  images: { [id: string]: unknown };
+  problems?: { [id: string]: unknown };
   epoch: number;
 }
+
+/** What a tile shows the text of when an image has no preview. */
+const MAX_PROBLEM = 200;
 
 export class SampleGridModel extends DOMWidgetModel {
   static model_name = 'SampleGridModel';
@@ -35,7 +42,9 @@ export class SampleGridModel extends DOMWidgetModel {
       selected_ids: [],
       page: 0,
       page_size: 48,
-      thumbnail_size: 96
+      thumbnail_size: 96,
+      remote_thumbnails: 'allowed',
+      thumbnail_hosts: []
     };
   }
 
@@ -60,6 +69,11 @@ export class SampleGridModel extends DOMWidgetModel {
     return this._thumbs;
   }
 
+  /** Why the kernel has no preview for an id, when it said. */
+  get imageProblems(): ReadonlyMap<string, string> {
+    return this._problems;
+  }
+
   /** Ids asked for and not answered yet. */
   get pendingImages(): ReadonlySet<string> {
     return this._thumbsPending;
@@ -81,21 +95,35 @@ export class SampleGridModel extends DOMWidgetModel {
     // New samples may reuse ids with other images: forget what came for the old ones.
     this._thumbsEpoch++;
     this._thumbs.clear();
+    this._problems.clear();
     this._thumbsPending.clear();
   }
 
   private onCustomMessage(content: unknown): void {
     const message = content as IImagesMessage;
-    if (!message || message.type !== 'images' || typeof message.images !== 'object') {
+    if (
+      !message ||
+      message.type !== 'images' ||
+      typeof message.images !== 'object' ||
+      message.images === null
+    ) {
       return;
     }
     if (message.epoch !== this._thumbsEpoch) {
       return; // an answer about samples since replaced
     }
     const ids = Object.keys(message.images);
+    const problems =
+      typeof message.problems === 'object' && message.problems !== null ? message.problems : {};
     for (const id of ids) {
       const src = message.images[id];
       this._thumbs.set(id, typeof src === 'string' ? src : null);
+      const problem = problems[id];
+      if (typeof problem === 'string' && problem) {
+        this._problems.set(id, problem.slice(0, MAX_PROBLEM));
+      } else {
+        this._problems.delete(id);
+      }
       this._thumbsPending.delete(id);
     }
     this.trigger('images', ids);
@@ -104,6 +132,7 @@ export class SampleGridModel extends DOMWidgetModel {
   private _sampleIndex: SampleIndex | null = null;
   private _indexedFrom: unknown = undefined;
   private _thumbs = new Map<string, string | null>();
+  private _problems = new Map<string, string>();
   private _thumbsPending = new Set<string>();
   private _thumbsEpoch = 0;
 }

@@ -16,6 +16,7 @@ import {
   toggleId
 } from './grid';
 import type { SampleGridModel } from './model';
+import { IJupyterPlace, labRemotePolicy, readPolicy, refuseRemote, stricter } from './remote';
 
 const MIN_SIZE = 32;
 const MAX_SIZE = 512;
@@ -26,6 +27,7 @@ export class SampleGridView extends DOMWidgetView {
   render(): void {
     this.el.classList.add('jp-NearDuplicates-grid');
     this._filesBaseUrl = URLExt.join(PageConfig.getBaseUrl(), 'files');
+    this._jupyter = { page: window.location.href, baseUrl: PageConfig.getBaseUrl() };
 
     const toolbar = element('div', 'jp-NearDuplicates-gridToolbar');
     this._count = element('span', 'jp-NearDuplicates-gridCount');
@@ -67,6 +69,8 @@ export class SampleGridView extends DOMWidgetView {
     this.listenTo(this.model, 'change:selected_ids', this.drawSelection);
     this.listenTo(this.model, 'change:thumbnail_size', this.drawSize);
     this.listenTo(this.model, 'images', this.drawImages);
+    this.listenTo(this.model, 'change:remote_thumbnails change:thumbnail_hosts', this.scheduleDraw);
+    this._stopPolicy = labRemotePolicy.listen(() => this.scheduleDraw());
     this.drawSize();
     this.draw();
   }
@@ -154,15 +158,21 @@ export class SampleGridView extends DOMWidgetView {
       }
     }
     if (!value) {
-      thumb.replaceChildren(placeholder('no image', 'jp-NearDuplicates-gridNoImage'));
+      const problem = sample.kernel_image ? this.model.imageProblems.get(sample.id) : undefined;
+      thumb.replaceChildren(noImage(problem ?? 'no image'));
       return;
     }
     const source = classifyThumbnail(value, this._filesBaseUrl);
     if (source.src === undefined) {
-      const text = placeholder(source.text, 'jp-NearDuplicates-gridNoImage');
-      text.title = source.text;
-      thumb.replaceChildren(text);
+      thumb.replaceChildren(noImage(source.text));
       return;
+    }
+    if (source.kind === 'url') {
+      const refused = refuseRemote(source.src, this.remotePolicy(), this._jupyter);
+      if (refused !== null) {
+        thumb.replaceChildren(noImage(refused, source.text));
+        return;
+      }
     }
     const img = document.createElement('img');
     img.className = 'jp-NearDuplicates-gridImage';
@@ -170,12 +180,26 @@ export class SampleGridView extends DOMWidgetView {
     img.loading = 'lazy';
     img.decoding = 'async';
     img.draggable = false;
-    img.referrerPolicy = 'no-referrer';
+    // Jupyter serves /files/ to a cookie only with a Referer of its own (its XSRF check on
+    // GET): a file keeps the Referer, which same-origin sends to Jupyter alone. A remote
+    // host learns nothing of the page.
+    img.referrerPolicy = source.kind === 'file' ? 'same-origin' : 'no-referrer';
     img.addEventListener('error', () => {
-      thumb.replaceChildren(placeholder('image did not load', 'jp-NearDuplicates-gridNoImage'));
+      thumb.replaceChildren(noImage('image did not load'));
     });
     img.src = source.src;
     thumb.replaceChildren(img);
+  }
+
+  /** The grid's own policy or the panel's, whichever is stricter. */
+  private remotePolicy() {
+    const own = readPolicy(this.model.get('remote_thumbnails'), this.model.get('thumbnail_hosts'));
+    return stricter(own, labRemotePolicy.policy);
+  }
+
+  remove(): void {
+    this._stopPolicy?.();
+    super.remove();
   }
 
   private drawImages(ids: string[]): void {
@@ -229,6 +253,8 @@ export class SampleGridView extends DOMWidgetView {
   }
 
   private _filesBaseUrl = '';
+  private _jupyter: IJupyterPlace = { page: '', baseUrl: '' };
+  private _stopPolicy: (() => void) | null = null;
   private _drawPending = false;
   private _shownPage = 0;
   private _pageCount = 1;
@@ -258,6 +284,13 @@ function button(text: string, className: string, onClick: () => void): HTMLButto
   node.className = `jp-NearDuplicates-button jp-NearDuplicates-gridButton ${className}`;
   node.textContent = text;
   node.addEventListener('click', onClick);
+  return node;
+}
+
+/** A tile's text instead of a picture; the tooltip gives the whole value when it differs. */
+function noImage(text: string, title?: string): HTMLElement {
+  const node = placeholder(text, 'jp-NearDuplicates-gridNoImage');
+  node.title = title ?? text;
   return node;
 }
 
