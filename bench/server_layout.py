@@ -43,6 +43,9 @@ for _p in (ROOT, BENCH):
 
 # The server's defaults (GET /collections/<name> of Qdrant 1.18.3 with no configuration).
 SERVER_BATCH = 5000
+# Cosine of a point and its exact copy, less float32 rounding; no near copy in the
+# benchmark's data comes within 2e-3 of 1.
+COPY_SCORE = 1 - 1e-5
 
 
 @dataclass
@@ -202,6 +205,79 @@ def _fill(data_dir, collection, body, X, payloads, ids, rows, batch, unindexed_b
         shard.close()
 
 
+def from_server(
+    data_dir: str,
+    collection: str,
+    vectors: np.ndarray,
+    payloads: Sequence[dict] | None = None,
+    *,
+    distance: str = "Cosine",
+    batch: int = SERVER_BATCH,
+    timeout_s: float = 1800,
+) -> Layout:
+    """Loads the rows of ``vectors`` (ids ``0..n-1``) into a real Qdrant server the way a
+    user does (``batch`` points per upsert, ``wait=true``), waits until the server has
+    indexed what it will, stops it, and makes its segments a collection of the embedded
+    backend's data dir ``data_dir`` (no backend running on it). The embedded backend then
+    serves the server's own index, graph and all. Needs the server binary
+    (``qdrant_server.unavailable_reason()`` says why not)."""
+    import shutil
+    import time
+
+    import qdrant_server
+    import scan_harness as sh
+
+    from jupyterlab_near_duplicates.embedded.launcher import DataDirLock
+    from jupyterlab_near_duplicates.embedded.store import Store
+
+    X = np.ascontiguousarray(vectors, dtype=np.float32)
+    n, dim = X.shape
+    body = {"vectors": {"size": dim, "distance": distance}}
+    os.makedirs(data_dir, exist_ok=True)
+    lock = DataDirLock(data_dir)
+    if not lock.acquire():
+        raise RuntimeError("an embedded backend is running on this data dir: stop it first")
+    server = qdrant_server.QdrantServer().start()
+    try:
+        rest = sh.Rest(server.url, server.api_key)
+        rest.create_collection("c", dim, distance)
+        for s in range(0, n, batch):
+            e = min(n, s + batch)
+            # float32 in its shortest exact form: 5,000 x 256 as float64 text passes the
+            # server's 32 MB request limit
+            rows = ",".join("[" + ",".join(np.char.mod("%.9g", X[i])) + "]" for i in range(s, e))
+            pl = json.dumps(list(payloads[s:e])) if payloads is not None else "null"
+            data = f'{{"batch":{{"ids":{json.dumps(list(range(s, e)))},"vectors":[{rows}],"payloads":{pl}}}}}'
+            rest.conn.close()  # a fresh connection: the server drops idle keep-alive ones
+            rest.conn.request("PUT", "/collections/c/points?wait=true", body=data.encode(), headers=rest.headers)
+            resp = rest.conn.getresponse()
+            text = resp.read()
+            if resp.status != 200:
+                raise RuntimeError(f"upsert: HTTP {resp.status}: {text[:300]!r}")
+        rest.conn.close()
+        deadline = time.monotonic() + timeout_s
+        while rest.call("GET", "/collections/c")["status"] != "green":
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not finish indexing in time")
+            time.sleep(0.5)
+        rest.close()
+        server.process.terminate()  # a clean stop flushes every segment
+        server.process.wait(60)
+        src = os.path.join(server.dir, "storage", "collections", "c", "0", "segments")
+        store = Store(data_dir)
+        try:
+            store.create_collection(collection, body)
+            shard_dir = os.path.join(store.get(collection).path, "shard")
+        finally:
+            store.close()
+        shutil.rmtree(os.path.join(shard_dir, "segments"))
+        shutil.copytree(src, os.path.join(shard_dir, "segments"))
+    finally:
+        server.stop()
+        lock.release()
+    return layout(data_dir, collection)
+
+
 def layout(data_dir: str, collection: str) -> Layout:
     """The layout of a collection in an embedded backend's data dir (not running on it)."""
     import qdrant_edge as qe
@@ -225,14 +301,17 @@ def _segment(path: str) -> Segment:
     kinds = {v["index"]["type"] for v in cfg["vector_data"].values()}
     kind = "hnsw" if "hnsw" in kinds else "plain"
     # The id tracker keeps one 8-byte version per point: immutable (indexed) segments in
-    # id_tracker.versions, appendable ones in mutable_id_tracker.versions.
-    points = None
-    appendable = os.path.exists(os.path.join(path, "mutable_id_tracker.versions"))
-    for name in ("id_tracker.versions", "mutable_id_tracker.versions"):
-        p = os.path.join(path, name)
-        if os.path.exists(p):
-            points = os.path.getsize(p) // 8
-    return Segment(kind=kind, points=points, appendable=appendable)
+    # id_tracker.versions, appendable ones in mutable_id_tracker.versions, which appears
+    # with the first write (an appendable segment without it is empty).
+    immutable = os.path.join(path, "id_tracker.versions")
+    mutable = os.path.join(path, "mutable_id_tracker.versions")
+    if os.path.exists(immutable):
+        return Segment(kind=kind, points=os.path.getsize(immutable) // 8, appendable=False)
+    if os.path.exists(mutable):
+        return Segment(kind=kind, points=os.path.getsize(mutable) // 8, appendable=True)
+    if kind == "plain":
+        return Segment(kind=kind, points=0, appendable=True)
+    return Segment(kind=kind, points=None, appendable=False)
 
 
 # ---------------------------------------------------------------------------------------
@@ -256,8 +335,8 @@ def unreachable(url: str, api_key: str, collection: str, vectors: np.ndarray, id
     """Rows whose own vector, searched through the index (limit 2), brings back neither the
     point nor an exact copy of it first: the index cannot reach them. Works on any Qdrant
     REST API (the embedded backend or a server); a query by id cannot show this, because
-    Qdrant leaves the point itself out of its answer. ``vectors`` as stored (normalised
-    for Cosine)."""
+    Qdrant leaves the point itself out of its answer. Cosine collections only (a copy
+    scores 1 within float32 rounding); ``vectors`` as stored (unit length)."""
     import scan_harness as sh
 
     X = np.asarray(vectors, dtype=np.float32)
@@ -266,18 +345,12 @@ def unreachable(url: str, api_key: str, collection: str, vectors: np.ndarray, id
     bad: list[int] = []
     try:
         for s in range(0, len(X), chunk):
-            searches = [{"query": X[r].astype(np.float64).tolist(), "limit": 2, "with_vector": True} for r in range(s, min(len(X), s + chunk))]
+            searches = [{"query": X[r].astype(np.float64).tolist(), "limit": 2} for r in range(s, min(len(X), s + chunk))]
             res = rest.call("POST", f"/collections/{collection}/points/query/batch", {"searches": searches})
             for k, r in enumerate(res):
-                row = s + k
                 pts = r["points"]
-                if not pts:
-                    bad.append(row)
-                    continue
-                top = pts[0]
-                same = top["id"] == ids[row] or np.array_equal(np.asarray(top["vector"], np.float32), X[row])
-                if not same:
-                    bad.append(row)
+                if not pts or (pts[0]["id"] != ids[s + k] and pts[0]["score"] < COPY_SCORE):
+                    bad.append(s + k)
     finally:
         rest.close()
     return bad
