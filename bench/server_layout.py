@@ -10,15 +10,26 @@ the last ones, which gives the server's layout: several segments, part indexed (
 default m=16 / ef_construct=100) and part not. The embedded backend opens such a collection
 as it is (it rebuilds only when more than the threshold is unindexed).
 
-Measured (2026-11-30, ``make_dataset(n, 256)``, batches of 5,000): the layout matches the
-server's, but the graph does not. A point whose own vector does not bring it (or an exact
-copy) back first is unreachable through the index (``unreachable()``): the real server's
-graph (1.18.3, 2 indexing threads) has 683 such points of 20k and 1,213-1,453 of 50k; the
-same server segment opened by Qdrant Edge gives the same 683, so the search is the same
-and the difference is the build. Edge's own builds, in arrival order, have 16 of 20k and
-~60 of 50k, whatever the batching or ``max_indexing_threads``. Inserting the clustered
-points first (``clusters_first``) gives ~560 of 50k, the server's kind of failure (see
-``python bench/server_layout.py --help`` and bench/README).
+Measured (2026-11-30, ``make_dataset(n, 256)``, threshold 0.95, batches of 5,000, the
+scan's defaults, 2 busy cores): ``build()`` gives the server's layout, but not its graph.
+A point whose own vector does not bring it (or an exact copy) back first is unreachable
+through the index (``unreachable()``). The real server (1.18.3, its HNSW built with 2
+threads) leaves 683-987 of 20k and 891-1,453 of 50k unreachable, and the same server
+segments opened by Qdrant Edge give the same count: the search is the same, the build is
+not. Edge builds one point at a time and leaves 16-27 of 20k and ~60 of 50k, whatever the
+batching, ``max_indexing_threads`` or arrival order (clustered points first, last, or
+group by group: at most 561 of 50k). The scan, on each:
+
+| collection (served by the embedded backend) | pairs missed | groups exactly right |
+| --- | --- | --- |
+| 50k, ``build()``, arrival order (40k indexed + 10k plain) | 0 | 937 of 937 |
+| 50k, ``build()``, clustered points first (45k + 5k) | 2 | 935 of 937 |
+| 50k, ``from_server()`` (50k indexed) | 93 | 933 of 937 |
+| 50k, real server itself (FINDINGS.md, 45k + 5k) | 247 | 929 of 937 |
+| 20k, ``from_server()`` (20k indexed) | 4,185 | 393 of 399 |
+
+So ``from_server()`` is how the tests and the benchmark get issue 12's failure under the
+embedded backend: the server's own segments, every missed pair with an unreachable end.
 
 CLI: ``python bench/server_layout.py --data-dir DIR [--collection NAME]`` prints the
 layout of collections in an embedded backend's data dir (it must not be running).
