@@ -217,7 +217,7 @@ def _fill(data_dir, collection, body, X, payloads, ids, rows, batch, unindexed_b
 
 
 def from_server(
-    data_dir: str,
+    target: Any,
     collection: str,
     vectors: np.ndarray,
     payloads: Sequence[dict] | None = None,
@@ -229,8 +229,9 @@ def from_server(
     """Loads the rows of ``vectors`` (ids ``0..n-1``) into a real Qdrant server the way a
     user does (``batch`` points per upsert, ``wait=true``), waits until the server has
     indexed what it will, stops it, and makes its segments a collection of the embedded
-    backend's data dir ``data_dir`` (no backend running on it). The embedded backend then
-    serves the server's own index, graph and all. Needs the server binary
+    backend's data dir. ``target`` as for ``build()``: a data dir (no backend running on
+    it) or an ``EmbeddedBackend`` (stopped for the copy, started again). The embedded
+    backend then serves the server's own index, graph and all. Needs the server binary
     (``qdrant_server.unavailable_reason()`` says why not)."""
     import shutil
     import time
@@ -238,12 +239,18 @@ def from_server(
     import qdrant_server
     import scan_harness as sh
 
+    from jupyterlab_near_duplicates.embedded import EmbeddedBackend
     from jupyterlab_near_duplicates.embedded.launcher import DataDirLock
     from jupyterlab_near_duplicates.embedded.store import Store
 
     X = np.ascontiguousarray(vectors, dtype=np.float32)
     n, dim = X.shape
     body = {"vectors": {"size": dim, "distance": distance}}
+    backend = target if isinstance(target, EmbeddedBackend) else None
+    data_dir = backend.data_dir if backend is not None else os.path.abspath(str(target))
+    restart = backend is not None and backend.url is not None
+    if backend is not None:
+        backend.stop()
     os.makedirs(data_dir, exist_ok=True)
     lock = DataDirLock(data_dir)
     if not lock.acquire():
@@ -266,8 +273,17 @@ def from_server(
             if resp.status != 200:
                 raise RuntimeError(f"upsert: HTTP {resp.status}: {text[:300]!r}")
         rest.conn.close()
+        # green, with the same indexed count, for a few seconds: the optimizer may start
+        # a moment after the last upsert returns
         deadline = time.monotonic() + timeout_s
-        while rest.call("GET", "/collections/c")["status"] != "green":
+        last, since = None, time.monotonic()
+        while True:
+            info = rest.call("GET", "/collections/c")
+            state = (info["status"], info.get("indexed_vectors_count"), info.get("segments_count"))
+            if state != last:
+                last, since = state, time.monotonic()
+            elif state[0] == "green" and time.monotonic() - since >= 3.0:
+                break
             if time.monotonic() > deadline:
                 raise RuntimeError("the server did not finish indexing in time")
             time.sleep(0.5)
@@ -283,10 +299,13 @@ def from_server(
             store.close()
         shutil.rmtree(os.path.join(shard_dir, "segments"))
         shutil.copytree(src, os.path.join(shard_dir, "segments"))
+        result = layout(data_dir, collection)
     finally:
         server.stop()
         lock.release()
-    return layout(data_dir, collection)
+        if restart:
+            backend.ensure_running()
+    return result
 
 
 def layout(data_dir: str, collection: str) -> Layout:
