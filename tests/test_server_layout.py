@@ -1,0 +1,185 @@
+"""Collections with a Qdrant server's layout under the embedded backend
+(bench/server_layout.py), served by a live embedded backend and scanned by the worker's
+scan code in Node (bench/scan_harness.py), against exact truth.
+
+Two ways to the layout. ``build()``: Qdrant Edge (the engine the project ships) loads
+points in 5,000-point batches with the optimizer running between them, leaving an indexed
+(HNSW, default parameters) segment and a plain one with the last batch, as a server does.
+``from_server()``: a real Qdrant server loads them that way and its segments become the
+embedded collection, so the embedded backend serves the server's own graph. Only the
+second reproduces issue 12's misses: Edge builds its graph one point at a time and reaches
+nearly every point, the server's 2-thread build leaves ~3% unreachable (measured in
+bench/server_layout.py's docstring). Tests of the second skip where the server binary is
+absent.
+
+``test_default_scan_misses_unreachable_pairs_on_server_graph`` pins issue 12 down (the
+scan misses pairs and says nothing); when the scan learns to cure it, that test is the one
+to turn around. Needs `node` and the npm dependencies, as tests/test_scan_integration.py.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from contextlib import redirect_stdout
+
+import pytest
+
+from embedded_fixtures import authed
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+
+import qdrant_server  # noqa: E402
+import scan_harness as sh  # noqa: E402
+import server_layout as sl  # noqa: E402
+from run import FIELDS, make_dataset  # noqa: E402
+
+from jupyterlab_near_duplicates.embedded import EmbeddedBackend  # noqa: E402
+
+N = int(os.environ.get("ND_LAYOUT_TEST_N", "20000"))
+N_EDGE = 12000  # the smallest size with an indexed segment at the default threshold
+DIM = 256
+THRESHOLD = 0.95
+COLLECTION = "server_like"
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, payloads, _ = make_dataset(N, DIM)
+    return X, payloads
+
+
+@pytest.fixture(scope="module")
+def truth(data):
+    return sh.exact_pairs(data[0], THRESHOLD, "Cosine")
+
+
+@pytest.fixture(scope="module")
+def edge_built(tmp_path_factory, data):
+    """(layout as built by Qdrant Edge, live backend serving it)."""
+    X, payloads = data
+    d = tmp_path_factory.mktemp("nd-edge-layout")
+    layout = sl.build(str(d / "data"), COLLECTION, X[:N_EDGE], payloads[:N_EDGE])
+    backend = EmbeddedBackend(str(d / "data"), str(d / "runtime" / "backend.json"))
+    backend.ensure_running()
+    yield layout, backend
+    backend.stop()
+
+
+@pytest.fixture(scope="module")
+def server_built(tmp_path_factory, data):
+    """(layout a real server built, live embedded backend serving it)."""
+    reason = qdrant_server.unavailable_reason()
+    if reason:
+        pytest.skip(f"needs a real Qdrant server: {reason}")
+    X, payloads = data
+    d = tmp_path_factory.mktemp("nd-server-layout")
+    layout = sl.from_server(str(d / "data"), COLLECTION, X, payloads)
+    backend = EmbeddedBackend(str(d / "data"), str(d / "runtime" / "backend.json"))
+    backend.ensure_running()
+    yield layout, backend
+    backend.stop()
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    try:
+        return sh.build_bundle()
+    except sh.NodeMissing as e:
+        pytest.skip(str(e))
+
+
+def _served(backend) -> dict:
+    status, body = authed(backend, "GET", f"/collections/{COLLECTION}")
+    assert status == 200, body
+    return body["result"]
+
+
+def test_edge_build_has_the_servers_layout(edge_built):
+    layout, backend = edge_built
+    assert layout.points == N_EDGE
+    kinds = {s.kind for s in layout.segments if s.points}
+    assert kinds == {"hnsw", "plain"}, layout.describe()
+    # as a server leaves it: every batch indexed but the last one (12,000 = 5,000 + 5,000 + 2,000)
+    assert (layout.indexed, layout.unindexed) == (10000, 2000), layout.describe()
+    assert sum(s.points for s in layout.segments) == N_EDGE
+    info = _served(backend)
+    assert info["segments_count"] == len(layout.segments) >= 2
+    assert (info["points_count"], info["indexed_vectors_count"]) == (N_EDGE, 10000)
+    assert info["status"] == "green"
+
+
+def test_backend_serves_the_edge_layout_without_rebuilding_it(edge_built, data):
+    """A scan's first query/batch starts an index build on a collection written since the
+    last one; a collection opened with the server's layout must be served as it is."""
+    layout, backend = edge_built
+    status, body = authed(
+        backend, "POST", f"/collections/{COLLECTION}/points/query/batch",
+        {"searches": [{"query": 0, "limit": 3}]},
+    )
+    assert status == 200, body
+    info = _served(backend)
+    assert (info["status"], info["indexed_vectors_count"], info["segments_count"]) == (
+        "green", layout.indexed, len(layout.segments))
+
+
+def test_server_layout_is_served_by_the_embedded_backend(server_built):
+    layout, backend = server_built
+    assert layout.points == N
+    assert "hnsw" in {s.kind for s in layout.segments if s.points}, layout.describe()
+    info = _served(backend)
+    assert (info["points_count"], info["indexed_vectors_count"]) == (N, layout.indexed)
+    assert info["segments_count"] == len(layout.segments)
+
+
+def test_default_scan_misses_unreachable_pairs_on_server_graph(server_built, data, truth, bundle):
+    _, backend = server_built
+    X, _ = data
+    out = sh.run_scan(bundle, "ours", backend.url, backend.api_key, COLLECTION, THRESHOLD, **FIELDS)
+    cmp = sh.compare(out, truth)
+    assert cmp.precision == 1.0
+    # issue 12: pairs, and with them groups, are missed, and nothing in the result says so
+    assert cmp.missed, "the scan found every pair: this layout no longer reproduces issue 12"
+    assert cmp.groups_exact < cmp.truth_groups
+    # the server's kind of failure: each missed pair has an end the index cannot reach
+    # (its own vector does not bring it back), not a pair at the threshold's edge
+    unreachable = set(sl.unreachable(backend.url, backend.api_key, COLLECTION, X))
+    assert all(a in unreachable or b in unreachable for a, b in cmp.missed), cmp.missed[:10]
+
+
+def test_exact_scan_finds_every_pair_on_server_graph(server_built, truth, bundle):
+    """The misses are the index's: the same collection scanned exactly is complete."""
+    _, backend = server_built
+    out = sh.run_scan(bundle, "ours", backend.url, backend.api_key, COLLECTION, THRESHOLD, exact=True, **FIELDS)
+    cmp = sh.compare(out, truth)
+    assert (cmp.recall, cmp.precision) == (1.0, 1.0)
+    assert cmp.groups_exact == cmp.truth_groups
+
+
+def test_build_refuses_a_data_dir_a_backend_is_serving(edge_built, data):
+    _, backend = edge_built
+    X, payloads = data
+    with pytest.raises(RuntimeError, match="embedded backend is running"):
+        sl.build(backend.data_dir, "another", X[:10], payloads[:10])
+    assert authed(backend, "GET", "/collections/another")[0] == 404
+
+
+def test_build_refuses_an_unindexed_tail_the_backend_would_rebuild(tmp_path, data):
+    X, _ = data
+    with pytest.raises(ValueError, match="exceed the indexing threshold"):
+        sl.build(str(tmp_path / "data"), "c", X[:12000], batch=6000, unindexed_batches=2)
+    assert not os.path.exists(tmp_path / "data" / "collections" / "c")
+
+
+def test_layout_cli_prints_segments(tmp_path, data):
+    X, payloads = data
+    d = str(tmp_path / "data")
+    sl.build(d, "small", X[:12000], payloads[:12000])
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        assert sl.main(["--data-dir", d]) == 0
+    text = buf.getvalue()
+    assert text.startswith("small: 12,000 points, 10,000 indexed, 2,000 unindexed, 2 segments")
+    assert "hnsw: 10,000 points" in text and "plain (appendable): 2,000 points" in text
