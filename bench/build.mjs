@@ -47,7 +47,10 @@ const NO_CHECK = [`    if (!options.exact) {
       // Checking:`];
 // The check asks about every pair inside a group, known or not.
 const CHECK_ALL = [`            if (!pairs.has(i, members[m])) {`, `            if (i >= 0) {`];
+// The scan as before issue 12: the by-id pass only, whatever the audit finds.
+const NO_CURE = [`(options.cure === 'auto' && sample !== null && sample.unreachable > 0)`, `false`];
 const VARIANTS = {
+  'no-cure': [NO_CURE],
   'no-check': [NO_CHECK],
   'check-all': [CHECK_ALL],
   'offset-paging': [OFFSET_PAGING],

@@ -243,6 +243,18 @@ class Rest:
         self.conn.close()
 
 
+def wait_green(rest: Rest, name: str, timeout: float = 600) -> dict:
+    """Waits for a real server's optimizer to finish with a collection (status green)."""
+    t0 = time.perf_counter()
+    while True:
+        info = rest.call("GET", f"/collections/{name}")
+        if info.get("status") == "green":
+            return info
+        if info.get("status") == "red" or time.perf_counter() - t0 > timeout:
+            raise RuntimeError(f"collection {name} did not turn green: {info.get('status')} {info.get('optimizer_status')}")
+        time.sleep(0.25)
+
+
 # ---------------------------------------------------------------------------------------
 # Exact answer
 # ---------------------------------------------------------------------------------------
