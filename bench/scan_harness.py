@@ -187,8 +187,16 @@ class Rest:
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
-        self.conn.request(method, path, body=data, headers=self.headers)
-        resp = self.conn.getresponse()
+        try:
+            self.conn.request(method, path, body=data, headers=self.headers)
+            resp = self.conn.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # The server closed the kept-alive connection (idle, or busy): once more on a
+            # new one. Every call here is idempotent (upserts name their ids).
+            self.conn.close()
+            self.conn.connect()
+            self.conn.request(method, path, body=data, headers=self.headers)
+            resp = self.conn.getresponse()
         text = resp.read()
         if resp.status != 200:
             raise RuntimeError(f"{method} {path}: HTTP {resp.status}: {text[:500]!r}")

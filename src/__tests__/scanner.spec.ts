@@ -82,9 +82,10 @@ describe('scanCollection with a fake Qdrant client', () => {
     expect(result.stats.queries).toBe(15);
   });
 
-  it('never asks for vectors and asks only for the payload fields it shows', async () => {
+  it('never asks for vectors on the by-id route, and asks only for the payload fields it shows', async () => {
     const fake = new FakeQdrant(circlePoints());
-    await scanCollection(fake, { ...base, thumbnailField: null }, recorder().hooks);
+    // No audit: its sample and the sure route fetch the vectors of a batch at a time.
+    await scanCollection(fake, { ...base, thumbnailField: null, auditPoints: 0 }, recorder().hooks);
     for (const call of fake.calls) {
       const body = call.body as { with_vector?: unknown; with_payload?: unknown; searches?: NeighbourQuery[] };
       if (call.method === 'scroll') {
@@ -110,7 +111,7 @@ describe('scanCollection with a fake Qdrant client', () => {
     const fake = new FakeQdrant(points);
     const result = await scanCollection(
       fake,
-      { ...base, threshold: 0.99, limit: 8, batchSize: 16 },
+      { ...base, threshold: 0.99, limit: 8, batchSize: 16, auditPoints: 0 },
       recorder().hooks
     );
     expect(result.pairs.score.length).toBe((50 * 49) / 2);
