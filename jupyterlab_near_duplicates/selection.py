@@ -233,7 +233,9 @@ def groups(as_frame: bool = False):
     """All groups of the last scan sent to this kernel ("Send all groups" in the panel).
 
     A list of dicts (``sample_ids``, ``point_ids``, ``scores``, ``representative``, ``size``,
-    ``group_index``, ``threshold``, ``distance``, ``collection``, ``scan_id``), largest group
+    ``group_index``, ``threshold``, ``distance``, ``collection``, ``scan_id``, ``recall``: the
+    scan's estimate of its pair recall, ``{"estimate", "low", "high", "sampled", "route"}``, 95%
+    interval, or None), largest group
     first; empty before any were sent. ``as_frame=True`` returns a pandas DataFrame with one
     row per group.
     """
@@ -263,6 +265,7 @@ _GROUP_KEYS = (
     "threshold",
     "distance",
     "scan_id",
+    "recall",
 )
 
 
@@ -270,7 +273,7 @@ def _copy_group(group: dict) -> dict:
     out = {}
     for key in _GROUP_KEYS:
         value = group.get(key)
-        out[key] = list(value) if isinstance(value, list) else value
+        out[key] = list(value) if isinstance(value, list) else dict(value) if isinstance(value, dict) else value
     return out
 
 
@@ -340,12 +343,15 @@ def _apply_groups(data: dict, seq: Any) -> dict:
     raw = data.get("groups")
     if not isinstance(raw, list):
         raise ValueError("'groups' needs a list of groups")
+    # The scan's own estimate of how complete it is (issue 12), the same for every group.
+    recall = data.get("recall")
     rows = []
     for i, group in enumerate(raw):
         selection = Selection.from_message(group)  # validates the shape
         row = selection.to_dict()
         if row["group_index"] is None:
             row["group_index"] = i
+        row["recall"] = dict(recall) if isinstance(recall, dict) else None
         rows.append(row)
     with _lock:
         _groups = rows
