@@ -1,5 +1,6 @@
-// The scan itself: inspect a collection, list its point ids, query every point's neighbours by
-// id, and union the pairs into groups. Talks to Qdrant only through ScanClient, which the
+// The scan itself: inspect a collection, list its point ids, audit a random sample exactly,
+// query every point's neighbours (by id; by vector on the sure route, with exact search for the
+// points the index cannot reach), and union the pairs into groups. Talks to Qdrant only through ScanClient, which the
 // official QdrantClient satisfies, so the same code runs in the worker, in Node and in tests.
 import type { Schemas } from '@qdrant/js-client-rest';
 import { auditSize, estimateRecall, randomSeed, samplePoints } from './audit';
@@ -305,7 +306,7 @@ export async function scanCollection(
             calls,
             stop.signal,
             vectors,
-            { queryIds, indexOf, params, higher, choice, now },
+            { queryIds, indexOf, params, choice, now },
             samplePoints(n, sampleSize, seed)
           )
         : null;
@@ -522,7 +523,6 @@ interface AuditContext {
   queryIds: Schemas['ExtendedPointId'][];
   indexOf: Map<unknown, number>;
   params: Schemas['SearchParams'];
-  higher: boolean;
   choice: VectorChoice;
   now: () => number;
 }
