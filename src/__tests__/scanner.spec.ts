@@ -457,6 +457,18 @@ describe('scanCollection with a fake Qdrant client', () => {
       expect(error.kind).toBe('bad-request');
       expect(progress.map(p => p.phase)).toEqual(['error']);
     });
+
+    it('refuses an unknown cure or audit size, saying what it takes', async () => {
+      const fake = new FakeQdrant(circlePoints());
+      const cure = await scanError(
+        scanCollection(fake, { ...base, cure: 'sometimes' as never }, recorder().hooks)
+      );
+      expect(cure.kind).toBe('bad-request');
+      expect(cure.message).toBe('cure must be "auto", "always" or "never", not "sometimes".');
+      const audit = await scanError(scanCollection(fake, { ...base, auditPoints: -1 }, recorder().hooks));
+      expect(audit.message).toMatch(/whole number of points \(0 for none\), not -1/);
+      expect(fake.calls).toHaveLength(0);
+    });
   });
 
   describe('when cancelled', () => {
