@@ -47,7 +47,14 @@ const NO_CHECK = [`    if (!options.exact) {
       // Checking:`];
 // The check asks about every pair inside a group, known or not.
 const CHECK_ALL = [`            if (!pairs.has(i, members[m])) {`, `            if (i >= 0) {`];
+// The scan as before issue 12: the by-id pass only, whatever the audit finds.
+const NO_CURE = [`(options.cure === 'auto' && sample !== null && sample.unreachable > 0)`, `false`];
+// The sure route without its exact searches (to time the by-vector pass alone; misses pairs).
+const SURE_NO_EXACT = [`          searchedExactly++;
+          followUps.push({ index: q.index, offset: 0, limit: options.limit, exact: true });`, `          searchedExactly++;`];
 const VARIANTS = {
+  'no-cure': [NO_CURE],
+  'sure-no-exact': [SURE_NO_EXACT],
   'no-check': [NO_CHECK],
   'check-all': [CHECK_ALL],
   'offset-paging': [OFFSET_PAGING],

@@ -186,6 +186,8 @@ def floor_replay(coll: Any, recording: str) -> dict:
                 queries += len(results)
                 for search, res in zip(body["searches"], results):
                     q = search["query"]
+                    if isinstance(q, list):  # by vector (the audit, the sure route): timed, not paired
+                        continue
                     hits.extend((q, h["id"]) for h in res["points"] if h["id"] != q)
     finally:
         coll.shard = shard
@@ -321,6 +323,12 @@ def run_size(n: int, args: argparse.Namespace, bundle: str, workdir: str) -> dic
                 )
             ours = min(ours_runs, key=lambda o: o["seconds"])
             floor = min(floor_runs, key=lambda o: o["seconds"])
+            # The scan before issue 12 (no audit, by-id only), back to back with ours.
+            before = [
+                scan(backend, bundle, "ours", t, **scan_options(args), cure="never", auditPoints=0)
+                for _ in range(args.repeat)
+            ]
+            extra["before_audit_runs"] = before
 
             if args.sweep:
                 extra["sweep"] = run_sweep(backend, bundle, args)
@@ -344,6 +352,12 @@ def run_size(n: int, args: argparse.Namespace, bundle: str, workdir: str) -> dic
 
     index_of = {p: k for k, p in enumerate(ids)}
     truth = sh.exact_pairs(V, t, "Cosine")
+    layout = f"{info['segments_count']} segment(s), index built once over all points"
+    audit_rows = [audit_row("embedded", n, "default (audit + cure auto)", o, truth, o["load_before"], layout, index_of)
+                  for o in ours_runs]
+    audit_rows += [audit_row("embedded", n, "by-id pass only (the scan before issue 12)", o, truth, o["load_before"],
+                             layout, index_of) for o in extra.pop("before_audit_runs")]
+    extra["audit_rows"] = audit_rows
     extra["truth_s"] = round(time.perf_counter() - t0, 2)
     del V
     c_ours = sh.compare(ours, truth, index_of)
@@ -415,6 +429,88 @@ def run_size(n: int, args: argparse.Namespace, bundle: str, workdir: str) -> dic
         )
     row["details"] = extra
     return row
+
+
+SERVER_SCANS = [  # (label, scan options): the same data, one server, back to back
+    ("by-id pass only (the scan before issue 12)", {"cure": "never", "auditPoints": 0}),
+    ("default: audit + cure when the audit finds unreachable points", {}),
+    ("sure route always", {"cure": "always"}),
+    ("audit, cure off", {"cure": "never"}),
+]
+
+
+def run_server(n: int, args: argparse.Namespace, bundle: str) -> list[dict]:
+    """The data set on a real Qdrant server (bench/qdrant_server.py), uploaded as a user does:
+    batches of 5,000 with wait=true, then left to the server's optimizer until green. One row
+    per scan in SERVER_SCANS (and exact search with --server-exact), each against exact truth."""
+    import qdrant_server
+
+    reason = qdrant_server.unavailable_reason()
+    if reason:
+        log(f"server rows skipped: {reason}")
+        return []
+    d, t = args.dim, args.threshold
+    X, payloads, _ = make_dataset(n, d, seed=args.seed)
+    truth = sh.exact_pairs(_unit(X), t, "Cosine")
+    rows = []
+    with qdrant_server.QdrantServer() as server:
+        rest = sh.Rest(server.url, server.api_key)
+        rest.create_collection(COLLECTION, d, "Cosine")
+        t0 = time.perf_counter()
+        rest.upsert(COLLECTION, np.arange(n), X, payloads, batch=args.upsert_batch)
+        info = sh.wait_green(rest, COLLECTION)
+        rest.close()
+        layout = f"{info['segments_count']} segments, {info['indexed_vectors_count']}/{info['points_count']} indexed"
+        log(f"\n== real Qdrant server, N = {n}: loaded in {time.perf_counter() - t0:.1f} s in batches of "
+            f"{args.upsert_batch}; {layout}")
+        scans = SERVER_SCANS + ([("exact search", {"exact": True, "cure": "never"})] if args.server_exact else [])
+        for label, opts in scans:
+            load = os.getloadavg()[0]
+            out = sh.run_scan(bundle, "ours", server.url, server.api_key, COLLECTION, t,
+                              **{**scan_options(args), **opts})
+            rows.append(audit_row("server", n, label, out, truth, load, layout))
+    return rows
+
+
+def audit_row(backend: str, n: int, label: str, out: dict, truth: Any, load: float, layout: str,
+              index_of: dict | None = None) -> dict:
+    """One scan against exact truth, with what its own audit said."""
+    c = sh.compare(out, truth, index_of)
+    a = out.get("audit") or {}
+    inside = None
+    if a.get("low") is not None:
+        inside = a["low"] <= c.recall <= a["high"]
+    row = {
+        "backend": backend, "n": n, "scan": label, "layout": layout, "seconds": round(out["seconds"], 2),
+        "pair_recall": round(c.recall, 6), "missed": len(c.missed), "groups_exact": c.groups_exact,
+        "truth_groups": c.truth_groups, "route": a.get("route"), "searched_exactly": a.get("searchedExactly"),
+        "audit_sampled": a.get("sampled"), "audit_unreachable": a.get("unreachable"),
+        "audit_recall": a.get("recall"), "audit_low": a.get("low"), "audit_high": a.get("high"),
+        "audit_holds_truth": inside, "cure_offered": a.get("cure"), "load": round(load, 1),
+    }
+    log(f"{backend} {label}: {row['seconds']} s, recall {row['pair_recall']} ({row['missed']} missed), groups "
+        f"{row['groups_exact']}/{row['truth_groups']}; route {row['route']} (exact for {row['searched_exactly']}); "
+        f"audit {_pct(a.get('recall'))} [{_pct(a.get('low'))}, {_pct(a.get('high'))}] of {row['audit_sampled']} points, "
+        f"{row['audit_unreachable']} unreachable, holds truth: {inside}; load {row['load']}")
+    return row
+
+
+def _pct(x: Any) -> str:
+    return "-" if x is None else f"{100 * x:.3f}%"
+
+
+def audit_table(rows: list[dict]) -> str:
+    head = ("| backend | N | scan | s | pair recall | missed | groups right | route (exact for) | audit estimate "
+            "[95% interval], points | truth inside |")
+    lines = [head, "|" + "---|" * 10]
+    for r in rows:
+        lines.append(
+            f"| {r['backend']} | {r['n']} | {r['scan']} | {r['seconds']:.1f} | {r['pair_recall']:.5f} | {r['missed']} | "
+            f"{r['groups_exact']}/{r['truth_groups']} | {r['route']} ({r['searched_exactly']}) | "
+            f"{_pct(r['audit_recall'])} [{_pct(r['audit_low'])}, {_pct(r['audit_high'])}], {r['audit_sampled']} | "
+            f"{'-' if r['audit_holds_truth'] is None else ('yes' if r['audit_holds_truth'] else 'NO')} |"
+        )
+    return "\n".join(lines)
 
 
 def run_regroup() -> dict:
@@ -540,6 +636,12 @@ def main() -> None:
         "'--expose-gc' (with ND_BENCH_FORCE_GC=1 in the environment: a full GC at every progress report)",
     )
     ap.add_argument("--sweep", action="store_true", help="also time ours over batch / in-flight / limit settings")
+    ap.add_argument(
+        "--backend", choices=("embedded", "server", "both"), default="both",
+        help="embedded: the embedded backend (index built once); server: a real Qdrant server "
+        "(../shared/qdrant, loaded in batches as users do; skipped, saying why, where absent); both (default)",
+    )
+    ap.add_argument("--server-exact", action="store_true", help="server: also a row with exact search (slow)")
     ap.add_argument("--seed", type=int, default=0, help="random seed of the data")
     ap.add_argument("--upsert-batch", type=int, default=5000)
     ap.add_argument("--data-dir", default=None, help="where the backends keep data (default: a temp dir, removed)")
@@ -557,35 +659,47 @@ def main() -> None:
     bundle = sh.build_bundle(variant=args.variant)
     workdir = args.data_dir or tempfile.mkdtemp(prefix="nd-bench-")
     runs = []
+    server_rows: list[dict] = []
     try:
         for n in sizes:
-            runs.append(run_size(n, args, bundle, workdir))
+            if args.backend in ("server", "both"):
+                server_rows += run_server(n, args, bundle)
+            if args.backend in ("embedded", "both"):
+                runs.append(run_size(n, args, bundle, workdir))
     finally:
         if not args.data_dir:
             shutil.rmtree(workdir, ignore_errors=True)
-    log("\n== regroup: 1M kept pairs, groups at stricter thresholds (bench/regroup.ts) ...")
-    regroup_timing = run_regroup()
+    regroup_timing = None
+    if runs:
+        log("\n== regroup: 1M kept pairs, groups at stricter thresholds (bench/regroup.ts) ...")
+        regroup_timing = run_regroup()
     total = time.perf_counter() - started
 
+    audit_rows = server_rows + [row for r in runs for row in r["details"]["audit_rows"]]
+    if audit_rows:
+        print("\nRecall and the scan's own audit (issue 12):")
+        print(audit_table(audit_rows))
     print()
     print(table(runs))
     for r in runs:
         print(f"\nN = {r['n']}:")
         for line in targets(r):
             print(f"  {line}")
-    r = regroup_timing
-    first = r["panel_adopt_ms"] + r["panel_first_ms"]
-    print(
-        f"\nregroup, {r['pairs']:,} kept pairs over {r['points']:,} points: in the worker at the scan's end "
-        f"{r['worker_group_ms']:.0f} ms (lays the pairs out); in the panel (a fresh thread) the first stricter "
-        f"threshold {first:.0f} ms (taking the worker's layout {r['panel_adopt_ms']:.0f} ms + regroup "
-        f"{r['panel_first_ms']:.0f} ms), slider moves after it {r['panel_slider_ms_median']:.0f} ms (max "
-        f"{r['panel_slider_ms_max']:.0f} ms); without the worker's layout the first would take "
-        f"{r['panel_without_layout_first_ms']:.0f} ms.\n  regroup under 200 ms for 1M pairs: "
-        f"{'met' if max(first, r['panel_slider_ms_max']) < 200 else 'NOT met'}"
-    )
+    r = regroup_timing or {}
+    first = r.get("panel_adopt_ms", 0) + r.get("panel_first_ms", 0)
+    if r:
+        print(
+            f"\nregroup, {r['pairs']:,} kept pairs over {r['points']:,} points: in the worker at the scan's end "
+            f"{r['worker_group_ms']:.0f} ms (lays the pairs out); in the panel (a fresh thread) the first stricter "
+            f"threshold {first:.0f} ms (taking the worker's layout {r['panel_adopt_ms']:.0f} ms + regroup "
+            f"{r['panel_first_ms']:.0f} ms), slider moves after it {r['panel_slider_ms_median']:.0f} ms (max "
+            f"{r['panel_slider_ms_max']:.0f} ms); without the worker's layout the first would take "
+            f"{r['panel_without_layout_first_ms']:.0f} ms.\n  regroup under 200 ms for 1M pairs: "
+            f"{'met' if max(first, r['panel_slider_ms_max']) < 200 else 'NOT met'}"
+        )
     doc = {
         "runs": runs,
+        "server_runs": server_rows,
         "regroup": regroup_timing,
         "settings": {
             "ours_node_args": args.ours_node_args or None,

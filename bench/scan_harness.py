@@ -187,8 +187,16 @@ class Rest:
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
-        self.conn.request(method, path, body=data, headers=self.headers)
-        resp = self.conn.getresponse()
+        try:
+            self.conn.request(method, path, body=data, headers=self.headers)
+            resp = self.conn.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # The server closed the kept-alive connection (idle, or busy): once more on a
+            # new one. Every call here is idempotent (upserts name their ids).
+            self.conn.close()
+            self.conn.connect()
+            self.conn.request(method, path, body=data, headers=self.headers)
+            resp = self.conn.getresponse()
         text = resp.read()
         if resp.status != 200:
             raise RuntimeError(f"{method} {path}: HTTP {resp.status}: {text[:500]!r}")
@@ -241,6 +249,18 @@ class Rest:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def wait_green(rest: Rest, name: str, timeout: float = 600) -> dict:
+    """Waits for a real server's optimizer to finish with a collection (status green)."""
+    t0 = time.perf_counter()
+    while True:
+        info = rest.call("GET", f"/collections/{name}")
+        if info.get("status") == "green":
+            return info
+        if info.get("status") == "red" or time.perf_counter() - t0 > timeout:
+            raise RuntimeError(f"collection {name} did not turn green: {info.get('status')} {info.get('optimizer_status')}")
+        time.sleep(0.25)
 
 
 # ---------------------------------------------------------------------------------------

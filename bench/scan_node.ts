@@ -30,6 +30,9 @@ interface Config {
   inFlight?: number;
   exact?: boolean;
   hnswEf?: number;
+  cure?: ScanRequest['cure'];
+  auditSeed?: number;
+  auditPoints?: number;
   sampleIdField?: string;
   thumbnailField?: string | null;
   splitField?: string | null;
@@ -167,6 +170,9 @@ async function oursScan(
     inFlight: config.inFlight,
     exact: config.exact,
     hnswEf: config.hnswEf,
+    cure: config.cure,
+    auditSeed: config.auditSeed,
+    auditPoints: config.auditPoints,
     sampleIdField: config.sampleIdField,
     thumbnailField: config.thumbnailField,
     splitField: config.splitField
@@ -213,6 +219,7 @@ async function oursScan(
     extra: {
       distance: result.distance,
       stats: result.stats,
+      audit: result.audit ?? null,
       progress_events: events,
       phases,
       pairs_before_check: pairsBeforeCheck,

@@ -221,7 +221,9 @@ def groups(as_frame: bool = False):
     """All groups of the last scan sent to this kernel ("Send all groups" in the panel).
 
     A list of dicts (``sample_ids``, ``point_ids``, ``scores``, ``representative``, ``size``,
-    ``group_index``, ``threshold``, ``distance``, ``collection``, ``scan_id``), largest group
+    ``group_index``, ``threshold``, ``distance``, ``collection``, ``scan_id``, ``recall``: the
+    scan's estimate of its pair recall, ``{"estimate", "low", "high", "sampled", "route"}``, 95%
+    interval, or None), largest group
     first; empty before any were sent. ``as_frame=True`` returns a pandas DataFrame with one
     row per group.
     """
@@ -251,6 +253,7 @@ _GROUP_KEYS = (
     "threshold",
     "distance",
     "scan_id",
+    "recall",
 )
 
 
@@ -258,7 +261,7 @@ def _copy_group(group: dict) -> dict:
     out = {}
     for key in _GROUP_KEYS:
         value = group.get(key)
-        out[key] = list(value) if isinstance(value, list) else value
+        out[key] = list(value) if isinstance(value, list) else dict(value) if isinstance(value, dict) else value
     return out
 
 
@@ -407,13 +410,31 @@ def read_groups(data: dict) -> list[dict]:
     for name in ("scan_id", "collection", "distance"):
         _text(data.get(name), name, allow_none=True)
     _number(data.get("threshold"), "threshold", allow_none=True)
+    recall = read_recall(data.get("recall"))
     rows = []
     for i, group in enumerate(raw):
         row = read_group(group, f"groups[{i}]").to_dict()
         if row["group_index"] is None:
             row["group_index"] = i
+        # The scan's own estimate of how complete it is (issue 12), the same for every group.
+        row["recall"] = dict(recall) if recall is not None else None
         rows.append(row)
     return rows
+
+
+def read_recall(value: Any) -> dict | None:
+    """The scan's recall estimate ``{estimate, low, high, sampled, route}``, or None."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise MessageError(f"recall must be an object or null, not {_kind(value)}")
+    return {
+        "estimate": _number(value.get("estimate"), "recall.estimate", allow_none=True),
+        "low": _number(value.get("low"), "recall.low", allow_none=True),
+        "high": _number(value.get("high"), "recall.high", allow_none=True),
+        "sampled": _int(value.get("sampled"), "recall.sampled"),
+        "route": _text(value.get("route"), "recall.route"),
+    }
 
 
 def read_part(data: dict) -> tuple[str, int, int, str]:

@@ -79,6 +79,8 @@ export type GroupsMessage = {
   threshold: number;
   distance: DistanceKind;
   groups: GroupMessage[];
+  /** The scan's own estimate of its pair recall (RecallEstimate); null without an audit. */
+  recall: { estimate: number | null; low: number | null; high: number | null; sampled: number; route: string } | null;
 };
 
 export type NotebookMessage = SelectMessage | GroupsMessage;
@@ -272,7 +274,16 @@ export function groupsMessage(
     collection: result.collection,
     threshold,
     distance: result.distance,
-    groups: groups.map((g, i) => groupMessage(result, g, i, threshold, scanId))
+    groups: groups.map((g, i) => groupMessage(result, g, i, threshold, scanId)),
+    recall: result.audit
+      ? {
+          estimate: result.audit.recall,
+          low: result.audit.low,
+          high: result.audit.high,
+          sampled: result.audit.sampled,
+          route: result.audit.route
+        }
+      : null
   };
 }
 

@@ -11,6 +11,7 @@ import type {
   DuplicateGroup,
   ScanErrorInfo,
   ScanProgress,
+  ScanRequest,
   ScanResult
 } from './scan/types';
 import { DEFAULT_SETTINGS, INearDuplicatesSettings } from './tokens';
@@ -267,7 +268,7 @@ export class NearDuplicatesModel {
    * Start a scan of the chosen collection at the current threshold. The server first
    * grants the collection to this scan, so two panels or tabs never scan it at once.
    */
-  async detect(): Promise<void> {
+  async detect(cure: Pick<ScanRequest, 'cure' | 'exact'> = {}): Promise<void> {
     const collection = this.collection;
     if (!collection || collection.error || this._running || !this._worker) {
       return;
@@ -313,7 +314,8 @@ export class NearDuplicatesModel {
         hnswEf: settings.hnswEf > 0 ? settings.hnswEf : undefined,
         sampleIdField: settings.sampleIdField,
         thumbnailField: settings.thumbnailField || null,
-        splitField: settings.splitField || null
+        splitField: settings.splitField || null,
+        ...cure
       },
       lease: this._api.scanLease(collection.name)
     });

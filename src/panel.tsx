@@ -9,6 +9,7 @@ import { DetectControls } from './components/DetectControls';
 import { ScanErrorView } from './components/ErrorView';
 import { GroupList } from './components/GroupList';
 import { ScanProgressView } from './components/ScanProgressView';
+import { RecallView } from './components/RecallView';
 import { NotebookSendBar } from './components/SendStatus';
 import { WorkerStatusView } from './components/WorkerStatusView';
 import { nearDuplicatesIcon } from './icons';
@@ -144,6 +145,7 @@ function GroupsSection(props: {
       <div className="jp-NearDuplicates-scanInfo">
         {`Scan of ${outcome.result.collection}, ${when}`}
       </div>
+      <RecallView audit={outcome.result.audit} disabled={model.running !== null} onCure={route => void model.detect(route === 'sure' ? { cure: 'always' } : { exact: true })} />
       {bridge ? (
         <UseSignal signal={bridge.statusChanged} initialArgs={bridge.status}>
           {(_, status) => (

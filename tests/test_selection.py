@@ -533,3 +533,27 @@ def test_a_real_kernel_registers_the_target_on_import():
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def test_groups_carry_the_scans_recall_estimate(comm):
+    """nd.groups() says how complete the scan was (issue 12): the panel's estimate, per row."""
+    recall = {"estimate": 0.999, "low": 0.997, "high": 1.0, "sampled": 500, "route": "sure"}
+    comm.deliver(
+        {
+            "type": "groups",
+            "seq": 1,
+            "scan_id": "s",
+            "collection": "planted",
+            "threshold": 0.95,
+            "distance": "Cosine",
+            "groups": [group(["a", "b"], 0)],
+            "recall": recall,
+        }
+    )
+    rows = sel.groups()
+    assert rows[0]["recall"] == recall
+    rows[0]["recall"]["estimate"] = 0  # callers get copies
+    assert sel.groups()[0]["recall"]["estimate"] == 0.999
+    # From a panel without the audit: no estimate, not an error.
+    comm.deliver({"type": "groups", "seq": 2, "groups": [group(["a", "b"], 0)]})
+    assert sel.groups()[0]["recall"] is None

@@ -82,9 +82,10 @@ describe('scanCollection with a fake Qdrant client', () => {
     expect(result.stats.queries).toBe(15);
   });
 
-  it('never asks for vectors and asks only for the payload fields it shows', async () => {
+  it('never asks for vectors on the by-id route, and asks only for the payload fields it shows', async () => {
     const fake = new FakeQdrant(circlePoints());
-    await scanCollection(fake, { ...base, thumbnailField: null }, recorder().hooks);
+    // No audit: its sample and the sure route fetch the vectors of a batch at a time.
+    await scanCollection(fake, { ...base, thumbnailField: null, auditPoints: 0 }, recorder().hooks);
     for (const call of fake.calls) {
       const body = call.body as { with_vector?: unknown; with_payload?: unknown; searches?: NeighbourQuery[] };
       if (call.method === 'scroll') {
@@ -110,7 +111,7 @@ describe('scanCollection with a fake Qdrant client', () => {
     const fake = new FakeQdrant(points);
     const result = await scanCollection(
       fake,
-      { ...base, threshold: 0.99, limit: 8, batchSize: 16 },
+      { ...base, threshold: 0.99, limit: 8, batchSize: 16, auditPoints: 0 },
       recorder().hooks
     );
     expect(result.pairs.score.length).toBe((50 * 49) / 2);
@@ -455,6 +456,18 @@ describe('scanCollection with a fake Qdrant client', () => {
       const error = await scanError(scanCollection(new FakeQdrant([]), { ...base, limit: 0 }, hooks));
       expect(error.kind).toBe('bad-request');
       expect(progress.map(p => p.phase)).toEqual(['error']);
+    });
+
+    it('refuses an unknown cure or audit size, saying what it takes', async () => {
+      const fake = new FakeQdrant(circlePoints());
+      const cure = await scanError(
+        scanCollection(fake, { ...base, cure: 'sometimes' as never }, recorder().hooks)
+      );
+      expect(cure.kind).toBe('bad-request');
+      expect(cure.message).toBe('cure must be "auto", "always" or "never", not "sometimes".');
+      const audit = await scanError(scanCollection(fake, { ...base, auditPoints: -1 }, recorder().hooks));
+      expect(audit.message).toMatch(/whole number of points \(0 for none\), not -1/);
+      expect(fake.calls).toHaveLength(0);
     });
   });
 

@@ -1,12 +1,16 @@
-// The scan itself: inspect a collection, list its point ids, query every point's neighbours by
-// id, and union the pairs into groups. Talks to Qdrant only through ScanClient, which the
+// The scan itself: inspect a collection, list its point ids, audit a random sample exactly,
+// query every point's neighbours (by id; by vector on the sure route, with exact search for the
+// points the index cannot reach), and union the pairs into groups. Talks to Qdrant only through ScanClient, which the
 // official QdrantClient satisfies, so the same code runs in the worker, in Node and in tests.
 import type { Schemas } from '@qdrant/js-client-rest';
+import { auditSize, estimateRecall, randomSeed, samplePoints } from './audit';
 import { higherIsBetter, passes, regroup } from './groups';
 import { PairStore } from './pairs';
 import {
+  CureMode,
   DistanceKind,
   PointId,
+  RecallEstimate,
   RetryPolicy,
   SCAN_DEFAULTS,
   ScanError,
@@ -27,7 +31,7 @@ export interface CollectionInfoLike {
   };
 }
 
-/** One neighbour query: by point id, with Qdrant's strict score_threshold. */
+/** One neighbour query: by point id or vector, with Qdrant's strict score_threshold. */
 export type NeighbourQuery = Schemas['QueryRequest'];
 
 /**
@@ -40,7 +44,7 @@ export interface ScanClient {
     collection_name: string,
     request: Schemas['ScrollRequest']
   ): Promise<{
-    points: Pick<Schemas['Record'], 'id' | 'payload'>[];
+    points: Pick<Schemas['Record'], 'id' | 'payload' | 'vector'>[];
     next_page_offset?: Schemas['ScrollResult']['next_page_offset'];
   }>;
   queryBatch(
@@ -244,6 +248,7 @@ export async function scanCollection(
       thumbnails: [],
       splits: []
     };
+    let audit: RecallEstimate | undefined;
     const finish = (pairs: PairStore): ScanResult => {
       progress.setPhase('grouping');
       const scan = {
@@ -260,6 +265,7 @@ export async function scanCollection(
       return {
         ...scan,
         groups,
+        ...(audit ? { audit } : {}),
         stats: {
           seconds: (now() - started) / 1000,
           queries,
@@ -282,6 +288,34 @@ export async function scanCollection(
     progress.update({ listed: n, total: n });
 
     progress.setPhase('scanning');
+    const params: Schemas['SearchParams'] = { exact: options.exact };
+    if (request.hnswEf !== undefined) {
+      params.hnsw_ef = request.hnswEf;
+    }
+    const vectors = new VectorFetcher(client, request.collection, choice, queryIds, calls, indexOf);
+    // The audit's exact answers come first: they also tell whether the index reaches every
+    // point, which decides the route of the main pass.
+    const sampleSize = options.auditPoints ?? auditSize(n);
+    const seed = request.auditSeed ?? randomSeed();
+    const sample =
+      sampleSize > 0
+        ? await auditSample(
+            client,
+            request,
+            options,
+            calls,
+            stop.signal,
+            vectors,
+            { queryIds, indexOf, params, choice, now },
+            samplePoints(n, sampleSize, seed)
+          )
+        : null;
+    const sure =
+      !options.exact &&
+      (options.cure === 'always' ||
+        (options.cure === 'auto' && sample !== null && sample.unreachable > 0));
+    const mainStarted = now();
+    let searchedExactly = 0;
     const pairs = new PairStore(higher);
     const components = new UnionFind(n);
     let scanned = 0;
@@ -301,20 +335,26 @@ export async function scanCollection(
       }
       const batch = followUps.splice(0, take);
       while (batch.length < options.batchSize && mainCursor < n) {
-        batch.push({ index: mainCursor++, offset: 0, limit: options.limit });
+        batch.push({ index: mainCursor++, offset: 0, limit: options.limit, byVector: sure });
       }
       return batch;
     };
-    const params: Schemas['SearchParams'] = { exact: options.exact };
-    if (request.hnswEf !== undefined) {
-      params.hnsw_ef = request.hnswEf;
-    }
 
     const runBatch = async (batch: PendingQuery[]): Promise<void> => {
+      // The sure route: vectors of this batch only, dropped with it (memory stays batch x d).
+      const own = await vectors.fetch(batch.filter(q => q.byVector).map(q => q.index));
+      for (const q of batch) {
+        if (q.byVector && !own.has(q.index)) {
+          // No vector came back (the point went since listing): its id answers as before.
+          q.byVector = false;
+          q.exact = true;
+        }
+      }
       const searches: NeighbourQuery[] = batch.map(q => {
         const search: NeighbourQuery = {
-          query: queryIds[q.index],
-          limit: q.limit,
+          // The point itself is among the answers to its own vector: one more than the page.
+          query: q.byVector ? own.get(q.index)!.vector : queryIds[q.index],
+          limit: q.byVector ? q.limit + 1 : q.limit,
           score_threshold: request.threshold,
           with_payload: false,
           with_vector: false,
@@ -328,6 +368,8 @@ export async function scanCollection(
         }
         if (q.members) {
           search.filter = { must: [{ has_id: q.members }] };
+          search.params = { ...params, exact: true };
+        } else if (q.exact) {
           search.params = { ...params, exact: true };
         }
         return search;
@@ -346,7 +388,11 @@ export async function scanCollection(
       for (let j = 0; j < batch.length; j++) {
         const q = batch[j];
         const hits = responses[j]?.points ?? [];
+        let reached = false;
         for (const hit of hits) {
+          if (q.byVector && indexOf.get(hit.id) === q.index) {
+            reached = true;
+          }
           const other = indexOf.get(hit.id);
           // Points added after listing are not part of this scan; the point itself is no pair.
           if (other === undefined || other === q.index) {
@@ -361,9 +407,14 @@ export async function scanCollection(
             components.union(q.index, other);
           }
         }
-        if (q.members) {
+        if (q.byVector && !reached && !isSelfScore(hits[0]?.score, own.get(q.index)!.selfScore)) {
+          // Neither the point nor an exact copy of it came back for its own vector: the
+          // index cannot reach it, so neither can it reach its neighbours. Exact search can.
+          searchedExactly++;
+          followUps.push({ index: q.index, offset: 0, limit: options.limit, exact: true });
+        } else if (q.members) {
           checked++;
-        } else if (hits.length >= q.limit) {
+        } else if (hits.length >= (q.byVector ? q.limit + 1 : q.limit)) {
           // A full page may hide more neighbours above the threshold: ask again from the
           // start for more (32, 96, 224, 480, 1024 at limit 32: log(size) rounds), past
           // MAX_PAGE by offset. Not by offset before: Qdrant orders equal scores (exact
@@ -373,8 +424,8 @@ export async function scanCollection(
           const cap = Math.max(MAX_PAGE, options.limit);
           followUps.push(
             q.offset === 0 && q.limit < cap
-              ? { index: q.index, offset: 0, limit: Math.min(q.limit * 2 + options.limit, cap) }
-              : { index: q.index, offset: q.offset + q.limit, limit: cap }
+              ? { index: q.index, offset: 0, limit: Math.min(q.limit * 2 + options.limit, cap), exact: q.exact }
+              : { index: q.index, offset: q.offset + q.limit, limit: cap, exact: q.exact }
           );
         } else {
           scanned++;
@@ -432,6 +483,15 @@ export async function scanCollection(
         );
       }
     }
+    if (sample) {
+      audit = judge(sample, pairs, {
+        seed,
+        route: options.exact ? 'exact' : sure ? 'sure' : 'by-id',
+        searchedExactly,
+        n,
+        mainSeconds: (now() - mainStarted) / 1000
+      });
+    }
     return finish(pairs);
   } catch (error) {
     stop.abort();
@@ -452,6 +512,285 @@ interface PendingQuery {
   limit: number;
   /** Checking: the query is exact and compares with these points only. */
   members?: Schemas['ExtendedPointId'][];
+  /** The sure route's first page: the query is the point's vector, not its id. */
+  byVector?: boolean;
+  /** Exact search (the sure route, for a point the index cannot reach). */
+  exact?: boolean;
+}
+
+/** What the audit's queries need from the scan. */
+interface AuditContext {
+  queryIds: Schemas['ExtendedPointId'][];
+  indexOf: Map<unknown, number>;
+  params: Schemas['SearchParams'];
+  choice: VectorChoice;
+  now: () => number;
+}
+
+/** The audit's sample, asked before the main pass. */
+interface AuditSample {
+  indices: number[];
+  /** Each sampled point's neighbours past the threshold, by exact search (dense indices). */
+  truth: Map<number, number[]>;
+  unreachable: number;
+  exactSecondsPerPoint: number;
+}
+
+/** The sure route costs this much more than the by-id pass (vectors sent both ways; bench/README). */
+const SURE_ROUTE_OVERHEAD = 1.2;
+
+/**
+ * The audit's queries: every sampled point's neighbours by exact search (pages grow until
+ * one is not full), and whether a search with its own vector returns it (or an exact copy).
+ */
+async function auditSample(
+  client: ScanClient,
+  request: ScanRequest,
+  options: ResolvedRequest,
+  calls: RetryingCaller,
+  signal: AbortSignal,
+  vectors: VectorFetcher,
+  ctx: AuditContext,
+  indices: number[]
+): Promise<AuditSample> {
+  const { queryIds, indexOf, choice } = ctx;
+  const truth = new Map<number, number[]>();
+  const started = ctx.now();
+  let pending = indices.map(index => ({ index, limit: Math.max(options.limit, 64) }));
+  while (pending.length > 0) {
+    const again: typeof pending = [];
+    const batches = chunks(pending, options.batchSize);
+    let cursor = 0;
+    await runPool(
+      () => cursor < batches.length,
+      () => batches[cursor++],
+      async batch => {
+        const searches = batch.map(q =>
+          withUsing(
+            {
+              query: queryIds[q.index],
+              limit: q.limit,
+              score_threshold: request.threshold,
+              with_payload: false,
+              with_vector: false,
+              params: { ...ctx.params, exact: true }
+            },
+            choice
+          )
+        );
+        const responses = await answered(client, request, calls, searches);
+        batch.forEach((q, j) => {
+          const hits = responses[j]?.points ?? [];
+          if (hits.length >= q.limit) {
+            again.push({ index: q.index, limit: q.limit * 4 });
+            return;
+          }
+          const neighbours: number[] = [];
+          for (const hit of hits) {
+            const other = indexOf.get(hit.id);
+            if (other !== undefined && other !== q.index &&
+                passes(Math.fround(hit.score), request.threshold, choice.distance)) {
+              neighbours.push(other);
+            }
+          }
+          truth.set(q.index, neighbours);
+        });
+      },
+      options.inFlight,
+      signal
+    );
+    pending = again;
+  }
+  const exactSecondsPerPoint = (ctx.now() - started) / 1000 / Math.max(1, indices.length);
+  let unreachable = 0;
+  if (!options.exact) {
+    for (const part of chunks(indices, options.batchSize)) {
+      const own = await vectors.fetch(part);
+      const asked = part.filter(i => own.has(i));
+      const searches = asked.map(i =>
+        withUsing(
+          {
+            query: own.get(i)!.vector,
+            limit: 1,
+            with_payload: false,
+            with_vector: false,
+            params: ctx.params
+          },
+          choice
+        )
+      );
+      const responses = asked.length ? await answered(client, request, calls, searches) : [];
+      asked.forEach((i, j) => {
+        const top = responses[j]?.points?.[0];
+        if (!top || (indexOf.get(top.id) !== i && !isSelfScore(top.score, own.get(i)!.selfScore))) {
+          unreachable++;
+        }
+      });
+    }
+  }
+  return { indices, truth, unreachable, exactSecondsPerPoint };
+}
+
+/** The audit's verdict on a finished scan: its sample's exact answers against the pairs found. */
+function judge(
+  sample: AuditSample,
+  pairs: PairStore,
+  info: {
+    seed: number;
+    route: RecallEstimate['route'];
+    searchedExactly: number;
+    n: number;
+    mainSeconds: number;
+  }
+): RecallEstimate {
+  const estimate = estimateRecall(
+    sample.indices.map(i => {
+      const neighbours = sample.truth.get(i) ?? [];
+      let found = 0;
+      for (const j of neighbours) {
+        if (pairs.has(i, j)) {
+          found++;
+        }
+      }
+      return { truth: neighbours.length, found };
+    })
+  );
+  const sampled = sample.indices.length;
+  const perPoint = sample.exactSecondsPerPoint;
+  let cure: RecallEstimate['cure'] = null;
+  if (info.route === 'by-id' && sample.unreachable > 0) {
+    cure = {
+      route: 'sure',
+      seconds:
+        info.mainSeconds * SURE_ROUTE_OVERHEAD + (sample.unreachable / sampled) * info.n * perPoint
+    };
+  } else if (info.route !== 'exact' && estimate.missedPoints > 0) {
+    cure = { route: 'exact', seconds: info.n * perPoint };
+  }
+  return {
+    seed: info.seed,
+    sampled,
+    ...estimate,
+    unreachable: sample.unreachable,
+    route: info.route,
+    searchedExactly: info.searchedExactly,
+    exactSecondsPerPoint: perPoint,
+    cure
+  };
+}
+
+/** A point's own vector, for the sure route, and the score it has with itself. */
+interface OwnVector {
+  vector: number[];
+  selfScore: number;
+}
+
+/** Fetches the vectors of a few points at a time (a has_id scroll), for queries by vector. */
+class VectorFetcher {
+  constructor(
+    private readonly client: ScanClient,
+    private readonly collection: string,
+    private readonly choice: VectorChoice,
+    private readonly queryIds: Schemas['ExtendedPointId'][],
+    private readonly calls: RetryingCaller,
+    private readonly indexOf: Map<unknown, number>
+  ) {}
+
+  /** Points deleted since listing are left out. */
+  async fetch(indices: number[]): Promise<Map<number, OwnVector>> {
+    const out = new Map<number, OwnVector>();
+    if (indices.length === 0) {
+      return out;
+    }
+    const { using, distance } = this.choice;
+    const page = await this.calls.call(() =>
+      this.client.scroll(this.collection, {
+        limit: indices.length,
+        filter: { must: [{ has_id: indices.map(i => this.queryIds[i]) }] },
+        with_payload: false,
+        with_vector: using === null ? true : [using]
+      })
+    );
+    for (const record of page.points ?? []) {
+      const index = this.indexOf.get(record.id);
+      const stored = record.vector as unknown;
+      const vector =
+        using === null ? stored : (stored as Record<string, unknown> | null)?.[using];
+      if (index === undefined || !Array.isArray(vector)) {
+        continue;
+      }
+      let selfScore = 0;
+      if (distance === 'Cosine' || distance === 'Dot') {
+        for (const x of vector as number[]) {
+          selfScore += x * x;
+        }
+      }
+      out.set(index, { vector: vector as number[], selfScore });
+    }
+    return out;
+  }
+}
+
+/** A point's score with itself, as the engine computes it (float32 sums): a copy scores it too. */
+function isSelfScore(score: number | undefined, self: number | undefined): boolean {
+  return (
+    score !== undefined &&
+    self !== undefined &&
+    Math.abs(score - self) <= 1e-6 * Math.max(1, Math.abs(self))
+  );
+}
+
+function withUsing(search: NeighbourQuery, choice: VectorChoice): NeighbourQuery {
+  if (choice.using !== null) {
+    search.using = choice.using;
+  }
+  return search;
+}
+
+/** One queryBatch, checked to answer every query. */
+async function answered(
+  client: ScanClient,
+  request: ScanRequest,
+  calls: RetryingCaller,
+  searches: NeighbourQuery[]
+): Promise<{ points: Pick<Schemas['ScoredPoint'], 'id' | 'score'>[] }[]> {
+  const responses = await calls.call(() => client.queryBatch(request.collection, { searches }));
+  if (!Array.isArray(responses) || responses.length !== searches.length) {
+    throw new ScanError(
+      'server-error',
+      `The backend answered ${searches.length} neighbour queries with ` +
+        `${Array.isArray(responses) ? responses.length : 'no'} results. Check that the backend speaks Qdrant's REST API.`
+    );
+  }
+  return responses;
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let s = 0; s < items.length; s += size) {
+    out.push(items.slice(s, s + size));
+  }
+  return out;
+}
+
+function cureMode(value: unknown): CureMode {
+  if (value === undefined) {
+    return SCAN_DEFAULTS.cure;
+  }
+  if (value === 'auto' || value === 'always' || value === 'never') {
+    return value;
+  }
+  throw new ScanError('bad-request', `cure must be "auto", "always" or "never", not ${JSON.stringify(value)}.`);
+}
+
+function auditPointsOf(value: number | undefined): number | undefined {
+  if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+    throw new ScanError(
+      'bad-request',
+      `The audit's sample must be a whole number of points (0 for none), not ${String(value)}.`
+    );
+  }
+  return value;
 }
 
 /** The members (dense indices) of every group whose size is within [min, max]. */
@@ -477,6 +816,9 @@ interface ResolvedRequest {
   inFlight: number;
   listPageSize: number;
   exact: boolean;
+  cure: CureMode;
+  /** undefined: the default size for the collection. */
+  auditPoints?: number;
   sampleIdField: string;
   payloadFields: string[];
   retry: Required<RetryPolicy>;
@@ -516,6 +858,8 @@ function resolveRequest(request: ScanRequest): ResolvedRequest {
       'The listing page size'
     ),
     exact: request.exact ?? SCAN_DEFAULTS.exact,
+    cure: cureMode(request.cure),
+    auditPoints: auditPointsOf(request.auditPoints),
     sampleIdField,
     payloadFields,
     retry: {

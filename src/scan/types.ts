@@ -29,6 +29,16 @@ export interface ScanRequest {
   exact?: boolean;
   /** HNSW `ef` at query time; larger finds more of the true neighbours. */
   hnswEf?: number;
+  /**
+   * When to take the sure route (query by each point's vector, exact search for the points
+   * the index cannot reach; see RecallEstimate.route): 'auto' (the default) when the audit
+   * finds such points in its sample, 'always', or 'never' (the by-id pass alone).
+   */
+  cure?: CureMode;
+  /** The audit's random seed; a fresh one per scan when left out (tests set it to replay). */
+  auditSeed?: number;
+  /** Points the audit checks exactly; default `auditSize(n)` (1%, at least 200). 0: no audit. */
+  auditPoints?: number;
   /** Payload field naming the sample; the point id stands in when it is missing. */
   sampleIdField?: string;
   /** Payload field holding a thumbnail (URL, data URI or path under the Jupyter root). */
@@ -48,12 +58,15 @@ export interface RetryPolicy {
   maxDelayMs?: number;
 }
 
+export type CureMode = 'auto' | 'always' | 'never';
+
 export const SCAN_DEFAULTS = {
   limit: 32,
   batchSize: 256,
   inFlight: 2,
   listPageSize: 1000,
   exact: false,
+  cure: 'auto',
   sampleIdField: 'sample_id',
   retries: 5,
   baseDelayMs: 500,
@@ -153,6 +166,50 @@ export interface ScanResult {
   pairs: PairList;
   groups: DuplicateGroup[];
   stats: ScanStats;
+  /** The scan's check of its own completeness; absent when the audit was turned off. */
+  audit?: RecallEstimate;
+}
+
+/**
+ * What an exact check of a random sample of points says about a finished scan. Every
+ * sampled point's neighbours past the threshold are found by exact search and compared with
+ * the pairs the scan found for it.
+ */
+export interface RecallEstimate {
+  /** The sample's seed: the same seed on the same collection checks the same points. */
+  seed: number;
+  /** Points checked exactly. */
+  sampled: number;
+  /** Pairs at the sampled points by exact search, and how many of them the scan found. */
+  pairs: number;
+  found: number;
+  /** Sampled points with at least one pair the scan missed. */
+  missedPoints: number;
+  /** found / pairs; null when the sampled points have no pair at all. */
+  recall: number | null;
+  /** 95% interval (Wilson, Kish's effective sample size over points; see estimateRecall). */
+  low: number | null;
+  high: number | null;
+  /**
+   * Sampled points a search with their own vector does not return (nor an exact copy of
+   * them): the index cannot reach them, so no approximate search finds their pairs.
+   */
+  unreachable: number;
+  /**
+   * How the main pass searched: 'by-id' (approximate, the point's id as the query),
+   * 'sure' (by vector; exact search for every point its own search did not return) or
+   * 'exact' (exact search for every point).
+   */
+  route: 'by-id' | 'sure' | 'exact';
+  /** Sure route: points searched exactly because their own search did not return them. */
+  searchedExactly: number;
+  /** Seconds one exact query took in the audit (per point, requests in flight counted). */
+  exactSecondsPerPoint: number;
+  /**
+   * When the sample shows misses: what would cure them and about how long it would take
+   * (seconds), from this scan's own timings. null when nothing needs curing.
+   */
+  cure: { route: 'sure' | 'exact'; seconds: number } | null;
 }
 
 export interface ScanStats {

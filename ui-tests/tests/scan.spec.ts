@@ -35,8 +35,18 @@ test.describe('Detect duplicates on the embedded backend', () => {
       .poll(() => thumbnails.first().evaluate(img => (img as HTMLImageElement).naturalWidth))
       .toBeGreaterThan(0);
 
-    // Reference screenshots, light and dark (the scan's time is masked).
-    const mask = [panel.locator('.jp-NearDuplicates-scanInfo')];
+    // Every scan says how complete it is: an exact check of a random sample (all but 68 of
+    // the 268 points), which on this small collection finds every pair.
+    await expect(panel.locator('.jp-NearDuplicates-recallEstimate')).toHaveText(
+      /^Estimated pair recall 100% \(95% interval \d+(\.\d+)? to 100%\), from an exact check of 200 points\.$/
+    );
+    await expect(panel.locator('.jp-NearDuplicates-recallWarning')).toHaveCount(0);
+
+    // Reference screenshots, light and dark (the scan's time and the sampled interval are masked).
+    const mask = [
+      panel.locator('.jp-NearDuplicates-scanInfo'),
+      panel.locator('.jp-NearDuplicates-recallEstimate')
+    ];
     await expect(panel).toHaveScreenshot('panel-groups-light.png', { mask });
     await page.theme.setDarkTheme();
     await expect
