@@ -1,7 +1,7 @@
 // What the panel keeps of a finished scan across panel close and page reload (IStateDB):
 // only the points that have pairs, re-indexed, with the pairs as plain arrays. DOM-free.
 import { regroup } from './scan/groups';
-import type { DistanceKind, PointId, ScanResult } from './scan/types';
+import type { DistanceKind, PointId, RecallEstimate, ScanResult } from './scan/types';
 
 export const SAVED_SCAN_VERSION = 1;
 
@@ -29,6 +29,8 @@ export interface ISavedScan {
   };
   pairs: { a: number[]; b: number[]; score: number[] };
   stats: ScanResult['stats'];
+  /** The scan's check of its own completeness, so a reload still says how complete it is. */
+  audit?: RecallEstimate;
 }
 
 /** The JSON-safe form of a scan, or null when it is too large to keep. */
@@ -76,7 +78,8 @@ export function saveScan(
     finishedAt,
     points,
     pairs,
-    stats: result.stats
+    stats: result.stats,
+    ...(result.audit ? { audit: result.audit } : {})
   };
 }
 
@@ -99,7 +102,8 @@ export function restoreScan(
       score: Float32Array.from(saved.pairs.score)
     },
     groups: [],
-    stats: saved.stats
+    stats: saved.stats,
+    ...(isRecallEstimate(saved.audit) ? { audit: saved.audit } : {})
   };
   result.groups = regroup(result, saved.threshold);
   return { result, shownThreshold: saved.shownThreshold, finishedAt: saved.finishedAt };
@@ -120,5 +124,26 @@ function isSavedScan(value: unknown): value is ISavedScan {
     v.pairs.a.length === v.pairs.score?.length &&
     v.pairs.a.every(i => Number.isInteger(i) && i >= 0 && i < v.points.ids.length) &&
     v.pairs.b.every(i => Number.isInteger(i) && i >= 0 && i < v.points.ids.length)
+  );
+}
+
+/** A kept estimate is shown again only when it has the shape the panel reads. */
+function isRecallEstimate(value: unknown): value is RecallEstimate {
+  const v = value as RecallEstimate;
+  const numberOrNull = (x: unknown) => x === null || (typeof x === 'number' && Number.isFinite(x));
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    ['sampled', 'pairs', 'found', 'missedPoints', 'unreachable', 'searchedExactly'].every(
+      key => Number.isInteger((v as unknown as Record<string, unknown>)[key])
+    ) &&
+    numberOrNull(v.recall) &&
+    numberOrNull(v.low) &&
+    numberOrNull(v.high) &&
+    ['by-id', 'sure', 'exact'].includes(v.route) &&
+    (v.cure === null ||
+      (typeof v.cure === 'object' &&
+        ['sure', 'exact'].includes(v.cure.route) &&
+        typeof v.cure.seconds === 'number'))
   );
 }

@@ -1,6 +1,6 @@
 // Keeping a scan across reloads: a round trip keeps the groups a user saw, junk is refused.
 import { findGroups } from '../scan/groups';
-import type { ScanResult } from '../scan/types';
+import type { RecallEstimate, ScanResult } from '../scan/types';
 import { MAX_SAVED_PAIRS, restoreScan, saveScan } from '../persistence';
 
 function scan(): ScanResult {
@@ -30,6 +30,24 @@ function scan(): ScanResult {
 }
 
 describe('saved scans', () => {
+  it('keeps the scan\'s recall estimate, so a reload still says how complete it is', () => {
+    const audit: RecallEstimate = {
+      seed: 7, sampled: 200, pairs: 40, found: 39, missedPoints: 1, recall: 0.975,
+      low: 0.9, high: 0.995, unreachable: 1, route: 'by-id', searchedExactly: 0,
+      exactSecondsPerPoint: 0.002, cure: { route: 'sure', seconds: 12 }
+    };
+    const restored = restoreScan(JSON.parse(JSON.stringify(saveScan({ ...scan(), audit }, 0.9, 1)!)))!;
+    expect(restored.result.audit).toEqual(audit);
+  });
+
+  it('drops a kept estimate of the wrong shape and keeps the groups', () => {
+    const saved = JSON.parse(JSON.stringify(saveScan(scan(), 0.9, 1)!));
+    saved.audit = { recall: '<b>1</b>', route: 'by-id' };
+    const restored = restoreScan(saved)!;
+    expect(restored.result.audit).toBeUndefined();
+    expect(restored.result.groups.length).toBe(2);
+  });
+
   it('round-trips the groups at the threshold shown, keeping only points with pairs', () => {
     const saved = saveScan(scan(), 0.95, 1234)!;
     expect(saved.points.sampleIds.sort()).toEqual(['s1', 's2', 's3', 's5', 's7']);

@@ -86,6 +86,7 @@ test.describe('Detect duplicates on the embedded backend', () => {
     const rows = panel.getByRole('listbox', { name: 'Duplicate groups' }).getByRole('option');
     const shown = async (where: typeof panel) => ({
       summary: await where.locator('.jp-NearDuplicates-summary').innerText(),
+      recall: await where.locator('.jp-NearDuplicates-recallEstimate').innerText(),
       rows: await where
         .getByRole('listbox', { name: 'Duplicate groups' })
         .getByRole('option')
