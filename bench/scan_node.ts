@@ -31,6 +31,7 @@ interface Config {
   exact?: boolean;
   hnswEf?: number;
   cure?: ScanRequest['cure'];
+  sureExact?: ScanRequest['sureExact'];
   auditSeed?: number;
   auditPoints?: number;
   sampleIdField?: string;
@@ -171,6 +172,7 @@ async function oursScan(
     exact: config.exact,
     hnswEf: config.hnswEf,
     cure: config.cure,
+    sureExact: config.sureExact,
     auditSeed: config.auditSeed,
     auditPoints: config.auditPoints,
     sampleIdField: config.sampleIdField,

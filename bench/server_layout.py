@@ -308,11 +308,36 @@ def from_server(
     return result
 
 
+def _collection_dir(data_dir: str, collection: str) -> str:
+    """Where the embedded store keeps ``collection`` (its hashed directory, or the plain name
+    an earlier version used)."""
+    from jupyterlab_near_duplicates.embedded.names import directory_name
+
+    root = os.path.join(os.path.abspath(data_dir), "collections")
+    for entry in (directory_name(collection), collection):
+        if os.path.isdir(os.path.join(root, entry, "shard")):
+            return os.path.join(root, entry)
+    return os.path.join(root, directory_name(collection))
+
+
+def _collection_names(data_dir: str) -> list[str]:
+    """The names of the collections in a data dir, as their collection.json says them."""
+    root = os.path.join(os.path.abspath(data_dir), "collections")
+    names = []
+    for entry in sorted(os.listdir(root)) if os.path.isdir(root) else []:
+        try:
+            with open(os.path.join(root, entry, "collection.json"), encoding="utf-8") as f:
+                names.append(json.load(f).get("name") or entry)
+        except (OSError, ValueError):
+            continue
+    return sorted(names)
+
+
 def layout(data_dir: str, collection: str) -> Layout:
     """The layout of a collection in an embedded backend's data dir (not running on it)."""
     import qdrant_edge as qe
 
-    shard_dir = os.path.join(os.path.abspath(data_dir), "collections", collection, "shard")
+    shard_dir = os.path.join(_collection_dir(data_dir, collection), "shard")
     if not os.path.isdir(shard_dir):
         raise FileNotFoundError(f"no collection {collection!r} in this data dir")
     shard = qe.EdgeShard.load(shard_dir)
@@ -397,10 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     if data_dir_locked(args.data_dir):
         print("an embedded backend is running on this data dir: stop it first (its shards are open)", file=sys.stderr)
         return 2
-    root = os.path.join(os.path.abspath(args.data_dir), "collections")
-    names = [args.collection] if args.collection else sorted(
-        d for d in (os.listdir(root) if os.path.isdir(root) else []) if not d.startswith(".")
-    )
+    names = [args.collection] if args.collection else _collection_names(args.data_dir)
     if not names:
         print("no collections in this data dir", file=sys.stderr)
         return 1

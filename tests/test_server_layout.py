@@ -12,9 +12,8 @@ nearly every point, the server's 2-thread build leaves ~3% unreachable (measured
 bench/server_layout.py's docstring). Tests of the second skip where the server binary is
 absent.
 
-``test_default_scan_misses_unreachable_pairs_on_server_graph`` pins issue 12 down (the
-scan misses pairs and says nothing); when the scan learns to cure it, that test is the one
-to turn around. Needs `node` and the npm dependencies, as tests/test_scan_integration.py.
+On the server's graph the by-id pass misses pairs with an unreachable end (issue 12) and
+the default scan, cured, finds them all. Needs `node` and the npm dependencies, as tests/test_scan_integration.py.
 """
 
 from __future__ import annotations
@@ -134,19 +133,34 @@ def test_server_layout_is_served_by_the_embedded_backend(server_built):
     assert info["segments_count"] == len(layout.segments)
 
 
-def test_default_scan_misses_unreachable_pairs_on_server_graph(server_built, data, truth, bundle):
+def test_by_id_pass_misses_pairs_with_an_unreachable_end_on_server_graph(server_built, data, truth, bundle):
+    """Issue 12 reproduced under the embedded backend: the scan as it was (by id, no cure)
+    misses pairs here, and each missed pair has an end the index cannot reach (its own
+    vector does not bring it back), not a pair at the threshold's edge."""
     _, backend = server_built
     X, _ = data
-    out = sh.run_scan(bundle, "ours", backend.url, backend.api_key, COLLECTION, THRESHOLD, **FIELDS)
+    out = sh.run_scan(
+        bundle, "ours", backend.url, backend.api_key, COLLECTION, THRESHOLD, cure="never", **FIELDS
+    )
     cmp = sh.compare(out, truth)
     assert cmp.precision == 1.0
-    # issue 12: pairs, and with them groups, are missed, and nothing in the result says so
-    assert cmp.missed, "the scan found every pair: this layout no longer reproduces issue 12"
+    assert cmp.missed, "the by-id pass found every pair: this layout no longer reproduces issue 12"
     assert cmp.groups_exact < cmp.truth_groups
-    # the server's kind of failure: each missed pair has an end the index cannot reach
-    # (its own vector does not bring it back), not a pair at the threshold's edge
     unreachable = set(sl.unreachable(backend.url, backend.api_key, COLLECTION, X))
     assert all(a in unreachable or b in unreachable for a, b in cmp.missed), cmp.missed[:10]
+
+
+def test_default_scan_finds_every_pair_on_server_graph(server_built, truth, bundle):
+    """The cure: the audit finds points the index cannot reach, the scan takes the sure
+    route, and every pair and group is found."""
+    _, backend = server_built
+    out = sh.run_scan(
+        bundle, "ours", backend.url, backend.api_key, COLLECTION, THRESHOLD, auditSeed=3, **FIELDS
+    )
+    cmp = sh.compare(out, truth)
+    assert (cmp.recall, cmp.precision) == (1.0, 1.0), f"{len(cmp.missed)} pairs missed"
+    assert cmp.groups_exact == cmp.truth_groups
+    assert out["audit"]["route"] == "sure" and out["audit"]["unreachable"] > 0
 
 
 def test_exact_scan_finds_every_pair_on_server_graph(server_built, truth, bundle):

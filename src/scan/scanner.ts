@@ -8,6 +8,7 @@ import { higherIsBetter, passes, regroup } from './groups';
 import { PairStore } from './pairs';
 import {
   CureMode,
+  SureExact,
   DistanceKind,
   PointId,
   RecallEstimate,
@@ -316,6 +317,9 @@ export async function scanCollection(
         (options.cure === 'auto' && sample !== null && sample.unreachable > 0));
     const mainStarted = now();
     let searchedExactly = 0;
+    // Sure route, sureExact 'unreachable': the points the index cannot reach, compared
+    // exactly with each other once the main pass is done.
+    const unreachable: number[] = [];
     const pairs = new PairStore(higher);
     const components = new UnionFind(n);
     let scanned = 0;
@@ -407,11 +411,21 @@ export async function scanCollection(
             components.union(q.index, other);
           }
         }
-        if (q.byVector && !reached && !isSelfScore(hits[0]?.score, own.get(q.index)!.selfScore)) {
-          // Neither the point nor an exact copy of it came back for its own vector: the
-          // index cannot reach it, so neither can it reach its neighbours. Exact search can.
+        const cannotReach =
+          q.byVector && !reached && !isSelfScore(hits[0]?.score, own.get(q.index)!.selfScore);
+        if (cannotReach) {
           searchedExactly++;
+        }
+        if (cannotReach && options.sureExact === 'collection') {
+          // Neither the point nor an exact copy of it came back for its own vector: the
+          // index cannot reach it. Exact search over the whole collection can.
           followUps.push({ index: q.index, offset: 0, limit: options.limit, exact: true });
+        } else if (cannotReach && hits.length < q.limit + 1) {
+          // Its own vector still leads the search to the neighbours the index does reach
+          // (they came back above). What it cannot find are the neighbours the index cannot
+          // reach either: those are compared exactly after the main pass.
+          unreachable.push(q.index);
+          scanned++;
         } else if (q.members) {
           checked++;
         } else if (hits.length >= (q.byVector ? q.limit + 1 : q.limit)) {
@@ -421,6 +435,9 @@ export async function scanCollection(
           // copies) arbitrarily, and differently for another limit, so a next page by offset
           // repeats some copies and skips others. The engine searches offset + limit either
           // way, so asking from the start costs the same search.
+          if (cannotReach) {
+            unreachable.push(q.index);
+          }
           const cap = Math.max(MAX_PAGE, options.limit);
           followUps.push(
             q.offset === 0 && q.limit < cap
@@ -447,6 +464,16 @@ export async function scanCollection(
       stop.signal
     );
 
+    if (unreachable.length > 1) {
+      // Points the index cannot reach, against each other: member k asks exactly about the
+      // ones after it (has_id, so the engine compares with those points only).
+      const ids = unreachable.map(i => queryIds[i]);
+      for (let k = 0; k + 1 < unreachable.length; k++) {
+        const after = ids.slice(k + 1);
+        followUps.push({ index: unreachable[k], offset: 0, limit: after.length + 1, members: after });
+      }
+      await runPool(() => followUps.length > 0, takeBatch, runBatch, options.inFlight, stop.signal);
+    }
     if (!options.exact) {
       // Checking: an approximate (HNSW) search can miss a few neighbours among exact copies:
       // its neighbour selection prunes a candidate as close to a chosen neighbour as to the
@@ -817,6 +844,7 @@ interface ResolvedRequest {
   listPageSize: number;
   exact: boolean;
   cure: CureMode;
+  sureExact: SureExact;
   /** undefined: the default size for the collection. */
   auditPoints?: number;
   sampleIdField: string;
@@ -859,6 +887,12 @@ function resolveRequest(request: ScanRequest): ResolvedRequest {
     ),
     exact: request.exact ?? SCAN_DEFAULTS.exact,
     cure: cureMode(request.cure),
+    sureExact:
+      request.sureExact === undefined || request.sureExact === 'unreachable'
+        ? 'unreachable'
+        : request.sureExact === 'collection'
+          ? 'collection'
+          : bad(`sureExact must be 'unreachable' or 'collection', not ${String(request.sureExact)}.`),
     auditPoints: auditPointsOf(request.auditPoints),
     sampleIdField,
     payloadFields,

@@ -35,6 +35,12 @@ export interface ScanRequest {
    * finds such points in its sample, 'always', or 'never' (the by-id pass alone).
    */
   cure?: CureMode;
+  /**
+   * On the sure route, what a point the index cannot reach is compared with exactly:
+   * 'unreachable' (the default: the other such points only, a has_id filter; its neighbours
+   * the index does reach come back to its own vector already) or 'collection' (every point).
+   */
+  sureExact?: SureExact;
   /** The audit's random seed; a fresh one per scan when left out (tests set it to replay). */
   auditSeed?: number;
   /** Points the audit checks exactly; default `auditSize(n)` (1%, at least 200). 0: no audit. */
@@ -59,6 +65,8 @@ export interface RetryPolicy {
 }
 
 export type CureMode = 'auto' | 'always' | 'never';
+
+export type SureExact = 'unreachable' | 'collection';
 
 export const SCAN_DEFAULTS = {
   limit: 32,
