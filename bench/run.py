@@ -434,7 +434,7 @@ def run_size(n: int, args: argparse.Namespace, bundle: str, workdir: str) -> dic
 SERVER_SCANS = [  # (label, scan options): the same data, one server, back to back
     ("by-id pass only (the scan before issue 12)", {"cure": "never", "auditPoints": 0}),
     ("default: audit + cure when the audit finds unreachable points", {}),
-    ("cure with exact search over the whole collection (sureExact collection)", {"sureExact": "collection"}),
+    ("cure, unreachable points searched wide then exactly among themselves (sureExact unreachable)", {"sureExact": "unreachable"}),
     ("audit, cure off", {"cure": "never"}),
 ]
 

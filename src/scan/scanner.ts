@@ -97,6 +97,8 @@ const CHECK_MIN_GROUP = 3;
 const CHECK_MAX_GROUP = 2048;
 /** A batch of checking queries names at most about this many point ids in its filters. */
 const CHECK_IDS_PER_BATCH = 20000;
+/** hnsw_ef of the sure route's second search for a point the index cannot reach. */
+const WIDE_EF = 512;
 /** With no change to report, progress still goes out this often so rate and ETA stay fresh. */
 const HEARTBEAT_MS = 250;
 const DISTANCES: ReadonlySet<string> = new Set([
@@ -375,6 +377,8 @@ export async function scanCollection(
           search.params = { ...params, exact: true };
         } else if (q.exact) {
           search.params = { ...params, exact: true };
+        } else if (q.wide) {
+          search.params = { ...params, hnsw_ef: Math.max(WIDE_EF, params.hnsw_ef ?? 0) };
         }
         return search;
       });
@@ -420,12 +424,13 @@ export async function scanCollection(
           // Neither the point nor an exact copy of it came back for its own vector: the
           // index cannot reach it. Exact search over the whole collection can.
           followUps.push({ index: q.index, offset: 0, limit: options.limit, exact: true });
-        } else if (cannotReach && hits.length < q.limit + 1) {
-          // Its own vector still leads the search to the neighbours the index does reach
-          // (they came back above). What it cannot find are the neighbours the index cannot
-          // reach either: those are compared exactly after the main pass.
+        } else if (cannotReach) {
+          // Its own vector leads the search towards the neighbours the index does reach;
+          // asked again with a wide search (hnsw_ef WIDE_EF), so a narrow one that stopped
+          // short does not lose them. The neighbours the index cannot reach either are
+          // compared exactly with it after the main pass.
           unreachable.push(q.index);
-          scanned++;
+          followUps.push({ index: q.index, offset: 0, limit: options.limit, wide: true });
         } else if (q.members) {
           checked++;
         } else if (hits.length >= (q.byVector ? q.limit + 1 : q.limit)) {
@@ -435,14 +440,11 @@ export async function scanCollection(
           // copies) arbitrarily, and differently for another limit, so a next page by offset
           // repeats some copies and skips others. The engine searches offset + limit either
           // way, so asking from the start costs the same search.
-          if (cannotReach) {
-            unreachable.push(q.index);
-          }
           const cap = Math.max(MAX_PAGE, options.limit);
           followUps.push(
             q.offset === 0 && q.limit < cap
-              ? { index: q.index, offset: 0, limit: Math.min(q.limit * 2 + options.limit, cap), exact: q.exact }
-              : { index: q.index, offset: q.offset + q.limit, limit: cap, exact: q.exact }
+              ? { index: q.index, offset: 0, limit: Math.min(q.limit * 2 + options.limit, cap), exact: q.exact, wide: q.wide }
+              : { index: q.index, offset: q.offset + q.limit, limit: cap, exact: q.exact, wide: q.wide }
           );
         } else {
           scanned++;
@@ -543,6 +545,8 @@ interface PendingQuery {
   byVector?: boolean;
   /** Exact search (the sure route, for a point the index cannot reach). */
   exact?: boolean;
+  /** A wide HNSW search (hnsw_ef WIDE_EF): the sure route, for a point the index cannot reach. */
+  wide?: boolean;
 }
 
 /** What the audit's queries need from the scan. */
@@ -888,11 +892,11 @@ function resolveRequest(request: ScanRequest): ResolvedRequest {
     exact: request.exact ?? SCAN_DEFAULTS.exact,
     cure: cureMode(request.cure),
     sureExact:
-      request.sureExact === undefined || request.sureExact === 'unreachable'
-        ? 'unreachable'
-        : request.sureExact === 'collection'
-          ? 'collection'
-          : bad(`sureExact must be 'unreachable' or 'collection', not ${String(request.sureExact)}.`),
+      request.sureExact === undefined || request.sureExact === 'collection'
+        ? 'collection'
+        : request.sureExact === 'unreachable'
+          ? 'unreachable'
+          : bad(`sureExact must be 'collection' or 'unreachable', not ${String(request.sureExact)}.`),
     auditPoints: auditPointsOf(request.auditPoints),
     sampleIdField,
     payloadFields,
