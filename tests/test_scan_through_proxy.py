@@ -148,6 +148,8 @@ class JupyterServer:
         }
         self.root = root
         self.process: subprocess.Popen | None = None
+        #: The Qdrant API keys behind this server, which nothing the scan sees may contain.
+        self.secrets: list[str] = []
 
     def start(self) -> JupyterServer:
         with open(self.log_path, "wb") as log:
