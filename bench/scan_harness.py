@@ -82,7 +82,10 @@ def run_scan(
 ) -> dict:
     """Runs one scan ('ours' or 'seed') in its own Node process; returns its JSON output.
 
-    Adds ``wall_s``: the whole process's wall time (Node start-up included).
+    ``options`` go into the scan's config (bench/scan_node.ts), e.g. ``prefix`` and
+    ``headers`` to scan through the Jupyter proxy as the browser's worker does.
+    Adds ``wall_s``: the whole process's wall time (Node start-up included), and
+    ``printed``: what the process wrote to stdout and stderr.
     """
     node = node_executable()
     config = {"mode": mode, "url": url, "collection": collection, "threshold": threshold}
@@ -108,7 +111,9 @@ def run_scan(
             try:
                 # The scan writes SCAN_DONE the moment it has its answer; the sampler stops there,
                 # so converting and writing the output is not counted.
+                printed = []
                 for line in proc.stdout:  # type: ignore[union-attr]
+                    printed.append(line)
                     if line.strip() == "SCAN_DONE":
                         sampler.stop()
                 proc.wait(timeout=timeout)
@@ -118,12 +123,14 @@ def run_scan(
             finally:
                 sampler.stop()
             wall = time.perf_counter() - t0
+            err.seek(0)
+            errors = err.read()
             if proc.returncode != 0:
-                err.seek(0)
-                raise RuntimeError(f"the {mode} scan failed (exit {proc.returncode}):\n{err.read()[-4000:]}")
+                raise RuntimeError(f"the {mode} scan failed (exit {proc.returncode}):\n{errors[-4000:]}")
         with open(out_path, encoding="utf-8") as f:
             out = json.load(f)
     out["wall_s"] = wall
+    out["printed"] = "".join(printed) + errors
     out["peak_private_mb"] = sampler.peak_private_mb
     out["private_samples"] = sampler.samples
     return out

@@ -8,9 +8,10 @@
 //
 //   node bench/.build/scan_node.cjs <config.json> <out.json>
 //
-// config: {mode, url, collection, threshold, using?, limit?, batchSize?, inFlight?, exact?,
-// hnswEf?, sampleIdField?, thumbnailField?, splitField?, seedLimit?, seedPageSize?}.
-// The API key comes from the environment (ND_BENCH_API_KEY), never from the command line.
+// config: {mode, url, prefix?, headers?, collection, threshold, using?, limit?, batchSize?,
+// inFlight?, exact?, hnswEf?, sampleIdField?, thumbnailField?, splitField?, seedLimit?,
+// seedPageSize?}. The API key comes from the environment (ND_BENCH_API_KEY), never from the
+// command line; through the Jupyter proxy there is none, as in the browser's worker.
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'fs';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { PairStore } from '../src/scan/pairs';
@@ -22,6 +23,12 @@ import { UnionFind } from '../src/scan/unionFind';
 interface Config {
   mode: 'ours' | 'seed';
   url: string;
+  /**
+   * A path before Qdrant's routes and extra request headers: how the browser's worker
+   * reaches Qdrant through the Jupyter proxy (`proxyConnection` in src/api.ts).
+   */
+  prefix?: string;
+  headers?: Record<string, string>;
   collection: string;
   threshold: number;
   using?: string;
@@ -161,7 +168,8 @@ async function oursScan(
   apiKey: string | undefined,
   markDone: () => void
 ): Promise<Found> {
-  const client = recording(createQdrantClient({ url: config.url, apiKey }), config.recordPath);
+  const connection = { url: config.url, prefix: config.prefix, headers: config.headers, apiKey };
+  const client = recording(createQdrantClient(connection), config.recordPath);
   const request: ScanRequest = {
     collection: config.collection,
     threshold: config.threshold,
@@ -279,6 +287,8 @@ async function seedScan(
 ): Promise<Found> {
   const client = new QdrantClient({
     url: config.url,
+    prefix: config.prefix,
+    headers: config.headers,
     apiKey,
     timeout: 300_000,
     checkCompatibility: false
