@@ -38,6 +38,7 @@ layout of collections in an embedded backend's data dir (it must not be running)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -125,8 +126,6 @@ def build(
     Raises ValueError if the unindexed tail would exceed the indexing threshold (the
     backend would rebuild the index on open, so the layout would not last).
     """
-    from jupyterlab_near_duplicates.embedded import EmbeddedBackend
-    from jupyterlab_near_duplicates.embedded.launcher import DataDirLock
 
     X = np.ascontiguousarray(vectors, dtype=np.float32)
     n, dim = X.shape
@@ -145,6 +144,18 @@ def build(
             f"threshold ({threshold_kb} KB): the backend would index them on open; use fewer"
         )
 
+    with _data_dir_of(target) as data_dir:
+        _fill(data_dir, collection, body, X, payloads, ids, rows, batch, unindexed_batches)
+        return layout(data_dir, collection)
+
+
+@contextlib.contextmanager
+def _data_dir_of(target: Any):
+    """The data dir of ``target`` (a path, or an EmbeddedBackend stopped meanwhile and
+    started again after), held against any other backend while the block writes to it."""
+    from jupyterlab_near_duplicates.embedded import EmbeddedBackend
+    from jupyterlab_near_duplicates.embedded.launcher import DataDirLock
+
     backend = target if isinstance(target, EmbeddedBackend) else None
     data_dir = backend.data_dir if backend is not None else os.path.abspath(str(target))
     restart = backend is not None and backend.url is not None
@@ -158,13 +169,11 @@ def build(
             "(it is stopped for the build) or stop it first"
         )
     try:
-        _fill(data_dir, collection, body, X, payloads, ids, rows, batch, unindexed_batches)
-        result = layout(data_dir, collection)
+        yield data_dir
     finally:
         lock.release()
         if restart:
             backend.ensure_running()
-    return result
 
 
 def _tail_len(n: int, batch: int, unindexed_batches: int) -> int:
@@ -239,24 +248,12 @@ def from_server(
     import qdrant_server
     import scan_harness as sh
 
-    from jupyterlab_near_duplicates.embedded import EmbeddedBackend
-    from jupyterlab_near_duplicates.embedded.launcher import DataDirLock
     from jupyterlab_near_duplicates.embedded.store import Store
 
     X = np.ascontiguousarray(vectors, dtype=np.float32)
     n, dim = X.shape
     body = {"vectors": {"size": dim, "distance": distance}}
-    backend = target if isinstance(target, EmbeddedBackend) else None
-    data_dir = backend.data_dir if backend is not None else os.path.abspath(str(target))
-    restart = backend is not None and backend.url is not None
-    if backend is not None:
-        backend.stop()
-    os.makedirs(data_dir, exist_ok=True)
-    lock = DataDirLock(data_dir)
-    if not lock.acquire():
-        raise RuntimeError("an embedded backend is running on this data dir: stop it first")
-    server = qdrant_server.QdrantServer().start()
-    try:
+    with _data_dir_of(target) as data_dir, qdrant_server.QdrantServer() as server:
         rest = sh.Rest(server.url, server.api_key)
         rest.create_collection("c", dim, distance)
         for s in range(0, n, batch):
@@ -299,13 +296,7 @@ def from_server(
             store.close()
         shutil.rmtree(os.path.join(shard_dir, "segments"))
         shutil.copytree(src, os.path.join(shard_dir, "segments"))
-        result = layout(data_dir, collection)
-    finally:
-        server.stop()
-        lock.release()
-        if restart:
-            backend.ensure_running()
-    return result
+        return layout(data_dir, collection)
 
 
 def _collection_dir(data_dir: str, collection: str) -> str:

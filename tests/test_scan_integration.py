@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from embedded_fixtures import backend  # noqa: F401  (module-scoped live backend)
+from scan_fixtures import bundle  # noqa: F401  (session-scoped Node bundle of the scan)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
@@ -101,16 +102,6 @@ def payloads(ids: list) -> list[dict]:
         {"sample_id": f"sample-{k}", "thumbnail": f"thumbs/{k}.png", "split": "test" if k % 5 == 0 else "train"}
         for k in range(len(ids))
     ]
-
-
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory) -> str:
-    try:
-        sh.node_executable()
-    except sh.NodeMissing as e:
-        pytest.fail(str(e))
-    variant = os.environ.get("ND_SCAN_VARIANT") or None
-    return sh.build_bundle(str(tmp_path_factory.mktemp("scan-bundle") / "scan_node.cjs"), variant=variant)
 
 
 CASES = {

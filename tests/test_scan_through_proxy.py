@@ -32,6 +32,7 @@ import numpy as np
 import pytest
 
 from embedded_fixtures import make_client
+from scan_fixtures import bundle  # noqa: F401  (session-scoped Node bundle of the scan)
 from jupyterlab_near_duplicates.embedded import EmbeddedBackend
 from real_qdrant import qdrant_server
 
@@ -244,15 +245,6 @@ class Relay:
         self.listener.close()
         for s in self._sockets:
             s.close()
-
-
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory) -> str:
-    try:
-        sh.node_executable()
-    except sh.NodeMissing as e:
-        pytest.fail(str(e))
-    return sh.build_bundle(str(tmp_path_factory.mktemp("scan-bundle") / "scan_node.cjs"))
 
 
 @pytest.fixture(scope="module")

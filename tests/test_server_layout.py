@@ -26,6 +26,7 @@ from contextlib import redirect_stdout
 import pytest
 
 from embedded_fixtures import authed
+from scan_fixtures import bundle  # noqa: F401  (session-scoped Node bundle of the scan)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
@@ -80,14 +81,6 @@ def server_built(tmp_path_factory, data):
     backend.ensure_running()
     yield layout, backend
     backend.stop()
-
-
-@pytest.fixture(scope="module")
-def bundle():
-    try:
-        return sh.build_bundle()
-    except sh.NodeMissing as e:
-        pytest.skip(str(e))
 
 
 def _served(backend) -> dict:
