@@ -154,6 +154,43 @@ export function referrerPolicyFor(source: ThumbnailSource): ReferrerPolicy {
   return source.kind === 'file' ? 'same-origin' : 'no-referrer';
 }
 
+/** The remote part of a policy: the settings `remoteThumbnails` / `thumbnailHosts`, or a grid's traits. */
+export interface IRemoteRule {
+  remote: RemoteThumbnails;
+  hosts: readonly string[];
+}
+
+/** A rule from settings or trait values; an unknown mode reads as the strictest ('off'). */
+export function readRemoteRule(mode: unknown, hosts: unknown): IRemoteRule {
+  const remote: RemoteThumbnails =
+    mode === undefined || mode === null || mode === 'allowed'
+      ? 'allowed'
+      : mode === 'listed'
+        ? 'listed'
+        : 'off';
+  const list = Array.isArray(hosts) ? hosts.filter((h): h is string => typeof h === 'string') : [];
+  return { remote, hosts: list };
+}
+
+/**
+ * The rule that lets through only what both let through (a grid's own traits and the
+ * panel's settings): two host lists keep the entries they share.
+ */
+export function stricterRule(a: IRemoteRule, b: IRemoteRule): IRemoteRule {
+  if (a.remote === 'off' || b.remote === 'off') {
+    return { remote: 'off', hosts: [] };
+  }
+  if (a.remote === 'allowed') {
+    return b;
+  }
+  if (b.remote === 'allowed') {
+    return a;
+  }
+  const key = (host: string) => host.trim().toLowerCase().replace(/\.$/, '');
+  const theirs = new Set(b.hosts.map(key));
+  return { remote: 'listed', hosts: a.hosts.filter(host => theirs.has(key(host))) };
+}
+
 /** Why an http(s) thumbnail URL may not load under `policy`, or null when it may. */
 export function remoteRefusal(url: URL, policy: IThumbnailPolicy): string | null {
   if (policy.jupyterUrls.some(server => pointsAtServer(url, server))) {

@@ -12,6 +12,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import seed  # noqa: E402
 
 configure_jupyter_server(c)  # noqa: F821 (c is the config object Jupyter passes in)
+# Galata turns the XSRF check off; a user's server has it on, and with it the 403 for a
+# cookie-authenticated /files/ GET without a Referer. Specs use ./fixtures, whose own
+# requests carry XSRF.
+c.ServerApp.disable_check_xsrf = False  # noqa: F821
 
 root = os.environ.get("ND_UI_TEST_ROOT") or tempfile.mkdtemp(prefix="nd-ui-root-")
 data = os.environ.get("ND_UI_TEST_DATA") or tempfile.mkdtemp(prefix="nd-ui-qdrant-")

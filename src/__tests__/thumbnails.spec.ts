@@ -4,8 +4,10 @@ import {
   filesUrl,
   IThumbnailPolicy,
   pointsAtServer,
+  readRemoteRule,
   referrerPolicyFor,
-  relativeImagePath
+  relativeImagePath,
+  stricterRule
 } from '../thumbnails';
 
 const FILES = '/user/ada/files/';
@@ -141,7 +143,8 @@ describe('remote thumbnail policy', () => {
     'http://[::1]:8888/x.png',
     'http://[::ffff:127.0.0.1]:8888/x.png',
     'http://0.0.0.0:8888/x.png',
-    'http://jupyter.localhost:8888/x.png'
+    'http://jupyter.localhost:8888/x.png',
+    'https://localhost:8888/x.png' // the same socket, whatever the scheme
   ])('never loads %s: it is the Jupyter server, which would get the cookie', value => {
     const source = classifyThumbnail(value, policy());
     expect(source.kind).toBe('text');
@@ -157,6 +160,9 @@ describe('remote thumbnail policy', () => {
     expect(classifyThumbnail('https://hub.example.org:8443/x.png', hub).kind).toBe('url');
     expect(classifyThumbnail('https://cdn.example.org/x.png', hub).kind).toBe('url');
     expect(classifyThumbnail('http://localhost:9999/x.png', policy()).kind).toBe('url');
+    // A base URL on another origin than the page is the server too.
+    const split = policy({ jupyterUrls: ['https://lab.example.org', 'https://api.example.org:8443/'] });
+    expect(classifyThumbnail('https://api.example.org:8443/files/x.png', split).kind).toBe('text');
     // http://x:80 and https://x:443 differ.
     expect(pointsAtServer(new URL('http://hub.example.org/'), 'https://hub.example.org/')).toBe(false);
   });
@@ -207,5 +213,23 @@ describe('remote thumbnail policy', () => {
       'no-referrer'
     );
     expect(referrerPolicyFor(classifyThumbnail(PNG, policy()))).toBe('no-referrer');
+  });
+});
+
+describe('remote rules from settings or grid traits', () => {
+  it('reads an unknown mode as off, and drops hosts that are not strings', () => {
+    expect(readRemoteRule('sometimes', 3)).toEqual({ remote: 'off', hosts: [] });
+    expect(readRemoteRule(undefined, undefined).remote).toBe('allowed');
+    expect(readRemoteRule('listed', ['a.example.org', 7]).hosts).toEqual(['a.example.org']);
+  });
+
+  it('combines two rules into the stricter one', () => {
+    const all = readRemoteRule('allowed', []);
+    const a = readRemoteRule('listed', ['a.org', 'B.org.']);
+    const b = readRemoteRule('listed', ['b.org', 'c.org']);
+    expect(stricterRule(all, a)).toEqual(a);
+    expect(stricterRule(a, all)).toEqual(a);
+    expect(stricterRule(a, b).hosts).toEqual(['B.org.']);
+    expect(stricterRule(a, readRemoteRule('off', [])).remote).toBe('off');
   });
 });

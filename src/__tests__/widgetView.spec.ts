@@ -1,7 +1,7 @@
 // The SampleGrid view in jsdom, over a fake widget comm standing in for the kernel: what a
 // user sees and what reaches Python when they click Show all, a thumbnail or the pager.
 import { SampleGridModel } from '../widget/model';
-import { labRemotePolicy } from '../widget/remote';
+import { labRemotePolicy } from '../widget/labPolicy';
 import { SampleGridView } from '../widget/view';
 
 /** Stands in for the kernel end of a widget comm: records what the front end sends. */
@@ -237,8 +237,9 @@ describe('SampleGridView', () => {
     });
     const thumbs = el.querySelectorAll('.jp-NearDuplicates-gridThumb');
     expect(thumbs[0].querySelector('img')).toBeNull();
-    expect(thumbs[0].textContent).toBe('not loaded: the URL points at this Jupyter server');
-    expect(thumbs[1].textContent).toBe('not loaded: the URL points at this Jupyter server');
+    const refused = 'not loaded: it points at the Jupyter server itself, which would receive your Jupyter cookie';
+    expect(thumbs[0].textContent).toBe(refused);
+    expect(thumbs[1].textContent).toBe(refused);
     expect(thumbs[2].querySelector('img')).not.toBeNull();
   });
 
@@ -259,7 +260,7 @@ describe('SampleGridView', () => {
     await tick();
     expect(loaded(el)).toEqual([true, false]);
     expect(el.querySelectorAll('.jp-NearDuplicates-gridThumb')[1].textContent).toBe(
-      'remote image not loaded (pixel.example.com is not a listed thumbnail host)'
+      'not loaded: pixel.example.com is not in the setting "Thumbnail hosts"'
     );
 
     labRemotePolicy.update('off', []);
@@ -267,7 +268,7 @@ describe('SampleGridView', () => {
       await tick();
       expect(loaded(el)).toEqual([false, false]);
       expect(el.querySelector('.jp-NearDuplicates-gridThumb')!.textContent).toBe(
-        'remote image not loaded (remote thumbnails are off)'
+        'not loaded: remote thumbnails are off (setting "Remote thumbnails")'
       );
     } finally {
       labRemotePolicy.update('allowed', []);

@@ -5,7 +5,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IJupyterWidgetRegistry } from '@jupyter-widgets/base';
 import { PANEL_PLUGIN_ID } from '../tokens';
 import { SampleGridModel } from './model';
-import { labRemotePolicy } from './remote';
+import { labRemotePolicy } from './labPolicy';
 import { MODULE_NAME, MODULE_VERSION } from './version';
 import { SampleGridView } from './view';
 

@@ -3,7 +3,13 @@
 // ids, labels and image values are data, never markup.
 import { DOMWidgetView } from '@jupyter-widgets/base';
 import { PageConfig, URLExt } from '@jupyterlab/coreutils';
-import { classifyThumbnail } from '../thumbnails';
+import {
+  classifyThumbnail,
+  IThumbnailPolicy,
+  readRemoteRule,
+  referrerPolicyFor,
+  stricterRule
+} from '../thumbnails';
 import {
   describeCount,
   describeMissing,
@@ -16,7 +22,7 @@ import {
   toggleId
 } from './grid';
 import type { SampleGridModel } from './model';
-import { IJupyterPlace, labRemotePolicy, readPolicy, refuseRemote, stricter } from './remote';
+import { labRemotePolicy } from './labPolicy';
 
 const MIN_SIZE = 32;
 const MAX_SIZE = 512;
@@ -27,7 +33,7 @@ export class SampleGridView extends DOMWidgetView {
   render(): void {
     this.el.classList.add('jp-NearDuplicates-grid');
     this._filesBaseUrl = URLExt.join(PageConfig.getBaseUrl(), 'files');
-    this._jupyter = { page: window.location.href, baseUrl: PageConfig.getBaseUrl() };
+    this._jupyterUrls = [window.location.origin, PageConfig.getBaseUrl()];
 
     const toolbar = element('div', 'jp-NearDuplicates-gridToolbar');
     this._count = element('span', 'jp-NearDuplicates-gridCount');
@@ -162,17 +168,12 @@ export class SampleGridView extends DOMWidgetView {
       thumb.replaceChildren(noImage(problem ?? 'no image'));
       return;
     }
-    const source = classifyThumbnail(value, this._filesBaseUrl);
+    const source = classifyThumbnail(value, this.policy());
     if (source.src === undefined) {
-      thumb.replaceChildren(noImage(source.text));
+      thumb.replaceChildren(
+        source.refused ? noImage(`not loaded: ${source.refused}`, source.text) : noImage(source.text)
+      );
       return;
-    }
-    if (source.kind === 'url') {
-      const refused = refuseRemote(source.src, this.remotePolicy(), this._jupyter);
-      if (refused !== null) {
-        thumb.replaceChildren(noImage(refused, source.text));
-        return;
-      }
     }
     const img = document.createElement('img');
     img.className = 'jp-NearDuplicates-gridImage';
@@ -180,10 +181,8 @@ export class SampleGridView extends DOMWidgetView {
     img.loading = 'lazy';
     img.decoding = 'async';
     img.draggable = false;
-    // Jupyter serves /files/ to a cookie only with a Referer of its own (its XSRF check on
-    // GET): a file keeps the Referer, which same-origin sends to Jupyter alone. A remote
-    // host learns nothing of the page.
-    img.referrerPolicy = source.kind === 'file' ? 'same-origin' : 'no-referrer';
+    // /files/ needs Jupyter's own Referer; a remote host learns nothing of the page.
+    img.referrerPolicy = referrerPolicyFor(source);
     img.addEventListener('error', () => {
       thumb.replaceChildren(noImage('image did not load'));
     });
@@ -191,10 +190,11 @@ export class SampleGridView extends DOMWidgetView {
     thumb.replaceChildren(img);
   }
 
-  /** The grid's own policy or the panel's, whichever is stricter. */
-  private remotePolicy() {
-    const own = readPolicy(this.model.get('remote_thumbnails'), this.model.get('thumbnail_hosts'));
-    return stricter(own, labRemotePolicy.policy);
+  /** The panel's rule for thumbnails, with the grid's own remote rule or the panel's, whichever is stricter. */
+  private policy(): IThumbnailPolicy {
+    const own = readRemoteRule(this.model.get('remote_thumbnails'), this.model.get('thumbnail_hosts'));
+    const { remote, hosts } = stricterRule(own, labRemotePolicy.rule);
+    return { filesBaseUrl: this._filesBaseUrl, remote, hosts, jupyterUrls: this._jupyterUrls };
   }
 
   remove(): void {
@@ -253,7 +253,7 @@ export class SampleGridView extends DOMWidgetView {
   }
 
   private _filesBaseUrl = '';
-  private _jupyter: IJupyterPlace = { page: '', baseUrl: '' };
+  private _jupyterUrls: string[] = [];
   private _stopPolicy: (() => void) | null = null;
   private _drawPending = false;
   private _shownPage = 0;
