@@ -184,17 +184,25 @@ def _tail_len(n: int, batch: int, unindexed_batches: int) -> int:
     return n - first_unindexed
 
 
-def _fill(data_dir, collection, body, X, payloads, ids, rows, batch, unindexed_batches) -> None:
-    import qdrant_edge as qe
-
-    from jupyterlab_near_duplicates.embedded.store import Store, edge_config, normalize_create_body, parse_id
+def _new_shard(data_dir: str, collection: str, body: dict) -> str:
+    """Creates ``collection`` through the embedded store (its config and directory, as the
+    backend would) and returns its shard's directory, closed for the caller to fill."""
+    from jupyterlab_near_duplicates.embedded.store import Store
 
     store = Store(data_dir)
     try:
         store.create_collection(collection, body)
-        shard_dir = os.path.join(store.get(collection).path, "shard")
+        return os.path.join(store.get(collection).path, "shard")
     finally:
         store.close()
+
+
+def _fill(data_dir, collection, body, X, payloads, ids, rows, batch, unindexed_batches) -> None:
+    import qdrant_edge as qe
+
+    from jupyterlab_near_duplicates.embedded.store import edge_config, normalize_create_body, parse_id
+
+    shard_dir = _new_shard(data_dir, collection, body)
     cfg = normalize_create_body(body)
     # A server's optimizer also indexes a plain segment below the threshold when it runs
     # while the next batch is arriving (so its last indexed batch need not fill the
@@ -248,8 +256,6 @@ def from_server(
     import qdrant_server
     import scan_harness as sh
 
-    from jupyterlab_near_duplicates.embedded.store import Store
-
     X = np.ascontiguousarray(vectors, dtype=np.float32)
     n, dim = X.shape
     body = {"vectors": {"size": dim, "distance": distance}}
@@ -288,12 +294,7 @@ def from_server(
         server.process.terminate()  # a clean stop flushes every segment
         server.process.wait(60)
         src = os.path.join(server.dir, "storage", "collections", "c", "0", "segments")
-        store = Store(data_dir)
-        try:
-            store.create_collection(collection, body)
-            shard_dir = os.path.join(store.get(collection).path, "shard")
-        finally:
-            store.close()
+        shard_dir = _new_shard(data_dir, collection, body)
         shutil.rmtree(os.path.join(shard_dir, "segments"))
         shutil.copytree(src, os.path.join(shard_dir, "segments"))
         return layout(data_dir, collection)
