@@ -65,6 +65,18 @@ def binary() -> str:
     return target
 
 
+def stop_process(process: subprocess.Popen | None, timeout_s: float) -> None:
+    """Ends a server process: asked to stop, killed if it has not within ``timeout_s``."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -132,13 +144,7 @@ class QdrantServer:
             return ""
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout_s=15)
         self.process = None
         if self.dir:
             shutil.rmtree(self.dir, ignore_errors=True)

@@ -195,13 +195,7 @@ class JupyterServer:
         return None
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        qdrant_server.stop_process(self.process, timeout_s=20)
 
 
 class Relay:
