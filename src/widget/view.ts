@@ -231,7 +231,7 @@ export class SampleGridView extends DOMWidgetView {
   private drawSize(): void {
     const size = Number(this.model.get('thumbnail_size'));
     const px = Number.isFinite(size) ? Math.min(MAX_SIZE, Math.max(MIN_SIZE, size)) : 96;
-    this.el.style.setProperty('--jp-NearDuplicates-grid-size', `${px}px`);
+    this.el.style.setProperty('--jp-near-duplicates-grid-size', `${px}px`);
   }
 
   private showAll(): void {
