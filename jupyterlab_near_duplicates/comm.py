@@ -5,9 +5,6 @@ Importing this module inside an IPython kernel registers the comm target
 ``jupyterlab-near-duplicates``. The messages are defined once, in ``src/bridge.ts``; this
 module mirrors them:
 
-``jupyterlab-near-duplicates``. The messages are defined once, in ``src/bridge.ts``; this
-module mirrors them:
-
 front end -> kernel
     comm_open data ``{"type": "hello", "protocol": 2}``
     ``{"type": "select", "seq": n, "group": GROUP}``
@@ -117,11 +114,6 @@ class Channel:
         return _apply(message, seq)
 
 
-def handle_message(data: Any) -> dict:
-    """Apply one front-end message outside any transfer; returns the reply, never raises."""
-    return Channel().handle(data)
-
-
 def _apply(data: dict, seq: int | None) -> dict:
     kind = data.get("type")
     if kind == "select":
@@ -157,7 +149,7 @@ def _on_comm_open(comm, open_msg) -> None:
         _send(comm, channel.handle(data))
 
     comm.on_msg(on_msg)
-    comm.send({"type": "ready", "protocol": PROTOCOL, "version": _package_version()})
+    comm.send({"type": "ready", "protocol": PROTOCOL, "version": package_version() or "dev"})
     # A front end may put a message in the open itself; apply it like any other.
     content = open_msg.get("content") if isinstance(open_msg, dict) else None
     data = content.get("data") if isinstance(content, dict) else None
@@ -170,10 +162,6 @@ def _send(comm, reply: dict) -> None:
         comm.send(reply)
     except Exception as error:  # an unsendable reply still gets an answer the panel can read
         comm.send(_error(reply.get("seq"), f"the reply could not be sent ({type(error).__name__})"))
-
-
-def _package_version() -> str:
-    return package_version() or "dev"
 
 
 def register_comm_target() -> bool:

@@ -142,6 +142,15 @@ class IndexMaintenance:
         unindexed = max(0, info.points_count - info.indexed_vectors_count // n_vec)
         return self._vector_kb(unindexed) > self._threshold_kb()
 
+    def index_status(self, info: Any) -> tuple[str, Any]:
+        """(status, optimizer_status) as a Qdrant server reports them (see the class docstring)."""
+        if self.optimizer_error:
+            return "red", {"error": self.optimizer_error}
+        if self.build is not None:
+            return "yellow", "ok"  # an index build is running
+        # grey: an index build is pending (next query/batch, or once writes are quiet)
+        return ("grey" if self.dirty and self._index_pending(info) else "green"), "ok"
+
     def optimize_now(self) -> bool:
         """In-process optimize (blocks the process; for small collections and tests)."""
         t0 = time.monotonic()

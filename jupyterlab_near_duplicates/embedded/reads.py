@@ -38,17 +38,11 @@ class PointReads:
     build: Any
     _call: Callable[..., Any]
     optimize: Callable[[], None]
+    index_status: Callable[[Any], tuple]
 
     def info(self) -> dict:
         i = self.shard.info()
-        if self.optimizer_error:
-            status, opt_status = "red", {"error": self.optimizer_error}
-        elif self.build is not None:
-            status, opt_status = "yellow", "ok"  # an index build is running
-        else:
-            # grey: an index build is pending (next query/batch, or once writes are quiet)
-            status = "grey" if self.dirty and self._index_pending(i) else "green"
-            opt_status = "ok"
+        status, opt_status = self.index_status(i)
         cfg = self.cfg
         vectors = cfg["vectors"] if cfg["named"] else cfg["vectors"][""]
         params: dict[str, Any] = {
@@ -142,12 +136,13 @@ class PointReads:
         req = qe.CountRequest(exact=True if exact is None else bool(exact), filter=parse_filter(body.get("filter")))
         return {"count": self._call(self.shard.count, req)}
 
-
     # --- queries ------------------------------------------------------------------------
 
     def ref_vectors(self, plans: list) -> dict:
         """The stored vectors of the points that ``plans`` query by id (see ``query_plan``)."""
-        retrieve = lambda ids, with_vector: self._call(self.shard.retrieve, ids, False, with_vector)  # noqa: E731
+        def retrieve(ids: list, with_vector: Any) -> list:
+            return self._call(self.shard.retrieve, ids, False, with_vector)
+
         return query_plan.ref_vectors(plans, retrieve, self.dims, self.named)
 
     def query(self, body: dict) -> dict:

@@ -270,9 +270,7 @@ def engine_point(pid: Any, vector: Any, payload: Any) -> qe.Point:
 
 
 def check_finite(ids: list, vectors: list, vector_name: str = "") -> None:
-    """Refuse, naming the point, a vector with NaN or an infinity (Qdrant refuses them).
-
-    """
+    """Refuse, naming the point, a vector with NaN or an infinity (Qdrant refuses them)."""
     for pid, vector in zip(ids, vectors):
         for name, v in vector.items() if isinstance(vector, dict) else [(vector_name, vector)]:
             problem = limits.finite_vector_problem(v) if isinstance(v, list) else None
