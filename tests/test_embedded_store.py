@@ -192,3 +192,20 @@ def test_a_failed_background_build_leaves_the_collection_serving(store):
     assert not os.path.exists(os.path.join(coll.path, BUILD_DIR))
     coll.optimize()  # backs off for a while instead of retrying at once
     assert coll.build is None
+
+
+def test_order_by_reads_the_same_in_scroll_and_query(store):
+    _fill(store, "o", 20)
+    coll = store.get("o")
+    coll.create_index({"field_name": "i", "field_schema": "integer"})
+    desc = coll.scroll({"order_by": {"key": "i", "direction": "desc"}, "limit": 3})["points"]
+    assert [p["id"] for p in desc] == [19, 18, 17]
+    asc = coll.query({"query": {"order_by": "i"}, "limit": 3})["points"]
+    assert [p["id"] for p in asc] == [0, 1, 2]
+    for bad in (5, {"direction": "desc"}):
+        with pytest.raises(ApiError) as e:
+            coll.scroll({"order_by": bad})
+        assert e.value.status == 400 and "order_by must be a field name or an object with a `key`" in e.value.message
+        with pytest.raises(ApiError) as e:
+            coll.query({"query": {"order_by": bad}})
+        assert e.value.status == 400 and "order_by" in e.value.message
