@@ -4,6 +4,7 @@ passes a threshold, which threshold is stricter, and a collection's description.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 
@@ -52,3 +53,24 @@ def test_a_collection_is_described_as_the_panel_expects(case):
     # The vector a scan uses is chosen in the browser (src/scan/collection.ts) from this
     # description; the Jupyter server only describes (the backend route).
     assert describe_collection(case["info"]) == case["description"]
+
+
+def test_the_kernel_reads_every_message_the_panel_sends():
+    # The panel's side lists the comm messages it sends ({name, message}); the kernel must
+    # read each and answer with an ack, in order on one comm (a commit joins the parts
+    # sent before it).
+    from jupyterlab_near_duplicates.comm import Channel
+
+    selection = importlib.import_module("jupyterlab_near_duplicates.selection")  # the module, not nd.selection
+
+    cases = [c for c in RULES.get("comm_protocol") or [] if (c.get("message") or {}).get("type") in ("select", "groups", "part", "commit")]
+    if not cases:
+        pytest.skip("tests/fixtures/rules.json lists no panel-to-kernel comm messages yet")
+    channel = Channel()
+    try:
+        for case in cases:
+            reply = channel.handle(case["message"])
+            assert reply["type"] == "ack", (case["name"], reply)
+            assert reply["of"] == case["message"]["type"] or case["message"]["type"] == "commit", case["name"]
+    finally:
+        selection._reset()
