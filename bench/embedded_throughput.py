@@ -158,8 +158,12 @@ def main() -> None:
     t_engine = t_full = 0.0
     import qdrant_edge as qe
 
+    from jupyterlab_near_duplicates.embedded import query_plan
+
     for body in bodies:
-        _plans, reqs = coll.prepare_query_batch(body)
+        plans = [query_plan.plan(s, coll.distances) for s in body["searches"]]
+        vectors = coll.ref_vectors(plans)
+        reqs = [query_plan.engine_request(p, vectors) for p in plans]
         t = time.perf_counter()
         coll.shard.query_batch(qe.QueryBatchRequest(reqs))
         t_engine += time.perf_counter() - t

@@ -154,7 +154,7 @@ def _data_dir_of(target: Any):
     """The data dir of ``target`` (a path, or an EmbeddedBackend stopped meanwhile and
     started again after), held against any other backend while the block writes to it."""
     from jupyterlab_near_duplicates.embedded import EmbeddedBackend
-    from jupyterlab_near_duplicates.embedded.launcher import DataDirLock
+    from jupyterlab_near_duplicates.embedded.datadir import DataDirLock
 
     backend = target if isinstance(target, EmbeddedBackend) else None
     data_dir = backend.data_dir if backend is not None else os.path.abspath(str(target))
@@ -200,7 +200,8 @@ def _new_shard(data_dir: str, collection: str, body: dict) -> str:
 def _fill(data_dir, collection, body, X, payloads, ids, rows, batch, unindexed_batches) -> None:
     import qdrant_edge as qe
 
-    from jupyterlab_near_duplicates.embedded.store import edge_config, normalize_create_body, parse_id
+    from jupyterlab_near_duplicates.embedded.collection_config import edge_config, normalize_create_body
+    from jupyterlab_near_duplicates.embedded.rest_body import parse_id
 
     shard_dir = _new_shard(data_dir, collection, body)
     cfg = normalize_create_body(body)
@@ -409,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--collection", help="one collection (default: all)")
     ap.add_argument("--json", action="store_true", help="print JSON")
     args = ap.parse_args(argv)
-    from jupyterlab_near_duplicates.embedded.launcher import data_dir_locked
+    from jupyterlab_near_duplicates.embedded.datadir import data_dir_locked
 
     if data_dir_locked(args.data_dir):
         print("an embedded backend is running on this data dir: stop it first (its shards are open)", file=sys.stderr)

@@ -5,9 +5,10 @@ In a notebook: ``import jupyterlab_near_duplicates as nd``. The Jupyter server s
 Jupyter, not by kernels.
 """
 
-try:
-    from ._version import __version__
-except ImportError:  # running from a source tree that was never built
+from .version import package_version
+
+__version__ = package_version()
+if __version__ is None:  # neither built nor in a source tree
     import warnings
 
     warnings.warn(
@@ -16,9 +17,9 @@ except ImportError:  # running from a source tree that was never built
     )
     __version__ = "dev"
 
+# Importing .comm registers the comm target when this runs inside an IPython kernel.
+from . import comm  # noqa: F401
 from .connection import BackendNotConfiguredError, client
-
-# Importing .selection registers the comm target when this runs inside an IPython kernel.
 from .selection import CallbackHandle, Selection, groups, on_select
 
 # Importing the submodule bound the name `selection` to it; drop it, so that `nd.selection`

@@ -2,7 +2,15 @@
 
 import pytest
 
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
+# The shared fixtures (a live embedded backend, the scan's Node bundle, real Qdrant servers,
+# a recording upstream) are plugins, so a test names them as arguments and imports nothing.
+pytest_plugins = [
+    "pytest_jupyter.jupyter_server",
+    "embedded_fixtures",
+    "real_qdrant",
+    "recording_upstream",
+    "scan_fixtures",
+]
 
 
 @pytest.fixture

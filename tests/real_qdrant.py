@@ -1,6 +1,6 @@
 """Fixtures for tests that need a real Qdrant server (``bench/qdrant_server.py``).
 
-Import what you use: ``from real_qdrant import real_qdrant``. Tests using it skip, saying
+Loaded as a plugin by conftest.py: a test names ``real_qdrant`` as an argument. Tests using it skip, saying
 why, where the server binary is absent (a fresh clone without ``../shared/qdrant/``).
 """
 

@@ -16,10 +16,10 @@ import stat
 import warnings
 
 import pytest
+from recording_upstream import UPSTREAM_KEY
 from tornado.httpclient import HTTPClientError
 
 import jupyterlab_near_duplicates as nd
-from recording_upstream import UPSTREAM_KEY, recording_upstream  # noqa: F401
 
 KERNEL_KEY = "kernel-read-only-key-42"
 INFO = {

@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
-from embedded_fixtures import authed, backend, client, make_client, raw  # noqa: F401
+from embedded_fixtures import authed, make_client, raw
 from qdrant_client import models
 from qdrant_client.http.exceptions import UnexpectedResponse
 
@@ -230,7 +230,8 @@ def test_set_payload_retrieve_delete(client):
     client.set_payload(
         name, payload={"flag": True}, points=models.Filter(must=[models.FieldCondition(key="tag", match=models.MatchValue(value="t0"))])
     )
-    assert client.count(name, count_filter=models.Filter(must=[models.FieldCondition(key="flag", match=models.MatchValue(value=True))])).count == 7
+    flagged = models.Filter(must=[models.FieldCondition(key="flag", match=models.MatchValue(value=True))])
+    assert client.count(name, count_filter=flagged).count == 7
     client.overwrite_payload(name, payload={"only": 1}, points=[7])
     assert client.retrieve(name, ids=[7])[0].payload == {"only": 1}
     client.delete_payload(name, keys=["tags"], points=[4])
@@ -240,7 +241,8 @@ def test_set_payload_retrieve_delete(client):
     res = client.delete(name, points_selector=models.PointIdsList(points=[1, 2, 3]), wait=True)
     assert res.status == models.UpdateStatus.COMPLETED
     assert client.count(name).count == 17
-    client.delete(name, points_selector=models.FilterSelector(filter=models.Filter(must=[models.FieldCondition(key="i", range=models.Range(gte=15))])))
+    from_15 = models.Filter(must=[models.FieldCondition(key="i", range=models.Range(gte=15))])
+    client.delete(name, points_selector=models.FilterSelector(filter=from_15))
     assert client.count(name).count == 12
     assert client.retrieve(name, ids=[1, 2, 3]) == []
     client.create_payload_index(name, field_name="i", field_schema=models.PayloadSchemaType.INTEGER)
@@ -272,7 +274,9 @@ def test_named_vectors(client):
     np.testing.assert_allclose([p.score for p in res], np.sort(d)[1:4], rtol=1e-4)
     res = client.query_points(name, query=0, using="image", limit=3).points
     assert [p.id for p in res] == np.argsort(-_cos_scores(A, A[0]))[1:4].tolist()
-    batch = client.query_batch_points(name, [models.QueryRequest(query=1, using="image", limit=2), models.QueryRequest(query=1, using="text", limit=2)])
+    batch = client.query_batch_points(
+        name, [models.QueryRequest(query=1, using="image", limit=2), models.QueryRequest(query=1, using="text", limit=2)]
+    )
     assert all(1 not in [p.id for p in r.points] for r in batch)
     rec = client.retrieve(name, ids=[3], with_vectors=["text"])[0]
     assert set(rec.vector) == {"text"}
@@ -286,7 +290,8 @@ def test_uuid_ids_come_back_canonical(client):
     client.create_collection(name, vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT))
     u = [uuid.uuid4() for _ in range(3)]
     ids_in = [str(u[0]).upper(), u[1].hex, "{" + str(u[2]) + "}"]
-    client.upsert(name, points=[models.PointStruct(id=i, vector=[1.0, float(k)]) for k, i in enumerate(ids_in)] + [models.PointStruct(id=10, vector=[1.0, 10.0])])
+    points = [models.PointStruct(id=i, vector=[1.0, float(k)]) for k, i in enumerate(ids_in)]
+    client.upsert(name, points=points + [models.PointStruct(id=10, vector=[1.0, 10.0])])
     points, _ = client.scroll(name, limit=10)
     assert sorted(str(p.id) for p in points) == sorted([str(x) for x in u] + ["10"])
     res = client.query_points(name, query=str(u[1]).upper(), limit=10).points

@@ -8,7 +8,6 @@ import shutil
 import subprocess
 
 import pytest
-from embedded_fixtures import backend  # noqa: F401
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JS_CLIENT = os.path.join(ROOT, "node_modules", "@qdrant", "js-client-rest")
@@ -43,7 +42,10 @@ console.warn = (...a) => warnings.push(a.join(' '));
   } while (offset !== null && offset !== undefined);
   out.scroll = { ids, pages };
   out.query = (await client.query(c, { query: 3, limit: 5, score_threshold: 0.5 })).points.map((p) => [p.id, p.score]);
-  out.batch = (await client.queryBatch(c, { searches: [{ query: 3, limit: 3 }, { query: '0f3a9c1e-1111-4222-8333-944455556666', limit: 3, with_payload: true }] }))
+  out.batch = (await client.queryBatch(c, { searches: [
+    { query: 3, limit: 3 },
+    { query: '0f3a9c1e-1111-4222-8333-944455556666', limit: 3, with_payload: true },
+  ] }))
     .map((r) => r.points.map((p) => [p.id, p.payload ?? null]));
   out.count = (await client.count(c, { exact: true })).count;
   try { await client.getCollection('missing'); } catch (e) { out.missing = { status: e.status, data: e.data ?? null }; }
@@ -56,7 +58,7 @@ console.warn = (...a) => warnings.push(a.join(' '));
 """
 
 
-def test_js_client_against_the_embedded_backend(backend, tmp_path):  # noqa: F811
+def test_js_client_against_the_embedded_backend(backend, tmp_path):
     script = tmp_path / "smoke.cjs"
     script.write_text(SCRIPT)
     env = dict(os.environ, URL=backend.url, KEY=backend.api_key, JS_CLIENT=JS_CLIENT)

@@ -17,7 +17,8 @@ from embedded_fixtures import authed, make_client
 from qdrant_client import models
 
 from jupyterlab_near_duplicates.embedded import EmbeddedBackend, EmbeddedBackendError
-from jupyterlab_near_duplicates.embedded.launcher import OWNER_NAME, pid_alive
+from jupyterlab_near_duplicates.embedded.datadir import pid_alive
+from jupyterlab_near_duplicates.embedded.launcher import OWNER_NAME
 from jupyterlab_near_duplicates.embedded.names import directory_name
 
 

@@ -204,7 +204,9 @@ def test_qdrant_client_gets_a_400_for_a_nan_vector(be, coll):
         c.close()
 
 
-@pytest.mark.parametrize("field, text", [("limit", "1e400"), ("limit", str(2**64)), ("offset", "1e400"), ("limit", "-1e400"), ("limit", "2.5")])
+@pytest.mark.parametrize(
+    "field, text", [("limit", "1e400"), ("limit", str(2**64)), ("offset", "1e400"), ("limit", "-1e400"), ("limit", "2.5")]
+)
 def test_absurd_numbers_are_400_not_500(be, coll, field, text):
     data = ('{"query":[1,0,0,0],"%s":%s}' % (field, text)).encode()
     status, body = send_bytes(be, "POST", f"/collections/{coll}/points/query", data)
@@ -237,12 +239,14 @@ def _nested(depth: int) -> dict:
 
 def test_payload_depth_is_capped_where_the_engine_can_still_read_it_back(be, coll):
     d = limits.MAX_PAYLOAD_DEPTH
-    assert call(be, "PUT", f"/collections/{coll}/points?wait=true", {"points": [{"id": 500, "vector": [1, 0, 0, 0], "payload": _nested(d)}]})[0] == 200
+    upsert = f"/collections/{coll}/points?wait=true"
+    assert call(be, "PUT", upsert, {"points": [{"id": 500, "vector": [1, 0, 0, 0], "payload": _nested(d)}]})[0] == 200
     status, body = call(be, "POST", f"/collections/{coll}/points", {"ids": [500]})
     assert status == 200 and body["result"][0]["payload"] == _nested(d)
-    status, body = call(be, "PUT", f"/collections/{coll}/points?wait=true", {"points": [{"id": 501, "vector": [1, 0, 0, 0], "payload": _nested(d + 1)}]})
+    status, body = call(be, "PUT", upsert, {"points": [{"id": 501, "vector": [1, 0, 0, 0], "payload": _nested(d + 1)}]})
     assert status == 400 and "point 501" in error_of(body) and f"at most {d}" in error_of(body)
-    status, body = call(be, "POST", f"/collections/{coll}/points/payload?wait=true", {"payload": _nested(d), "points": [1], "key": "deeper"})
+    set_payload = f"/collections/{coll}/points/payload?wait=true"
+    status, body = call(be, "POST", set_payload, {"payload": _nested(d), "points": [1], "key": "deeper"})
     assert status == 400 and "nested" in error_of(body)
     # the collection stays readable from end to end (a deeper payload made every scroll fail)
     status, body = call(be, "POST", f"/collections/{coll}/points/scroll", {"limit": 1000})

@@ -11,11 +11,11 @@ import shutil
 from urllib.parse import quote
 
 import pytest
-from embedded_fixtures import InProcessBackend, authed, backend, client, raw  # noqa: F401
+from embedded_fixtures import InProcessBackend, authed, raw
 from qdrant_client import models
 
-from jupyterlab_near_duplicates.embedded.errors import hide_paths
-from jupyterlab_near_duplicates.embedded.store import Store, engine_error
+from jupyterlab_near_duplicates.embedded.errors import engine_error, hide_paths
+from jupyterlab_near_duplicates.embedded.store import Store
 
 ODD_NAMES = [
     "my photos",
@@ -42,7 +42,7 @@ def path_of(name: str) -> str:
     return "/collections/" + quote(name, safe="")
 
 
-def test_odd_names_work_end_to_end_over_rest(backend):  # noqa: F811
+def test_odd_names_work_end_to_end_over_rest(backend):
     for i, name in enumerate(ACCEPTED):
         p = path_of(name)
         status, body = authed(backend, "PUT", p, {"vectors": {"size": 2, "distance": "Dot"}})
@@ -65,7 +65,7 @@ def test_odd_names_work_end_to_end_over_rest(backend):  # noqa: F811
         assert authed(backend, "GET", path_of(name))[0] == 404
 
 
-def test_refused_names_get_qdrants_422_without_a_path(backend):  # noqa: F811
+def test_refused_names_get_qdrants_422_without_a_path(backend):
     refused = REFUSED + [".", "..", "a/b", "a\\b", "a*b", "a\x1fb", "ф" * 128, "ф" * 200, "a" * 256]
     for name in refused:
         status, body = authed(backend, "PUT", path_of(name), {"vectors": {"size": 2, "distance": "Dot"}})
@@ -77,7 +77,7 @@ def test_refused_names_get_qdrants_422_without_a_path(backend):  # noqa: F811
     assert authed(backend, "PUT", "/collections/%2E%2E", {"vectors": {"size": 2, "distance": "Dot"}})[0] == 422
 
 
-def test_tornado_path_decoding_plus_and_encoded_slash(backend):  # noqa: F811
+def test_tornado_path_decoding_plus_and_encoded_slash(backend):
     cfg = {"vectors": {"size": 2, "distance": "Dot"}}
     assert authed(backend, "PUT", "/collections/x+y", cfg)[0] == 200  # "+" is a plus in a path
     assert authed(backend, "PUT", "/collections/a%41", cfg)[0] == 200  # %41 is "A"
@@ -89,7 +89,7 @@ def test_tornado_path_decoding_plus_and_encoded_slash(backend):  # noqa: F811
         authed(backend, "DELETE", path_of(n))
 
 
-def test_odd_names_through_qdrant_client(client):  # noqa: F811
+def test_odd_names_through_qdrant_client(client):
     for name in ACCEPTED:
         client.create_collection(name, vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT))
         client.upsert(name, points=[models.PointStruct(id=1, vector=[1.0, 0.0], payload={"owner": name})])

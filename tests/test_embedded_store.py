@@ -10,14 +10,10 @@ import numpy as np
 import pytest
 import qdrant_edge as qe
 
-from jupyterlab_near_duplicates.embedded.store import (
-    BUILD_DIR,
-    OLD_SHARD_DIR,
-    SHARD_DIR,
-    ApiError,
-    Store,
-    parse_filter,
-)
+from jupyterlab_near_duplicates.embedded.errors import ApiError
+from jupyterlab_near_duplicates.embedded.index_build import BUILD_DIR, OLD_SHARD_DIR, SHARD_DIR
+from jupyterlab_near_duplicates.embedded.rest_body import parse_filter
+from jupyterlab_near_duplicates.embedded.store import Store
 
 
 @pytest.fixture
@@ -34,17 +30,30 @@ def _fill(store: Store, name: str, n: int, dim: int = 8, body: dict | None = Non
     return X
 
 
-def test_params_reach_the_engine_request(store):
-    _fill(store, "p", 50)
-    plans, reqs = store.get("p").prepare_query_batch(
-        {"searches": [{"query": 3, "limit": 7, "offset": 2, "score_threshold": 0.25, "params": {"exact": True, "hnsw_ef": 77}}]}
-    )
-    (req,) = reqs
+def test_params_reach_the_engine_request(store, monkeypatch):
+    X = _fill(store, "p", 50)
+    coll = store.get("p")
+    sent: list = []
+    real_batch = qe.QueryBatchRequest
+
+    def recording_batch(requests):  # the engine's own batch, keeping the requests it is built of
+        sent.append(list(requests))
+        return real_batch(requests)
+
+    monkeypatch.setattr(qe, "QueryBatchRequest", recording_batch)
+    search = {"query": 3, "limit": 7, "offset": 2, "score_threshold": 0.25, "params": {"exact": True, "hnsw_ef": 77}}
+    (answer,) = coll.query_batch({"searches": [search]})
+    ((req,),) = sent
     assert isinstance(req, qe.QueryRequest)
     assert req.params.exact is True and req.params.hnsw_ef == 77
     assert req.score_threshold == pytest.approx(0.25)
     assert req.limit == 2 + 7 + 1 and req.offset == 0  # by id: one more, the point itself is dropped
-    assert plans[0].ref == 3
+    # what the caller gets: the exact neighbours of point 3 above the threshold, itself left
+    # out, from the third on
+    unit = X / np.linalg.norm(X, axis=1, keepdims=True)
+    sims = unit @ unit[3]
+    order = [int(i) for i in np.argsort(-sims) if i != 3 and sims[i] > 0.25]
+    assert [p["id"] for p in answer["points"]] == order[2 : 2 + 7]
 
 
 def test_filters_convert(store):
@@ -59,7 +68,8 @@ def test_filters_convert(store):
     assert count({"must": [{"is_empty": {"key": "name"}}]}) == 28
     assert count({"must": [{"key": "when", "range": {"gt": "2023-12-31T00:00:00Z"}}]}) == 2
     assert count({"must": [{"must": [{"key": "name", "match": {"value": "x"}}]}]}) == 2
-    assert count({"min_should": {"conditions": [{"has_id": [1]}, {"has_id": [2]}, {"key": "flag", "match": {"value": True}}], "min_count": 2}}) == 2
+    two_of = [{"has_id": [1]}, {"has_id": [2]}, {"key": "flag", "match": {"value": True}}]
+    assert count({"min_should": {"conditions": two_of, "min_count": 2}}) == 2
     with pytest.raises(ApiError) as e:
         parse_filter({"must": [{"bogus": 1}]})
     assert e.value.status == 400
@@ -182,3 +192,20 @@ def test_a_failed_background_build_leaves_the_collection_serving(store):
     assert not os.path.exists(os.path.join(coll.path, BUILD_DIR))
     coll.optimize()  # backs off for a while instead of retrying at once
     assert coll.build is None
+
+
+def test_order_by_reads_the_same_in_scroll_and_query(store):
+    _fill(store, "o", 20)
+    coll = store.get("o")
+    coll.create_index({"field_name": "i", "field_schema": "integer"})
+    desc = coll.scroll({"order_by": {"key": "i", "direction": "desc"}, "limit": 3})["points"]
+    assert [p["id"] for p in desc] == [19, 18, 17]
+    asc = coll.query({"query": {"order_by": "i"}, "limit": 3})["points"]
+    assert [p["id"] for p in asc] == [0, 1, 2]
+    for bad in (5, {"direction": "desc"}):
+        with pytest.raises(ApiError) as e:
+            coll.scroll({"order_by": bad})
+        assert e.value.status == 400 and "order_by must be a field name or an object with a `key`" in e.value.message
+        with pytest.raises(ApiError) as e:
+            coll.query({"query": {"order_by": bad}})
+        assert e.value.status == 400 and "order_by" in e.value.message

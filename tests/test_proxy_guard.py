@@ -13,8 +13,7 @@ import re
 from urllib.parse import quote, unquote
 
 import pytest
-
-from recording_upstream import UPSTREAM_KEY, recording_upstream, send_raw  # noqa: F401
+from recording_upstream import UPSTREAM_KEY, send_raw
 
 # Qdrant 1.18's REST routes that change something ({c}: a collection).
 WRITE_ROUTES = [
@@ -244,7 +243,11 @@ async def test_a_refusal_says_what_was_wrong_and_what_to_send(proxy, recording_u
 def test_the_guard_rules_on_their_own():
     """The parsing rules, without a server (plain functions)."""
     from jupyterlab_near_duplicates.server.guard import (
-        RefusedRequest, encode_path, is_read, judge_query, parse_path,
+        RefusedRequest,
+        encode_path,
+        is_read,
+        judge_query,
+        parse_path,
     )
 
     assert parse_path("/collections/a%23b/points/scroll") == ("collections", "a#b", "points", "scroll")

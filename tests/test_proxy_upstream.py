@@ -7,10 +7,10 @@ import asyncio
 import json
 
 import pytest
+from recording_upstream import UPSTREAM_KEY
 from tornado.httpclient import HTTPClientError
 
 from jupyterlab_near_duplicates.server import upstream as upstream_module
-from recording_upstream import UPSTREAM_KEY, recording_upstream  # noqa: F401
 
 
 @pytest.fixture

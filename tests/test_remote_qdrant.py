@@ -14,11 +14,11 @@ import secrets
 from urllib.parse import quote
 
 import pytest
+from real_qdrant import qdrant_server
+from recording_upstream import send_raw
 from tornado.httpclient import HTTPClientError
 
 import jupyterlab_near_duplicates as nd
-from real_qdrant import qdrant_server
-from recording_upstream import send_raw
 
 ODD_NAMES = ["photos", "my photos", "фото", "a#b", "a%41", "x+y"]
 POINTS = 5

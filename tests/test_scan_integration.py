@@ -18,9 +18,6 @@ import uuid
 import numpy as np
 import pytest
 
-from embedded_fixtures import backend  # noqa: F401  (module-scoped live backend)
-from scan_fixtures import bundle  # noqa: F401  (session-scoped Node bundle of the scan)
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 
@@ -123,7 +120,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_scan_finds_exactly_the_planted_duplicates(case, backend, bundle):  # noqa: F811
+def test_scan_finds_exactly_the_planted_duplicates(case, backend, bundle):
     distance, id_kind, config = CASES[case]
     X, threshold = planted(distance)
     n = len(X)
@@ -218,7 +215,7 @@ def _assert_margin(X: np.ndarray, threshold: float, distance: str) -> None:
     assert not close.any(), f"test data: {int(close.sum())} pairs within {MARGIN} of the threshold"
 
 
-def test_exact_copies_hnsw_cannot_reach_are_all_found(backend, bundle):  # noqa: F811
+def test_exact_copies_hnsw_cannot_reach_are_all_found(backend, bundle):
     """Clusters of 30 to 150 identical vectors in an HNSW index with few links per node (m = 4):
     the approximate search reaches only some copies from each copy (HNSW keeps few links
     between points at distance 0), and the scan's exact check inside each group finds the rest.
@@ -264,8 +261,6 @@ def test_exact_copies_hnsw_cannot_reach_are_all_found(backend, bundle):  # noqa:
 # A real Qdrant server, loaded the way a user loads it (issue 12)
 # ---------------------------------------------------------------------------------------
 
-from real_qdrant import real_qdrant  # noqa: E402,F401  (session-scoped real server)
-
 # Big enough that the server's index, built while batches arrive, leaves points its search
 # cannot reach (about 4% here) and the by-id pass misses pairs; small enough for 2 cores.
 SERVER_N = 20000
@@ -273,7 +268,7 @@ SERVER_D = 256
 
 
 @pytest.fixture(scope="module")
-def server_collection(real_qdrant):  # noqa: F811
+def server_collection(real_qdrant):
     """The benchmark's data set at 20k x 256 on a real Qdrant server with its defaults,
     uploaded in batches of 5,000 with wait=true, then left to the server's optimizer until
     green: the layout users get (several segments, the index built while data arrived)."""
@@ -297,7 +292,7 @@ def server_collection(real_qdrant):  # noqa: F811
         rest.close()
 
 
-def test_server_layout_default_scan_cures_unreachable_points_and_says_so(server_collection, real_qdrant, bundle):  # noqa: F811
+def test_server_layout_default_scan_cures_unreachable_points_and_says_so(server_collection, real_qdrant, bundle):
     """On the server's own layout the default scan cures the misses of points the index
     cannot reach (the by-id pass alone misses 15 to 1,085 pairs there, a different number per
     upload: ND_SCAN_VARIANT=no-cure fails this), and its audit says what it checked. What
@@ -321,7 +316,7 @@ def test_server_layout_default_scan_cures_unreachable_points_and_says_so(server_
     assert audit["cure"] is None
 
 
-def test_server_layout_audit_without_cure_offers_it(server_collection, real_qdrant, bundle):  # noqa: F811
+def test_server_layout_audit_without_cure_offers_it(server_collection, real_qdrant, bundle):
     """With the cure turned off (the scan as it was), pairs are missed; the audit's interval
     holds the true recall and the result offers the cure with an estimated time."""
     name, truth = server_collection

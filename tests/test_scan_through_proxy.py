@@ -30,11 +30,10 @@ from urllib.parse import quote
 
 import numpy as np
 import pytest
-
 from embedded_fixtures import make_client
-from scan_fixtures import bundle  # noqa: F401  (session-scoped Node bundle of the scan)
-from jupyterlab_near_duplicates.embedded import EmbeddedBackend
 from real_qdrant import qdrant_server
+
+from jupyterlab_near_duplicates.embedded import EmbeddedBackend
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))

@@ -17,6 +17,7 @@ import pytest
 # The module itself: with the package wired, `jupyterlab_near_duplicates.selection` is the live
 # group, so the module is reached by name.
 sel = importlib.import_module("jupyterlab_near_duplicates.selection")
+comm_module = importlib.import_module("jupyterlab_near_duplicates.comm")
 
 
 class MockComm:
@@ -65,13 +66,14 @@ def fresh_state():
 @pytest.fixture
 def comm():
     c = MockComm()
-    sel._on_comm_open(c, {"content": {"comm_id": "c", "target_name": sel.COMM_TARGET, "data": {"type": "hello", "protocol": 1}}})
+    hello = {"type": "hello", "protocol": 1}
+    comm_module._on_comm_open(c, {"content": {"comm_id": "c", "target_name": comm_module.COMM_TARGET, "data": hello}})
     return c
 
 
 def test_open_answers_ready_with_the_protocol(comm):
     assert comm.sent[0]["type"] == "ready"
-    assert comm.sent[0]["protocol"] == sel.PROTOCOL == 2
+    assert comm.sent[0]["protocol"] == comm_module.PROTOCOL == 2
 
 
 def test_selection_is_none_until_a_group_arrives(comm):
@@ -295,7 +297,7 @@ def test_a_handler_that_raises_anything_still_answers(comm, monkeypatch):
     def broken(data, seq):
         raise MemoryError("out of memory")
 
-    monkeypatch.setattr(sel, "_apply", broken)
+    monkeypatch.setattr(comm_module, "_apply", broken)
     reply = comm.deliver({"type": "select", "seq": 9, "group": group()})
     assert reply == {"type": "error", "seq": 9, "message": "MemoryError: out of memory"}
 
@@ -308,7 +310,7 @@ def test_a_reply_the_comm_cannot_send_is_replaced_by_an_error(monkeypatch):
             super().send(data)
 
     c = PickyComm()
-    sel._on_comm_open(c, {"content": {"data": {"type": "hello"}}})
+    comm_module._on_comm_open(c, {"content": {"data": {"type": "hello"}}})
     reply = c.deliver({"type": "select", "seq": 3, "group": group()})
     assert reply["type"] == "error" and reply["seq"] == 3
     assert "could not be sent" in reply["message"]
@@ -434,7 +436,7 @@ def test_every_following_grid_filters_and_a_broken_one_does_not_stop_callbacks(c
 
 def test_registration_is_skipped_outside_a_kernel(monkeypatch):
     monkeypatch.delitem(sys.modules, "IPython", raising=False)
-    assert sel.register_comm_target() is False
+    assert comm_module.register_comm_target() is False
 
 
 def test_registration_uses_the_kernels_comm_manager(monkeypatch):
@@ -448,8 +450,8 @@ def test_registration_uses_the_kernels_comm_manager(monkeypatch):
     fake_ipython = types.ModuleType("IPython")
     fake_ipython.get_ipython = lambda: shell
     monkeypatch.setitem(sys.modules, "IPython", fake_ipython)
-    assert sel.register_comm_target() is True
-    assert registered == {"jupyterlab-near-duplicates": sel._on_comm_open}
+    assert comm_module.register_comm_target() is True
+    assert registered == {"jupyterlab-near-duplicates": comm_module._on_comm_open}
 
 
 def test_the_package_exposes_a_live_selection():
@@ -458,7 +460,7 @@ def test_the_package_exposes_a_live_selection():
         pytest.skip("the package's __init__ does not expose nd.selection yet")
     assert nd.selection is None
     c = MockComm()
-    sel._on_comm_open(c, {"content": {"data": {"type": "hello"}}})
+    comm_module._on_comm_open(c, {"content": {"data": {"type": "hello"}}})
     c.deliver({"type": "select", "seq": 1, "group": group(["a"])})
     assert nd.selection.sample_ids == ["a"]
     assert callable(nd.on_select) and callable(nd.groups)
@@ -509,7 +511,7 @@ def test_a_real_kernel_registers_the_target_on_import():
         before = _comm_roundtrip(kc, {"type": "select", "seq": 1, "group": group()})
         assert before and before[-1]["kind"] == "comm_close"
 
-        # (The package's __init__ imports .selection; naming it keeps this test independent of that.)
+        # (The package's __init__ imports .comm, which registers the target.)
         kc.execute_interactive(
             "import jupyterlab_near_duplicates as nd\nfrom jupyterlab_near_duplicates.selection import current",
             timeout=60,

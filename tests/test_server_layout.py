@@ -24,9 +24,7 @@ import sys
 from contextlib import redirect_stdout
 
 import pytest
-
 from embedded_fixtures import authed
-from scan_fixtures import bundle  # noqa: F401  (session-scoped Node bundle of the scan)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))

@@ -15,20 +15,18 @@ import numpy as np
 import pytest
 import traitlets
 
+from jupyterlab_near_duplicates.images import array_to_png, image_source, image_src, sniff_image
 from jupyterlab_near_duplicates.widgets import (
     MODULE_NAME,
     MODULE_VERSION,
     SampleGrid,
-    array_to_png,
     filter_ids,
-    image_source,
-    image_src,
     normalise_samples,
-    sniff_image,
 )
 
 sel = importlib.import_module("jupyterlab_near_duplicates.selection")
-widgets = importlib.import_module("jupyterlab_near_duplicates.widgets")
+comm = importlib.import_module("jupyterlab_near_duplicates.comm")
+images = importlib.import_module("jupyterlab_near_duplicates.images")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -75,7 +73,7 @@ class MockComm:
 @pytest.fixture
 def panel():
     c = MockComm()
-    sel._on_comm_open(c, {"content": {"data": {"type": "hello", "protocol": 1}}})
+    comm._on_comm_open(c, {"content": {"data": {"type": "hello", "protocol": 1}}})
     return c
 
 
@@ -210,8 +208,8 @@ def test_a_proc_file_that_reports_size_zero_is_read_only_up_to_the_limit(monkeyp
     assert os.stat("/proc/self/maps").st_size == 0
     reads = []
     real_read = os.read
-    monkeypatch.setattr(widgets.os, "read", lambda fd, n: reads.append(n) or real_read(fd, n))
-    monkeypatch.setattr(widgets, "MAX_FILE_BYTES", 200)
+    monkeypatch.setattr(images.os, "read", lambda fd, n: reads.append(n) or real_read(fd, n))
+    monkeypatch.setattr(images, "MAX_FILE_BYTES", 200)
     src, problem = image_source("/proc/self/maps")
     assert src is None
     assert problem == "file over the 200 bytes limit: give a smaller thumbnail (or a PIL image or numpy array of it)"
@@ -222,7 +220,7 @@ def test_a_file_over_the_limit_says_so_on_its_tile(tmp_path):
     big = tmp_path / "huge.png"
     with open(big, "wb") as f:
         f.write(b"\x89PNG\r\n\x1a\n")
-        f.truncate(widgets.MAX_FILE_BYTES + 1)  # sparse: costs no disk
+        f.truncate(images.MAX_FILE_BYTES + 1)  # sparse: costs no disk
     assert image_source(str(big)) == (
         None,
         "file over the 64 MB limit: give a smaller thumbnail (or a PIL image or numpy array of it)",
@@ -257,8 +255,8 @@ def test_an_unreadable_file_says_permission_denied(tmp_path):
 
 
 def test_a_large_image_without_pillow_says_to_install_it(monkeypatch):
-    monkeypatch.setattr(widgets, "_pil_shrink_bytes", lambda data, side: None)
-    data = b"\x89PNG\r\n\x1a\n" + bytes(widgets.MAX_RAW_IMAGE_BYTES)
+    monkeypatch.setattr(images, "_pil_shrink_bytes", lambda data, side: None)
+    data = b"\x89PNG\r\n\x1a\n" + bytes(images.MAX_RAW_IMAGE_BYTES)
     assert image_source(data) == (None, "image over 2 MB: install Pillow to shrink it, or give a smaller thumbnail")
 
 

@@ -25,7 +25,8 @@ import sys
 import threading
 import time
 
-from .launcher import EXIT_LOCKED, EXIT_USAGE, DataDirLock, lock_owner_pid, pid_alive, write_json_atomic
+from .datadir import DataDirLock, lock_owner_pid, pid_alive, write_json_atomic
+from .launcher import EXIT_LOCKED, EXIT_USAGE
 
 log = logging.getLogger("jupyterlab_near_duplicates.embedded")
 

@@ -24,8 +24,8 @@ import tornado.ioloop
 import tornado.web
 
 from . import limits
-from .errors import ApiError, hide_paths, os_error_text
-from .store import Store, format_error, unsupported
+from .errors import ApiError, format_error, hide_paths, os_error_text, unsupported
+from .store import Store
 
 log = logging.getLogger("jupyterlab_near_duplicates.embedded")
 
@@ -52,7 +52,6 @@ class Engine:
         self.store = store
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nd-engine")
         self.inflight = 0
-        self.last_done = time.monotonic()
         self._maintaining = False
         self._closed = False
 
@@ -62,7 +61,6 @@ class Engine:
             return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
         finally:
             self.inflight -= 1
-            self.last_done = time.monotonic()
 
     def tick(self) -> None:
         """Called periodically on the IO loop: start one maintenance step if due.
@@ -72,18 +70,17 @@ class Engine:
         """
         if self._closed or self._maintaining:
             return
-        idle = time.monotonic() - self.last_done
         if not self.store.builds_done():
             if self.inflight or not self.store.pending_maintenance():
                 return
         self._maintaining = True
         loop = tornado.ioloop.IOLoop.current()
-        fut = self.executor.submit(self._maintain, idle)
+        fut = self.executor.submit(self._maintain)
         fut.add_done_callback(lambda _f: loop.add_callback(self._maintained))
 
-    def _maintain(self, idle: float) -> None:
+    def _maintain(self) -> None:
         try:
-            self.store.maintain(idle)
+            self.store.maintain()
         except Exception:  # pragma: no cover - logged, the next tick retries
             log.exception("maintenance failed")
 

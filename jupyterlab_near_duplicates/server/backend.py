@@ -20,7 +20,7 @@ from traitlets.config import Configurable
 # Kernels started by this server inherit CONNECTION_FILE_ENV: the path of a file (mode 0600)
 # that says which Qdrant to use, so ``nd.client()`` reaches the backend the panel scans.
 from ..connection import CONNECTION_FILE_ENV
-from ..embedded.launcher import write_json_atomic
+from ..embedded.datadir import write_json_atomic
 
 
 class NearDuplicates(Configurable):

@@ -11,6 +11,7 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from .. import __version__
+from ..collection_info import describe_collection
 from .backend import Backend, BackendUnavailable
 from .guard import encode_path
 from .proxy import QdrantProxyHandler, embedded_start_failure
@@ -113,7 +114,7 @@ def _describe_or_error(name: str, info) -> dict:
     if isinstance(info, BaseException):
         return {"name": name, "error": f"Its description could not be read ({type(info).__name__})."}
     try:
-        return _describe_collection(name, info["result"])
+        return {"name": name, **describe_collection(info["result"])}
     except (KeyError, TypeError, AttributeError):
         return {"name": name, "error": "Qdrant described it in an unknown shape."}
 
@@ -178,26 +179,6 @@ def _qdrant_error(body: bytes) -> str:
         return json.loads(body)["status"]["error"]
     except Exception:
         return (body or b"").decode("utf-8", "replace")[:200]
-
-
-def _describe_collection(name: str, info: dict) -> dict:
-    params = (info.get("config") or {}).get("params") or {}
-    vectors = params.get("vectors") or {}
-    if "size" in vectors and "distance" in vectors:  # one unnamed vector
-        vectors = {"": vectors}
-    return {
-        "name": name,
-        "points_count": info.get("points_count"),
-        "vectors": {
-            vector_name: {
-                "size": v.get("size"),
-                "distance": v.get("distance"),
-                **({"multivector": True} if v.get("multivector_config") else {}),
-            }
-            for vector_name, v in vectors.items()
-        },
-        "sparse_vectors": sorted((params.get("sparse_vectors") or {}).keys()),
-    }
 
 
 def setup_handlers(web_app, backend: Backend, upstream: Upstream):
