@@ -31,9 +31,10 @@ import json
 import os
 import time
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable
 
 import numpy as np
 from PIL import Image, ImageEnhance, ImageFilter
@@ -62,7 +63,7 @@ class Sample:
     label: str  # the photo's name, "face", or the digit
     split: str = "train"  # "train" | "test"
     transform: str = "original"  # "original", or the transform that made this copy
-    planted_group: Optional[str] = None  # sample id of the original, for planted groups
+    planted_group: str | None = None  # sample id of the original, for planted groups
     params: dict = field(default_factory=dict)  # the transform's parameters
     point_id: int = -1
     thumbnail: str = ""  # path relative to the Jupyter root (set by write_thumbnails)
@@ -173,7 +174,7 @@ def load_photos() -> list[Sample]:
     return out
 
 
-def load_faces(n: Optional[int] = None) -> list[Sample]:
+def load_faces(n: int | None = None) -> list[Sample]:
     """The 100 face crops of ``lfw_subset.npy`` (its other 100 images are blank patches)."""
     arr = np.load(skimage_data_dir() / "lfw_subset.npy")  # (200, 25, 25) floats in [0, 1]
     out = []
@@ -184,7 +185,7 @@ def load_faces(n: Optional[int] = None) -> list[Sample]:
     return _subset(out, n)
 
 
-def load_digits(n: Optional[int] = None) -> list[Sample]:
+def load_digits(n: int | None = None) -> list[Sample]:
     """scikit-learn's digits (before curation), as dark ink on white paper."""
     path = sklearn_data_dir() / "data" / "digits.csv.gz"
     if path.exists():  # the file sklearn.datasets.load_digits() reads: 64 pixels, then the digit
@@ -203,7 +204,7 @@ def load_digits(n: Optional[int] = None) -> list[Sample]:
     return _subset(out, n)
 
 
-def _subset(samples: list[Sample], n: Optional[int]) -> list[Sample]:
+def _subset(samples: list[Sample], n: int | None) -> list[Sample]:
     """An evenly spaced subset (smaller builds for tests): the same n gives the same subset."""
     if n is None or n >= len(samples):
         return samples
@@ -351,7 +352,7 @@ def plant(originals: list[Sample], seed: int = SEED) -> list[Sample]:
     return samples
 
 
-def load_samples(n_digits: Optional[int] = None, n_faces: Optional[int] = None, seed: int = SEED) -> list[Sample]:
+def load_samples(n_digits: int | None = None, n_faces: int | None = None, seed: int = SEED) -> list[Sample]:
     """The demo dataset: originals (digits curated) and planted copies, deterministic.
 
     ``n_digits`` / ``n_faces`` take evenly spaced subsets before curation (for quick
@@ -711,8 +712,8 @@ def build(
     collection: str = DEFAULT_COLLECTION,
     out_dir: Path = DEFAULT_OUT_DIR,
     root: Path = REPO_ROOT,
-    n_digits: Optional[int] = None,
-    n_faces: Optional[int] = None,
+    n_digits: int | None = None,
+    n_faces: int | None = None,
     log: Callable[[str], None] = print,
 ) -> dict:
     """Build the demo dataset: thumbnails and ``planted.json`` in ``out_dir``, and (with a
