@@ -52,13 +52,14 @@ export const LEASE_TTL_MS = 30_000;
 /** Renewed well within the lease, so one lost renewal costs nothing. */
 export const LEASE_RENEW_MS = 10_000;
 
-/** An error from the server extension, with the message it sent. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string
-  ) {
-    super(message);
+/**
+ * A failed request to the server extension: JupyterLab's ResponseError, its message the
+ * sentence the panel shows (the server's own, which says what to do). `status` is the
+ * HTTP status, 0 when the Jupyter server did not answer at all.
+ */
+export class ServerApiError extends ServerConnection.ResponseError {
+  get status(): number {
+    return this.response.status;
   }
 }
 
@@ -98,14 +99,15 @@ export class ServerApi implements INearDuplicatesApi {
     try {
       response = await ServerConnection.makeRequest(url, init, this.settings);
     } catch (error) {
-      throw new ApiError(
-        0,
+      // A network error has no response: Response.error() is fetch's own stand-in (status 0).
+      throw new ServerApiError(
+        Response.error(),
         `The Jupyter server did not answer (${String(error)}). Check that it is running.`
       );
     }
     const text = await response.text();
     if (!response.ok) {
-      throw new ApiError(response.status, serverMessage(response.status, text));
+      throw new ServerApiError(response, serverMessage(response.status, text));
     }
     return text;
   }
