@@ -3,8 +3,8 @@
 import type { QdrantClient } from '@qdrant/js-client-rest';
 import { findGroups } from '../scan/groups';
 import { circlePoints, FakePoint, FakeQdrant, httpError } from './fakeQdrant';
+import { classify } from '../scan/errors';
 import {
-  classify,
   NeighbourQuery,
   scanCollection,
   ScanClient,
@@ -66,7 +66,7 @@ describe('scanCollection with a fake Qdrant client', () => {
     const fake = new FakeQdrant(circlePoints());
     const result = await scanCollection(fake, base, recorder().hooks);
     expect(result.distance).toBe('Cosine');
-    expect(result.using).toBeNull();
+    expect(result.using).toBe('');
     expect(result.groups.map(g => g.pointIds)).toEqual([[10, 11, 12], [13, 14]]);
     const [a, b] = result.groups;
     expect(a.sampleIds).toEqual(['dupA_1', 'dupA_2', '12']);

@@ -1,7 +1,11 @@
 // Groups of near-duplicates from a scan's pairs: connected components over the pairs that pass
 // a threshold, with each group's weakest link. Regrouping at a stricter threshold reuses one
 // cached layout of the pairs, so the panel can follow a slider with no network and no rescan.
+import { describeThreshold, higherIsBetter, isStricter, passes } from './metric';
 import { UnionFind } from './unionFind';
+
+// The rules of a score live in metric.ts; re-exported for importers not moved there yet.
+export { higherIsBetter, isStricter, passes } from './metric';
 import type {
   DistanceKind,
   DuplicateGroup,
@@ -16,29 +20,6 @@ export interface GroupInput {
   points: ScanPoints;
   pairs: PairList;
   distance: DistanceKind;
-}
-
-/** True when larger scores mean more alike (Cosine, Dot); false for distances (Euclid, Manhattan). */
-export function higherIsBetter(distance: DistanceKind): boolean {
-  return distance === 'Cosine' || distance === 'Dot';
-}
-
-/** Qdrant's `score_threshold` test, which is strict: score > t for similarities, score < t for distances. */
-export function passes(
-  score: number,
-  threshold: number,
-  distance: DistanceKind
-): boolean {
-  return higherIsBetter(distance) ? score > threshold : score < threshold;
-}
-
-/** Whether threshold t2 lets fewer pairs through than t1: larger for similarities, smaller for distances. */
-export function isStricter(
-  t2: number,
-  t1: number,
-  distance: DistanceKind
-): boolean {
-  return higherIsBetter(distance) ? t2 > t1 : t2 < t1;
 }
 
 /**
@@ -475,10 +456,4 @@ function passingEnd(
     }
   }
   return lo;
-}
-
-function describeThreshold(threshold: number, distance: DistanceKind): string {
-  return higherIsBetter(distance)
-    ? `with similarity above ${threshold}`
-    : `closer than ${threshold}`;
 }

@@ -4,17 +4,24 @@
 // official QdrantClient satisfies, so the same code runs in the worker, in Node and in tests.
 import type { Schemas } from '@qdrant/js-client-rest';
 import { auditSize, estimateRecall, randomSeed, samplePoints } from './audit';
-import { higherIsBetter, passes, regroup } from './groups';
+import {
+  chooseVector,
+  CollectionInfoLike,
+  describeCollection,
+  UNNAMED_VECTOR,
+  VectorChoice
+} from './collection';
+import { asScanError, cancelledError, classify, ScanError } from './errors';
+import { regroup } from './groups';
+import { higherIsBetter, passes } from './metric';
 import { PairStore } from './pairs';
 import {
   CureMode,
   SureExact,
-  DistanceKind,
   PointId,
   RecallEstimate,
   RetryPolicy,
   SCAN_DEFAULTS,
-  ScanError,
   ScanErrorInfo,
   ScanPhase,
   ScanPoints,
@@ -23,14 +30,6 @@ import {
   ScanResult
 } from './types';
 import { UnionFind } from './unionFind';
-
-/** The part of a collection's info the scan reads. */
-export interface CollectionInfoLike {
-  points_count?: number | null;
-  config: {
-    params: Pick<Schemas['CollectionParams'], 'vectors' | 'sparse_vectors'>;
-  };
-}
 
 /** One neighbour query: by point id or vector, with Qdrant's strict score_threshold. */
 export type NeighbourQuery = Schemas['QueryRequest'];
@@ -67,29 +66,6 @@ export interface ScanHooks {
   progressIntervalMs?: number;
 }
 
-/** A vector the collection stores, as the scan sees it. */
-export interface VectorInfo {
-  /** null for the collection's single unnamed vector. */
-  name: string | null;
-  size: number;
-  distance: DistanceKind;
-  multivector: boolean;
-}
-
-/** What inspecting a collection tells the panel before a scan. */
-export interface CollectionShape {
-  pointsCount: number | null;
-  vectors: VectorInfo[];
-  sparseVectors: string[];
-}
-
-/** The dense vector a scan compares by. */
-export interface VectorChoice {
-  /** The `using` to send with queries; null for an unnamed vector. */
-  using: string | null;
-  distance: DistanceKind;
-}
-
 /** Pages never ask for more than this many neighbours, however often they grow. */
 const MAX_PAGE = 1024;
 /** Groups from this size up to CHECK_MAX_GROUP are checked pair by pair after the main pass. */
@@ -101,103 +77,6 @@ const CHECK_IDS_PER_BATCH = 20000;
 const WIDE_EF = 512;
 /** With no change to report, progress still goes out this often so rate and ETA stay fresh. */
 const HEARTBEAT_MS = 250;
-const DISTANCES: ReadonlySet<string> = new Set([
-  'Cosine',
-  'Dot',
-  'Euclid',
-  'Manhattan'
-]);
-
-/** Reads the vectors out of a collection's config (no network). */
-export function describeCollection(info: CollectionInfoLike): CollectionShape {
-  const params = info.config?.params ?? {};
-  const vectors: VectorInfo[] = [];
-  const config = params.vectors as unknown;
-  if (isVectorParams(config)) {
-    vectors.push(vectorInfo(null, config));
-  } else if (config && typeof config === 'object') {
-    for (const [name, value] of Object.entries(config)) {
-      if (isVectorParams(value)) {
-        vectors.push(vectorInfo(name, value));
-      }
-    }
-  }
-  return {
-    pointsCount:
-      typeof info.points_count === 'number' ? info.points_count : null,
-    vectors,
-    sparseVectors: Object.keys(params.sparse_vectors ?? {})
-  };
-}
-
-/** Picks the dense vector to compare by, or says why none can be picked and what to do. */
-export function chooseVector(
-  shape: CollectionShape,
-  collection: string,
-  using?: string | null
-): VectorChoice {
-  const dense = shape.vectors.filter(v => !v.multivector);
-  const denseNames = dense.filter(v => v.name !== null).map(v => v.name!);
-  if (using) {
-    const found = shape.vectors.find(v => v.name === using);
-    if (found && !found.multivector) {
-      return { using, distance: found.distance };
-    }
-    if (found) {
-      throw new ScanError(
-        'multivector',
-        `The vector "${using}" of collection "${collection}" is a multivector (late interaction); ` +
-          'near-duplicate search needs one dense vector per point. ' +
-          pickHint(denseNames),
-        { vectors: denseNames }
-      );
-    }
-    if (shape.sparseVectors.includes(using)) {
-      throw new ScanError(
-        'no-dense-vector',
-        `The vector "${using}" of collection "${collection}" is sparse; near-duplicate search needs a dense vector. ` +
-          pickHint(denseNames),
-        { vectors: denseNames }
-      );
-    }
-    const unnamed = shape.vectors.length === 1 && shape.vectors[0].name === null;
-    throw new ScanError(
-      'choose-vector',
-      unnamed
-        ? `Collection "${collection}" has a single unnamed vector, not one called "${using}". Leave the vector name empty.`
-        : `Collection "${collection}" has no vector called "${using}". ` +
-          pickHint(denseNames),
-      { vectors: denseNames }
-    );
-  }
-  if (dense.length === 1) {
-    return { using: dense[0].name, distance: dense[0].distance };
-  }
-  if (dense.length > 1) {
-    throw new ScanError(
-      'choose-vector',
-      `Collection "${collection}" has ${dense.length} named vectors (${denseNames.join(', ')}). ` +
-        'Choose the one to compare by.',
-      { vectors: denseNames }
-    );
-  }
-  if (shape.vectors.length > 0) {
-    throw new ScanError(
-      'multivector',
-      `Collection "${collection}" only has multivectors (late interaction), which near-duplicate search ` +
-        'cannot compare point to point. Scan a collection with a dense vector per point.',
-      { vectors: [] }
-    );
-  }
-  throw new ScanError(
-    'no-dense-vector',
-    `Collection "${collection}" has no dense vector` +
-      (shape.sparseVectors.length ? ' (only sparse ones)' : '') +
-      '; near-duplicate search compares dense embeddings. Scan a collection with a dense vector.',
-    { vectors: [] }
-  );
-}
-
 /**
  * Scans a collection for near-duplicates. Resolves with every pair passing the threshold and the
  * groups; rejects with a ScanError (kind 'cancelled' when the signal aborts).
@@ -278,11 +157,11 @@ export async function scanCollection(
       };
     };
     const higher = higherIsBetter(choice.distance);
-    if (shape.pointsCount === 0) {
+    if (shape.points_count === 0) {
       return finish(new PairStore(higher));
     }
 
-    progress.update({ total: shape.pointsCount ?? 0 });
+    progress.update({ total: shape.points_count ?? 0 });
     progress.setPhase('listing');
     const listing = await listPoints(client, request, options, calls, progress);
     const { queryIds, indexOf } = listing;
@@ -366,7 +245,7 @@ export async function scanCollection(
           with_vector: false,
           params
         };
-        if (choice.using !== null) {
+        if (choice.using !== UNNAMED_VECTOR) {
           search.using = choice.using;
         }
         if (q.offset > 0) {
@@ -739,14 +618,14 @@ class VectorFetcher {
         limit: indices.length,
         filter: { must: [{ has_id: indices.map(i => this.queryIds[i]) }] },
         with_payload: false,
-        with_vector: using === null ? true : [using]
+        with_vector: using === UNNAMED_VECTOR ? true : [using]
       })
     );
     for (const record of page.points ?? []) {
       const index = this.indexOf.get(record.id);
       const stored = record.vector as unknown;
       const vector =
-        using === null ? stored : (stored as Record<string, unknown> | null)?.[using];
+        using === UNNAMED_VECTOR ? stored : (stored as Record<string, unknown> | null)?.[using];
       if (index === undefined || !Array.isArray(vector)) {
         continue;
       }
@@ -772,7 +651,7 @@ function isSelfScore(score: number | undefined, self: number | undefined): boole
 }
 
 function withUsing(search: NeighbourQuery, choice: VectorChoice): NeighbourQuery {
-  if (choice.using !== null) {
+  if (choice.using !== UNNAMED_VECTOR) {
     search.using = choice.using;
   }
   return search;
@@ -1038,13 +917,6 @@ function runPool<B>(
   });
 }
 
-/** How a failed call is treated: retried (transient) or turned into the ScanError to stop with. */
-interface Classified {
-  transient: boolean;
-  retryAfterMs?: number;
-  error: ScanError;
-}
-
 /** Sends calls, retrying transient failures with exponential backoff; counts requests. */
 class RetryingCaller {
   constructor(
@@ -1086,183 +958,6 @@ class RetryingCaller {
       }
     }
   }
-}
-
-/**
- * Sorts an error from @qdrant/js-client-rest (ApiError with `status`, `headers`, `data`;
- * QdrantClientResourceExhaustedError with `retry_after` in seconds; QdrantClientTimeoutError),
- * from fetch (TypeError) or from anything shaped like them.
- */
-export function classify(
-  error: unknown,
-  collection: string,
-  attempts = 1
-): Classified {
-  if (error instanceof ScanError) {
-    return { transient: false, error };
-  }
-  const e = (error ?? {}) as {
-    name?: unknown;
-    message?: unknown;
-    status?: unknown;
-    retry_after?: unknown;
-    headers?: unknown;
-    data?: unknown;
-  };
-  const name = typeof e.name === 'string' ? e.name : '';
-  const message = typeof e.message === 'string' ? e.message : String(error);
-  let status = typeof e.status === 'number' ? e.status : undefined;
-  if (status === undefined) {
-    const m = /Unexpected Response: (\d{3})/.exec(message);
-    status = m ? Number(m[1]) : undefined;
-  }
-  let retryAfterMs: number | undefined;
-  if (typeof e.retry_after === 'number' && isFinite(e.retry_after)) {
-    status = status ?? 429;
-    retryAfterMs = e.retry_after * 1000;
-  }
-  if (status === 429 && retryAfterMs === undefined) {
-    retryAfterMs = parseRetryAfter(header(e.headers, 'retry-after'));
-  }
-  const tries = attempts === 1 ? '' : ` after ${attempts} attempts`;
-
-  if (status === 401 || status === 403) {
-    return {
-      transient: false,
-      error: new ScanError(
-        'auth',
-        `The Qdrant backend refused access (HTTP ${status}). Check the API key the Jupyter server ` +
-          `uses for it (QDRANT_API_KEY or the server settings) and that the key may read "${collection}".`,
-        { status }
-      )
-    };
-  }
-  if (status === 404) {
-    return {
-      transient: false,
-      error: new ScanError(
-        'not-found',
-        `Collection "${collection}" was not found on this backend (HTTP 404). Refresh the list of collections and pick one that exists.`,
-        { status }
-      )
-    };
-  }
-  if (status === 429) {
-    return {
-      transient: true,
-      retryAfterMs,
-      error: new ScanError(
-        'server-error',
-        `The Qdrant backend kept answering "429 Too Many Requests"${tries}. ` +
-          'Lower the requests in flight or the batch size, then detect again.',
-        { status }
-      )
-    };
-  }
-  if (status === 408 || (status !== undefined && status >= 500)) {
-    return {
-      transient: true,
-      error: new ScanError(
-        'server-error',
-        `The Qdrant backend failed with HTTP ${status}${tries}: ${detail(e.data, message)}. ` +
-          'Check its logs, or try again later.',
-        { status }
-      )
-    };
-  }
-  if (status !== undefined && status >= 400) {
-    return {
-      transient: false,
-      error: new ScanError(
-        'bad-request',
-        `Qdrant rejected the scan's request (HTTP ${status}): ${detail(e.data, message)}.`,
-        { status }
-      )
-    };
-  }
-  if (
-    name === 'QdrantClientTimeoutError' ||
-    name === 'TimeoutError' ||
-    name === 'AbortError'
-  ) {
-    return {
-      transient: true,
-      error: new ScanError(
-        'unreachable',
-        `The Qdrant backend did not answer in time${tries}. Check that it is running and not overloaded; ` +
-          'a smaller batch size makes each request quicker.'
-      )
-    };
-  }
-  if (
-    name === 'TypeError' &&
-    /fetch|network|load failed|socket|ECONN|ENOTFOUND|EAI_AGAIN|terminated/i.test(
-      message + ' ' + String((error as { cause?: unknown })?.cause ?? '')
-    )
-  ) {
-    return {
-      transient: true,
-      error: new ScanError(
-        'unreachable',
-        `Could not reach the Qdrant backend (${message})${tries}. Check that it is running and that ` +
-          'the Jupyter server can reach it.'
-      )
-    };
-  }
-  return {
-    transient: false,
-    error: new ScanError(
-      'server-error',
-      `The scan stopped on an unexpected error: ${message}` +
-        (status !== undefined ? ` (HTTP ${status})` : ''),
-      status !== undefined ? { status } : {}
-    )
-  };
-}
-
-function asScanError(error: unknown): ScanError {
-  return error instanceof ScanError ? error : classify(error, '').error;
-}
-
-function cancelledError(): ScanError {
-  return new ScanError('cancelled', 'The scan was cancelled. Detect again to start over.');
-}
-
-/** Qdrant puts its reason in `{status: {error}}`; fall back to the error's own message. */
-function detail(data: unknown, fallback: string): string {
-  const reason = (data as { status?: { error?: unknown } } | null)?.status?.error;
-  if (typeof reason === 'string' && reason) {
-    return reason;
-  }
-  if (typeof data === 'string' && data.trim()) {
-    return data.trim().slice(0, 200);
-  }
-  return fallback || 'no details';
-}
-
-function header(headers: unknown, name: string): string | null {
-  if (headers && typeof (headers as { get?: unknown }).get === 'function') {
-    const value = (headers as { get(n: string): unknown }).get(name);
-    return typeof value === 'string' ? value : null;
-  }
-  if (headers && typeof headers === 'object') {
-    const value = (headers as Record<string, unknown>)[name];
-    return typeof value === 'string' ? value : null;
-  }
-  return null;
-}
-
-/** Retry-After is either seconds or an HTTP date. */
-function parseRetryAfter(value: string | null): number | undefined {
-  if (!value) {
-    return undefined;
-  }
-  const seconds = Number(value);
-  if (isFinite(seconds)) {
-    return Math.max(0, seconds * 1000);
-  }
-  const date = Date.parse(value);
-  return isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 /** Rejects as soon as the signal aborts; the request itself runs on and its answer is dropped. */
@@ -1411,34 +1106,4 @@ class ProgressReporter {
   private phaseStartCount = 0;
   private lastSent = -Infinity;
   private timer: ReturnType<typeof setInterval> | null = null;
-}
-
-function isVectorParams(value: unknown): value is Schemas['VectorParams'] {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { size?: unknown }).size === 'number' &&
-    typeof (value as { distance?: unknown }).distance === 'string'
-  );
-}
-
-function vectorInfo(name: string | null, params: Schemas['VectorParams']): VectorInfo {
-  if (!DISTANCES.has(params.distance)) {
-    throw new ScanError(
-      'bad-request',
-      `The vector ${name === null ? '' : `"${name}" `}uses the distance "${params.distance}", which this scan does not know.`
-    );
-  }
-  return {
-    name,
-    size: params.size,
-    distance: params.distance,
-    multivector: !!params.multivector_config
-  };
-}
-
-function pickHint(names: string[]): string {
-  return names.length
-    ? `Choose one of: ${names.join(', ')}.`
-    : 'The collection has no dense vector to choose instead.';
 }
