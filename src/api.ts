@@ -4,18 +4,12 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import type { IScanLease } from './scan/lease';
 import type { BackendChoice } from './tokens';
+import type { CollectionDescription } from './scan/collection';
 import type { IScanConnection } from './scan/protocol';
-import type { DistanceKind } from './scan/types';
 
-/** One collection as `GET /near-duplicates/api/backend` describes it. */
-export interface ICollectionInfo {
+/** One collection as `GET /near-duplicates/api/backend` describes it (scan/collection.ts's shape). */
+export interface ICollectionInfo extends CollectionDescription {
   name: string;
-  points_count: number | null;
-  /** Dense vectors by name; an unnamed vector is under ''. */
-  vectors: {
-    [name: string]: { size: number; distance: DistanceKind; multivector?: boolean };
-  };
-  sparse_vectors: string[];
   /** Set when the server could not read this collection's info; the others still list. */
   error?: string;
 }

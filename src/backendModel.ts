@@ -3,9 +3,9 @@
 // re-emits its changes; no React here.
 import { ISignal, Signal } from '@lumino/signaling';
 import type { IBackendInfo, ICollectionInfo, INearDuplicatesApi } from './api';
-import { scanVector } from './components/ConnectionView';
-import { httpErrorInfo } from './errorInfo';
-import type { DistanceKind, ScanErrorInfo } from './scan/types';
+import { scanVector } from './scan/collection';
+import { httpErrorInfo, ScanErrorInfo } from './scan/errors';
+import type { DistanceKind } from './scan/types';
 import type { BackendChoice } from './tokens';
 
 export class BackendModel {
@@ -48,7 +48,7 @@ export class BackendModel {
   /** The vector a scan compares by ('' for the unnamed one), or null while none can be told. */
   get vectorName(): string | null {
     const collection = this.collection;
-    return collection ? (scanVector(collection, this._vectorName)?.name ?? null) : null;
+    return collection ? scanVector(collection, this._vectorName) : null;
   }
 
   get distance(): DistanceKind | null {

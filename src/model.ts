@@ -4,13 +4,14 @@
 import { ISignal, Signal } from '@lumino/signaling';
 import type { IBackendInfo, ICollectionInfo, INearDuplicatesApi } from './api';
 import { BackendModel } from './backendModel';
-import { httpErrorInfo } from './errorInfo';
-import { adoptLayout, higherIsBetter, isStricter, regroup } from './scan/groups';
+import { UNNAMED_VECTOR } from './scan/collection';
+import { httpErrorInfo, ScanErrorInfo } from './scan/errors';
+import { adoptLayout, regroup } from './scan/groups';
+import { higherIsBetter, isStricter } from './scan/metric';
 import { ISavedScan, restoreScan, saveScan } from './persistence';
 import type {
   DistanceKind,
   DuplicateGroup,
-  ScanErrorInfo,
   ScanProgress,
   ScanRequest,
   ScanResult
@@ -200,7 +201,7 @@ export class NearDuplicatesModel {
   /** Is the distance a similarity (higher is closer)? True before a collection is known. */
   get thresholdIsSimilarity(): boolean {
     const distance = this._outcome?.result.distance ?? this.distance;
-    return distance === null ? true : higherIsBetter(distance);
+    return higherIsBetter(distance);
   }
 
   // Scanning.
@@ -258,7 +259,7 @@ export class NearDuplicatesModel {
       connection: this._api.scanConnection(settings.backend),
       request: {
         collection: collection.name,
-        using: using || undefined,
+        using: using ?? undefined,
         threshold: running.threshold,
         limit: settings.neighboursPerQuery,
         batchSize: settings.batchSize,
@@ -351,7 +352,8 @@ export class NearDuplicatesModel {
     return (
       !!result &&
       result.collection === this._backend.collectionName &&
-      (result.using ?? '') === (this.vectorName ?? '')
+      // A scan saved before the unnamed vector was named '' says null.
+      (result.using ?? UNNAMED_VECTOR) === this.vectorName
     );
   }
 

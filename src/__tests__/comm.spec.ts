@@ -1,9 +1,53 @@
 // The comm protocol from the panel's side: the messages a scan's groups become, how the
 // kernel's replies are read, and how a long message is cut into parts.
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { groupMessage, groupsMessage, selectMessage } from '../comm/messages';
-import { readKernelReply, splitText } from '../comm/protocol';
+import { COMM_PROTOCOL, HELLO, readKernelReply, splitText } from '../comm/protocol';
 import { regroup } from '../scan/groups';
 import { PAIRS, scanResult } from './commFixtures';
+
+/** The comm examples Python's tests read too (tests/fixtures/rules.json). */
+const COMM: { name: string; from: 'panel' | 'kernel'; message: any }[] = JSON.parse(
+  readFileSync(join(__dirname, '..', '..', 'tests', 'fixtures', 'rules.json'), 'utf-8')
+).comm_protocol;
+const example = (name: string) => COMM.find(e => e.name === name)!.message;
+
+describe('the shared comm examples (tests/fixtures/rules.json)', () => {
+  const result = scanResult(PAIRS);
+
+  it('are what the panel sends: the open, a click, all groups', () => {
+    expect(example('hello')).toEqual(HELLO);
+    expect(example('hello').protocol).toBe(COMM_PROTOCOL);
+    expect(example('select')).toEqual({
+      ...selectMessage(result, result.groups[0], 0, 0.9, 'scan-1'),
+      seq: 1
+    });
+    expect(example('groups')).toEqual({
+      ...groupsMessage(result, result.groups, 0.9, 'scan-1'),
+      seq: 2
+    });
+  });
+
+  it('cut the groups message into parts the way the panel does', () => {
+    const parts = COMM.filter(e => e.message.type === 'part').map(e => e.message);
+    const text = JSON.stringify(groupsMessage(result, result.groups, 0.9, 'scan-1'));
+    expect(parts.map(p => p.text)).toEqual(splitText(text, parts[0].text.length));
+    expect(example('commit')).toEqual({
+      type: 'commit',
+      seq: 3 + parts.length,
+      transfer: parts[0].transfer,
+      parts: parts.length
+    });
+  });
+
+  it.each(COMM.filter(e => e.from === 'kernel').map(e => [e.name, e.message]))(
+    'the panel reads the kernel’s %s as it is',
+    (_, message) => {
+      expect(readKernelReply(message)).toEqual(message);
+    }
+  );
+});
 
 describe('the message a group click sends', () => {
   const result = scanResult(PAIRS);

@@ -1,6 +1,6 @@
 // Scan results to build comm messages from, shared by the comm and bridge specs.
 import type { IScanOutcome } from '../model';
-import { findGroups } from '../scan/groups';
+import { regroup } from '../scan/groups';
 import { PairStore } from '../scan/pairs';
 import type { DistanceKind, ScanResult } from '../scan/types';
 
@@ -30,7 +30,7 @@ export function scanResult(
     groups: [],
     stats: { seconds: 0, queries: 0, requests: 0, retries: 0 }
   };
-  result.groups = findGroups(result, threshold);
+  result.groups = regroup(result, threshold);
   return result;
 }
 

@@ -1,5 +1,5 @@
 // Keeping a scan across reloads: a round trip keeps the groups a user saw, junk is refused.
-import { findGroups } from '../scan/groups';
+import { regroup } from '../scan/groups';
 import type { RecallEstimate, ScanResult } from '../scan/types';
 import { MAX_SAVED_PAIRS, restoreScan, saveScan } from '../persistence';
 
@@ -25,7 +25,7 @@ function scan(): ScanResult {
     groups: [],
     stats: { seconds: 1, queries: 8, requests: 2, retries: 0 }
   };
-  result.groups = findGroups(result, 0.9);
+  result.groups = regroup(result, 0.9);
   return result;
 }
 

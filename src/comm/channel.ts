@@ -7,6 +7,7 @@ import {
   AckReply,
   COMM_PROTOCOL,
   COMM_TARGET,
+  HELLO,
   NotebookMessage,
   readKernelReply,
   splitText,
@@ -59,7 +60,7 @@ export class KernelChannel {
     this._comm = kernel.createComm(COMM_TARGET);
     this._comm.onMsg = msg => this.onMsg(msg);
     this._comm.onClose = () => this.end({ kind: 'not-imported' });
-    this._comm.open({ type: 'hello', protocol: COMM_PROTOCOL });
+    this._comm.open({ ...HELLO });
     kernel.statusChanged.connect(this.onKernelStatus, this);
     kernel.disposed.connect(this.onKernelDisposed, this);
   }

@@ -1,6 +1,6 @@
 // The comm messages a finished scan's groups become: what `nd.selection` and `nd.groups()`
 // hold in the kernel. DOM-free, so the wire shape is unit tested without a kernel.
-import { higherIsBetter, passes } from '../scan/groups';
+import { compareAlike, passes } from '../scan/metric';
 import type { DuplicateGroup, ScanResult } from '../scan/types';
 import type { GroupMessage, GroupsMessage, SelectMessage } from './protocol';
 
@@ -80,10 +80,9 @@ function closestLinks(result: ScanResult, threshold: number): Float64Array {
   if (hit && hit.threshold === threshold) {
     return hit.best;
   }
-  const higher = higherIsBetter(result.distance);
   const best = new Float64Array(result.points.ids.length).fill(NaN);
   const better = (s: number, than: number): boolean =>
-    Number.isNaN(than) || (higher ? s > than : s < than);
+    Number.isNaN(than) || compareAlike(s, than, result.distance) < 0;
   for (let k = 0; k < score.length; k++) {
     const s = score[k];
     if (!passes(s, threshold, result.distance)) {

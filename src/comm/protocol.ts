@@ -9,6 +9,9 @@ export const COMM_TARGET = 'jupyterlab-near-duplicates';
 /** Bumped when a message changes shape; the kernel answers `ready` with its own. */
 export const COMM_PROTOCOL = 2;
 
+/** The comm's open message; the kernel answers `ready` with its own protocol. */
+export const HELLO = { type: 'hello', protocol: COMM_PROTOCOL } as const;
+
 /** The import a user runs in a notebook to receive groups. */
 export const IMPORT_HINT = 'import jupyterlab_near_duplicates';
 
