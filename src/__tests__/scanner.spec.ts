@@ -1,7 +1,7 @@
 // The scan against a fake Qdrant client: a brute-force in-memory index that answers
 // getCollection, scroll and queryBatch the way Qdrant's REST API does.
 import type { QdrantClient } from '@qdrant/js-client-rest';
-import { findGroups } from '../scan/groups';
+import { regroup } from '../scan/groups';
 import { circlePoints, FakePoint, FakeQdrant, httpError } from './fakeQdrant';
 import { classify } from '../scan/errors';
 import {
@@ -197,6 +197,70 @@ describe('scanCollection with a fake Qdrant client', () => {
     expect(result.stats.queries).toBe(5);
   });
 
+  describe('policies, as the benchmark sets them (bench/variants.json)', () => {
+    const copiesWithMisses = () => {
+      const copies: FakePoint[] = Array.from({ length: 6 }, (_, i) => ({ id: i + 1, vector: [3, 4] }));
+      const others = circlePoints().filter(p => Number(p.id) < 10);
+      return new FakeQdrant([...copies, ...others], 'Cosine', {
+        approximateMisses: [[1, 2], [3, 6], [4, 5]]
+      });
+    };
+    const checkQueries = (fake: FakeQdrant) =>
+      fake.calls
+        .filter(c => c.method === 'queryBatch')
+        .flatMap(c => (c.body as { searches: NeighbourQuery[] }).searches)
+        .filter(s => s.filter !== undefined)
+        .map(s => [s.query, (s.filter as { must: { has_id: unknown[] }[] }).must[0].has_id]);
+
+    it("check 'none' runs no check, so the pairs the approximate search missed stay missed (fake that drops pairs)", async () => {
+      const fake = copiesWithMisses();
+      const { hooks, progress } = recorder();
+      const result = await scanCollection(fake, { ...base, threshold: 0.99, limit: 8, auditPoints: 0 }, {
+        ...hooks,
+        policies: { check: 'none' }
+      });
+      expect(result.pairs.score.length).toBe(12);
+      expect(checkQueries(fake)).toEqual([]);
+      expect(progress.some(p => p.phase === 'checking')).toBe(false);
+    });
+
+    it("check 'all' asks about every pair inside the group, known or not (fake that drops pairs)", async () => {
+      const fake = copiesWithMisses();
+      const result = await scanCollection(fake, { ...base, threshold: 0.99, limit: 8, auditPoints: 0 }, {
+        ...recorder().hooks,
+        policies: { check: 'all' }
+      });
+      expect(result.pairs.score.length).toBe(15);
+      expect(checkQueries(fake)).toEqual([
+        [1, [2, 3, 4, 5, 6]],
+        [2, [3, 4, 5, 6]],
+        [3, [4, 5, 6]],
+        [4, [5, 6]],
+        [5, [6]]
+      ]);
+    });
+
+    it("paging 'offset' asks a full page's next page by offset", async () => {
+      const points: FakePoint[] = [];
+      for (let i = 0; i < 50; i++) {
+        points.push({ id: i, vector: [1, i * 1e-4] });
+      }
+      const fake = new FakeQdrant(points);
+      const result = await scanCollection(
+        fake,
+        { ...base, threshold: 0.99, limit: 8, batchSize: 16, auditPoints: 0 },
+        { ...recorder().hooks, policies: { paging: 'offset' } }
+      );
+      expect(result.pairs.score.length).toBe((50 * 49) / 2);
+      const pages = fake.calls
+        .filter(c => c.method === 'queryBatch')
+        .flatMap(c => (c.body as { searches: NeighbourQuery[] }).searches)
+        .filter(s => s.query === 0 && s.filter === undefined)
+        .map(s => [s.offset ?? 0, s.limit]);
+      expect(pages).toEqual([[0, 8], [8, 16], [24, 32]]);
+    });
+  });
+
   it('keeps the threshold strict for cosine, even if the server is lenient', async () => {
     const points: FakePoint[] = [
       { id: 1, vector: [1, 0] },
@@ -244,7 +308,7 @@ describe('scanCollection with a fake Qdrant client', () => {
 
   it('matches grouping from scratch at the scan threshold', async () => {
     const result = await scanCollection(new FakeQdrant(circlePoints()), { ...base, threshold: 0.8 });
-    expect(result.groups).toEqual(findGroups(result, 0.8));
+    expect(result.groups).toEqual(regroup(result, 0.8));
   });
 
   it('keeps at most inFlight batches in flight', async () => {
