@@ -3,7 +3,7 @@
 import type { QdrantClient } from '@qdrant/js-client-rest';
 import { regroup } from '../scan/groups';
 import { circlePoints, FakePoint, FakeQdrant, httpError } from './fakeQdrant';
-import { classify } from '../scan/errors';
+import { classify, httpErrorInfo } from '../scan/errors';
 import {
   NeighbourQuery,
   scanCollection,
@@ -586,6 +586,41 @@ describe('classify', () => {
       classify(new Error('Unexpected Response: 403 (Forbidden)\nRaw response content:'), 'c').error.kind
     ).toBe('auth');
     expect(classify(new TypeError("Cannot read properties of undefined (reading 'x')"), 'c').transient).toBe(false);
+  });
+
+  it("reads the Jupyter proxy's answers by the one status table", () => {
+    // 502/504: the proxy could not reach Qdrant; retried, and said as such.
+    const gateway = classify(httpError(502), 'c');
+    expect(gateway).toMatchObject({ transient: true, error: { kind: 'unreachable', status: 502 } });
+    expect(gateway.error.message).toMatch(/could not reach the Qdrant backend/);
+    // 409: the proxy cannot offer the backend the Backend setting asks for.
+    expect(classify(httpError(409), 'c')).toMatchObject({
+      transient: false,
+      error: { kind: 'backend-choice', status: 409 }
+    });
+  });
+});
+
+describe('httpErrorInfo (the server extension\'s answers, as the panel shows them)', () => {
+  const failure = (status: number, message: string) =>
+    Object.assign(new Error(message), { status });
+
+  it('keeps the server message under the kind of its status', () => {
+    expect(httpErrorInfo(failure(403, 'No access.'))).toEqual({
+      kind: 'auth',
+      message: 'No access.',
+      status: 403
+    });
+    expect(httpErrorInfo(failure(0, 'Offline.'))).toEqual({ kind: 'unreachable', message: 'Offline.' });
+  });
+
+  it('reads a 409 by the route asked: a held claim is busy, the backend route a backend choice', () => {
+    expect(httpErrorInfo(failure(409, 'Held.')).kind).toBe('busy');
+    expect(httpErrorInfo(failure(409, 'No remote.'), 'backend-choice').kind).toBe('backend-choice');
+  });
+
+  it('calls an error without a status a server error, with its text', () => {
+    expect(httpErrorInfo(new Error('boom'))).toEqual({ kind: 'server-error', message: 'Error: boom' });
   });
 });
 
