@@ -8,9 +8,8 @@ import type { CheckPolicy } from './policies';
 import type { PendingQuery } from './queries';
 import type { UnionFind } from './unionFind';
 
-/** Groups from this size up to CHECK_MAX_GROUP are checked pair by pair after the main pass. */
+/** Groups from this size up (to the largest the scanner checks) are checked pair by pair. */
 const CHECK_MIN_GROUP = 3;
-const CHECK_MAX_GROUP = 2048;
 
 /**
  * An approximate (HNSW) search can miss a few neighbours among exact copies: its neighbour
@@ -25,13 +24,14 @@ export function groupCheckQueries(
   policy: CheckPolicy,
   components: UnionFind,
   pairs: PairStore,
-  queryIds: QdrantId[]
+  queryIds: QdrantId[],
+  maxGroup: number
 ): PendingQuery[] {
   if (policy === 'none') {
     return [];
   }
   const queries: PendingQuery[] = [];
-  for (const members of groupMembers(components, queryIds.length)) {
+  for (const members of groupMembers(components, queryIds.length, maxGroup)) {
     for (let k = 0; k + 1 < members.length; k++) {
       const i = members[k];
       const unknown: QdrantId[] = [];
@@ -64,12 +64,12 @@ export function unreachableQueries(unreachable: number[], queryIds: QdrantId[]):
 }
 
 /** The members (dense indices) of every group whose size is within the checked range. */
-function groupMembers(components: UnionFind, n: number): number[][] {
+function groupMembers(components: UnionFind, n: number, maxGroup: number): number[][] {
   const byRoot = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
     const root = components.find(i);
     const size = components.sizeOf(root);
-    if (size >= CHECK_MIN_GROUP && size <= CHECK_MAX_GROUP) {
+    if (size >= CHECK_MIN_GROUP && size <= maxGroup) {
       let list = byRoot.get(root);
       if (!list) {
         byRoot.set(root, (list = []));

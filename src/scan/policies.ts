@@ -60,12 +60,18 @@ export interface ResolvedRequest {
   policies: ScanPolicies;
 }
 
-const IDS_PER_BATCH = 20000;
-const MAX_PAGE = 1024;
+/** The largest requests a scan sends, whatever it is asked (scanner.ts sets them). */
+export interface RequestLimits {
+  /** Neighbours one query page asks for at most (a larger `limit` raises it). */
+  maxPage: number;
+  /** Point ids the filters of one batch of checking queries name, about. */
+  idsPerBatch: number;
+}
 
 /** Checks a request and fills in its defaults; throws a 'bad-request' ScanError saying what is wrong. */
 export function resolveRequest(
   request: ScanRequest,
+  limits: RequestLimits,
   overrides: PolicyOverrides = {}
 ): ResolvedRequest {
   const bad = (what: string): never => {
@@ -117,7 +123,11 @@ export function resolveRequest(
       check: overrides.check ?? 'unknown',
       autoCure: overrides.autoCure ?? true,
       sureExact: overrides.sureExact ?? sureExact,
-      batching: { batchSize, idsPerBatch: IDS_PER_BATCH, maxPage: Math.max(MAX_PAGE, limit) },
+      batching: {
+        batchSize,
+        idsPerBatch: limits.idsPerBatch,
+        maxPage: Math.max(limits.maxPage, limit)
+      },
       pool: { inFlight },
       retry: {
         retries: Math.max(0, retry.retries ?? SCAN_DEFAULTS.retries),

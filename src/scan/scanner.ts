@@ -23,6 +23,15 @@ import { VectorFetcher } from './vectors';
 
 export type { NeighbourQuery, ScanClient } from './client';
 
+// The largest requests a scan sends (the embedded backend's caps stay above them:
+// tests/test_embedded_limits.py reads these two lines).
+/** Pages never ask for more than this many neighbours, however often they grow. */
+const MAX_PAGE = 1024;
+/** Groups up to this size are checked pair by pair; a check query's limit is at most this. */
+const CHECK_MAX_GROUP = 2048;
+/** A batch of checking queries names at most about this many point ids in its filters. */
+const CHECK_IDS_PER_BATCH = 20000;
+
 /** What the scan needs from its host besides the client. */
 export interface ScanHooks {
   onProgress?: (progress: ScanProgress) => void;
@@ -52,7 +61,11 @@ export async function scanCollection(
   const progress = new ProgressReporter(hooks.onProgress, now, hooks.progressIntervalMs ?? 100);
   let options: ResolvedRequest;
   try {
-    options = resolveRequest(request, hooks.policies);
+    options = resolveRequest(
+      request,
+      { maxPage: MAX_PAGE, idsPerBatch: CHECK_IDS_PER_BATCH },
+      hooks.policies
+    );
   } catch (error) {
     progress.fail(asScanError(error));
     throw error;
@@ -176,7 +189,8 @@ async function check(ctx: ScanContext, pass: NeighbourPass, listing: Listing): P
     ctx.options.policies.check,
     pass.components,
     pass.pairs,
-    listing.queryIds
+    listing.queryIds,
+    CHECK_MAX_GROUP
   );
   if (queries.length > 0) {
     pass.enqueue(queries);
