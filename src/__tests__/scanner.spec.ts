@@ -1,7 +1,6 @@
 // The scan against a fake Qdrant client: a brute-force in-memory index that answers
 // getCollection, scroll and queryBatch the way Qdrant's REST API does.
 import type { QdrantClient } from '@qdrant/js-client-rest';
-import { regroup } from '../scan/groups';
 import { circlePoints, FakePoint, FakeQdrant, httpError } from './fakeQdrant';
 import { classify, httpErrorInfo } from '../scan/errors';
 import {
@@ -306,9 +305,40 @@ describe('scanCollection with a fake Qdrant client', () => {
     expect(result.groups.map(g => g.pointIds)).toEqual([[10, 11, 12], [13, 14]]);
   });
 
-  it('matches grouping from scratch at the scan threshold', async () => {
-    const result = await scanCollection(new FakeQdrant(circlePoints()), { ...base, threshold: 0.8 });
-    expect(result.groups).toEqual(regroup(result, 0.8));
+  it('groups exactly the connected components of its pairs, largest first', async () => {
+    const result = await scanCollection(new FakeQdrant(circlePoints()), base);
+    // Components by a plain flood fill over the pairs, independent of the scan's grouping.
+    const n = result.points.ids.length;
+    const links: number[][] = Array.from({ length: n }, () => []);
+    result.pairs.a.forEach((a, k) => {
+      links[a].push(result.pairs.b[k]);
+      links[result.pairs.b[k]].push(a);
+    });
+    const seen = new Set<number>();
+    const components: number[][] = [];
+    for (let i = 0; i < n; i++) {
+      if (seen.has(i) || links[i].length === 0) {
+        continue;
+      }
+      const members: number[] = [];
+      const stack = [i];
+      seen.add(i);
+      while (stack.length) {
+        const j = stack.pop()!;
+        members.push(j);
+        for (const k of links[j]) {
+          if (!seen.has(k)) {
+            seen.add(k);
+            stack.push(k);
+          }
+        }
+      }
+      components.push(members.sort((x, y) => x - y));
+    }
+    expect(components.length).toBeGreaterThan(1);
+    expect(result.groups.map(g => g.members).sort()).toEqual(components.sort());
+    const sizes = result.groups.map(g => g.members.length);
+    expect(sizes).toEqual([...sizes].sort((x, y) => y - x));
   });
 
   it('keeps at most inFlight batches in flight', async () => {
