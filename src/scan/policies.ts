@@ -1,6 +1,6 @@
 // The scan's settings, checked once: what the request asks for (validated, defaults filled
 // in) and the named policies the phases follow. A policy is a design decision with a name,
-// so the benchmark can undo one (bench/variants.ts) to measure what it buys, by passing an
+// so the benchmark can undo one (bench/variants.json) to measure what it buys, by passing an
 // option rather than editing the scanner.
 import { ScanError } from './errors';
 import { CureMode, RetryPolicy, SCAN_DEFAULTS, ScanRequest, SureExact } from './types';

@@ -12,12 +12,12 @@ import type { QueryScope, ScanContext } from './context';
 import { asScanError, cancelledError } from './errors';
 import { regroup } from './groups';
 import { Listing, listPoints } from './list';
+import { higherIsBetter } from './metric';
 import { PairStore } from './pairs';
 import { PolicyOverrides, ResolvedRequest, resolveRequest } from './policies';
 import { defaultNow, ProgressReporter } from './progress';
 import { NeighbourPass } from './queries';
 import { defaultSleep, RetryingCaller, Sleep } from './retry';
-import { higherIsBetter } from './metric';
 import type { RecallEstimate, ScanProgress, ScanRequest, ScanResult } from './types';
 import { VectorFetcher } from './vectors';
 
@@ -43,7 +43,7 @@ export interface ScanHooks {
   now?: () => number;
   /** Minimum time between two progress reports (phase changes are always reported at once). */
   progressIntervalMs?: number;
-  /** Policies other than the defaults: the benchmark's variants (bench/variants.ts). */
+  /** Policies other than the defaults: the benchmark's variants (bench/variants.json). */
   policies?: PolicyOverrides;
 }
 
