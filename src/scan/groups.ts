@@ -9,7 +9,6 @@ export { higherIsBetter, isStricter, passes } from './metric';
 import type {
   DistanceKind,
   DuplicateGroup,
-  PairLink,
   PairList,
   PointId,
   ScanPoints
@@ -24,7 +23,8 @@ export interface GroupInput {
 
 /**
  * The groups at `threshold`, computed from scratch (lays the pairs out on every call).
- * Prefer `regroup` when the same pairs are grouped repeatedly.
+ * Only the panel's test fixtures (bridge.spec, commFixtures) call it; they can call `regroup`
+ * instead, and then this goes.
  */
 export function findGroups(
   input: GroupInput,
@@ -52,26 +52,6 @@ export function regroup(
     );
   }
   return groupLaidOut(scan, layoutOf(scan), threshold);
-}
-
-/** The links inside one group that pass `threshold`, most alike first. O(pairs); meant for one click. */
-export function groupLinks(
-  input: GroupInput,
-  group: DuplicateGroup,
-  threshold: number
-): PairLink[] {
-  const members = new Set(group.members);
-  const { a, b, score } = input.pairs;
-  const links: PairLink[] = [];
-  for (let k = 0; k < score.length; k++) {
-    // Groups are whole components, so a passing pair touching a member lies inside the group.
-    if (members.has(a[k]) && passes(score[k], threshold, input.distance)) {
-      links.push({ a: a[k], b: b[k], score: score[k] });
-    }
-  }
-  const sign = higherIsBetter(input.distance) ? -1 : 1;
-  links.sort((x, y) => sign * (x.score - y.score) || x.a - y.a || x.b - y.b);
-  return links;
 }
 
 /**
