@@ -2,7 +2,7 @@
 // client, no Worker in jsdom) and a fake server API.
 import { IBackendInfo, INearDuplicatesApi, ServerApiError } from '../api';
 import { NearDuplicatesModel } from '../model';
-import { IStartMessage, PanelToWorker, PROTOCOL_VERSION } from '../scan/protocol';
+import { IStartMessage, PanelToWorker, WORKER_PROTOCOL } from '../scan/protocol';
 import { ScanService } from '../scan/scanService';
 import { BackendChoice, DEFAULT_SETTINGS } from '../tokens';
 import type { IScanWorker } from '../workerHost';
@@ -143,7 +143,7 @@ describe('NearDuplicatesModel with a fake in-process worker', () => {
     expect(worker.posted).toEqual([{ type: 'hello' }]);
     expect(model.workerStatus).toEqual({
       state: 'ready',
-      protocol: PROTOCOL_VERSION,
+      protocol: WORKER_PROTOCOL,
       qdrantClient: true
     });
     expect(changes).toEqual(['ready']);
