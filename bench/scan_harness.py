@@ -45,7 +45,7 @@ def node_executable() -> str:
 def build_bundle(outfile: str | None = None, variant: str | None = None) -> str:
     """Bundles bench/scan_node.ts (the worker's scan code + @qdrant/js-client-rest) with esbuild.
 
-    ``variant``: a scanner change applied at bundle time (VARIANTS in bench/build.mjs)."""
+    ``variant``: scan policies changed at bundle time (bench/variants.json)."""
     if outfile is None:
         outfile = os.path.join(BENCH, ".build", f"scan_node.{variant}.cjs" if variant else "scan_node.cjs")
     node = node_executable()

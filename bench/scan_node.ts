@@ -16,9 +16,14 @@ import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'fs'
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { PairStore } from '../src/scan/pairs';
 import { createQdrantClient } from '../src/scan/scanService';
+import type { PolicyOverrides } from '../src/scan/policies';
 import { ScanClient, scanCollection } from '../src/scan/scanner';
 import type { PointId, ScanProgress, ScanRequest } from '../src/scan/types';
 import { UnionFind } from '../src/scan/unionFind';
+import variantTable from './variants.json';
+
+/** The scanner variant this bundle was built for (build.mjs --variant), or null. */
+declare const SCAN_VARIANT: string | null;
 
 interface Config {
   mode: 'ours' | 'seed';
@@ -195,6 +200,7 @@ async function oursScan(
   let pairsBeforeCheck: number | null = null;
   const result = await scanCollection(client, request, {
     signal: controller.signal,
+    policies: variantPolicies(),
     onProgress: progress => {
       // Diagnostic (node --expose-gc, ND_BENCH_FORCE_GC=1): a full collection at every
       // report, so the peak shows the live set rather than the garbage V8 lets pile up.
@@ -228,6 +234,7 @@ async function oursScan(
     groups: groups.map(g => g.pointIds),
     extra: {
       distance: result.distance,
+      variant: SCAN_VARIANT,
       stats: result.stats,
       audit: result.audit ?? null,
       progress_events: events,
@@ -252,6 +259,18 @@ async function oursScan(
       }))
     }
   };
+}
+
+/** The policies of the bundle's variant (bench/variants.json); none for the scanner as it is. */
+function variantPolicies(): PolicyOverrides | undefined {
+  if (SCAN_VARIANT === null) {
+    return undefined;
+  }
+  const variants = variantTable.variants as Record<string, PolicyOverrides>;
+  if (!Object.prototype.hasOwnProperty.call(variants, SCAN_VARIANT)) {
+    throw new Error(`unknown scanner variant ${SCAN_VARIANT}`);
+  }
+  return variants[SCAN_VARIANT];
 }
 
 /** The client, writing each request body to `path` as it is sent (one small write each). */

@@ -4,18 +4,12 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import type { IScanLease } from './scan/lease';
 import type { BackendChoice } from './tokens';
+import type { CollectionDescription } from './scan/collection';
 import type { IScanConnection } from './scan/protocol';
-import type { DistanceKind } from './scan/types';
 
-/** One collection as `GET /near-duplicates/api/backend` describes it. */
-export interface ICollectionInfo {
+/** One collection as `GET /near-duplicates/api/backend` describes it (scan/collection.ts's shape). */
+export interface ICollectionInfo extends CollectionDescription {
   name: string;
-  points_count: number | null;
-  /** Dense vectors by name; an unnamed vector is under ''. */
-  vectors: {
-    [name: string]: { size: number; distance: DistanceKind; multivector?: boolean };
-  };
-  sparse_vectors: string[];
   /** Set when the server could not read this collection's info; the others still list. */
   error?: string;
 }
@@ -52,13 +46,14 @@ export const LEASE_TTL_MS = 30_000;
 /** Renewed well within the lease, so one lost renewal costs nothing. */
 export const LEASE_RENEW_MS = 10_000;
 
-/** An error from the server extension, with the message it sent. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string
-  ) {
-    super(message);
+/**
+ * A failed request to the server extension: JupyterLab's ResponseError, its message the
+ * sentence the panel shows (the server's own, which says what to do). `status` is the
+ * HTTP status, 0 when the Jupyter server did not answer at all.
+ */
+export class ServerApiError extends ServerConnection.ResponseError {
+  get status(): number {
+    return this.response.status;
   }
 }
 
@@ -98,14 +93,15 @@ export class ServerApi implements INearDuplicatesApi {
     try {
       response = await ServerConnection.makeRequest(url, init, this.settings);
     } catch (error) {
-      throw new ApiError(
-        0,
+      // A network error has no response: Response.error() is fetch's own stand-in (status 0).
+      throw new ServerApiError(
+        Response.error(),
         `The Jupyter server did not answer (${String(error)}). Check that it is running.`
       );
     }
     const text = await response.text();
     if (!response.ok) {
-      throw new ApiError(response.status, serverMessage(response.status, text));
+      throw new ServerApiError(response, serverMessage(response.status, text));
     }
     return text;
   }

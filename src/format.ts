@@ -1,13 +1,9 @@
 // How the panel writes numbers: counts, scores, thresholds, rates and time left.
 // DOM-free and locale-fixed (the panel's text is English), so views and tests agree.
+import { higherIsBetter } from './scan/metric';
 import type { DistanceKind } from './scan/types';
 
 const COUNT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-
-/** True for Cosine and Dot, where a score is a similarity; false for distances. */
-export function isSimilarity(distance: DistanceKind | null | undefined): boolean {
-  return distance !== 'Euclid' && distance !== 'Manhattan';
-}
 
 /** A whole count with thousands separators: 12345 -> "12,345". */
 export function formatCount(n: number): string {
@@ -41,7 +37,7 @@ export function formatThreshold(t: number, distance?: DistanceKind | null): stri
   if (!Number.isFinite(t)) {
     return '?';
   }
-  if (!isSimilarity(distance)) {
+  if (!higherIsBetter(distance)) {
     return formatDecimal(t, 4);
   }
   const two = t.toFixed(2);
@@ -56,7 +52,7 @@ export function formatScore(score: number, distance?: DistanceKind | null): stri
   if (!Number.isFinite(score)) {
     return '?';
   }
-  if (isSimilarity(distance)) {
+  if (higherIsBetter(distance)) {
     return score.toFixed(4);
   }
   if (score === 0) {

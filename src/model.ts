@@ -2,33 +2,22 @@
 // its result and the groups at the current threshold, and the selected group.
 // No React here; components re-render from `stateChanged`.
 import { ISignal, Signal } from '@lumino/signaling';
-import { ApiError, IBackendInfo, ICollectionInfo, INearDuplicatesApi } from './api';
-import { adoptLayout, higherIsBetter, isStricter, regroup } from './scan/groups';
+import type { IBackendInfo, ICollectionInfo, INearDuplicatesApi } from './api';
+import { BackendModel } from './backendModel';
+import { UNNAMED_VECTOR } from './scan/collection';
+import { httpErrorInfo, ScanErrorInfo } from './scan/errors';
+import { adoptLayout, regroup } from './scan/groups';
+import { higherIsBetter, isStricter } from './scan/metric';
 import { ISavedScan, restoreScan, saveScan } from './persistence';
-import { isWorkerMessage, PanelToWorker, WorkerToPanel } from './scan/protocol';
 import type {
   DistanceKind,
   DuplicateGroup,
-  ScanErrorInfo,
   ScanProgress,
   ScanRequest,
   ScanResult
 } from './scan/types';
 import { DEFAULT_SETTINGS, INearDuplicatesSettings } from './tokens';
-
-/** What the panel knows about its scan worker. */
-export type WorkerStatus =
-  | { state: 'starting' }
-  | { state: 'ready'; protocol: number; qdrantClient: boolean }
-  | { state: 'failed'; message: string };
-
-/** The subset of `Worker` the model uses, so tests can hand it a fake. */
-export interface IScanWorker {
-  postMessage(message: PanelToWorker): void;
-  terminate(): void;
-  onmessage: ((event: MessageEvent) => void) | null;
-  onerror: ((event: ErrorEvent) => void) | null;
-}
+import { IScanWorker, ScanMessage, ScanWorkerHost, WorkerStatus } from './workerHost';
 
 /** A scan that is running now. */
 export interface IRunningScan {
@@ -41,6 +30,8 @@ export interface IRunningScan {
 
 /** A finished scan, with the groups shown at the current threshold. */
 export interface IScanOutcome {
+  /** The scan's id: its claim on the collection, and `scan_id` in the kernel. */
+  scanId: string;
   result: ScanResult;
   /** When the scan finished (ms since the epoch). */
   finishedAt: number;
@@ -56,8 +47,14 @@ export interface INearDuplicatesModelOptions {
 
 export class NearDuplicatesModel {
   constructor(options: INearDuplicatesModelOptions) {
-    this._createWorker = options.createWorker;
     this._api = options.api;
+    this._worker = new ScanWorkerHost(
+      options.createWorker,
+      message => this.onScanMessage(message),
+      () => this._stateChanged.emit()
+    );
+    this._backend = new BackendModel(options.api);
+    this._backend.changed.connect(() => this._stateChanged.emit());
   }
 
   get stateChanged(): ISignal<this, void> {
@@ -75,7 +72,7 @@ export class NearDuplicatesModel {
   }
 
   get workerStatus(): WorkerStatus {
-    return this._workerStatus;
+    return this._worker.status;
   }
 
   get settings(): INearDuplicatesSettings {
@@ -96,100 +93,52 @@ export class NearDuplicatesModel {
     }
   }
 
-  // Backend and collections.
+  // Backend and collections (BackendModel).
 
   get backend(): IBackendInfo | null {
-    return this._backend;
+    return this._backend.info;
   }
 
   get backendError(): ScanErrorInfo | null {
-    return this._backendError;
+    return this._backend.error;
   }
 
   get backendLoading(): boolean {
-    return this._backendLoading;
+    return this._backend.loading;
   }
 
   /** The collections a scan can read (those whose info the server could read). */
   get readableCollections(): ICollectionInfo[] {
-    return (this._backend?.collections ?? []).filter(c => !c.error);
+    return this._backend.readableCollections;
   }
 
   get collection(): ICollectionInfo | null {
-    return this._backend?.collections.find(c => c.name === this._collection) ?? null;
+    return this._backend.collection;
   }
 
-  /** Dense, single-vector names of the chosen collection ('' for an unnamed vector). */
-  get vectorNames(): string[] {
-    const collection = this.collection;
-    if (!collection) {
-      return [];
-    }
-    return Object.entries(collection.vectors ?? {})
-      .filter(([, v]) => !v.multivector)
-      .map(([name]) => name);
-  }
-
+  /** The vector a scan compares by ('' for the unnamed one), or null while none can be told. */
   get vectorName(): string | null {
-    const names = this.vectorNames;
-    if (this._vectorName !== null && names.includes(this._vectorName)) {
-      return this._vectorName;
-    }
-    return names.length === 1 ? names[0] : null;
+    return this._backend.vectorName;
   }
 
   get distance(): DistanceKind | null {
-    const name = this.vectorName;
-    return name === null ? null : (this.collection?.vectors?.[name]?.distance ?? null);
+    return this._backend.distance;
   }
 
   /** Asks the server for the backend the settings choose; a later call wins over an earlier one. */
-  async refreshBackend(): Promise<void> {
-    const request = ++this._backendRequest;
-    const kind = this._settings.backend;
-    this._backendLoading = true;
-    this._stateChanged.emit();
-    try {
-      const backend = await this._api.getBackend(kind);
-      if (request !== this._backendRequest) {
-        return;
-      }
-      this._backend = backend;
-      this._backendFor = kind;
-      this._backendError = null;
-      const names = this.readableCollections.map(c => c.name);
-      if (this._collection === null || !names.includes(this._collection)) {
-        this._collection = names.length > 0 ? names[0] : null;
-      }
-    } catch (error) {
-      if (request !== this._backendRequest) {
-        return;
-      }
-      this._backendError = backendErrorInfo(error);
-      if (this._backendFor !== kind || this._backendError.kind === 'backend-choice') {
-        // What is listed is not the backend the settings now ask for.
-        this._backend = null;
-      }
-    } finally {
-      if (request === this._backendRequest) {
-        this._backendLoading = false;
-        this._stateChanged.emit();
-      }
-    }
+  refreshBackend(): Promise<void> {
+    return this._backend.refresh(this._settings.backend);
   }
 
   selectCollection(name: string): void {
-    if (name === this._collection) {
-      return;
+    if (this._backend.selectCollection(name)) {
+      this._scanError = null;
+      this._stateChanged.emit();
     }
-    this._collection = name;
-    this._vectorName = null;
-    this._scanError = null;
-    this._stateChanged.emit();
   }
 
   selectVector(name: string): void {
-    this._vectorName = name;
+    this._backend.selectVector(name);
     this._stateChanged.emit();
   }
 
@@ -239,6 +188,11 @@ export class NearDuplicatesModel {
     return value === threshold || isStricter(value, threshold, distance);
   }
 
+  /** The threshold of the scan on show when it read the chosen collection and vector, else null. */
+  get lastScanThreshold(): number | null {
+    return this.resultMatchesChoice ? this._outcome!.result.threshold : null;
+  }
+
   /** The results on show are for another threshold than the current looser one. */
   get needsRescan(): boolean {
     return this._outcome !== null && this.resultMatchesChoice && !this.canRegroup(this.threshold);
@@ -247,7 +201,7 @@ export class NearDuplicatesModel {
   /** Is the distance a similarity (higher is closer)? True before a collection is known. */
   get thresholdIsSimilarity(): boolean {
     const distance = this._outcome?.result.distance ?? this.distance;
-    return distance === null ? true : higherIsBetter(distance);
+    return higherIsBetter(distance);
   }
 
   // Scanning.
@@ -270,11 +224,11 @@ export class NearDuplicatesModel {
    */
   async detect(cure: Pick<ScanRequest, 'cure' | 'exact'> = {}): Promise<void> {
     const collection = this.collection;
-    if (!collection || collection.error || this._running || !this._worker) {
+    if (!collection || collection.error || this._running || !this._worker.started) {
       return;
     }
     const settings = this._settings;
-    const scanId = `scan-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    const scanId = newScanId();
     const using = this.vectorName;
     const running: IRunningScan = {
       scanId,
@@ -290,22 +244,22 @@ export class NearDuplicatesModel {
       await this._api.claimScan(collection.name, scanId);
     } catch (error) {
       this._running = null;
-      this._scanError = leaseErrorInfo(error);
+      this._scanError = httpErrorInfo(error, 'busy');
       this._stateChanged.emit();
       return;
     }
-    if (this._running !== running || !this._worker) {
+    if (this._running !== running || !this._worker.started) {
       void this._api.releaseScan(scanId).catch(() => undefined);
       return;
     }
     // The worker renews the claim: a hidden tab's page timers can be too slow for it.
-    this._worker.postMessage({
+    this._worker.post({
       type: 'start',
       scanId,
       connection: this._api.scanConnection(settings.backend),
       request: {
         collection: collection.name,
-        using: using || undefined,
+        using: using ?? undefined,
         threshold: running.threshold,
         limit: settings.neighboursPerQuery,
         batchSize: settings.batchSize,
@@ -322,8 +276,8 @@ export class NearDuplicatesModel {
   }
 
   cancel(): void {
-    if (this._running && this._worker) {
-      this._worker.postMessage({ type: 'cancel', scanId: this._running.scanId });
+    if (this._running) {
+      this._worker.post({ type: 'cancel', scanId: this._running.scanId });
     }
   }
 
@@ -332,7 +286,9 @@ export class NearDuplicatesModel {
   /** The results on show in a JSON-safe form, or null (none, or too large to keep). */
   saveOutcome(): ISavedScan | null {
     const outcome = this._outcome;
-    return outcome ? saveScan(outcome.result, outcome.threshold, outcome.finishedAt) : null;
+    return outcome
+      ? saveScan(outcome.result, outcome.threshold, outcome.finishedAt, outcome.scanId)
+      : null;
   }
 
   /** Shows a kept scan again, with its collection, vector and threshold. */
@@ -342,8 +298,8 @@ export class NearDuplicatesModel {
       return false;
     }
     const { result, shownThreshold, finishedAt } = restored;
-    this._collection = result.collection;
-    this._vectorName = result.using;
+    this._backend.selectCollection(result.collection);
+    this._backend.selectVector(result.using);
     if (higherIsBetter(result.distance)) {
       this._similarity = shownThreshold;
     } else {
@@ -351,6 +307,7 @@ export class NearDuplicatesModel {
     }
     this._thresholdTouched = true;
     this._outcome = {
+      scanId: restored.scanId ?? newScanId(),
       result,
       finishedAt,
       threshold: shownThreshold,
@@ -381,32 +338,12 @@ export class NearDuplicatesModel {
 
   /** Start the worker (once) and ask it to introduce itself. */
   start(): void {
-    if (this._worker) {
-      return;
-    }
-    try {
-      this._worker = this._createWorker();
-    } catch (error) {
-      this.setWorkerStatus({
-        state: 'failed',
-        message: `The scan worker could not start: ${String(error)}`
-      });
-      return;
-    }
-    this._worker.onmessage = event => this.onWorkerMessage(event.data);
-    this._worker.onerror = event => {
-      this.setWorkerStatus({
-        state: 'failed',
-        message: `The scan worker failed: ${event.message || 'unknown error'}`
-      });
-    };
-    this._worker.postMessage({ type: 'hello' });
+    this._worker.start();
   }
 
   dispose(): void {
     this.endScan();
-    this._worker?.terminate();
-    this._worker = null;
+    this._worker.dispose();
     Signal.clearData(this);
   }
 
@@ -414,27 +351,14 @@ export class NearDuplicatesModel {
     const result = this._outcome?.result;
     return (
       !!result &&
-      result.collection === this._collection &&
-      (result.using ?? '') === (this.vectorName ?? '')
+      result.collection === this._backend.collectionName &&
+      // A scan saved before the unnamed vector was named '' says null.
+      (result.using ?? UNNAMED_VECTOR) === this.vectorName
     );
   }
 
-  private onWorkerMessage(data: unknown): void {
-    if (!isWorkerMessage(data)) {
-      return;
-    }
-    const message: WorkerToPanel = data;
+  private onScanMessage(message: ScanMessage): void {
     switch (message.type) {
-      case 'ready':
-        this.setWorkerStatus({
-          state: 'ready',
-          protocol: message.protocol,
-          qdrantClient: message.qdrantClient
-        });
-        break;
-      case 'error':
-        this.setWorkerStatus({ state: 'failed', message: message.message });
-        break;
       case 'progress':
         if (this._running?.scanId === message.scanId) {
           this._running.progress = message.progress;
@@ -451,6 +375,7 @@ export class NearDuplicatesModel {
             adoptLayout(result, message.layout);
           }
           this._outcome = {
+            scanId: message.scanId,
             result,
             finishedAt: Date.now(),
             threshold: result.threshold,
@@ -484,25 +409,11 @@ export class NearDuplicatesModel {
     }
   }
 
-  private setWorkerStatus(status: WorkerStatus): void {
-    this._workerStatus = status;
-    this._stateChanged.emit();
-  }
-
-  private readonly _createWorker: () => IScanWorker;
   private readonly _api: INearDuplicatesApi;
-  private _worker: IScanWorker | null = null;
-  private _workerStatus: WorkerStatus = { state: 'starting' };
+  private readonly _worker: ScanWorkerHost;
   private _settings: INearDuplicatesSettings = { ...DEFAULT_SETTINGS };
   private _settingsLoaded = false;
-  private _backend: IBackendInfo | null = null;
-  private _backendError: ScanErrorInfo | null = null;
-  private _backendLoading = false;
-  private _backendRequest = 0;
-  /** The Backend setting the listed backend was fetched for. */
-  private _backendFor: string | null = null;
-  private _collection: string | null = null;
-  private _vectorName: string | null = null;
+  private readonly _backend: BackendModel;
   private _similarity = DEFAULT_SETTINGS.defaultThreshold;
   private _distance: number | null = null;
   private _thresholdTouched = false;
@@ -515,33 +426,9 @@ export class NearDuplicatesModel {
   private _selectionChanged = new Signal<this, DuplicateGroup | null>(this);
 }
 
-function leaseErrorInfo(error: unknown): ScanErrorInfo {
-  if (error instanceof ApiError && error.status === 409) {
-    return { kind: 'busy', status: 409, message: error.message };
-  }
-  return backendErrorInfo(error);
-}
-
-/** The backend route's failures, in the scan's error vocabulary the panel already explains. */
-export function backendErrorInfo(error: unknown): ScanErrorInfo {
-  if (!(error instanceof ApiError)) {
-    return { kind: 'server-error', message: String(error) };
-  }
-  const { status, message } = error;
-  if (status === 0 || status === 502 || status === 504) {
-    return { kind: 'unreachable', message, status: status || undefined };
-  }
-  if (status === 401 || status === 403) {
-    return { kind: 'auth', message, status };
-  }
-  if (status === 404) {
-    return { kind: 'not-found', message, status };
-  }
-  if (status === 409) {
-    // The backend route's 409: the Backend setting asks for a kind the server cannot offer.
-    return { kind: 'backend-choice', message, status };
-  }
-  return { kind: 'server-error', message, status };
+/** A new scan's id, unique across panels and tabs: its claim on the collection names it. */
+function newScanId(): string {
+  return `scan-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
 /**

@@ -64,11 +64,6 @@ export class NearDuplicatesPanel extends SidePanel {
 function ScanSection(props: { model: NearDuplicatesModel }): JSX.Element {
   const { model } = props;
   const running = model.running;
-  const outcome = model.outcome;
-  const sameChoice =
-    outcome !== null &&
-    outcome.result.collection === model.collection?.name &&
-    (outcome.result.using ?? '') === (model.vectorName ?? '');
   return (
     <div className="jp-NearDuplicates-scan">
       <WorkerStatusView status={model.workerStatus} />
@@ -95,7 +90,7 @@ function ScanSection(props: { model: NearDuplicatesModel }): JSX.Element {
         scanning={running !== null}
         onDetect={() => void model.detect()}
         onCancel={() => model.cancel()}
-        lastScanThreshold={sameChoice ? outcome!.result.threshold : null}
+        lastScanThreshold={model.lastScanThreshold}
       />
       {running?.progress ? <ScanProgressView progress={running.progress} /> : null}
       {model.scanError && !running ? (

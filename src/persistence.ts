@@ -21,6 +21,8 @@ export interface ISavedScan {
   /** The threshold the groups were shown at. */
   shownThreshold: number;
   finishedAt: number;
+  /** The scan's id, so a reloaded scan's groups reach the kernel under the same `scan_id`. */
+  scanId?: string;
   points: {
     ids: PointId[];
     sampleIds: string[];
@@ -37,7 +39,8 @@ export interface ISavedScan {
 export function saveScan(
   result: ScanResult,
   shownThreshold: number,
-  finishedAt: number
+  finishedAt: number,
+  scanId: string
 ): ISavedScan | null {
   const { a, b, score } = result.pairs;
   if (a.length > MAX_SAVED_PAIRS) {
@@ -76,6 +79,7 @@ export function saveScan(
     threshold: result.threshold,
     shownThreshold,
     finishedAt,
+    scanId,
     points,
     pairs,
     stats: result.stats,
@@ -86,7 +90,13 @@ export function saveScan(
 /** The scan back, with its groups at the shown threshold; null for anything unexpected. */
 export function restoreScan(
   saved: unknown
-): { result: ScanResult; shownThreshold: number; finishedAt: number } | null {
+): {
+  result: ScanResult;
+  shownThreshold: number;
+  finishedAt: number;
+  /** Null for a scan kept before ids were. */
+  scanId: string | null;
+} | null {
   if (!isSavedScan(saved)) {
     return null;
   }
@@ -106,7 +116,12 @@ export function restoreScan(
     ...(isRecallEstimate(saved.audit) ? { audit: saved.audit } : {})
   };
   result.groups = regroup(result, saved.threshold);
-  return { result, shownThreshold: saved.shownThreshold, finishedAt: saved.finishedAt };
+  return {
+    result,
+    shownThreshold: saved.shownThreshold,
+    finishedAt: saved.finishedAt,
+    scanId: typeof saved.scanId === 'string' ? saved.scanId : null
+  };
 }
 
 function isSavedScan(value: unknown): value is ISavedScan {

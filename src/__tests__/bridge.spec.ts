@@ -1,285 +1,13 @@
-// The bridge from panel to notebook: the messages it builds, and what the panel is told for
-// each kernel a user may have (none, one without the import, a busy one, a restarted one).
-// FakeKernel plays an ipykernel with or without `import jupyterlab_near_duplicates`.
-import type { Kernel, KernelMessage } from '@jupyterlab/services';
-import { Signal } from '@lumino/signaling';
-import {
-  COMM_TARGET,
-  groupMessage,
-  groupsMessage,
-  IBridgeComm,
-  IBridgeKernel,
-  IBridgeNotebook,
-  IBridgeTracker,
-  ISendStatus,
-  NotebookBridge,
-  NotebookMessage,
-  PART_CHARS,
-  PROTOCOL,
-  readKernelReply,
-  scanIdOf,
-  selectMessage,
-  splitText
-} from '../bridge';
-import type { IScanOutcome } from '../model';
-import { findGroups, regroup } from '../scan/groups';
+// The bridge from panel to notebook: what the panel is told for each kernel a user may
+// have (none, one without the import, a busy one, a restarted one), played by FakeKernel.
+import { ISendStatus, NotebookBridge } from '../bridge';
+import { groupsMessage, selectMessage } from '../comm/messages';
+import { PART_CHARS } from '../comm/protocol';
+import { regroup } from '../scan/groups';
 import { PairStore } from '../scan/pairs';
-import type { DistanceKind, ScanResult } from '../scan/types';
-
-function scanResult(
-  pairs: [number, number, number][],
-  n = 8,
-  distance: DistanceKind = 'Cosine',
-  threshold = 0.9
-): ScanResult {
-  const store = new PairStore(distance === 'Cosine' || distance === 'Dot', 4);
-  for (const [a, b, s] of pairs) {
-    store.add(a, b, s);
-  }
-  const points = {
-    ids: Array.from({ length: n }, (_, i) => (i === 3 ? `uuid-${i}` : i + 100)),
-    sampleIds: Array.from({ length: n }, (_, i) => `s${i}`),
-    thumbnails: Array.from({ length: n }, () => null),
-    splits: Array.from({ length: n }, () => null)
-  };
-  const result: ScanResult = {
-    collection: 'images',
-    using: null,
-    distance,
-    threshold,
-    points,
-    pairs: store.toList(),
-    groups: [],
-    stats: { seconds: 0, queries: 0, requests: 0, retries: 0 }
-  };
-  result.groups = findGroups(result, threshold);
-  return result;
-}
-
-/** Groups {0,1,2,3} (a chain) and {5,6}; 4 and 7 alone. */
-const PAIRS: [number, number, number][] = [
-  [0, 1, 0.99],
-  [1, 2, 0.95],
-  [2, 3, 0.92],
-  [0, 2, 0.97],
-  [5, 6, 0.93]
-];
-
-function outcomeOf(result: ScanResult, finishedAt = Date.UTC(2025, 0, 2, 3, 4, 5)): IScanOutcome {
-  return { result, finishedAt, threshold: result.threshold, groups: result.groups };
-}
-
-describe('the message a group click sends', () => {
-  const result = scanResult(PAIRS);
-  const [big, small] = result.groups;
-
-  it('carries the group in snake_case, each score the sample’s closest link', () => {
-    expect(selectMessage(result, big, 0, 0.9, 'scan-1')).toEqual({
-      type: 'select',
-      group: {
-        sample_ids: ['s0', 's1', 's2', 's3'],
-        point_ids: [100, 101, 102, 'uuid-3'],
-        scores: [0.99, 0.99, 0.97, 0.92],
-        representative: 's2',
-        size: 4,
-        group_index: 0,
-        threshold: 0.9,
-        distance: 'Cosine',
-        collection: 'images',
-        scan_id: 'scan-1'
-      }
-    });
-  });
-
-  it('rounds float32 scores to six decimals', () => {
-    const message = groupMessage(result, small, 1, 0.9, 'scan-1');
-    expect(message.scores).toEqual([0.93, 0.93]);
-    expect(message.group_index).toBe(1);
-  });
-
-  it('counts only links that pass a stricter threshold', () => {
-    const stricter = regroup(result, 0.96);
-    expect(stricter[0].members).toEqual([0, 1, 2]);
-    expect(groupMessage(result, stricter[0], 0, 0.96, 'x').scores).toEqual([0.99, 0.99, 0.97]);
-  });
-
-  it('takes the smallest distance for Euclid collections', () => {
-    const euclid = scanResult(
-      [
-        [0, 1, 0.1],
-        [1, 2, 0.3]
-      ],
-      4,
-      'Euclid',
-      0.5
-    );
-    expect(groupMessage(euclid, euclid.groups[0], 0, 0.5, 'e').scores).toEqual([0.1, 0.1, 0.3]);
-    expect(groupMessage(euclid, euclid.groups[0], 0, 0.5, 'e').distance).toBe('Euclid');
-  });
-
-  it('sends all groups as the same dicts as single clicks', () => {
-    const all = groupsMessage(result, result.groups, 0.9, 'scan-1');
-    expect(all.type).toBe('groups');
-    expect(all.collection).toBe('images');
-    expect(all.groups).toEqual([
-      groupMessage(result, big, 0, 0.9, 'scan-1'),
-      groupMessage(result, small, 1, 0.9, 'scan-1')
-    ]);
-    expect(JSON.parse(JSON.stringify(all))).toEqual(all);
-  });
-
-  it('names a scan by collection and finish time', () => {
-    expect(scanIdOf(outcomeOf(result))).toBe('images@2025-01-02T03:04:05.000Z');
-  });
-});
-
-// A kernel, as the bridge sees it through JupyterLab's kernel connection.
-
-type Task = () => void;
-
-class FakeComm implements IBridgeComm {
-  constructor(
-    readonly kernel: FakeKernel,
-    readonly targetName: string
-  ) {}
-  isDisposed = false;
-  opened: unknown = undefined;
-  onMsg: (msg: KernelMessage.ICommMsgMsg) => void = () => undefined;
-  onClose: (msg: KernelMessage.ICommCloseMsg) => void = () => undefined;
-
-  open(data?: unknown): void {
-    this.opened = data;
-    this.kernel.receive(() => this.kernel.handleOpen(this));
-  }
-
-  send(data: any): void {
-    this.kernel.wire.push(data);
-    if (this.isDisposed) {
-      throw new Error('Cannot send');
-    }
-    this.kernel.receive(() => this.kernel.handleMsg(this, data));
-  }
-
-  reply(data: unknown): void {
-    if (!this.isDisposed) {
-      this.onMsg({ content: { comm_id: 'c', data } } as unknown as KernelMessage.ICommMsgMsg);
-    }
-  }
-
-  closeFromKernel(): void {
-    this.onClose({ content: { comm_id: 'c', data: {} } } as unknown as KernelMessage.ICommCloseMsg);
-    this.isDisposed = true;
-  }
-}
-
-/**
- * Plays ipykernel: a busy kernel queues messages until `finishCell()`; a restart forgets the
- * import; parts are joined at their commit as selection.py does. `received` holds the
- * messages applied, `wire` every message as sent.
- */
-class FakeKernel implements IBridgeKernel {
-  constructor(public imported = true) {}
-  isDisposed = false;
-  status: Kernel.Status = 'idle';
-  readonly statusChanged = new Signal<this, Kernel.Status>(this);
-  readonly disposed = new Signal<this, void>(this);
-  comms: FakeComm[] = [];
-  received: NotebookMessage[] = [];
-  wire: any[] = [];
-  callbackErrors: string[] = [];
-  protocol = PROTOCOL;
-  private parts: string[] = [];
-  failOnCreate = false;
-  private queue: Task[] = [];
-
-  createComm(targetName: string): FakeComm {
-    if (this.failOnCreate) {
-      throw new Error('Comms are disabled on this kernel connection');
-    }
-    const comm = new FakeComm(this, targetName);
-    this.comms.push(comm);
-    return comm;
-  }
-
-  receive(task: Task): void {
-    this.queue.push(task);
-    if (this.status !== 'busy') {
-      void Promise.resolve().then(() => this.drain());
-    }
-  }
-
-  runCell(): void {
-    this.setStatus('busy');
-  }
-
-  finishCell(): void {
-    this.setStatus('idle');
-    this.drain();
-  }
-
-  restart(): void {
-    this.setStatus('restarting');
-    for (const comm of this.comms) {
-      comm.isDisposed = true; // JupyterLab disposes every comm on a restart
-    }
-    this.queue = [];
-    this.imported = false;
-    this.setStatus('idle');
-  }
-
-  handleOpen(comm: FakeComm): void {
-    if (comm.targetName === COMM_TARGET && this.imported) {
-      comm.reply({ type: 'ready', protocol: this.protocol, version: '0.1.0' });
-    } else {
-      comm.closeFromKernel(); // "No such comm target registered"
-    }
-  }
-
-  handleMsg(comm: FakeComm, data: any): void {
-    if (data.type === 'part') {
-      this.parts[data.part] = data.text;
-      comm.reply({ type: 'ack', seq: data.seq, of: 'part', grids: 0, callback_errors: [] });
-      return;
-    }
-    const message = data.type === 'commit' ? JSON.parse(this.parts.join('')) : data;
-    this.parts = [];
-    this.received.push(message);
-    comm.reply({
-      type: 'ack',
-      seq: data.seq,
-      of: message.type,
-      grids: 1,
-      callback_errors: this.callbackErrors
-    });
-  }
-
-  private drain(): void {
-    while (this.status !== 'busy' && this.queue.length) {
-      this.queue.shift()!();
-    }
-  }
-
-  private setStatus(status: Kernel.Status): void {
-    this.status = status;
-    this.statusChanged.emit(status);
-  }
-}
-
-class FakeNotebook implements IBridgeNotebook {
-  constructor(
-    name: string,
-    kernel: FakeKernel | null
-  ) {
-    this.title = { label: name };
-    this.sessionContext = { session: kernel ? { kernel } : null };
-  }
-  readonly title: { label: string };
-  sessionContext: { session: { kernel: FakeKernel | null } | null };
-}
-
-class FakeTracker implements IBridgeTracker {
-  currentWidget: FakeNotebook | null = null;
-}
+import type { ScanResult } from '../scan/types';
+import { outcomeOf, PAIRS, scanResult } from './commFixtures';
+import { FakeKernel, FakeNotebook, FakeTracker } from './fakeKernel';
 
 const flush = () => new Promise(resolve => setTimeout(resolve, 0));
 
@@ -329,7 +57,7 @@ describe('NotebookBridge', () => {
     expect(kernel.comms).toHaveLength(1);
     expect(kernel.comms[0].opened).toEqual({ type: 'hello', protocol: 2 });
     expect(kernel.received).toEqual([
-      { ...selectMessage(result, small, 1, 0.9, scanIdOf(outcome)), seq: 1 }
+      { ...selectMessage(result, small, 1, 0.9, outcome.scanId), seq: 1 }
     ]);
   });
 
@@ -472,59 +200,6 @@ describe('NotebookBridge', () => {
   });
 });
 
-describe('reading what the kernel sends', () => {
-  it.each([
-    [{ type: 'ack', seq: 1, of: 'select', grids: 0, callback_errors: 'boom' }, 'ack.callback_errors must be a list of strings'],
-    [{ type: 'ack', seq: 1, of: 'select', grids: 0, callback_errors: [1] }, 'ack.callback_errors must be a list of strings'],
-    [{ type: 'ack', seq: 1, of: 'select', grids: '2', callback_errors: [] }, 'ack.grids must be a whole number, not a string'],
-    [{ type: 'ack', seq: 1, of: 'rename', grids: 0, callback_errors: [] }, 'ack.of must be'],
-    [{ type: 'ack', seq: 1e400, of: 'select', grids: 0 }, 'ack.seq must be a whole number'],
-    [{ type: 'ack', seq: -1, of: 'select', grids: 0 }, 'ack.seq must be a whole number'],
-    [{ type: 'error', seq: 1, message: { text: 'x' } }, 'error.message must be a string, not a object'],
-    [{ type: 'ready', protocol: '2' }, 'ready.protocol must be a whole number'],
-    [{ type: 'hello' }, 'unknown reply type "hello"'],
-    ['ack', 'a reply must be an object, not a string'],
-    [[1, 2], 'a reply must be an object, not a list'],
-    [null, 'a reply must be an object, not null']
-  ])('names the field at fault in %j', (data, problem) => {
-    const reply = readKernelReply(data);
-    expect(reply.type).toBe('unreadable');
-    expect(reply.type === 'unreadable' && reply.problem).toContain(problem);
-  });
-
-  it('ignores fields it does not know and keeps the ones it does', () => {
-    expect(
-      readKernelReply({ type: 'ack', seq: 3, of: 'groups', grids: 0, callback_errors: [], extra: [1] })
-    ).toEqual({ type: 'ack', seq: 3, of: 'groups', grids: 0, callback_errors: [] });
-  });
-
-  it('cuts what it shows of a flood of callback errors', () => {
-    const reply = readKernelReply({
-      type: 'ack',
-      seq: 3,
-      of: 'select',
-      grids: 0,
-      callback_errors: Array.from({ length: 1000 }, () => 'x'.repeat(10_000))
-    });
-    expect(reply.type === 'ack' && reply.callback_errors.length).toBe(21);
-    expect(reply.type === 'ack' && reply.callback_errors[0].length).toBe(500);
-  });
-});
-
-describe('splitting a long message', () => {
-  it('never cuts a surrogate pair, and the parts join back into the text', () => {
-    const text = 'ab😀cd😀😀e'.repeat(50);
-    for (const size of [2, 3, 4, 7]) {
-      const parts = splitText(text, size);
-      expect(parts.join('')).toBe(text);
-      for (const part of parts) {
-        expect(part.length).toBeLessThanOrEqual(size);
-        expect(/[\ud800-\udbff]$/.test(part)).toBe(false);
-      }
-    }
-  });
-});
-
 describe('NotebookBridge with a kernel that misbehaves (FakeKernel)', () => {
   const result = scanResult(PAIRS);
   const outcome = outcomeOf(result);
@@ -655,10 +330,10 @@ describe('Send all groups of a large scan (FakeKernel)', () => {
       groups: [],
       stats: { seconds: 0, queries: 0, requests: 0, retries: 0 }
     };
-    result.groups = findGroups(result, 0.95);
+    result.groups = regroup(result, 0.95);
     expect(result.groups).toHaveLength(40_000);
     const outcome = outcomeOf(result);
-    const whole = groupsMessage(result, result.groups, 0.95, scanIdOf(outcome));
+    const whole = groupsMessage(result, result.groups, 0.95, outcome.scanId);
     const TORNADO_MAX = 10 * 1024 * 1024;
     expect(Buffer.byteLength(JSON.stringify(whole))).toBeGreaterThan(TORNADO_MAX);
 

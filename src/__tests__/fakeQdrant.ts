@@ -1,10 +1,7 @@
 // A fake Qdrant client for DOM-free unit tests: a brute-force in-memory index that answers
 // getCollection, scroll and queryBatch the way Qdrant's REST API does.
-import type {
-  CollectionInfoLike,
-  NeighbourQuery,
-  ScanClient
-} from '../scan/scanner';
+import type { CollectionInfoLike } from '../scan/collection';
+import type { NeighbourQuery, ScanClient } from '../scan/scanner';
 import type { DistanceKind } from '../scan/types';
 
 type Id = string | number;

@@ -8,7 +8,6 @@ import {
   formatRate,
   formatScore,
   formatThreshold,
-  isSimilarity,
   percentDone
 } from '../format';
 
@@ -43,8 +42,8 @@ describe('formatThreshold', () => {
   });
 
   it('treats an unknown distance as a similarity', () => {
-    expect(isSimilarity(null)).toBe(true);
     expect(formatThreshold(0.95, null)).toBe('0.95');
+    expect(formatScore(0.98765, null)).toBe('0.9877');
   });
 });
 

@@ -2,8 +2,6 @@
 // at a stricter threshold without a rescan.
 import {
   adoptLayout,
-  findGroups,
-  groupLinks,
   isStricter,
   layoutOf,
   passes,
@@ -184,14 +182,14 @@ describe('PairStore', () => {
     expect(store.add(3, 3, 1)).toBe(false);
     expect(store.add(1, 2, NaN)).toBe(false);
     expect(store.count).toBe(1);
-    expect(store.get(0)).toEqual({ a: 2, b: 5, score: Math.fround(0.93) });
+    expect(firstPair(store)).toEqual({ a: 2, b: 5, score: Math.fround(0.93) });
   });
 
   it('keeps the smaller distance for distance metrics', () => {
     const store = new PairStore(false);
     store.add(0, 1, 0.3);
     store.add(1, 0, 0.2);
-    expect(store.get(0).score).toBe(Math.fround(0.2));
+    expect(firstPair(store).score).toBe(Math.fround(0.2));
   });
 
   it('grows past its capacity and still dedupes', () => {
@@ -221,7 +219,7 @@ describe('PairStore', () => {
   });
 });
 
-describe('findGroups', () => {
+describe('grouping at the scan threshold', () => {
   it('returns components of two or more, largest first, with point ids and sample ids', () => {
     const points = pointsOf(8);
     const pairs = pairsOf([
@@ -230,7 +228,7 @@ describe('findGroups', () => {
       [6, 7, 0.96],
       [2, 3, 0.5]
     ]);
-    const groups = findGroups({ points, pairs, distance: 'Cosine' }, 0.95);
+    const groups = groupsAt({ points, pairs, distance: 'Cosine' }, 0.95);
     expect(groups.map(g => g.members)).toEqual([[5, 6, 7], [0, 1]]);
     expect(groups[0].pointIds).toEqual([105, 106, 107]);
     expect(groups[0].sampleIds).toEqual(['s5', 's6', 's7']);
@@ -247,7 +245,7 @@ describe('findGroups', () => {
       [2, 3, 0.99],
       [4, 5, 0.96]
     ]);
-    const groups = findGroups({ points, pairs, distance: 'Cosine' }, 0.9);
+    const groups = groupsAt({ points, pairs, distance: 'Cosine' }, 0.9);
     expect(groups.map(g => g.members)).toEqual([[2, 3], [6, 7], [0, 1], [4, 5]]);
   });
 
@@ -261,14 +259,14 @@ describe('findGroups', () => {
       [0, 2, 0.97],
       [1, 3, 0.92]
     ]);
-    const [group] = findGroups({ points, pairs, distance: 'Cosine' }, 0.9);
+    const [group] = groupsAt({ points, pairs, distance: 'Cosine' }, 0.9);
     expect(group.members).toEqual([0, 1, 2, 3]);
     expect(group.bestScore).toBe(Math.fround(0.99));
     expect(group.worstScore).toBe(Math.fround(0.91));
     expect(group.weakestLink).toEqual({ a: 1, b: 3, score: Math.fround(0.92) });
     expect(group.representative).toBe(1);
     // Just above the weakest link the chain falls apart.
-    const split = findGroups({ points, pairs, distance: 'Cosine' }, 0.925);
+    const split = groupsAt({ points, pairs, distance: 'Cosine' }, 0.925);
     expect(split.map(g => g.members)).toEqual([[0, 1, 2]]);
   });
 
@@ -284,14 +282,14 @@ describe('findGroups', () => {
       ],
       'Euclid'
     );
-    const [group] = findGroups({ points, pairs, distance: 'Euclid' }, 1);
+    const [group] = groupsAt({ points, pairs, distance: 'Euclid' }, 1);
     expect(group.bestScore).toBe(Math.fround(0.1));
     expect(group.worstScore).toBe(Math.fround(0.9));
     expect(group.weakestLink).toEqual({ a: 1, b: 3, score: Math.fround(0.6) });
   });
 
   it('finds nothing when no pair passes', () => {
-    const groups = findGroups(
+    const groups = groupsAt(
       { points: pointsOf(3), pairs: pairsOf([[0, 1, 0.95]]), distance: 'Cosine' },
       0.95
     );
@@ -326,7 +324,7 @@ describe('regroup', () => {
             score: Float32Array.from(keep, k => pairs.score[k])
           };
           expect(summary(fast).map(g => g.members)).toEqual(
-            summary(findGroups({ points: scan.points, pairs: filtered, distance }, t)).map(
+            summary(groupsAt({ points: scan.points, pairs: filtered, distance }, t)).map(
               g => g.members
             )
           );
@@ -399,25 +397,21 @@ describe('regroup', () => {
     expect(outOfOrder).toBe(0);
     const scan = { points: pointsOf(n), pairs, distance: 'Cosine' as const, threshold: 0.9 };
     const groups = regroup(scan, 0.99999);
-    const expected = findGroups(scan, 0.99999);
+    const expected = groupsAt(scan, 0.99999);
     expect(summary(groups)).toEqual(summary(expected));
   });
 });
 
-describe('groupLinks', () => {
-  it('lists the passing pairs inside one group, most alike first', () => {
-    const points = pointsOf(5);
-    const pairs = pairsOf([
-      [0, 1, 0.96],
-      [1, 2, 0.99],
-      [3, 4, 0.98],
-      [0, 2, 0.9]
-    ]);
-    const input = { points, pairs, distance: 'Cosine' as const };
-    const [group] = findGroups(input, 0.95);
-    expect(groupLinks(input, group, 0.95)).toEqual([
-      { a: 1, b: 2, score: Math.fround(0.99) },
-      { a: 0, b: 1, score: Math.fround(0.96) }
-    ]);
-  });
-});
+/** The groups at `threshold` of pairs found at that threshold, through the public regroup. */
+function groupsAt(
+  input: { points: ScanPoints; pairs: PairList; distance: DistanceKind },
+  threshold: number
+): DuplicateGroup[] {
+  return regroup({ ...input, threshold }, threshold);
+}
+
+/** The first pair a store kept, as the scan hands it on. */
+function firstPair(store: PairStore): { a: number; b: number; score: number } {
+  const list = store.toList();
+  return { a: list.a[0], b: list.b[0], score: list.score[0] };
+}

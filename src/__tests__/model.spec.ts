@@ -1,11 +1,17 @@
 // The panel model with a fake in-process worker (the real ScanService over a fake Qdrant
 // client, no Worker in jsdom) and a fake server API.
-import { ApiError, IBackendInfo, INearDuplicatesApi } from '../api';
-import { IScanWorker, NearDuplicatesModel } from '../model';
-import { IStartMessage, PanelToWorker, PROTOCOL_VERSION } from '../scan/protocol';
+import { IBackendInfo, INearDuplicatesApi, ServerApiError } from '../api';
+import { NearDuplicatesModel } from '../model';
+import { IStartMessage, PanelToWorker, WORKER_PROTOCOL } from '../scan/protocol';
 import { ScanService } from '../scan/scanService';
 import { BackendChoice, DEFAULT_SETTINGS } from '../tokens';
+import type { IScanWorker } from '../workerHost';
 import { circlePoints, FakeQdrant } from './fakeQdrant';
+
+/** The error the server API rejects with for an answer of `status`. */
+function apiError(status: number, message: string): ServerApiError {
+  return new ServerApiError(new Response(null, { status }), message);
+}
 
 class FakeInProcessWorker implements IScanWorker {
   onmessage: ((event: MessageEvent) => void) | null = null;
@@ -53,7 +59,7 @@ const BACKEND: IBackendInfo = {
 };
 
 class FakeApi implements INearDuplicatesApi {
-  constructor(public answer: IBackendInfo | ApiError = BACKEND) {}
+  constructor(public answer: IBackendInfo | ServerApiError = BACKEND) {}
   /** The backend kinds asked for, in order. */
   kinds: BackendChoice[] = [];
   /** Kinds this fake server cannot offer (answered 409, as the backend route does). */
@@ -63,9 +69,9 @@ class FakeApi implements INearDuplicatesApi {
   async getBackend(kind: BackendChoice): Promise<IBackendInfo> {
     this.kinds.push(kind);
     if (this.unavailable.has(kind)) {
-      throw new ApiError(409, `No ${kind} Qdrant is configured on this Jupyter server.`);
+      throw apiError(409, `No ${kind} Qdrant is configured on this Jupyter server.`);
     }
-    if (this.answer instanceof ApiError) {
+    if (this.answer instanceof ServerApiError) {
       throw this.answer;
     }
     return { ...(this.byKind.get(kind) ?? this.answer), requested: kind };
@@ -82,7 +88,7 @@ class FakeApi implements INearDuplicatesApi {
   leases: string[] = [];
   async claimScan(collection: string, scanId: string): Promise<void> {
     if (this.busy.has(collection)) {
-      throw new ApiError(409, `A scan of ${collection} is already running in another panel or browser tab.`);
+      throw apiError(409, `A scan of ${collection} is already running in another panel or browser tab.`);
     }
     this.leases.push(`claim ${scanId}`);
   }
@@ -137,7 +143,7 @@ describe('NearDuplicatesModel with a fake in-process worker', () => {
     expect(worker.posted).toEqual([{ type: 'hello' }]);
     expect(model.workerStatus).toEqual({
       state: 'ready',
-      protocol: PROTOCOL_VERSION,
+      protocol: WORKER_PROTOCOL,
       qdrantClient: true
     });
     expect(changes).toEqual(['ready']);
@@ -188,7 +194,7 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
   it('turns a backend failure into an error the panel can explain', async () => {
     const { model } = makeModel(
       undefined,
-      new FakeApi(new ApiError(502, 'Could not reach the remote Qdrant backend at http://q:6333'))
+      new FakeApi(apiError(502, 'Could not reach the remote Qdrant backend at http://q:6333'))
     );
     await model.refreshBackend();
     expect(model.backendError).toEqual({
@@ -379,6 +385,8 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
     const start = worker.posted.find(m => m.type === 'start') as IStartMessage;
     const scanId = start.scanId;
     expect(api.leases).toEqual([`claim ${scanId}`, `release ${scanId}`]);
+    // One id per scan: the claim's is the one the kernel gets as scan_id.
+    expect(model.outcome!.scanId).toBe(scanId);
     // The worker keeps the claim alive, not the page (whose timers a hidden tab slows).
     expect(start.lease).toEqual(expect.objectContaining({ collection: 'images', renewMs: 10_000 }));
   });
@@ -400,6 +408,7 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
       m.outcome!.groups.map(g => [...g.sampleIds].sort().join(' '));
     expect(shown(reloaded)).toEqual(shown(model));
     expect(reloaded.outcome!.threshold).toBe(model.outcome!.threshold);
+    expect(reloaded.outcome!.scanId).toBe(model.outcome!.scanId);
     expect(reloaded.collection?.name ?? reloaded.outcome!.result.collection).toBe('images');
   });
 

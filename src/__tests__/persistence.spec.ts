@@ -1,5 +1,5 @@
 // Keeping a scan across reloads: a round trip keeps the groups a user saw, junk is refused.
-import { findGroups } from '../scan/groups';
+import { regroup } from '../scan/groups';
 import type { RecallEstimate, ScanResult } from '../scan/types';
 import { MAX_SAVED_PAIRS, restoreScan, saveScan } from '../persistence';
 
@@ -25,7 +25,7 @@ function scan(): ScanResult {
     groups: [],
     stats: { seconds: 1, queries: 8, requests: 2, retries: 0 }
   };
-  result.groups = findGroups(result, 0.9);
+  result.groups = regroup(result, 0.9);
   return result;
 }
 
@@ -36,12 +36,18 @@ describe('saved scans', () => {
       low: 0.9, high: 0.995, unreachable: 1, route: 'by-id', searchedExactly: 0,
       exactSecondsPerPoint: 0.002, cure: { route: 'sure', seconds: 12 }
     };
-    const restored = restoreScan(JSON.parse(JSON.stringify(saveScan({ ...scan(), audit }, 0.9, 1)!)))!;
+    const restored = restoreScan(JSON.parse(JSON.stringify(saveScan({ ...scan(), audit }, 0.9, 1, 'scan-1')!)))!;
     expect(restored.result.audit).toEqual(audit);
   });
 
+  it('restores a scan kept before scan ids were, without one', () => {
+    const saved = JSON.parse(JSON.stringify(saveScan(scan(), 0.9, 1, 'scan-1')!));
+    delete saved.scanId;
+    expect(restoreScan(saved)!.scanId).toBeNull();
+  });
+
   it('drops a kept estimate of the wrong shape and keeps the groups', () => {
-    const saved = JSON.parse(JSON.stringify(saveScan(scan(), 0.9, 1)!));
+    const saved = JSON.parse(JSON.stringify(saveScan(scan(), 0.9, 1, 'scan-1')!));
     saved.audit = { recall: '<b>1</b>', route: 'by-id' };
     const restored = restoreScan(saved)!;
     expect(restored.result.audit).toBeUndefined();
@@ -49,12 +55,13 @@ describe('saved scans', () => {
   });
 
   it('round-trips the groups at the threshold shown, keeping only points with pairs', () => {
-    const saved = saveScan(scan(), 0.95, 1234)!;
+    const saved = saveScan(scan(), 0.95, 1234, 'scan-1')!;
     expect(saved.points.sampleIds.sort()).toEqual(['s1', 's2', 's3', 's5', 's7']);
     const back = JSON.parse(JSON.stringify(saved));
     const restored = restoreScan(back)!;
     expect(restored.shownThreshold).toBe(0.95);
     expect(restored.finishedAt).toBe(1234);
+    expect(restored.scanId).toBe('scan-1');
     expect(restored.result.groups.map(g => [...g.sampleIds].sort())).toEqual([
       ['s1', 's2', 's3'],
       ['s5', 's7']
@@ -74,14 +81,14 @@ describe('saved scans', () => {
       b: new Uint32Array(count).fill(1),
       score: new Float32Array(count).fill(0.99)
     };
-    expect(saveScan(big, 0.9, 0)).toBeNull();
+    expect(saveScan(big, 0.9, 0, 'scan-1')).toBeNull();
   });
 
   it.each([
     [null],
     [{}],
     [{ version: 99 }],
-    [{ ...JSON.parse(JSON.stringify(saveScan(scan(), 0.9, 0))), pairs: { a: [0], b: [999], score: [1] } }]
+    [{ ...JSON.parse(JSON.stringify(saveScan(scan(), 0.9, 0, 'scan-1'))), pairs: { a: [0], b: [999], score: [1] } }]
   ])('refuses what it did not write (%#)', junk => {
     expect(restoreScan(junk)).toBeNull();
   });

@@ -2,7 +2,7 @@
 import {
   isPanelMessage,
   isWorkerMessage,
-  PROTOCOL_VERSION,
+  WORKER_PROTOCOL,
   WorkerToPanel
 } from '../scan/protocol';
 import { ScanService } from '../scan/scanService';
@@ -14,11 +14,31 @@ function replies(data: unknown): WorkerToPanel[] {
   return out;
 }
 
+describe('the worker entry (src/scan/scan.worker.ts, bundled by esbuild alone)', () => {
+  it('answers the panel through its global scope', async () => {
+    const posted: unknown[] = [];
+    const scope = self as unknown as {
+      postMessage: (message: unknown) => void;
+      onmessage: ((event: { data: unknown }) => void) | null;
+    };
+    const original = scope.postMessage;
+    scope.postMessage = message => posted.push(message);
+    try {
+      await import('../scan/scan.worker');
+      scope.onmessage!({ data: { type: 'hello' } });
+      expect(posted).toEqual([expect.objectContaining({ type: 'ready', protocol: WORKER_PROTOCOL })]);
+    } finally {
+      scope.postMessage = original;
+      scope.onmessage = null;
+    }
+  });
+});
+
 describe('scan worker protocol', () => {
-  it('answers hello with ready, its protocol version and a loaded Qdrant client', () => {
-    expect(replies({ type: 'hello' })).toEqual([
-      { type: 'ready', protocol: PROTOCOL_VERSION, qdrantClient: true }
-    ]);
+  it('answers hello with ready and the protocol version it speaks', () => {
+    const out = replies({ type: 'hello' });
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ type: 'ready', protocol: WORKER_PROTOCOL });
   });
 
   it.each([[null], ['hello'], [{}], [{ type: 42 }], [{ type: 'explode' }]])(

@@ -1,10 +1,9 @@
 // The scan against a fake Qdrant client: a brute-force in-memory index that answers
 // getCollection, scroll and queryBatch the way Qdrant's REST API does.
 import type { QdrantClient } from '@qdrant/js-client-rest';
-import { findGroups } from '../scan/groups';
 import { circlePoints, FakePoint, FakeQdrant, httpError } from './fakeQdrant';
+import { classify, httpErrorInfo } from '../scan/errors';
 import {
-  classify,
   NeighbourQuery,
   scanCollection,
   ScanClient,
@@ -66,7 +65,7 @@ describe('scanCollection with a fake Qdrant client', () => {
     const fake = new FakeQdrant(circlePoints());
     const result = await scanCollection(fake, base, recorder().hooks);
     expect(result.distance).toBe('Cosine');
-    expect(result.using).toBeNull();
+    expect(result.using).toBe('');
     expect(result.groups.map(g => g.pointIds)).toEqual([[10, 11, 12], [13, 14]]);
     const [a, b] = result.groups;
     expect(a.sampleIds).toEqual(['dupA_1', 'dupA_2', '12']);
@@ -197,6 +196,70 @@ describe('scanCollection with a fake Qdrant client', () => {
     expect(result.stats.queries).toBe(5);
   });
 
+  describe('policies, as the benchmark sets them (bench/variants.json)', () => {
+    const copiesWithMisses = () => {
+      const copies: FakePoint[] = Array.from({ length: 6 }, (_, i) => ({ id: i + 1, vector: [3, 4] }));
+      const others = circlePoints().filter(p => Number(p.id) < 10);
+      return new FakeQdrant([...copies, ...others], 'Cosine', {
+        approximateMisses: [[1, 2], [3, 6], [4, 5]]
+      });
+    };
+    const checkQueries = (fake: FakeQdrant) =>
+      fake.calls
+        .filter(c => c.method === 'queryBatch')
+        .flatMap(c => (c.body as { searches: NeighbourQuery[] }).searches)
+        .filter(s => s.filter !== undefined)
+        .map(s => [s.query, (s.filter as { must: { has_id: unknown[] }[] }).must[0].has_id]);
+
+    it("check 'none' runs no check, so the pairs the approximate search missed stay missed (fake that drops pairs)", async () => {
+      const fake = copiesWithMisses();
+      const { hooks, progress } = recorder();
+      const result = await scanCollection(fake, { ...base, threshold: 0.99, limit: 8, auditPoints: 0 }, {
+        ...hooks,
+        policies: { check: 'none' }
+      });
+      expect(result.pairs.score.length).toBe(12);
+      expect(checkQueries(fake)).toEqual([]);
+      expect(progress.some(p => p.phase === 'checking')).toBe(false);
+    });
+
+    it("check 'all' asks about every pair inside the group, known or not (fake that drops pairs)", async () => {
+      const fake = copiesWithMisses();
+      const result = await scanCollection(fake, { ...base, threshold: 0.99, limit: 8, auditPoints: 0 }, {
+        ...recorder().hooks,
+        policies: { check: 'all' }
+      });
+      expect(result.pairs.score.length).toBe(15);
+      expect(checkQueries(fake)).toEqual([
+        [1, [2, 3, 4, 5, 6]],
+        [2, [3, 4, 5, 6]],
+        [3, [4, 5, 6]],
+        [4, [5, 6]],
+        [5, [6]]
+      ]);
+    });
+
+    it("paging 'offset' asks a full page's next page by offset", async () => {
+      const points: FakePoint[] = [];
+      for (let i = 0; i < 50; i++) {
+        points.push({ id: i, vector: [1, i * 1e-4] });
+      }
+      const fake = new FakeQdrant(points);
+      const result = await scanCollection(
+        fake,
+        { ...base, threshold: 0.99, limit: 8, batchSize: 16, auditPoints: 0 },
+        { ...recorder().hooks, policies: { paging: 'offset' } }
+      );
+      expect(result.pairs.score.length).toBe((50 * 49) / 2);
+      const pages = fake.calls
+        .filter(c => c.method === 'queryBatch')
+        .flatMap(c => (c.body as { searches: NeighbourQuery[] }).searches)
+        .filter(s => s.query === 0 && s.filter === undefined)
+        .map(s => [s.offset ?? 0, s.limit]);
+      expect(pages).toEqual([[0, 8], [8, 16], [24, 32]]);
+    });
+  });
+
   it('keeps the threshold strict for cosine, even if the server is lenient', async () => {
     const points: FakePoint[] = [
       { id: 1, vector: [1, 0] },
@@ -242,9 +305,40 @@ describe('scanCollection with a fake Qdrant client', () => {
     expect(result.groups.map(g => g.pointIds)).toEqual([[10, 11, 12], [13, 14]]);
   });
 
-  it('matches grouping from scratch at the scan threshold', async () => {
-    const result = await scanCollection(new FakeQdrant(circlePoints()), { ...base, threshold: 0.8 });
-    expect(result.groups).toEqual(findGroups(result, 0.8));
+  it('groups exactly the connected components of its pairs, largest first', async () => {
+    const result = await scanCollection(new FakeQdrant(circlePoints()), base);
+    // Components by a plain flood fill over the pairs, independent of the scan's grouping.
+    const n = result.points.ids.length;
+    const links: number[][] = Array.from({ length: n }, () => []);
+    result.pairs.a.forEach((a, k) => {
+      links[a].push(result.pairs.b[k]);
+      links[result.pairs.b[k]].push(a);
+    });
+    const seen = new Set<number>();
+    const components: number[][] = [];
+    for (let i = 0; i < n; i++) {
+      if (seen.has(i) || links[i].length === 0) {
+        continue;
+      }
+      const members: number[] = [];
+      const stack = [i];
+      seen.add(i);
+      while (stack.length) {
+        const j = stack.pop()!;
+        members.push(j);
+        for (const k of links[j]) {
+          if (!seen.has(k)) {
+            seen.add(k);
+            stack.push(k);
+          }
+        }
+      }
+      components.push(members.sort((x, y) => x - y));
+    }
+    expect(components.length).toBeGreaterThan(1);
+    expect(result.groups.map(g => g.members).sort()).toEqual(components.sort());
+    const sizes = result.groups.map(g => g.members.length);
+    expect(sizes).toEqual([...sizes].sort((x, y) => y - x));
   });
 
   it('keeps at most inFlight batches in flight', async () => {
@@ -522,6 +616,41 @@ describe('classify', () => {
       classify(new Error('Unexpected Response: 403 (Forbidden)\nRaw response content:'), 'c').error.kind
     ).toBe('auth');
     expect(classify(new TypeError("Cannot read properties of undefined (reading 'x')"), 'c').transient).toBe(false);
+  });
+
+  it("reads the Jupyter proxy's answers by the one status table", () => {
+    // 502/504: the proxy could not reach Qdrant; retried, and said as such.
+    const gateway = classify(httpError(502), 'c');
+    expect(gateway).toMatchObject({ transient: true, error: { kind: 'unreachable', status: 502 } });
+    expect(gateway.error.message).toMatch(/could not reach the Qdrant backend/);
+    // 409: the proxy cannot offer the backend the Backend setting asks for.
+    expect(classify(httpError(409), 'c')).toMatchObject({
+      transient: false,
+      error: { kind: 'backend-choice', status: 409 }
+    });
+  });
+});
+
+describe('httpErrorInfo (the server extension\'s answers, as the panel shows them)', () => {
+  const failure = (status: number, message: string) =>
+    Object.assign(new Error(message), { status });
+
+  it('keeps the server message under the kind of its status', () => {
+    expect(httpErrorInfo(failure(403, 'No access.'))).toEqual({
+      kind: 'auth',
+      message: 'No access.',
+      status: 403
+    });
+    expect(httpErrorInfo(failure(0, 'Offline.'))).toEqual({ kind: 'unreachable', message: 'Offline.' });
+  });
+
+  it('reads a 409 by the route asked: a held claim is busy, the backend route a backend choice', () => {
+    expect(httpErrorInfo(failure(409, 'Held.')).kind).toBe('busy');
+    expect(httpErrorInfo(failure(409, 'No remote.'), 'backend-choice').kind).toBe('backend-choice');
+  });
+
+  it('calls an error without a status a server error, with its text', () => {
+    expect(httpErrorInfo(new Error('boom'))).toEqual({ kind: 'server-error', message: 'Error: boom' });
   });
 });
 

@@ -172,4 +172,13 @@ describe('the widget module', () => {
     expect(MODULE_NAME).toBe(pkg.name);
     expect(MODULE_VERSION).toBe(pkg.version);
   });
+
+  it('follows a version bump in package.json, with nothing else to edit (mocked package.json)', () => {
+    jest.isolateModules(() => {
+      jest.doMock('../../package.json', () => ({ name: 'jupyterlab-near-duplicates', version: '9.8.7' }));
+      const bumped = require('../widget/version') as typeof import('../widget/version');
+      expect(bumped.MODULE_VERSION).toBe('9.8.7');
+    });
+    jest.dontMock('../../package.json');
+  });
 });

@@ -3,11 +3,9 @@
 import * as React from 'react';
 import { formatCount, formatQuantity } from '../format';
 import type { IBackendInfo, ICollectionInfo } from '../api';
-import type { ScanErrorInfo } from '../scan/types';
+import { denseVectorNames, scanVector, UNNAMED_VECTOR, VectorDescription } from '../scan/collection';
+import type { ScanErrorInfo } from '../scan/errors';
 import { ErrorView, ScanErrorView } from './ErrorView';
-
-/** One dense vector of a collection (the unnamed one is under ''), as the backend route lists it. */
-export type IVectorInfo = ICollectionInfo['vectors'][string];
 
 export interface IConnectionViewProps {
   /** The last answer of the backend route; null before the first one. */
@@ -25,30 +23,6 @@ export interface IConnectionViewProps {
   onCollectionChange: (name: string) => void;
   onVectorChange: (name: string) => void;
   onRefresh: () => void;
-}
-
-/** The vectors a scan can compare by: dense, one vector per point. */
-export function denseVectorNames(collection: ICollectionInfo): string[] {
-  const vectors = collection.vectors ?? {};
-  return Object.keys(vectors).filter(name => !vectors[name].multivector);
-}
-
-/**
- * The vector a scan of `collection` compares by: `vector` when it is a dense vector of the
- * collection, else the only dense vector; null when there is none, or several and none chosen.
- */
-export function scanVector(
-  collection: ICollectionInfo,
-  vector: string | null
-): { name: string; info: IVectorInfo } | null {
-  const dense = denseVectorNames(collection);
-  const name =
-    vector !== null && dense.includes(vector)
-      ? vector
-      : dense.length === 1
-        ? dense[0]
-        : null;
-  return name === null ? null : { name, info: collection.vectors[name] };
 }
 
 /** "Embedded Qdrant 1.x" or "Remote Qdrant at URL, 1.x". */
@@ -75,8 +49,8 @@ function collectionLabel(collection: ICollectionInfo): string {
   return `${collection.name} (${count})`;
 }
 
-function vectorLabel(name: string, info: IVectorInfo): string {
-  const shown = name === '' ? '(unnamed)' : name;
+function vectorLabel(name: string, info: VectorDescription): string {
+  const shown = name === UNNAMED_VECTOR ? '(unnamed)' : name;
   return info.multivector
     ? `${shown} (multivector, cannot be scanned)`
     : `${shown} (${formatCount(info.size)}-d, ${info.distance})`;
@@ -113,7 +87,8 @@ export function ConnectionView(props: IConnectionViewProps): JSX.Element {
   const current = backend?.collections.find(c => c.name === collection) ?? null;
   const vectorNames = current ? Object.keys(current.vectors ?? {}) : [];
   const dense = current ? denseVectorNames(current) : [];
-  const chosen = current ? scanVector(current, vector) : null;
+  const chosenName = current ? scanVector(current, vector) : null;
+  const chosen = current && chosenName !== null ? current.vectors[chosenName] : null;
 
   return (
     <div className="jp-NearDuplicates-connection" aria-busy={loading}>
@@ -187,7 +162,7 @@ export function ConnectionView(props: IConnectionViewProps): JSX.Element {
           <select
             id={vectorId}
             className="jp-NearDuplicates-select"
-            value={chosen ? chosen.name : NO_VECTOR}
+            value={chosenName ?? NO_VECTOR}
             disabled={disabled}
             onChange={event => {
               if (event.target.value !== NO_VECTOR) {
@@ -224,7 +199,7 @@ export function ConnectionView(props: IConnectionViewProps): JSX.Element {
           {dense.length === 0
             ? 'No dense vector: this collection cannot be scanned for near-duplicates.'
             : chosen
-              ? `${formatCount(chosen.info.size)}-d vectors, ${chosen.info.distance} distance`
+              ? `${formatCount(chosen.size)}-d vectors, ${chosen.distance} distance`
               : 'Several dense vectors: choose one to compare by.'}
         </div>
       ) : null}

@@ -2,8 +2,8 @@
 // units: a similarity (slider, 0.80 to 0.99) for Cosine and Dot, a maximum distance for
 // Euclid and Manhattan. It also says whether the shown results follow it without a rescan.
 import * as React from 'react';
-import { formatThreshold, isSimilarity } from '../format';
-import { isStricter } from '../scan/groups';
+import { formatThreshold } from '../format';
+import { higherIsBetter, isStricter, thresholdHelp } from '../scan/metric';
 import type { DistanceKind } from '../scan/types';
 
 export const SIMILARITY_MIN = 0.8;
@@ -42,21 +42,6 @@ function validThreshold(value: number, similarity: boolean): boolean {
     : value > 0;
 }
 
-function helpText(distance: DistanceKind | null, threshold: number): string {
-  const t = formatThreshold(threshold, distance);
-  switch (distance) {
-    case 'Euclid':
-    case 'Manhattan':
-      return `Pairs closer than ${t} (${distance} distance) count as near-duplicates. Smaller is stricter.`;
-    case 'Dot':
-      return `Pairs with a dot product above ${t} count as near-duplicates (a similarity when vectors are normalised). Higher is stricter.`;
-    case 'Cosine':
-      return `Pairs with cosine similarity above ${t} count as near-duplicates. Higher is stricter.`;
-    default:
-      return `Pairs with similarity above ${t} count as near-duplicates. Higher is stricter.`;
-  }
-}
-
 export function DetectControls(props: IDetectControlsProps): JSX.Element {
   const {
     distance,
@@ -68,7 +53,7 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
     onCancel,
     lastScanThreshold
   } = props;
-  const similarity = isSimilarity(distance);
+  const similarity = higherIsBetter(distance);
   const sliderId = React.useId();
   const numberId = React.useId();
   const helpId = React.useId();
@@ -129,7 +114,7 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
   let hint: JSX.Element | null = null;
   if (!scanning && lastScanThreshold !== null && Math.abs(threshold - lastScanThreshold) > 1e-9) {
     const last = formatThreshold(lastScanThreshold, distance);
-    hint = isStricter(threshold, lastScanThreshold, distance ?? 'Cosine') ? (
+    hint = isStricter(threshold, lastScanThreshold, distance) ? (
       <div className="jp-NearDuplicates-hint" role="status">
         {`Regrouped from the last scan at ${last} — no new scan needed`}
       </div>
@@ -188,7 +173,7 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
         </div>
       )}
       <div id={helpId} className="jp-NearDuplicates-help">
-        {helpText(distance, threshold)}
+        {thresholdHelp(distance, formatThreshold(threshold, distance))}
       </div>
 
       <div className="jp-NearDuplicates-buttons">

@@ -1,6 +1,6 @@
 // An error in the panel: what went wrong, what to do about it, and a Retry when retrying helps.
 import * as React from 'react';
-import type { ScanErrorInfo } from '../scan/types';
+import type { ScanErrorInfo } from '../scan/errors';
 
 export interface IErrorViewProps {
   /** What went wrong, in a few words. */

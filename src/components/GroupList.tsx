@@ -8,9 +8,9 @@ import {
   formatCount,
   formatQuantity,
   formatScore,
-  formatThreshold,
-  isSimilarity
+  formatThreshold
 } from '../format';
+import { higherIsBetter } from '../scan/metric';
 import type { DistanceKind, DuplicateGroup, ScanPoints } from '../scan/types';
 import { Thumbnail } from './Thumbnail';
 import type { IThumbnailPolicy } from '../thumbnails';
@@ -193,7 +193,7 @@ export function GroupList(props: IGroupListProps): JSX.Element {
     () => groups.reduce((sum, g) => sum + g.members.length, 0),
     [groups]
   );
-  const similarity = isSimilarity(distance);
+  const similarity = higherIsBetter(distance);
   const t = formatThreshold(threshold, distance);
 
   if (count === 0) {
@@ -303,7 +303,7 @@ const GroupRow = React.memo(function GroupRow(props: IGroupRowProps): JSX.Elemen
   const worst = formatScore(group.worstScore, distance);
   const weakest = formatScore(group.weakestLink.score, distance);
   // Low to high, whichever end is best: similarities worst-best, distances best-worst.
-  const range = isSimilarity(distance) ? `${worst}–${best}` : `${best}–${worst}`;
+  const range = higherIsBetter(distance) ? `${worst}–${best}` : `${best}–${worst}`;
   const scores =
     group.links <= 1 ? `Score ${best}` : `Scores ${range} · weakest link ${weakest}`;
   const splits = crossedSplits(group.members.map(m => points.splits[m]));
@@ -313,7 +313,7 @@ const GroupRow = React.memo(function GroupRow(props: IGroupRowProps): JSX.Elemen
   const weakestTitle =
     'The weakest pair holding the group together: ' +
     `${name(group.weakestLink.a)} and ${name(group.weakestLink.b)} (${weakest}). ` +
-    (isSimilarity(distance)
+    (higherIsBetter(distance)
       ? 'A threshold above it splits the group.'
       : 'A maximum distance below it splits the group.');
 

@@ -1,6 +1,6 @@
 // Shows whether the scan worker is up: the first thing a scan needs.
 import * as React from 'react';
-import { WorkerStatus } from '../model';
+import type { WorkerStatus } from '../workerHost';
 
 export interface IWorkerStatusViewProps {
   status: WorkerStatus;

@@ -1,11 +1,14 @@
 // Groups of near-duplicates from a scan's pairs: connected components over the pairs that pass
 // a threshold, with each group's weakest link. Regrouping at a stricter threshold reuses one
 // cached layout of the pairs, so the panel can follow a slider with no network and no rescan.
+import { describeThreshold, higherIsBetter, isStricter, passes } from './metric';
 import { UnionFind } from './unionFind';
+
+// The rules of a score live in metric.ts; re-exported for importers not moved there yet.
+export { higherIsBetter, isStricter, passes } from './metric';
 import type {
   DistanceKind,
   DuplicateGroup,
-  PairLink,
   PairList,
   PointId,
   ScanPoints
@@ -18,32 +21,10 @@ export interface GroupInput {
   distance: DistanceKind;
 }
 
-/** True when larger scores mean more alike (Cosine, Dot); false for distances (Euclid, Manhattan). */
-export function higherIsBetter(distance: DistanceKind): boolean {
-  return distance === 'Cosine' || distance === 'Dot';
-}
-
-/** Qdrant's `score_threshold` test, which is strict: score > t for similarities, score < t for distances. */
-export function passes(
-  score: number,
-  threshold: number,
-  distance: DistanceKind
-): boolean {
-  return higherIsBetter(distance) ? score > threshold : score < threshold;
-}
-
-/** Whether threshold t2 lets fewer pairs through than t1: larger for similarities, smaller for distances. */
-export function isStricter(
-  t2: number,
-  t1: number,
-  distance: DistanceKind
-): boolean {
-  return higherIsBetter(distance) ? t2 > t1 : t2 < t1;
-}
-
 /**
  * The groups at `threshold`, computed from scratch (lays the pairs out on every call).
- * Prefer `regroup` when the same pairs are grouped repeatedly.
+ * Only the panel's test fixtures (bridge.spec, commFixtures) call it; they can call `regroup`
+ * instead, and then this goes.
  */
 export function findGroups(
   input: GroupInput,
@@ -71,26 +52,6 @@ export function regroup(
     );
   }
   return groupLaidOut(scan, layoutOf(scan), threshold);
-}
-
-/** The links inside one group that pass `threshold`, most alike first. O(pairs); meant for one click. */
-export function groupLinks(
-  input: GroupInput,
-  group: DuplicateGroup,
-  threshold: number
-): PairLink[] {
-  const members = new Set(group.members);
-  const { a, b, score } = input.pairs;
-  const links: PairLink[] = [];
-  for (let k = 0; k < score.length; k++) {
-    // Groups are whole components, so a passing pair touching a member lies inside the group.
-    if (members.has(a[k]) && passes(score[k], threshold, input.distance)) {
-      links.push({ a: a[k], b: b[k], score: score[k] });
-    }
-  }
-  const sign = higherIsBetter(input.distance) ? -1 : 1;
-  links.sort((x, y) => sign * (x.score - y.score) || x.a - y.a || x.b - y.b);
-  return links;
 }
 
 /**
@@ -475,10 +436,4 @@ function passingEnd(
     }
   }
   return lo;
-}
-
-function describeThreshold(threshold: number, distance: DistanceKind): string {
-  return higherIsBetter(distance)
-    ? `with similarity above ${threshold}`
-    : `closer than ${threshold}`;
 }

@@ -79,11 +79,6 @@ export class PairStore {
     }
   }
 
-  /** The pair at position k (insertion order). */
-  get(k: number): { a: number; b: number; score: number } {
-    return { a: this._a[k], b: this._b[k], score: this._score[k] };
-  }
-
   /** Trimmed copies of the pairs, ready to post (their buffers can be transferred). */
   toList(): PairList {
     return {

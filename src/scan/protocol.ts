@@ -9,8 +9,13 @@ import type {
 import type { PairLayout } from './groups';
 import type { IScanLease } from './lease';
 
-/** Bumped when a message shape changes incompatibly. */
-export const PROTOCOL_VERSION = 3;
+/**
+ * The version of the panel <-> worker messages (not the kernel comm's COMM_PROTOCOL), bumped
+ * when a message shape changes incompatibly.
+ */
+export const WORKER_PROTOCOL = 3;
+/** The old name, for importers outside src/scan until they move to WORKER_PROTOCOL. */
+export const PROTOCOL_VERSION = WORKER_PROTOCOL;
 
 /**
  * Where the worker sends Qdrant requests. In JupyterLab: the page's origin with an

@@ -4,7 +4,7 @@ import { QdrantClient } from '@qdrant/js-client-rest';
 import {
   IScanConnection,
   isPanelMessage,
-  PROTOCOL_VERSION,
+  WORKER_PROTOCOL,
   transferablesOf,
   WorkerToPanel
 } from './protocol';
@@ -60,7 +60,7 @@ export class ScanService {
       case 'hello':
         this.post({
           type: 'ready',
-          protocol: PROTOCOL_VERSION,
+          protocol: WORKER_PROTOCOL,
           qdrantClient: typeof QdrantClient === 'function'
         });
         break;

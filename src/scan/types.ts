@@ -1,5 +1,6 @@
 // The scan's vocabulary: what the panel asks for, what the worker reports while it works,
 // and what it hands back. Plain data only (plus ScanError), so every shape survives postMessage.
+import type { ScanErrorInfo } from './errors';
 
 /** Qdrant's distance functions, spelled as in the collection config. */
 export type DistanceKind = 'Cosine' | 'Dot' | 'Euclid' | 'Manhattan';
@@ -168,6 +169,10 @@ export interface DuplicateGroup {
 /** What a finished scan hands back. */
 export interface ScanResult {
   collection: string;
+  /**
+   * The vector compared by; '' for the unnamed vector. null only in results saved before
+   * the unnamed vector was named '' (persistence reads them back as they were).
+   */
   using: string | null;
   distance: DistanceKind;
   threshold: number;
@@ -230,62 +235,6 @@ export interface ScanStats {
   retries: number;
 }
 
-/** Why a scan stopped; the panel can offer a fix per kind. */
-export type ScanErrorKind =
-  | 'no-dense-vector'
-  | 'multivector'
-  | 'choose-vector'
-  | 'not-found'
-  | 'auth'
-  | 'unreachable'
-  | 'server-error'
-  | 'cancelled'
-  | 'bad-request'
-  /** Another panel or tab holds the collection, or this scan lost its claim on it. */
-  | 'busy'
-  /** The Backend setting asks for a backend the Jupyter server cannot offer. */
-  | 'backend-choice';
-
-/** A ScanError as plain data, for postMessage. */
-export interface ScanErrorInfo {
-  kind: ScanErrorKind;
-  message: string;
-  /** The HTTP status behind the error, if any. */
-  status?: number;
-  /** For 'choose-vector' and friends: the dense vector names the user can pick from. */
-  vectors?: string[];
-}
-
-/** A scan failure with a message that says what to do about it. */
-export class ScanError extends Error implements ScanErrorInfo {
-  constructor(
-    readonly kind: ScanErrorKind,
-    message: string,
-    extra: { status?: number; vectors?: string[] } = {}
-  ) {
-    super(message);
-    this.name = 'ScanError';
-    // Keeps instanceof working when compiled down to ES5-style classes.
-    Object.setPrototypeOf(this, new.target.prototype);
-    if (extra.status !== undefined) {
-      this.status = extra.status;
-    }
-    if (extra.vectors !== undefined) {
-      this.vectors = extra.vectors;
-    }
-  }
-
-  status?: number;
-  vectors?: string[];
-
-  toJSON(): ScanErrorInfo {
-    const info: ScanErrorInfo = { kind: this.kind, message: this.message };
-    if (this.status !== undefined) {
-      info.status = this.status;
-    }
-    if (this.vectors !== undefined) {
-      info.vectors = this.vectors;
-    }
-    return info;
-  }
-}
+// The error vocabulary lives in errors.ts; re-exported here, as every message shape is.
+export { ScanError } from './errors';
+export type { ScanErrorInfo, ScanErrorKind } from './errors';

@@ -52,10 +52,6 @@ export class UnionFind {
     return ra;
   }
 
-  connected(a: number, b: number): boolean {
-    return this.find(a) === this.find(b);
-  }
-
   /** The number of members in i's component. */
   sizeOf(i: number): number {
     return this._size[this.find(i)];

@@ -2,7 +2,8 @@
 import { fireEvent, render, screen, within } from '@testing-library/react';
 import * as React from 'react';
 import type { IBackendInfo } from '../../api';
-import { ConnectionView, IConnectionViewProps, scanVector } from '../../components/ConnectionView';
+import { ConnectionView, IConnectionViewProps } from '../../components/ConnectionView';
+import { scanVector } from '../../scan/collection';
 
 const backend: IBackendInfo = {
   kind: 'embedded',
@@ -187,12 +188,12 @@ describe('ConnectionView', () => {
   });
 });
 
-describe('scanVector', () => {
+describe('scanVector over the backend route’s collections', () => {
   it('picks the only dense vector, or the chosen one, or none', () => {
-    expect(scanVector(backend.collections[0], null)?.name).toBe('');
+    expect(scanVector(backend.collections[0], null)).toBe('');
     expect(scanVector(backend.collections[1], null)).toBeNull();
     expect(scanVector(backend.collections[1], 'colbert')).toBeNull();
-    expect(scanVector(backend.collections[1], 'image')?.info.size).toBe(768);
+    expect(scanVector(backend.collections[1], 'image')).toBe('image');
     expect(scanVector(backend.collections[2], null)).toBeNull();
   });
 });

@@ -2,7 +2,7 @@
 import { fireEvent, render, screen } from '@testing-library/react';
 import * as React from 'react';
 import { describeError, ErrorView, ScanErrorView } from '../../components/ErrorView';
-import type { ScanErrorKind } from '../../scan/types';
+import type { ScanErrorKind } from '../../scan/errors';
 
 describe('ErrorView', () => {
   it('shows a title, what to do, and a Retry that calls back', () => {

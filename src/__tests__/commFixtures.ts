@@ -1,0 +1,48 @@
+// Scan results to build comm messages from, shared by the comm and bridge specs.
+import type { IScanOutcome } from '../model';
+import { regroup } from '../scan/groups';
+import { PairStore } from '../scan/pairs';
+import type { DistanceKind, ScanResult } from '../scan/types';
+
+export function scanResult(
+  pairs: [number, number, number][],
+  n = 8,
+  distance: DistanceKind = 'Cosine',
+  threshold = 0.9
+): ScanResult {
+  const store = new PairStore(distance === 'Cosine' || distance === 'Dot', 4);
+  for (const [a, b, s] of pairs) {
+    store.add(a, b, s);
+  }
+  const points = {
+    ids: Array.from({ length: n }, (_, i) => (i === 3 ? `uuid-${i}` : i + 100)),
+    sampleIds: Array.from({ length: n }, (_, i) => `s${i}`),
+    thumbnails: Array.from({ length: n }, () => null),
+    splits: Array.from({ length: n }, () => null)
+  };
+  const result: ScanResult = {
+    collection: 'images',
+    using: null,
+    distance,
+    threshold,
+    points,
+    pairs: store.toList(),
+    groups: [],
+    stats: { seconds: 0, queries: 0, requests: 0, retries: 0 }
+  };
+  result.groups = regroup(result, threshold);
+  return result;
+}
+
+/** Groups {0,1,2,3} (a chain) and {5,6}; 4 and 7 alone. */
+export const PAIRS: [number, number, number][] = [
+  [0, 1, 0.99],
+  [1, 2, 0.95],
+  [2, 3, 0.92],
+  [0, 2, 0.97],
+  [5, 6, 0.93]
+];
+
+export function outcomeOf(result: ScanResult, finishedAt = Date.UTC(2025, 0, 2, 3, 4, 5)): IScanOutcome {
+  return { scanId: 'scan-1', result, finishedAt, threshold: result.threshold, groups: result.groups };
+}

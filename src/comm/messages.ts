@@ -1,0 +1,100 @@
+// The comm messages a finished scan's groups become: what `nd.selection` and `nd.groups()`
+// hold in the kernel. DOM-free, so the wire shape is unit tested without a kernel.
+import { compareAlike, passes } from '../scan/metric';
+import type { DuplicateGroup, ScanResult } from '../scan/types';
+import type { GroupMessage, GroupsMessage, SelectMessage } from './protocol';
+
+/** The `select` message for one group: what `nd.selection` will hold. */
+export function selectMessage(
+  result: ScanResult,
+  group: DuplicateGroup,
+  index: number,
+  threshold: number,
+  scanId: string
+): SelectMessage {
+  return { type: 'select', group: groupMessage(result, group, index, threshold, scanId) };
+}
+
+/** One group in the protocol's shape (snake_case); scores are rounded to 6 decimals. */
+export function groupMessage(
+  result: ScanResult,
+  group: DuplicateGroup,
+  index: number,
+  threshold: number,
+  scanId: string
+): GroupMessage {
+  const best = closestLinks(result, threshold);
+  const name = (m: number): string =>
+    result.points.sampleIds[m] ?? String(result.points.ids[m]);
+  return {
+    sample_ids: group.members.map(name),
+    point_ids: group.members.map(m => result.points.ids[m]),
+    scores: group.members.map(m => roundScore(best[m])),
+    representative: group.representative >= 0 ? name(group.representative) : null,
+    size: group.members.length,
+    group_index: index,
+    threshold,
+    distance: result.distance,
+    collection: result.collection,
+    scan_id: scanId
+  };
+}
+
+/** The `groups` message: every group at the threshold, in the panel's order. */
+export function groupsMessage(
+  result: ScanResult,
+  groups: DuplicateGroup[],
+  threshold: number,
+  scanId: string
+): GroupsMessage {
+  return {
+    type: 'groups',
+    scan_id: scanId,
+    collection: result.collection,
+    threshold,
+    distance: result.distance,
+    groups: groups.map((g, i) => groupMessage(result, g, i, threshold, scanId)),
+    recall: result.audit
+      ? {
+          estimate: result.audit.recall,
+          low: result.audit.low,
+          high: result.audit.high,
+          sampled: result.audit.sampled,
+          route: result.audit.route
+        }
+      : null
+  };
+}
+
+function roundScore(score: number): number {
+  return Number.isFinite(score) ? Math.round(score * 1e6) / 1e6 : score;
+}
+
+// Per point, the closest passing link: one pass over the pairs per (scan, threshold), so
+// sending all groups costs O(points + pairs), not O(groups x pairs).
+const closestCache = new WeakMap<Float32Array, { threshold: number; best: Float64Array }>();
+
+function closestLinks(result: ScanResult, threshold: number): Float64Array {
+  const { a, b, score } = result.pairs;
+  const hit = closestCache.get(score);
+  if (hit && hit.threshold === threshold) {
+    return hit.best;
+  }
+  const best = new Float64Array(result.points.ids.length).fill(NaN);
+  const better = (s: number, than: number): boolean =>
+    Number.isNaN(than) || compareAlike(s, than, result.distance) < 0;
+  for (let k = 0; k < score.length; k++) {
+    const s = score[k];
+    if (!passes(s, threshold, result.distance)) {
+      continue;
+    }
+    if (better(s, best[a[k]])) {
+      best[a[k]] = s;
+    }
+    if (better(s, best[b[k]])) {
+      best[b[k]] = s;
+    }
+  }
+  closestCache.set(score, { threshold, best });
+  return best;
+}

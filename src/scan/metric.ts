@@ -1,0 +1,69 @@
+// What a score means: the one place that knows whether a higher score is better, which pairs
+// pass a threshold and which threshold is stricter, and how a threshold reads in words. The
+// Python side (selection, the embedded store) keeps the same rules; tests/fixtures/rules.json
+// holds the cases both must agree on.
+import type { DistanceKind } from './types';
+
+/**
+ * True when larger scores mean more alike (Cosine, Dot: a similarity); false for distances
+ * (Euclid, Manhattan). An unknown distance (null: no collection chosen yet) reads as a
+ * similarity, as the panel's default threshold is one.
+ */
+export function higherIsBetter(distance: DistanceKind | null | undefined): boolean {
+  return distance !== 'Euclid' && distance !== 'Manhattan';
+}
+
+/**
+ * Qdrant's `score_threshold` test, which is strict: score > t for similarities, score < t for
+ * distances. A score equal to the threshold does not pass.
+ */
+export function passes(
+  score: number,
+  threshold: number,
+  distance: DistanceKind | null | undefined
+): boolean {
+  return higherIsBetter(distance) ? score > threshold : score < threshold;
+}
+
+/** Whether threshold `a` lets fewer pairs through than `b`: larger for similarities, smaller for distances. */
+export function isStricter(
+  a: number,
+  b: number,
+  distance: DistanceKind | null | undefined
+): boolean {
+  return higherIsBetter(distance) ? a > b : a < b;
+}
+
+/** Orders scores most alike first: negative when `x` is more alike than `y`. */
+export function compareAlike(
+  x: number,
+  y: number,
+  distance: DistanceKind | null | undefined
+): number {
+  return higherIsBetter(distance) ? y - x : x - y;
+}
+
+/** Which pairs a threshold keeps, in a few words: "with similarity above 0.95", "closer than 0.3". */
+export function describeThreshold(
+  threshold: number | string,
+  distance: DistanceKind | null | undefined
+): string {
+  return higherIsBetter(distance)
+    ? `with similarity above ${threshold}`
+    : `closer than ${threshold}`;
+}
+
+/** The threshold's help text in the panel; `t` is the threshold as the panel writes it. */
+export function thresholdHelp(distance: DistanceKind | null | undefined, t: string): string {
+  switch (distance) {
+    case 'Euclid':
+    case 'Manhattan':
+      return `Pairs closer than ${t} (${distance} distance) count as near-duplicates. Smaller is stricter.`;
+    case 'Dot':
+      return `Pairs with a dot product above ${t} count as near-duplicates (a similarity when vectors are normalised). Higher is stricter.`;
+    case 'Cosine':
+      return `Pairs with cosine similarity above ${t} count as near-duplicates. Higher is stricter.`;
+    default:
+      return `Pairs with similarity above ${t} count as near-duplicates. Higher is stricter.`;
+  }
+}

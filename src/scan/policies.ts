@@ -1,0 +1,162 @@
+// The scan's settings, checked once: what the request asks for (validated, defaults filled
+// in) and the named policies the phases follow. A policy is a design decision with a name,
+// so the benchmark can undo one (bench/variants.json) to measure what it buys, by passing an
+// option rather than editing the scanner.
+import { ScanError } from './errors';
+import { CureMode, RetryPolicy, SCAN_DEFAULTS, ScanRequest, SureExact } from './types';
+
+/**
+ * How a full page of neighbours is asked again. 'grow': from the start with a larger limit
+ * (32, 96, 224, 480, 1024 at limit 32), by offset only past the largest page; 'offset': the
+ * next page by offset at once (the first design: Qdrant orders equal scores arbitrarily, so
+ * it repeats some exact copies and skips others).
+ */
+export type PagingPolicy = 'grow' | 'offset';
+
+/**
+ * Which pairs inside a group of 3 or more are asked about exactly after the main pass:
+ * 'unknown' (those the main pass did not find), 'all', or 'none' (no check: an approximate
+ * search can miss pairs among exact copies).
+ */
+export type CheckPolicy = 'unknown' | 'all' | 'none';
+
+/** On the sure route, how a point the index cannot reach finds its neighbours; 'none' only times the by-vector pass. */
+export type SureExactPolicy = SureExact | 'none';
+
+export interface ScanPolicies {
+  paging: PagingPolicy;
+  check: CheckPolicy;
+  /** Whether cure 'auto' takes the sure route when the audit finds points the index cannot reach. */
+  autoCure: boolean;
+  sureExact: SureExactPolicy;
+  batching: {
+    /** Queries per queryBatch request. */
+    batchSize: number;
+    /** A batch of checking queries names at most about this many point ids in its filters. */
+    idsPerBatch: number;
+    /** Pages never ask for more than this many neighbours, however often they grow. */
+    maxPage: number;
+  };
+  /** queryBatch requests in flight at once. */
+  pool: { inFlight: number };
+  retry: Required<RetryPolicy>;
+}
+
+/** What a host (the benchmark, a test) may set besides the request. */
+export type PolicyOverrides = Partial<
+  Pick<ScanPolicies, 'paging' | 'check' | 'autoCure' | 'sureExact'>
+>;
+
+/** The request, checked, with defaults filled in. */
+export interface ResolvedRequest {
+  limit: number;
+  listPageSize: number;
+  exact: boolean;
+  cure: CureMode;
+  /** undefined: the default size for the collection. */
+  auditPoints?: number;
+  sampleIdField: string;
+  payloadFields: string[];
+  policies: ScanPolicies;
+}
+
+/** The largest requests a scan sends, whatever it is asked (scanner.ts sets them). */
+export interface RequestLimits {
+  /** Neighbours one query page asks for at most (a larger `limit` raises it). */
+  maxPage: number;
+  /** Point ids the filters of one batch of checking queries name, about. */
+  idsPerBatch: number;
+}
+
+/** Checks a request and fills in its defaults; throws a 'bad-request' ScanError saying what is wrong. */
+export function resolveRequest(
+  request: ScanRequest,
+  limits: RequestLimits,
+  overrides: PolicyOverrides = {}
+): ResolvedRequest {
+  const bad = (what: string): never => {
+    throw new ScanError('bad-request', what);
+  };
+  if (typeof request.collection !== 'string' || request.collection === '') {
+    bad('Choose a collection to scan.');
+  }
+  if (typeof request.threshold !== 'number' || !isFinite(request.threshold)) {
+    bad(`The threshold must be a number, not ${String(request.threshold)}.`);
+  }
+  const count = (value: number | undefined, fallback: number, name: string) => {
+    const v = value ?? fallback;
+    if (!Number.isInteger(v) || v < 1) {
+      bad(`${name} must be a whole number of at least 1, not ${String(v)}.`);
+    }
+    return v;
+  };
+  const sampleIdField = request.sampleIdField || SCAN_DEFAULTS.sampleIdField;
+  const payloadFields = [sampleIdField, request.thumbnailField, request.splitField].filter(
+    (f, i, all): f is string => !!f && all.indexOf(f) === i
+  );
+  const retry = request.retry ?? {};
+  const limit = count(request.limit, SCAN_DEFAULTS.limit, 'The neighbours per query');
+  const batchSize = count(request.batchSize, SCAN_DEFAULTS.batchSize, 'The batch size');
+  const inFlight = count(request.inFlight, SCAN_DEFAULTS.inFlight, 'Requests in flight');
+  const listPageSize = count(
+    request.listPageSize,
+    SCAN_DEFAULTS.listPageSize,
+    'The listing page size'
+  );
+  const cure = cureMode(request.cure);
+  const sureExact =
+    request.sureExact === undefined || request.sureExact === 'collection'
+      ? 'collection'
+      : request.sureExact === 'unreachable'
+        ? 'unreachable'
+        : bad(`sureExact must be 'collection' or 'unreachable', not ${String(request.sureExact)}.`);
+  return {
+    limit,
+    listPageSize,
+    exact: request.exact ?? SCAN_DEFAULTS.exact,
+    cure,
+    auditPoints: auditPointsOf(request.auditPoints),
+    sampleIdField,
+    payloadFields,
+    policies: {
+      paging: overrides.paging ?? 'grow',
+      check: overrides.check ?? 'unknown',
+      autoCure: overrides.autoCure ?? true,
+      sureExact: overrides.sureExact ?? sureExact,
+      batching: {
+        batchSize,
+        idsPerBatch: limits.idsPerBatch,
+        maxPage: Math.max(limits.maxPage, limit)
+      },
+      pool: { inFlight },
+      retry: {
+        retries: Math.max(0, retry.retries ?? SCAN_DEFAULTS.retries),
+        baseDelayMs: Math.max(0, retry.baseDelayMs ?? SCAN_DEFAULTS.baseDelayMs),
+        maxDelayMs: Math.max(0, retry.maxDelayMs ?? SCAN_DEFAULTS.maxDelayMs)
+      }
+    }
+  };
+}
+
+function cureMode(value: unknown): CureMode {
+  if (value === undefined) {
+    return SCAN_DEFAULTS.cure;
+  }
+  if (value === 'auto' || value === 'always' || value === 'never') {
+    return value;
+  }
+  throw new ScanError(
+    'bad-request',
+    `cure must be "auto", "always" or "never", not ${JSON.stringify(value)}.`
+  );
+}
+
+function auditPointsOf(value: number | undefined): number | undefined {
+  if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+    throw new ScanError(
+      'bad-request',
+      `The audit's sample must be a whole number of points (0 for none), not ${String(value)}.`
+    );
+  }
+  return value;
+}

@@ -1,0 +1,238 @@
+// The query phase: every point's neighbours past the threshold, in batches through the
+// request pool. By id (the point's id is the query), or on the sure route by the point's own
+// vector, with exact search for a point the index cannot reach. A full page is asked again
+// (the paging policy); the check phase queues its exact queries here too.
+import { answered, withUsing } from './batch';
+import type { NeighbourQuery, QdrantId } from './client';
+import type { QueryScope, ScanContext } from './context';
+import { higherIsBetter, passes } from './metric';
+import { PairStore } from './pairs';
+import type { ScanPolicies } from './policies';
+import { runPool } from './pool';
+import { UnionFind } from './unionFind';
+import { isSelfScore, OwnVector } from './vectors';
+
+/** hnsw_ef of the sure route's second search for a point the index cannot reach. */
+const WIDE_EF = 512;
+
+/** Which page of which point's neighbours to ask for. */
+export interface PendingQuery {
+  index: number;
+  offset: number;
+  limit: number;
+  /** Checking: the query is exact and compares with these points only. */
+  members?: QdrantId[];
+  /** The sure route's first page: the query is the point's vector, not its id. */
+  byVector?: boolean;
+  /** Exact search (the sure route, for a point the index cannot reach). */
+  exact?: boolean;
+  /** A wide HNSW search (hnsw_ef WIDE_EF): the sure route, for a point the index cannot reach. */
+  wide?: boolean;
+}
+
+/** Runs neighbour queries and keeps what they found: the pairs, and the groups they join. */
+export class NeighbourPass {
+  constructor(
+    private readonly ctx: ScanContext,
+    private readonly scope: QueryScope,
+    /** The sure route: each point's first page is asked by its own vector. */
+    private readonly sure: boolean
+  ) {
+    const n = scope.listing.queryIds.length;
+    this.n = n;
+    this.pairs = new PairStore(higherIsBetter(scope.choice.distance));
+    this.components = new UnionFind(n);
+  }
+
+  readonly pairs: PairStore;
+  readonly components: UnionFind;
+  /** Points whose neighbours are all known. */
+  scanned = 0;
+  /** Check queries answered. */
+  checked = 0;
+  /** Sure route: points searched exactly because their own search did not return them. */
+  searchedExactly = 0;
+  /** Neighbour queries sent, counting each page. */
+  queries = 0;
+  /** Sure route, sureExact 'unreachable': the points the index cannot reach. */
+  readonly unreachable: number[] = [];
+
+  /** Queues queries to run after (or, if running, among) the points' own. */
+  enqueue(queries: PendingQuery[]): void {
+    this.followUps.push(...queries);
+  }
+
+  get queued(): number {
+    return this.followUps.length;
+  }
+
+  /** Runs every point's own queries not run yet and everything queued, until none is left. */
+  run(): Promise<void> {
+    return runPool(
+      () => this.followUps.length > 0 || this.cursor < this.n,
+      () => this.takeBatch(),
+      batch => this.runBatch(batch),
+      this.ctx.options.policies.pool.inFlight,
+      this.ctx.signal
+    );
+  }
+
+  /** Queued queries go first, so a point is finished soon after it started. */
+  private takeBatch(): PendingQuery[] {
+    const { batchSize, idsPerBatch } = this.ctx.options.policies.batching;
+    let take = 0;
+    let ids = 0;
+    while (take < this.followUps.length && take < batchSize) {
+      ids += this.followUps[take].members?.length ?? 0;
+      if (take > 0 && ids > idsPerBatch) {
+        break;
+      }
+      take++;
+    }
+    const batch = this.followUps.splice(0, take);
+    while (batch.length < batchSize && this.cursor < this.n) {
+      batch.push({
+        index: this.cursor++,
+        offset: 0,
+        limit: this.ctx.options.limit,
+        byVector: this.sure
+      });
+    }
+    return batch;
+  }
+
+  private async runBatch(batch: PendingQuery[]): Promise<void> {
+    const { client, request, calls, progress } = this.ctx;
+    // The sure route: vectors of this batch only, dropped with it (memory stays batch x d).
+    const own = await this.scope.vectors.fetch(batch.filter(q => q.byVector).map(q => q.index));
+    for (const q of batch) {
+      if (q.byVector && !own.has(q.index)) {
+        // No vector came back (the point went since listing): its id answers as before.
+        q.byVector = false;
+        q.exact = true;
+      }
+    }
+    const searches = batch.map(q => this.search(q, own));
+    const responses = await answered(client, request.collection, calls, searches);
+    this.queries += batch.length;
+    for (let j = 0; j < batch.length; j++) {
+      this.take(batch[j], responses[j]?.points ?? [], own);
+    }
+    progress.update({
+      scanned: this.scanned,
+      checked: this.checked,
+      pairs: this.pairs.count,
+      groups: this.components.groupCount
+    });
+  }
+
+  private search(q: PendingQuery, own: Map<number, OwnVector>): NeighbourQuery {
+    const { params, choice, listing } = this.scope;
+    const search: NeighbourQuery = {
+      // The point itself is among the answers to its own vector: one more than the page.
+      query: q.byVector ? own.get(q.index)!.vector : listing.queryIds[q.index],
+      limit: q.byVector ? q.limit + 1 : q.limit,
+      score_threshold: this.ctx.request.threshold,
+      with_payload: false,
+      with_vector: false,
+      params
+    };
+    withUsing(search, choice);
+    if (q.offset > 0) {
+      search.offset = q.offset;
+    }
+    if (q.members) {
+      search.filter = { must: [{ has_id: q.members }] };
+      search.params = { ...params, exact: true };
+    } else if (q.exact) {
+      search.params = { ...params, exact: true };
+    } else if (q.wide) {
+      search.params = { ...params, hnsw_ef: Math.max(WIDE_EF, params.hnsw_ef ?? 0) };
+    }
+    return search;
+  }
+
+  /** Keeps the pairs of one answer and decides what, if anything, to ask about the point next. */
+  private take(
+    q: PendingQuery,
+    hits: { id: unknown; score: number }[],
+    own: Map<number, OwnVector>
+  ): void {
+    const { threshold } = this.ctx.request;
+    const { distance } = this.scope.choice;
+    const { indexOf } = this.scope.listing;
+    const { limit, policies } = this.ctx.options;
+    let reached = false;
+    for (const hit of hits) {
+      const other = indexOf.get(hit.id);
+      if (q.byVector && other === q.index) {
+        reached = true;
+      }
+      // Points added after listing are not part of this scan; the point itself is no pair.
+      if (other === undefined || other === q.index) {
+        continue;
+      }
+      // Judged as stored (float32), so regrouping at this threshold keeps exactly these pairs.
+      const score = Math.fround(hit.score);
+      if (!passes(score, threshold, distance)) {
+        continue;
+      }
+      if (this.pairs.add(q.index, other, score)) {
+        this.components.union(q.index, other);
+      }
+    }
+    const cannotReach =
+      q.byVector && !reached && !isSelfScore(hits[0]?.score, own.get(q.index)!.selfScore);
+    if (cannotReach) {
+      this.searchedExactly++;
+    }
+    if (cannotReach && policies.sureExact === 'collection') {
+      // Neither the point nor an exact copy of it came back for its own vector: the
+      // index cannot reach it. Exact search over the whole collection can.
+      this.followUps.push({ index: q.index, offset: 0, limit, exact: true });
+    } else if (cannotReach && policies.sureExact === 'unreachable') {
+      // Its own vector leads the search towards the neighbours the index does reach;
+      // asked again with a wide search (hnsw_ef WIDE_EF), so a narrow one that stopped
+      // short does not lose them. The neighbours the index cannot reach either are
+      // compared exactly with it after the main pass.
+      this.unreachable.push(q.index);
+      this.followUps.push({ index: q.index, offset: 0, limit, wide: true });
+    } else if (cannotReach) {
+      // sureExact 'none' (benchmark only): the by-vector answer is all there is.
+      this.scanned++;
+    } else if (q.members) {
+      this.checked++;
+    } else if (hits.length >= (q.byVector ? q.limit + 1 : q.limit)) {
+      this.followUps.push(nextPage(q, limit, policies));
+    } else {
+      this.scanned++;
+    }
+  }
+
+  private readonly n: number;
+  private cursor = 0;
+  private readonly followUps: PendingQuery[] = [];
+}
+
+/**
+ * The query for the next page after a full one: it may hide more neighbours above the
+ * threshold. The 'grow' policy asks again from the start for more (32, 96, 224, 480, 1024
+ * at limit 32: log(size) rounds), by offset only past the largest page. Not by offset
+ * before: Qdrant orders equal scores (exact copies) arbitrarily, and differently for another
+ * limit, so a next page by offset repeats some copies and skips others. The engine searches
+ * offset + limit either way, so asking from the start costs the same search.
+ */
+export function nextPage(
+  q: PendingQuery,
+  firstLimit: number,
+  policies: Pick<ScanPolicies, 'paging' | 'batching'>
+): PendingQuery {
+  const cap = policies.batching.maxPage;
+  const { index, exact, wide } = q;
+  if (policies.paging === 'offset') {
+    return { index, offset: q.offset + q.limit, limit: Math.min(q.limit * 2, cap), exact, wide };
+  }
+  return q.offset === 0 && q.limit < cap
+    ? { index, offset: 0, limit: Math.min(q.limit * 2 + firstLimit, cap), exact, wide }
+    : { index, offset: q.offset + q.limit, limit: cap, exact, wide };
+}

@@ -1,0 +1,66 @@
+// Points' own vectors, a few at a time, for the queries by vector (the sure route and the
+// audit's reach test), and the score a point has with itself.
+import type { QdrantId, ScanClient } from './client';
+import { UNNAMED_VECTOR, VectorChoice } from './collection';
+import type { RetryingCaller } from './retry';
+
+/** A point's own vector, for the sure route, and the score it has with itself. */
+export interface OwnVector {
+  vector: number[];
+  selfScore: number;
+}
+
+/** Fetches the vectors of a few points at a time (a has_id scroll), for queries by vector. */
+export class VectorFetcher {
+  constructor(
+    private readonly client: ScanClient,
+    private readonly collection: string,
+    private readonly choice: VectorChoice,
+    private readonly queryIds: QdrantId[],
+    private readonly calls: RetryingCaller,
+    private readonly indexOf: Map<unknown, number>
+  ) {}
+
+  /** Points deleted since listing are left out. */
+  async fetch(indices: number[]): Promise<Map<number, OwnVector>> {
+    const out = new Map<number, OwnVector>();
+    if (indices.length === 0) {
+      return out;
+    }
+    const { using, distance } = this.choice;
+    const page = await this.calls.call(() =>
+      this.client.scroll(this.collection, {
+        limit: indices.length,
+        filter: { must: [{ has_id: indices.map(i => this.queryIds[i]) }] },
+        with_payload: false,
+        with_vector: using === UNNAMED_VECTOR ? true : [using]
+      })
+    );
+    for (const record of page.points ?? []) {
+      const index = this.indexOf.get(record.id);
+      const stored = record.vector as unknown;
+      const vector =
+        using === UNNAMED_VECTOR ? stored : (stored as Record<string, unknown> | null)?.[using];
+      if (index === undefined || !Array.isArray(vector)) {
+        continue;
+      }
+      let selfScore = 0;
+      if (distance === 'Cosine' || distance === 'Dot') {
+        for (const x of vector as number[]) {
+          selfScore += x * x;
+        }
+      }
+      out.set(index, { vector: vector as number[], selfScore });
+    }
+    return out;
+  }
+}
+
+/** A point's score with itself, as the engine computes it (float32 sums): a copy scores it too. */
+export function isSelfScore(score: number | undefined, self: number | undefined): boolean {
+  return (
+    score !== undefined &&
+    self !== undefined &&
+    Math.abs(score - self) <= 1e-6 * Math.max(1, Math.abs(self))
+  );
+}
