@@ -1,13 +1,7 @@
 // Grouping: components over the pairs that pass a threshold, the weakest link, and regrouping
 // at a stricter threshold without a rescan.
-import {
-  adoptLayout,
-  isStricter,
-  layoutOf,
-  passes,
-  regroup,
-  sortPairs
-} from '../scan/groups';
+import { adoptLayout, layoutOf, regroup } from '../scan/groups';
+import { isStricter, passes } from '../scan/metric';
 import { PairStore } from '../scan/pairs';
 import type {
   DistanceKind,
@@ -387,18 +381,22 @@ describe('regroup', () => {
       score[k] = 0.9 + rand() * 0.1;
     }
     const pairs = { a, b, score };
-    const order = sortPairs(pairs, 'Cosine');
-    let outOfOrder = 0;
-    for (let k = 1; k < m; k++) {
-      if (score[order[k - 1]] < score[order[k]]) {
-        outOfOrder++;
-      }
-    }
-    expect(outOfOrder).toBe(0);
     const scan = { points: pointsOf(n), pairs, distance: 'Cosine' as const, threshold: 0.9 };
-    const groups = regroup(scan, 0.99999);
-    const expected = groupsAt(scan, 0.99999);
-    expect(summary(groups)).toEqual(summary(expected));
+    // A regroup is right only if the radix sort put every passing pair before every other.
+    const t = 0.99999;
+    const groups = regroup(scan, t);
+    expect(groups.length).toBeGreaterThan(0);
+    const members = (list: number[][]) => list.map(g => g.join(',')).sort();
+    expect(members(groups.map(g => g.members))).toEqual(members(componentsOf(pairs, t)));
+    const best = new Map<number, number>();
+    score.forEach((x, k) => {
+      if (x > t) {
+        best.set(a[k], Math.max(best.get(a[k]) ?? 0, x));
+      }
+    });
+    for (const g of groups) {
+      expect(g.bestScore).toBe(Math.max(...g.members.map(i => best.get(i) ?? 0)));
+    }
   });
 });
 
@@ -414,4 +412,45 @@ function groupsAt(
 function firstPair(store: PairStore): { a: number; b: number; score: number } {
   const list = store.toList();
   return { a: list.a[0], b: list.b[0], score: list.score[0] };
+}
+
+/** Components of the pairs scoring above `t`, by a plain flood fill: independent of grouping. */
+function componentsOf(pairs: PairList, t: number): number[][] {
+  const links = new Map<number, number[]>();
+  const link = (x: number, y: number) => {
+    const list = links.get(x);
+    if (list) {
+      list.push(y);
+    } else {
+      links.set(x, [y]);
+    }
+  };
+  pairs.score.forEach((x, k) => {
+    if (x > t) {
+      link(pairs.a[k], pairs.b[k]);
+      link(pairs.b[k], pairs.a[k]);
+    }
+  });
+  const seen = new Set<number>();
+  const out: number[][] = [];
+  for (const start of links.keys()) {
+    if (seen.has(start)) {
+      continue;
+    }
+    const members: number[] = [];
+    const stack = [start];
+    seen.add(start);
+    while (stack.length) {
+      const j = stack.pop()!;
+      members.push(j);
+      for (const k of links.get(j) ?? []) {
+        if (!seen.has(k)) {
+          seen.add(k);
+          stack.push(k);
+        }
+      }
+    }
+    out.push(members.sort((x, y) => x - y));
+  }
+  return out;
 }

@@ -3,9 +3,6 @@
 // cached layout of the pairs, so the panel can follow a slider with no network and no rescan.
 import { describeThreshold, higherIsBetter, isStricter, passes } from './metric';
 import { UnionFind } from './unionFind';
-
-// The rules of a score live in metric.ts; re-exported for importers not moved there yet.
-export { higherIsBetter, isStricter, passes } from './metric';
 import type {
   DistanceKind,
   DuplicateGroup,
@@ -19,18 +16,6 @@ export interface GroupInput {
   points: ScanPoints;
   pairs: PairList;
   distance: DistanceKind;
-}
-
-/**
- * The groups at `threshold`, computed from scratch (lays the pairs out on every call).
- * Only the panel's test fixtures (bridge.spec, commFixtures) call it; they can call `regroup`
- * instead, and then this goes.
- */
-export function findGroups(
-  input: GroupInput,
-  threshold: number
-): DuplicateGroup[] {
-  return groupLaidOut(input, layOut(input), threshold);
 }
 
 /**
@@ -58,7 +43,7 @@ export function regroup(
  * Pair positions, most alike first (ties by position). A radix sort on the float bits: a
  * comparator sort of a million pairs takes about a second, this takes tens of milliseconds.
  */
-export function sortPairs(pairs: PairList, distance: DistanceKind): Uint32Array {
+function sortPairs(pairs: PairList, distance: DistanceKind): Uint32Array {
   const m = pairs.score.length;
   const order = new Uint32Array(m);
   for (let k = 0; k < m; k++) {

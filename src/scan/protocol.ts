@@ -14,8 +14,6 @@ import type { IScanLease } from './lease';
  * when a message shape changes incompatibly.
  */
 export const WORKER_PROTOCOL = 3;
-/** The old name, for importers outside src/scan until they move to WORKER_PROTOCOL. */
-export const PROTOCOL_VERSION = WORKER_PROTOCOL;
 
 /**
  * Where the worker sends Qdrant requests. In JupyterLab: the page's origin with an
