@@ -1,7 +1,7 @@
 """The worker's scan code bundled for Node (bench/scan_harness.py), built once per session.
 
 Import it where a test runs real scans: ``from scan_fixtures import bundle``.
-``ND_SCAN_VARIANT=<name>`` bundles a scanner variant instead (VARIANTS in bench/build.mjs).
+``ND_SCAN_VARIANT=<name>`` bundles a scanner variant instead (bench/variants.json: each variant a set of scan policies).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ force at the same threshold, strict as Qdrant applies it).
 
 Needs `node` on PATH and the npm dependencies installed (esbuild, @qdrant/js-client-rest);
 the test builds the bundle itself. ``ND_SCAN_VARIANT=<name>`` runs it against a scanner
-variant instead (applied at bundle time, see VARIANTS in bench/build.mjs): the old scanner
+variant instead (applied at bundle time, see bench/variants.json): the old scanner
 (``offset-paging-no-check``) and the scanner without its check (``no-check``) fail it.
 """
 

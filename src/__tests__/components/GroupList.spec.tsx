@@ -237,16 +237,14 @@ describe('GroupList with 10,000 groups', () => {
     expect(selected.textContent).toContain('Group 7,001: 2 samples');
   });
 
-  it('re-renders a scroll quickly', () => {
+  it('keeps the rendered rows bounded through a long scroll', () => {
     const { container } = renderMany();
     const viewport = container.querySelector('.jp-NearDuplicates-groupViewport')!;
-    const started = performance.now();
     act(() => {
       for (let k = 1; k <= 200; k++) {
         fireEvent.scroll(viewport, { target: { scrollTop: k * 4000 } });
       }
     });
-    expect(performance.now() - started).toBeLessThan(5000);
     expect(options().length).toBeLessThan(22);
   });
 });
