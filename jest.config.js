@@ -37,5 +37,9 @@ module.exports = {
     '<rootDir>/lib',
     '<rootDir>/.venv'
   ],
-  collectCoverageFrom: ['src/**/*.{ts,tsx}', '!src/**/*.d.ts', '!src/__tests__/**']
+  collectCoverageFrom: [
+    'src/**/*.{ts,tsx}',
+    '!src/**/*.d.ts',
+    '!src/__tests__/**'
+  ]
 };

@@ -21,12 +21,17 @@ const variant = arg('--variant');
 // `--entry regroup` bundles bench/regroup.ts (the regroup timing) instead.
 const entry = arg('--entry') ?? 'scan_node';
 const outfile =
-  arg('--outfile') ?? join(here, '.build', variant ? `${entry}.${variant}.cjs` : `${entry}.cjs`);
+  arg('--outfile') ??
+  join(here, '.build', variant ? `${entry}.${variant}.cjs` : `${entry}.cjs`);
 
 if (variant) {
-  const { variants } = JSON.parse(await readFile(join(here, 'variants.json'), 'utf-8'));
+  const { variants } = JSON.parse(
+    await readFile(join(here, 'variants.json'), 'utf-8')
+  );
   if (!Object.hasOwn(variants, variant)) {
-    throw new Error(`unknown variant ${variant}; known: ${Object.keys(variants).join(', ')}`);
+    throw new Error(
+      `unknown variant ${variant}; known: ${Object.keys(variants).join(', ')}`
+    );
   }
 }
 

@@ -13,14 +13,19 @@
 // The pairs: 200,000 points; cliques of 2 to 40 members (every pair inside a clique kept,
 // scores spread over (0.95, 1]) until there are a million pairs.
 import { isMainThread, parentPort, Worker, workerData } from 'worker_threads';
-import { adoptLayout, layoutOf, PairLayout, regroup } from '../src/scan/groups';
-import type { PairList, ScanPoints } from '../src/scan/types';
+import {
+  adoptLayout,
+  layoutOf,
+  IPairLayout,
+  regroup
+} from '../src/scan/groups';
+import type { IPairList, IScanPoints } from '../src/scan/types';
 
 const N = 200_000;
 const SCAN_THRESHOLD = 0.95;
 const SLIDER = [0.96, 0.97, 0.98, 0.99, 0.995, 0.97, 0.955];
 
-function makePairs(target: number): PairList {
+function makePairs(target: number): IPairList {
   let seed = 12345;
   const rand = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
   const a = new Uint32Array(target);
@@ -43,7 +48,7 @@ function makePairs(target: number): PairList {
   return { a: a.slice(0, m), b: b.slice(0, m), score: score.slice(0, m) };
 }
 
-function pointsOf(n: number): ScanPoints {
+function pointsOf(n: number): IScanPoints {
   return {
     ids: Array.from({ length: n }, (_, i) => i),
     sampleIds: Array.from({ length: n }, (_, i) => `s${i}`),
@@ -67,9 +72,16 @@ interface PanelTimes {
 }
 
 /** The page's side, in a fresh isolate: adopt the layout (or not), then follow the slider. */
-function panel(pairs: PairList, layout: PairLayout | null): PanelTimes {
-  const scan = { points: pointsOf(N), pairs, distance: 'Cosine' as const, threshold: SCAN_THRESHOLD };
-  const [adoptMs, adopted] = timed(() => (layout ? adoptLayout(scan, layout) : false));
+function panel(pairs: IPairList, layout: IPairLayout | null): PanelTimes {
+  const scan = {
+    points: pointsOf(N),
+    pairs,
+    distance: 'Cosine' as const,
+    threshold: SCAN_THRESHOLD
+  };
+  const [adoptMs, adopted] = timed(() =>
+    layout ? adoptLayout(scan, layout) : false
+  );
   const [firstMs, first] = timed(() => regroup(scan, SLIDER[0]));
   const slider: number[] = [];
   const groups = [first.length];
@@ -78,10 +90,19 @@ function panel(pairs: PairList, layout: PairLayout | null): PanelTimes {
     slider.push(ms);
     groups.push(g.length);
   }
-  return { adopted, adopt_ms: adoptMs, first_ms: firstMs, slider_ms: slider, groups };
+  return {
+    adopted,
+    adopt_ms: adoptMs,
+    first_ms: firstMs,
+    slider_ms: slider,
+    groups
+  };
 }
 
-function inFreshThread(pairs: PairList, layout: PairLayout | null): Promise<PanelTimes> {
+function inFreshThread(
+  pairs: IPairList,
+  layout: IPairLayout | null
+): Promise<PanelTimes> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(__filename, { workerData: { pairs, layout } });
     worker.once('message', resolve);
@@ -92,14 +113,24 @@ function inFreshThread(pairs: PairList, layout: PairLayout | null): Promise<Pane
 async function main(): Promise<void> {
   const target = Number(process.argv[2] ?? 1_000_000);
   const pairs = makePairs(target);
-  const scan = { points: pointsOf(N), pairs, distance: 'Cosine' as const, threshold: SCAN_THRESHOLD };
+  const scan = {
+    points: pointsOf(N),
+    pairs,
+    distance: 'Cosine' as const,
+    threshold: SCAN_THRESHOLD
+  };
   // The worker at the end of a scan: grouping at the scan's threshold lays the pairs out.
   const [workerMs, groupsAtScan] = timed(() => regroup(scan, SCAN_THRESHOLD));
   const layout = layoutOf(scan);
-  const copy = (list: PairList): PairList => ({ a: list.a.slice(), b: list.b.slice(), score: list.score.slice() });
+  const copy = (list: IPairList): IPairList => ({
+    a: list.a.slice(),
+    b: list.b.slice(),
+    score: list.score.slice()
+  });
   const withLayout = await inFreshThread(copy(pairs), layout);
   const withoutLayout = await inFreshThread(copy(pairs), null);
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  const median = (xs: number[]) =>
+    [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   process.stdout.write(
     JSON.stringify({
       pairs: pairs.score.length,
@@ -124,6 +155,9 @@ if (isMainThread) {
     process.exit(1);
   });
 } else {
-  const { pairs, layout } = workerData as { pairs: PairList; layout: PairLayout | null };
+  const { pairs, layout } = workerData as {
+    pairs: IPairList;
+    layout: IPairLayout | null;
+  };
   parentPort!.postMessage(panel(pairs, layout));
 }

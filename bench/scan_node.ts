@@ -12,13 +12,19 @@
 // inFlight?, exact?, hnswEf?, sampleIdField?, thumbnailField?, splitField?, seedLimit?,
 // seedPageSize?}. The API key comes from the environment (ND_BENCH_API_KEY), never from the
 // command line; through the Jupyter proxy there is none, as in the browser's worker.
-import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'fs';
+import {
+  closeSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+  writeSync
+} from 'fs';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { PairStore } from '../src/scan/pairs';
 import { createQdrantClient } from '../src/scan/scanService';
 import type { PolicyOverrides } from '../src/scan/policies';
-import { ScanClient, scanCollection } from '../src/scan/scanner';
-import type { PointId, ScanProgress, ScanRequest } from '../src/scan/types';
+import { IScanClient, scanCollection } from '../src/scan/scanner';
+import type { PointId, IScanProgress, IScanRequest } from '../src/scan/types';
 import { UnionFind } from '../src/scan/unionFind';
 import variantTable from './variants.json';
 
@@ -42,8 +48,8 @@ interface Config {
   inFlight?: number;
   exact?: boolean;
   hnswEf?: number;
-  cure?: ScanRequest['cure'];
-  sureExact?: ScanRequest['sureExact'];
+  cure?: IScanRequest['cure'];
+  sureExact?: IScanRequest['sureExact'];
   auditSeed?: number;
   auditPoints?: number;
   sampleIdField?: string;
@@ -173,9 +179,14 @@ async function oursScan(
   apiKey: string | undefined,
   markDone: () => void
 ): Promise<Found> {
-  const connection = { url: config.url, prefix: config.prefix, headers: config.headers, apiKey };
+  const connection = {
+    url: config.url,
+    prefix: config.prefix,
+    headers: config.headers,
+    apiKey
+  };
   const client = recording(createQdrantClient(connection), config.recordPath);
-  const request: ScanRequest = {
+  const request: IScanRequest = {
     collection: config.collection,
     threshold: config.threshold,
     using: config.using,
@@ -194,7 +205,7 @@ async function oursScan(
   };
   const controller = new AbortController();
   let events = 0;
-  let last: ScanProgress | null = null;
+  let last: IScanProgress | null = null;
   const phases: string[] = [];
   // Pairs the main pass found, before the exact check inside groups (null: no check ran).
   let pairsBeforeCheck: number | null = null;
@@ -274,7 +285,7 @@ function variantPolicies(): PolicyOverrides | undefined {
 }
 
 /** The client, writing each request body to `path` as it is sent (one small write each). */
-function recording(client: ScanClient, path: string | undefined): ScanClient {
+function recording(client: IScanClient, path: string | undefined): IScanClient {
   if (!path) {
     return client;
   }
@@ -327,10 +338,13 @@ async function seedScan(
   const all: Rec[] = [];
   let offset: Rec['id'] | undefined = undefined;
   for (;;) {
-    const page: Awaited<ReturnType<QdrantClient['scroll']>> = await client.scroll(
-      config.collection,
-      { limit: pageSize, offset, with_payload: true, with_vector: true }
-    );
+    const page: Awaited<ReturnType<QdrantClient['scroll']>> =
+      await client.scroll(config.collection, {
+        limit: pageSize,
+        offset,
+        with_payload: true,
+        with_vector: true
+      });
     all.push(...page.points);
     const next = page.next_page_offset;
     if (next === null || next === undefined || page.points.length === 0) {
@@ -391,7 +405,11 @@ async function seedScan(
       score: Array.from(list.score)
     },
     groups: [...members.values()].sort((x, y) => y.length - x.length),
-    extra: { distance, stats: { queries, pairs: m }, listed_rss_mb: listedRss / MB }
+    extra: {
+      distance,
+      stats: { queries, pairs: m },
+      listed_rss_mb: listedRss / MB
+    }
   };
 }
 

@@ -4,11 +4,11 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import type { IScanLease } from './scan/lease';
 import type { BackendChoice } from './tokens';
-import type { CollectionDescription } from './scan/collection';
+import type { ICollectionDescription } from './scan/collection';
 import type { IScanConnection } from './scan/protocol';
 
 /** One collection as `GET /near-duplicates/api/backend` describes it (scan/collection.ts's shape). */
-export interface ICollectionInfo extends CollectionDescription {
+export interface ICollectionInfo extends ICollectionDescription {
   name: string;
   /** Set when the server could not read this collection's info; the others still list. */
   error?: string;
@@ -75,12 +75,19 @@ export class ServerApi implements INearDuplicatesApi {
   }
 
   async releaseScan(scanId: string): Promise<void> {
-    await this.request(`scans/${encodeURIComponent(scanId)}`, { method: 'DELETE' });
+    await this.request(`scans/${encodeURIComponent(scanId)}`, {
+      method: 'DELETE'
+    });
   }
 
   scanLease(collection: string): IScanLease {
     return {
-      url: URLExt.join(this.settings.baseUrl, 'near-duplicates', 'api', 'scans'),
+      url: URLExt.join(
+        this.settings.baseUrl,
+        'near-duplicates',
+        'api',
+        'scans'
+      ),
       collection,
       renewMs: LEASE_RENEW_MS,
       ttlMs: LEASE_TTL_MS
@@ -88,7 +95,12 @@ export class ServerApi implements INearDuplicatesApi {
   }
 
   private async request(path: string, init: RequestInit = {}): Promise<string> {
-    const url = URLExt.join(this.settings.baseUrl, 'near-duplicates', 'api', path);
+    const url = URLExt.join(
+      this.settings.baseUrl,
+      'near-duplicates',
+      'api',
+      path
+    );
     let response: Response;
     try {
       response = await ServerConnection.makeRequest(url, init, this.settings);
@@ -135,7 +147,10 @@ export function proxyConnection(
   }
   return {
     url: `${base.protocol}//${base.hostname}:${port}`,
-    prefix: URLExt.join(base.pathname, 'near-duplicates', 'qdrant').replace(/\/$/, ''),
+    prefix: URLExt.join(base.pathname, 'near-duplicates', 'qdrant').replace(
+      /\/$/,
+      ''
+    ),
     headers
   };
 }

@@ -4,7 +4,7 @@
 import { ISignal, Signal } from '@lumino/signaling';
 import type { IBackendInfo, ICollectionInfo, INearDuplicatesApi } from './api';
 import { scanVector } from './scan/collection';
-import { httpErrorInfo, ScanErrorInfo } from './scan/errors';
+import { httpErrorInfo, IScanErrorInfo } from './scan/errors';
 import type { DistanceKind } from './scan/types';
 import type { BackendChoice } from './tokens';
 
@@ -23,7 +23,7 @@ export class BackendModel {
     return this._info;
   }
 
-  get error(): ScanErrorInfo | null {
+  get error(): IScanErrorInfo | null {
     return this._error;
   }
 
@@ -42,7 +42,9 @@ export class BackendModel {
   }
 
   get collection(): ICollectionInfo | null {
-    return this._info?.collections.find(c => c.name === this._collection) ?? null;
+    return (
+      this._info?.collections.find(c => c.name === this._collection) ?? null
+    );
   }
 
   /** The vector a scan compares by ('' for the unnamed one), or null while none can be told. */
@@ -53,7 +55,9 @@ export class BackendModel {
 
   get distance(): DistanceKind | null {
     const name = this.vectorName;
-    return name === null ? null : (this.collection?.vectors?.[name]?.distance ?? null);
+    return name === null
+      ? null
+      : (this.collection?.vectors?.[name]?.distance ?? null);
   }
 
   /** Asks the server for the backend of `kind`; a later call wins over an earlier one. */
@@ -109,7 +113,7 @@ export class BackendModel {
   private _info: IBackendInfo | null = null;
   /** The Backend setting `_info` was fetched for. */
   private _infoFor: BackendChoice | null = null;
-  private _error: ScanErrorInfo | null = null;
+  private _error: IScanErrorInfo | null = null;
   private _loading = false;
   private _request = 0;
   private _collection: string | null = null;

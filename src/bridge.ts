@@ -2,11 +2,17 @@
 // how it went in words the panel shows. One comm per kernel, made anew after a restart.
 import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
-import { Delivery, errorText, IBridgeKernel, ISent, KernelChannel } from './comm/channel';
+import {
+  Delivery,
+  errorText,
+  IBridgeKernel,
+  ISent,
+  KernelChannel
+} from './comm/channel';
 import { groupsMessage, selectMessage } from './comm/messages';
 import { IMPORT_HINT, NotebookMessage, PART_CHARS } from './comm/protocol';
 import type { IScanOutcome } from './model';
-import type { DuplicateGroup } from './scan/types';
+import type { IDuplicateGroup } from './scan/types';
 
 /** How long the panel waits for the kernel's answer to one message before saying so (ms). */
 export const REPLY_TIMEOUT_MS = 30_000;
@@ -81,7 +87,10 @@ export class NotebookBridge implements IDisposable {
   }
 
   /** Sends the group clicked in the panel: `nd.selection` in the kernel. */
-  sendGroup(outcome: IScanOutcome, group: DuplicateGroup): Promise<ISendStatus> {
+  sendGroup(
+    outcome: IScanOutcome,
+    group: IDuplicateGroup
+  ): Promise<ISendStatus> {
     return this.guard(() => {
       const index = outcome.groups.indexOf(group);
       const message = selectMessage(
@@ -124,7 +133,10 @@ export class NotebookBridge implements IDisposable {
    * it, or as soon as it is known that it cannot: no notebook, no kernel, no import, a
    * restart on the way.
    */
-  async send(message: NotebookMessage, words: ISendWords): Promise<ISendStatus> {
+  async send(
+    message: NotebookMessage,
+    words: ISendWords
+  ): Promise<ISendStatus> {
     const seq = ++this._seq;
     const notebook = this._tracker.currentWidget;
     if (!notebook) {

@@ -14,7 +14,11 @@ export function formatCount(n: number): string {
 }
 
 /** A count with its noun, singular for one: (1, 'point') -> "1 point", (2, 'group') -> "2 groups". */
-export function formatQuantity(n: number, singular: string, plural = `${singular}s`): string {
+export function formatQuantity(
+  n: number,
+  singular: string,
+  plural = `${singular}s`
+): string {
   return `${formatCount(n)} ${Math.round(n) === 1 ? singular : plural}`;
 }
 
@@ -33,7 +37,10 @@ export function formatDecimal(x: number, digits = 4): string {
  * more only when the value has them (0.95 -> "0.95", 0.9 -> "0.90", 0.955 -> "0.955");
  * distances are free numbers (1.5 -> "1.5").
  */
-export function formatThreshold(t: number, distance?: DistanceKind | null): string {
+export function formatThreshold(
+  t: number,
+  distance?: DistanceKind | null
+): string {
   if (!Number.isFinite(t)) {
     return '?';
   }
@@ -48,7 +55,10 @@ export function formatThreshold(t: number, distance?: DistanceKind | null): stri
  * A pair's score. Near-duplicate similarities crowd just below 1, so they get four decimals
  * (0.99871 -> "0.9987"); distances get four significant digits (0.012345 -> "0.01235").
  */
-export function formatScore(score: number, distance?: DistanceKind | null): string {
+export function formatScore(
+  score: number,
+  distance?: DistanceKind | null
+): string {
   if (!Number.isFinite(score)) {
     return '?';
   }
@@ -81,7 +91,12 @@ export function formatRate(pointsPerSecond: number): string {
  * "about 40 s left", "about 2 min left", "about 1 h 5 min left". Empty when unknown.
  */
 export function formatEta(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) {
+  if (
+    seconds === null ||
+    seconds === undefined ||
+    !Number.isFinite(seconds) ||
+    seconds < 0
+  ) {
     return '';
   }
   if (seconds < 10) {
@@ -108,13 +123,24 @@ export function percentDone(done: number, total: number): number {
 }
 
 // Conventional splits first, in the order a dataset goes; anything else alphabetically after.
-const SPLIT_ORDER = ['train', 'training', 'val', 'valid', 'validation', 'dev', 'test', 'testing'];
+const SPLIT_ORDER = [
+  'train',
+  'training',
+  'val',
+  'valid',
+  'validation',
+  'dev',
+  'test',
+  'testing'
+];
 
 /**
  * The distinct splits among a group's samples, in a stable order (train, validation, test,
  * then others alphabetically), or an empty list when the values name fewer than two splits.
  */
-export function crossedSplits(values: ReadonlyArray<string | null | undefined>): string[] {
+export function crossedSplits(
+  values: ReadonlyArray<string | null | undefined>
+): string[] {
   const seen = new Set<string>();
   for (const value of values) {
     if (typeof value === 'string' && value.trim() !== '') {
@@ -128,5 +154,7 @@ export function crossedSplits(values: ReadonlyArray<string | null | undefined>):
     const i = SPLIT_ORDER.indexOf(s.toLowerCase());
     return i < 0 ? SPLIT_ORDER.length : i;
   };
-  return [...seen].sort((x, y) => rank(x) - rank(y) || (x < y ? -1 : x > y ? 1 : 0));
+  return [...seen].sort(
+    (x, y) => rank(x) - rank(y) || (x < y ? -1 : x > y ? 1 : 0)
+  );
 }

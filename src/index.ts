@@ -53,7 +53,10 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       icon: nearDuplicatesIcon,
       execute: () => app.shell.activateById(panel.id)
     });
-    palette?.addItem({ command: CommandIDs.openPanel, category: 'Near Duplicates' });
+    palette?.addItem({
+      command: CommandIDs.openPanel,
+      category: 'Near Duplicates'
+    });
 
     Promise.all([app.restored, settingRegistry.load(PANEL_PLUGIN_ID)])
       .then(([, settings]) => {
@@ -79,7 +82,12 @@ function keepResults(model: NearDuplicatesModel, state: IStateDB): void {
         model.restoreOutcome(saved);
       }
     })
-    .catch(reason => console.warn(`${PANEL_PLUGIN_ID}: could not restore the last scan.`, reason))
+    .catch(reason =>
+      console.warn(
+        `${PANEL_PLUGIN_ID}: could not restore the last scan.`,
+        reason
+      )
+    )
     .then(() => {
       model.outcomeChanged.connect(() => {
         const saved = model.saveOutcome();

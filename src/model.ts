@@ -5,19 +5,24 @@ import { ISignal, Signal } from '@lumino/signaling';
 import type { IBackendInfo, ICollectionInfo, INearDuplicatesApi } from './api';
 import { BackendModel } from './backendModel';
 import { UNNAMED_VECTOR } from './scan/collection';
-import { httpErrorInfo, ScanErrorInfo } from './scan/errors';
+import { httpErrorInfo, IScanErrorInfo } from './scan/errors';
 import { adoptLayout, regroup } from './scan/groups';
 import { higherIsBetter, isStricter } from './scan/metric';
 import { ISavedScan, restoreScan, saveScan } from './persistence';
 import type {
   DistanceKind,
-  DuplicateGroup,
-  ScanProgress,
-  ScanRequest,
-  ScanResult
+  IDuplicateGroup,
+  IScanProgress,
+  IScanRequest,
+  IScanResult
 } from './scan/types';
 import { DEFAULT_SETTINGS, INearDuplicatesSettings } from './tokens';
-import { IScanWorker, ScanMessage, ScanWorkerHost, WorkerStatus } from './workerHost';
+import {
+  IScanWorker,
+  ScanMessage,
+  ScanWorkerHost,
+  WorkerStatus
+} from './workerHost';
 
 /** A scan that is running now. */
 export interface IRunningScan {
@@ -25,19 +30,19 @@ export interface IRunningScan {
   collection: string;
   using: string | null;
   threshold: number;
-  progress: ScanProgress | null;
+  progress: IScanProgress | null;
 }
 
 /** A finished scan, with the groups shown at the current threshold. */
 export interface IScanOutcome {
   /** The scan's id: its claim on the collection, and `scan_id` in the kernel. */
   scanId: string;
-  result: ScanResult;
+  result: IScanResult;
   /** When the scan finished (ms since the epoch). */
   finishedAt: number;
   /** The threshold the groups below were computed at (the scan's, or a stricter one). */
   threshold: number;
-  groups: DuplicateGroup[];
+  groups: IDuplicateGroup[];
 }
 
 export interface INearDuplicatesModelOptions {
@@ -62,7 +67,7 @@ export class NearDuplicatesModel {
   }
 
   /** Emits the group a user picked (or null when the selection is cleared). */
-  get selectionChanged(): ISignal<this, DuplicateGroup | null> {
+  get selectionChanged(): ISignal<this, IDuplicateGroup | null> {
     return this._selectionChanged;
   }
 
@@ -99,7 +104,7 @@ export class NearDuplicatesModel {
     return this._backend.info;
   }
 
-  get backendError(): ScanErrorInfo | null {
+  get backendError(): IScanErrorInfo | null {
     return this._backend.error;
   }
 
@@ -171,7 +176,10 @@ export class NearDuplicatesModel {
       outcome.groups = regroup(outcome.result, value);
       outcome.threshold = value;
       this._outcomeChanged.emit();
-      if (this._selected && !outcome.groups.some(g => g.key === this._selected?.key)) {
+      if (
+        this._selected &&
+        !outcome.groups.some(g => g.key === this._selected?.key)
+      ) {
         this.select(null);
       }
     }
@@ -195,7 +203,11 @@ export class NearDuplicatesModel {
 
   /** The results on show are for another threshold than the current looser one. */
   get needsRescan(): boolean {
-    return this._outcome !== null && this.resultMatchesChoice && !this.canRegroup(this.threshold);
+    return (
+      this._outcome !== null &&
+      this.resultMatchesChoice &&
+      !this.canRegroup(this.threshold)
+    );
   }
 
   /** Is the distance a similarity (higher is closer)? True before a collection is known. */
@@ -214,7 +226,7 @@ export class NearDuplicatesModel {
     return this._outcome;
   }
 
-  get scanError(): ScanErrorInfo | null {
+  get scanError(): IScanErrorInfo | null {
     return this._scanError;
   }
 
@@ -222,9 +234,14 @@ export class NearDuplicatesModel {
    * Start a scan of the chosen collection at the current threshold. The server first
    * grants the collection to this scan, so two panels or tabs never scan it at once.
    */
-  async detect(cure: Pick<ScanRequest, 'cure' | 'exact'> = {}): Promise<void> {
+  async detect(cure: Pick<IScanRequest, 'cure' | 'exact'> = {}): Promise<void> {
     const collection = this.collection;
-    if (!collection || collection.error || this._running || !this._worker.started) {
+    if (
+      !collection ||
+      collection.error ||
+      this._running ||
+      !this._worker.started
+    ) {
       return;
     }
     const settings = this._settings;
@@ -287,7 +304,12 @@ export class NearDuplicatesModel {
   saveOutcome(): ISavedScan | null {
     const outcome = this._outcome;
     return outcome
-      ? saveScan(outcome.result, outcome.threshold, outcome.finishedAt, outcome.scanId)
+      ? saveScan(
+          outcome.result,
+          outcome.threshold,
+          outcome.finishedAt,
+          outcome.scanId
+        )
       : null;
   }
 
@@ -312,7 +334,9 @@ export class NearDuplicatesModel {
       finishedAt,
       threshold: shownThreshold,
       groups:
-        shownThreshold === result.threshold ? result.groups : regroup(result, shownThreshold)
+        shownThreshold === result.threshold
+          ? result.groups
+          : regroup(result, shownThreshold)
     };
     this._outcomeChanged.emit();
     this._stateChanged.emit();
@@ -321,11 +345,11 @@ export class NearDuplicatesModel {
 
   // Selection.
 
-  get selected(): DuplicateGroup | null {
+  get selected(): IDuplicateGroup | null {
     return this._selected;
   }
 
-  select(group: DuplicateGroup | null): void {
+  select(group: IDuplicateGroup | null): void {
     if (group === this._selected) {
       return;
     }
@@ -382,7 +406,10 @@ export class NearDuplicatesModel {
             groups: result.groups
           };
           // The user may have moved the threshold stricter while the scan ran.
-          if (this.threshold !== result.threshold && this.canRegroup(this.threshold)) {
+          if (
+            this.threshold !== result.threshold &&
+            this.canRegroup(this.threshold)
+          ) {
             this._outcome.groups = regroup(result, this.threshold);
             this._outcome.threshold = this.threshold;
           }
@@ -419,11 +446,11 @@ export class NearDuplicatesModel {
   private _thresholdTouched = false;
   private _running: IRunningScan | null = null;
   private _outcome: IScanOutcome | null = null;
-  private _scanError: ScanErrorInfo | null = null;
-  private _selected: DuplicateGroup | null = null;
+  private _scanError: IScanErrorInfo | null = null;
+  private _selected: IDuplicateGroup | null = null;
   private _stateChanged = new Signal<this, void>(this);
   private _outcomeChanged = new Signal<this, void>(this);
-  private _selectionChanged = new Signal<this, DuplicateGroup | null>(this);
+  private _selectionChanged = new Signal<this, IDuplicateGroup | null>(this);
 }
 
 /** A new scan's id, unique across panels and tabs: its claim on the collection names it. */

@@ -30,11 +30,15 @@ export class NearDuplicatesPanel extends SidePanel {
     this.title.caption = 'Near Duplicates';
 
     this.header.addWidget(
-      ReactWidget.create(<h2 className="jp-NearDuplicates-title">Near Duplicates</h2>)
+      ReactWidget.create(
+        <h2 className="jp-NearDuplicates-title">Near Duplicates</h2>
+      )
     );
 
     const scan = ReactWidget.create(
-      <UseSignal signal={model.stateChanged}>{() => <ScanSection model={model} />}</UseSignal>
+      <UseSignal signal={model.stateChanged}>
+        {() => <ScanSection model={model} />}
+      </UseSignal>
     );
     scan.addClass('jp-NearDuplicates-section');
     scan.title.label = 'Scan';
@@ -92,7 +96,9 @@ function ScanSection(props: { model: NearDuplicatesModel }): JSX.Element {
         onCancel={() => model.cancel()}
         lastScanThreshold={model.lastScanThreshold}
       />
-      {running?.progress ? <ScanProgressView progress={running.progress} /> : null}
+      {running?.progress ? (
+        <ScanProgressView progress={running.progress} />
+      ) : null}
       {model.scanError && !running ? (
         <ScanErrorView
           error={model.scanError}
@@ -105,7 +111,9 @@ function ScanSection(props: { model: NearDuplicatesModel }): JSX.Element {
 }
 
 /** The thumbnail rules from the settings, and the addresses of this Jupyter server. */
-export function thumbnailPolicy(settings: INearDuplicatesSettings): IThumbnailPolicy {
+export function thumbnailPolicy(
+  settings: INearDuplicatesSettings
+): IThumbnailPolicy {
   const baseUrl = PageConfig.getBaseUrl();
   return {
     filesBaseUrl: URLExt.join(baseUrl, 'files'),
@@ -130,7 +138,8 @@ function GroupsSection(props: {
   if (!outcome) {
     return (
       <p className="jp-NearDuplicates-hint">
-        Pick a collection and click Detect Duplicates to find near-duplicate samples.
+        Pick a collection and click Detect Duplicates to find near-duplicate
+        samples.
       </p>
     );
   }
@@ -140,7 +149,15 @@ function GroupsSection(props: {
       <div className="jp-NearDuplicates-scanInfo">
         {`Scan of ${outcome.result.collection}, ${when}`}
       </div>
-      <RecallView audit={outcome.result.audit} disabled={model.running !== null} onCure={route => void model.detect(route === 'sure' ? { cure: 'always' } : { exact: true })} />
+      <RecallView
+        audit={outcome.result.audit}
+        disabled={model.running !== null}
+        onCure={route =>
+          void model.detect(
+            route === 'sure' ? { cure: 'always' } : { exact: true }
+          )
+        }
+      />
       {bridge ? (
         <UseSignal signal={bridge.statusChanged} initialArgs={bridge.status}>
           {(_, status) => (
@@ -153,20 +170,20 @@ function GroupsSection(props: {
         </UseSignal>
       ) : null}
       <GroupList
-      key={outcome.finishedAt}
-      groups={outcome.groups}
-      points={outcome.result.points}
-      distance={outcome.result.distance}
-      threshold={outcome.threshold}
-      thumbnails={thumbnails}
-      selectedKey={model.selected?.key ?? null}
-      onSelect={group => {
-        model.select(group);
-        // Sent on every click, not on selectionChanged: clicking the selected group again
-        // resends it (after running the import the status asked for, say).
-        void bridge?.sendGroup(outcome, group);
-      }}
-    />
+        key={outcome.finishedAt}
+        groups={outcome.groups}
+        points={outcome.result.points}
+        distance={outcome.result.distance}
+        threshold={outcome.threshold}
+        thumbnails={thumbnails}
+        selectedKey={model.selected?.key ?? null}
+        onSelect={group => {
+          model.select(group);
+          // Sent on every click, not on selectionChanged: clicking the selected group again
+          // resends it (after running the import the status asked for, say).
+          void bridge?.sendGroup(outcome, group);
+        }}
+      />
     </div>
   );
 }

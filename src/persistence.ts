@@ -1,7 +1,12 @@
 // What the panel keeps of a finished scan across panel close and page reload (IStateDB):
 // only the points that have pairs, re-indexed, with the pairs as plain arrays. DOM-free.
 import { regroup } from './scan/groups';
-import type { DistanceKind, PointId, RecallEstimate, ScanResult } from './scan/types';
+import type {
+  DistanceKind,
+  PointId,
+  IRecallEstimate,
+  IScanResult
+} from './scan/types';
 
 export const SAVED_SCAN_VERSION = 1;
 
@@ -30,14 +35,14 @@ export interface ISavedScan {
     splits: (string | null)[];
   };
   pairs: { a: number[]; b: number[]; score: number[] };
-  stats: ScanResult['stats'];
+  stats: IScanResult['stats'];
   /** The scan's check of its own completeness, so a reload still says how complete it is. */
-  audit?: RecallEstimate;
+  audit?: IRecallEstimate;
 }
 
 /** The JSON-safe form of a scan, or null when it is too large to keep. */
 export function saveScan(
-  result: ScanResult,
+  result: IScanResult,
   shownThreshold: number,
   finishedAt: number,
   scanId: string
@@ -61,7 +66,12 @@ export function saveScan(
     pairs.b.push(keep(b[k]));
     pairs.score.push(score[k]);
   }
-  const points: ISavedScan['points'] = { ids: [], sampleIds: [], thumbnails: [], splits: [] };
+  const points: ISavedScan['points'] = {
+    ids: [],
+    sampleIds: [],
+    thumbnails: [],
+    splits: []
+  };
   for (const original of remap.keys()) {
     const thumbnail = result.points.thumbnails[original];
     points.ids.push(result.points.ids[original]);
@@ -88,10 +98,8 @@ export function saveScan(
 }
 
 /** The scan back, with its groups at the shown threshold; null for anything unexpected. */
-export function restoreScan(
-  saved: unknown
-): {
-  result: ScanResult;
+export function restoreScan(saved: unknown): {
+  result: IScanResult;
   shownThreshold: number;
   finishedAt: number;
   /** Null for a scan kept before ids were. */
@@ -100,7 +108,7 @@ export function restoreScan(
   if (!isSavedScan(saved)) {
     return null;
   }
-  const result: ScanResult = {
+  const result: IScanResult = {
     collection: saved.collection,
     using: saved.using,
     distance: saved.distance,
@@ -137,20 +145,32 @@ function isSavedScan(value: unknown): value is ISavedScan {
     Array.isArray(v.pairs?.a) &&
     v.pairs.a.length === v.pairs.b?.length &&
     v.pairs.a.length === v.pairs.score?.length &&
-    v.pairs.a.every(i => Number.isInteger(i) && i >= 0 && i < v.points.ids.length) &&
-    v.pairs.b.every(i => Number.isInteger(i) && i >= 0 && i < v.points.ids.length)
+    v.pairs.a.every(
+      i => Number.isInteger(i) && i >= 0 && i < v.points.ids.length
+    ) &&
+    v.pairs.b.every(
+      i => Number.isInteger(i) && i >= 0 && i < v.points.ids.length
+    )
   );
 }
 
 /** A kept estimate is shown again only when it has the shape the panel reads. */
-function isRecallEstimate(value: unknown): value is RecallEstimate {
-  const v = value as RecallEstimate;
-  const numberOrNull = (x: unknown) => x === null || (typeof x === 'number' && Number.isFinite(x));
+function isRecallEstimate(value: unknown): value is IRecallEstimate {
+  const v = value as IRecallEstimate;
+  const numberOrNull = (x: unknown) =>
+    x === null || (typeof x === 'number' && Number.isFinite(x));
   return (
     typeof v === 'object' &&
     v !== null &&
-    ['sampled', 'pairs', 'found', 'missedPoints', 'unreachable', 'searchedExactly'].every(
-      key => Number.isInteger((v as unknown as Record<string, unknown>)[key])
+    [
+      'sampled',
+      'pairs',
+      'found',
+      'missedPoints',
+      'unreachable',
+      'searchedExactly'
+    ].every(key =>
+      Number.isInteger((v as unknown as Record<string, unknown>)[key])
     ) &&
     numberOrNull(v.recall) &&
     numberOrNull(v.low) &&

@@ -4,7 +4,7 @@
 
 export type ThumbnailKind = 'url' | 'data' | 'file' | 'text';
 
-export interface ThumbnailSource {
+export interface IThumbnailSource {
   kind: ThumbnailKind;
   /** What an <img> may load; set for every kind but 'text'. */
   src?: string;
@@ -43,6 +43,8 @@ const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 /** Image file names the panel asks Jupyter's /files/ for; other paths are likely not previews. */
 const IMAGE_FILE = /\.(?:png|jpe?g|gif|webp|bmp|avif|ico|tiff?)$/i;
 
+// Control characters are exactly what this must find in a payload value.
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
@@ -58,12 +60,17 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 export function classifyThumbnail(
   value: unknown,
   policy: IThumbnailPolicy | string | null | undefined
-): ThumbnailSource {
+): IThumbnailSource {
   // A bare `/files/` URL is the older form: remote URLs allowed, no server to keep out.
   const rules: IThumbnailPolicy =
     typeof policy === 'object' && policy !== null
       ? policy
-      : { filesBaseUrl: policy ?? null, remote: 'allowed', hosts: [], jupyterUrls: [] };
+      : {
+          filesBaseUrl: policy ?? null,
+          remote: 'allowed',
+          hosts: [],
+          jupyterUrls: []
+        };
   const filesBaseUrl = rules.filesBaseUrl;
   const text = asText(value);
   if (typeof value !== 'string') {
@@ -76,9 +83,15 @@ export function classifyThumbnail(
 
   if (/^https?:\/\//i.test(trimmed)) {
     const url = parseUrl(trimmed);
-    if (url && (url.protocol === 'http:' || url.protocol === 'https:') && url.host) {
+    if (
+      url &&
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      url.host
+    ) {
       const refused = remoteRefusal(url, rules);
-      return refused ? { kind: 'text', text, refused } : { kind: 'url', src: url.href, text };
+      return refused
+        ? { kind: 'text', text, refused }
+        : { kind: 'url', src: url.href, text };
     }
     return { kind: 'text', text };
   }
@@ -139,7 +152,10 @@ export function relativeImagePath(path: string): string[] | null {
     }
     segments.push(segment);
   }
-  if (segments.length === 0 || !IMAGE_FILE.test(segments[segments.length - 1])) {
+  if (
+    segments.length === 0 ||
+    !IMAGE_FILE.test(segments[segments.length - 1])
+  ) {
     return null;
   }
   return segments;
@@ -150,7 +166,7 @@ export function relativeImagePath(path: string): string[] | null {
  * only with a same-origin Referer (it answers 403 "Blocking request from unknown origin"
  * without one), while a remote host should learn nothing about the Jupyter page.
  */
-export function referrerPolicyFor(source: ThumbnailSource): ReferrerPolicy {
+export function referrerPolicyFor(source: IThumbnailSource): ReferrerPolicy {
   return source.kind === 'file' ? 'same-origin' : 'no-referrer';
 }
 
@@ -168,7 +184,9 @@ export function readRemoteRule(mode: unknown, hosts: unknown): IRemoteRule {
       : mode === 'listed'
         ? 'listed'
         : 'off';
-  const list = Array.isArray(hosts) ? hosts.filter((h): h is string => typeof h === 'string') : [];
+  const list = Array.isArray(hosts)
+    ? hosts.filter((h): h is string => typeof h === 'string')
+    : [];
   return { remote, hosts: list };
 }
 
@@ -188,18 +206,27 @@ export function stricterRule(a: IRemoteRule, b: IRemoteRule): IRemoteRule {
   }
   const key = (host: string) => host.trim().toLowerCase().replace(/\.$/, '');
   const theirs = new Set(b.hosts.map(key));
-  return { remote: 'listed', hosts: a.hosts.filter(host => theirs.has(key(host))) };
+  return {
+    remote: 'listed',
+    hosts: a.hosts.filter(host => theirs.has(key(host)))
+  };
 }
 
 /** Why an http(s) thumbnail URL may not load under `policy`, or null when it may. */
-export function remoteRefusal(url: URL, policy: IThumbnailPolicy): string | null {
+export function remoteRefusal(
+  url: URL,
+  policy: IThumbnailPolicy
+): string | null {
   if (policy.jupyterUrls.some(server => pointsAtServer(url, server))) {
     return 'it points at the Jupyter server itself, which would receive your Jupyter cookie';
   }
   if (policy.remote === 'off') {
     return 'remote thumbnails are off (setting "Remote thumbnails")';
   }
-  if (policy.remote === 'listed' && !policy.hosts.some(host => hostMatches(url.hostname, host))) {
+  if (
+    policy.remote === 'listed' &&
+    !policy.hosts.some(host => hostMatches(url.hostname, host))
+  ) {
     return `${url.hostname} is not in the setting "Thumbnail hosts"`;
   }
   return null;
@@ -224,7 +251,10 @@ export function pointsAtServer(url: URL, server: string): boolean {
 }
 
 function portOf(url: URL): string {
-  return url.port || (url.protocol === 'https:' ? '443' : url.protocol === 'http:' ? '80' : '');
+  return (
+    url.port ||
+    (url.protocol === 'https:' ? '443' : url.protocol === 'http:' ? '80' : '')
+  );
 }
 
 /** Lower case, without a trailing dot ("localhost." is localhost). */

@@ -17,7 +17,10 @@ export interface IScanWorker {
 }
 
 /** The messages about one scan, which the worker host hands on. */
-export type ScanMessage = Exclude<WorkerToPanel, { type: 'ready' } | { type: 'error' }>;
+export type ScanMessage = Exclude<
+  WorkerToPanel,
+  { type: 'ready' } | { type: 'error' }
+>;
 
 export class ScanWorkerHost {
   /** `onStatus` runs when the status changes, `onScan` for every scan message. */

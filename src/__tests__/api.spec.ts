@@ -21,14 +21,19 @@ describe('proxyConnection', () => {
   });
 
   it('uses the scheme’s port when the page has none, and sends no header it has no value for', () => {
-    expect(proxyConnection({ baseUrl: 'https://hub.example.org/', token: '' }, '')).toEqual({
+    expect(
+      proxyConnection({ baseUrl: 'https://hub.example.org/', token: '' }, '')
+    ).toEqual({
       url: 'https://hub.example.org:443',
       prefix: '/near-duplicates/qdrant',
       headers: {}
     });
-    expect(proxyConnection({ baseUrl: 'http://jupyter.local/', token: '' }, 'x_xsrf=no').url).toBe(
-      'http://jupyter.local:80'
-    );
+    expect(
+      proxyConnection(
+        { baseUrl: 'http://jupyter.local/', token: '' },
+        'x_xsrf=no'
+      ).url
+    ).toBe('http://jupyter.local:80');
   });
 });
 
@@ -37,22 +42,35 @@ type Answer = { status: number; body: unknown } | Error;
 /** A Jupyter server answering by route ('backend', 'scans'); an Error is a network failure. */
 function fakeServer(answers: Record<string, Answer>) {
   const fetch = async (input: RequestInfo | URL): Promise<Response> => {
-    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
-    const route = url.pathname.split('/near-duplicates/api/')[1].split(/[/?]/)[0];
+    const url = new URL(
+      typeof input === 'string' || input instanceof URL ? input : input.url
+    );
+    const route = url.pathname
+      .split('/near-duplicates/api/')[1]
+      .split(/[/?]/)[0];
     const answer = answers[route] ?? { status: 404, body: '' };
     if (answer instanceof Error) {
       throw answer;
     }
     return new Response(JSON.stringify(answer.body), { status: answer.status });
   };
-  return ServerConnection.makeSettings({ baseUrl: 'http://localhost:8888/', token: 't', fetch });
+  return ServerConnection.makeSettings({
+    baseUrl: 'http://localhost:8888/',
+    token: 't',
+    fetch
+  });
 }
 
 const BACKEND = {
   kind: 'embedded',
   version: '1.18.3',
   collections: [
-    { name: 'images', points_count: 3, vectors: { '': { size: 2, distance: 'Cosine' } }, sparse_vectors: [] }
+    {
+      name: 'images',
+      points_count: 3,
+      vectors: { '': { size: 2, distance: 'Cosine' } },
+      sparse_vectors: []
+    }
   ]
 };
 
@@ -65,7 +83,10 @@ function modelOver(settings: ServerConnection.ISettings) {
     onmessage: null,
     onerror: null
   };
-  const model = new NearDuplicatesModel({ createWorker: () => worker, api: new ServerApi(settings) });
+  const model = new NearDuplicatesModel({
+    createWorker: () => worker,
+    api: new ServerApi(settings)
+  });
   model.start();
   return { model, posted };
 }
@@ -73,20 +94,34 @@ function modelOver(settings: ServerConnection.ISettings) {
 describe('ServerApi answers as the panel shows them (fake fetch)', () => {
   it('rejects with JupyterLab’s ResponseError carrying the server’s sentence', async () => {
     const api = new ServerApi(
-      fakeServer({ scans: { status: 409, body: { message: 'A scan of images is already running in another tab.' } } })
+      fakeServer({
+        scans: {
+          status: 409,
+          body: {
+            message: 'A scan of images is already running in another tab.'
+          }
+        }
+      })
     );
     const error = await api.claimScan('images', 'scan-1').catch(e => e);
     expect(error).toBeInstanceOf(ServerConnection.ResponseError);
     expect(error).toBeInstanceOf(ServerApiError);
     expect(error.status).toBe(409);
-    expect(error.message).toBe('A scan of images is already running in another tab.');
+    expect(error.message).toBe(
+      'A scan of images is already running in another tab.'
+    );
   });
 
   it('shows a claim held by another tab as busy, and starts no scan', async () => {
     const { model, posted } = modelOver(
       fakeServer({
         backend: { status: 200, body: BACKEND },
-        scans: { status: 409, body: { message: 'A scan of images is already running in another tab.' } }
+        scans: {
+          status: 409,
+          body: {
+            message: 'A scan of images is already running in another tab.'
+          }
+        }
       })
     );
     await model.refreshBackend();
@@ -101,7 +136,14 @@ describe('ServerApi answers as the panel shows them (fake fetch)', () => {
 
   it('shows a backend the server cannot offer as a backend choice, not as busy', async () => {
     const { model } = modelOver(
-      fakeServer({ backend: { status: 409, body: { message: 'No remote Qdrant is configured on this Jupyter server.' } } })
+      fakeServer({
+        backend: {
+          status: 409,
+          body: {
+            message: 'No remote Qdrant is configured on this Jupyter server.'
+          }
+        }
+      })
     );
     await model.refreshBackend();
     expect(model.backendError).toEqual({
@@ -112,10 +154,14 @@ describe('ServerApi answers as the panel shows them (fake fetch)', () => {
   });
 
   it('says the Jupyter server did not answer when the request never got through', async () => {
-    const { model } = modelOver(fakeServer({ backend: new TypeError('Failed to fetch') }));
+    const { model } = modelOver(
+      fakeServer({ backend: new TypeError('Failed to fetch') })
+    );
     await model.refreshBackend();
     expect(model.backendError?.kind).toBe('unreachable');
-    expect(model.backendError?.message).toContain('The Jupyter server did not answer');
+    expect(model.backendError?.message).toContain(
+      'The Jupyter server did not answer'
+    );
     expect(model.backendError?.status ?? 0).toBe(0);
   });
 
@@ -123,6 +169,8 @@ describe('ServerApi answers as the panel shows them (fake fetch)', () => {
     const { model } = modelOver(fakeServer({}));
     await model.refreshBackend();
     expect(model.backendError?.kind).toBe('not-found');
-    expect(model.backendError?.message).toContain('jupyter server extension enable jupyterlab_near_duplicates');
+    expect(model.backendError?.message).toContain(
+      'jupyter server extension enable jupyterlab_near_duplicates'
+    );
   });
 });

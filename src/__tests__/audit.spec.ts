@@ -1,7 +1,11 @@
 // The audit's arithmetic (DOM-free, no Qdrant): which points it samples and what it concludes.
 import { auditSize, estimateRecall, samplePoints, wilson } from '../scan/audit';
-import { describeMisses, describeRecall, formatPercent } from '../components/RecallView';
-import type { RecallEstimate } from '../scan/types';
+import {
+  describeMisses,
+  describeRecall,
+  formatPercent
+} from '../components/RecallView';
+import type { IRecallEstimate } from '../scan/types';
 
 describe('samplePoints', () => {
   it('draws the same distinct points for the same seed, and other points for another', () => {
@@ -16,7 +20,9 @@ describe('samplePoints', () => {
   it('covers the collection evenly (a quarter of the sample in each quarter, roughly)', () => {
     const s = samplePoints(100000, 2000, 7);
     for (let q = 0; q < 4; q++) {
-      const inQuarter = s.filter(i => i >= q * 25000 && i < (q + 1) * 25000).length;
+      const inQuarter = s.filter(
+        i => i >= q * 25000 && i < (q + 1) * 25000
+      ).length;
       expect(inQuarter).toBeGreaterThan(400);
       expect(inQuarter).toBeLessThan(600);
     }
@@ -54,14 +60,18 @@ describe('estimateRecall', () => {
   });
 
   it('keeps a lower bound below 100% when nothing was missed, wider when pairs cluster', () => {
-    const spread = estimateRecall(Array.from({ length: 500 }, () => ({ truth: 2, found: 2 })));
+    const spread = estimateRecall(
+      Array.from({ length: 500 }, () => ({ truth: 2, found: 2 }))
+    );
     expect(spread.recall).toBe(1);
     expect(spread.high).toBe(1);
     // 500 independent points: about 1 - 3.84 / 500.
     expect(spread.low!).toBeGreaterThan(0.99);
     expect(spread.low!).toBeLessThan(1);
     // The same 1,000 pairs on 5 points: far less known.
-    const clustered = estimateRecall(Array.from({ length: 5 }, () => ({ truth: 200, found: 200 })));
+    const clustered = estimateRecall(
+      Array.from({ length: 5 }, () => ({ truth: 200, found: 200 }))
+    );
     expect(clustered.low!).toBeLessThan(0.6);
   });
 
@@ -79,7 +89,7 @@ describe('estimateRecall', () => {
 });
 
 describe('the panel sentence', () => {
-  const audit: RecallEstimate = {
+  const audit: IRecallEstimate = {
     seed: 1,
     sampled: 500,
     pairs: 6000,
@@ -112,6 +122,8 @@ describe('the panel sentence', () => {
       'This result is incomplete: 2 checked points had duplicate pairs this scan did not find (6 of 6,000 pairs); ' +
         "9 checked points cannot be reached through the collection's index, so their duplicates are missing from the groups."
     );
-    expect(describeMisses({ ...audit, missedPoints: 0, found: 6000, route: 'sure' })).toBeNull();
+    expect(
+      describeMisses({ ...audit, missedPoints: 0, found: 6000, route: 'sure' })
+    ).toBeNull();
   });
 });

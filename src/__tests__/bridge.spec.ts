@@ -5,7 +5,7 @@ import { groupsMessage, selectMessage } from '../comm/messages';
 import { PART_CHARS } from '../comm/protocol';
 import { regroup } from '../scan/groups';
 import { PairStore } from '../scan/pairs';
-import type { ScanResult } from '../scan/types';
+import type { IScanResult } from '../scan/types';
 import { outcomeOf, PAIRS, scanResult } from './commFixtures';
 import { FakeKernel, FakeNotebook, FakeTracker } from './fakeKernel';
 
@@ -28,16 +28,24 @@ describe('NotebookBridge', () => {
 
   afterEach(() => bridge.dispose());
 
-  function openNotebook(name: string, kernel: FakeKernel | null = new FakeKernel()) {
+  function openNotebook(
+    name: string,
+    kernel: FakeKernel | null = new FakeKernel()
+  ) {
     tracker.currentWidget = new FakeNotebook(name, kernel);
     return kernel;
   }
 
   it('asks for a notebook when none is open', async () => {
     const status = await bridge.sendGroup(outcome, big);
-    expect(status).toMatchObject({ state: 'no-notebook', text: 'Open a notebook to send this group' });
+    expect(status).toMatchObject({
+      state: 'no-notebook',
+      text: 'Open a notebook to send this group'
+    });
     expect(bridge.status).toBe(status);
-    expect((await bridge.sendAllGroups(outcome)).text).toBe('Open a notebook to send the groups');
+    expect((await bridge.sendAllGroups(outcome)).text).toBe(
+      'Open a notebook to send the groups'
+    );
   });
 
   it('asks for a kernel when the notebook has none', async () => {
@@ -52,7 +60,10 @@ describe('NotebookBridge', () => {
   it('sends the clicked group to the kernel and says so', async () => {
     const kernel = openNotebook('Analysis.ipynb')!;
     const status = await bridge.sendGroup(outcome, small);
-    expect(status).toMatchObject({ state: 'sent', text: 'Sent 2 samples to Analysis.ipynb' });
+    expect(status).toMatchObject({
+      state: 'sent',
+      text: 'Sent 2 samples to Analysis.ipynb'
+    });
     expect(shown.map(s => s?.state)).toEqual(['sending', 'sent']);
     expect(kernel.comms).toHaveLength(1);
     expect(kernel.comms[0].opened).toEqual({ type: 'hello', protocol: 2 });
@@ -68,7 +79,9 @@ describe('NotebookBridge', () => {
     expect(first.comms).toHaveLength(1);
     expect(first.received.map(m => m.type)).toEqual(['select', 'select']);
     const second = openNotebook('b.ipynb')!;
-    expect((await bridge.sendGroup(outcome, big)).text).toBe('Sent 4 samples to b.ipynb');
+    expect((await bridge.sendGroup(outcome, big)).text).toBe(
+      'Sent 4 samples to b.ipynb'
+    );
     expect(second.comms).toHaveLength(1);
     expect(first.comms).toHaveLength(1);
   });
@@ -79,7 +92,9 @@ describe('NotebookBridge', () => {
     expect(status.text).toBe('Sent 2 groups (6 samples) to a.ipynb');
     const message = kernel.received[0];
     expect(message.type).toBe('groups');
-    expect(message.type === 'groups' && message.groups.map(g => g.size)).toEqual([4, 2]);
+    expect(
+      message.type === 'groups' && message.groups.map(g => g.size)
+    ).toEqual([4, 2]);
   });
 
   it('asks for the import when the kernel has no comm target, then works once imported', async () => {
@@ -108,7 +123,10 @@ describe('NotebookBridge', () => {
       text: 'slow.ipynb is busy: its kernel gets 4 samples when the running cell finishes'
     });
     kernel.finishCell();
-    expect(await sending).toMatchObject({ state: 'sent', text: 'Sent 4 samples to slow.ipynb' });
+    expect(await sending).toMatchObject({
+      state: 'sent',
+      text: 'Sent 4 samples to slow.ipynb'
+    });
     expect(bridge.status?.state).toBe('sent');
   });
 
@@ -121,7 +139,9 @@ describe('NotebookBridge', () => {
     kernel.finishCell();
     await Promise.all([first, second]);
     expect(kernel.comms).toHaveLength(1);
-    expect(kernel.received.map(m => m.type === 'select' && m.group.size)).toEqual([4, 2]);
+    expect(
+      kernel.received.map(m => m.type === 'select' && m.group.size)
+    ).toEqual([4, 2]);
     expect(bridge.status?.text).toBe('Sent 2 samples to slow.ipynb');
   });
 
@@ -152,7 +172,9 @@ describe('NotebookBridge', () => {
 
   it('reports on_select callbacks that raised', async () => {
     const kernel = openNotebook('a.ipynb')!;
-    kernel.callbackErrors = ['nd.on_select callback show: ZeroDivisionError: division by zero'];
+    kernel.callbackErrors = [
+      'nd.on_select callback show: ZeroDivisionError: division by zero'
+    ];
     const status = await bridge.sendGroup(outcome, big);
     expect(status.state).toBe('sent');
     expect(status.text).toBe(
@@ -174,7 +196,11 @@ describe('NotebookBridge', () => {
   it('reports a message the kernel could not read', async () => {
     const kernel = openNotebook('a.ipynb')!;
     kernel.handleMsg = (comm, data) =>
-      comm.reply({ type: 'error', seq: data.seq, message: "ValueError: a group needs a list of sample_ids" });
+      comm.reply({
+        type: 'error',
+        seq: data.seq,
+        message: 'ValueError: a group needs a list of sample_ids'
+      });
     const status = await bridge.sendGroup(outcome, big);
     expect(status.state).toBe('failed');
     expect(status.text).toContain('the kernel could not read it');
@@ -219,7 +245,13 @@ describe('NotebookBridge with a kernel that misbehaves (FakeKernel)', () => {
     const bridge = new NotebookBridge(tracker);
     const kernel = open();
     kernel.handleMsg = (comm, data) =>
-      comm.reply({ type: 'ack', seq: data.seq, of: 'select', grids: 0, callback_errors: 'boom' });
+      comm.reply({
+        type: 'ack',
+        seq: data.seq,
+        of: 'select',
+        grids: 0,
+        callback_errors: 'boom'
+      });
     const status = await bridge.sendGroup(outcome, big);
     expect(status).toMatchObject({
       state: 'failed',
@@ -233,12 +265,22 @@ describe('NotebookBridge with a kernel that misbehaves (FakeKernel)', () => {
   });
 
   it('says so when the kernel never answers, and follows an answer that comes late', async () => {
-    const bridge = new NotebookBridge(tracker, { busyNoticeMs: 5, replyTimeoutMs: 40 });
+    const bridge = new NotebookBridge(tracker, {
+      busyNoticeMs: 5,
+      replyTimeoutMs: 40
+    });
     const kernel = open();
     let late: () => void = () => undefined;
     kernel.handleMsg = (comm, data) => {
       // The handler died on this message (an overflow, before the fix): no reply, for now.
-      late = () => comm.reply({ type: 'ack', seq: data.seq, of: 'select', grids: 0, callback_errors: [] });
+      late = () =>
+        comm.reply({
+          type: 'ack',
+          seq: data.seq,
+          of: 'select',
+          grids: 0,
+          callback_errors: []
+        });
     };
     const status = await bridge.sendGroup(outcome, big);
     expect(status).toMatchObject({
@@ -249,12 +291,18 @@ describe('NotebookBridge with a kernel that misbehaves (FakeKernel)', () => {
     });
     late();
     await flush();
-    expect(bridge.status).toMatchObject({ state: 'sent', text: 'Sent 4 samples to a.ipynb' });
+    expect(bridge.status).toMatchObject({
+      state: 'sent',
+      text: 'Sent 4 samples to a.ipynb'
+    });
     bridge.dispose();
   });
 
   it('says so when a busy kernel does not even open the comm in time, then delivers', async () => {
-    const bridge = new NotebookBridge(tracker, { busyNoticeMs: 5, replyTimeoutMs: 40 });
+    const bridge = new NotebookBridge(tracker, {
+      busyNoticeMs: 5,
+      replyTimeoutMs: 40
+    });
     const kernel = open();
     kernel.runCell();
     const status = await bridge.sendGroup(outcome, big);
@@ -269,7 +317,10 @@ describe('NotebookBridge with a kernel that misbehaves (FakeKernel)', () => {
   });
 
   it('asks for the import when a busy kernel without it finally closes the comm', async () => {
-    const bridge = new NotebookBridge(tracker, { busyNoticeMs: 5, replyTimeoutMs: 40 });
+    const bridge = new NotebookBridge(tracker, {
+      busyNoticeMs: 5,
+      replyTimeoutMs: 40
+    });
     const kernel = open(new FakeKernel(false));
     kernel.runCell();
     expect((await bridge.sendGroup(outcome, big)).state).toBe('no-answer');
@@ -288,7 +339,9 @@ describe('NotebookBridge with a kernel that misbehaves (FakeKernel)', () => {
     kernel.protocol = 1;
     const status = await bridge.sendGroup(outcome, big);
     expect(status.state).toBe('failed');
-    expect(status.text).toContain('jupyterlab_near_duplicates 0.1.0 speaks protocol 1, this JupyterLab speaks 2');
+    expect(status.text).toContain(
+      'jupyterlab_near_duplicates 0.1.0 speaks protocol 1, this JupyterLab speaks 2'
+    );
     expect(kernel.received).toEqual([]);
     bridge.dispose();
   });
@@ -297,7 +350,11 @@ describe('NotebookBridge with a kernel that misbehaves (FakeKernel)', () => {
     const bridge = new NotebookBridge(tracker, { partChars: 100 });
     const kernel = open();
     kernel.handleMsg = (comm, data) =>
-      comm.reply({ type: 'error', seq: data.seq, message: 'part must be between 0 and 1' });
+      comm.reply({
+        type: 'error',
+        seq: data.seq,
+        message: 'part must be between 0 and 1'
+      });
     const status = await bridge.sendAllGroups(outcome);
     expect(status.text).toBe(
       'Could not send the groups to a.ipynb: the kernel could not read it (part must be between 0 and 1)'
@@ -315,14 +372,17 @@ describe('Send all groups of a large scan (FakeKernel)', () => {
     for (let i = 0; i < n; i += 2) {
       store.add(i, i + 1, 1);
     }
-    const result: ScanResult = {
+    const result: IScanResult = {
       collection: 'photos',
       using: null,
       distance: 'Cosine',
       threshold: 0.95,
       points: {
         ids: Array.from({ length: n }, (_, i) => i),
-        sampleIds: Array.from({ length: n }, (_, i) => `images/train/photo_${String(i).padStart(6, '0')}.jpg`),
+        sampleIds: Array.from(
+          { length: n },
+          (_, i) => `images/train/photo_${String(i).padStart(6, '0')}.jpg`
+        ),
         thumbnails: Array.from({ length: n }, () => null),
         splits: Array.from({ length: n }, () => null)
       },
@@ -335,7 +395,9 @@ describe('Send all groups of a large scan (FakeKernel)', () => {
     const outcome = outcomeOf(result);
     const whole = groupsMessage(result, result.groups, 0.95, outcome.scanId);
     const TORNADO_MAX = 10 * 1024 * 1024;
-    expect(Buffer.byteLength(JSON.stringify(whole))).toBeGreaterThan(TORNADO_MAX);
+    expect(Buffer.byteLength(JSON.stringify(whole))).toBeGreaterThan(
+      TORNADO_MAX
+    );
 
     const tracker = new FakeTracker();
     const kernel = new FakeKernel();

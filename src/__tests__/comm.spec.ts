@@ -3,14 +3,23 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { groupMessage, groupsMessage, selectMessage } from '../comm/messages';
-import { COMM_PROTOCOL, HELLO, readKernelReply, splitText } from '../comm/protocol';
+import {
+  COMM_PROTOCOL,
+  HELLO,
+  readKernelReply,
+  splitText
+} from '../comm/protocol';
 import { regroup } from '../scan/groups';
 import { PAIRS, scanResult } from './commFixtures';
 
 /** The comm examples Python's tests read too (tests/fixtures/rules.json). */
-const COMM: { name: string; from: 'panel' | 'kernel'; message: any }[] = JSON.parse(
-  readFileSync(join(__dirname, '..', '..', 'tests', 'fixtures', 'rules.json'), 'utf-8')
-).comm_protocol;
+const COMM: { name: string; from: 'panel' | 'kernel'; message: any }[] =
+  JSON.parse(
+    readFileSync(
+      join(__dirname, '..', '..', 'tests', 'fixtures', 'rules.json'),
+      'utf-8'
+    )
+  ).comm_protocol;
 const example = (name: string) => COMM.find(e => e.name === name)!.message;
 
 describe('the shared comm examples (tests/fixtures/rules.json)', () => {
@@ -30,9 +39,15 @@ describe('the shared comm examples (tests/fixtures/rules.json)', () => {
   });
 
   it('cut the groups message into parts the way the panel does', () => {
-    const parts = COMM.filter(e => e.message.type === 'part').map(e => e.message);
-    const text = JSON.stringify(groupsMessage(result, result.groups, 0.9, 'scan-1'));
-    expect(parts.map(p => p.text)).toEqual(splitText(text, parts[0].text.length));
+    const parts = COMM.filter(e => e.message.type === 'part').map(
+      e => e.message
+    );
+    const text = JSON.stringify(
+      groupsMessage(result, result.groups, 0.9, 'scan-1')
+    );
+    expect(parts.map(p => p.text)).toEqual(
+      splitText(text, parts[0].text.length)
+    );
     expect(example('commit')).toEqual({
       type: 'commit',
       seq: 3 + parts.length,
@@ -80,7 +95,9 @@ describe('the message a group click sends', () => {
   it('counts only links that pass a stricter threshold', () => {
     const stricter = regroup(result, 0.96);
     expect(stricter[0].members).toEqual([0, 1, 2]);
-    expect(groupMessage(result, stricter[0], 0, 0.96, 'x').scores).toEqual([0.99, 0.99, 0.97]);
+    expect(groupMessage(result, stricter[0], 0, 0.96, 'x').scores).toEqual([
+      0.99, 0.99, 0.97
+    ]);
   });
 
   it('takes the smallest distance for Euclid collections', () => {
@@ -93,8 +110,12 @@ describe('the message a group click sends', () => {
       'Euclid',
       0.5
     );
-    expect(groupMessage(euclid, euclid.groups[0], 0, 0.5, 'e').scores).toEqual([0.1, 0.1, 0.3]);
-    expect(groupMessage(euclid, euclid.groups[0], 0, 0.5, 'e').distance).toBe('Euclid');
+    expect(groupMessage(euclid, euclid.groups[0], 0, 0.5, 'e').scores).toEqual([
+      0.1, 0.1, 0.3
+    ]);
+    expect(groupMessage(euclid, euclid.groups[0], 0, 0.5, 'e').distance).toBe(
+      'Euclid'
+    );
   });
 
   it('sends all groups as the same dicts as single clicks', () => {
@@ -111,13 +132,34 @@ describe('the message a group click sends', () => {
 
 describe('reading what the kernel sends', () => {
   it.each([
-    [{ type: 'ack', seq: 1, of: 'select', grids: 0, callback_errors: 'boom' }, 'ack.callback_errors must be a list of strings'],
-    [{ type: 'ack', seq: 1, of: 'select', grids: 0, callback_errors: [1] }, 'ack.callback_errors must be a list of strings'],
-    [{ type: 'ack', seq: 1, of: 'select', grids: '2', callback_errors: [] }, 'ack.grids must be a whole number, not a string'],
-    [{ type: 'ack', seq: 1, of: 'rename', grids: 0, callback_errors: [] }, 'ack.of must be'],
-    [{ type: 'ack', seq: 1e400, of: 'select', grids: 0 }, 'ack.seq must be a whole number'],
-    [{ type: 'ack', seq: -1, of: 'select', grids: 0 }, 'ack.seq must be a whole number'],
-    [{ type: 'error', seq: 1, message: { text: 'x' } }, 'error.message must be a string, not a object'],
+    [
+      { type: 'ack', seq: 1, of: 'select', grids: 0, callback_errors: 'boom' },
+      'ack.callback_errors must be a list of strings'
+    ],
+    [
+      { type: 'ack', seq: 1, of: 'select', grids: 0, callback_errors: [1] },
+      'ack.callback_errors must be a list of strings'
+    ],
+    [
+      { type: 'ack', seq: 1, of: 'select', grids: '2', callback_errors: [] },
+      'ack.grids must be a whole number, not a string'
+    ],
+    [
+      { type: 'ack', seq: 1, of: 'rename', grids: 0, callback_errors: [] },
+      'ack.of must be'
+    ],
+    [
+      { type: 'ack', seq: 1e400, of: 'select', grids: 0 },
+      'ack.seq must be a whole number'
+    ],
+    [
+      { type: 'ack', seq: -1, of: 'select', grids: 0 },
+      'ack.seq must be a whole number'
+    ],
+    [
+      { type: 'error', seq: 1, message: { text: 'x' } },
+      'error.message must be a string, not a object'
+    ],
     [{ type: 'ready', protocol: '2' }, 'ready.protocol must be a whole number'],
     [{ type: 'hello' }, 'unknown reply type "hello"'],
     ['ack', 'a reply must be an object, not a string'],
@@ -131,8 +173,21 @@ describe('reading what the kernel sends', () => {
 
   it('ignores fields it does not know and keeps the ones it does', () => {
     expect(
-      readKernelReply({ type: 'ack', seq: 3, of: 'groups', grids: 0, callback_errors: [], extra: [1] })
-    ).toEqual({ type: 'ack', seq: 3, of: 'groups', grids: 0, callback_errors: [] });
+      readKernelReply({
+        type: 'ack',
+        seq: 3,
+        of: 'groups',
+        grids: 0,
+        callback_errors: [],
+        extra: [1]
+      })
+    ).toEqual({
+      type: 'ack',
+      seq: 3,
+      of: 'groups',
+      grids: 0,
+      callback_errors: []
+    });
   });
 
   it('cuts what it shows of a flood of callback errors', () => {

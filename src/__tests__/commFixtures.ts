@@ -2,14 +2,14 @@
 import type { IScanOutcome } from '../model';
 import { regroup } from '../scan/groups';
 import { PairStore } from '../scan/pairs';
-import type { DistanceKind, ScanResult } from '../scan/types';
+import type { DistanceKind, IScanResult } from '../scan/types';
 
 export function scanResult(
   pairs: [number, number, number][],
   n = 8,
   distance: DistanceKind = 'Cosine',
   threshold = 0.9
-): ScanResult {
+): IScanResult {
   const store = new PairStore(distance === 'Cosine' || distance === 'Dot', 4);
   for (const [a, b, s] of pairs) {
     store.add(a, b, s);
@@ -20,7 +20,7 @@ export function scanResult(
     thumbnails: Array.from({ length: n }, () => null),
     splits: Array.from({ length: n }, () => null)
   };
-  const result: ScanResult = {
+  const result: IScanResult = {
     collection: 'images',
     using: null,
     distance,
@@ -43,6 +43,15 @@ export const PAIRS: [number, number, number][] = [
   [5, 6, 0.93]
 ];
 
-export function outcomeOf(result: ScanResult, finishedAt = Date.UTC(2025, 0, 2, 3, 4, 5)): IScanOutcome {
-  return { scanId: 'scan-1', result, finishedAt, threshold: result.threshold, groups: result.groups };
+export function outcomeOf(
+  result: IScanResult,
+  finishedAt = Date.UTC(2025, 0, 2, 3, 4, 5)
+): IScanOutcome {
+  return {
+    scanId: 'scan-1',
+    result,
+    finishedAt,
+    threshold: result.threshold,
+    groups: result.groups
+  };
 }

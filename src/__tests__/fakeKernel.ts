@@ -33,12 +33,16 @@ export class FakeComm implements IBridgeComm {
 
   reply(data: unknown): void {
     if (!this.isDisposed) {
-      this.onMsg({ content: { comm_id: 'c', data } } as unknown as KernelMessage.ICommMsgMsg);
+      this.onMsg({
+        content: { comm_id: 'c', data }
+      } as unknown as KernelMessage.ICommMsgMsg);
     }
   }
 
   closeFromKernel(): void {
-    this.onClose({ content: { comm_id: 'c', data: {} } } as unknown as KernelMessage.ICommCloseMsg);
+    this.onClose({
+      content: { comm_id: 'c', data: {} }
+    } as unknown as KernelMessage.ICommCloseMsg);
     this.isDisposed = true;
   }
 }
@@ -109,10 +113,17 @@ export class FakeKernel implements IBridgeKernel {
   handleMsg(comm: FakeComm, data: any): void {
     if (data.type === 'part') {
       this.parts[data.part] = data.text;
-      comm.reply({ type: 'ack', seq: data.seq, of: 'part', grids: 0, callback_errors: [] });
+      comm.reply({
+        type: 'ack',
+        seq: data.seq,
+        of: 'part',
+        grids: 0,
+        callback_errors: []
+      });
       return;
     }
-    const message = data.type === 'commit' ? JSON.parse(this.parts.join('')) : data;
+    const message =
+      data.type === 'commit' ? JSON.parse(this.parts.join('')) : data;
     this.parts = [];
     this.received.push(message);
     comm.reply({
@@ -137,10 +148,7 @@ export class FakeKernel implements IBridgeKernel {
 }
 
 export class FakeNotebook implements IBridgeNotebook {
-  constructor(
-    name: string,
-    kernel: FakeKernel | null
-  ) {
+  constructor(name: string, kernel: FakeKernel | null) {
     this.title = { label: name };
     this.sessionContext = { session: kernel ? { kernel } : null };
   }

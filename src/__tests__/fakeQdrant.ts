@@ -1,7 +1,7 @@
 // A fake Qdrant client for DOM-free unit tests: a brute-force in-memory index that answers
 // getCollection, scroll and queryBatch the way Qdrant's REST API does.
-import type { CollectionInfoLike } from '../scan/collection';
-import type { NeighbourQuery, ScanClient } from '../scan/scanner';
+import type { ICollectionInfoLike } from '../scan/collection';
+import type { NeighbourQuery, IScanClient } from '../scan/scanner';
 import type { DistanceKind } from '../scan/types';
 
 type Id = string | number;
@@ -16,12 +16,12 @@ export interface FakePoint {
 type Fault = unknown | ((call: number) => unknown);
 
 /** A brute-force stand-in for a Qdrant server. Records every call. */
-export class FakeQdrant implements ScanClient {
+export class FakeQdrant implements IScanClient {
   constructor(
     points: FakePoint[],
     readonly distance: DistanceKind = 'Cosine',
     options: {
-      vectorsConfig?: CollectionInfoLike['config']['params'];
+      vectorsConfig?: ICollectionInfoLike['config']['params'];
       pointsCount?: number | null;
       /** Answers with score >= threshold, to check the scan's own strictness. */
       lenient?: boolean;
@@ -40,13 +40,18 @@ export class FakeQdrant implements ScanClient {
       shuffleTies?: boolean;
     } = {}
   ) {
-    this.points = [...points].sort((x, y) => String(x.id).localeCompare(String(y.id)));
+    this.points = [...points].sort((x, y) =>
+      String(x.id).localeCompare(String(y.id))
+    );
     this.hidden = options.hidden ?? [];
     this.lenient = options.lenient ?? false;
     this.delayMs = options.delayMs ?? 0;
     this.shuffleTies = options.shuffleTies ?? false;
     this.misses = new Set(
-      (options.approximateMisses ?? []).flatMap(([a, b]) => [`${a}|${b}`, `${b}|${a}`])
+      (options.approximateMisses ?? []).flatMap(([a, b]) => [
+        `${a}|${b}`,
+        `${b}|${a}`
+      ])
     );
     this.pointsCount =
       options.pointsCount === undefined ? points.length : options.pointsCount;
@@ -71,7 +76,7 @@ export class FakeQdrant implements ScanClient {
     return this.calls.filter(c => c.method === method).length;
   }
 
-  async getCollection(name: string): Promise<CollectionInfoLike> {
+  async getCollection(name: string): Promise<ICollectionInfoLike> {
     await this.enter('getCollection', name);
     this.leave();
     return {
@@ -82,7 +87,12 @@ export class FakeQdrant implements ScanClient {
 
   async scroll(
     name: string,
-    request: { limit?: number | null; offset?: unknown; with_payload?: unknown; with_vector?: unknown }
+    request: {
+      limit?: number | null;
+      offset?: unknown;
+      with_payload?: unknown;
+      with_vector?: unknown;
+    }
   ) {
     await this.enter('scroll', request);
     this.leave();
@@ -92,7 +102,9 @@ export class FakeQdrant implements ScanClient {
         ? 0
         : this.points.findIndex(p => p.id === request.offset);
     const page = this.points.slice(start, start + limit);
-    const fields = Array.isArray(request.with_payload) ? request.with_payload : [];
+    const fields = Array.isArray(request.with_payload)
+      ? request.with_payload
+      : [];
     return {
       points: page.map(p => ({
         id: p.id,
@@ -112,20 +124,33 @@ export class FakeQdrant implements ScanClient {
       return request.searches.map(search => {
         const self = all.find(p => p.id === search.query)!;
         const t = search.score_threshold!;
-        const exact = (search.params as { exact?: boolean } | undefined)?.exact === true;
-        const must = (search.filter as { must?: { has_id?: Id[] }[] } | undefined)?.must ?? [];
+        const exact =
+          (search.params as { exact?: boolean } | undefined)?.exact === true;
+        const must =
+          (search.filter as { must?: { has_id?: Id[] }[] } | undefined)?.must ??
+          [];
         const allowed = must.find(c => c.has_id)?.has_id;
         const hits = all
           .filter(p => p.id !== self.id)
           .filter(p => allowed === undefined || allowed.includes(p.id))
           .filter(p => exact || !this.misses.has(`${self.id}|${p.id}`))
-          .map(p => ({ id: p.id, score: Math.fround(this.score(self.vector, p.vector)) }))
-          .filter(h => (this.higher ? h.score > t : h.score < t) || (this.lenient && h.score === t))
+          .map(p => ({
+            id: p.id,
+            score: Math.fround(this.score(self.vector, p.vector))
+          }))
+          .filter(
+            h =>
+              (this.higher ? h.score > t : h.score < t) ||
+              (this.lenient && h.score === t)
+          );
         const offset = search.offset ?? 0;
         const seed = offset + (search.limit ?? 10);
-        const tie = (id: Id) => (this.shuffleTies ? tieRank(`${String(id)}:${seed}`) : 0);
+        const tie = (id: Id) =>
+          this.shuffleTies ? tieRank(`${String(id)}:${seed}`) : 0;
         hits.sort(
-          (x, y) => (this.higher ? y.score - x.score : x.score - y.score) || tie(x.id) - tie(y.id)
+          (x, y) =>
+            (this.higher ? y.score - x.score : x.score - y.score) ||
+            tie(x.id) - tie(y.id)
         );
         return { points: hits.slice(offset, offset + (search.limit ?? 10)) };
       });
@@ -147,7 +172,12 @@ export class FakeQdrant implements ScanClient {
       case 'Dot':
         return dot;
       case 'Cosine':
-        return dot / Math.sqrt(x.reduce((s, v) => s + v * v, 0) * y.reduce((s, v) => s + v * v, 0));
+        return (
+          dot /
+          Math.sqrt(
+            x.reduce((s, v) => s + v * v, 0) * y.reduce((s, v) => s + v * v, 0)
+          )
+        );
       case 'Euclid':
         return Math.sqrt(x.reduce((s, v, i) => s + (v - y[i]) ** 2, 0));
       case 'Manhattan':
@@ -178,11 +208,15 @@ export class FakeQdrant implements ScanClient {
   private readonly lenient: boolean;
   private readonly delayMs: number;
   private readonly pointsCount: number | null;
-  private readonly params: CollectionInfoLike['config']['params'];
+  private readonly params: ICollectionInfoLike['config']['params'];
 }
 
 /** An error shaped like @qdrant/js-client-rest's ApiError. */
-export function httpError(status: number, headers: Record<string, string> = {}, data?: unknown) {
+export function httpError(
+  status: number,
+  headers: Record<string, string> = {},
+  data?: unknown
+) {
   return Object.assign(new Error(`HTTP ${status}`), {
     status,
     headers: new Map(Object.entries(headers)),
@@ -192,19 +226,38 @@ export function httpError(status: number, headers: Record<string, string> = {}, 
 
 /** Two planted duplicate clusters among spread-out points, on the unit circle. */
 export function circlePoints(): FakePoint[] {
-  const at = (deg: number) => [Math.cos((deg * Math.PI) / 180), Math.sin((deg * Math.PI) / 180)];
+  const at = (deg: number) => [
+    Math.cos((deg * Math.PI) / 180),
+    Math.sin((deg * Math.PI) / 180)
+  ];
   const points: FakePoint[] = [];
   // Spread: 30 degrees apart, cosine 0.87 at most between neighbours.
   for (let i = 0; i < 10; i++) {
-    points.push({ id: i, vector: at(i * 36), payload: { sample_id: `img_${i}`, split: 'train' } });
+    points.push({
+      id: i,
+      vector: at(i * 36),
+      payload: { sample_id: `img_${i}`, split: 'train' }
+    });
   }
   // Cluster A near 3 degrees: 3 points, within 1 degree (cosine > 0.9998).
-  points.push({ id: 10, vector: at(3), payload: { sample_id: 'dupA_1', thumbnail: 'a1.png', split: 'train' } });
-  points.push({ id: 11, vector: at(3.5), payload: { sample_id: 'dupA_2', thumbnail: 'a2.png', split: 'test' } });
+  points.push({
+    id: 10,
+    vector: at(3),
+    payload: { sample_id: 'dupA_1', thumbnail: 'a1.png', split: 'train' }
+  });
+  points.push({
+    id: 11,
+    vector: at(3.5),
+    payload: { sample_id: 'dupA_2', thumbnail: 'a2.png', split: 'test' }
+  });
   points.push({ id: 12, vector: at(4), payload: { thumbnail: 'a3.png' } });
   // Cluster B near 200 degrees: 2 points.
   points.push({ id: 13, vector: at(200), payload: { sample_id: 77 } });
-  points.push({ id: 14, vector: at(200.5), payload: { sample_id: { nested: true } } });
+  points.push({
+    id: 14,
+    vector: at(200.5),
+    payload: { sample_id: { nested: true } }
+  });
   return points;
 }
 

@@ -22,7 +22,9 @@ describe('formatCount and formatQuantity', () => {
   it('says one point, two points', () => {
     expect(formatQuantity(1, 'point')).toBe('1 point');
     expect(formatQuantity(2, 'point')).toBe('2 points');
-    expect(formatQuantity(12345, 'duplicate group')).toBe('12,345 duplicate groups');
+    expect(formatQuantity(12345, 'duplicate group')).toBe(
+      '12,345 duplicate groups'
+    );
     expect(formatQuantity(0, 'sample')).toBe('0 samples');
   });
 });
@@ -107,13 +109,9 @@ describe('percentDone', () => {
 describe('crossedSplits', () => {
   it('lists the splits a group crosses, train before test', () => {
     expect(crossedSplits(['test', 'train', 'test'])).toEqual(['train', 'test']);
-    expect(crossedSplits(['test', 'zeta', 'validation', 'alpha', 'train'])).toEqual([
-      'train',
-      'validation',
-      'test',
-      'alpha',
-      'zeta'
-    ]);
+    expect(
+      crossedSplits(['test', 'zeta', 'validation', 'alpha', 'train'])
+    ).toEqual(['train', 'validation', 'test', 'alpha', 'zeta']);
   });
 
   it('is empty within one split or with no splits', () => {

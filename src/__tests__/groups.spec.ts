@@ -5,19 +5,22 @@ import { isStricter, passes } from '../scan/metric';
 import { PairStore } from '../scan/pairs';
 import type {
   DistanceKind,
-  DuplicateGroup,
-  PairList,
-  ScanPoints
+  IDuplicateGroup,
+  IPairList,
+  IScanPoints
 } from '../scan/types';
 
 /** What postMessage does to a layout: the same values in new arrays. */
 function structuredCloneLayout<T extends object>(layout: T): T {
   return Object.fromEntries(
-    Object.entries(layout).map(([k, v]) => [k, ArrayBuffer.isView(v) ? (v as Uint32Array).slice() : v])
+    Object.entries(layout).map(([k, v]) => [
+      k,
+      ArrayBuffer.isView(v) ? (v as Uint32Array).slice() : v
+    ])
   ) as T;
 }
 
-function pointsOf(n: number): ScanPoints {
+function pointsOf(n: number): IScanPoints {
   return {
     ids: Array.from({ length: n }, (_, i) => i + 100),
     sampleIds: Array.from({ length: n }, (_, i) => `s${i}`),
@@ -29,7 +32,7 @@ function pointsOf(n: number): ScanPoints {
 function pairsOf(
   list: [number, number, number][],
   distance: DistanceKind = 'Cosine'
-): PairList {
+): IPairList {
   const store = new PairStore(distance === 'Cosine' || distance === 'Dot', 4);
   for (const [a, b, s] of list) {
     store.add(a, b, s);
@@ -40,7 +43,7 @@ function pairsOf(
 /** An independent reference: BFS components, then Prim for the spanning tree's weakest edge. */
 function naiveGroups(
   n: number,
-  pairs: PairList,
+  pairs: IPairList,
   threshold: number,
   distance: DistanceKind
 ) {
@@ -53,7 +56,10 @@ function naiveGroups(
       edges.push({ a: pairs.a[k], b: pairs.b[k], s });
     }
   }
-  const adj = Array.from({ length: n }, () => [] as { to: number; s: number }[]);
+  const adj = Array.from(
+    { length: n },
+    () => [] as { to: number; s: number }[]
+  );
   for (const e of edges) {
     adj[e.a].push({ to: e.b, s: e.s });
     adj[e.b].push({ to: e.a, s: e.s });
@@ -122,7 +128,7 @@ function naiveGroups(
   return out;
 }
 
-function summary(groups: DuplicateGroup[]) {
+function summary(groups: IDuplicateGroup[]) {
   return groups.map(g => ({
     members: g.members,
     best: g.bestScore,
@@ -133,7 +139,12 @@ function summary(groups: DuplicateGroup[]) {
   }));
 }
 
-function randomGraph(seed: number, n: number, m: number, distance: DistanceKind) {
+function randomGraph(
+  seed: number,
+  n: number,
+  m: number,
+  distance: DistanceKind
+) {
   const rand = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
   const store = new PairStore(distance === 'Cosine' || distance === 'Dot');
   for (let k = 0; k < m; k++) {
@@ -223,7 +234,10 @@ describe('grouping at the scan threshold', () => {
       [2, 3, 0.5]
     ]);
     const groups = groupsAt({ points, pairs, distance: 'Cosine' }, 0.95);
-    expect(groups.map(g => g.members)).toEqual([[5, 6, 7], [0, 1]]);
+    expect(groups.map(g => g.members)).toEqual([
+      [5, 6, 7],
+      [0, 1]
+    ]);
     expect(groups[0].pointIds).toEqual([105, 106, 107]);
     expect(groups[0].sampleIds).toEqual(['s5', 's6', 's7']);
     expect(groups[0].representative).toBe(6);
@@ -240,7 +254,12 @@ describe('grouping at the scan threshold', () => {
       [4, 5, 0.96]
     ]);
     const groups = groupsAt({ points, pairs, distance: 'Cosine' }, 0.9);
-    expect(groups.map(g => g.members)).toEqual([[2, 3], [6, 7], [0, 1], [4, 5]]);
+    expect(groups.map(g => g.members)).toEqual([
+      [2, 3],
+      [6, 7],
+      [0, 1],
+      [4, 5]
+    ]);
   });
 
   it('reports the weakest link of a chain, not just its worst pair', () => {
@@ -284,7 +303,11 @@ describe('grouping at the scan threshold', () => {
 
   it('finds nothing when no pair passes', () => {
     const groups = groupsAt(
-      { points: pointsOf(3), pairs: pairsOf([[0, 1, 0.95]]), distance: 'Cosine' },
+      {
+        points: pointsOf(3),
+        pairs: pairsOf([[0, 1, 0.95]]),
+        distance: 'Cosine'
+      },
       0.95
     );
     expect(groups).toEqual([]);
@@ -301,7 +324,12 @@ describe('regroup', () => {
       for (const seed of [1, 2, 3, 4, 5]) {
         const n = 120;
         const pairs = randomGraph(seed, n, 150, distance);
-        const scan = { points: pointsOf(n), pairs, distance, threshold: thresholds[0] };
+        const scan = {
+          points: pointsOf(n),
+          pairs,
+          distance,
+          threshold: thresholds[0]
+        };
         for (const t of thresholds) {
           const fast = regroup(scan, t);
           expect(summary(fast)).toEqual(naiveGroups(n, pairs, t, distance));
@@ -312,15 +340,15 @@ describe('regroup', () => {
               keep.push(k);
             }
           }
-          const filtered: PairList = {
+          const filtered: IPairList = {
             a: Uint32Array.from(keep, k => pairs.a[k]),
             b: Uint32Array.from(keep, k => pairs.b[k]),
             score: Float32Array.from(keep, k => pairs.score[k])
           };
           expect(summary(fast).map(g => g.members)).toEqual(
-            summary(groupsAt({ points: scan.points, pairs: filtered, distance }, t)).map(
-              g => g.members
-            )
+            summary(
+              groupsAt({ points: scan.points, pairs: filtered, distance }, t)
+            ).map(g => g.members)
           );
         }
       }
@@ -330,27 +358,52 @@ describe('regroup', () => {
   it('regroups from a layout made elsewhere (the worker) as from its own, and refuses one that does not fit', () => {
     const n = 120;
     const pairs = randomGraph(9, n, 150, 'Cosine');
-    const worker = { points: pointsOf(n), pairs, distance: 'Cosine' as const, threshold: 0.8 };
+    const worker = {
+      points: pointsOf(n),
+      pairs,
+      distance: 'Cosine' as const,
+      threshold: 0.8
+    };
     const layout = layoutOf(worker);
     // The panel's copy: the same pairs in new arrays, as after postMessage.
-    const copy = (list: PairList): PairList => ({ a: list.a.slice(), b: list.b.slice(), score: list.score.slice() });
+    const copy = (list: IPairList): IPairList => ({
+      a: list.a.slice(),
+      b: list.b.slice(),
+      score: list.score.slice()
+    });
     const panel = { ...worker, pairs: copy(pairs) };
     expect(adoptLayout(panel, structuredCloneLayout(layout))).toBe(true);
     for (const t of [0.8, 0.9, 0.97]) {
-      expect(summary(regroup(panel, t))).toEqual(naiveGroups(n, pairs, t, 'Cosine'));
+      expect(summary(regroup(panel, t))).toEqual(
+        naiveGroups(n, pairs, t, 'Cosine')
+      );
     }
     // Another scan's layout (other pairs), a layout for distances, or junk: not taken.
     const other = { ...worker, pairs: copy(randomGraph(10, n, 140, 'Cosine')) };
     expect(adoptLayout(other, layout)).toBe(false);
-    expect(adoptLayout({ ...worker, pairs: copy(pairs), distance: 'Euclid' }, layout)).toBe(false);
-    expect(adoptLayout({ ...worker, pairs: copy(pairs) }, { ...layout, a: new Uint32Array(3) })).toBe(false);
-    expect(adoptLayout({ ...worker, pairs: copy(pairs) }, 'layout')).toBe(false);
+    expect(
+      adoptLayout({ ...worker, pairs: copy(pairs), distance: 'Euclid' }, layout)
+    ).toBe(false);
+    expect(
+      adoptLayout(
+        { ...worker, pairs: copy(pairs) },
+        { ...layout, a: new Uint32Array(3) }
+      )
+    ).toBe(false);
+    expect(adoptLayout({ ...worker, pairs: copy(pairs) }, 'layout')).toBe(
+      false
+    );
     // Same count, other pairs: one pair's end moved.
     const moved = copy(pairs);
-    moved.b[0] = (moved.b[0] + 1) % n === moved.a[0] ? (moved.b[0] + 2) % n : (moved.b[0] + 1) % n;
+    moved.b[0] =
+      (moved.b[0] + 1) % n === moved.a[0]
+        ? (moved.b[0] + 2) % n
+        : (moved.b[0] + 1) % n;
     expect(adoptLayout({ ...worker, pairs: moved }, layout)).toBe(false);
     const outOfRange = { ...layout, point: layout.point.map(() => n + 5) };
-    expect(adoptLayout({ ...worker, pairs: copy(pairs) }, outOfRange)).toBe(false);
+    expect(adoptLayout({ ...worker, pairs: copy(pairs) }, outOfRange)).toBe(
+      false
+    );
   });
 
   it('refuses a looser threshold, which needs a rescan', () => {
@@ -381,13 +434,20 @@ describe('regroup', () => {
       score[k] = 0.9 + rand() * 0.1;
     }
     const pairs = { a, b, score };
-    const scan = { points: pointsOf(n), pairs, distance: 'Cosine' as const, threshold: 0.9 };
+    const scan = {
+      points: pointsOf(n),
+      pairs,
+      distance: 'Cosine' as const,
+      threshold: 0.9
+    };
     // A regroup is right only if the radix sort put every passing pair before every other.
     const t = 0.99999;
     const groups = regroup(scan, t);
     expect(groups.length).toBeGreaterThan(0);
     const members = (list: number[][]) => list.map(g => g.join(',')).sort();
-    expect(members(groups.map(g => g.members))).toEqual(members(componentsOf(pairs, t)));
+    expect(members(groups.map(g => g.members))).toEqual(
+      members(componentsOf(pairs, t))
+    );
     const best = new Map<number, number>();
     score.forEach((x, k) => {
       if (x > t) {
@@ -395,16 +455,18 @@ describe('regroup', () => {
       }
     });
     for (const g of groups) {
-      expect(g.bestScore).toBe(Math.max(...g.members.map(i => best.get(i) ?? 0)));
+      expect(g.bestScore).toBe(
+        Math.max(...g.members.map(i => best.get(i) ?? 0))
+      );
     }
   });
 });
 
 /** The groups at `threshold` of pairs found at that threshold, through the public regroup. */
 function groupsAt(
-  input: { points: ScanPoints; pairs: PairList; distance: DistanceKind },
+  input: { points: IScanPoints; pairs: IPairList; distance: DistanceKind },
   threshold: number
-): DuplicateGroup[] {
+): IDuplicateGroup[] {
   return regroup({ ...input, threshold }, threshold);
 }
 
@@ -415,7 +477,7 @@ function firstPair(store: PairStore): { a: number; b: number; score: number } {
 }
 
 /** Components of the pairs scoring above `t`, by a plain flood fill: independent of grouping. */
-function componentsOf(pairs: PairList, t: number): number[][] {
+function componentsOf(pairs: IPairList, t: number): number[][] {
   const links = new Map<number, number[]>();
   const link = (x: number, y: number) => {
     const list = links.get(x);

@@ -1,9 +1,14 @@
 // The worker keeps a scan's claim on its collection alive, and stops the scan when the server
 // refuses it. Fake timers, clock and fetch; the scan itself runs over a fake Qdrant client.
-import { ILeaseClock, IScanLease, LeaseFetch, LeaseKeeper } from '../scan/lease';
+import {
+  ILeaseClock,
+  IScanLease,
+  LeaseFetch,
+  LeaseKeeper
+} from '../scan/lease';
 import { WorkerToPanel } from '../scan/protocol';
 import { ScanService } from '../scan/scanService';
-import { ScanErrorInfo } from '../scan/types';
+import { IScanErrorInfo } from '../scan/types';
 import { circlePoints, FakeQdrant } from './fakeQdrant';
 
 const LEASE: IScanLease = {
@@ -58,8 +63,15 @@ describe('LeaseKeeper (fake clock and fetch)', () => {
   it('renews the claim on its own timer, with Jupyter auth headers, until stopped', async () => {
     const clock = new FakeClock();
     const { fetch, calls } = fakeFetch([200]);
-    const lost: ScanErrorInfo[] = [];
-    const keeper = new LeaseKeeper(LEASE, 'scan-1', HEADERS, e => lost.push(e), fetch, clock);
+    const lost: IScanErrorInfo[] = [];
+    const keeper = new LeaseKeeper(
+      LEASE,
+      'scan-1',
+      HEADERS,
+      e => lost.push(e),
+      fetch,
+      clock
+    );
     keeper.start();
     expect(calls).toHaveLength(0);
     for (let i = 0; i < 6; i++) {
@@ -69,8 +81,14 @@ describe('LeaseKeeper (fake clock and fetch)', () => {
     expect(calls).toHaveLength(6);
     expect(calls[0].url).toBe(LEASE.url);
     expect(calls[0].init.method).toBe('POST');
-    expect(calls[0].init.headers).toEqual({ ...HEADERS, 'Content-Type': 'application/json' });
-    expect(JSON.parse(calls[0].init.body)).toEqual({ collection: 'images', scan_id: 'scan-1' });
+    expect(calls[0].init.headers).toEqual({
+      ...HEADERS,
+      'Content-Type': 'application/json'
+    });
+    expect(JSON.parse(calls[0].init.body)).toEqual({
+      collection: 'images',
+      scan_id: 'scan-1'
+    });
     keeper.stop();
     expect(clock.callbacks.size).toBe(0);
     expect(lost).toEqual([]);
@@ -78,9 +96,21 @@ describe('LeaseKeeper (fake clock and fetch)', () => {
 
   it('rides out failed renewals within the lease, and gives up when it has lapsed', async () => {
     const clock = new FakeClock();
-    const { fetch } = fakeFetch([new Error('offline'), 502, 200, new Error('offline')]);
-    const lost: ScanErrorInfo[] = [];
-    new LeaseKeeper(LEASE, 'scan-1', HEADERS, e => lost.push(e), fetch, clock).start();
+    const { fetch } = fakeFetch([
+      new Error('offline'),
+      502,
+      200,
+      new Error('offline')
+    ]);
+    const lost: IScanErrorInfo[] = [];
+    new LeaseKeeper(
+      LEASE,
+      'scan-1',
+      HEADERS,
+      e => lost.push(e),
+      fetch,
+      clock
+    ).start();
     // Two failures (20 s), then a renewal: the claim never lapsed.
     for (let i = 0; i < 3; i++) {
       clock.tick();
@@ -96,21 +126,31 @@ describe('LeaseKeeper (fake clock and fetch)', () => {
     clock.tick();
     await settle();
     expect(lost).toEqual([expect.objectContaining({ kind: 'busy' })]);
-    expect(lost[0].message).toContain('could not renew its claim on images for 30 s');
+    expect(lost[0].message).toContain(
+      'could not renew its claim on images for 30 s'
+    );
     expect(clock.callbacks.size).toBe(0);
   });
 });
 
 describe('a scan whose lease renewal is refused (fake clock, fetch and Qdrant client)', () => {
   const request = { collection: 'images', threshold: 0.999, batchSize: 1 };
-  const connection = { url: 'http://localhost:8888', prefix: '/near-duplicates/qdrant', headers: HEADERS };
+  const connection = {
+    url: 'http://localhost:8888',
+    prefix: '/near-duplicates/qdrant',
+    headers: HEADERS
+  };
 
   it('stops at once and says another tab has the collection', async () => {
     const clock = new FakeClock();
     const { fetch, calls } = fakeFetch([200, 409]);
     const qdrant = new FakeQdrant(circlePoints(), 'Cosine', { delayMs: 20 });
     const out: WorkerToPanel[] = [];
-    const service = new ScanService(m => out.push(m), () => qdrant, { fetch, clock });
+    const service = new ScanService(
+      m => out.push(m),
+      () => qdrant,
+      { fetch, clock }
+    );
     const done = service.start('scan-9', connection, request, LEASE);
     clock.tick();
     await settle();
@@ -128,8 +168,10 @@ describe('a scan whose lease renewal is refused (fake clock, fetch and Qdrant cl
       scanId: 'scan-9',
       error: expect.objectContaining({ kind: 'busy', status: 409 })
     });
-    const failed = out[out.length - 1] as { error: ScanErrorInfo };
-    expect(failed.error.message).toContain('images is now being scanned from another panel or browser tab');
+    const failed = out[out.length - 1] as { error: IScanErrorInfo };
+    expect(failed.error.message).toContain(
+      'images is now being scanned from another panel or browser tab'
+    );
     expect(out.some(m => m.type === 'result')).toBe(false);
     expect(clock.callbacks.size).toBe(0);
   });
@@ -138,11 +180,20 @@ describe('a scan whose lease renewal is refused (fake clock, fetch and Qdrant cl
     const clock = new FakeClock();
     const { fetch, calls } = fakeFetch([200]);
     const out: WorkerToPanel[] = [];
-    const service = new ScanService(m => out.push(m), () => new FakeQdrant(circlePoints()), {
-      fetch,
-      clock
-    });
-    await service.start('scan-3', connection, { collection: 'images', threshold: 0.999 }, LEASE);
+    const service = new ScanService(
+      m => out.push(m),
+      () => new FakeQdrant(circlePoints()),
+      {
+        fetch,
+        clock
+      }
+    );
+    await service.start(
+      'scan-3',
+      connection,
+      { collection: 'images', threshold: 0.999 },
+      LEASE
+    );
     expect(out[out.length - 1].type).toBe('result');
     expect(clock.callbacks.size).toBe(0);
     clock.tick();

@@ -2,7 +2,11 @@
 // client, no Worker in jsdom) and a fake server API.
 import { IBackendInfo, INearDuplicatesApi, ServerApiError } from '../api';
 import { NearDuplicatesModel } from '../model';
-import { IStartMessage, PanelToWorker, WORKER_PROTOCOL } from '../scan/protocol';
+import {
+  IStartMessage,
+  PanelToWorker,
+  WORKER_PROTOCOL
+} from '../scan/protocol';
 import { ScanService } from '../scan/scanService';
 import { BackendChoice, DEFAULT_SETTINGS } from '../tokens';
 import type { IScanWorker } from '../workerHost';
@@ -69,7 +73,10 @@ class FakeApi implements INearDuplicatesApi {
   async getBackend(kind: BackendChoice): Promise<IBackendInfo> {
     this.kinds.push(kind);
     if (this.unavailable.has(kind)) {
-      throw apiError(409, `No ${kind} Qdrant is configured on this Jupyter server.`);
+      throw apiError(
+        409,
+        `No ${kind} Qdrant is configured on this Jupyter server.`
+      );
     }
     if (this.answer instanceof ServerApiError) {
       throw this.answer;
@@ -88,7 +95,10 @@ class FakeApi implements INearDuplicatesApi {
   leases: string[] = [];
   async claimScan(collection: string, scanId: string): Promise<void> {
     if (this.busy.has(collection)) {
-      throw apiError(409, `A scan of ${collection} is already running in another panel or browser tab.`);
+      throw apiError(
+        409,
+        `A scan of ${collection} is already running in another panel or browser tab.`
+      );
     }
     this.leases.push(`claim ${scanId}`);
   }
@@ -96,7 +106,12 @@ class FakeApi implements INearDuplicatesApi {
     this.leases.push(`release ${scanId}`);
   }
   scanLease(collection: string) {
-    return { url: 'http://localhost:8888/near-duplicates/api/scans', collection, renewMs: 10_000, ttlMs: 30_000 };
+    return {
+      url: 'http://localhost:8888/near-duplicates/api/scans',
+      collection,
+      renewMs: 10_000,
+      ttlMs: 30_000
+    };
   }
 }
 
@@ -194,7 +209,12 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
   it('turns a backend failure into an error the panel can explain', async () => {
     const { model } = makeModel(
       undefined,
-      new FakeApi(apiError(502, 'Could not reach the remote Qdrant backend at http://q:6333'))
+      new FakeApi(
+        apiError(
+          502,
+          'Could not reach the remote Qdrant backend at http://q:6333'
+        )
+      )
     );
     await model.refreshBackend();
     expect(model.backendError).toEqual({
@@ -209,7 +229,12 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
     const { model, api } = makeModel();
     await model.refreshBackend();
     expect(api.kinds).toEqual(['auto']);
-    api.byKind.set('remote', { kind: 'remote', url: 'http://q:6333', version: '1.18.3', collections: [] });
+    api.byKind.set('remote', {
+      kind: 'remote',
+      url: 'http://q:6333',
+      version: '1.18.3',
+      collections: []
+    });
     model.settings = { ...DEFAULT_SETTINGS, backend: 'remote' };
     await waitFor(() => !model.backendLoading);
     expect(api.kinds).toEqual(['auto', 'remote']);
@@ -246,7 +271,10 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
       }
       return getBackend(kind);
     };
-    api.byKind.set('embedded', { ...BACKEND, collections: [BACKEND.collections[1]] });
+    api.byKind.set('embedded', {
+      ...BACKEND,
+      collections: [BACKEND.collections[1]]
+    });
     const first = model.refreshBackend();
     model.settings = { ...DEFAULT_SETTINGS, backend: 'embedded' };
     await waitFor(() => !model.backendLoading);
@@ -257,8 +285,15 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
   });
 
   it('skips a collection the server could not read, and never scans it (fake API)', async () => {
-    const broken = { ...BACKEND.collections[0], name: 'broken', error: 'Qdrant answered 500' };
-    const api = new FakeApi({ ...BACKEND, collections: [broken, ...BACKEND.collections] });
+    const broken = {
+      ...BACKEND.collections[0],
+      name: 'broken',
+      error: 'Qdrant answered 500'
+    };
+    const api = new FakeApi({
+      ...BACKEND,
+      collections: [broken, ...BACKEND.collections]
+    });
     const { model, worker } = makeModel(undefined, api);
     model.start();
     await model.refreshBackend();
@@ -277,7 +312,9 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
     await model.detect();
     await scanFinished(model);
     const start = worker.posted.find(m => m.type === 'start') as IStartMessage;
-    expect(start.connection.headers).toEqual({ 'X-Near-Duplicates-Backend': 'embedded' });
+    expect(start.connection.headers).toEqual({
+      'X-Near-Duplicates-Backend': 'embedded'
+    });
   });
 
   it('scans, then regroups a stricter threshold without asking Qdrant again', async () => {
@@ -317,7 +354,13 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
       .filter(c => c.method === 'queryBatch')
       .flatMap(c => (c.body as { searches: { params?: unknown }[] }).searches);
     expect(searches.length).toBeGreaterThan(0);
-    expect(searches.every(s => JSON.stringify(s.params) === JSON.stringify({ exact: true, hnsw_ef: 256 }))).toBe(true);
+    expect(
+      searches.every(
+        s =>
+          JSON.stringify(s.params) ===
+          JSON.stringify({ exact: true, hnsw_ef: 256 })
+      )
+    ).toBe(true);
 
     // Defaults: approximate search, the collection's own ef.
     const other = makeModel();
@@ -327,7 +370,14 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
     await scanFinished(other.model);
     const plain = other.worker.qdrant.calls
       .filter(c => c.method === 'queryBatch')
-      .flatMap(c => (c.body as { searches: { params?: { exact?: boolean; hnsw_ef?: number } }[] }).searches)
+      .flatMap(
+        c =>
+          (
+            c.body as {
+              searches: { params?: { exact?: boolean; hnsw_ef?: number } }[];
+            }
+          ).searches
+      )
       .filter(s => s.params?.exact !== true || s.params?.hnsw_ef !== undefined);
     // Only the exact check inside groups (if any) is exact; no query carries hnsw_ef.
     expect(plain.every(s => s.params?.hnsw_ef === undefined)).toBe(true);
@@ -341,7 +391,9 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
     await model.detect();
     await scanFinished(model);
     const picked: (string[] | null)[] = [];
-    model.selectionChanged.connect((_, group) => picked.push(group ? group.sampleIds : null));
+    model.selectionChanged.connect((_, group) =>
+      picked.push(group ? group.sampleIds : null)
+    );
 
     const smallest = model.outcome!.groups[1];
     model.select(smallest);
@@ -375,7 +427,9 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
     api.busy.add('images');
     await model.detect();
     expect(model.running).toBeNull();
-    expect(model.scanError).toEqual(expect.objectContaining({ kind: 'busy', status: 409 }));
+    expect(model.scanError).toEqual(
+      expect.objectContaining({ kind: 'busy', status: 409 })
+    );
     expect(worker.posted.filter(m => m.type === 'start')).toHaveLength(0);
 
     api.busy.clear();
@@ -388,7 +442,9 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
     // One id per scan: the claim's is the one the kernel gets as scan_id.
     expect(model.outcome!.scanId).toBe(scanId);
     // The worker keeps the claim alive, not the page (whose timers a hidden tab slows).
-    expect(start.lease).toEqual(expect.objectContaining({ collection: 'images', renewMs: 10_000 }));
+    expect(start.lease).toEqual(
+      expect.objectContaining({ collection: 'images', renewMs: 10_000 })
+    );
   });
 
   it('hands a finished scan to the saver at once, with nothing else touched (fake API and Qdrant client)', async () => {
@@ -403,13 +459,17 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
     expect(saved).toHaveLength(1);
 
     const reloaded = makeModel().model;
-    expect(reloaded.restoreOutcome(JSON.parse(JSON.stringify(saved[0])))).toBe(true);
+    expect(reloaded.restoreOutcome(JSON.parse(JSON.stringify(saved[0])))).toBe(
+      true
+    );
     const shown = (m: NearDuplicatesModel) =>
       m.outcome!.groups.map(g => [...g.sampleIds].sort().join(' '));
     expect(shown(reloaded)).toEqual(shown(model));
     expect(reloaded.outcome!.threshold).toBe(model.outcome!.threshold);
     expect(reloaded.outcome!.scanId).toBe(model.outcome!.scanId);
-    expect(reloaded.collection?.name ?? reloaded.outcome!.result.collection).toBe('images');
+    expect(
+      reloaded.collection?.name ?? reloaded.outcome!.result.collection
+    ).toBe('images');
   });
 
   it('asks for a maximum distance on a Euclid collection', async () => {

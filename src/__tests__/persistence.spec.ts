@@ -1,11 +1,11 @@
 // Keeping a scan across reloads: a round trip keeps the groups a user saw, junk is refused.
 import { regroup } from '../scan/groups';
-import type { RecallEstimate, ScanResult } from '../scan/types';
+import type { IRecallEstimate, IScanResult } from '../scan/types';
 import { MAX_SAVED_PAIRS, restoreScan, saveScan } from '../persistence';
 
-function scan(): ScanResult {
+function scan(): IScanResult {
   const n = 8;
-  const result: ScanResult = {
+  const result: IScanResult = {
     collection: 'images',
     using: null,
     distance: 'Cosine',
@@ -13,7 +13,9 @@ function scan(): ScanResult {
     points: {
       ids: Array.from({ length: n }, (_, i) => i * 10),
       sampleIds: Array.from({ length: n }, (_, i) => `s${i}`),
-      thumbnails: Array.from({ length: n }, (_, i) => (i === 2 ? 'data:image/png;base64,' + 'A'.repeat(9000) : `t/${i}.png`)),
+      thumbnails: Array.from({ length: n }, (_, i) =>
+        i === 2 ? 'data:image/png;base64,' + 'A'.repeat(9000) : `t/${i}.png`
+      ),
       splits: Array.from({ length: n }, (_, i) => (i % 2 ? 'test' : 'train'))
     },
     // Groups {1,2,3} (chain with a 0.92 link) and {5,7}; points 0, 4, 6 have no pairs.
@@ -30,24 +32,42 @@ function scan(): ScanResult {
 }
 
 describe('saved scans', () => {
-  it('keeps the scan\'s recall estimate, so a reload still says how complete it is', () => {
-    const audit: RecallEstimate = {
-      seed: 7, sampled: 200, pairs: 40, found: 39, missedPoints: 1, recall: 0.975,
-      low: 0.9, high: 0.995, unreachable: 1, route: 'by-id', searchedExactly: 0,
-      exactSecondsPerPoint: 0.002, cure: { route: 'sure', seconds: 12 }
+  it("keeps the scan's recall estimate, so a reload still says how complete it is", () => {
+    const audit: IRecallEstimate = {
+      seed: 7,
+      sampled: 200,
+      pairs: 40,
+      found: 39,
+      missedPoints: 1,
+      recall: 0.975,
+      low: 0.9,
+      high: 0.995,
+      unreachable: 1,
+      route: 'by-id',
+      searchedExactly: 0,
+      exactSecondsPerPoint: 0.002,
+      cure: { route: 'sure', seconds: 12 }
     };
-    const restored = restoreScan(JSON.parse(JSON.stringify(saveScan({ ...scan(), audit }, 0.9, 1, 'scan-1')!)))!;
+    const restored = restoreScan(
+      JSON.parse(
+        JSON.stringify(saveScan({ ...scan(), audit }, 0.9, 1, 'scan-1')!)
+      )
+    )!;
     expect(restored.result.audit).toEqual(audit);
   });
 
   it('restores a scan kept before scan ids were, without one', () => {
-    const saved = JSON.parse(JSON.stringify(saveScan(scan(), 0.9, 1, 'scan-1')!));
+    const saved = JSON.parse(
+      JSON.stringify(saveScan(scan(), 0.9, 1, 'scan-1')!)
+    );
     delete saved.scanId;
     expect(restoreScan(saved)!.scanId).toBeNull();
   });
 
   it('drops a kept estimate of the wrong shape and keeps the groups', () => {
-    const saved = JSON.parse(JSON.stringify(saveScan(scan(), 0.9, 1, 'scan-1')!));
+    const saved = JSON.parse(
+      JSON.stringify(saveScan(scan(), 0.9, 1, 'scan-1')!)
+    );
     saved.audit = { recall: '<b>1</b>', route: 'by-id' };
     const restored = restoreScan(saved)!;
     expect(restored.result.audit).toBeUndefined();
@@ -56,7 +76,13 @@ describe('saved scans', () => {
 
   it('round-trips the groups at the threshold shown, keeping only points with pairs', () => {
     const saved = saveScan(scan(), 0.95, 1234, 'scan-1')!;
-    expect(saved.points.sampleIds.sort()).toEqual(['s1', 's2', 's3', 's5', 's7']);
+    expect(saved.points.sampleIds.sort()).toEqual([
+      's1',
+      's2',
+      's3',
+      's5',
+      's7'
+    ]);
     const back = JSON.parse(JSON.stringify(saved));
     const restored = restoreScan(back)!;
     expect(restored.shownThreshold).toBe(0.95);
@@ -67,7 +93,10 @@ describe('saved scans', () => {
       ['s5', 's7']
     ]);
     const thumbnails = new Map(
-      restored.result.points.sampleIds.map((id, i) => [id, restored.result.points.thumbnails[i]])
+      restored.result.points.sampleIds.map((id, i) => [
+        id,
+        restored.result.points.thumbnails[i]
+      ])
     );
     expect(thumbnails.get('s1')).toBe('t/1.png');
     expect(thumbnails.get('s2')).toBeNull(); // a large data URI is not kept
@@ -88,7 +117,12 @@ describe('saved scans', () => {
     [null],
     [{}],
     [{ version: 99 }],
-    [{ ...JSON.parse(JSON.stringify(saveScan(scan(), 0.9, 0, 'scan-1'))), pairs: { a: [0], b: [999], score: [1] } }]
+    [
+      {
+        ...JSON.parse(JSON.stringify(saveScan(scan(), 0.9, 0, 'scan-1'))),
+        pairs: { a: [0], b: [999], score: [1] }
+      }
+    ]
   ])('refuses what it did not write (%#)', junk => {
     expect(restoreScan(junk)).toBeNull();
   });

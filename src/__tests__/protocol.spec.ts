@@ -26,7 +26,9 @@ describe('the worker entry (src/scan/scan.worker.ts, bundled by esbuild alone)',
     try {
       await import('../scan/scan.worker');
       scope.onmessage!({ data: { type: 'hello' } });
-      expect(posted).toEqual([expect.objectContaining({ type: 'ready', protocol: WORKER_PROTOCOL })]);
+      expect(posted).toEqual([
+        expect.objectContaining({ type: 'ready', protocol: WORKER_PROTOCOL })
+      ]);
     } finally {
       scope.postMessage = original;
       scope.onmessage = null;
@@ -56,9 +58,9 @@ describe('scan worker protocol', () => {
   it('tells panel messages from worker messages', () => {
     expect(isPanelMessage({ type: 'hello' })).toBe(true);
     expect(isWorkerMessage({ type: 'hello' })).toBe(false);
-    expect(isWorkerMessage({ type: 'ready', protocol: 1, qdrantClient: true })).toBe(
-      true
-    );
+    expect(
+      isWorkerMessage({ type: 'ready', protocol: 1, qdrantClient: true })
+    ).toBe(true);
     expect(isPanelMessage({ type: 'ready' })).toBe(false);
   });
 });
@@ -70,7 +72,10 @@ describe('scan worker protocol: start and cancel, with a fake Qdrant client', ()
     thumbnailField: 'thumbnail',
     splitField: 'split'
   };
-  const connection = { url: 'http://localhost:8888', prefix: '/near-duplicates/qdrant' };
+  const connection = {
+    url: 'http://localhost:8888',
+    prefix: '/near-duplicates/qdrant'
+  };
 
   it('streams progress, then the result with its pair arrays transferred', async () => {
     const out: { message: WorkerToPanel; transfer?: ArrayBuffer[] }[] = [];
@@ -94,7 +99,9 @@ describe('scan worker protocol: start and cancel, with a fake Qdrant client', ()
       throw new Error('no result');
     }
     expect(last.message.scanId).toBe('scan-1');
-    expect(last.message.result.groups.map(g => [...g.sampleIds].sort())).toEqual([
+    expect(
+      last.message.result.groups.map(g => [...g.sampleIds].sort())
+    ).toEqual([
       ['12', 'dupA_1', 'dupA_2'],
       ['14', '77']
     ]);
@@ -105,9 +112,14 @@ describe('scan worker protocol: start and cancel, with a fake Qdrant client', ()
       result.pairs.a.buffer,
       result.pairs.b.buffer,
       result.pairs.score.buffer,
-      ...[layout!.point, layout!.pointStart, layout!.pairStart, layout!.a, layout!.b, layout!.score].map(
-        x => x.buffer
-      )
+      ...[
+        layout!.point,
+        layout!.pointStart,
+        layout!.pairStart,
+        layout!.a,
+        layout!.b,
+        layout!.score
+      ].map(x => x.buffer)
     ];
     expect(last.transfer).toHaveLength(expected.length);
     expect(new Set(last.transfer).size).toBe(expected.length);
@@ -121,7 +133,10 @@ describe('scan worker protocol: start and cancel, with a fake Qdrant client', ()
       message => out.push(message),
       () => fake
     );
-    const done = service.start('scan-2', connection, { ...request, batchSize: 1 });
+    const done = service.start('scan-2', connection, {
+      ...request,
+      batchSize: 1
+    });
     await new Promise(resolve => setTimeout(resolve, 30));
     service.handle({ type: 'cancel', scanId: 'scan-2' });
     await done;

@@ -3,7 +3,11 @@
 // file, so the two languages cannot drift apart without one of them failing.
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { chooseVector, describeCollection, scanVector } from '../scan/collection';
+import {
+  chooseVector,
+  describeCollection,
+  scanVector
+} from '../scan/collection';
 import { ScanError, statusKind } from '../scan/errors';
 import { higherIsBetter, isStricter, passes } from '../scan/metric';
 import type { DistanceKind } from '../scan/types';
@@ -33,7 +37,10 @@ interface Rules {
 }
 
 const rules = JSON.parse(
-  readFileSync(join(__dirname, '..', '..', 'tests', 'fixtures', 'rules.json'), 'utf-8')
+  readFileSync(
+    join(__dirname, '..', '..', 'tests', 'fixtures', 'rules.json'),
+    'utf-8'
+  )
 ) as Rules;
 
 describe('shared rules: metric', () => {
@@ -75,13 +82,12 @@ describe('shared rules: vector choice', () => {
 });
 
 describe('shared rules: HTTP status to error kind', () => {
-  it.each(rules.status_kinds.map(r => [r.status, r.conflict ?? 'busy', r] as const))(
-    '%s (a 409 meaning %s)',
-    (status, conflict, row) => {
-      expect(statusKind(status, conflict)).toEqual({
-        kind: row.kind,
-        transient: row.transient
-      });
-    }
-  );
+  it.each(
+    rules.status_kinds.map(r => [r.status, r.conflict ?? 'busy', r] as const)
+  )('%s (a 409 meaning %s)', (status, conflict, row) => {
+    expect(statusKind(status, conflict)).toEqual({
+      kind: row.kind,
+      transient: row.transient
+    });
+  });
 });

@@ -6,17 +6,17 @@ import { classify, httpErrorInfo } from '../scan/errors';
 import {
   NeighbourQuery,
   scanCollection,
-  ScanClient,
-  ScanHooks
+  IScanClient,
+  IScanHooks
 } from '../scan/scanner';
 import {
   ScanError,
-  ScanProgress,
-  ScanRequest,
-  ScanResult
+  IScanProgress,
+  IScanRequest,
+  IScanResult
 } from '../scan/types';
 
-const base: ScanRequest = {
+const base: IScanRequest = {
   collection: 'images',
   threshold: 0.999,
   limit: 4,
@@ -27,8 +27,12 @@ const base: ScanRequest = {
   retry: { retries: 3, baseDelayMs: 1, maxDelayMs: 10 }
 };
 
-function recorder(): { hooks: ScanHooks; progress: ScanProgress[]; sleeps: number[] } {
-  const progress: ScanProgress[] = [];
+function recorder(): {
+  hooks: IScanHooks;
+  progress: IScanProgress[];
+  sleeps: number[];
+} {
+  const progress: IScanProgress[] = [];
   const sleeps: number[] = [];
   return {
     progress,
@@ -52,10 +56,12 @@ async function scanError(promise: Promise<unknown>): Promise<ScanError> {
   throw new Error('expected the scan to fail');
 }
 
-function pairSet(result: ScanResult): string[] {
+function pairSet(result: IScanResult): string[] {
   const out: string[] = [];
   for (let k = 0; k < result.pairs.score.length; k++) {
-    out.push(`${result.points.ids[result.pairs.a[k]]}-${result.points.ids[result.pairs.b[k]]}`);
+    out.push(
+      `${result.points.ids[result.pairs.a[k]]}-${result.points.ids[result.pairs.b[k]]}`
+    );
   }
   return out.sort();
 }
@@ -66,11 +72,22 @@ describe('scanCollection with a fake Qdrant client', () => {
     const result = await scanCollection(fake, base, recorder().hooks);
     expect(result.distance).toBe('Cosine');
     expect(result.using).toBe('');
-    expect(result.groups.map(g => g.pointIds)).toEqual([[10, 11, 12], [13, 14]]);
+    expect(result.groups.map(g => g.pointIds)).toEqual([
+      [10, 11, 12],
+      [13, 14]
+    ]);
     const [a, b] = result.groups;
     expect(a.sampleIds).toEqual(['dupA_1', 'dupA_2', '12']);
-    expect(a.members.map(i => result.points.thumbnails[i])).toEqual(['a1.png', 'a2.png', 'a3.png']);
-    expect(a.members.map(i => result.points.splits[i])).toEqual(['train', 'test', null]);
+    expect(a.members.map(i => result.points.thumbnails[i])).toEqual([
+      'a1.png',
+      'a2.png',
+      'a3.png'
+    ]);
+    expect(a.members.map(i => result.points.splits[i])).toEqual([
+      'train',
+      'test',
+      null
+    ]);
     expect(b.sampleIds).toEqual(['77', '14']);
     expect(pairSet(result)).toEqual(['10-11', '10-12', '11-12', '13-14']);
     // Each pair once, smaller index first, though both ends found it.
@@ -84,9 +101,17 @@ describe('scanCollection with a fake Qdrant client', () => {
   it('never asks for vectors on the by-id route, and asks only for the payload fields it shows', async () => {
     const fake = new FakeQdrant(circlePoints());
     // No audit: its sample and the sure route fetch the vectors of a batch at a time.
-    await scanCollection(fake, { ...base, thumbnailField: null, auditPoints: 0 }, recorder().hooks);
+    await scanCollection(
+      fake,
+      { ...base, thumbnailField: null, auditPoints: 0 },
+      recorder().hooks
+    );
     for (const call of fake.calls) {
-      const body = call.body as { with_vector?: unknown; with_payload?: unknown; searches?: NeighbourQuery[] };
+      const body = call.body as {
+        with_vector?: unknown;
+        with_payload?: unknown;
+        searches?: NeighbourQuery[];
+      };
       if (call.method === 'scroll') {
         expect(body.with_vector).toBe(false);
         expect(body.with_payload).toEqual(['sample_id', 'split']);
@@ -105,7 +130,10 @@ describe('scanCollection with a fake Qdrant client', () => {
       points.push({ id: i, vector: [1, i * 1e-4] });
     }
     for (let i = 0; i < 20; i++) {
-      points.push({ id: 100 + i, vector: [Math.cos(1 + i * 0.25), Math.sin(1 + i * 0.25)] });
+      points.push({
+        id: 100 + i,
+        vector: [Math.cos(1 + i * 0.25), Math.sin(1 + i * 0.25)]
+      });
     }
     const fake = new FakeQdrant(points);
     const result = await scanCollection(
@@ -122,13 +150,20 @@ describe('scanCollection with a fake Qdrant client', () => {
       .filter(s => s.query === 0 && s.filter === undefined)
       .map(s => [s.offset ?? 0, s.limit]);
     // 49 neighbours: asked again from the start for more (8, 24, 56), the last one short.
-    expect(offsets).toEqual([[0, 8], [0, 24], [0, 56]]);
+    expect(offsets).toEqual([
+      [0, 8],
+      [0, 24],
+      [0, 56]
+    ]);
   });
 
   it('asks a full page again from the start, so copies in a new order are not skipped (fake that reorders ties)', async () => {
     // 40 exact copies: every neighbour scores 1, and the fake orders ties differently for
     // each page size, as Qdrant does. Paging by offset would repeat some and skip others.
-    const points: FakePoint[] = Array.from({ length: 40 }, (_, i) => ({ id: i, vector: [1, 2] }));
+    const points: FakePoint[] = Array.from({ length: 40 }, (_, i) => ({
+      id: i,
+      vector: [1, 2]
+    }));
     points.push({ id: 99, vector: [-2, 1] });
     const fake = new FakeQdrant(points, 'Cosine', { shuffleTies: true });
     const result = await scanCollection(
@@ -144,12 +179,25 @@ describe('scanCollection with a fake Qdrant client', () => {
   it('checks every pair inside a group exactly, recovering pairs the approximate search missed (fake that drops pairs)', async () => {
     // Six copies; the approximate search misses three of their pairs (each still reached
     // through the others, so the group holds together), an exact search finds all.
-    const copies: FakePoint[] = Array.from({ length: 6 }, (_, i) => ({ id: i + 1, vector: [3, 4] }));
-    const missed: [number, number][] = [[1, 2], [3, 6], [4, 5]];
+    const copies: FakePoint[] = Array.from({ length: 6 }, (_, i) => ({
+      id: i + 1,
+      vector: [3, 4]
+    }));
+    const missed: [number, number][] = [
+      [1, 2],
+      [3, 6],
+      [4, 5]
+    ];
     const others = circlePoints().filter(p => Number(p.id) < 10);
-    const fake = new FakeQdrant([...copies, ...others], 'Cosine', { approximateMisses: missed });
+    const fake = new FakeQdrant([...copies, ...others], 'Cosine', {
+      approximateMisses: missed
+    });
     const { hooks, progress } = recorder();
-    const result = await scanCollection(fake, { ...base, threshold: 0.99, limit: 8 }, hooks);
+    const result = await scanCollection(
+      fake,
+      { ...base, threshold: 0.99, limit: 8 },
+      hooks
+    );
     expect(result.pairs.score.length).toBe(15);
     expect(pairSet(result)).toContain('1-2');
     expect(pairSet(result)).toContain('3-6');
@@ -159,38 +207,71 @@ describe('scanCollection with a fake Qdrant client', () => {
       .flatMap(c => (c.body as { searches: NeighbourQuery[] }).searches)
       .filter(s => s.filter !== undefined);
     // Only the pairs not known after the main pass, each asked once, exactly.
-    expect(checks.map(s => [s.query, (s.filter as { must: { has_id: unknown[] }[] }).must[0].has_id])).toEqual([
+    expect(
+      checks.map(s => [
+        s.query,
+        (s.filter as { must: { has_id: unknown[] }[] }).must[0].has_id
+      ])
+    ).toEqual([
       [1, [2]],
       [3, [6]],
       [4, [5]]
     ]);
-    expect(checks.every(s => (s.params as { exact?: boolean }).exact === true)).toBe(true);
-    expect(checks.every(s => s.limit === (s.filter as { must: { has_id: unknown[] }[] }).must[0].has_id.length + 1)).toBe(true);
+    expect(
+      checks.every(s => (s.params as { exact?: boolean }).exact === true)
+    ).toBe(true);
+    expect(
+      checks.every(
+        s =>
+          s.limit ===
+          (s.filter as { must: { has_id: unknown[] }[] }).must[0].has_id
+            .length +
+            1
+      )
+    ).toBe(true);
     const checking = progress.filter(p => p.phase === 'checking');
     expect(checking.length).toBeGreaterThan(0);
     expect(checking[0]).toMatchObject({ checked: 0, toCheck: 3 });
 
     // Without the check the same fake loses those pairs: the check is what finds them.
-    const exactless = new FakeQdrant([...copies, ...others], 'Cosine', { approximateMisses: missed });
+    const exactless = new FakeQdrant([...copies, ...others], 'Cosine', {
+      approximateMisses: missed
+    });
     let dropped = 0;
     const original = exactless.queryBatch.bind(exactless);
     exactless.queryBatch = async (name, request) => {
-      const checksHere = request.searches.filter(s => s.filter !== undefined).length;
+      const checksHere = request.searches.filter(
+        s => s.filter !== undefined
+      ).length;
       dropped += checksHere;
-      return original(name, { searches: request.searches.filter(s => s.filter === undefined) }).then(
-        answers => [...answers, ...Array.from({ length: checksHere }, () => ({ points: [] }))]
-      );
+      return original(name, {
+        searches: request.searches.filter(s => s.filter === undefined)
+      }).then(answers => [
+        ...answers,
+        ...Array.from({ length: checksHere }, () => ({ points: [] }))
+      ]);
     };
-    const unchecked = await scanCollection(exactless, { ...base, threshold: 0.99, limit: 8 }, recorder().hooks);
+    const unchecked = await scanCollection(
+      exactless,
+      { ...base, threshold: 0.99, limit: 8 },
+      recorder().hooks
+    );
     expect(dropped).toBe(3);
     expect(unchecked.pairs.score.length).toBe(12);
   });
 
   it('does not check groups again when the search is exact', async () => {
-    const copies: FakePoint[] = Array.from({ length: 5 }, (_, i) => ({ id: i + 1, vector: [3, 4] }));
+    const copies: FakePoint[] = Array.from({ length: 5 }, (_, i) => ({
+      id: i + 1,
+      vector: [3, 4]
+    }));
     const fake = new FakeQdrant(copies, 'Cosine');
     const { hooks, progress } = recorder();
-    const result = await scanCollection(fake, { ...base, threshold: 0.99, limit: 8, exact: true }, hooks);
+    const result = await scanCollection(
+      fake,
+      { ...base, threshold: 0.99, limit: 8, exact: true },
+      hooks
+    );
     expect(result.pairs.score.length).toBe(10);
     expect(progress.some(p => p.phase === 'checking')).toBe(false);
     expect(result.stats.queries).toBe(5);
@@ -198,10 +279,17 @@ describe('scanCollection with a fake Qdrant client', () => {
 
   describe('policies, as the benchmark sets them (bench/variants.json)', () => {
     const copiesWithMisses = () => {
-      const copies: FakePoint[] = Array.from({ length: 6 }, (_, i) => ({ id: i + 1, vector: [3, 4] }));
+      const copies: FakePoint[] = Array.from({ length: 6 }, (_, i) => ({
+        id: i + 1,
+        vector: [3, 4]
+      }));
       const others = circlePoints().filter(p => Number(p.id) < 10);
       return new FakeQdrant([...copies, ...others], 'Cosine', {
-        approximateMisses: [[1, 2], [3, 6], [4, 5]]
+        approximateMisses: [
+          [1, 2],
+          [3, 6],
+          [4, 5]
+        ]
       });
     };
     const checkQueries = (fake: FakeQdrant) =>
@@ -209,15 +297,22 @@ describe('scanCollection with a fake Qdrant client', () => {
         .filter(c => c.method === 'queryBatch')
         .flatMap(c => (c.body as { searches: NeighbourQuery[] }).searches)
         .filter(s => s.filter !== undefined)
-        .map(s => [s.query, (s.filter as { must: { has_id: unknown[] }[] }).must[0].has_id]);
+        .map(s => [
+          s.query,
+          (s.filter as { must: { has_id: unknown[] }[] }).must[0].has_id
+        ]);
 
     it("check 'none' runs no check, so the pairs the approximate search missed stay missed (fake that drops pairs)", async () => {
       const fake = copiesWithMisses();
       const { hooks, progress } = recorder();
-      const result = await scanCollection(fake, { ...base, threshold: 0.99, limit: 8, auditPoints: 0 }, {
-        ...hooks,
-        policies: { check: 'none' }
-      });
+      const result = await scanCollection(
+        fake,
+        { ...base, threshold: 0.99, limit: 8, auditPoints: 0 },
+        {
+          ...hooks,
+          policies: { check: 'none' }
+        }
+      );
       expect(result.pairs.score.length).toBe(12);
       expect(checkQueries(fake)).toEqual([]);
       expect(progress.some(p => p.phase === 'checking')).toBe(false);
@@ -225,10 +320,14 @@ describe('scanCollection with a fake Qdrant client', () => {
 
     it("check 'all' asks about every pair inside the group, known or not (fake that drops pairs)", async () => {
       const fake = copiesWithMisses();
-      const result = await scanCollection(fake, { ...base, threshold: 0.99, limit: 8, auditPoints: 0 }, {
-        ...recorder().hooks,
-        policies: { check: 'all' }
-      });
+      const result = await scanCollection(
+        fake,
+        { ...base, threshold: 0.99, limit: 8, auditPoints: 0 },
+        {
+          ...recorder().hooks,
+          policies: { check: 'all' }
+        }
+      );
       expect(result.pairs.score.length).toBe(15);
       expect(checkQueries(fake)).toEqual([
         [1, [2, 3, 4, 5, 6]],
@@ -256,7 +355,11 @@ describe('scanCollection with a fake Qdrant client', () => {
         .flatMap(c => (c.body as { searches: NeighbourQuery[] }).searches)
         .filter(s => s.query === 0 && s.filter === undefined)
         .map(s => [s.offset ?? 0, s.limit]);
-      expect(pages).toEqual([[0, 8], [8, 16], [24, 32]]);
+      expect(pages).toEqual([
+        [0, 8],
+        [8, 16],
+        [24, 32]
+      ]);
     });
   });
 
@@ -266,12 +369,18 @@ describe('scanCollection with a fake Qdrant client', () => {
       { id: 2, vector: [1, 0] },
       { id: 3, vector: [0, 1] }
     ];
-    const exact = await scanCollection(new FakeQdrant(points, 'Cosine', { lenient: true }), {
-      ...base,
-      threshold: 1
-    });
+    const exact = await scanCollection(
+      new FakeQdrant(points, 'Cosine', { lenient: true }),
+      {
+        ...base,
+        threshold: 1
+      }
+    );
     expect(exact.pairs.score.length).toBe(0);
-    const below = await scanCollection(new FakeQdrant(points), { ...base, threshold: 0.99 });
+    const below = await scanCollection(new FakeQdrant(points), {
+      ...base,
+      threshold: 0.99
+    });
     expect(pairSet(below)).toEqual(['1-2']);
   });
 
@@ -282,10 +391,13 @@ describe('scanCollection with a fake Qdrant client', () => {
       { id: 3, vector: [30, 40] },
       { id: 4, vector: [30, 41] }
     ];
-    const atFive = await scanCollection(new FakeQdrant(points, 'Euclid', { lenient: true }), {
-      ...base,
-      threshold: 5
-    });
+    const atFive = await scanCollection(
+      new FakeQdrant(points, 'Euclid', { lenient: true }),
+      {
+        ...base,
+        threshold: 5
+      }
+    );
     expect(atFive.distance).toBe('Euclid');
     expect(pairSet(atFive)).toEqual(['3-4']);
     const aboveFive = await scanCollection(new FakeQdrant(points, 'Euclid'), {
@@ -302,7 +414,10 @@ describe('scanCollection with a fake Qdrant client', () => {
     });
     const result = await scanCollection(fake, base);
     expect(result.points.ids).not.toContain(99);
-    expect(result.groups.map(g => g.pointIds)).toEqual([[10, 11, 12], [13, 14]]);
+    expect(result.groups.map(g => g.pointIds)).toEqual([
+      [10, 11, 12],
+      [13, 14]
+    ]);
   });
 
   it('groups exactly the connected components of its pairs, largest first', async () => {
@@ -362,11 +477,30 @@ describe('scanCollection with a fake Qdrant client', () => {
 
   it('reports progress phases in order, ending complete with the final counts', async () => {
     const { hooks, progress } = recorder();
-    const result = await scanCollection(new FakeQdrant(circlePoints()), base, hooks);
-    const phases = progress.map(p => p.phase).filter((p, i, all) => p !== all[i - 1]);
-    expect(phases).toEqual(['inspecting', 'listing', 'scanning', 'grouping', 'complete']);
+    const result = await scanCollection(
+      new FakeQdrant(circlePoints()),
+      base,
+      hooks
+    );
+    const phases = progress
+      .map(p => p.phase)
+      .filter((p, i, all) => p !== all[i - 1]);
+    expect(phases).toEqual([
+      'inspecting',
+      'listing',
+      'scanning',
+      'grouping',
+      'complete'
+    ]);
     const last = progress[progress.length - 1];
-    expect(last).toMatchObject({ listed: 15, scanned: 15, total: 15, pairs: 4, groups: 2, etaSeconds: 0 });
+    expect(last).toMatchObject({
+      listed: 15,
+      scanned: 15,
+      total: 15,
+      pairs: 4,
+      groups: 2,
+      etaSeconds: 0
+    });
     expect(result.groups).toHaveLength(2);
   });
 
@@ -379,7 +513,11 @@ describe('scanCollection with a fake Qdrant client', () => {
     let clock = 0;
     // Each reading of the clock moves it 1 ms on: 200 batches take well under a second.
     hooks.now = () => clock++;
-    await scanCollection(new FakeQdrant(points), { ...base, batchSize: 1 }, hooks);
+    await scanCollection(
+      new FakeQdrant(points),
+      { ...base, batchSize: 1 },
+      hooks
+    );
     const scanning = progress.filter(p => p.phase === 'scanning');
     expect(scanning.length).toBeGreaterThan(0);
     expect(scanning.length).toBeLessThan(40);
@@ -390,22 +528,33 @@ describe('scanCollection with a fake Qdrant client', () => {
       vectors: {
         clip: { size: 2, distance: 'Cosine' as const },
         text: { size: 2, distance: 'Dot' as const },
-        colbert: { size: 2, distance: 'Cosine' as const, multivector_config: { comparator: 'max_sim' as const } }
+        colbert: {
+          size: 2,
+          distance: 'Cosine' as const,
+          multivector_config: { comparator: 'max_sim' as const }
+        }
       },
       sparse_vectors: { bm25: {} }
     };
 
     it('queries with `using` when a vector is chosen', async () => {
-      const fake = new FakeQdrant(circlePoints(), 'Cosine', { vectorsConfig: named });
+      const fake = new FakeQdrant(circlePoints(), 'Cosine', {
+        vectorsConfig: named
+      });
       const result = await scanCollection(fake, { ...base, using: 'clip' });
       expect(result.using).toBe('clip');
-      const search = (fake.calls.find(c => c.method === 'queryBatch')!.body as { searches: NeighbourQuery[] })
-        .searches[0];
+      const search = (
+        fake.calls.find(c => c.method === 'queryBatch')!.body as {
+          searches: NeighbourQuery[];
+        }
+      ).searches[0];
       expect(search.using).toBe('clip');
     });
 
     it('refuses several named vectors without a choice, naming them', async () => {
-      const fake = new FakeQdrant(circlePoints(), 'Cosine', { vectorsConfig: named });
+      const fake = new FakeQdrant(circlePoints(), 'Cosine', {
+        vectorsConfig: named
+      });
       const error = await scanError(scanCollection(fake, base));
       expect(error.kind).toBe('choose-vector');
       expect(error.vectors).toEqual(['clip', 'text']);
@@ -416,19 +565,28 @@ describe('scanCollection with a fake Qdrant client', () => {
 
     it('picks the only dense vector by itself', async () => {
       const fake = new FakeQdrant(circlePoints(), 'Cosine', {
-        vectorsConfig: { vectors: { clip: named.vectors.clip, colbert: named.vectors.colbert } }
+        vectorsConfig: {
+          vectors: { clip: named.vectors.clip, colbert: named.vectors.colbert }
+        }
       });
       expect((await scanCollection(fake, base)).using).toBe('clip');
     });
 
     it('refuses a multivector, a sparse vector and an unknown name with what to choose instead', async () => {
-      const fake = () => new FakeQdrant(circlePoints(), 'Cosine', { vectorsConfig: named });
-      const multi = await scanError(scanCollection(fake(), { ...base, using: 'colbert' }));
+      const fake = () =>
+        new FakeQdrant(circlePoints(), 'Cosine', { vectorsConfig: named });
+      const multi = await scanError(
+        scanCollection(fake(), { ...base, using: 'colbert' })
+      );
       expect(multi.kind).toBe('multivector');
       expect(multi.message).toMatch(/clip, text/);
-      const sparse = await scanError(scanCollection(fake(), { ...base, using: 'bm25' }));
+      const sparse = await scanError(
+        scanCollection(fake(), { ...base, using: 'bm25' })
+      );
       expect(sparse.kind).toBe('no-dense-vector');
-      const unknown = await scanError(scanCollection(fake(), { ...base, using: 'nope' }));
+      const unknown = await scanError(
+        scanCollection(fake(), { ...base, using: 'nope' })
+      );
       expect(unknown.kind).toBe('choose-vector');
       expect(unknown.message).toMatch(/no vector called "nope"/);
     });
@@ -460,7 +618,10 @@ describe('scanCollection with a fake Qdrant client', () => {
   describe('when requests fail', () => {
     it('retries a 503 and then succeeds with the same result', async () => {
       const clean = await scanCollection(new FakeQdrant(circlePoints()), base);
-      const fake = new FakeQdrant(circlePoints()).fail('queryBatch', httpError(503));
+      const fake = new FakeQdrant(circlePoints()).fail(
+        'queryBatch',
+        httpError(503)
+      );
       const { hooks, sleeps } = recorder();
       const result = await scanCollection(fake, base, hooks);
       expect(sleeps).toHaveLength(1);
@@ -473,7 +634,13 @@ describe('scanCollection with a fake Qdrant client', () => {
     it('honours Retry-After on a 429', async () => {
       const fake = new FakeQdrant(circlePoints())
         .fail('queryBatch', httpError(429, { 'retry-after': '2' }))
-        .fail('scroll', Object.assign(new Error('Too many'), { name: 'QdrantClientResourceExhaustedError', retry_after: 3 }));
+        .fail(
+          'scroll',
+          Object.assign(new Error('Too many'), {
+            name: 'QdrantClientResourceExhaustedError',
+            retry_after: 3
+          })
+        );
       const { hooks, sleeps } = recorder();
       const result = await scanCollection(
         fake,
@@ -506,7 +673,10 @@ describe('scanCollection with a fake Qdrant client', () => {
     });
 
     it('does not retry a 401 and says to check the API key', async () => {
-      const fake = new FakeQdrant(circlePoints()).fail('getCollection', httpError(401));
+      const fake = new FakeQdrant(circlePoints()).fail(
+        'getCollection',
+        httpError(401)
+      );
       const { hooks, sleeps } = recorder();
       const error = await scanError(scanCollection(fake, base, hooks));
       expect(error.kind).toBe('auth');
@@ -517,8 +687,12 @@ describe('scanCollection with a fake Qdrant client', () => {
     });
 
     it('stops at once on a 403 mid-scan, sending nothing more', async () => {
-      const fake = new FakeQdrant(circlePoints(), 'Cosine', { delayMs: 2 }).fail('queryBatch', httpError(403));
-      const error = await scanError(scanCollection(fake, { ...base, batchSize: 1 }, recorder().hooks));
+      const fake = new FakeQdrant(circlePoints(), 'Cosine', {
+        delayMs: 2
+      }).fail('queryBatch', httpError(403));
+      const error = await scanError(
+        scanCollection(fake, { ...base, batchSize: 1 }, recorder().hooks)
+      );
       expect(error.kind).toBe('auth');
       const sent = fake.calls.length;
       await new Promise(resolve => setTimeout(resolve, 30));
@@ -528,9 +702,15 @@ describe('scanCollection with a fake Qdrant client', () => {
     it('reports a missing collection as not found', async () => {
       const fake = new FakeQdrant(circlePoints()).fail(
         'getCollection',
-        httpError(404, {}, { status: { error: 'Not found: Collection `images` doesn\'t exist!' } })
+        httpError(
+          404,
+          {},
+          { status: { error: "Not found: Collection `images` doesn't exist!" } }
+        )
       );
-      const error = await scanError(scanCollection(fake, base, recorder().hooks));
+      const error = await scanError(
+        scanCollection(fake, base, recorder().hooks)
+      );
       expect(error.kind).toBe('not-found');
       expect(error.message).toMatch(/"images" was not found/);
     });
@@ -538,16 +718,28 @@ describe('scanCollection with a fake Qdrant client', () => {
     it("passes Qdrant's reason on for a bad request", async () => {
       const fake = new FakeQdrant(circlePoints()).fail(
         'queryBatch',
-        httpError(400, {}, { status: { error: 'Wrong input: Vector params for x are not specified' } })
+        httpError(
+          400,
+          {},
+          {
+            status: {
+              error: 'Wrong input: Vector params for x are not specified'
+            }
+          }
+        )
       );
-      const error = await scanError(scanCollection(fake, base, recorder().hooks));
+      const error = await scanError(
+        scanCollection(fake, base, recorder().hooks)
+      );
       expect(error.kind).toBe('bad-request');
       expect(error.message).toMatch(/Vector params for x are not specified/);
     });
 
     it('refuses a request it cannot run', async () => {
       const { hooks, progress } = recorder();
-      const error = await scanError(scanCollection(new FakeQdrant([]), { ...base, limit: 0 }, hooks));
+      const error = await scanError(
+        scanCollection(new FakeQdrant([]), { ...base, limit: 0 }, hooks)
+      );
       expect(error.kind).toBe('bad-request');
       expect(progress.map(p => p.phase)).toEqual(['error']);
     });
@@ -555,12 +747,22 @@ describe('scanCollection with a fake Qdrant client', () => {
     it('refuses an unknown cure or audit size, saying what it takes', async () => {
       const fake = new FakeQdrant(circlePoints());
       const cure = await scanError(
-        scanCollection(fake, { ...base, cure: 'sometimes' as never }, recorder().hooks)
+        scanCollection(
+          fake,
+          { ...base, cure: 'sometimes' as never },
+          recorder().hooks
+        )
       );
       expect(cure.kind).toBe('bad-request');
-      expect(cure.message).toBe('cure must be "auto", "always" or "never", not "sometimes".');
-      const audit = await scanError(scanCollection(fake, { ...base, auditPoints: -1 }, recorder().hooks));
-      expect(audit.message).toMatch(/whole number of points \(0 for none\), not -1/);
+      expect(cure.message).toBe(
+        'cure must be "auto", "always" or "never", not "sometimes".'
+      );
+      const audit = await scanError(
+        scanCollection(fake, { ...base, auditPoints: -1 }, recorder().hooks)
+      );
+      expect(audit.message).toMatch(
+        /whole number of points \(0 for none\), not -1/
+      );
       expect(fake.calls).toHaveLength(0);
     });
   });
@@ -576,7 +778,9 @@ describe('scanCollection with a fake Qdrant client', () => {
       };
       const { hooks, progress } = recorder();
       hooks.signal = controller.signal;
-      const error = await scanError(scanCollection(fake, { ...base, batchSize: 1, inFlight: 1 }, hooks));
+      const error = await scanError(
+        scanCollection(fake, { ...base, batchSize: 1, inFlight: 1 }, hooks)
+      );
       expect(error.kind).toBe('cancelled');
       await new Promise(resolve => setTimeout(resolve, 20));
       expect(fake.count('queryBatch')).toBe(2);
@@ -597,7 +801,9 @@ describe('scanCollection with a fake Qdrant client', () => {
       const controller = new AbortController();
       controller.abort();
       const fake = new FakeQdrant(circlePoints());
-      const error = await scanError(scanCollection(fake, base, { signal: controller.signal }));
+      const error = await scanError(
+        scanCollection(fake, base, { signal: controller.signal })
+      );
       expect(error.kind).toBe('cancelled');
       expect(fake.calls).toHaveLength(0);
     });
@@ -607,21 +813,38 @@ describe('scanCollection with a fake Qdrant client', () => {
 describe('classify', () => {
   it('reads the shapes @qdrant/js-client-rest throws', () => {
     expect(classify(httpError(502), 'c').transient).toBe(true);
-    expect(classify(httpError(429, { 'retry-after': '7' }), 'c').retryAfterMs).toBe(7000);
-    expect(classify({ name: 'QdrantClientTimeoutError', message: 'x' }, 'c')).toMatchObject({
+    expect(
+      classify(httpError(429, { 'retry-after': '7' }), 'c').retryAfterMs
+    ).toBe(7000);
+    expect(
+      classify({ name: 'QdrantClientTimeoutError', message: 'x' }, 'c')
+    ).toMatchObject({
       transient: true,
       error: { kind: 'unreachable' }
     });
     expect(
-      classify(new Error('Unexpected Response: 403 (Forbidden)\nRaw response content:'), 'c').error.kind
+      classify(
+        new Error(
+          'Unexpected Response: 403 (Forbidden)\nRaw response content:'
+        ),
+        'c'
+      ).error.kind
     ).toBe('auth');
-    expect(classify(new TypeError("Cannot read properties of undefined (reading 'x')"), 'c').transient).toBe(false);
+    expect(
+      classify(
+        new TypeError("Cannot read properties of undefined (reading 'x')"),
+        'c'
+      ).transient
+    ).toBe(false);
   });
 
   it("reads the Jupyter proxy's answers by the one status table", () => {
     // 502/504: the proxy could not reach Qdrant; retried, and said as such.
     const gateway = classify(httpError(502), 'c');
-    expect(gateway).toMatchObject({ transient: true, error: { kind: 'unreachable', status: 502 } });
+    expect(gateway).toMatchObject({
+      transient: true,
+      error: { kind: 'unreachable', status: 502 }
+    });
     expect(gateway.error.message).toMatch(/could not reach the Qdrant backend/);
     // 409: the proxy cannot offer the backend the Backend setting asks for.
     expect(classify(httpError(409), 'c')).toMatchObject({
@@ -631,7 +854,7 @@ describe('classify', () => {
   });
 });
 
-describe('httpErrorInfo (the server extension\'s answers, as the panel shows them)', () => {
+describe("httpErrorInfo (the server extension's answers, as the panel shows them)", () => {
   const failure = (status: number, message: string) =>
     Object.assign(new Error(message), { status });
 
@@ -641,20 +864,28 @@ describe('httpErrorInfo (the server extension\'s answers, as the panel shows the
       message: 'No access.',
       status: 403
     });
-    expect(httpErrorInfo(failure(0, 'Offline.'))).toEqual({ kind: 'unreachable', message: 'Offline.' });
+    expect(httpErrorInfo(failure(0, 'Offline.'))).toEqual({
+      kind: 'unreachable',
+      message: 'Offline.'
+    });
   });
 
   it('reads a 409 by the route asked: a held claim is busy, the backend route a backend choice', () => {
     expect(httpErrorInfo(failure(409, 'Held.')).kind).toBe('busy');
-    expect(httpErrorInfo(failure(409, 'No remote.'), 'backend-choice').kind).toBe('backend-choice');
+    expect(
+      httpErrorInfo(failure(409, 'No remote.'), 'backend-choice').kind
+    ).toBe('backend-choice');
   });
 
   it('calls an error without a status a server error, with its text', () => {
-    expect(httpErrorInfo(new Error('boom'))).toEqual({ kind: 'server-error', message: 'Error: boom' });
+    expect(httpErrorInfo(new Error('boom'))).toEqual({
+      kind: 'server-error',
+      message: 'Error: boom'
+    });
   });
 });
 
-// Compile-time check: the official client fits ScanClient as it is.
-export function acceptsOfficialClient(client: QdrantClient): ScanClient {
+// Compile-time check: the official client fits IScanClient as it is.
+export function acceptsOfficialClient(client: QdrantClient): IScanClient {
   return client;
 }

@@ -11,27 +11,40 @@ import {
 } from '../thumbnails';
 
 const FILES = '/user/ada/files/';
-const PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+const PNG =
+  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 
 describe('classifyThumbnail', () => {
   it('loads http(s) URLs as they are', () => {
-    expect(classifyThumbnail('https://cdn.example.org/cats/1.jpg', FILES)).toEqual({
+    expect(
+      classifyThumbnail('https://cdn.example.org/cats/1.jpg', FILES)
+    ).toEqual({
       kind: 'url',
       src: 'https://cdn.example.org/cats/1.jpg',
       text: 'https://cdn.example.org/cats/1.jpg'
     });
-    expect(classifyThumbnail('  HTTP://example.org/a b.png ', null)).toMatchObject({
+    expect(
+      classifyThumbnail('  HTTP://example.org/a b.png ', null)
+    ).toMatchObject({
       kind: 'url',
       src: 'http://example.org/a%20b.png'
     });
   });
 
   it('loads raster data URIs, even wrapped over lines', () => {
-    expect(classifyThumbnail(PNG, FILES)).toMatchObject({ kind: 'data', src: PNG });
+    expect(classifyThumbnail(PNG, FILES)).toMatchObject({
+      kind: 'data',
+      src: PNG
+    });
     const wrapped = PNG.slice(0, 40) + '\n' + PNG.slice(40);
-    expect(classifyThumbnail(wrapped, FILES)).toMatchObject({ kind: 'data', src: PNG });
+    expect(classifyThumbnail(wrapped, FILES)).toMatchObject({
+      kind: 'data',
+      src: PNG
+    });
     for (const type of ['jpeg', 'gif', 'webp', 'bmp']) {
-      expect(classifyThumbnail(`data:image/${type};base64,AAAA`, FILES).kind).toBe('data');
+      expect(
+        classifyThumbnail(`data:image/${type};base64,AAAA`, FILES).kind
+      ).toBe('data');
     }
   });
 
@@ -43,7 +56,10 @@ describe('classifyThumbnail', () => {
       'data:image/png,not-base64',
       'data:image/png;base64,AA"onerror="alert(1)'
     ]) {
-      expect(classifyThumbnail(value, FILES)).toEqual({ kind: 'text', text: value });
+      expect(classifyThumbnail(value, FILES)).toEqual({
+        kind: 'text',
+        text: value
+      });
     }
   });
 
@@ -104,9 +120,15 @@ describe('classifyThumbnail', () => {
   it('turns other payload values into text, markup included, cut to a sane length', () => {
     expect(classifyThumbnail(null, FILES)).toEqual({ kind: 'text', text: '' });
     expect(classifyThumbnail(42, FILES)).toEqual({ kind: 'text', text: '42' });
-    expect(classifyThumbnail({ url: 'x' }, FILES)).toEqual({ kind: 'text', text: '{"url":"x"}' });
+    expect(classifyThumbnail({ url: 'x' }, FILES)).toEqual({
+      kind: 'text',
+      text: '{"url":"x"}'
+    });
     const hostile = '<img src=x onerror=alert(1)>';
-    expect(classifyThumbnail(hostile, FILES)).toEqual({ kind: 'text', text: hostile });
+    expect(classifyThumbnail(hostile, FILES)).toEqual({
+      kind: 'text',
+      text: hostile
+    });
     expect(classifyThumbnail('x'.repeat(10000), FILES).text.length).toBe(300);
   });
 });
@@ -119,8 +141,12 @@ describe('relativeImagePath and filesUrl', () => {
   });
 
   it('joins onto the base with a single slash', () => {
-    expect(filesUrl('http://h/files', ['a', 'b.png'])).toBe('http://h/files/a/b.png');
-    expect(filesUrl('http://h/files/', ['a&b.png'])).toBe('http://h/files/a%26b.png');
+    expect(filesUrl('http://h/files', ['a', 'b.png'])).toBe(
+      'http://h/files/a/b.png'
+    );
+    expect(filesUrl('http://h/files/', ['a&b.png'])).toBe(
+      'http://h/files/a%26b.png'
+    );
   });
 });
 
@@ -145,31 +171,60 @@ describe('remote thumbnail policy', () => {
     'http://0.0.0.0:8888/x.png',
     'http://jupyter.localhost:8888/x.png',
     'https://localhost:8888/x.png' // the same socket, whatever the scheme
-  ])('never loads %s: it is the Jupyter server, which would get the cookie', value => {
-    const source = classifyThumbnail(value, policy());
-    expect(source.kind).toBe('text');
-    expect(source.src).toBeUndefined();
-    expect(source.refused).toContain('Jupyter server');
-  });
+  ])(
+    'never loads %s: it is the Jupyter server, which would get the cookie',
+    value => {
+      const source = classifyThumbnail(value, policy());
+      expect(source.kind).toBe('text');
+      expect(source.src).toBeUndefined();
+      expect(source.refused).toContain('Jupyter server');
+    }
+  );
 
   it('knows the server by its base URL when the page is elsewhere, default ports included', () => {
-    const hub = policy({ jupyterUrls: ['https://hub.example.org', 'https://hub.example.org/user/ada/'] });
-    expect(classifyThumbnail('https://hub.example.org:443/hub/api/users', hub).kind).toBe('text');
-    expect(classifyThumbnail('https://HUB.example.org/x.png', hub).kind).toBe('text');
+    const hub = policy({
+      jupyterUrls: [
+        'https://hub.example.org',
+        'https://hub.example.org/user/ada/'
+      ]
+    });
+    expect(
+      classifyThumbnail('https://hub.example.org:443/hub/api/users', hub).kind
+    ).toBe('text');
+    expect(classifyThumbnail('https://HUB.example.org/x.png', hub).kind).toBe(
+      'text'
+    );
     // Another port or another host is another server.
-    expect(classifyThumbnail('https://hub.example.org:8443/x.png', hub).kind).toBe('url');
-    expect(classifyThumbnail('https://cdn.example.org/x.png', hub).kind).toBe('url');
-    expect(classifyThumbnail('http://localhost:9999/x.png', policy()).kind).toBe('url');
+    expect(
+      classifyThumbnail('https://hub.example.org:8443/x.png', hub).kind
+    ).toBe('url');
+    expect(classifyThumbnail('https://cdn.example.org/x.png', hub).kind).toBe(
+      'url'
+    );
+    expect(
+      classifyThumbnail('http://localhost:9999/x.png', policy()).kind
+    ).toBe('url');
     // A base URL on another origin than the page is the server too.
-    const split = policy({ jupyterUrls: ['https://lab.example.org', 'https://api.example.org:8443/'] });
-    expect(classifyThumbnail('https://api.example.org:8443/files/x.png', split).kind).toBe('text');
+    const split = policy({
+      jupyterUrls: ['https://lab.example.org', 'https://api.example.org:8443/']
+    });
+    expect(
+      classifyThumbnail('https://api.example.org:8443/files/x.png', split).kind
+    ).toBe('text');
     // http://x:80 and https://x:443 differ.
-    expect(pointsAtServer(new URL('http://hub.example.org/'), 'https://hub.example.org/')).toBe(false);
+    expect(
+      pointsAtServer(
+        new URL('http://hub.example.org/'),
+        'https://hub.example.org/'
+      )
+    ).toBe(false);
   });
 
   it('loads nothing remote when off, and data URIs and paths still load', () => {
     const off = policy({ remote: 'off' });
-    expect(classifyThumbnail('https://cdn.example.org/1.jpg', off)).toMatchObject({
+    expect(
+      classifyThumbnail('https://cdn.example.org/1.jpg', off)
+    ).toMatchObject({
       kind: 'text',
       refused: expect.stringContaining('remote thumbnails are off')
     });
@@ -180,13 +235,29 @@ describe('remote thumbnail policy', () => {
   it('loads listed hosts only, wildcards admitting subdomains', () => {
     const listed = policy({
       remote: 'listed',
-      hosts: ['images.example.org', '*.cdn.example.net', ' Bücher.example ', 'bad host', 'x.org:8080']
+      hosts: [
+        'images.example.org',
+        '*.cdn.example.net',
+        ' Bücher.example ',
+        'bad host',
+        'x.org:8080'
+      ]
     });
-    expect(classifyThumbnail('https://images.example.org/a.png', listed).kind).toBe('url');
-    expect(classifyThumbnail('https://IMAGES.example.org./a.png', listed).kind).toBe('url');
-    expect(classifyThumbnail('https://eu.cdn.example.net/a.png', listed).kind).toBe('url');
-    expect(classifyThumbnail('https://cdn.example.net/a.png', listed).kind).toBe('url');
-    expect(classifyThumbnail('https://xn--bcher-kva.example/a.png', listed).kind).toBe('url');
+    expect(
+      classifyThumbnail('https://images.example.org/a.png', listed).kind
+    ).toBe('url');
+    expect(
+      classifyThumbnail('https://IMAGES.example.org./a.png', listed).kind
+    ).toBe('url');
+    expect(
+      classifyThumbnail('https://eu.cdn.example.net/a.png', listed).kind
+    ).toBe('url');
+    expect(
+      classifyThumbnail('https://cdn.example.net/a.png', listed).kind
+    ).toBe('url');
+    expect(
+      classifyThumbnail('https://xn--bcher-kva.example/a.png', listed).kind
+    ).toBe('url');
     for (const refused of [
       'https://evil-images.example.org/a.png',
       'https://images.example.org.evil.com/a.png',
@@ -202,25 +273,43 @@ describe('remote thumbnail policy', () => {
   });
 
   it('never loads the Jupyter server even when its host is listed', () => {
-    const listed = policy({ remote: 'listed', hosts: ['localhost', '127.0.0.1'] });
-    expect(classifyThumbnail('http://127.0.0.1:8888/x.png', listed).kind).toBe('text');
-    expect(classifyThumbnail('http://127.0.0.1:9000/x.png', listed).kind).toBe('url');
+    const listed = policy({
+      remote: 'listed',
+      hosts: ['localhost', '127.0.0.1']
+    });
+    expect(classifyThumbnail('http://127.0.0.1:8888/x.png', listed).kind).toBe(
+      'text'
+    );
+    expect(classifyThumbnail('http://127.0.0.1:9000/x.png', listed).kind).toBe(
+      'url'
+    );
   });
 
   it('asks /files/ with a same-origin Referer and everything else with none', () => {
-    expect(referrerPolicyFor(classifyThumbnail('imgs/1.png', policy()))).toBe('same-origin');
-    expect(referrerPolicyFor(classifyThumbnail('https://cdn.example.org/1.png', policy()))).toBe(
+    expect(referrerPolicyFor(classifyThumbnail('imgs/1.png', policy()))).toBe(
+      'same-origin'
+    );
+    expect(
+      referrerPolicyFor(
+        classifyThumbnail('https://cdn.example.org/1.png', policy())
+      )
+    ).toBe('no-referrer');
+    expect(referrerPolicyFor(classifyThumbnail(PNG, policy()))).toBe(
       'no-referrer'
     );
-    expect(referrerPolicyFor(classifyThumbnail(PNG, policy()))).toBe('no-referrer');
   });
 });
 
 describe('remote rules from settings or grid traits', () => {
   it('reads an unknown mode as off, and drops hosts that are not strings', () => {
-    expect(readRemoteRule('sometimes', 3)).toEqual({ remote: 'off', hosts: [] });
+    expect(readRemoteRule('sometimes', 3)).toEqual({
+      remote: 'off',
+      hosts: []
+    });
     expect(readRemoteRule(undefined, undefined).remote).toBe('allowed');
-    expect(readRemoteRule('listed', ['a.example.org', 7]).hosts).toEqual(['a.example.org']);
+    expect(readRemoteRule('listed', ['a.example.org', 7]).hosts).toEqual([
+      'a.example.org'
+    ]);
   });
 
   it('combines two rules into the stricter one', () => {

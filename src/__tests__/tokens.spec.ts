@@ -19,7 +19,10 @@ describe('settings', () => {
   });
 
   it('keeps a user value and falls back to the default for a mistyped one', () => {
-    const settings = readSettings({ sampleIdField: 'image_id', batchSize: '64' });
+    const settings = readSettings({
+      sampleIdField: 'image_id',
+      batchSize: '64'
+    });
     expect(settings.sampleIdField).toBe('image_id');
     expect(settings.batchSize).toBe(256);
     expect(settings.defaultThreshold).toBe(0.95);
@@ -32,7 +35,9 @@ describe('settings', () => {
     });
     expect(settings.remoteThumbnails).toBe('listed');
     expect(settings.thumbnailHosts).toEqual(['cdn.example.org']);
-    expect(readSettings({ remoteThumbnails: 'sometimes', thumbnailHosts: 'x' })).toMatchObject({
+    expect(
+      readSettings({ remoteThumbnails: 'sometimes', thumbnailHosts: 'x' })
+    ).toMatchObject({
       remoteThumbnails: 'allowed',
       thumbnailHosts: []
     });

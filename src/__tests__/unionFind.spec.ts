@@ -14,8 +14,8 @@ describe('UnionFind', () => {
     expect(uf.union(0, 1)).toBeGreaterThanOrEqual(0);
     expect(uf.union(1, 2)).toBeGreaterThanOrEqual(0);
     expect(uf.union(2, 0)).toBe(-1);
-    expect((uf.find(0) === uf.find(2))).toBe(true);
-    expect((uf.find(0) === uf.find(3))).toBe(false);
+    expect(uf.find(0) === uf.find(2)).toBe(true);
+    expect(uf.find(0) === uf.find(3)).toBe(false);
     expect(uf.sizeOf(1)).toBe(3);
     expect(uf.sizeOf(4)).toBe(1);
   });
@@ -41,7 +41,7 @@ describe('UnionFind', () => {
       uf.union(i - 1, i);
     }
     expect(uf.sizeOf(0)).toBe(n);
-    expect((uf.find(0) === uf.find(n - 1))).toBe(true);
+    expect(uf.find(0) === uf.find(n - 1)).toBe(true);
     expect(uf.groupCount).toBe(1);
   });
 
@@ -66,7 +66,7 @@ describe('UnionFind', () => {
     for (let k = 0; k < 1000; k++) {
       const a = Math.floor(rand() * n);
       const b = Math.floor(rand() * n);
-      expect((uf.find(a) === uf.find(b))).toBe(label[a] === label[b]);
+      expect(uf.find(a) === uf.find(b)).toBe(label[a] === label[b]);
     }
     const sizes = new Map<number, number>();
     label.forEach(l => sizes.set(l, (sizes.get(l) ?? 0) + 1));

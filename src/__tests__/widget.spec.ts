@@ -18,7 +18,10 @@ import {
 import { MODULE_NAME, MODULE_VERSION } from '../widget/version';
 
 function samples(n: number): IGridSample[] {
-  return Array.from({ length: n }, (_, i) => ({ id: `s${i}`, label: i % 2 ? 'test' : 'train' }));
+  return Array.from({ length: n }, (_, i) => ({
+    id: `s${i}`,
+    label: i % 2 ? 'test' : 'train'
+  }));
 }
 
 describe('filterSamples', () => {
@@ -43,17 +46,31 @@ describe('filterSamples', () => {
   });
 
   it('treats an empty filter as a filter that shows nothing', () => {
-    expect(filterSamples(index, [])).toEqual({ samples: [], missing: [], filtered: true });
+    expect(filterSamples(index, [])).toEqual({
+      samples: [],
+      missing: [],
+      filtered: true
+    });
   });
 
   it('shows every sample sharing an id', () => {
-    const twice = new SampleIndex([{ id: 'a' }, { id: 'b' }, { id: 'a', label: 'again' }]);
-    expect(filterSamples(twice, ['a']).samples).toEqual([{ id: 'a' }, { id: 'a', label: 'again' }]);
+    const twice = new SampleIndex([
+      { id: 'a' },
+      { id: 'b' },
+      { id: 'a', label: 'again' }
+    ]);
+    expect(filterSamples(twice, ['a']).samples).toEqual([
+      { id: 'a' },
+      { id: 'a', label: 'again' }
+    ]);
   });
 
   it('finds samples in a 10,000-sample index in the order the filter names them', () => {
     const big = new SampleIndex(samples(10000));
-    expect(filterSamples(big, ['s9999', 's0']).samples.map(s => s.id)).toEqual(['s9999', 's0']);
+    expect(filterSamples(big, ['s9999', 's0']).samples.map(s => s.id)).toEqual([
+      's9999',
+      's0'
+    ]);
   });
 });
 
@@ -79,7 +96,13 @@ describe('pageOf', () => {
   });
 
   it('gives an empty list one empty page', () => {
-    expect(pageOf([], 3, 48)).toMatchObject({ items: [], page: 0, pageCount: 1, start: 0, end: 0 });
+    expect(pageOf([], 3, 48)).toMatchObject({
+      items: [],
+      page: 0,
+      pageCount: 1,
+      start: 0,
+      end: 0
+    });
   });
 
   it('survives a nonsense page size', () => {
@@ -110,7 +133,9 @@ describe('selection and images', () => {
       { id: 'd', kernel_image: true },
       { id: 'd', kernel_image: true }
     ];
-    expect(imagesToRequest(page, new Map([['a', null]]), new Set(['b']))).toEqual(['d']);
+    expect(
+      imagesToRequest(page, new Map([['a', null]]), new Set(['b']))
+    ).toEqual(['d']);
   });
 });
 
@@ -119,19 +144,29 @@ describe('toolbar words', () => {
 
   it('counts samples, and the filtered ones out of all', () => {
     expect(describeCount(filterSamples(index, null), 268)).toBe('268 samples');
-    expect(describeCount(filterSamples(index, ['s1', 's2']), 268)).toBe('2 of 268 samples');
-    expect(describeCount(filterSamples(new SampleIndex([{ id: 'x' }]), null), 1)).toBe('1 sample');
+    expect(describeCount(filterSamples(index, ['s1', 's2']), 268)).toBe(
+      '2 of 268 samples'
+    );
+    expect(
+      describeCount(filterSamples(new SampleIndex([{ id: 'x' }]), null), 1)
+    ).toBe('1 sample');
   });
 
   it('says which page is shown, only when there are several', () => {
-    expect(describePage(pageOf(samples(268), 1, 48))).toBe('Page 2 of 6 (49–96)');
+    expect(describePage(pageOf(samples(268), 1, 48))).toBe(
+      'Page 2 of 6 (49–96)'
+    );
     expect(describePage(pageOf(samples(7), 0, 48))).toBe('');
   });
 
   it('says when filter ids are not in the grid', () => {
     expect(describeMissing([])).toBe('');
-    expect(describeMissing(['x'])).toBe('1 id of the filter is not in this grid');
-    expect(describeMissing(['x', 'y'])).toBe('2 ids of the filter are not in this grid');
+    expect(describeMissing(['x'])).toBe(
+      '1 id of the filter is not in this grid'
+    );
+    expect(describeMissing(['x', 'y'])).toBe(
+      '2 ids of the filter are not in this grid'
+    );
   });
 });
 
@@ -170,8 +205,12 @@ describe('the widget module', () => {
 
   it('follows a version bump in package.json, with nothing else to edit (mocked package.json)', () => {
     jest.isolateModules(() => {
-      jest.doMock('../../package.json', () => ({ name: 'jupyterlab-near-duplicates', version: '9.8.7' }));
-      const bumped = require('../widget/version') as typeof import('../widget/version');
+      jest.doMock('../../package.json', () => ({
+        name: 'jupyterlab-near-duplicates',
+        version: '9.8.7'
+      }));
+      const bumped =
+        require('../widget/version') as typeof import('../widget/version');
       expect(bumped.MODULE_VERSION).toBe('9.8.7');
     });
     jest.dontMock('../../package.json');

@@ -45,10 +45,11 @@ const fakeManager = { callbacks: () => ({}) };
 
 function makeGrid(attributes: Record<string, unknown>) {
   const comm = new FakeWidgetComm();
-  const model = new SampleGridModel(
-    attributes,
-    { model_id: 'grid', widget_manager: fakeManager, comm }
-  );
+  const model = new SampleGridModel(attributes, {
+    model_id: 'grid',
+    widget_manager: fakeManager,
+    comm
+  });
   const view = new SampleGridView({ model, options: {} } as any);
   view.render();
   document.body.appendChild(view.el);
@@ -57,9 +58,9 @@ function makeGrid(attributes: Record<string, unknown>) {
 
 const tick = () => new Promise(resolve => setTimeout(resolve, 0));
 const ids = (el: HTMLElement) =>
-  Array.from(el.querySelectorAll<HTMLElement>('.jp-NearDuplicates-gridItem')).map(
-    n => n.dataset.id
-  );
+  Array.from(
+    el.querySelectorAll<HTMLElement>('.jp-NearDuplicates-gridItem')
+  ).map(n => n.dataset.id);
 const text = (el: HTMLElement, cls: string) =>
   el.querySelector<HTMLElement>(`.jp-NearDuplicates-${cls}`)!;
 
@@ -89,26 +90,37 @@ describe('SampleGridView', () => {
     const { el, comm, model } = makeGrid({ samples: SAMPLES });
     await comm.receive({
       method: 'update',
-      state: { filter_ids: ['s5', 's9', 's7'], filter_label: 'Panel selection: group 1 of planted', page: 0 }
+      state: {
+        filter_ids: ['s5', 's9', 's7'],
+        filter_label: 'Panel selection: group 1 of planted',
+        page: 0
+      }
     });
     await tick();
     expect(ids(el)).toEqual(['s5', 's9', 's7']);
     expect(text(el, 'gridCount').textContent).toBe('3 of 120 samples');
-    expect(text(el, 'gridFilter').textContent).toBe('Panel selection: group 1 of planted');
+    expect(text(el, 'gridFilter').textContent).toBe(
+      'Panel selection: group 1 of planted'
+    );
     const showAll = text(el, 'gridShowAll') as HTMLButtonElement;
     expect(showAll.hidden).toBe(false);
 
     showAll.click();
     await tick();
     expect(model.get('filter_ids')).toBeNull();
-    expect(comm.updates().pop()).toMatchObject({ filter_ids: null, filter_label: '' });
+    expect(comm.updates().pop()).toMatchObject({
+      filter_ids: null,
+      filter_label: ''
+    });
     expect(ids(el)).toHaveLength(48);
     expect(showAll.hidden).toBe(true);
   });
 
   it('toggles selected_ids when thumbnails are clicked', async () => {
     const { el, comm } = makeGrid({ samples: SAMPLES.slice(0, 5) });
-    const items = el.querySelectorAll<HTMLButtonElement>('.jp-NearDuplicates-gridItem');
+    const items = el.querySelectorAll<HTMLButtonElement>(
+      '.jp-NearDuplicates-gridItem'
+    );
     items[1].click();
     await tick();
     items[3].click();
@@ -136,7 +148,9 @@ describe('SampleGridView', () => {
 
   it('shows the kernel’s thumbnails when they arrive, and text for anything unsafe', async () => {
     const { el, comm } = makeGrid({ samples: SAMPLES.slice(0, 4) });
-    expect(el.querySelectorAll('.jp-NearDuplicates-gridLoading')).toHaveLength(4);
+    expect(el.querySelectorAll('.jp-NearDuplicates-gridLoading')).toHaveLength(
+      4
+    );
     await comm.receive({
       method: 'custom',
       content: {
@@ -154,28 +168,50 @@ describe('SampleGridView', () => {
     expect(thumbs[0].querySelector('img')!.getAttribute('src')).toBe(
       'data:image/png;base64,iVBORw0KGgo='
     );
-    expect(thumbs[1].querySelector('img')!.getAttribute('src')).toMatch(/\/files\/thumbs\/s1\.png$/);
+    expect(thumbs[1].querySelector('img')!.getAttribute('src')).toMatch(
+      /\/files\/thumbs\/s1\.png$/
+    );
     expect(thumbs[2].querySelector('img')).toBeNull();
-    expect(thumbs[2].textContent).toBe('<img src=x onerror="window.__ndGridXss=1">');
+    expect(thumbs[2].textContent).toBe(
+      '<img src=x onerror="window.__ndGridXss=1">'
+    );
     expect(thumbs[3].textContent).toBe('no image');
     expect((window as any).__ndGridXss).toBeUndefined();
   });
 
   it('drops thumbnails that answer for samples since replaced', async () => {
     const { el, comm, model } = makeGrid({ samples: SAMPLES.slice(0, 2) });
-    model.set('samples', SAMPLES.slice(0, 2).map(s => ({ ...s, label: 'new' })));
+    model.set(
+      'samples',
+      SAMPLES.slice(0, 2).map(s => ({ ...s, label: 'new' }))
+    );
     await tick();
     await comm.receive({
       method: 'custom',
-      content: { type: 'images', epoch: 0, images: { s0: 'data:image/png;base64,AAAA' } }
+      content: {
+        type: 'images',
+        epoch: 0,
+        images: { s0: 'data:image/png;base64,AAAA' }
+      }
     });
     expect(el.querySelector('img')).toBeNull();
-    expect(comm.custom().pop()).toMatchObject({ type: 'images', epoch: 1, ids: ['s0', 's1'] });
+    expect(comm.custom().pop()).toMatchObject({
+      type: 'images',
+      epoch: 1,
+      ids: ['s0', 's1']
+    });
   });
 
   it('shows sample ids and labels as text, never markup', () => {
     const { el } = makeGrid({
-      samples: [{ id: '<b>bold</b>', label: '<i>x</i>', image: 'javascript:alert(1)', kernel_image: false }]
+      samples: [
+        {
+          id: '<b>bold</b>',
+          label: '<i>x</i>',
+          image: 'javascript:alert(1)',
+          kernel_image: false
+        }
+      ]
     });
     expect(el.querySelector('b')).toBeNull();
     expect(el.querySelector('i')).toBeNull();
@@ -185,10 +221,15 @@ describe('SampleGridView', () => {
 
   it('says when the filter names samples the grid does not have', async () => {
     const { el, comm } = makeGrid({ samples: SAMPLES.slice(0, 3) });
-    await comm.receive({ method: 'update', state: { filter_ids: ['s1', 'other'] } });
+    await comm.receive({
+      method: 'update',
+      state: { filter_ids: ['s1', 'other'] }
+    });
     await tick();
     expect(ids(el)).toEqual(['s1']);
-    expect(text(el, 'gridNote').textContent).toBe('1 id of the filter is not in this grid');
+    expect(text(el, 'gridNote').textContent).toBe(
+      '1 id of the filter is not in this grid'
+    );
   });
 
   it('says on the tile why the kernel has no preview', async () => {
@@ -199,17 +240,28 @@ describe('SampleGridView', () => {
         type: 'images',
         epoch: 0,
         images: { s0: null, s1: null },
-        problems: { s0: 'file over the 64 MB limit: give a smaller thumbnail', s1: 42 }
+        problems: {
+          s0: 'file over the 64 MB limit: give a smaller thumbnail',
+          s1: 42
+        }
       }
     });
     const thumbs = el.querySelectorAll('.jp-NearDuplicates-gridThumb');
-    expect(thumbs[0].textContent).toBe('file over the 64 MB limit: give a smaller thumbnail');
+    expect(thumbs[0].textContent).toBe(
+      'file over the 64 MB limit: give a smaller thumbnail'
+    );
     expect(thumbs[1].textContent).toBe('no image');
   });
 
   it('tells a remote host nothing of the page', () => {
     const { el } = makeGrid({
-      samples: [{ id: 'remote', image: 'https://images.example.org/a.png', kernel_image: false }]
+      samples: [
+        {
+          id: 'remote',
+          image: 'https://images.example.org/a.png',
+          kernel_image: false
+        }
+      ]
     });
     expect(el.querySelector('img')!.referrerPolicy).toBe('no-referrer');
   });
@@ -237,7 +289,8 @@ describe('SampleGridView', () => {
     });
     const thumbs = el.querySelectorAll('.jp-NearDuplicates-gridThumb');
     expect(thumbs[0].querySelector('img')).toBeNull();
-    const refused = 'not loaded: it points at the Jupyter server itself, which would receive your Jupyter cookie';
+    const refused =
+      'not loaded: it points at the Jupyter server itself, which would receive your Jupyter cookie';
     expect(thumbs[0].textContent).toBe(refused);
     expect(thumbs[1].textContent).toBe(refused);
     expect(thumbs[2].querySelector('img')).not.toBeNull();
@@ -245,21 +298,36 @@ describe('SampleGridView', () => {
 
   it('follows remote_thumbnails and thumbnail_hosts, and the panel’s setting when stricter', async () => {
     const samples = [
-      { id: 'listed', image: 'https://images.example.org/a.png', kernel_image: false },
-      { id: 'tracker', image: 'https://pixel.example.com/t.gif', kernel_image: false }
+      {
+        id: 'listed',
+        image: 'https://images.example.org/a.png',
+        kernel_image: false
+      },
+      {
+        id: 'tracker',
+        image: 'https://pixel.example.com/t.gif',
+        kernel_image: false
+      }
     ];
     const loaded = (el: HTMLElement) =>
-      Array.from(el.querySelectorAll('.jp-NearDuplicates-gridThumb')).map(t => !!t.querySelector('img'));
+      Array.from(el.querySelectorAll('.jp-NearDuplicates-gridThumb')).map(
+        t => !!t.querySelector('img')
+      );
     const { el, comm } = makeGrid({ samples });
     expect(loaded(el)).toEqual([true, true]);
 
     await comm.receive({
       method: 'update',
-      state: { remote_thumbnails: 'listed', thumbnail_hosts: ['Images.Example.org'] }
+      state: {
+        remote_thumbnails: 'listed',
+        thumbnail_hosts: ['Images.Example.org']
+      }
     });
     await tick();
     expect(loaded(el)).toEqual([true, false]);
-    expect(el.querySelectorAll('.jp-NearDuplicates-gridThumb')[1].textContent).toBe(
+    expect(
+      el.querySelectorAll('.jp-NearDuplicates-gridThumb')[1].textContent
+    ).toBe(
       'not loaded: pixel.example.com is not in the setting "Thumbnail hosts"'
     );
 
@@ -267,7 +335,9 @@ describe('SampleGridView', () => {
     try {
       await tick();
       expect(loaded(el)).toEqual([false, false]);
-      expect(el.querySelector('.jp-NearDuplicates-gridThumb')!.textContent).toBe(
+      expect(
+        el.querySelector('.jp-NearDuplicates-gridThumb')!.textContent
+      ).toBe(
         'not loaded: remote thumbnails are off (setting "Remote thumbnails")'
       );
     } finally {

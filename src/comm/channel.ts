@@ -67,14 +67,21 @@ export class KernelChannel {
 
   /** Open or opening, on a comm JupyterLab has not disposed (it does so on a restart). */
   get usable(): boolean {
-    return this._state !== 'closed' && !this._comm.isDisposed && !this._kernel.isDisposed;
+    return (
+      this._state !== 'closed' &&
+      !this._comm.isDisposed &&
+      !this._kernel.isDisposed
+    );
   }
 
   /**
    * Sends once the kernel is ready: whole, or in acknowledged parts and a commit when its
    * JSON is long. Resolves with the kernel's answer, or why none will come.
    */
-  async deliver(message: NotebookMessage, options: IDeliverOptions): Promise<ISent> {
+  async deliver(
+    message: NotebookMessage,
+    options: IDeliverOptions
+  ): Promise<ISent> {
     const text = JSON.stringify(message);
     const ready = await withTimeout(this._ready.promise, options.timeoutMs);
     if (ready === TIMED_OUT) {
@@ -83,7 +90,11 @@ export class KernelChannel {
       // for the user to send again.
       const late =
         text.length <= options.partChars
-          ? this._ready.promise.then(async why => why ?? (await this.sendReady(message, text, options, false)).delivery)
+          ? this._ready.promise.then(
+              async why =>
+                why ??
+                (await this.sendReady(message, text, options, false)).delivery
+            )
           : undefined;
       return { delivery: { kind: 'timeout' }, late };
     }
@@ -104,13 +115,24 @@ export class KernelChannel {
     }
     const timeoutMs = timed ? options.timeoutMs : null;
     if (text.length <= options.partChars) {
-      return this.request({ ...message, seq: this.nextSeq() }, message.type, timeoutMs);
+      return this.request(
+        { ...message, seq: this.nextSeq() },
+        message.type,
+        timeoutMs
+      );
     }
     const transfer = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
     const texts = splitText(text, options.partChars);
     for (let part = 0; part < texts.length; part++) {
       const sent = await this.request(
-        { type: 'part', seq: this.nextSeq(), transfer, part, parts: texts.length, text: texts[part] },
+        {
+          type: 'part',
+          seq: this.nextSeq(),
+          transfer,
+          part,
+          parts: texts.length,
+          text: texts[part]
+        },
         'part',
         timeoutMs
       );
@@ -150,8 +172,11 @@ export class KernelChannel {
         resolve({ kind: 'error', message: errorText(error) });
       }
     });
-    const delivery = timeoutMs === null ? await answer : await withTimeout(answer, timeoutMs);
-    return delivery === TIMED_OUT ? { delivery: { kind: 'timeout' }, late: answer } : { delivery };
+    const delivery =
+      timeoutMs === null ? await answer : await withTimeout(answer, timeoutMs);
+    return delivery === TIMED_OUT
+      ? { delivery: { kind: 'timeout' }, late: answer }
+      : { delivery };
   }
 
   private nextSeq(): number {
@@ -213,7 +238,11 @@ export class KernelChannel {
   }
 
   private onKernelStatus(_: unknown, status: Kernel.Status): void {
-    if (status === 'restarting' || status === 'autorestarting' || status === 'dead') {
+    if (
+      status === 'restarting' ||
+      status === 'autorestarting' ||
+      status === 'dead'
+    ) {
       this.end({ kind: 'restarted' });
     }
   }
@@ -229,7 +258,9 @@ export class KernelChannel {
     }
     // A close before `ready` means no target; after it, the kernel went away.
     const reason: Delivery =
-      why.kind === 'not-imported' && this._state === 'ready' ? { kind: 'restarted' } : why;
+      why.kind === 'not-imported' && this._state === 'ready'
+        ? { kind: 'restarted' }
+        : why;
     this._state = 'closed';
     this._ending = reason;
     this._kernel.statusChanged.disconnect(this.onKernelStatus, this);
@@ -254,7 +285,10 @@ const UPGRADE_HINT =
 const TIMED_OUT = Symbol('timed out');
 
 /** The promise's value, or TIMED_OUT after `ms`; the timer never outlives the race. */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number
+): Promise<T | typeof TIMED_OUT> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<typeof TIMED_OUT>(resolve => {
     timer = setTimeout(() => resolve(TIMED_OUT), ms);

@@ -1,24 +1,27 @@
 // The comm messages a finished scan's groups become: what `nd.selection` and `nd.groups()`
 // hold in the kernel. DOM-free, so the wire shape is unit tested without a kernel.
 import { compareAlike, passes } from '../scan/metric';
-import type { DuplicateGroup, ScanResult } from '../scan/types';
+import type { IDuplicateGroup, IScanResult } from '../scan/types';
 import type { GroupMessage, GroupsMessage, SelectMessage } from './protocol';
 
 /** The `select` message for one group: what `nd.selection` will hold. */
 export function selectMessage(
-  result: ScanResult,
-  group: DuplicateGroup,
+  result: IScanResult,
+  group: IDuplicateGroup,
   index: number,
   threshold: number,
   scanId: string
 ): SelectMessage {
-  return { type: 'select', group: groupMessage(result, group, index, threshold, scanId) };
+  return {
+    type: 'select',
+    group: groupMessage(result, group, index, threshold, scanId)
+  };
 }
 
 /** One group in the protocol's shape (snake_case); scores are rounded to 6 decimals. */
 export function groupMessage(
-  result: ScanResult,
-  group: DuplicateGroup,
+  result: IScanResult,
+  group: IDuplicateGroup,
   index: number,
   threshold: number,
   scanId: string
@@ -30,7 +33,8 @@ export function groupMessage(
     sample_ids: group.members.map(name),
     point_ids: group.members.map(m => result.points.ids[m]),
     scores: group.members.map(m => roundScore(best[m])),
-    representative: group.representative >= 0 ? name(group.representative) : null,
+    representative:
+      group.representative >= 0 ? name(group.representative) : null,
     size: group.members.length,
     group_index: index,
     threshold,
@@ -42,8 +46,8 @@ export function groupMessage(
 
 /** The `groups` message: every group at the threshold, in the panel's order. */
 export function groupsMessage(
-  result: ScanResult,
-  groups: DuplicateGroup[],
+  result: IScanResult,
+  groups: IDuplicateGroup[],
   threshold: number,
   scanId: string
 ): GroupsMessage {
@@ -72,9 +76,12 @@ function roundScore(score: number): number {
 
 // Per point, the closest passing link: one pass over the pairs per (scan, threshold), so
 // sending all groups costs O(points + pairs), not O(groups x pairs).
-const closestCache = new WeakMap<Float32Array, { threshold: number; best: Float64Array }>();
+const closestCache = new WeakMap<
+  Float32Array,
+  { threshold: number; best: Float64Array }
+>();
 
-function closestLinks(result: ScanResult, threshold: number): Float64Array {
+function closestLinks(result: IScanResult, threshold: number): Float64Array {
   const { a, b, score } = result.pairs;
   const hit = closestCache.get(score);
   if (hit && hit.threshold === threshold) {

@@ -23,7 +23,6 @@ export const IMPORT_HINT = 'import jupyterlab_near_duplicates';
  */
 export const PART_CHARS = 512 * 1024;
 
-
 // The messages (snake_case, as Python reads them).
 //
 // Front end -> kernel:
@@ -65,7 +64,11 @@ export type GroupMessage = {
   scan_id: string;
 };
 
-export type SelectMessage = { type: 'select'; seq?: number; group: GroupMessage };
+export type SelectMessage = {
+  type: 'select';
+  seq?: number;
+  group: GroupMessage;
+};
 
 export type GroupsMessage = {
   type: 'groups';
@@ -75,8 +78,14 @@ export type GroupsMessage = {
   threshold: number;
   distance: DistanceKind;
   groups: GroupMessage[];
-  /** The scan's own estimate of its pair recall (RecallEstimate); null without an audit. */
-  recall: { estimate: number | null; low: number | null; high: number | null; sampled: number; route: string } | null;
+  /** The scan's own estimate of its pair recall (IRecallEstimate); null without an audit. */
+  recall: {
+    estimate: number | null;
+    low: number | null;
+    high: number | null;
+    sampled: number;
+    route: string;
+  } | null;
 };
 
 export type NotebookMessage = SelectMessage | GroupsMessage;
@@ -90,9 +99,15 @@ export type PartMessage = {
   text: string;
 };
 
-export type CommitMessage = { type: 'commit'; seq: number; transfer: string; parts: number };
+export type CommitMessage = {
+  type: 'commit';
+  seq: number;
+  transfer: string;
+  parts: number;
+};
 
-export type WireMessage = (NotebookMessage & { seq: number }) | PartMessage | CommitMessage;
+export type WireMessage =
+  (NotebookMessage & { seq: number }) | PartMessage | CommitMessage;
 
 export type ReadyReply = { type: 'ready'; protocol: number; version: string };
 export type AckReply = {
@@ -106,7 +121,11 @@ export type ErrorReply = { type: 'error'; seq: number | null; message: string };
 export type KernelReply = ReadyReply | AckReply | ErrorReply;
 
 /** A reply that is not one of the protocol's: why, and its seq when that much was readable. */
-export type UnreadableReply = { type: 'unreadable'; seq: number | null; problem: string };
+export type UnreadableReply = {
+  type: 'unreadable';
+  seq: number | null;
+  problem: string;
+};
 
 /** Callback errors shown per send; the kernel caps them too, this guards against another kernel. */
 const MAX_SHOWN_ERRORS = 21;
@@ -129,27 +148,45 @@ export function readKernelReply(data: unknown): KernelReply | UnreadableReply {
     case 'error':
       return readError(data, seq);
     default:
-      return unreadable(seq, `unknown reply type ${cut(JSON.stringify(data.type) ?? 'undefined', 60)}`);
+      return unreadable(
+        seq,
+        `unknown reply type ${cut(JSON.stringify(data.type) ?? 'undefined', 60)}`
+      );
   }
 }
 
-function readReady(data: Record<string, unknown>): ReadyReply | UnreadableReply {
+function readReady(
+  data: Record<string, unknown>
+): ReadyReply | UnreadableReply {
   if (!isSeq(data.protocol)) {
-    return unreadable(null, `ready.protocol must be a whole number, not ${kindOf(data.protocol)}`);
+    return unreadable(
+      null,
+      `ready.protocol must be a whole number, not ${kindOf(data.protocol)}`
+    );
   }
-  const version = typeof data.version === 'string' ? cut(data.version, 60) : 'unknown';
+  const version =
+    typeof data.version === 'string' ? cut(data.version, 60) : 'unknown';
   return { type: 'ready', protocol: data.protocol, version };
 }
 
-function readAck(data: Record<string, unknown>, seq: number | null): AckReply | UnreadableReply {
+function readAck(
+  data: Record<string, unknown>,
+  seq: number | null
+): AckReply | UnreadableReply {
   if (seq === null) {
-    return unreadable(null, `ack.seq must be a whole number, not ${kindOf(data.seq)}`);
+    return unreadable(
+      null,
+      `ack.seq must be a whole number, not ${kindOf(data.seq)}`
+    );
   }
   if (data.of !== 'select' && data.of !== 'groups' && data.of !== 'part') {
     return unreadable(seq, 'ack.of must be "select", "groups" or "part"');
   }
   if (!isSeq(data.grids)) {
-    return unreadable(seq, `ack.grids must be a whole number, not ${kindOf(data.grids)}`);
+    return unreadable(
+      seq,
+      `ack.grids must be a whole number, not ${kindOf(data.grids)}`
+    );
   }
   const errors = data.callback_errors ?? [];
   if (!Array.isArray(errors) || !errors.every(e => typeof e === 'string')) {
@@ -160,13 +197,21 @@ function readAck(data: Record<string, unknown>, seq: number | null): AckReply | 
     seq,
     of: data.of,
     grids: data.grids,
-    callback_errors: (errors as string[]).slice(0, MAX_SHOWN_ERRORS).map(e => cut(e, MAX_TEXT))
+    callback_errors: (errors as string[])
+      .slice(0, MAX_SHOWN_ERRORS)
+      .map(e => cut(e, MAX_TEXT))
   };
 }
 
-function readError(data: Record<string, unknown>, seq: number | null): ErrorReply | UnreadableReply {
+function readError(
+  data: Record<string, unknown>,
+  seq: number | null
+): ErrorReply | UnreadableReply {
   if (typeof data.message !== 'string') {
-    return unreadable(seq, `error.message must be a string, not ${kindOf(data.message)}`);
+    return unreadable(
+      seq,
+      `error.message must be a string, not ${kindOf(data.message)}`
+    );
   }
   return { type: 'error', seq, message: cut(data.message, MAX_TEXT) };
 }

@@ -3,8 +3,13 @@
 import * as React from 'react';
 import { formatCount, formatQuantity } from '../format';
 import type { IBackendInfo, ICollectionInfo } from '../api';
-import { denseVectorNames, scanVector, UNNAMED_VECTOR, VectorDescription } from '../scan/collection';
-import type { ScanErrorInfo } from '../scan/errors';
+import {
+  denseVectorNames,
+  scanVector,
+  UNNAMED_VECTOR,
+  IVectorDescription
+} from '../scan/collection';
+import type { IScanErrorInfo } from '../scan/errors';
 import { ErrorView, ScanErrorView } from './ErrorView';
 
 export interface IConnectionViewProps {
@@ -13,7 +18,7 @@ export interface IConnectionViewProps {
   /** A request to the backend route is on its way. */
   loading: boolean;
   /** Why the last request failed (kind 'unreachable', 'auth'...), or null. */
-  error: ScanErrorInfo | null;
+  error: IScanErrorInfo | null;
   /** The chosen collection's name, or null. */
   collection: string | null;
   /** The chosen vector name ('' for the unnamed one), or null to let the scan pick the only one. */
@@ -32,7 +37,9 @@ export function describeBackend(backend: IBackendInfo): string {
     return version ? `Embedded Qdrant ${version}` : 'Embedded Qdrant';
   }
   const where = backend.url ? ` at ${backend.url}` : '';
-  return version ? `Remote Qdrant${where}, ${version}` : `Remote Qdrant${where}`;
+  return version
+    ? `Remote Qdrant${where}, ${version}`
+    : `Remote Qdrant${where}`;
 }
 
 /** The vector picker's value for "none chosen": '' already names the unnamed vector. */
@@ -49,7 +56,7 @@ function collectionLabel(collection: ICollectionInfo): string {
   return `${collection.name} (${count})`;
 }
 
-function vectorLabel(name: string, info: VectorDescription): string {
+function vectorLabel(name: string, info: IVectorDescription): string {
   const shown = name === UNNAMED_VECTOR ? '(unnamed)' : name;
   return info.multivector
     ? `${shown} (multivector, cannot be scanned)`
@@ -88,7 +95,8 @@ export function ConnectionView(props: IConnectionViewProps): JSX.Element {
   const vectorNames = current ? Object.keys(current.vectors ?? {}) : [];
   const dense = current ? denseVectorNames(current) : [];
   const chosenName = current ? scanVector(current, vector) : null;
-  const chosen = current && chosenName !== null ? current.vectors[chosenName] : null;
+  const chosen =
+    current && chosenName !== null ? current.vectors[chosenName] : null;
 
   return (
     <div className="jp-NearDuplicates-connection" aria-busy={loading}>
@@ -109,8 +117,8 @@ export function ConnectionView(props: IConnectionViewProps): JSX.Element {
 
       {backend && backend.collections.length === 0 ? (
         <div className="jp-NearDuplicates-hint">
-          No collections on this backend yet. Create one from a notebook (nd.client() returns
-          a client for this backend), then refresh.
+          No collections on this backend yet. Create one from a notebook
+          (nd.client() returns a client for this backend), then refresh.
         </div>
       ) : null}
 
@@ -145,7 +153,11 @@ export function ConnectionView(props: IConnectionViewProps): JSX.Element {
                 key={c.name}
                 value={c.name}
                 disabled={!!c.error}
-                title={c.error ? `${c.name} cannot be scanned: ${c.error}` : undefined}
+                title={
+                  c.error
+                    ? `${c.name} cannot be scanned: ${c.error}`
+                    : undefined
+                }
               >
                 {collectionLabel(c)}
               </option>

@@ -64,7 +64,8 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
   const shown = draft ?? formatThreshold(threshold, distance);
   const draftValue = draft === null ? threshold : Number(draft);
   const draftInvalid =
-    draft !== null && (draft.trim() === '' || !validThreshold(draftValue, similarity));
+    draft !== null &&
+    (draft.trim() === '' || !validThreshold(draftValue, similarity));
 
   const commitTyped = (text: string): void => {
     setDraft(text);
@@ -75,7 +76,12 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
   };
 
   const finishTyping = (): void => {
-    if (draft !== null && similarity && draft.trim() !== '' && Number.isFinite(draftValue)) {
+    if (
+      draft !== null &&
+      similarity &&
+      draft.trim() !== '' &&
+      Number.isFinite(draftValue)
+    ) {
       // An out-of-range similarity snaps to the nearest end of the range.
       const clamped = clampSimilarity(draftValue);
       if (clamped !== threshold) {
@@ -112,7 +118,11 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
   );
 
   let hint: JSX.Element | null = null;
-  if (!scanning && lastScanThreshold !== null && Math.abs(threshold - lastScanThreshold) > 1e-9) {
+  if (
+    !scanning &&
+    lastScanThreshold !== null &&
+    Math.abs(threshold - lastScanThreshold) > 1e-9
+  ) {
     const last = formatThreshold(lastScanThreshold, distance);
     hint = isStricter(threshold, lastScanThreshold, distance) ? (
       <div className="jp-NearDuplicates-hint" role="status">
@@ -142,7 +152,9 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
       {similarity ? (
         <div className="jp-NearDuplicates-field">
           <label className="jp-NearDuplicates-label" htmlFor={sliderId}>
-            {distance ? `Similarity threshold (${distance})` : 'Similarity threshold'}
+            {distance
+              ? `Similarity threshold (${distance})`
+              : 'Similarity threshold'}
           </label>
           <div className="jp-NearDuplicates-thresholdRow">
             <input

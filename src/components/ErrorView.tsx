@@ -1,6 +1,6 @@
 // An error in the panel: what went wrong, what to do about it, and a Retry when retrying helps.
 import * as React from 'react';
-import type { ScanErrorInfo } from '../scan/errors';
+import type { IScanErrorInfo } from '../scan/errors';
 
 export interface IErrorViewProps {
   /** What went wrong, in a few words. */
@@ -38,7 +38,10 @@ export function ErrorView(props: IErrorViewProps): JSX.Element {
 }
 
 /** A title and what to do, for an error from the backend route, the proxy or the scan. */
-export function describeError(error: ScanErrorInfo): { title: string; action: string } {
+export function describeError(error: IScanErrorInfo): {
+  title: string;
+  action: string;
+} {
   if (error.status === 409 && error.kind !== 'backend-choice') {
     return {
       title: 'A scan of this collection is already running',
@@ -105,7 +108,8 @@ export function describeError(error: ScanErrorInfo): { title: string; action: st
     case 'server-error':
       return {
         title: 'Qdrant returned an error',
-        action: 'Retry in a moment; if it keeps failing, look at the Qdrant server logs.'
+        action:
+          'Retry in a moment; if it keeps failing, look at the Qdrant server logs.'
       };
     case 'bad-request':
       return {
@@ -126,12 +130,12 @@ export function describeError(error: ScanErrorInfo): { title: string; action: st
 }
 
 export interface IScanErrorViewProps {
-  error: ScanErrorInfo;
+  error: IScanErrorInfo;
   onRetry?: () => void;
   retryLabel?: string;
 }
 
-/** ErrorView for a ScanErrorInfo: its title and advice, with its message as the detail. */
+/** ErrorView for a IScanErrorInfo: its title and advice, with its message as the detail. */
 export function ScanErrorView(props: IScanErrorViewProps): JSX.Element {
   const { title, action } = describeError(props.error);
   return (

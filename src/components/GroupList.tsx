@@ -11,7 +11,7 @@ import {
   formatThreshold
 } from '../format';
 import { higherIsBetter } from '../scan/metric';
-import type { DistanceKind, DuplicateGroup, ScanPoints } from '../scan/types';
+import type { DistanceKind, IDuplicateGroup, IScanPoints } from '../scan/types';
 import { Thumbnail } from './Thumbnail';
 import type { IThumbnailPolicy } from '../thumbnails';
 
@@ -26,9 +26,9 @@ const FALLBACK_VIEWPORT_HEIGHT = 480;
 
 export interface IGroupListProps {
   /** The groups, in the order to show them (largest first). */
-  groups: DuplicateGroup[];
+  groups: IDuplicateGroup[];
   /** The scan's points: sample ids, thumbnails and splits by member index. */
-  points: ScanPoints;
+  points: IScanPoints;
   distance: DistanceKind;
   /** The threshold these groups were formed at. */
   threshold: number;
@@ -36,7 +36,7 @@ export interface IGroupListProps {
   thumbnails: IThumbnailPolicy;
   /** The selected group's key, or null. */
   selectedKey: number | null;
-  onSelect: (group: DuplicateGroup) => void;
+  onSelect: (group: IDuplicateGroup) => void;
   /** A fixed height for the scroll container in pixels; by default CSS sizes it and it is measured. */
   viewportHeight?: number;
 }
@@ -58,7 +58,7 @@ export function visibleRows(
 }
 
 /** The group's members in preview order: the best-connected one first, then by index. */
-function previewMembers(group: DuplicateGroup): number[] {
+function previewMembers(group: IDuplicateGroup): number[] {
   const rest = group.members.filter(m => m !== group.representative);
   return group.representative >= 0 ? [group.representative, ...rest] : rest;
 }
@@ -81,12 +81,16 @@ export function GroupList(props: IGroupListProps): JSX.Element {
   const [firstRow, setFirstRow] = React.useState(0);
   const [measured, setMeasured] = React.useState(0);
   const [active, setActive] = React.useState(() =>
-    Math.max(0, groups.findIndex(g => g.key === selectedKey))
+    Math.max(
+      0,
+      groups.findIndex(g => g.key === selectedKey)
+    )
   );
   // Set by a key press, so focus follows the active row once it is rendered.
   const focusPending = React.useRef(false);
 
-  const viewHeight = viewportHeight ?? (measured > 0 ? measured : FALLBACK_VIEWPORT_HEIGHT);
+  const viewHeight =
+    viewportHeight ?? (measured > 0 ? measured : FALLBACK_VIEWPORT_HEIGHT);
   const activeIndex = Math.min(active, Math.max(0, count - 1));
   const pageRows = Math.max(1, Math.floor(viewHeight / GROUP_ROW_HEIGHT) - 1);
 
@@ -118,7 +122,8 @@ export function GroupList(props: IGroupListProps): JSX.Element {
     (i: number) => {
       // Read the height now: on mount it has not reached state yet.
       const height =
-        viewportHeight ?? (viewport.current?.clientHeight || FALLBACK_VIEWPORT_HEIGHT);
+        viewportHeight ??
+        (viewport.current?.clientHeight || FALLBACK_VIEWPORT_HEIGHT);
       const top = i * GROUP_ROW_HEIGHT;
       if (top < scrollTop.current) {
         scrollTo(top);
@@ -208,7 +213,11 @@ export function GroupList(props: IGroupListProps): JSX.Element {
     );
   }
 
-  const { start, end } = visibleRows(count, firstRow * GROUP_ROW_HEIGHT, viewHeight);
+  const { start, end } = visibleRows(
+    count,
+    firstRow * GROUP_ROW_HEIGHT,
+    viewHeight
+  );
   const indices: number[] = [];
   // The active row stays rendered when scrolled away, so keyboard focus is never lost.
   if (activeIndex < start) {
@@ -230,7 +239,9 @@ export function GroupList(props: IGroupListProps): JSX.Element {
       <div
         ref={viewport}
         className="jp-NearDuplicates-groupViewport"
-        style={viewportHeight !== undefined ? { height: viewportHeight } : undefined}
+        style={
+          viewportHeight !== undefined ? { height: viewportHeight } : undefined
+        }
         onScroll={event => {
           scrollTop.current = event.currentTarget.scrollTop;
           const row = Math.floor(scrollTop.current / GROUP_ROW_HEIGHT);
@@ -272,18 +283,18 @@ interface IGroupRowProps {
   id: string;
   index: number;
   count: number;
-  group: DuplicateGroup;
-  points: ScanPoints;
+  group: IDuplicateGroup;
+  points: IScanPoints;
   distance: DistanceKind;
   thumbnails: IThumbnailPolicy;
   selected: boolean;
   active: boolean;
   onActivate: (index: number) => void;
-  onSelect: (group: DuplicateGroup) => void;
+  onSelect: (group: IDuplicateGroup) => void;
 }
 
 /** One group; memoised, as scrolling re-renders the list but rarely changes a row. */
-const GroupRow = React.memo(function GroupRow(props: IGroupRowProps): JSX.Element {
+const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
   const {
     id,
     index,
@@ -303,13 +314,18 @@ const GroupRow = React.memo(function GroupRow(props: IGroupRowProps): JSX.Elemen
   const worst = formatScore(group.worstScore, distance);
   const weakest = formatScore(group.weakestLink.score, distance);
   // Low to high, whichever end is best: similarities worst-best, distances best-worst.
-  const range = higherIsBetter(distance) ? `${worst}–${best}` : `${best}–${worst}`;
+  const range = higherIsBetter(distance)
+    ? `${worst}–${best}`
+    : `${best}–${worst}`;
   const scores =
-    group.links <= 1 ? `Score ${best}` : `Scores ${range} · weakest link ${weakest}`;
+    group.links <= 1
+      ? `Score ${best}`
+      : `Scores ${range} · weakest link ${weakest}`;
   const splits = crossedSplits(group.members.map(m => points.splits[m]));
   const shown = previewMembers(group).slice(0, THUMBNAILS_PER_GROUP);
   const more = size - shown.length;
-  const name = (m: number): string => points.sampleIds[m] ?? String(points.ids[m]);
+  const name = (m: number): string =>
+    points.sampleIds[m] ?? String(points.ids[m]);
   const weakestTitle =
     'The weakest pair holding the group together: ' +
     `${name(group.weakestLink.a)} and ${name(group.weakestLink.b)} (${weakest}). ` +

@@ -2,23 +2,31 @@
 // scan's own audit found that it missed pairs.
 import * as React from 'react';
 import { formatCount, formatEta, formatQuantity } from '../format';
-import type { RecallEstimate } from '../scan/types';
+import type { IRecallEstimate } from '../scan/types';
 
 export interface IRecallViewProps {
-  audit: RecallEstimate | undefined;
+  audit: IRecallEstimate | undefined;
   /** Detect again with the cure the audit names. */
   onCure: (route: 'sure' | 'exact') => void;
   disabled?: boolean;
 }
 
 /** A share as a percentage that never rounds up to 100 unless it is 100. */
-export function formatPercent(x: number, round: 'floor' | 'ceil' | 'nearest' = 'nearest'): string {
+export function formatPercent(
+  x: number,
+  round: 'floor' | 'ceil' | 'nearest' = 'nearest'
+): string {
   if (x >= 1) {
     return '100';
   }
   for (const digits of [1, 2, 3]) {
     const scale = 10 ** digits;
-    const f = round === 'floor' ? Math.floor : round === 'ceil' ? Math.ceil : Math.round;
+    const f =
+      round === 'floor'
+        ? Math.floor
+        : round === 'ceil'
+          ? Math.ceil
+          : Math.round;
     const value = f(x * 100 * scale) / scale;
     if (value < 100 || round === 'ceil') {
       return value.toFixed(digits).replace(/\.?0+$/, '') || '0';
@@ -28,7 +36,7 @@ export function formatPercent(x: number, round: 'floor' | 'ceil' | 'nearest' = '
 }
 
 /** The audit's sentence: the estimate and what it rests on. */
-export function describeRecall(audit: RecallEstimate): string {
+export function describeRecall(audit: IRecallEstimate): string {
   const checked = `an exact check of ${formatQuantity(audit.sampled, 'point')}`;
   if (audit.recall === null || audit.low === null || audit.high === null) {
     return (
@@ -43,7 +51,7 @@ export function describeRecall(audit: RecallEstimate): string {
 }
 
 /** What the audit found wrong, plainly, or null when it found nothing. */
-export function describeMisses(audit: RecallEstimate): string | null {
+export function describeMisses(audit: IRecallEstimate): string | null {
   const parts: string[] = [];
   if (audit.missedPoints > 0) {
     parts.push(
@@ -57,7 +65,9 @@ export function describeMisses(audit: RecallEstimate): string | null {
         'so their duplicates are missing from the groups'
     );
   }
-  return parts.length ? `This result is incomplete: ${parts.join('; ')}.` : null;
+  return parts.length
+    ? `This result is incomplete: ${parts.join('; ')}.`
+    : null;
 }
 
 export function RecallView(props: IRecallViewProps): JSX.Element | null {
@@ -68,8 +78,12 @@ export function RecallView(props: IRecallViewProps): JSX.Element | null {
   const misses = describeMisses(audit);
   const cure = audit.cure;
   return (
-    <div className={`jp-NearDuplicates-recall${misses ? ' jp-NearDuplicates-recall-incomplete' : ''}`}>
-      <p className="jp-NearDuplicates-recallEstimate">{describeRecall(audit)}</p>
+    <div
+      className={`jp-NearDuplicates-recall${misses ? ' jp-NearDuplicates-recall-incomplete' : ''}`}
+    >
+      <p className="jp-NearDuplicates-recallEstimate">
+        {describeRecall(audit)}
+      </p>
       {audit.route === 'sure' && audit.searchedExactly > 0 ? (
         <p className="jp-NearDuplicates-recallNote">
           {`${formatQuantity(audit.searchedExactly, 'point')} the index cannot reach ${

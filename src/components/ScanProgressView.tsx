@@ -7,10 +7,10 @@ import {
   formatRate,
   percentDone
 } from '../format';
-import type { ScanProgress } from '../scan/types';
+import type { IScanProgress } from '../scan/types';
 
 export interface IScanProgressViewProps {
-  progress: ScanProgress;
+  progress: IScanProgress;
 }
 
 interface IBar {
@@ -21,16 +21,28 @@ interface IBar {
 }
 
 /** What the bar shows in each phase. */
-export function describeProgress(progress: ScanProgress): IBar {
+export function describeProgress(progress: IScanProgress): IBar {
   const { phase, listed, scanned, total, pairs } = progress;
   const of = (n: number): string => `${formatCount(n)}/${formatCount(total)}`;
   switch (phase) {
     case 'inspecting':
-      return { value: null, max: total, text: "Reading the collection's configuration…" };
+      return {
+        value: null,
+        max: total,
+        text: "Reading the collection's configuration…"
+      };
     case 'listing':
-      return { value: listed, max: total, text: `Listing points ${of(listed)}` };
+      return {
+        value: listed,
+        max: total,
+        text: `Listing points ${of(listed)}`
+      };
     case 'scanning':
-      return { value: scanned, max: total, text: `Scanning ${of(scanned)} points` };
+      return {
+        value: scanned,
+        max: total,
+        text: `Scanning ${of(scanned)} points`
+      };
     case 'checking': {
       const done = progress.checked ?? 0;
       const all = progress.toCheck ?? 0;
@@ -47,11 +59,23 @@ export function describeProgress(progress: ScanProgress): IBar {
         text: `Grouping ${formatQuantity(pairs, 'pair')} into duplicate groups…`
       };
     case 'complete':
-      return { value: total, max: total, text: `Scanned ${formatQuantity(total, 'point')}` };
+      return {
+        value: total,
+        max: total,
+        text: `Scanned ${formatQuantity(total, 'point')}`
+      };
     case 'cancelled':
-      return { value: scanned, max: total, text: `Cancelled at ${of(scanned)} points` };
+      return {
+        value: scanned,
+        max: total,
+        text: `Cancelled at ${of(scanned)} points`
+      };
     case 'error':
-      return { value: scanned, max: total, text: `Stopped at ${of(scanned)} points` };
+      return {
+        value: scanned,
+        max: total,
+        text: `Stopped at ${of(scanned)} points`
+      };
   }
 }
 
@@ -59,21 +83,27 @@ export function ScanProgressView(props: IScanProgressViewProps): JSX.Element {
   const { progress } = props;
   const bar = describeProgress(progress);
   const max = Math.max(0, bar.max);
-  const value = bar.value === null ? null : Math.max(0, Math.min(bar.value, max));
+  const value =
+    bar.value === null ? null : Math.max(0, Math.min(bar.value, max));
   const width = value === null ? null : percentDone(value, max);
-  const counting = progress.phase === 'listing' || progress.phase === 'scanning';
+  const counting =
+    progress.phase === 'listing' || progress.phase === 'scanning';
   const rate = counting ? formatRate(progress.rate) : '';
   const eta =
     progress.phase === 'scanning' || progress.phase === 'checking'
       ? formatEta(progress.etaSeconds)
       : '';
   const found =
-    progress.phase === 'scanning' || progress.phase === 'checking' || progress.phase === 'grouping'
+    progress.phase === 'scanning' ||
+    progress.phase === 'checking' ||
+    progress.phase === 'grouping'
       ? `${formatQuantity(progress.pairs, 'pair')}, ${formatQuantity(progress.groups, 'group')} so far`
       : '';
 
   return (
-    <div className={`jp-NearDuplicates-progress jp-NearDuplicates-progress-${progress.phase}`}>
+    <div
+      className={`jp-NearDuplicates-progress jp-NearDuplicates-progress-${progress.phase}`}
+    >
       <div className="jp-NearDuplicates-progressText">{bar.text}</div>
       <div
         className={
@@ -94,11 +124,17 @@ export function ScanProgressView(props: IScanProgressViewProps): JSX.Element {
       </div>
       {rate || eta ? (
         <div className="jp-NearDuplicates-progressStats">
-          {rate ? <span className="jp-NearDuplicates-progressRate">{rate}</span> : null}
-          {eta ? <span className="jp-NearDuplicates-progressEta">{eta}</span> : null}
+          {rate ? (
+            <span className="jp-NearDuplicates-progressRate">{rate}</span>
+          ) : null}
+          {eta ? (
+            <span className="jp-NearDuplicates-progressEta">{eta}</span>
+          ) : null}
         </div>
       ) : null}
-      {found ? <div className="jp-NearDuplicates-progressFound">{found}</div> : null}
+      {found ? (
+        <div className="jp-NearDuplicates-progressFound">{found}</div>
+      ) : null}
     </div>
   );
 }

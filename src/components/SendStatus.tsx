@@ -31,17 +31,24 @@ export function NotebookSendBar(props: INotebookSendBarProps): JSX.Element {
 }
 
 /** The status line; a live region, so a screen reader hears each outcome. */
-export function SendStatusView(props: { status: ISendStatus | null }): JSX.Element {
+export function SendStatusView(props: {
+  status: ISendStatus | null;
+}): JSX.Element {
   const { status } = props;
   const tone = status ? toneOf(status.state) : 'hint';
   const text =
-    status?.text ?? 'Click a group to send it to the active notebook (`nd.selection`)';
+    status?.text ??
+    'Click a group to send it to the active notebook (`nd.selection`)';
   return (
     <div
       className={`jp-NearDuplicates-sendStatus jp-NearDuplicates-sendStatus-${tone}`}
       role="status"
       aria-live="polite"
-      title={status?.callbackErrors?.length ? status.callbackErrors.join('\n') : undefined}
+      title={
+        status?.callbackErrors?.length
+          ? status.callbackErrors.join('\n')
+          : undefined
+      }
     >
       {withCode(text)}
     </div>
@@ -67,7 +74,13 @@ export function toneOf(state: SendState): SendTone {
 
 /** Text with `code` spans; React escapes every piece, so names stay text. */
 export function withCode(text: string): React.ReactNode[] {
-  return text.split('`').map((part, i) =>
-    i % 2 === 1 ? <code key={i}>{part}</code> : <React.Fragment key={i}>{part}</React.Fragment>
-  );
+  return text
+    .split('`')
+    .map((part, i) =>
+      i % 2 === 1 ? (
+        <code key={i}>{part}</code>
+      ) : (
+        <React.Fragment key={i}>{part}</React.Fragment>
+      )
+    );
 }

@@ -1,7 +1,11 @@
 // One sample's preview: an image when the payload value is a safe image source, otherwise
 // (or when the image fails to load) the sample's name as plain text.
 import * as React from 'react';
-import { classifyThumbnail, IThumbnailPolicy, referrerPolicyFor } from '../thumbnails';
+import {
+  classifyThumbnail,
+  IThumbnailPolicy,
+  referrerPolicyFor
+} from '../thumbnails';
 
 export interface IThumbnailProps {
   /** The thumbnail payload value, as found in the point's payload (any type). */
@@ -14,7 +18,10 @@ export interface IThumbnailProps {
 
 export function Thumbnail(props: IThumbnailProps): JSX.Element {
   const { value, policy, label } = props;
-  const source = React.useMemo(() => classifyThumbnail(value, policy), [value, policy]);
+  const source = React.useMemo(
+    () => classifyThumbnail(value, policy),
+    [value, policy]
+  );
   const [brokenSrc, setBrokenSrc] = React.useState<string | null>(null);
 
   if (source.src !== undefined && brokenSrc !== source.src) {
@@ -44,8 +51,8 @@ export function Thumbnail(props: IThumbnailProps): JSX.Element {
     : source.refused
       ? `${label}: not loaded, ${source.refused} (${source.text})`
       : source.text && source.text !== label
-      ? `${label}: ${source.text}`
-      : label;
+        ? `${label}: ${source.text}`
+        : label;
   return (
     <span
       className={

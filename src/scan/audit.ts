@@ -1,6 +1,6 @@
 // The scan's audit of its own completeness: which points to check exactly, and what the
 // check says about the whole scan. Pure functions: the scanner runs the queries.
-import type { RecallEstimate } from './types';
+import type { IRecallEstimate } from './types';
 
 /** z for a two-sided 95% interval. */
 const Z95 = 1.959963984540054;
@@ -46,7 +46,7 @@ export function samplePoints(n: number, k: number, seed: number): number[] {
 }
 
 /** One sampled point: its neighbours by exact search, and how many of them the scan found. */
-export interface AuditedPoint {
+export interface IAuditedPoint {
   truth: number;
   found: number;
 }
@@ -64,8 +64,10 @@ export interface AuditedPoint {
  * sample, Wilson still gives a lower bound below 100% (about 1 - 3.84 / n_eff), where a
  * bootstrap over points would claim [100%, 100%].
  */
-export function estimateRecall(points: AuditedPoint[]): Pick<
-  RecallEstimate,
+export function estimateRecall(
+  points: IAuditedPoint[]
+): Pick<
+  IRecallEstimate,
   'pairs' | 'found' | 'missedPoints' | 'recall' | 'low' | 'high'
 > {
   let pairs = 0;
@@ -94,7 +96,11 @@ export function wilson(p: number, n: number): [number, number] {
   const z2 = Z95 * Z95;
   const denominator = 1 + z2 / n;
   const centre = (p + z2 / (2 * n)) / denominator;
-  const half = (Z95 * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denominator;
+  const half =
+    (Z95 * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denominator;
   // At p = 0 or 1 the bound on that side is p itself; floating point would leave it a hair off.
-  return [p <= 0 ? 0 : Math.max(0, centre - half), p >= 1 ? 1 : Math.min(1, centre + half)];
+  return [
+    p <= 0 ? 0 : Math.max(0, centre - half),
+    p >= 1 ? 1 : Math.min(1, centre + half)
+  ];
 }

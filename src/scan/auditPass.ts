@@ -3,16 +3,16 @@
 // it; after the main pass, the sample's exact answers judge the pairs found. The statistics
 // are in audit.ts; this file runs the queries.
 import { answered, withUsing } from './batch';
-import type { QueryScope, ScanContext } from './context';
+import type { IQueryScope, IScanContext } from './context';
 import { estimateRecall } from './audit';
 import { passes } from './metric';
 import type { PairStore } from './pairs';
 import { chunks, runChunks } from './pool';
-import type { RecallEstimate } from './types';
+import type { IRecallEstimate } from './types';
 import { isSelfScore } from './vectors';
 
 /** The audit's sample, asked before the main pass. */
-export interface AuditSample {
+export interface IAuditSample {
   indices: number[];
   /** Each sampled point's neighbours past the threshold, by exact search (dense indices). */
   truth: Map<number, number[]>;
@@ -28,10 +28,10 @@ const SURE_ROUTE_OVERHEAD = 1.2;
  * one is not full), and whether a search with its own vector returns it (or an exact copy).
  */
 export async function auditSample(
-  ctx: ScanContext,
-  scope: QueryScope,
+  ctx: IScanContext,
+  scope: IQueryScope,
   indices: number[]
-): Promise<AuditSample> {
+): Promise<IAuditSample> {
   const { client, request, options, calls } = ctx;
   const { batchSize } = options.policies.batching;
   const { inFlight } = options.policies.pool;
@@ -39,7 +39,10 @@ export async function auditSample(
   const { choice } = scope;
   const truth = new Map<number, number[]>();
   const started = ctx.now();
-  let pending = indices.map(index => ({ index, limit: Math.max(options.limit, 64) }));
+  let pending = indices.map(index => ({
+    index,
+    limit: Math.max(options.limit, 64)
+  }));
   while (pending.length > 0) {
     const again: typeof pending = [];
     await runChunks(
@@ -59,7 +62,12 @@ export async function auditSample(
             choice
           )
         );
-        const responses = await answered(client, request.collection, calls, searches);
+        const responses = await answered(
+          client,
+          request.collection,
+          calls,
+          searches
+        );
         batch.forEach((q, j) => {
           const hits = responses[j]?.points ?? [];
           if (hits.length >= q.limit) {
@@ -85,7 +93,8 @@ export async function auditSample(
     );
     pending = again;
   }
-  const exactSecondsPerPoint = (ctx.now() - started) / 1000 / Math.max(1, indices.length);
+  const exactSecondsPerPoint =
+    (ctx.now() - started) / 1000 / Math.max(1, indices.length);
   let unreachable = 0;
   if (!options.exact) {
     for (const part of chunks(indices, batchSize)) {
@@ -108,7 +117,11 @@ export async function auditSample(
         : [];
       asked.forEach((i, j) => {
         const top = responses[j]?.points?.[0];
-        if (!top || (indexOf.get(top.id) !== i && !isSelfScore(top.score, own.get(i)!.selfScore))) {
+        if (
+          !top ||
+          (indexOf.get(top.id) !== i &&
+            !isSelfScore(top.score, own.get(i)!.selfScore))
+        ) {
           unreachable++;
         }
       });
@@ -119,16 +132,16 @@ export async function auditSample(
 
 /** The audit's verdict on a finished scan: its sample's exact answers against the pairs found. */
 export function judge(
-  sample: AuditSample,
+  sample: IAuditSample,
   pairs: PairStore,
   info: {
     seed: number;
-    route: RecallEstimate['route'];
+    route: IRecallEstimate['route'];
     searchedExactly: number;
     n: number;
     mainSeconds: number;
   }
-): RecallEstimate {
+): IRecallEstimate {
   const estimate = estimateRecall(
     sample.indices.map(i => {
       const neighbours = sample.truth.get(i) ?? [];
@@ -143,12 +156,13 @@ export function judge(
   );
   const sampled = sample.indices.length;
   const perPoint = sample.exactSecondsPerPoint;
-  let cure: RecallEstimate['cure'] = null;
+  let cure: IRecallEstimate['cure'] = null;
   if (info.route === 'by-id' && sample.unreachable > 0) {
     cure = {
       route: 'sure',
       seconds:
-        info.mainSeconds * SURE_ROUTE_OVERHEAD + (sample.unreachable / sampled) * info.n * perPoint
+        info.mainSeconds * SURE_ROUTE_OVERHEAD +
+        (sample.unreachable / sampled) * info.n * perPoint
     };
   } else if (info.route !== 'exact' && estimate.missedPoints > 0) {
     cure = { route: 'exact', seconds: info.n * perPoint };

@@ -1,11 +1,14 @@
 // One queryBatch, sent with the vector the scan compares by and checked to answer every query.
-import type { NeighbourAnswer, NeighbourQuery, ScanClient } from './client';
-import { UNNAMED_VECTOR, VectorChoice } from './collection';
+import type { NeighbourAnswer, NeighbourQuery, IScanClient } from './client';
+import { UNNAMED_VECTOR, IVectorChoice } from './collection';
 import { ScanError } from './errors';
 import type { RetryingCaller } from './retry';
 
 /** The query with `using` set, unless the vector is the unnamed one. */
-export function withUsing(search: NeighbourQuery, choice: VectorChoice): NeighbourQuery {
+export function withUsing(
+  search: NeighbourQuery,
+  choice: IVectorChoice
+): NeighbourQuery {
   if (choice.using !== UNNAMED_VECTOR) {
     search.using = choice.using;
   }
@@ -14,12 +17,14 @@ export function withUsing(search: NeighbourQuery, choice: VectorChoice): Neighbo
 
 /** One queryBatch, checked to answer every query. */
 export async function answered(
-  client: ScanClient,
+  client: IScanClient,
   collection: string,
   calls: RetryingCaller,
   searches: NeighbourQuery[]
 ): Promise<NeighbourAnswer[]> {
-  const responses = await calls.call(() => client.queryBatch(collection, { searches }));
+  const responses = await calls.call(() =>
+    client.queryBatch(collection, { searches })
+  );
   if (!Array.isArray(responses) || responses.length !== searches.length) {
     throw new ScanError(
       'server-error',

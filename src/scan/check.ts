@@ -5,7 +5,7 @@
 import type { QdrantId } from './client';
 import type { PairStore } from './pairs';
 import type { CheckPolicy } from './policies';
-import type { PendingQuery } from './queries';
+import type { IPendingQuery } from './queries';
 import type { UnionFind } from './unionFind';
 
 /** Groups from this size up (to the largest the scanner checks) are checked pair by pair. */
@@ -26,11 +26,11 @@ export function groupCheckQueries(
   pairs: PairStore,
   queryIds: QdrantId[],
   maxGroup: number
-): PendingQuery[] {
+): IPendingQuery[] {
   if (policy === 'none') {
     return [];
   }
-  const queries: PendingQuery[] = [];
+  const queries: IPendingQuery[] = [];
   for (const members of groupMembers(components, queryIds.length, maxGroup)) {
     for (let k = 0; k + 1 < members.length; k++) {
       const i = members[k];
@@ -42,7 +42,12 @@ export function groupCheckQueries(
       }
       if (unknown.length > 0) {
         // One more than can match, so the page is never full and never asked again.
-        queries.push({ index: i, offset: 0, limit: unknown.length + 1, members: unknown });
+        queries.push({
+          index: i,
+          offset: 0,
+          limit: unknown.length + 1,
+          members: unknown
+        });
       }
     }
   }
@@ -53,18 +58,30 @@ export function groupCheckQueries(
  * Points the index cannot reach, against each other: member k asks exactly about the ones
  * after it (has_id, so the engine compares with those points only).
  */
-export function unreachableQueries(unreachable: number[], queryIds: QdrantId[]): PendingQuery[] {
+export function unreachableQueries(
+  unreachable: number[],
+  queryIds: QdrantId[]
+): IPendingQuery[] {
   const ids = unreachable.map(i => queryIds[i]);
-  const queries: PendingQuery[] = [];
+  const queries: IPendingQuery[] = [];
   for (let k = 0; k + 1 < unreachable.length; k++) {
     const after = ids.slice(k + 1);
-    queries.push({ index: unreachable[k], offset: 0, limit: after.length + 1, members: after });
+    queries.push({
+      index: unreachable[k],
+      offset: 0,
+      limit: after.length + 1,
+      members: after
+    });
   }
   return queries;
 }
 
 /** The members (dense indices) of every group whose size is within the checked range. */
-function groupMembers(components: UnionFind, n: number, maxGroup: number): number[][] {
+function groupMembers(
+  components: UnionFind,
+  n: number,
+  maxGroup: number
+): number[][] {
   const byRoot = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
     const root = components.find(i);

@@ -10,7 +10,7 @@ import type { DistanceKind } from './types';
 export const UNNAMED_VECTOR = '';
 
 /** The part of Qdrant's collection info the scan reads. */
-export interface CollectionInfoLike {
+export interface ICollectionInfoLike {
   points_count?: number | null;
   config: {
     params: Pick<Schemas['CollectionParams'], 'vectors' | 'sparse_vectors'>;
@@ -18,7 +18,7 @@ export interface CollectionInfoLike {
 }
 
 /** A stored vector as the description gives it. */
-export interface VectorDescription {
+export interface IVectorDescription {
   size: number;
   distance: DistanceKind;
   /** Late interaction (several vectors per point): cannot be compared point to point. */
@@ -29,26 +29,33 @@ export interface VectorDescription {
  * A collection's vectors: what the server's backend route sends per collection and what the
  * worker reads from Qdrant's info (`describeCollection`), in the same shape.
  */
-export interface CollectionDescription {
+export interface ICollectionDescription {
   points_count: number | null;
   /** Vectors by name; the unnamed vector is under ''. */
-  vectors: { [name: string]: VectorDescription };
+  vectors: { [name: string]: IVectorDescription };
   sparse_vectors: string[];
 }
 
 /** The dense vector a scan compares by. */
-export interface VectorChoice {
+export interface IVectorChoice {
   /** The `using` to send with queries; '' for the unnamed vector (sent without `using`). */
   using: string;
   distance: DistanceKind;
 }
 
-const DISTANCES: ReadonlySet<string> = new Set(['Cosine', 'Dot', 'Euclid', 'Manhattan']);
+const DISTANCES: ReadonlySet<string> = new Set([
+  'Cosine',
+  'Dot',
+  'Euclid',
+  'Manhattan'
+]);
 
 /** Reads the vectors out of Qdrant's collection info (no network). */
-export function describeCollection(info: CollectionInfoLike): CollectionDescription {
+export function describeCollection(
+  info: ICollectionInfoLike
+): ICollectionDescription {
   const params = info.config?.params ?? {};
-  const vectors: CollectionDescription['vectors'] = {};
+  const vectors: ICollectionDescription['vectors'] = {};
   const config = params.vectors as unknown;
   if (isVectorParams(config)) {
     vectors[UNNAMED_VECTOR] = vectorDescription(UNNAMED_VECTOR, config);
@@ -60,14 +67,17 @@ export function describeCollection(info: CollectionInfoLike): CollectionDescript
     }
   }
   return {
-    points_count: typeof info.points_count === 'number' ? info.points_count : null,
+    points_count:
+      typeof info.points_count === 'number' ? info.points_count : null,
     vectors,
     sparse_vectors: Object.keys(params.sparse_vectors ?? {})
   };
 }
 
 /** The vectors a scan can compare by: dense, one vector per point ('' for the unnamed one). */
-export function denseVectorNames(collection: Pick<CollectionDescription, 'vectors'>): string[] {
+export function denseVectorNames(
+  collection: Pick<ICollectionDescription, 'vectors'>
+): string[] {
   const vectors = collection.vectors ?? {};
   return Object.keys(vectors).filter(name => !vectors[name].multivector);
 }
@@ -78,7 +88,7 @@ export function denseVectorNames(collection: Pick<CollectionDescription, 'vector
  * or several and none chosen. What the panel shows before a scan; `chooseVector` says why.
  */
 export function scanVector(
-  collection: Pick<CollectionDescription, 'vectors'>,
+  collection: Pick<ICollectionDescription, 'vectors'>,
   chosen: string | null | undefined
 ): string | null {
   const dense = denseVectorNames(collection);
@@ -93,10 +103,10 @@ export function scanVector(
  * `using` null, undefined or '' lets the scan pick the only dense vector.
  */
 export function chooseVector(
-  shape: CollectionDescription,
+  shape: ICollectionDescription,
   collection: string,
   using?: string | null
-): VectorChoice {
+): IVectorChoice {
   const vectors = shape.vectors ?? {};
   const dense = denseVectorNames(shape);
   const denseNames = dense.filter(name => name !== UNNAMED_VECTOR);
@@ -128,7 +138,8 @@ export function chooseVector(
       'choose-vector',
       unnamed
         ? `Collection "${collection}" has a single unnamed vector, not one called "${using}". Leave the vector name empty.`
-        : `Collection "${collection}" has no vector called "${using}". ` + pickHint(denseNames),
+        : `Collection "${collection}" has no vector called "${using}". ` +
+            pickHint(denseNames),
       { vectors: denseNames }
     );
   }
@@ -169,7 +180,10 @@ function isVectorParams(value: unknown): value is Schemas['VectorParams'] {
   );
 }
 
-function vectorDescription(name: string, params: Schemas['VectorParams']): VectorDescription {
+function vectorDescription(
+  name: string,
+  params: Schemas['VectorParams']
+): IVectorDescription {
   if (!DISTANCES.has(params.distance)) {
     throw new ScanError(
       'bad-request',

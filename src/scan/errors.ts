@@ -20,7 +20,7 @@ export type ScanErrorKind =
   | 'backend-choice';
 
 /** A ScanError as plain data, for postMessage. */
-export interface ScanErrorInfo {
+export interface IScanErrorInfo {
   kind: ScanErrorKind;
   message: string;
   /** The HTTP status behind the error, if any. */
@@ -30,7 +30,7 @@ export interface ScanErrorInfo {
 }
 
 /** A scan failure with a message that says what to do about it. */
-export class ScanError extends Error implements ScanErrorInfo {
+export class ScanError extends Error implements IScanErrorInfo {
   constructor(
     readonly kind: ScanErrorKind,
     message: string,
@@ -51,8 +51,8 @@ export class ScanError extends Error implements ScanErrorInfo {
   status?: number;
   vectors?: string[];
 
-  toJSON(): ScanErrorInfo {
-    const info: ScanErrorInfo = { kind: this.kind, message: this.message };
+  toJSON(): IScanErrorInfo {
+    const info: IScanErrorInfo = { kind: this.kind, message: this.message };
     if (this.status !== undefined) {
       info.status = this.status;
     }
@@ -64,7 +64,7 @@ export class ScanError extends Error implements ScanErrorInfo {
 }
 
 /** What an HTTP status means: the kind of error, and whether asking again may help. */
-export interface StatusKind {
+export interface IStatusKind {
   kind: ScanErrorKind;
   transient: boolean;
 }
@@ -103,7 +103,7 @@ export const STATUS_TABLE: readonly {
 export function statusKind(
   status: number,
   conflict: 'busy' | 'backend-choice' = 'busy'
-): StatusKind {
+): IStatusKind {
   if (status === 409) {
     return { kind: conflict, transient: false };
   }
@@ -123,13 +123,16 @@ export function statusKind(
 export function httpErrorInfo(
   error: unknown,
   conflict: 'busy' | 'backend-choice' = 'busy'
-): ScanErrorInfo {
+): IScanErrorInfo {
   const status = (error as { status?: unknown } | null)?.status;
   if (typeof status !== 'number') {
     return { kind: 'server-error', message: String(error) };
   }
   const message = error instanceof Error ? error.message : String(error);
-  const info: ScanErrorInfo = { kind: statusKind(status, conflict).kind, message };
+  const info: IScanErrorInfo = {
+    kind: statusKind(status, conflict).kind,
+    message
+  };
   if (status > 0) {
     info.status = status;
   }
@@ -138,11 +141,14 @@ export function httpErrorInfo(
 
 /** The error to stop a scan with when it is cancelled. */
 export function cancelledError(): ScanError {
-  return new ScanError('cancelled', 'The scan was cancelled. Detect again to start over.');
+  return new ScanError(
+    'cancelled',
+    'The scan was cancelled. Detect again to start over.'
+  );
 }
 
 /** How a failed call is treated: retried (transient) or turned into the ScanError to stop with. */
-export interface Classified {
+export interface IClassified {
   transient: boolean;
   retryAfterMs?: number;
   error: ScanError;
@@ -155,7 +161,11 @@ export interface Classified {
  * the message says what to do about it. A 409 comes from the Jupyter proxy: it cannot offer
  * the backend the Backend setting asks for.
  */
-export function classify(error: unknown, collection: string, attempts = 1): Classified {
+export function classify(
+  error: unknown,
+  collection: string,
+  attempts = 1
+): IClassified {
   if (error instanceof ScanError) {
     return { transient: false, error };
   }
@@ -195,7 +205,11 @@ export function classify(error: unknown, collection: string, attempts = 1): Clas
       };
     }
   }
-  if (name === 'QdrantClientTimeoutError' || name === 'TimeoutError' || name === 'AbortError') {
+  if (
+    name === 'QdrantClientTimeoutError' ||
+    name === 'TimeoutError' ||
+    name === 'AbortError'
+  ) {
     return {
       transient: true,
       error: new ScanError(
@@ -282,7 +296,8 @@ export function asScanError(error: unknown): ScanError {
 
 /** Qdrant puts its reason in `{status: {error}}`; fall back to the error's own message. */
 function detail(data: unknown, fallback: string): string {
-  const reason = (data as { status?: { error?: unknown } } | null)?.status?.error;
+  const reason = (data as { status?: { error?: unknown } } | null)?.status
+    ?.error;
   if (typeof reason === 'string' && reason) {
     return reason;
   }

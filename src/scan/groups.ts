@@ -1,20 +1,25 @@
 // Groups of near-duplicates from a scan's pairs: connected components over the pairs that pass
 // a threshold, with each group's weakest link. Regrouping at a stricter threshold reuses one
 // cached layout of the pairs, so the panel can follow a slider with no network and no rescan.
-import { describeThreshold, higherIsBetter, isStricter, passes } from './metric';
+import {
+  describeThreshold,
+  higherIsBetter,
+  isStricter,
+  passes
+} from './metric';
 import { UnionFind } from './unionFind';
 import type {
   DistanceKind,
-  DuplicateGroup,
-  PairList,
+  IDuplicateGroup,
+  IPairList,
   PointId,
-  ScanPoints
+  IScanPoints
 } from './types';
 
 /** What grouping needs from a scan. */
-export interface GroupInput {
-  points: ScanPoints;
-  pairs: PairList;
+export interface IGroupInput {
+  points: IScanPoints;
+  pairs: IPairList;
   distance: DistanceKind;
 }
 
@@ -24,9 +29,9 @@ export interface GroupInput {
  * The pairs are laid out once per pairs object and the layout is cached.
  */
 export function regroup(
-  scan: GroupInput & { threshold: number },
+  scan: IGroupInput & { threshold: number },
   threshold: number
-): DuplicateGroup[] {
+): IDuplicateGroup[] {
   if (
     threshold !== scan.threshold &&
     !isStricter(threshold, scan.threshold, scan.distance)
@@ -43,7 +48,7 @@ export function regroup(
  * Pair positions, most alike first (ties by position). A radix sort on the float bits: a
  * comparator sort of a million pairs takes about a second, this takes tens of milliseconds.
  */
-function sortPairs(pairs: PairList, distance: DistanceKind): Uint32Array {
+function sortPairs(pairs: IPairList, distance: DistanceKind): Uint32Array {
   const m = pairs.score.length;
   const order = new Uint32Array(m);
   for (let k = 0; k < m; k++) {
@@ -106,7 +111,7 @@ function radixSort(items: Uint32Array, keys: Uint32Array): Uint32Array {
  * A regroup then walks memory almost in order; walking the pairs in global score order
  * instead was dominated by cache misses (several times slower at a million pairs).
  */
-export interface PairLayout {
+export interface IPairLayout {
   higher: boolean;
   pairCount: number;
   /** Local index -> point index; a component's points are adjacent and ascending. */
@@ -121,7 +126,7 @@ export interface PairLayout {
   score: Float32Array;
 }
 
-function layOut(input: GroupInput): PairLayout {
+function layOut(input: IGroupInput): IPairLayout {
   const { pairs, distance } = input;
   const m = pairs.score.length;
   let n = input.points.ids.length;
@@ -205,12 +210,14 @@ function layOut(input: GroupInput): PairLayout {
   };
 }
 
-const layouts = new WeakMap<Float32Array, PairLayout>();
+const layouts = new WeakMap<Float32Array, IPairLayout>();
 
 /** The buffers of a layout, to transfer with it. */
-export function layoutTransferables(layout: PairLayout): ArrayBuffer[] {
+export function layoutTransferables(layout: IPairLayout): ArrayBuffer[] {
   const { point, pointStart, pairStart, a, b, score } = layout;
-  return [point, pointStart, pairStart, a, b, score].map(x => x.buffer as ArrayBuffer);
+  return [point, pointStart, pairStart, a, b, score].map(
+    x => x.buffer as ArrayBuffer
+  );
 }
 
 /**
@@ -218,7 +225,7 @@ export function layoutTransferables(layout: PairLayout): ArrayBuffer[] {
  * them; returns false (and keeps nothing) if it does not, and the layout is then computed
  * here when first needed.
  */
-export function adoptLayout(input: GroupInput, layout: unknown): boolean {
+export function adoptLayout(input: IGroupInput, layout: unknown): boolean {
   if (!fitsLayout(input, layout)) {
     return false;
   }
@@ -226,11 +233,14 @@ export function adoptLayout(input: GroupInput, layout: unknown): boolean {
   return true;
 }
 
-function fitsLayout(input: GroupInput, layout: unknown): layout is PairLayout {
+function fitsLayout(
+  input: IGroupInput,
+  layout: unknown
+): layout is IPairLayout {
   if (typeof layout !== 'object' || layout === null) {
     return false;
   }
-  const l = layout as Partial<PairLayout>;
+  const l = layout as Partial<IPairLayout>;
   const m = input.pairs.score.length;
   const u32 = (x: unknown): x is Uint32Array => x instanceof Uint32Array;
   if (
@@ -262,7 +272,11 @@ function fitsLayout(input: GroupInput, layout: unknown): layout is PairLayout {
     }
   }
   // The same pairs in another order: order-free sums of their ends and score bits agree.
-  const bits = new Uint32Array(input.pairs.score.buffer, input.pairs.score.byteOffset, m);
+  const bits = new Uint32Array(
+    input.pairs.score.buffer,
+    input.pairs.score.byteOffset,
+    m
+  );
   const laidBits = new Uint32Array(l.score.buffer, l.score.byteOffset, m);
   let ends = 0;
   let scores = 0;
@@ -270,7 +284,13 @@ function fitsLayout(input: GroupInput, layout: unknown): layout is PairLayout {
     if (l.a[k] >= size || l.b[k] >= size) {
       return false;
     }
-    ends = (ends + input.pairs.a[k] + input.pairs.b[k] - l.point[l.a[k]] - l.point[l.b[k]]) | 0;
+    ends =
+      (ends +
+        input.pairs.a[k] +
+        input.pairs.b[k] -
+        l.point[l.a[k]] -
+        l.point[l.b[k]]) |
+      0;
     scores = (scores + bits[k] - laidBits[k]) | 0;
   }
   return ends === 0 && scores === 0;
@@ -281,7 +301,7 @@ function fitsLayout(input: GroupInput, layout: unknown): layout is PairLayout {
  * with a scan's result, so the panel's first regroup does not lay a million pairs out again on
  * the page's thread.
  */
-export function layoutOf(input: GroupInput): PairLayout {
+export function layoutOf(input: IGroupInput): IPairLayout {
   const hit = layouts.get(input.pairs.score);
   if (
     hit &&
@@ -297,10 +317,10 @@ export function layoutOf(input: GroupInput): PairLayout {
 
 /** Kruskal inside each component, over the run of its pairs that passes. */
 function groupLaidOut(
-  input: GroupInput,
-  layout: PairLayout,
+  input: IGroupInput,
+  layout: IPairLayout,
   threshold: number
-): DuplicateGroup[] {
+): IDuplicateGroup[] {
   const { points, distance } = input;
   const { point, pointStart, pairStart, a, b, score } = layout;
   const size = point.length;
@@ -319,7 +339,13 @@ function groupLaidOut(
   const key = new Int32Array(size).fill(-1);
   const roots: number[] = [];
   for (let c = 0; c < components; c++) {
-    const end = passingEnd(score, pairStart[c], pairStart[c + 1], threshold, distance);
+    const end = passingEnd(
+      score,
+      pairStart[c],
+      pairStart[c + 1],
+      threshold,
+      distance
+    );
     for (let k = pairStart[c]; k < end; k++) {
       const x = a[k];
       const y = b[k];
@@ -355,7 +381,10 @@ function groupLaidOut(
   // Largest first, then best link first, then smallest member: stable sorts from the last
   // criterion to the first. Radix sorts, as a comparator sort of many groups is slow.
   let order = Uint32Array.from(roots);
-  order = radixSort(order, Uint32Array.from(order, root => key[root]));
+  order = radixSort(
+    order,
+    Uint32Array.from(order, root => key[root])
+  );
   const best = new Float32Array(order.length);
   order.forEach((root, j) => (best[j] = score[first[root]]));
   order = radixSort(order, scoreKeys(best, distance));
@@ -365,7 +394,7 @@ function groupLaidOut(
   );
   // Sizing each group's arrays up front keeps allocation to what the result needs.
   const slotOf = new Int32Array(size);
-  const groups: DuplicateGroup[] = Array.from(order, (root, slot) => {
+  const groups: IDuplicateGroup[] = Array.from(order, (root, slot) => {
     slotOf[root] = slot;
     const members = uf.sizeOf(root);
     const w = weakest[root];

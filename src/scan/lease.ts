@@ -3,7 +3,7 @@
 // Chrome 88), which lets a 30 s lease lapse mid-scan; that throttling is for the page's
 // timers, and its counterpart for dedicated workers was never shipped (chromestatus
 // 6334419736461312), so the worker renews on time. DOM-free: timers and fetch are passed in.
-import type { ScanErrorInfo } from './types';
+import type { IScanErrorInfo } from './types';
 
 /** Where and how often the worker renews the claim the panel made before the scan. */
 export interface IScanLease {
@@ -36,7 +36,8 @@ export interface ILeaseClock {
 
 export const WORKER_CLOCK: ILeaseClock = {
   setInterval: (callback, ms) => setInterval(callback, ms),
-  clearInterval: handle => clearInterval(handle as ReturnType<typeof setInterval>),
+  clearInterval: handle =>
+    clearInterval(handle as ReturnType<typeof setInterval>),
   now: () => Date.now()
 };
 
@@ -50,7 +51,7 @@ export class LeaseKeeper {
     private readonly lease: IScanLease,
     private readonly scanId: string,
     private readonly headers: Record<string, string>,
-    private readonly onLost: (error: ScanErrorInfo) => void,
+    private readonly onLost: (error: IScanErrorInfo) => void,
     private readonly fetchFn: LeaseFetch,
     private readonly clock: ILeaseClock = WORKER_CLOCK
   ) {}
@@ -60,7 +61,10 @@ export class LeaseKeeper {
       return;
     }
     this.renewedAt = this.clock.now();
-    this.timer = this.clock.setInterval(() => void this.renew(), this.lease.renewMs);
+    this.timer = this.clock.setInterval(
+      () => void this.renew(),
+      this.lease.renewMs
+    );
   }
 
   stop(): void {
@@ -115,7 +119,7 @@ export class LeaseKeeper {
     }
   }
 
-  private lose(error: ScanErrorInfo): void {
+  private lose(error: IScanErrorInfo): void {
     if (this.stopped) {
       return;
     }

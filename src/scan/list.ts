@@ -1,14 +1,14 @@
 // The list phase: every point id of the collection, with the payload fields the panel shows
 // (sample id, thumbnail, split), never the vectors. Points get dense indices in listing order.
-import type { QdrantId, ScanClient } from './client';
-import type { ResolvedRequest } from './policies';
+import type { QdrantId, IScanClient } from './client';
+import type { IResolvedRequest } from './policies';
 import type { ProgressReporter } from './progress';
 import type { RetryingCaller } from './retry';
-import type { PointId, ScanPoints, ScanRequest } from './types';
+import type { PointId, IScanPoints, IScanRequest } from './types';
 
 /** The points of a scan and how to find them again by the id Qdrant answers with. */
-export interface Listing {
-  points: ScanPoints;
+export interface IListing {
+  points: IScanPoints;
   /** Ids as Qdrant sent them, by dense index: what queries send back. */
   queryIds: QdrantId[];
   /** Qdrant's id -> dense index. */
@@ -17,13 +17,18 @@ export interface Listing {
 
 /** Scrolls every point id with only the payload fields the panel shows; never the vectors. */
 export async function listPoints(
-  client: ScanClient,
-  request: ScanRequest,
-  options: ResolvedRequest,
+  client: IScanClient,
+  request: IScanRequest,
+  options: IResolvedRequest,
   calls: RetryingCaller,
   progress: ProgressReporter
-): Promise<Listing> {
-  const points: ScanPoints = { ids: [], sampleIds: [], thumbnails: [], splits: [] };
+): Promise<IListing> {
+  const points: IScanPoints = {
+    ids: [],
+    sampleIds: [],
+    thumbnails: [],
+    splits: []
+  };
   // Ids as Qdrant sent them: u64 ids beyond 2^53 arrive as BigInt and must go back unchanged.
   const queryIds: QdrantId[] = [];
   const indexOf = new Map<unknown, number>();
@@ -33,7 +38,9 @@ export async function listPoints(
       client.scroll(request.collection, {
         limit: options.listPageSize,
         offset,
-        with_payload: options.payloadFields.length ? options.payloadFields : false,
+        with_payload: options.payloadFields.length
+          ? options.payloadFields
+          : false,
         with_vector: false
       })
     );
@@ -56,15 +63,21 @@ export async function listPoints(
         ? field(payload, request.thumbnailField)
         : null;
       points.thumbnails.push(typeof thumbnail === 'string' ? thumbnail : null);
-      const split = request.splitField ? field(payload, request.splitField) : null;
+      const split = request.splitField
+        ? field(payload, request.splitField)
+        : null;
       points.splits.push(
-        typeof split === 'string' || typeof split === 'number' ? String(split) : null
+        typeof split === 'string' || typeof split === 'number'
+          ? String(split)
+          : null
       );
     }
     progress.update({ listed: queryIds.length });
     const next = page.next_page_offset;
     if (
-      (typeof next !== 'string' && typeof next !== 'number' && typeof next !== 'bigint') ||
+      (typeof next !== 'string' &&
+        typeof next !== 'number' &&
+        typeof next !== 'bigint') ||
       (page.points ?? []).length === 0
     ) {
       break;

@@ -9,7 +9,9 @@ import type { DistanceKind } from './types';
  * (Euclid, Manhattan). An unknown distance (null: no collection chosen yet) reads as a
  * similarity, as the panel's default threshold is one.
  */
-export function higherIsBetter(distance: DistanceKind | null | undefined): boolean {
+export function higherIsBetter(
+  distance: DistanceKind | null | undefined
+): boolean {
   return distance !== 'Euclid' && distance !== 'Manhattan';
 }
 
@@ -54,7 +56,10 @@ export function describeThreshold(
 }
 
 /** The threshold's help text in the panel; `t` is the threshold as the panel writes it. */
-export function thresholdHelp(distance: DistanceKind | null | undefined, t: string): string {
+export function thresholdHelp(
+  distance: DistanceKind | null | undefined,
+  t: string
+): string {
   switch (distance) {
     case 'Euclid':
     case 'Manhattan':

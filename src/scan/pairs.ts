@@ -1,7 +1,7 @@
 // The pairs a scan finds, each kept once: the query from a finds b and the query from b finds a.
 // Parallel typed arrays plus an open-addressing hash on (a, b), so memory stays O(pairs)
 // with no per-pair objects (a JS Map also stops at 2^24 entries).
-import type { PairList } from './types';
+import type { IPairList } from './types';
 
 const INITIAL_CAPACITY = 1024;
 
@@ -80,7 +80,7 @@ export class PairStore {
   }
 
   /** Trimmed copies of the pairs, ready to post (their buffers can be transferred). */
-  toList(): PairList {
+  toList(): IPairList {
     return {
       a: this._a.slice(0, this._count),
       b: this._b.slice(0, this._count),

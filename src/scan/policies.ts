@@ -3,7 +3,13 @@
 // so the benchmark can undo one (bench/variants.json) to measure what it buys, by passing an
 // option rather than editing the scanner.
 import { ScanError } from './errors';
-import { CureMode, RetryPolicy, SCAN_DEFAULTS, ScanRequest, SureExact } from './types';
+import {
+  CureMode,
+  IRetryPolicy,
+  SCAN_DEFAULTS,
+  IScanRequest,
+  SureExact
+} from './types';
 
 /**
  * How a full page of neighbours is asked again. 'grow': from the start with a larger limit
@@ -23,7 +29,7 @@ export type CheckPolicy = 'unknown' | 'all' | 'none';
 /** On the sure route, how a point the index cannot reach finds its neighbours; 'none' only times the by-vector pass. */
 export type SureExactPolicy = SureExact | 'none';
 
-export interface ScanPolicies {
+export interface IScanPolicies {
   paging: PagingPolicy;
   check: CheckPolicy;
   /** Whether cure 'auto' takes the sure route when the audit finds points the index cannot reach. */
@@ -39,16 +45,16 @@ export interface ScanPolicies {
   };
   /** queryBatch requests in flight at once. */
   pool: { inFlight: number };
-  retry: Required<RetryPolicy>;
+  retry: Required<IRetryPolicy>;
 }
 
 /** What a host (the benchmark, a test) may set besides the request. */
 export type PolicyOverrides = Partial<
-  Pick<ScanPolicies, 'paging' | 'check' | 'autoCure' | 'sureExact'>
+  Pick<IScanPolicies, 'paging' | 'check' | 'autoCure' | 'sureExact'>
 >;
 
 /** The request, checked, with defaults filled in. */
-export interface ResolvedRequest {
+export interface IResolvedRequest {
   limit: number;
   listPageSize: number;
   exact: boolean;
@@ -57,11 +63,11 @@ export interface ResolvedRequest {
   auditPoints?: number;
   sampleIdField: string;
   payloadFields: string[];
-  policies: ScanPolicies;
+  policies: IScanPolicies;
 }
 
 /** The largest requests a scan sends, whatever it is asked (scanner.ts sets them). */
-export interface RequestLimits {
+export interface IRequestLimits {
   /** Neighbours one query page asks for at most (a larger `limit` raises it). */
   maxPage: number;
   /** Point ids the filters of one batch of checking queries name, about. */
@@ -70,10 +76,10 @@ export interface RequestLimits {
 
 /** Checks a request and fills in its defaults; throws a 'bad-request' ScanError saying what is wrong. */
 export function resolveRequest(
-  request: ScanRequest,
-  limits: RequestLimits,
+  request: IScanRequest,
+  limits: IRequestLimits,
   overrides: PolicyOverrides = {}
-): ResolvedRequest {
+): IResolvedRequest {
   const bad = (what: string): never => {
     throw new ScanError('bad-request', what);
   };
@@ -91,13 +97,27 @@ export function resolveRequest(
     return v;
   };
   const sampleIdField = request.sampleIdField || SCAN_DEFAULTS.sampleIdField;
-  const payloadFields = [sampleIdField, request.thumbnailField, request.splitField].filter(
-    (f, i, all): f is string => !!f && all.indexOf(f) === i
-  );
+  const payloadFields = [
+    sampleIdField,
+    request.thumbnailField,
+    request.splitField
+  ].filter((f, i, all): f is string => !!f && all.indexOf(f) === i);
   const retry = request.retry ?? {};
-  const limit = count(request.limit, SCAN_DEFAULTS.limit, 'The neighbours per query');
-  const batchSize = count(request.batchSize, SCAN_DEFAULTS.batchSize, 'The batch size');
-  const inFlight = count(request.inFlight, SCAN_DEFAULTS.inFlight, 'Requests in flight');
+  const limit = count(
+    request.limit,
+    SCAN_DEFAULTS.limit,
+    'The neighbours per query'
+  );
+  const batchSize = count(
+    request.batchSize,
+    SCAN_DEFAULTS.batchSize,
+    'The batch size'
+  );
+  const inFlight = count(
+    request.inFlight,
+    SCAN_DEFAULTS.inFlight,
+    'Requests in flight'
+  );
   const listPageSize = count(
     request.listPageSize,
     SCAN_DEFAULTS.listPageSize,
@@ -109,7 +129,9 @@ export function resolveRequest(
       ? 'collection'
       : request.sureExact === 'unreachable'
         ? 'unreachable'
-        : bad(`sureExact must be 'collection' or 'unreachable', not ${String(request.sureExact)}.`);
+        : bad(
+            `sureExact must be 'collection' or 'unreachable', not ${String(request.sureExact)}.`
+          );
   return {
     limit,
     listPageSize,
@@ -131,7 +153,10 @@ export function resolveRequest(
       pool: { inFlight },
       retry: {
         retries: Math.max(0, retry.retries ?? SCAN_DEFAULTS.retries),
-        baseDelayMs: Math.max(0, retry.baseDelayMs ?? SCAN_DEFAULTS.baseDelayMs),
+        baseDelayMs: Math.max(
+          0,
+          retry.baseDelayMs ?? SCAN_DEFAULTS.baseDelayMs
+        ),
         maxDelayMs: Math.max(0, retry.maxDelayMs ?? SCAN_DEFAULTS.maxDelayMs)
       }
     }

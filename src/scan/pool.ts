@@ -60,7 +60,13 @@ export function runChunks<T>(
 ): Promise<void> {
   const batches = chunks(items, size);
   let cursor = 0;
-  return runPool(() => cursor < batches.length, () => batches[cursor++], run, width, signal);
+  return runPool(
+    () => cursor < batches.length,
+    () => batches[cursor++],
+    run,
+    width,
+    signal
+  );
 }
 
 export function chunks<T>(items: T[], size: number): T[][] {

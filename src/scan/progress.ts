@@ -1,7 +1,7 @@
 // Progress as the panel sees it: the latest counts, sent a few times a second and at once
 // on every phase change, with the current phase's rate and the time left.
-import type { ScanError, ScanErrorInfo } from './errors';
-import type { ScanPhase, ScanProgress } from './types';
+import type { ScanError, IScanErrorInfo } from './errors';
+import type { ScanPhase, IScanProgress } from './types';
 
 /** With no change to report, progress still goes out this often so rate and ETA stay fresh. */
 const HEARTBEAT_MS = 250;
@@ -16,7 +16,8 @@ export function defaultNow(): number {
  */
 export class ProgressReporter {
   constructor(
-    private readonly onProgress: ((progress: ScanProgress) => void) | undefined,
+    private readonly onProgress:
+      ((progress: IScanProgress) => void) | undefined,
     private readonly now: () => number,
     private readonly intervalMs: number
   ) {}
@@ -25,7 +26,8 @@ export class ProgressReporter {
     this.state.phase = phase;
     this.phaseStarted = this.now();
     this.phaseStartCount = this.counter();
-    const running = phase === 'listing' || phase === 'scanning' || phase === 'checking';
+    const running =
+      phase === 'listing' || phase === 'scanning' || phase === 'checking';
     if (running && this.onProgress && this.timer === null) {
       this.timer = setInterval(() => {
         if (this.now() - this.lastSent >= HEARTBEAT_MS) {
@@ -41,7 +43,9 @@ export class ProgressReporter {
     this.emit();
   }
 
-  update(counts: Partial<Omit<ScanProgress, 'phase' | 'rate' | 'etaSeconds'>>): void {
+  update(
+    counts: Partial<Omit<IScanProgress, 'phase' | 'rate' | 'etaSeconds'>>
+  ): void {
     Object.assign(this.state, counts);
     if (this.now() - this.lastSent >= this.intervalMs) {
       this.emit();
@@ -49,7 +53,7 @@ export class ProgressReporter {
   }
 
   fail(error: ScanError): void {
-    const info: ScanErrorInfo = error.toJSON();
+    const info: IScanErrorInfo = error.toJSON();
     this.state.error = info;
     this.setPhase(error.kind === 'cancelled' ? 'cancelled' : 'error');
   }
@@ -88,7 +92,9 @@ export class ProgressReporter {
       if (phase === 'scanning' && rate > 0) {
         etaSeconds = Math.max(0, this.state.total - this.state.scanned) / rate;
       } else if (phase === 'checking' && rate > 0) {
-        etaSeconds = Math.max(0, (this.state.toCheck ?? 0) - (this.state.checked ?? 0)) / rate;
+        etaSeconds =
+          Math.max(0, (this.state.toCheck ?? 0) - (this.state.checked ?? 0)) /
+          rate;
       }
     } else if (phase === 'complete') {
       etaSeconds = 0;
@@ -96,7 +102,7 @@ export class ProgressReporter {
     this.onProgress({ ...this.state, rate, etaSeconds });
   }
 
-  private readonly state: ScanProgress = {
+  private readonly state: IScanProgress = {
     phase: 'inspecting',
     listed: 0,
     scanned: 0,

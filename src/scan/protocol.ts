@@ -1,12 +1,12 @@
 // The typed messages between the panel (main thread) and the scan worker.
 // Both sides import this module, so a message shape changes in one place only.
 import type {
-  ScanErrorInfo,
-  ScanProgress,
-  ScanRequest,
-  ScanResult
+  IScanErrorInfo,
+  IScanProgress,
+  IScanRequest,
+  IScanResult
 } from './types';
-import type { PairLayout } from './groups';
+import type { IPairLayout } from './groups';
 import type { IScanLease } from './lease';
 
 /**
@@ -39,7 +39,7 @@ export interface IStartMessage {
   type: 'start';
   scanId: string;
   connection: IScanConnection;
-  request: ScanRequest;
+  request: IScanRequest;
   /**
    * The claim the panel made on the collection, which the worker renews while the scan
    * runs (with `connection.headers`); the scan stops with kind 'busy' when it is refused.
@@ -67,26 +67,26 @@ export interface IReadyMessage {
 export interface IProgressMessage {
   type: 'progress';
   scanId: string;
-  progress: ScanProgress;
+  progress: IScanProgress;
 }
 
 /** Worker -> panel: a finished scan (its pair arrays are transferred, not copied). */
 export interface IResultMessage {
   type: 'result';
   scanId: string;
-  result: ScanResult;
+  result: IScanResult;
   /**
    * The pairs laid out for regrouping (computed by the worker when it grouped them), so the
    * panel's first regroup does not redo it on the page's thread. Transferred too.
    */
-  layout?: PairLayout;
+  layout?: IPairLayout;
 }
 
 /** Worker -> panel: a scan ended without a result: cancelled, refused or failed. */
 export interface IFailedMessage {
   type: 'failed';
   scanId: string;
-  error: ScanErrorInfo;
+  error: IScanErrorInfo;
 }
 
 /** Worker -> panel: a message the worker could not understand. */
@@ -130,7 +130,7 @@ export function isWorkerMessage(value: unknown): value is WorkerToPanel {
 }
 
 /** The buffers of a result that can move to the panel without a copy. */
-export function transferablesOf(result: ScanResult): ArrayBuffer[] {
+export function transferablesOf(result: IScanResult): ArrayBuffer[] {
   const { a, b, score } = result.pairs;
   return [a.buffer, b.buffer, score.buffer] as ArrayBuffer[];
 }

@@ -4,19 +4,19 @@
 // (the paging policy); the check phase queues its exact queries here too.
 import { answered, withUsing } from './batch';
 import type { NeighbourQuery, QdrantId } from './client';
-import type { QueryScope, ScanContext } from './context';
+import type { IQueryScope, IScanContext } from './context';
 import { higherIsBetter, passes } from './metric';
 import { PairStore } from './pairs';
-import type { ScanPolicies } from './policies';
+import type { IScanPolicies } from './policies';
 import { runPool } from './pool';
 import { UnionFind } from './unionFind';
-import { isSelfScore, OwnVector } from './vectors';
+import { isSelfScore, IOwnVector } from './vectors';
 
 /** hnsw_ef of the sure route's second search for a point the index cannot reach. */
 const WIDE_EF = 512;
 
 /** Which page of which point's neighbours to ask for. */
-export interface PendingQuery {
+export interface IPendingQuery {
   index: number;
   offset: number;
   limit: number;
@@ -33,8 +33,8 @@ export interface PendingQuery {
 /** Runs neighbour queries and keeps what they found: the pairs, and the groups they join. */
 export class NeighbourPass {
   constructor(
-    private readonly ctx: ScanContext,
-    private readonly scope: QueryScope,
+    private readonly ctx: IScanContext,
+    private readonly scope: IQueryScope,
     /** The sure route: each point's first page is asked by its own vector. */
     private readonly sure: boolean
   ) {
@@ -58,7 +58,7 @@ export class NeighbourPass {
   readonly unreachable: number[] = [];
 
   /** Queues queries to run after (or, if running, among) the points' own. */
-  enqueue(queries: PendingQuery[]): void {
+  enqueue(queries: IPendingQuery[]): void {
     this.followUps.push(...queries);
   }
 
@@ -78,7 +78,7 @@ export class NeighbourPass {
   }
 
   /** Queued queries go first, so a point is finished soon after it started. */
-  private takeBatch(): PendingQuery[] {
+  private takeBatch(): IPendingQuery[] {
     const { batchSize, idsPerBatch } = this.ctx.options.policies.batching;
     let take = 0;
     let ids = 0;
@@ -101,10 +101,12 @@ export class NeighbourPass {
     return batch;
   }
 
-  private async runBatch(batch: PendingQuery[]): Promise<void> {
+  private async runBatch(batch: IPendingQuery[]): Promise<void> {
     const { client, request, calls, progress } = this.ctx;
     // The sure route: vectors of this batch only, dropped with it (memory stays batch x d).
-    const own = await this.scope.vectors.fetch(batch.filter(q => q.byVector).map(q => q.index));
+    const own = await this.scope.vectors.fetch(
+      batch.filter(q => q.byVector).map(q => q.index)
+    );
     for (const q of batch) {
       if (q.byVector && !own.has(q.index)) {
         // No vector came back (the point went since listing): its id answers as before.
@@ -113,7 +115,12 @@ export class NeighbourPass {
       }
     }
     const searches = batch.map(q => this.search(q, own));
-    const responses = await answered(client, request.collection, calls, searches);
+    const responses = await answered(
+      client,
+      request.collection,
+      calls,
+      searches
+    );
     this.queries += batch.length;
     for (let j = 0; j < batch.length; j++) {
       this.take(batch[j], responses[j]?.points ?? [], own);
@@ -126,7 +133,10 @@ export class NeighbourPass {
     });
   }
 
-  private search(q: PendingQuery, own: Map<number, OwnVector>): NeighbourQuery {
+  private search(
+    q: IPendingQuery,
+    own: Map<number, IOwnVector>
+  ): NeighbourQuery {
     const { params, choice, listing } = this.scope;
     const search: NeighbourQuery = {
       // The point itself is among the answers to its own vector: one more than the page.
@@ -147,16 +157,19 @@ export class NeighbourPass {
     } else if (q.exact) {
       search.params = { ...params, exact: true };
     } else if (q.wide) {
-      search.params = { ...params, hnsw_ef: Math.max(WIDE_EF, params.hnsw_ef ?? 0) };
+      search.params = {
+        ...params,
+        hnsw_ef: Math.max(WIDE_EF, params.hnsw_ef ?? 0)
+      };
     }
     return search;
   }
 
   /** Keeps the pairs of one answer and decides what, if anything, to ask about the point next. */
   private take(
-    q: PendingQuery,
+    q: IPendingQuery,
     hits: { id: unknown; score: number }[],
-    own: Map<number, OwnVector>
+    own: Map<number, IOwnVector>
   ): void {
     const { threshold } = this.ctx.request;
     const { distance } = this.scope.choice;
@@ -182,7 +195,9 @@ export class NeighbourPass {
       }
     }
     const cannotReach =
-      q.byVector && !reached && !isSelfScore(hits[0]?.score, own.get(q.index)!.selfScore);
+      q.byVector &&
+      !reached &&
+      !isSelfScore(hits[0]?.score, own.get(q.index)!.selfScore);
     if (cannotReach) {
       this.searchedExactly++;
     }
@@ -211,7 +226,7 @@ export class NeighbourPass {
 
   private readonly n: number;
   private cursor = 0;
-  private readonly followUps: PendingQuery[] = [];
+  private readonly followUps: IPendingQuery[] = [];
 }
 
 /**
@@ -223,16 +238,28 @@ export class NeighbourPass {
  * offset + limit either way, so asking from the start costs the same search.
  */
 export function nextPage(
-  q: PendingQuery,
+  q: IPendingQuery,
   firstLimit: number,
-  policies: Pick<ScanPolicies, 'paging' | 'batching'>
-): PendingQuery {
+  policies: Pick<IScanPolicies, 'paging' | 'batching'>
+): IPendingQuery {
   const cap = policies.batching.maxPage;
   const { index, exact, wide } = q;
   if (policies.paging === 'offset') {
-    return { index, offset: q.offset + q.limit, limit: Math.min(q.limit * 2, cap), exact, wide };
+    return {
+      index,
+      offset: q.offset + q.limit,
+      limit: Math.min(q.limit * 2, cap),
+      exact,
+      wide
+    };
   }
   return q.offset === 0 && q.limit < cap
-    ? { index, offset: 0, limit: Math.min(q.limit * 2 + firstLimit, cap), exact, wide }
+    ? {
+        index,
+        offset: 0,
+        limit: Math.min(q.limit * 2 + firstLimit, cap),
+        exact,
+        wide
+      }
     : { index, offset: q.offset + q.limit, limit: cap, exact, wide };
 }

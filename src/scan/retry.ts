@@ -2,14 +2,14 @@
 // what errors.ts calls transient with exponential backoff, stops at once when the scan is
 // aborted, and counts requests and retries for the scan's stats.
 import { cancelledError, classify } from './errors';
-import type { RetryPolicy } from './types';
+import type { IRetryPolicy } from './types';
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 /** Sends calls, retrying transient failures with exponential backoff; counts requests. */
 export class RetryingCaller {
   constructor(
-    private readonly policy: Required<RetryPolicy>,
+    private readonly policy: Required<IRetryPolicy>,
     private readonly sleep: Sleep,
     private readonly signal: AbortSignal | undefined,
     private readonly collection: string
@@ -50,7 +50,10 @@ export class RetryingCaller {
 }
 
 /** Rejects as soon as the signal aborts; the request itself runs on and its answer is dropped. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+function abortable<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined
+): Promise<T> {
   if (!signal) {
     return promise;
   }

@@ -4,7 +4,8 @@ import { ScanService } from './scanService';
 import type { WorkerToPanel } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-const service = new ScanService((message: WorkerToPanel, transfer?: ArrayBuffer[]) =>
-  scope.postMessage(message, transfer ?? [])
+const service = new ScanService(
+  (message: WorkerToPanel, transfer?: ArrayBuffer[]) =>
+    scope.postMessage(message, transfer ?? [])
 );
 scope.onmessage = (event: MessageEvent) => service.handle(event.data);

@@ -9,16 +9,22 @@ import {
   WorkerToPanel
 } from './protocol';
 import { layoutOf, layoutTransferables } from './groups';
-import { ILeaseClock, IScanLease, LeaseFetch, LeaseKeeper, WORKER_CLOCK } from './lease';
-import { ScanClient, scanCollection } from './scanner';
-import { ScanError, ScanErrorInfo } from './types';
+import {
+  ILeaseClock,
+  IScanLease,
+  LeaseFetch,
+  LeaseKeeper,
+  WORKER_CLOCK
+} from './lease';
+import { IScanClient, scanCollection } from './scanner';
+import { ScanError, IScanErrorInfo } from './types';
 
 export type Post = (message: WorkerToPanel, transfer?: ArrayBuffer[]) => void;
 
 /** Makes the Qdrant client a scan talks to; tests hand in their own. */
-export type ClientFactory = (connection: IScanConnection) => ScanClient;
+export type ClientFactory = (connection: IScanConnection) => IScanClient;
 
-export function createQdrantClient(connection: IScanConnection): ScanClient {
+export function createQdrantClient(connection: IScanConnection): IScanClient {
   return new QdrantClient({
     url: connection.url,
     prefix: connection.prefix,
@@ -84,7 +90,11 @@ export class ScanService {
   ): Promise<void> {
     this.running?.controller.abort();
     const controller = new AbortController();
-    const running: { scanId: string; controller: AbortController; lost?: ScanErrorInfo } = {
+    const running: {
+      scanId: string;
+      controller: AbortController;
+      lost?: IScanErrorInfo;
+    } = {
       scanId,
       controller
     };
@@ -107,7 +117,8 @@ export class ScanService {
       const client = this.createClient(connection);
       const result = await scanCollection(client, request, {
         signal: controller.signal,
-        onProgress: progress => this.post({ type: 'progress', scanId, progress })
+        onProgress: progress =>
+          this.post({ type: 'progress', scanId, progress })
       });
       // Laid out when the scan grouped its pairs (cached), so this costs nothing more.
       const layout = layoutOf(result);
@@ -117,7 +128,11 @@ export class ScanService {
       ]);
     } catch (error) {
       // A lost lease aborts the scan: say why, not just "cancelled".
-      this.post({ type: 'failed', scanId, error: running.lost ?? errorInfo(error) });
+      this.post({
+        type: 'failed',
+        scanId,
+        error: running.lost ?? errorInfo(error)
+      });
     } finally {
       keeper?.stop();
       if (this.running === running) {
@@ -126,10 +141,11 @@ export class ScanService {
     }
   }
 
-  private running: { scanId: string; controller: AbortController } | null = null;
+  private running: { scanId: string; controller: AbortController } | null =
+    null;
 }
 
-function errorInfo(error: unknown): ScanErrorInfo {
+function errorInfo(error: unknown): IScanErrorInfo {
   if (error instanceof ScanError) {
     return error.toJSON();
   }

@@ -1,27 +1,32 @@
 // The scan as a pipeline of phases: inspect the collection and choose the vector, list its
 // points, audit a random sample exactly (issue 12), query every point's neighbours, check the
 // pairs inside groups exactly, judge the audit, group. Each phase is its own module; how they
-// go about it is set by named policies (policies.ts). Talks to Qdrant only through ScanClient.
+// go about it is set by named policies (policies.ts). Talks to Qdrant only through IScanClient.
 import type { Schemas } from '@qdrant/js-client-rest';
 import { auditSize, randomSeed, samplePoints } from './audit';
-import { auditSample, AuditSample, judge } from './auditPass';
+import { auditSample, IAuditSample, judge } from './auditPass';
 import { groupCheckQueries, unreachableQueries } from './check';
-import type { ScanClient } from './client';
-import { chooseVector, describeCollection, VectorChoice } from './collection';
-import type { QueryScope, ScanContext } from './context';
+import type { IScanClient } from './client';
+import { chooseVector, describeCollection, IVectorChoice } from './collection';
+import type { IQueryScope, IScanContext } from './context';
 import { asScanError, cancelledError } from './errors';
 import { regroup } from './groups';
-import { Listing, listPoints } from './list';
+import { IListing, listPoints } from './list';
 import { higherIsBetter } from './metric';
 import { PairStore } from './pairs';
-import { PolicyOverrides, ResolvedRequest, resolveRequest } from './policies';
+import { PolicyOverrides, IResolvedRequest, resolveRequest } from './policies';
 import { defaultNow, ProgressReporter } from './progress';
 import { NeighbourPass } from './queries';
 import { defaultSleep, RetryingCaller, Sleep } from './retry';
-import type { RecallEstimate, ScanProgress, ScanRequest, ScanResult } from './types';
+import type {
+  IRecallEstimate,
+  IScanProgress,
+  IScanRequest,
+  IScanResult
+} from './types';
 import { VectorFetcher } from './vectors';
 
-export type { NeighbourQuery, ScanClient } from './client';
+export type { NeighbourQuery, IScanClient } from './client';
 
 // The largest requests a scan sends (the embedded backend's caps stay above them:
 // tests/test_embedded_limits.py reads these two lines).
@@ -33,8 +38,8 @@ const CHECK_MAX_GROUP = 2048;
 const CHECK_IDS_PER_BATCH = 20000;
 
 /** What the scan needs from its host besides the client. */
-export interface ScanHooks {
-  onProgress?: (progress: ScanProgress) => void;
+export interface IScanHooks {
+  onProgress?: (progress: IScanProgress) => void;
   /** Aborting stops the scan: no request is sent after it, and the scan rejects with 'cancelled'. */
   signal?: AbortSignal;
   /** Waits between retries; tests pass one that records delays instead of waiting. */
@@ -52,14 +57,18 @@ export interface ScanHooks {
  * groups; rejects with a ScanError (kind 'cancelled' when the signal aborts).
  */
 export async function scanCollection(
-  client: ScanClient,
-  request: ScanRequest,
-  hooks: ScanHooks = {}
-): Promise<ScanResult> {
+  client: IScanClient,
+  request: IScanRequest,
+  hooks: IScanHooks = {}
+): Promise<IScanResult> {
   const now = hooks.now ?? defaultNow;
   const signal = hooks.signal;
-  const progress = new ProgressReporter(hooks.onProgress, now, hooks.progressIntervalMs ?? 100);
-  let options: ResolvedRequest;
+  const progress = new ProgressReporter(
+    hooks.onProgress,
+    now,
+    hooks.progressIntervalMs ?? 100
+  );
+  let options: IResolvedRequest;
   try {
     options = resolveRequest(
       request,
@@ -84,12 +93,20 @@ export async function scanCollection(
     stop.signal,
     request.collection
   );
-  const ctx: ScanContext = { client, request, options, calls, progress, signal: stop.signal, now };
+  const ctx: IScanContext = {
+    client,
+    request,
+    options,
+    calls,
+    progress,
+    signal: stop.signal,
+    now
+  };
   const started = now();
   try {
     const { choice, pointsCount } = await inspect(ctx);
     if (pointsCount === 0) {
-      const none: Listing = {
+      const none: IListing = {
         points: { ids: [], sampleIds: [], thumbnails: [], splits: [] },
         queryIds: [],
         indexOf: new Map()
@@ -109,14 +126,23 @@ export async function scanCollection(
       params.hnsw_ef = request.hnswEf;
     }
     const { queryIds, indexOf } = listing;
-    const vectors = new VectorFetcher(client, request.collection, choice, queryIds, calls, indexOf);
-    const scope: QueryScope = { listing, choice, params, vectors };
+    const vectors = new VectorFetcher(
+      client,
+      request.collection,
+      choice,
+      queryIds,
+      calls,
+      indexOf
+    );
+    const scope: IQueryScope = { listing, choice, params, vectors };
     // The audit's exact answers come first: they also tell whether the index reaches every
     // point, which decides the route of the main pass.
     const sampleSize = options.auditPoints ?? auditSize(n);
     const seed = request.auditSeed ?? randomSeed();
     const sample =
-      sampleSize > 0 ? await auditSample(ctx, scope, samplePoints(n, sampleSize, seed)) : null;
+      sampleSize > 0
+        ? await auditSample(ctx, scope, samplePoints(n, sampleSize, seed))
+        : null;
     const sure = takesSureRoute(options, sample);
     const mainStarted = now();
     const pass = new NeighbourPass(ctx, scope, sure);
@@ -131,10 +157,15 @@ export async function scanCollection(
           mainSeconds: (now() - mainStarted) / 1000
         })
       : undefined;
-    return group(ctx, choice, listing, pass.pairs, { started, queries: pass.queries, audit });
+    return group(ctx, choice, listing, pass.pairs, {
+      started,
+      queries: pass.queries,
+      audit
+    });
   } catch (error) {
     stop.abort();
-    const failure = signal?.aborted === true ? cancelledError() : asScanError(error);
+    const failure =
+      signal?.aborted === true ? cancelledError() : asScanError(error);
     progress.fail(failure);
     throw failure;
   } finally {
@@ -145,10 +176,12 @@ export async function scanCollection(
 
 /** The inspect phase: the collection's vectors and size, and the vector to compare by. */
 async function inspect(
-  ctx: ScanContext
-): Promise<{ choice: VectorChoice; pointsCount: number | null }> {
+  ctx: IScanContext
+): Promise<{ choice: IVectorChoice; pointsCount: number | null }> {
   ctx.progress.setPhase('inspecting');
-  const info = await ctx.calls.call(() => ctx.client.getCollection(ctx.request.collection));
+  const info = await ctx.calls.call(() =>
+    ctx.client.getCollection(ctx.request.collection)
+  );
   const shape = describeCollection(info);
   return {
     choice: chooseVector(shape, ctx.request.collection, ctx.request.using),
@@ -160,7 +193,10 @@ async function inspect(
  * The sure route (query by each point's own vector) is taken when asked for always, or by
  * 'auto' when the audit found points the index cannot reach. Exact scans need no route.
  */
-function takesSureRoute(options: ResolvedRequest, sample: AuditSample | null): boolean {
+function takesSureRoute(
+  options: IResolvedRequest,
+  sample: IAuditSample | null
+): boolean {
   if (options.exact) {
     return false;
   }
@@ -177,7 +213,11 @@ function takesSureRoute(options: ResolvedRequest, sample: AuditSample | null): b
  * The check phase: the points the index cannot reach against each other (sure route,
  * sureExact 'unreachable'), then the pairs inside groups (approximate scans only).
  */
-async function check(ctx: ScanContext, pass: NeighbourPass, listing: Listing): Promise<void> {
+async function check(
+  ctx: IScanContext,
+  pass: NeighbourPass,
+  listing: IListing
+): Promise<void> {
   if (pass.unreachable.length > 1) {
     pass.enqueue(unreachableQueries(pass.unreachable, listing.queryIds));
     await pass.run();
@@ -202,12 +242,12 @@ async function check(ctx: ScanContext, pass: NeighbourPass, listing: Listing): P
 
 /** The group phase: the groups at the scan's threshold, and the result with its stats. */
 function group(
-  ctx: ScanContext,
-  choice: VectorChoice,
-  listing: Listing,
+  ctx: IScanContext,
+  choice: IVectorChoice,
+  listing: IListing,
   pairs: PairStore,
-  done: { started: number; queries: number; audit?: RecallEstimate }
-): ScanResult {
+  done: { started: number; queries: number; audit?: IRecallEstimate }
+): IScanResult {
   const { request, calls, progress } = ctx;
   progress.setPhase('grouping');
   const scan = {

@@ -1,6 +1,6 @@
 // The scan's vocabulary: what the panel asks for, what the worker reports while it works,
 // and what it hands back. Plain data only (plus ScanError), so every shape survives postMessage.
-import type { ScanErrorInfo } from './errors';
+import type { IScanErrorInfo } from './errors';
 
 /** Qdrant's distance functions, spelled as in the collection config. */
 export type DistanceKind = 'Cosine' | 'Dot' | 'Euclid' | 'Manhattan';
@@ -9,7 +9,7 @@ export type DistanceKind = 'Cosine' | 'Dot' | 'Euclid' | 'Manhattan';
 export type PointId = string | number;
 
 /** What the panel asks the worker to scan. Every number is optional; defaults in `SCAN_DEFAULTS`. */
-export interface ScanRequest {
+export interface IScanRequest {
   collection: string;
   /** The named vector to compare by; leave out for an unnamed vector or a single named one. */
   using?: string;
@@ -32,7 +32,7 @@ export interface ScanRequest {
   hnswEf?: number;
   /**
    * When to take the sure route (query by each point's vector, exact search for the points
-   * the index cannot reach; see RecallEstimate.route): 'auto' (the default) when the audit
+   * the index cannot reach; see IRecallEstimate.route): 'auto' (the default) when the audit
    * finds such points in its sample, 'always', or 'never' (the by-id pass alone).
    */
   cure?: CureMode;
@@ -53,11 +53,11 @@ export interface ScanRequest {
   thumbnailField?: string | null;
   /** Payload field holding the dataset split (train, test...). */
   splitField?: string | null;
-  retry?: RetryPolicy;
+  retry?: IRetryPolicy;
 }
 
 /** How transient failures (network, 429, 5xx, timeouts) are retried. */
-export interface RetryPolicy {
+export interface IRetryPolicy {
   /** Retries after the first attempt. */
   retries?: number;
   /** First backoff delay; doubles with each retry. */
@@ -94,7 +94,7 @@ export type ScanPhase =
   | 'error';
 
 /** A progress report, posted a few times a second and once at the end. */
-export interface ScanProgress {
+export interface IScanProgress {
   phase: ScanPhase;
   /** Point ids listed so far. */
   listed: number;
@@ -114,11 +114,11 @@ export interface ScanProgress {
   /** Seconds left in the scan, when it can be told. */
   etaSeconds: number | null;
   /** Set with phase 'error' or 'cancelled'. */
-  error?: ScanErrorInfo;
+  error?: IScanErrorInfo;
 }
 
 /** The points of a scan, by dense index: `ids[i]` is point i. */
-export interface ScanPoints {
+export interface IScanPoints {
   ids: PointId[];
   sampleIds: string[];
   thumbnails: (string | null)[];
@@ -126,27 +126,27 @@ export interface ScanPoints {
 }
 
 /**
- * Every pair found, each once with a < b (indices into ScanPoints). Parallel typed arrays,
+ * Every pair found, each once with a < b (indices into IScanPoints). Parallel typed arrays,
  * so a million pairs cost 12 MB and cross postMessage without per-object overhead.
  */
-export interface PairList {
+export interface IPairList {
   a: Uint32Array;
   b: Uint32Array;
   score: Float32Array;
 }
 
 /** One link between two points, by index. */
-export interface PairLink {
+export interface IPairLink {
   a: number;
   b: number;
   score: number;
 }
 
 /** A connected component of pairs that pass the threshold. */
-export interface DuplicateGroup {
+export interface IDuplicateGroup {
   /** Stable within one grouping; the smallest member index. */
   key: number;
-  /** Member indices, ascending; thumbnails and splits are at these indices in ScanPoints. */
+  /** Member indices, ascending; thumbnails and splits are at these indices in IScanPoints. */
   members: number[];
   pointIds: PointId[];
   sampleIds: string[];
@@ -161,13 +161,13 @@ export interface DuplicateGroup {
    * maximum spanning tree (the largest distance on the minimum one). Chaining can make
    * this much lower than bestScore; raising the threshold above it splits the group.
    */
-  weakestLink: PairLink;
+  weakestLink: IPairLink;
   /** The member with the most links (smallest index on ties). */
   representative: number;
 }
 
 /** What a finished scan hands back. */
-export interface ScanResult {
+export interface IScanResult {
   collection: string;
   /**
    * The vector compared by; '' for the unnamed vector. null only in results saved before
@@ -176,12 +176,12 @@ export interface ScanResult {
   using: string | null;
   distance: DistanceKind;
   threshold: number;
-  points: ScanPoints;
-  pairs: PairList;
-  groups: DuplicateGroup[];
-  stats: ScanStats;
+  points: IScanPoints;
+  pairs: IPairList;
+  groups: IDuplicateGroup[];
+  stats: IScanStats;
   /** The scan's check of its own completeness; absent when the audit was turned off. */
-  audit?: RecallEstimate;
+  audit?: IRecallEstimate;
 }
 
 /**
@@ -189,7 +189,7 @@ export interface ScanResult {
  * sampled point's neighbours past the threshold are found by exact search and compared with
  * the pairs the scan found for it.
  */
-export interface RecallEstimate {
+export interface IRecallEstimate {
   /** The sample's seed: the same seed on the same collection checks the same points. */
   seed: number;
   /** Points checked exactly. */
@@ -226,7 +226,7 @@ export interface RecallEstimate {
   cure: { route: 'sure' | 'exact'; seconds: number } | null;
 }
 
-export interface ScanStats {
+export interface IScanStats {
   seconds: number;
   /** Neighbour queries, counting each page of a paged query. */
   queries: number;
@@ -237,4 +237,4 @@ export interface ScanStats {
 
 // The error vocabulary lives in errors.ts; re-exported here, as every message shape is.
 export { ScanError } from './errors';
-export type { ScanErrorInfo, ScanErrorKind } from './errors';
+export type { IScanErrorInfo, ScanErrorKind } from './errors';

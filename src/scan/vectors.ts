@@ -1,11 +1,11 @@
 // Points' own vectors, a few at a time, for the queries by vector (the sure route and the
 // audit's reach test), and the score a point has with itself.
-import type { QdrantId, ScanClient } from './client';
-import { UNNAMED_VECTOR, VectorChoice } from './collection';
+import type { QdrantId, IScanClient } from './client';
+import { UNNAMED_VECTOR, IVectorChoice } from './collection';
 import type { RetryingCaller } from './retry';
 
 /** A point's own vector, for the sure route, and the score it has with itself. */
-export interface OwnVector {
+export interface IOwnVector {
   vector: number[];
   selfScore: number;
 }
@@ -13,17 +13,17 @@ export interface OwnVector {
 /** Fetches the vectors of a few points at a time (a has_id scroll), for queries by vector. */
 export class VectorFetcher {
   constructor(
-    private readonly client: ScanClient,
+    private readonly client: IScanClient,
     private readonly collection: string,
-    private readonly choice: VectorChoice,
+    private readonly choice: IVectorChoice,
     private readonly queryIds: QdrantId[],
     private readonly calls: RetryingCaller,
     private readonly indexOf: Map<unknown, number>
   ) {}
 
   /** Points deleted since listing are left out. */
-  async fetch(indices: number[]): Promise<Map<number, OwnVector>> {
-    const out = new Map<number, OwnVector>();
+  async fetch(indices: number[]): Promise<Map<number, IOwnVector>> {
+    const out = new Map<number, IOwnVector>();
     if (indices.length === 0) {
       return out;
     }
@@ -40,7 +40,9 @@ export class VectorFetcher {
       const index = this.indexOf.get(record.id);
       const stored = record.vector as unknown;
       const vector =
-        using === UNNAMED_VECTOR ? stored : (stored as Record<string, unknown> | null)?.[using];
+        using === UNNAMED_VECTOR
+          ? stored
+          : (stored as Record<string, unknown> | null)?.[using];
       if (index === undefined || !Array.isArray(vector)) {
         continue;
       }
@@ -57,7 +59,10 @@ export class VectorFetcher {
 }
 
 /** A point's score with itself, as the engine computes it (float32 sums): a copy scores it too. */
-export function isSelfScore(score: number | undefined, self: number | undefined): boolean {
+export function isSelfScore(
+  score: number | undefined,
+  self: number | undefined
+): boolean {
   return (
     score !== undefined &&
     self !== undefined &&

@@ -49,7 +49,10 @@ export interface IFiltered {
 }
 
 /** The samples a filter lets through: all when null, else the wanted ids present, in wanted order. */
-export function filterSamples(index: SampleIndex, filterIds: readonly string[] | null): IFiltered {
+export function filterSamples(
+  index: SampleIndex,
+  filterIds: readonly string[] | null
+): IFiltered {
   if (filterIds === null) {
     return { samples: index.samples.slice(), missing: [], filtered: false };
   }
@@ -86,18 +89,31 @@ export interface IPage<T> {
 }
 
 /** One page of a list; a page out of range shows the nearest one. */
-export function pageOf<T>(items: readonly T[], page: number, pageSize: number): IPage<T> {
+export function pageOf<T>(
+  items: readonly T[],
+  page: number,
+  pageSize: number
+): IPage<T> {
   const size = Math.max(1, Math.floor(pageSize) || 1);
   const pageCount = Math.max(1, Math.ceil(items.length / size));
   const shown = Math.min(Math.max(0, Math.floor(page) || 0), pageCount - 1);
   const start = Math.min(items.length, shown * size);
   const end = Math.min(items.length, start + size);
-  return { items: items.slice(start, end), page: shown, pageCount, start, end, total: items.length };
+  return {
+    items: items.slice(start, end),
+    page: shown,
+    pageCount,
+    start,
+    end,
+    total: items.length
+  };
 }
 
 /** `selected` with `id` added, or removed when it was there; order of first selection kept. */
 export function toggleId(selected: readonly string[], id: string): string[] {
-  return selected.includes(id) ? selected.filter(s => s !== id) : [...selected, id];
+  return selected.includes(id)
+    ? selected.filter(s => s !== id)
+    : [...selected, id];
 }
 
 /** Kernel-side images the page needs and the view has neither received nor asked for. */
@@ -109,7 +125,12 @@ export function imagesToRequest(
   const ids: string[] = [];
   const seen = new Set<string>();
   for (const s of items) {
-    if (s.kernel_image && !known.has(s.id) && !pending.has(s.id) && !seen.has(s.id)) {
+    if (
+      s.kernel_image &&
+      !known.has(s.id) &&
+      !pending.has(s.id) &&
+      !seen.has(s.id)
+    ) {
       seen.add(s.id);
       ids.push(s.id);
     }
@@ -161,10 +182,19 @@ export function readSamples(value: unknown): IGridSample[] {
   }
   const out: IGridSample[] = [];
   for (const s of value) {
-    if (s && typeof s === 'object' && (typeof s.id === 'string' || typeof s.id === 'number')) {
+    if (
+      s &&
+      typeof s === 'object' &&
+      (typeof s.id === 'string' || typeof s.id === 'number')
+    ) {
       out.push({
         id: String(s.id),
-        label: typeof s.label === 'string' ? s.label : s.label == null ? '' : String(s.label),
+        label:
+          typeof s.label === 'string'
+            ? s.label
+            : s.label === null || s.label === undefined
+              ? ''
+              : String(s.label),
         image: typeof s.image === 'string' ? s.image : null,
         kernel_image: s.kernel_image === true
       });

@@ -81,7 +81,9 @@ export class SampleGridModel extends DOMWidgetModel {
 
   /** Asks the kernel for these samples' thumbnails; views hear `images` when they arrive. */
   requestImages(ids: string[]): void {
-    const wanted = ids.filter(id => !this._thumbs.has(id) && !this._thumbsPending.has(id));
+    const wanted = ids.filter(
+      id => !this._thumbs.has(id) && !this._thumbsPending.has(id)
+    );
     if (wanted.length === 0 || !this.comm_live) {
       return;
     }
@@ -114,7 +116,9 @@ export class SampleGridModel extends DOMWidgetModel {
     }
     const ids = Object.keys(message.images);
     const problems =
-      typeof message.problems === 'object' && message.problems !== null ? message.problems : {};
+      typeof message.problems === 'object' && message.problems !== null
+        ? message.problems
+        : {};
     for (const id of ids) {
       const src = message.images[id];
       this._thumbs.set(id, typeof src === 'string' ? src : null);

@@ -1,6 +1,9 @@
 // Registers the SampleGrid widget (Python's nd.SampleGrid) with the notebook's widget manager,
 // and keeps every grid on the panel's remote-thumbnail settings.
-import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import type {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IJupyterWidgetRegistry } from '@jupyter-widgets/base';
 import { PANEL_PLUGIN_ID } from '../tokens';
@@ -13,7 +16,8 @@ export const WIDGET_PLUGIN_ID = 'jupyterlab-near-duplicates:widget';
 
 export const widgetPlugin: JupyterFrontEndPlugin<void> = {
   id: WIDGET_PLUGIN_ID,
-  description: 'The SampleGrid notebook widget (nd.SampleGrid): a paged grid of sample thumbnails.',
+  description:
+    'The SampleGrid notebook widget (nd.SampleGrid): a paged grid of sample thumbnails.',
   autoStart: true,
   requires: [IJupyterWidgetRegistry],
   optional: [ISettingRegistry],
@@ -42,6 +46,8 @@ export const widgetPlugin: JupyterFrontEndPlugin<void> = {
         update();
         settings.changed.connect(update);
       })
-      .catch(reason => console.warn('SampleGrid: could not read the panel settings', reason));
+      .catch(reason =>
+        console.warn('SampleGrid: could not read the panel settings', reason)
+      );
   }
 };

@@ -2,7 +2,10 @@
 // ask for them: read from package.json, as widget-ts-cookiecutter does, so a release bumps one file.
 
 // package.json lies outside tsc's rootDir, so it is required (the bundler inlines it), not imported.
-declare function require(path: '../../package.json'): { name: string; version: string };
+declare function require(path: '../../package.json'): {
+  name: string;
+  version: string;
+};
 const pkg = require('../../package.json');
 
 /** The npm package name, which is the ipywidgets module name. */

@@ -38,17 +38,25 @@ export class SampleGridView extends DOMWidgetView {
     const toolbar = element('div', 'jp-NearDuplicates-gridToolbar');
     this._count = element('span', 'jp-NearDuplicates-gridCount');
     this._filter = element('span', 'jp-NearDuplicates-gridFilter');
-    this._showAll = button('Show all', 'jp-NearDuplicates-gridShowAll', () => this.showAll());
+    this._showAll = button('Show all', 'jp-NearDuplicates-gridShowAll', () =>
+      this.showAll()
+    );
     this._showAll.title = 'Clear the filter and show every sample';
     this._selectedCount = element('span', 'jp-NearDuplicates-gridSelected');
-    this._clearSelection = button('Clear selection', 'jp-NearDuplicates-gridClearSelection', () =>
-      this.setSelected([])
+    this._clearSelection = button(
+      'Clear selection',
+      'jp-NearDuplicates-gridClearSelection',
+      () => this.setSelected([])
     );
     const pager = element('span', 'jp-NearDuplicates-gridPager');
-    this._prev = button('‹', 'jp-NearDuplicates-gridPrev', () => this.goTo(this._shownPage - 1));
+    this._prev = button('‹', 'jp-NearDuplicates-gridPrev', () =>
+      this.goTo(this._shownPage - 1)
+    );
     this._prev.setAttribute('aria-label', 'Previous page');
     this._pageText = element('span', 'jp-NearDuplicates-gridPage');
-    this._next = button('›', 'jp-NearDuplicates-gridNext', () => this.goTo(this._shownPage + 1));
+    this._next = button('›', 'jp-NearDuplicates-gridNext', () =>
+      this.goTo(this._shownPage + 1)
+    );
     this._next.setAttribute('aria-label', 'Next page');
     pager.append(this._prev, this._pageText, this._next);
     toolbar.append(
@@ -75,7 +83,11 @@ export class SampleGridView extends DOMWidgetView {
     this.listenTo(this.model, 'change:selected_ids', this.drawSelection);
     this.listenTo(this.model, 'change:thumbnail_size', this.drawSize);
     this.listenTo(this.model, 'images', this.drawImages);
-    this.listenTo(this.model, 'change:remote_thumbnails change:thumbnail_hosts', this.scheduleDraw);
+    this.listenTo(
+      this.model,
+      'change:remote_thumbnails change:thumbnail_hosts',
+      this.scheduleDraw
+    );
     this._stopPolicy = labRemotePolicy.listen(() => this.scheduleDraw());
     this.drawSize();
     this.draw();
@@ -95,8 +107,15 @@ export class SampleGridView extends DOMWidgetView {
   /** Rebuilds the toolbar and the current page's items. */
   private draw(): void {
     const index = this.model.sampleIndex;
-    const filtered = filterSamples(index, readIds(this.model.get('filter_ids')));
-    const page = pageOf(filtered.samples, this.model.get('page'), this.model.get('page_size'));
+    const filtered = filterSamples(
+      index,
+      readIds(this.model.get('filter_ids'))
+    );
+    const page = pageOf(
+      filtered.samples,
+      this.model.get('page'),
+      this.model.get('page_size')
+    );
     this._shownPage = page.page;
     this._pageCount = page.pageCount;
 
@@ -122,12 +141,19 @@ export class SampleGridView extends DOMWidgetView {
         : 'None of the filtered samples are in this grid';
     this.drawSelection();
     this.model.requestImages(
-      imagesToRequest(page.items, this.model.kernelImages, this.model.pendingImages)
+      imagesToRequest(
+        page.items,
+        this.model.kernelImages,
+        this.model.pendingImages
+      )
     );
   }
 
   private item(sample: IGridSample): HTMLElement {
-    const node = element('button', 'jp-NearDuplicates-gridItem') as HTMLButtonElement;
+    const node = element(
+      'button',
+      'jp-NearDuplicates-gridItem'
+    ) as HTMLButtonElement;
     node.type = 'button';
     node.dataset.id = sample.id;
     node.title = sample.label ? `${sample.id} (${sample.label})` : sample.id;
@@ -141,7 +167,9 @@ export class SampleGridView extends DOMWidgetView {
       node.append(label);
     }
     node.addEventListener('click', () => {
-      this.setSelected(toggleId(readIds(this.model.get('selected_ids')) ?? [], sample.id));
+      this.setSelected(
+        toggleId(readIds(this.model.get('selected_ids')) ?? [], sample.id)
+      );
     });
     this.fillThumb(thumb, sample);
     const same = this._itemsById.get(sample.id);
@@ -159,19 +187,25 @@ export class SampleGridView extends DOMWidgetView {
     if (sample.kernel_image) {
       value = this.model.kernelImages.get(sample.id);
       if (value === undefined) {
-        thumb.replaceChildren(placeholder('…', 'jp-NearDuplicates-gridLoading'));
+        thumb.replaceChildren(
+          placeholder('…', 'jp-NearDuplicates-gridLoading')
+        );
         return;
       }
     }
     if (!value) {
-      const problem = sample.kernel_image ? this.model.imageProblems.get(sample.id) : undefined;
+      const problem = sample.kernel_image
+        ? this.model.imageProblems.get(sample.id)
+        : undefined;
       thumb.replaceChildren(noImage(problem ?? 'no image'));
       return;
     }
     const source = classifyThumbnail(value, this.policy());
     if (source.src === undefined) {
       thumb.replaceChildren(
-        source.refused ? noImage(`not loaded: ${source.refused}`, source.text) : noImage(source.text)
+        source.refused
+          ? noImage(`not loaded: ${source.refused}`, source.text)
+          : noImage(source.text)
       );
       return;
     }
@@ -192,9 +226,17 @@ export class SampleGridView extends DOMWidgetView {
 
   /** The panel's rule for thumbnails, with the grid's own remote rule or the panel's, whichever is stricter. */
   private policy(): IThumbnailPolicy {
-    const own = readRemoteRule(this.model.get('remote_thumbnails'), this.model.get('thumbnail_hosts'));
+    const own = readRemoteRule(
+      this.model.get('remote_thumbnails'),
+      this.model.get('thumbnail_hosts')
+    );
     const { remote, hosts } = stricterRule(own, labRemotePolicy.rule);
-    return { filesBaseUrl: this._filesBaseUrl, remote, hosts, jupyterUrls: this._jupyterUrls };
+    return {
+      filesBaseUrl: this._filesBaseUrl,
+      remote,
+      hosts,
+      jupyterUrls: this._jupyterUrls
+    };
   }
 
   remove(): void {
@@ -206,7 +248,9 @@ export class SampleGridView extends DOMWidgetView {
     const samples = this.model.sampleIndex.samples;
     for (const id of ids) {
       for (const node of this._itemsById.get(id) ?? []) {
-        const thumb = node.querySelector<HTMLElement>('.jp-NearDuplicates-gridThumb');
+        const thumb = node.querySelector<HTMLElement>(
+          '.jp-NearDuplicates-gridThumb'
+        );
         const at = this.model.sampleIndex.positionsOf(id)[0];
         if (thumb && at !== undefined) {
           this.fillThumb(thumb, samples[at]);
@@ -223,14 +267,18 @@ export class SampleGridView extends DOMWidgetView {
         node.classList.toggle('jp-mod-selected', selected.has(id));
       }
     }
-    this._selectedCount.textContent = selected.size ? `${selected.size.toLocaleString('en-US')} selected` : '';
+    this._selectedCount.textContent = selected.size
+      ? `${selected.size.toLocaleString('en-US')} selected`
+      : '';
     this._selectedCount.hidden = selected.size === 0;
     this._clearSelection.hidden = selected.size === 0;
   }
 
   private drawSize(): void {
     const size = Number(this.model.get('thumbnail_size'));
-    const px = Number.isFinite(size) ? Math.min(MAX_SIZE, Math.max(MIN_SIZE, size)) : 96;
+    const px = Number.isFinite(size)
+      ? Math.min(MAX_SIZE, Math.max(MIN_SIZE, size))
+      : 96;
     this.el.style.setProperty('--jp-near-duplicates-grid-size', `${px}px`);
   }
 
@@ -278,7 +326,11 @@ function element(tag: string, className: string): HTMLElement {
   return node;
 }
 
-function button(text: string, className: string, onClick: () => void): HTMLButtonElement {
+function button(
+  text: string,
+  className: string,
+  onClick: () => void
+): HTMLButtonElement {
   const node = document.createElement('button');
   node.type = 'button';
   node.className = `jp-NearDuplicates-button jp-NearDuplicates-gridButton ${className}`;
@@ -295,7 +347,10 @@ function noImage(text: string, title?: string): HTMLElement {
 }
 
 function placeholder(text: string, className: string): HTMLElement {
-  const node = element('span', `jp-NearDuplicates-gridPlaceholder ${className}`);
+  const node = element(
+    'span',
+    `jp-NearDuplicates-gridPlaceholder ${className}`
+  );
   node.textContent = text;
   return node;
 }

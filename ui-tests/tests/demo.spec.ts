@@ -19,11 +19,17 @@ test('the demo notebook runs and the panel finds every planted duplicate group, 
   await expect(errors).toHaveCount(0);
   await expect(page.getByText(/^817 vectors of 256 dimensions/)).toBeVisible();
 
-  await page.locator('.jp-SideBar.jp-mod-left [data-id="jp-near-duplicates-panel"]').click();
+  await page
+    .locator('.jp-SideBar.jp-mod-left [data-id="jp-near-duplicates-panel"]')
+    .click();
   const panel = page.locator('#jp-near-duplicates-panel');
-  await panel.getByRole('button', { name: 'Refresh the backend and its collections' }).click();
+  await panel
+    .getByRole('button', { name: 'Refresh the backend and its collections' })
+    .click();
   const picker = panel.getByLabel('Collection', { exact: true });
-  await expect(picker).toContainText('demo-images (817 points)', { timeout: 60000 });
+  await expect(picker).toContainText('demo-images (817 points)', {
+    timeout: 60000
+  });
   await picker.selectOption('demo-images');
   await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
   await expect(panel.locator('.jp-NearDuplicates-summary')).toHaveText(
@@ -34,7 +40,9 @@ test('the demo notebook runs and the panel finds every planted duplicate group, 
   // The first groups show pictures, not their sample ids as text. Jupyter serves /files/
   // to a cookie-authenticated request only with a same-origin Referer, so a thumbnail asked
   // for without one is a 403 and a text tile.
-  const rows = panel.getByRole('listbox', { name: 'Duplicate groups' }).getByRole('option');
+  const rows = panel
+    .getByRole('listbox', { name: 'Duplicate groups' })
+    .getByRole('option');
   for (let i = 0; i < 3; i++) {
     const row = rows.nth(i);
     // Thumbnails load lazily: bring the row into view as a user scrolling to it would.
@@ -44,11 +52,17 @@ test('the demo notebook runs and the panel finds every planted duplicate group, 
     await expect
       .poll(() =>
         images.evaluateAll(all =>
-          all.every(img => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0)
+          all.every(
+            img =>
+              (img as HTMLImageElement).complete &&
+              (img as HTMLImageElement).naturalWidth > 0
+          )
         )
       )
       .toBe(true);
-    await expect(row.locator('.jp-NearDuplicates-thumbnailText')).toHaveCount(0);
+    await expect(row.locator('.jp-NearDuplicates-thumbnailText')).toHaveCount(
+      0
+    );
   }
   await testInfo.attach('panel-demo.png', {
     body: await panel.screenshot(),
@@ -56,7 +70,9 @@ test('the demo notebook runs and the panel finds every planted duplicate group, 
   });
 
   await panel.getByRole('button', { name: 'Send all groups' }).click();
-  await expect(panel.getByText(/Sent \d+ groups \(\d+ samples\) to near-duplicates\.ipynb/)).toBeVisible();
+  await expect(
+    panel.getByText(/Sent \d+ groups \(\d+ samples\) to near-duplicates\.ipynb/)
+  ).toBeVisible();
 
   // The notebook's own check against the planted ground truth, on the groups just sent.
   const cells = await page.notebook.getCellCount();

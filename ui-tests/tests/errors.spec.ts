@@ -7,15 +7,21 @@ import { expect, test } from './fixtures';
 const downPort = String(Number(process.env.ND_UI_TEST_PORT || '8890') + 1);
 test.use({ baseURL: `http://localhost:${downPort}` });
 
-test('says which backend is unreachable and how to configure it', async ({ page }) => {
-  await page.locator('.jp-SideBar.jp-mod-left [data-id="jp-near-duplicates-panel"]').click();
+test('says which backend is unreachable and how to configure it', async ({
+  page
+}) => {
+  await page
+    .locator('.jp-SideBar.jp-mod-left [data-id="jp-near-duplicates-panel"]')
+    .click();
   const panel = page.locator('#jp-near-duplicates-panel');
   const alert = panel.getByRole('alert');
   await expect(alert).toContainText('Cannot reach the Qdrant backend');
   await expect(alert).toContainText('http://127.0.0.1:9');
   await expect(alert).toContainText('QDRANT_URL');
   await expect(alert).not.toContainText('not-a-real-key');
-  await expect(panel.getByRole('button', { name: 'Detect Duplicates' })).toBeDisabled();
+  await expect(
+    panel.getByRole('button', { name: 'Detect Duplicates' })
+  ).toBeDisabled();
   expect(await panel.screenshot()).toMatchSnapshot('panel-backend-down.png');
 });
 
@@ -30,9 +36,13 @@ test.describe('Backend "embedded" on a server whose remote Qdrant is down', () =
   test.use({ mockSettings: panelSettings('embedded') });
 
   test('scans the embedded backend, as the setting asks', async ({ page }) => {
-    await page.locator('.jp-SideBar.jp-mod-left [data-id="jp-near-duplicates-panel"]').click();
+    await page
+      .locator('.jp-SideBar.jp-mod-left [data-id="jp-near-duplicates-panel"]')
+      .click();
     const panel = page.locator('#jp-near-duplicates-panel');
-    await expect(panel.getByText(/^Embedded Qdrant/)).toBeVisible({ timeout: 60000 });
+    await expect(panel.getByText(/^Embedded Qdrant/)).toBeVisible({
+      timeout: 60000
+    });
     await expect(panel.getByRole('alert')).toHaveCount(0);
     await expect(panel).not.toContainText('127.0.0.1:9');
   });
@@ -47,14 +57,23 @@ test.describe('Backend "remote" on a server with no remote Qdrant', () => {
   test('says the choice cannot be met and what to do, and lists no embedded collection', async ({
     page
   }) => {
-    await page.locator('.jp-SideBar.jp-mod-left [data-id="jp-near-duplicates-panel"]').click();
+    await page
+      .locator('.jp-SideBar.jp-mod-left [data-id="jp-near-duplicates-panel"]')
+      .click();
     const panel = page.locator('#jp-near-duplicates-panel');
     const alert = panel.getByRole('alert');
-    await expect(alert).toContainText('The backend chosen in the settings is not available', {
-      timeout: 60000
-    });
+    await expect(alert).toContainText(
+      'The backend chosen in the settings is not available',
+      {
+        timeout: 60000
+      }
+    );
     await expect(alert).toContainText('Settings > Near Duplicates');
-    await expect(panel.getByLabel('Collection', { exact: true })).toHaveCount(0);
-    await expect(panel.getByRole('button', { name: 'Detect Duplicates' })).toBeDisabled();
+    await expect(panel.getByLabel('Collection', { exact: true })).toHaveCount(
+      0
+    );
+    await expect(
+      panel.getByRole('button', { name: 'Detect Duplicates' })
+    ).toBeDisabled();
   });
 });

@@ -35,7 +35,9 @@ export const test = galataTest.extend({
   // page.contents uses the browser context's requests, which carry the cookie but not the
   // header: files a test uploads go through the XSRF-carrying context instead.
   page: async ({ page, request }, use) => {
-    Object.defineProperty(page, 'contents', { value: galata.newContentsHelper(request, page) });
+    Object.defineProperty(page, 'contents', {
+      value: galata.newContentsHelper(request, page)
+    });
     await use(page);
   }
 });

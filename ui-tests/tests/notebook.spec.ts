@@ -14,7 +14,11 @@ function notebook(cells: string[]): string {
     nbformat: 4,
     nbformat_minor: 5,
     metadata: {
-      kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' }
+      kernelspec: {
+        name: 'python3',
+        display_name: 'Python 3 (ipykernel)',
+        language: 'python'
+      }
     },
     cells: cells.map((source, i) => ({
       cell_type: 'code',
@@ -62,12 +66,21 @@ async function detectPlanted(page: IJupyterLabPageFixture) {
   await expect(panel.locator('.jp-NearDuplicates-summary')).toHaveText(
     /^8 duplicate groups \(28 samples\)/
   );
-  const groups = panel.getByRole('listbox', { name: 'Duplicate groups' }).getByRole('option');
+  const groups = panel
+    .getByRole('listbox', { name: 'Duplicate groups' })
+    .getByRole('option');
   await expect(groups.first()).toContainText('Group 1: 7 samples');
-  return { panel, groups, status: panel.locator('.jp-NearDuplicates-sendStatus') };
+  return {
+    panel,
+    groups,
+    status: panel.locator('.jp-NearDuplicates-sendStatus')
+  };
 }
 
-async function output(page: IJupyterLabPageFixture, cell: number): Promise<string> {
+async function output(
+  page: IJupyterLabPageFixture,
+  cell: number
+): Promise<string> {
   await page.notebook.runCell(cell);
   return ((await page.notebook.getCellTextOutput(cell)) ?? []).join('');
 }
@@ -75,19 +88,32 @@ async function output(page: IJupyterLabPageFixture, cell: number): Promise<strin
 test.describe('Panel to notebook', () => {
   test.setTimeout(180 * 1000);
 
-  test('a group click filters the SampleGrid and sets nd.selection', async ({ page, tmpPath }) => {
-    await page.contents.uploadContent(GRID_NOTEBOOK, 'text', `${tmpPath}/grid.ipynb`);
+  test('a group click filters the SampleGrid and sets nd.selection', async ({
+    page,
+    tmpPath
+  }) => {
+    await page.contents.uploadContent(
+      GRID_NOTEBOOK,
+      'text',
+      `${tmpPath}/grid.ipynb`
+    );
     await page.notebook.openByPath(`${tmpPath}/grid.ipynb`);
     await page.notebook.activate('grid.ipynb');
     await page.notebook.runCell(0);
     await page.notebook.runCell(1);
     const grid = page.locator('.jp-NearDuplicates-grid');
-    await expect(grid.locator('.jp-NearDuplicates-gridCount')).toHaveText('268 samples');
+    await expect(grid.locator('.jp-NearDuplicates-gridCount')).toHaveText(
+      '268 samples'
+    );
     await expect(grid.locator('.jp-NearDuplicates-gridItem')).toHaveCount(30);
-    await expect(grid.locator('.jp-NearDuplicates-gridPage')).toHaveText('Page 1 of 9 (1–30)');
+    await expect(grid.locator('.jp-NearDuplicates-gridPage')).toHaveText(
+      'Page 1 of 9 (1–30)'
+    );
 
     const { groups, status, panel } = await detectPlanted(page);
-    await expect(status).toHaveText('Click a group to send it to the active notebook (nd.selection)');
+    await expect(status).toHaveText(
+      'Click a group to send it to the active notebook (nd.selection)'
+    );
     await groups.first().click();
     await expect(status).toHaveText('Sent 7 samples to grid.ipynb');
 
@@ -95,7 +121,9 @@ test.describe('Panel to notebook', () => {
     const items = grid.locator('.jp-NearDuplicates-gridItem');
     await expect(items).toHaveCount(7);
     await expect(grid.locator('.jp-NearDuplicates-gridId')).toHaveText(LARGEST);
-    await expect(grid.locator('.jp-NearDuplicates-gridCount')).toHaveText('7 of 268 samples');
+    await expect(grid.locator('.jp-NearDuplicates-gridCount')).toHaveText(
+      '7 of 268 samples'
+    );
     await expect(grid.locator('.jp-NearDuplicates-gridFilter')).toHaveText(
       'Panel selection: group 1 of planted'
     );
@@ -103,21 +131,29 @@ test.describe('Panel to notebook', () => {
     await expect(images).toHaveCount(7);
     for (let i = 0; i < 7; i++) {
       await expect
-        .poll(() => images.nth(i).evaluate(img => (img as HTMLImageElement).naturalWidth))
+        .poll(() =>
+          images.nth(i).evaluate(img => (img as HTMLImageElement).naturalWidth)
+        )
         .toBeGreaterThan(0);
     }
     expect(await grid.screenshot()).toMatchSnapshot('sample-grid-filtered.png');
 
     // The next cell reads the group.
-    expect(await output(page, 2)).toContain(`[${LARGEST.map(id => `'${id}'`).join(', ')}]`);
+    expect(await output(page, 2)).toContain(
+      `[${LARGEST.map(id => `'${id}'`).join(', ')}]`
+    );
 
     // Clicking thumbnails selects samples; Show all clears the filter.
     await items.nth(1).click();
     await items.nth(4).click();
     await expect(items.nth(1)).toHaveAttribute('aria-pressed', 'true');
     await grid.getByRole('button', { name: 'Show all' }).click();
-    await expect(grid.locator('.jp-NearDuplicates-gridCount')).toHaveText('268 samples');
-    expect(await output(page, 3)).toContain("['cluster0_1', 'cluster0_4'] None");
+    await expect(grid.locator('.jp-NearDuplicates-gridCount')).toHaveText(
+      '268 samples'
+    );
+    expect(await output(page, 3)).toContain(
+      "['cluster0_1', 'cluster0_4'] None"
+    );
 
     // Send all groups: nd.groups() holds the scan's groups, largest first.
     await panel.getByRole('button', { name: 'Send all groups' }).click();
@@ -125,7 +161,9 @@ test.describe('Panel to notebook', () => {
     expect(await output(page, 4)).toContain('8 [7, 5, 4, 3, 3, 2, 2, 2]');
   });
 
-  test('a notebook without the import is told to import the package', async ({ page }) => {
+  test('a notebook without the import is told to import the package', async ({
+    page
+  }) => {
     const { groups, status } = await detectPlanted(page);
     await groups.first().click();
     await expect(status).toHaveText('Open a notebook to send this group');
@@ -134,11 +172,19 @@ test.describe('Panel to notebook', () => {
     await page.notebook.setCell(0, 'code', '1 + 1');
     await page.notebook.runCell(0); // the kernel is up
     await groups.first().click();
-    await expect(status).toHaveText('Run import jupyterlab_near_duplicates in plain.ipynb');
-    await expect(status.locator('code')).toHaveText('import jupyterlab_near_duplicates');
+    await expect(status).toHaveText(
+      'Run import jupyterlab_near_duplicates in plain.ipynb'
+    );
+    await expect(status.locator('code')).toHaveText(
+      'import jupyterlab_near_duplicates'
+    );
 
     // After the import, clicking the same group again sends it.
-    await page.notebook.setCell(0, 'code', 'import jupyterlab_near_duplicates as nd');
+    await page.notebook.setCell(
+      0,
+      'code',
+      'import jupyterlab_near_duplicates as nd'
+    );
     await page.notebook.runCell(0);
     await groups.first().click();
     await expect(status).toHaveText('Sent 7 samples to plain.ipynb');
@@ -181,8 +227,15 @@ const BIG_NOTEBOOK = notebook([
 ]);
 
 test.describe('Send all groups of a large scan', () => {
-  test('groups over the websocket limit reach the kernel whole', async ({ page, tmpPath }) => {
-    await page.contents.uploadContent(BIG_NOTEBOOK, 'text', `${tmpPath}/big.ipynb`);
+  test('groups over the websocket limit reach the kernel whole', async ({
+    page,
+    tmpPath
+  }) => {
+    await page.contents.uploadContent(
+      BIG_NOTEBOOK,
+      'text',
+      `${tmpPath}/big.ipynb`
+    );
     await page.notebook.openByPath(`${tmpPath}/big.ipynb`);
     await page.notebook.activate('big.ipynb');
     await page.notebook.runCell(0);
@@ -191,7 +244,9 @@ test.describe('Send all groups of a large scan', () => {
     );
 
     const panel = await openPanel(page);
-    await panel.getByRole('button', { name: 'Refresh the backend and its collections' }).click();
+    await panel
+      .getByRole('button', { name: 'Refresh the backend and its collections' })
+      .click();
     const picker = panel.getByLabel('Collection', { exact: true });
     await expect(picker).toContainText('longids', { timeout: 60000 });
     await picker.selectOption('longids');
@@ -206,7 +261,9 @@ test.describe('Send all groups of a large scan', () => {
       'Sent 5,000 groups (10,000 samples) to big.ipynb',
       { timeout: 120000 }
     );
-    expect(await output(page, 1)).toContain('groups: 5000 every pair: True over 10 MiB: True');
+    expect(await output(page, 1)).toContain(
+      'groups: 5000 every pair: True over 10 MiB: True'
+    );
   });
 });
 
@@ -248,35 +305,63 @@ test('SampleGrid: every kind of image Python accepts loads, and the tile says wh
   tmpPath,
   baseURL
 }) => {
-  expect(await page.contents.uploadContent(PNG_24x16, 'base64', `${tmpPath}/thumbs/blue.png`)).toBe(true);
+  expect(
+    await page.contents.uploadContent(
+      PNG_24x16,
+      'base64',
+      `${tmpPath}/thumbs/blue.png`
+    )
+  ).toBe(true);
   const own = await page.request.get(`/files/${tmpPath}/thumbs/blue.png`, {
     headers: { Referer: '' }
   });
   expect(own.status()).toBe(403); // the trap: Jupyter refuses /files/ with no Referer
   const selfUrl = `${baseURL}/files/${tmpPath}/thumbs/blue.png`;
   expect(
-    await page.contents.uploadContent(kindsNotebook(tmpPath, selfUrl), 'text', `${tmpPath}/nb/kinds.ipynb`)
+    await page.contents.uploadContent(
+      kindsNotebook(tmpPath, selfUrl),
+      'text',
+      `${tmpPath}/nb/kinds.ipynb`
+    )
   ).toBe(true);
   await page.notebook.openByPath(`${tmpPath}/nb/kinds.ipynb`);
   await page.notebook.activate('kinds.ipynb');
   await page.notebook.runCell(0);
 
   const grid = page.locator('.jp-NearDuplicates-grid');
-  await expect(grid.locator('.jp-NearDuplicates-gridCount')).toHaveText('10 samples', {
-    timeout: 120000
-  });
-  const loaded = ['root-path', 'kernel-path', 'absolute-path', 'pathlib', 'bytes', 'pil', 'numpy', 'data-uri'];
+  await expect(grid.locator('.jp-NearDuplicates-gridCount')).toHaveText(
+    '10 samples',
+    {
+      timeout: 120000
+    }
+  );
+  const loaded = [
+    'root-path',
+    'kernel-path',
+    'absolute-path',
+    'pathlib',
+    'bytes',
+    'pil',
+    'numpy',
+    'data-uri'
+  ];
   for (const id of loaded) {
-    const img = grid.locator(`[data-id="${id}"] img.jp-NearDuplicates-gridImage`);
+    const img = grid.locator(
+      `[data-id="${id}"] img.jp-NearDuplicates-gridImage`
+    );
     await expect(img, id).toHaveCount(1);
     await expect
-      .poll(() => img.evaluate(i => (i as HTMLImageElement).naturalWidth), { message: id })
+      .poll(() => img.evaluate(i => (i as HTMLImageElement).naturalWidth), {
+        message: id
+      })
       .toBeGreaterThan(0);
   }
-  await expect(grid.locator('[data-id="proc"] .jp-NearDuplicates-gridThumb')).toHaveText(
-    'not a PNG, JPEG, GIF, WebP or BMP image'
-  );
-  await expect(grid.locator('[data-id="jupyter-itself"] .jp-NearDuplicates-gridThumb')).toHaveText(
+  await expect(
+    grid.locator('[data-id="proc"] .jp-NearDuplicates-gridThumb')
+  ).toHaveText('not a PNG, JPEG, GIF, WebP or BMP image');
+  await expect(
+    grid.locator('[data-id="jupyter-itself"] .jp-NearDuplicates-gridThumb')
+  ).toHaveText(
     'not loaded: it points at the Jupyter server itself, which would receive your Jupyter cookie'
   );
 });

@@ -20,9 +20,13 @@ test.describe('Near Duplicates panel', () => {
     await expect(page.locator(PANEL)).toBeHidden();
     await page.keyboard.press('Control+Shift+C');
     const palette = page.locator('#command-palette');
-    await palette.locator('.lm-CommandPalette-input').fill('Near Duplicates: Open Panel');
     await palette
-      .locator('.lm-CommandPalette-item', { hasText: 'Near Duplicates: Open Panel' })
+      .locator('.lm-CommandPalette-input')
+      .fill('Near Duplicates: Open Panel');
+    await palette
+      .locator('.lm-CommandPalette-item', {
+        hasText: 'Near Duplicates: Open Panel'
+      })
       .click();
     const panel = page.locator(PANEL);
     await expect(panel).toBeVisible();
@@ -41,12 +45,16 @@ test.describe('Near Duplicates panel', () => {
       request =>
         request.url().includes('/api/workspaces') &&
         request.method() === 'PUT' &&
-        /"left":\{[^}]*"current":"near-duplicates"/.test(request.postData() ?? '')
+        /"left":\{[^}]*"current":"near-duplicates"/.test(
+          request.postData() ?? ''
+        )
     );
     await page.locator(TAB).click();
     const panel = page.locator(PANEL);
     await expect(panel).toBeVisible();
-    await expect(panel.locator('.jp-NearDuplicates-workerStatus')).toContainText('Scan worker ready');
+    await expect(
+      panel.locator('.jp-NearDuplicates-workerStatus')
+    ).toContainText('Scan worker ready');
     // Other tests add collections to the same server: pin the one on show.
     const picker = panel.getByLabel('Collection', { exact: true });
     await picker.selectOption('planted', { timeout: 60000 });

@@ -9,7 +9,9 @@ async function openPanel(page: IJupyterLabPageFixture) {
   await page.locator(TAB).click();
   const panel = page.locator(PANEL);
   await expect(panel.getByText(/Scan worker ready/)).toBeVisible();
-  await expect(panel.getByLabel('Collection', { exact: true })).toBeVisible({ timeout: 60000 });
+  await expect(panel.getByLabel('Collection', { exact: true })).toBeVisible({
+    timeout: 60000
+  });
   return panel;
 }
 
@@ -19,20 +21,32 @@ test.describe('Detect duplicates on the embedded backend', () => {
   }) => {
     const panel = await openPanel(page);
     await expect(panel.getByText(/Embedded Qdrant/)).toBeVisible();
-    await panel.getByLabel('Collection', { exact: true }).selectOption('planted');
-    await expect(panel.getByLabel('Collection', { exact: true })).toContainText('planted (268 points)');
+    await panel
+      .getByLabel('Collection', { exact: true })
+      .selectOption('planted');
+    await expect(panel.getByLabel('Collection', { exact: true })).toContainText(
+      'planted (268 points)'
+    );
 
     await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
     const summary = panel.locator('.jp-NearDuplicates-summary');
-    await expect(summary).toHaveText(/^8 duplicate groups \(28 samples\) at 0\.95/);
+    await expect(summary).toHaveText(
+      /^8 duplicate groups \(28 samples\) at 0\.95/
+    );
 
-    const groups = panel.getByRole('listbox', { name: 'Duplicate groups' }).getByRole('option');
+    const groups = panel
+      .getByRole('listbox', { name: 'Duplicate groups' })
+      .getByRole('option');
     await expect(groups.first()).toContainText('Group 1: 7 samples');
     await expect(groups.nth(1)).toContainText('Group 2: 5 samples');
     const thumbnails = groups.first().locator('img');
     await expect(thumbnails).toHaveCount(6);
     await expect
-      .poll(() => thumbnails.first().evaluate(img => (img as HTMLImageElement).naturalWidth))
+      .poll(() =>
+        thumbnails
+          .first()
+          .evaluate(img => (img as HTMLImageElement).naturalWidth)
+      )
       .toBeGreaterThan(0);
 
     // Every scan says how complete it is: an exact check of a random sample (all but 68 of
@@ -40,7 +54,9 @@ test.describe('Detect duplicates on the embedded backend', () => {
     await expect(panel.locator('.jp-NearDuplicates-recallEstimate')).toHaveText(
       /^Estimated pair recall 100% \(95% interval \d+(\.\d+)? to 100%\), from an exact check of 200 points\.$/
     );
-    await expect(panel.locator('.jp-NearDuplicates-recallWarning')).toHaveCount(0);
+    await expect(panel.locator('.jp-NearDuplicates-recallWarning')).toHaveCount(
+      0
+    );
 
     // Reference screenshots, light and dark (the scan's time and the sampled interval are masked).
     const mask = [
@@ -59,7 +75,9 @@ test.describe('Detect duplicates on the embedded backend', () => {
     await expect(panel).toHaveScreenshot('panel-groups-light.png', { mask });
     await page.theme.setDarkTheme();
     await expect
-      .poll(() => thumbnails.first().evaluate(img => (img as HTMLImageElement).complete))
+      .poll(() =>
+        thumbnails.first().evaluate(img => (img as HTMLImageElement).complete)
+      )
       .toBe(true);
     await expect(panel).toHaveScreenshot('panel-groups-dark.png', { mask });
     await page.theme.setLightTheme();
@@ -74,14 +92,20 @@ test.describe('Detect duplicates on the embedded backend', () => {
     const field = panel.getByLabel('Similarity threshold value');
     await field.fill('0.99');
     await field.press('Enter');
-    await expect(summary).toHaveText(/^5 duplicate groups \(22 samples\) at 0\.99/);
+    await expect(summary).toHaveText(
+      /^5 duplicate groups \(22 samples\) at 0\.99/
+    );
     await expect(panel.getByText(/no new scan/i)).toBeVisible();
     expect(qdrantRequests).toEqual([]);
   });
 
-  test('keeps a finished scan across a page reload with nothing touched', async ({ page }) => {
+  test('keeps a finished scan across a page reload with nothing touched', async ({
+    page
+  }) => {
     const panel = await openPanel(page);
-    await panel.getByLabel('Collection', { exact: true }).selectOption('planted');
+    await panel
+      .getByLabel('Collection', { exact: true })
+      .selectOption('planted');
     // The scan's result reaching the workspace is what a reload restores.
     const saved = page.waitForRequest(
       request =>
@@ -91,15 +115,23 @@ test.describe('Detect duplicates on the embedded backend', () => {
     );
     await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
     const summary = panel.locator('.jp-NearDuplicates-summary');
-    await expect(summary).toHaveText(/^8 duplicate groups \(28 samples\) at 0\.95/);
-    const rows = panel.getByRole('listbox', { name: 'Duplicate groups' }).getByRole('option');
+    await expect(summary).toHaveText(
+      /^8 duplicate groups \(28 samples\) at 0\.95/
+    );
+    const rows = panel
+      .getByRole('listbox', { name: 'Duplicate groups' })
+      .getByRole('option');
     const shown = async (where: typeof panel) => ({
       summary: await where.locator('.jp-NearDuplicates-summary').innerText(),
-      recall: await where.locator('.jp-NearDuplicates-recallEstimate').innerText(),
+      recall: await where
+        .locator('.jp-NearDuplicates-recallEstimate')
+        .innerText(),
       rows: await where
         .getByRole('listbox', { name: 'Duplicate groups' })
         .getByRole('option')
-        .evaluateAll(all => all.slice(0, 4).map(row => (row as HTMLElement).innerText))
+        .evaluateAll(all =>
+          all.slice(0, 4).map(row => (row as HTMLElement).innerText)
+        )
     });
     await expect(rows.first()).toContainText('Group 1: 7 samples');
     const before = await shown(panel);
@@ -108,17 +140,25 @@ test.describe('Detect duplicates on the embedded backend', () => {
     await page.reload({ waitUntil: 'networkidle' });
     await page.waitForSelector('#jupyterlab-splash', { state: 'detached' });
     const again = page.locator(PANEL);
-    await expect(again.locator('.jp-NearDuplicates-summary')).toHaveText(before.summary);
+    await expect(again.locator('.jp-NearDuplicates-summary')).toHaveText(
+      before.summary
+    );
     await expect(again.getByText(/^Scan of planted, /)).toBeVisible();
     expect(await shown(again)).toEqual(before);
   });
 
-  test('keeps a regroup at a stricter threshold across a page reload', async ({ page }) => {
+  test('keeps a regroup at a stricter threshold across a page reload', async ({
+    page
+  }) => {
     const panel = await openPanel(page);
-    await panel.getByLabel('Collection', { exact: true }).selectOption('planted');
+    await panel
+      .getByLabel('Collection', { exact: true })
+      .selectOption('planted');
     await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
     const summary = panel.locator('.jp-NearDuplicates-summary');
-    await expect(summary).toHaveText(/^8 duplicate groups \(28 samples\) at 0\.95/);
+    await expect(summary).toHaveText(
+      /^8 duplicate groups \(28 samples\) at 0\.95/
+    );
     // The scan's own save comes first; this waits for the one of the regroup.
     const saved = page.waitForRequest(
       request =>
@@ -129,7 +169,9 @@ test.describe('Detect duplicates on the embedded backend', () => {
     const field = panel.getByLabel('Similarity threshold value');
     await field.fill('0.99');
     await field.press('Enter');
-    await expect(summary).toHaveText(/^5 duplicate groups \(22 samples\) at 0\.99/);
+    await expect(summary).toHaveText(
+      /^5 duplicate groups \(22 samples\) at 0\.99/
+    );
     await saved;
 
     await page.reload({ waitUntil: 'networkidle' });
@@ -139,7 +181,9 @@ test.describe('Detect duplicates on the embedded backend', () => {
       /^5 duplicate groups \(22 samples\) at 0\.99/
     );
     await expect(again.getByText(/^Scan of planted, /)).toBeVisible();
-    await expect(again.getByLabel('Collection', { exact: true })).toHaveValue('planted');
+    await expect(again.getByLabel('Collection', { exact: true })).toHaveValue(
+      'planted'
+    );
   });
 
   test('shows live progress, and Cancel stops the scan', async ({ page }) => {
@@ -149,20 +193,28 @@ test.describe('Detect duplicates on the embedded backend', () => {
 
     const bar = panel.getByRole('progressbar');
     await expect(bar).toBeVisible();
-    await expect(panel.getByText(/Scanning [\d,]+\/40,000 points/)).toBeVisible({
-      timeout: 60000
-    });
+    await expect(panel.getByText(/Scanning [\d,]+\/40,000 points/)).toBeVisible(
+      {
+        timeout: 60000
+      }
+    );
     const first = Number(await bar.getAttribute('aria-valuenow'));
     await expect
-      .poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 30000 })
+      .poll(async () => Number(await bar.getAttribute('aria-valuenow')), {
+        timeout: 30000
+      })
       .toBeGreaterThan(first);
-    await expect(panel.getByRole('button', { name: 'Detect Duplicates' })).toBeDisabled();
+    await expect(
+      panel.getByRole('button', { name: 'Detect Duplicates' })
+    ).toBeDisabled();
 
     const requests: string[] = [];
     await panel.getByRole('button', { name: 'Cancel the scan' }).click();
     await expect(panel.getByText(/cancelled/i).first()).toBeVisible();
     await expect(bar).toBeHidden();
-    await expect(panel.getByRole('button', { name: 'Detect Duplicates' })).toBeEnabled();
+    await expect(
+      panel.getByRole('button', { name: 'Detect Duplicates' })
+    ).toBeEnabled();
     page.on('request', request => {
       if (request.url().includes('/near-duplicates/qdrant')) {
         requests.push(request.url());
@@ -174,9 +226,15 @@ test.describe('Detect duplicates on the embedded backend', () => {
 
   test('shows payload strings as text, never as markup', async ({ page }) => {
     const panel = await openPanel(page);
-    await panel.getByLabel('Collection', { exact: true }).selectOption('hostile');
+    await panel
+      .getByLabel('Collection', { exact: true })
+      .selectOption('hostile');
     await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
-    await expect(panel.getByRole('listbox', { name: 'Duplicate groups' }).getByRole('option')).toHaveCount(1);
+    await expect(
+      panel
+        .getByRole('listbox', { name: 'Duplicate groups' })
+        .getByRole('option')
+    ).toHaveCount(1);
     const row = panel
       .getByRole('listbox', { name: 'Duplicate groups' })
       .getByRole('option')

@@ -2,7 +2,10 @@
 import { fireEvent, render, screen, within } from '@testing-library/react';
 import * as React from 'react';
 import type { IBackendInfo } from '../../api';
-import { ConnectionView, IConnectionViewProps } from '../../components/ConnectionView';
+import {
+  ConnectionView,
+  IConnectionViewProps
+} from '../../components/ConnectionView';
 import { scanVector } from '../../scan/collection';
 
 const backend: IBackendInfo = {
@@ -25,7 +28,12 @@ const backend: IBackendInfo = {
       },
       sparse_vectors: []
     },
-    { name: 'keywords', points_count: null, vectors: {}, sparse_vectors: ['bm25'] }
+    {
+      name: 'keywords',
+      points_count: null,
+      vectors: {},
+      sparse_vectors: ['bm25']
+    }
   ]
 };
 
@@ -52,7 +60,9 @@ describe('ConnectionView', () => {
   it('says it is connecting while the first answer is on its way', () => {
     setup({ backend: null, loading: true });
     expect(screen.getByText('Connecting to the Qdrant backend…')).toBeTruthy();
-    const refresh = screen.getByRole('button', { name: /refresh/i }) as HTMLButtonElement;
+    const refresh = screen.getByRole('button', {
+      name: /refresh/i
+    }) as HTMLButtonElement;
     expect(refresh.disabled).toBe(true);
     expect(screen.queryByRole('combobox')).toBeNull();
   });
@@ -63,14 +73,26 @@ describe('ConnectionView', () => {
   });
 
   it('names a remote backend by its URL', () => {
-    setup({ backend: { ...backend, kind: 'remote', url: 'https://qdrant.example.org:6333' } });
-    expect(screen.getByText('Remote Qdrant at https://qdrant.example.org:6333, 1.13.2')).toBeTruthy();
+    setup({
+      backend: {
+        ...backend,
+        kind: 'remote',
+        url: 'https://qdrant.example.org:6333'
+      }
+    });
+    expect(
+      screen.getByText(
+        'Remote Qdrant at https://qdrant.example.org:6333, 1.13.2'
+      )
+    ).toBeTruthy();
   });
 
   it('lists collections with their point counts and reports a choice', () => {
     const props = setup();
     const picker = screen.getByRole('combobox', { name: 'Collection' });
-    const options = within(picker).getAllByRole('option').map(o => o.textContent);
+    const options = within(picker)
+      .getAllByRole('option')
+      .map(o => o.textContent);
     expect(options).toEqual([
       'Choose a collection…',
       'photos (12,345 points)',
@@ -90,7 +112,9 @@ describe('ConnectionView', () => {
   it('offers the dense vectors of a collection that has several', () => {
     const props = setup({ collection: 'products' });
     const picker = screen.getByRole('combobox', { name: 'Vector' });
-    const options = within(picker).getAllByRole('option') as HTMLOptionElement[];
+    const options = within(picker).getAllByRole(
+      'option'
+    ) as HTMLOptionElement[];
     expect(options.map(o => o.textContent)).toEqual([
       'Choose a vector…',
       'image (768-d, Cosine)',
@@ -98,14 +122,18 @@ describe('ConnectionView', () => {
       'colbert (multivector, cannot be scanned)'
     ]);
     expect(options[3].disabled).toBe(true);
-    expect(screen.getByText('Several dense vectors: choose one to compare by.')).toBeTruthy();
+    expect(
+      screen.getByText('Several dense vectors: choose one to compare by.')
+    ).toBeTruthy();
     fireEvent.change(picker, { target: { value: 'text' } });
     expect(props.onVectorChange).toHaveBeenCalledWith('text');
   });
 
   it('shows the chosen vector', () => {
     setup({ collection: 'products', vector: 'text' });
-    const picker = screen.getByRole('combobox', { name: 'Vector' }) as HTMLSelectElement;
+    const picker = screen.getByRole('combobox', {
+      name: 'Vector'
+    }) as HTMLSelectElement;
     expect(picker.value).toBe('text');
     expect(screen.getByText('384-d vectors, Dot distance')).toBeTruthy();
   });
@@ -113,7 +141,9 @@ describe('ConnectionView', () => {
   it('says when a collection has no dense vector', () => {
     setup({ collection: 'keywords' });
     expect(
-      screen.getByText('No dense vector: this collection cannot be scanned for near-duplicates.')
+      screen.getByText(
+        'No dense vector: this collection cannot be scanned for near-duplicates.'
+      )
     ).toBeTruthy();
   });
 
@@ -128,7 +158,9 @@ describe('ConnectionView', () => {
       error: { kind: 'unreachable', message: 'Failed to fetch' }
     });
     const alert = screen.getByRole('alert');
-    expect(within(alert).getByText('Cannot reach the Qdrant backend')).toBeTruthy();
+    expect(
+      within(alert).getByText('Cannot reach the Qdrant backend')
+    ).toBeTruthy();
     expect(within(alert).getByText(/QDRANT_URL/)).toBeTruthy();
     expect(within(alert).getByText('Failed to fetch')).toBeTruthy();
     fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
@@ -136,14 +168,28 @@ describe('ConnectionView', () => {
   });
 
   it('shows a refused API key', () => {
-    setup({ backend: null, error: { kind: 'auth', status: 401, message: 'Unauthorized' } });
-    expect(screen.getByText('Qdrant needs an API key (401 Unauthorized)')).toBeTruthy();
+    setup({
+      backend: null,
+      error: { kind: 'auth', status: 401, message: 'Unauthorized' }
+    });
+    expect(
+      screen.getByText('Qdrant needs an API key (401 Unauthorized)')
+    ).toBeTruthy();
   });
 
   it('refreshes on request and freezes the pickers during a scan', () => {
     const props = setup({ collection: 'products', disabled: true });
-    expect((screen.getByRole('combobox', { name: 'Collection' }) as HTMLSelectElement).disabled).toBe(true);
-    expect((screen.getByRole('combobox', { name: 'Vector' }) as HTMLSelectElement).disabled).toBe(true);
+    expect(
+      (
+        screen.getByRole('combobox', {
+          name: 'Collection'
+        }) as HTMLSelectElement
+      ).disabled
+    ).toBe(true);
+    expect(
+      (screen.getByRole('combobox', { name: 'Vector' }) as HTMLSelectElement)
+        .disabled
+    ).toBe(true);
     props.rerender({ disabled: false });
     fireEvent.click(screen.getByRole('button', { name: /refresh/i }));
     expect(props.onRefresh).toHaveBeenCalled();
@@ -153,28 +199,50 @@ describe('ConnectionView', () => {
     const withBroken: IBackendInfo = {
       ...backend,
       collections: [
-        { name: 'odd', points_count: null, vectors: {}, sparse_vectors: [], error: 'Qdrant answered 500: bad config' },
+        {
+          name: 'odd',
+          points_count: null,
+          vectors: {},
+          sparse_vectors: [],
+          error: 'Qdrant answered 500: bad config'
+        },
         ...backend.collections
       ]
     };
     const props = setup({ backend: withBroken, collection: 'photos' });
-    const options = within(screen.getByLabelText('Collection')).getAllByRole('option') as HTMLOptionElement[];
+    const options = within(screen.getByLabelText('Collection')).getAllByRole(
+      'option'
+    ) as HTMLOptionElement[];
     const odd = options.find(o => o.value === 'odd')!;
-    expect(odd.textContent).toBe('odd (unavailable: Qdrant answered 500: bad config)');
+    expect(odd.textContent).toBe(
+      'odd (unavailable: Qdrant answered 500: bad config)'
+    );
     expect(odd.disabled).toBe(true);
-    expect(options.filter(o => !o.disabled).map(o => o.value)).toEqual(['photos', 'products', 'keywords']);
+    expect(options.filter(o => !o.disabled).map(o => o.value)).toEqual([
+      'photos',
+      'products',
+      'keywords'
+    ]);
     props.rerender({ collection: 'odd' });
-    expect(screen.getByRole('alert').textContent).toContain('This collection cannot be read');
+    expect(screen.getByRole('alert').textContent).toContain(
+      'This collection cannot be read'
+    );
     expect(screen.getByRole('alert').textContent).toContain('bad config');
   });
 
   it('says what to do when the chosen backend is not available', () => {
     setup({
       backend: null,
-      error: { kind: 'backend-choice', status: 409, message: 'No remote Qdrant is configured on this Jupyter server.' }
+      error: {
+        kind: 'backend-choice',
+        status: 409,
+        message: 'No remote Qdrant is configured on this Jupyter server.'
+      }
     });
     const alert = screen.getByRole('alert');
-    expect(alert.textContent).toContain('The backend chosen in the settings is not available');
+    expect(alert.textContent).toContain(
+      'The backend chosen in the settings is not available'
+    );
     expect(alert.textContent).toContain('Settings > Near Duplicates');
     expect(alert.textContent).toContain('No remote Qdrant is configured');
     expect(alert.textContent).not.toContain('already running');
@@ -183,7 +251,9 @@ describe('ConnectionView', () => {
   it('gives every control an accessible name', () => {
     setup({ collection: 'products' });
     for (const role of ['button', 'combobox']) {
-      expect(screen.getAllByRole(role, { name: /\S/ })).toHaveLength(screen.getAllByRole(role).length);
+      expect(screen.getAllByRole(role, { name: /\S/ })).toHaveLength(
+        screen.getAllByRole(role).length
+      );
     }
   });
 });

@@ -1,7 +1,10 @@
 // The threshold (similarity or maximum distance), Detect and Cancel, and the regroup hints.
 import { fireEvent, render, screen } from '@testing-library/react';
 import * as React from 'react';
-import { DetectControls, IDetectControlsProps } from '../../components/DetectControls';
+import {
+  DetectControls,
+  IDetectControlsProps
+} from '../../components/DetectControls';
 
 function setup(overrides: Partial<IDetectControlsProps> = {}) {
   const props: IDetectControlsProps = {
@@ -20,13 +23,19 @@ function setup(overrides: Partial<IDetectControlsProps> = {}) {
 }
 
 const detect = () =>
-  screen.getByRole('button', { name: 'Detect Duplicates' }) as HTMLButtonElement;
+  screen.getByRole('button', {
+    name: 'Detect Duplicates'
+  }) as HTMLButtonElement;
 
 describe('DetectControls, idle', () => {
   it('shows the threshold on a slider and in a number field, bound together', () => {
     const { props, rerender } = setup();
-    const slider = screen.getByRole('slider', { name: 'Similarity threshold (Cosine)' }) as HTMLInputElement;
-    const field = screen.getByRole('spinbutton', { name: 'Similarity threshold value' }) as HTMLInputElement;
+    const slider = screen.getByRole('slider', {
+      name: 'Similarity threshold (Cosine)'
+    }) as HTMLInputElement;
+    const field = screen.getByRole('spinbutton', {
+      name: 'Similarity threshold value'
+    }) as HTMLInputElement;
     expect(slider.min).toBe('0.8');
     expect(slider.max).toBe('0.99');
     expect(slider.step).toBe('0.01');
@@ -47,7 +56,9 @@ describe('DetectControls, idle', () => {
 
   it('waits for a typed value to be in range, and snaps it on leaving the field', () => {
     const { props } = setup();
-    const field = screen.getByRole('spinbutton', { name: 'Similarity threshold value' }) as HTMLInputElement;
+    const field = screen.getByRole('spinbutton', {
+      name: 'Similarity threshold value'
+    }) as HTMLInputElement;
     fireEvent.change(field, { target: { value: '0.5' } });
     expect(props.onThresholdChange).not.toHaveBeenCalled();
     expect(field.getAttribute('aria-invalid')).toBe('true');
@@ -58,7 +69,9 @@ describe('DetectControls, idle', () => {
 
   it('ignores an empty field', () => {
     const { props } = setup();
-    const field = screen.getByRole('spinbutton', { name: 'Similarity threshold value' });
+    const field = screen.getByRole('spinbutton', {
+      name: 'Similarity threshold value'
+    });
     fireEvent.change(field, { target: { value: '' } });
     fireEvent.blur(field);
     expect(props.onThresholdChange).not.toHaveBeenCalled();
@@ -66,7 +79,9 @@ describe('DetectControls, idle', () => {
 
   it('says what the threshold means', () => {
     setup();
-    expect(screen.getByText(/cosine similarity above 0.95 count as near-duplicates/)).toBeTruthy();
+    expect(
+      screen.getByText(/cosine similarity above 0.95 count as near-duplicates/)
+    ).toBeTruthy();
   });
 
   it('detects on click', () => {
@@ -85,7 +100,9 @@ describe('DetectControls, idle', () => {
   it('gives every control an accessible name', () => {
     setup({ lastScanThreshold: 0.97 });
     for (const role of ['button', 'slider', 'spinbutton']) {
-      expect(screen.getAllByRole(role, { name: /\S/ })).toHaveLength(screen.getAllByRole(role).length);
+      expect(screen.getAllByRole(role, { name: /\S/ })).toHaveLength(
+        screen.getAllByRole(role).length
+      );
     }
   });
 });
@@ -93,7 +110,9 @@ describe('DetectControls, idle', () => {
 describe('DetectControls before the distance is known', () => {
   it('offers a plain similarity threshold', () => {
     setup({ distance: null, collection: null });
-    expect(screen.getByRole('slider', { name: 'Similarity threshold' })).toBeTruthy();
+    expect(
+      screen.getByRole('slider', { name: 'Similarity threshold' })
+    ).toBeTruthy();
     expect(screen.getByText(/Pairs with similarity above 0.95/)).toBeTruthy();
   });
 });
@@ -102,8 +121,12 @@ describe('DetectControls, scanning', () => {
   it('disables Detect and the threshold, and offers Cancel', () => {
     const { props } = setup({ scanning: true, lastScanThreshold: 0.97 });
     expect(detect().disabled).toBe(true);
-    expect((screen.getByRole('slider') as HTMLInputElement).disabled).toBe(true);
-    expect((screen.getByRole('spinbutton') as HTMLInputElement).disabled).toBe(true);
+    expect((screen.getByRole('slider') as HTMLInputElement).disabled).toBe(
+      true
+    );
+    expect((screen.getByRole('spinbutton') as HTMLInputElement).disabled).toBe(
+      true
+    );
     fireEvent.click(screen.getByRole('button', { name: 'Cancel the scan' }));
     expect(props.onCancel).toHaveBeenCalledTimes(1);
     expect(screen.queryByText(/last scan/)).toBeNull();
@@ -113,14 +136,20 @@ describe('DetectControls, scanning', () => {
 describe('DetectControls, after a scan', () => {
   it('says a stricter threshold regroups without a new scan', () => {
     setup({ threshold: 0.97, lastScanThreshold: 0.95 });
-    expect(screen.getByText('Regrouped from the last scan at 0.95 — no new scan needed')).toBeTruthy();
+    expect(
+      screen.getByText(
+        'Regrouped from the last scan at 0.95 — no new scan needed'
+      )
+    ).toBeTruthy();
     expect(screen.queryByRole('button', { name: /rescan/i })).toBeNull();
   });
 
   it('offers a rescan for a looser threshold', () => {
     const { props } = setup({ threshold: 0.9, lastScanThreshold: 0.95 });
     expect(
-      screen.getByText('Looser than the last scan (0.95): Detect again to include more pairs')
+      screen.getByText(
+        'Looser than the last scan (0.95): Detect again to include more pairs'
+      )
     ).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Rescan at 0.90' }));
     expect(props.onDetect).toHaveBeenCalledTimes(1);
@@ -136,9 +165,13 @@ describe('DetectControls for distances', () => {
   it('asks for a maximum distance in a free number field', () => {
     const { props } = setup({ distance: 'Euclid', threshold: 0.5 });
     expect(screen.queryByRole('slider')).toBeNull();
-    const field = screen.getByRole('spinbutton', { name: 'Maximum distance (Euclid)' }) as HTMLInputElement;
+    const field = screen.getByRole('spinbutton', {
+      name: 'Maximum distance (Euclid)'
+    }) as HTMLInputElement;
     expect(field.value).toBe('0.5');
-    expect(screen.getByText(/closer than 0.5 \(Euclid distance\)/)).toBeTruthy();
+    expect(
+      screen.getByText(/closer than 0.5 \(Euclid distance\)/)
+    ).toBeTruthy();
     fireEvent.change(field, { target: { value: '1.25' } });
     expect(props.onThresholdChange).toHaveBeenLastCalledWith(1.25);
     fireEvent.change(field, { target: { value: '-1' } });
@@ -147,7 +180,9 @@ describe('DetectControls for distances', () => {
 
   it('reads a smaller distance as stricter', () => {
     setup({ distance: 'Manhattan', threshold: 2, lastScanThreshold: 3 });
-    expect(screen.getByText('Regrouped from the last scan at 3 — no new scan needed')).toBeTruthy();
+    expect(
+      screen.getByText('Regrouped from the last scan at 3 — no new scan needed')
+    ).toBeTruthy();
   });
 
   it('reads a larger distance as looser', () => {

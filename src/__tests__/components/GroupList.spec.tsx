@@ -1,13 +1,17 @@
 // The results: summary, empty state, rows, selection, keyboard, and windowing of many groups.
 import { act, fireEvent, render, screen, within } from '@testing-library/react';
 import * as React from 'react';
-import { GroupList, IGroupListProps, visibleRows } from '../../components/GroupList';
-import type { DuplicateGroup, ScanPoints } from '../../scan/types';
+import {
+  GroupList,
+  IGroupListProps,
+  visibleRows
+} from '../../components/GroupList';
+import type { IDuplicateGroup, IScanPoints } from '../../scan/types';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
 /** Points 0..n-1 named s0..; thumbnails as paths, splits alternating train/test when asked. */
-function makePoints(n: number, patch: Partial<ScanPoints> = {}): ScanPoints {
+function makePoints(n: number, patch: Partial<IScanPoints> = {}): IScanPoints {
   return {
     ids: Array.from({ length: n }, (_, i) => i),
     sampleIds: Array.from({ length: n }, (_, i) => `s${i}`),
@@ -17,7 +21,12 @@ function makePoints(n: number, patch: Partial<ScanPoints> = {}): ScanPoints {
   };
 }
 
-function makeGroup(members: number[], best = 0.99, worst = 0.96, weakest = 0.965): DuplicateGroup {
+function makeGroup(
+  members: number[],
+  best = 0.99,
+  worst = 0.96,
+  weakest = 0.965
+): IDuplicateGroup {
   return {
     key: members[0],
     members,
@@ -26,7 +35,11 @@ function makeGroup(members: number[], best = 0.99, worst = 0.96, weakest = 0.965
     links: members.length,
     bestScore: best,
     worstScore: worst,
-    weakestLink: { a: members[0], b: members[members.length - 1], score: weakest },
+    weakestLink: {
+      a: members[0],
+      b: members[members.length - 1],
+      score: weakest
+    },
     representative: members[members.length - 1]
   };
 }
@@ -43,7 +56,12 @@ function setup(overrides: Partial<IGroupListProps> = {}) {
     points,
     distance: 'Cosine',
     threshold: 0.95,
-    thumbnails: { filesBaseUrl: '/files', remote: 'allowed', hosts: [], jupyterUrls: [] },
+    thumbnails: {
+      filesBaseUrl: '/files',
+      remote: 'allowed',
+      hosts: [],
+      jupyterUrls: []
+    },
     selectedKey: null,
     onSelect: jest.fn(),
     ...overrides
@@ -57,7 +75,9 @@ const options = () => screen.getAllByRole('option');
 describe('GroupList, complete', () => {
   it('sums up the groups', () => {
     setup();
-    expect(screen.getByText('3 duplicate groups (15 samples) at 0.95')).toBeTruthy();
+    expect(
+      screen.getByText('3 duplicate groups (15 samples) at 0.95')
+    ).toBeTruthy();
   });
 
   it('shows each group with its size, scores and weakest link', () => {
@@ -65,7 +85,9 @@ describe('GroupList, complete', () => {
     const rows = options();
     expect(rows).toHaveLength(3);
     expect(within(rows[0]).getByText('Group 1: 10 samples')).toBeTruthy();
-    expect(within(rows[0]).getByText('Scores 0.9600–0.9900 · weakest link 0.9650')).toBeTruthy();
+    expect(
+      within(rows[0]).getByText('Scores 0.9600–0.9900 · weakest link 0.9650')
+    ).toBeTruthy();
     expect(rows[0].getAttribute('aria-label')).toBe(
       'Group 1: 10 samples, best score 0.9900, worst 0.9600, weakest link 0.9650, crosses splits train + test'
     );
@@ -78,7 +100,9 @@ describe('GroupList, complete', () => {
     setup();
     const [first, second] = options();
     expect(within(first).getByText('train + test')).toBeTruthy();
-    expect(first.getAttribute('aria-label')).toContain('crosses splits train + test');
+    expect(first.getAttribute('aria-label')).toContain(
+      'crosses splits train + test'
+    );
     expect(within(second).queryByText(/\+ test/)).toBeNull();
   });
 
@@ -117,7 +141,9 @@ describe('GroupList, complete', () => {
       threshold: 0.5,
       groups: [makeGroup([0, 1, 2], 0.01, 0.4, 0.3)]
     });
-    expect(screen.getByText('1 duplicate group (3 samples) within distance 0.5')).toBeTruthy();
+    expect(
+      screen.getByText('1 duplicate group (3 samples) within distance 0.5')
+    ).toBeTruthy();
     expect(screen.getByText('Scores 0.01–0.4 · weakest link 0.3')).toBeTruthy();
   });
 });
@@ -126,7 +152,9 @@ describe('GroupList, empty', () => {
   it('says nothing was found and what to try', () => {
     setup({ groups: [] });
     expect(
-      screen.getByText('No near-duplicates found at threshold 0.95. Try lowering the threshold.')
+      screen.getByText(
+        'No near-duplicates found at threshold 0.95. Try lowering the threshold.'
+      )
     ).toBeTruthy();
     expect(screen.queryByRole('listbox')).toBeNull();
   });
@@ -146,7 +174,11 @@ describe('GroupList, selection and keyboard', () => {
 
   it('shows the selected group', () => {
     setup({ selectedKey: 10 });
-    expect(options().map(o => o.getAttribute('aria-selected'))).toEqual(['false', 'true', 'false']);
+    expect(options().map(o => o.getAttribute('aria-selected'))).toEqual([
+      'false',
+      'true',
+      'false'
+    ]);
   });
 
   it('is reachable by Tab on one row, and arrows move between groups', () => {
@@ -175,7 +207,9 @@ describe('GroupList, selection and keyboard', () => {
 describe('GroupList with 10,000 groups', () => {
   const N = 10000;
   const points = makePoints(2 * N);
-  const groups = Array.from({ length: N }, (_, g) => makeGroup([2 * g, 2 * g + 1]));
+  const groups = Array.from({ length: N }, (_, g) =>
+    makeGroup([2 * g, 2 * g + 1])
+  );
 
   function renderMany(overrides: Partial<IGroupListProps> = {}) {
     return setup({ groups, points, viewportHeight: 480, ...overrides });
@@ -183,7 +217,9 @@ describe('GroupList with 10,000 groups', () => {
 
   it('renders only a window of rows', () => {
     renderMany();
-    expect(screen.getByText('10,000 duplicate groups (20,000 samples) at 0.95')).toBeTruthy();
+    expect(
+      screen.getByText('10,000 duplicate groups (20,000 samples) at 0.95')
+    ).toBeTruthy();
     const rows = options();
     expect(rows.length).toBeGreaterThan(4);
     expect(rows.length).toBeLessThan(20);
@@ -193,7 +229,9 @@ describe('GroupList with 10,000 groups', () => {
 
   it('follows the scroll', () => {
     const { container } = renderMany();
-    const viewport = container.querySelector('.jp-NearDuplicates-groupViewport')!;
+    const viewport = container.querySelector(
+      '.jp-NearDuplicates-groupViewport'
+    )!;
     fireEvent.scroll(viewport, { target: { scrollTop: 5000 * 96 } });
     expect(screen.getByText('Group 5,001: 2 samples')).toBeTruthy();
     expect(screen.queryByText('Group 2: 2 samples')).toBeNull();
@@ -202,14 +240,20 @@ describe('GroupList with 10,000 groups', () => {
 
   it('moves the window with the keyboard', () => {
     const { props, container } = renderMany();
-    const viewport = container.querySelector('.jp-NearDuplicates-groupViewport')!;
+    const viewport = container.querySelector(
+      '.jp-NearDuplicates-groupViewport'
+    )!;
     options()[0].focus();
     fireEvent.keyDown(document.activeElement!, { key: 'End' });
-    expect(document.activeElement!.textContent).toContain('Group 10,000: 2 samples');
+    expect(document.activeElement!.textContent).toContain(
+      'Group 10,000: 2 samples'
+    );
     expect(viewport.scrollTop).toBe(N * 96 - 480);
     expect(screen.queryByText('Group 1: 2 samples')).toBeNull();
     fireEvent.keyDown(document.activeElement!, { key: 'ArrowUp' });
-    expect(document.activeElement!.textContent).toContain('Group 9,999: 2 samples');
+    expect(document.activeElement!.textContent).toContain(
+      'Group 9,999: 2 samples'
+    );
     fireEvent.keyDown(document.activeElement!, { key: 'Enter' });
     expect(props.onSelect).toHaveBeenLastCalledWith(groups[N - 2]);
     fireEvent.keyDown(document.activeElement!, { key: 'Home' });
@@ -221,7 +265,9 @@ describe('GroupList with 10,000 groups', () => {
 
   it('keeps the active row rendered when scrolled away, so focus is not lost', () => {
     const { container } = renderMany();
-    const viewport = container.querySelector('.jp-NearDuplicates-groupViewport')!;
+    const viewport = container.querySelector(
+      '.jp-NearDuplicates-groupViewport'
+    )!;
     const first = options()[0];
     first.focus();
     fireEvent.scroll(viewport, { target: { scrollTop: 9000 * 96 } });
@@ -239,7 +285,9 @@ describe('GroupList with 10,000 groups', () => {
 
   it('keeps the rendered rows bounded through a long scroll', () => {
     const { container } = renderMany();
-    const viewport = container.querySelector('.jp-NearDuplicates-groupViewport')!;
+    const viewport = container.querySelector(
+      '.jp-NearDuplicates-groupViewport'
+    )!;
     act(() => {
       for (let k = 1; k <= 200; k++) {
         fireEvent.scroll(viewport, { target: { scrollTop: k * 4000 } });
@@ -252,8 +300,14 @@ describe('GroupList with 10,000 groups', () => {
 describe('visibleRows', () => {
   it('covers the view plus overscan, within bounds', () => {
     expect(visibleRows(10000, 0, 480, 96, 4)).toEqual({ start: 0, end: 10 });
-    expect(visibleRows(10000, 96 * 100 + 10, 480, 96, 4)).toEqual({ start: 96, end: 110 });
+    expect(visibleRows(10000, 96 * 100 + 10, 480, 96, 4)).toEqual({
+      start: 96,
+      end: 110
+    });
     expect(visibleRows(3, 0, 480, 96, 4)).toEqual({ start: 0, end: 3 });
-    expect(visibleRows(10000, 96 * 20000, 480, 96, 4)).toEqual({ start: 9996, end: 10000 });
+    expect(visibleRows(10000, 96 * 20000, 480, 96, 4)).toEqual({
+      start: 9996,
+      end: 10000
+    });
   });
 });

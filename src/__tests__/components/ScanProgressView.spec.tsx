@@ -2,9 +2,9 @@
 import { render, screen } from '@testing-library/react';
 import * as React from 'react';
 import { ScanProgressView } from '../../components/ScanProgressView';
-import type { ScanProgress } from '../../scan/types';
+import type { IScanProgress } from '../../scan/types';
 
-const base: ScanProgress = {
+const base: IScanProgress = {
   phase: 'scanning',
   listed: 10000,
   scanned: 1234,
@@ -30,7 +30,9 @@ describe('ScanProgressView', () => {
   });
 
   it('leaves out a rate and time left that are not known yet', () => {
-    render(<ScanProgressView progress={{ ...base, rate: 0, etaSeconds: null }} />);
+    render(
+      <ScanProgressView progress={{ ...base, rate: 0, etaSeconds: null }} />
+    );
     expect(screen.queryByText(/points\/s/)).toBeNull();
     expect(screen.queryByText(/left/)).toBeNull();
   });
@@ -38,27 +40,54 @@ describe('ScanProgressView', () => {
   it('shows listing progress', () => {
     render(
       <ScanProgressView
-        progress={{ ...base, phase: 'listing', listed: 2000, scanned: 0, etaSeconds: null, rate: 5000 }}
+        progress={{
+          ...base,
+          phase: 'listing',
+          listed: 2000,
+          scanned: 0,
+          etaSeconds: null,
+          rate: 5000
+        }}
       />
     );
     expect(screen.getByText('Listing points 2,000/10,000')).toBeTruthy();
-    expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('2000');
+    expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe(
+      '2000'
+    );
     expect(screen.getByText('5,000 points/s')).toBeTruthy();
   });
 
   it('shows an indeterminate bar while reading the collection config', () => {
-    render(<ScanProgressView progress={{ ...base, phase: 'inspecting', scanned: 0, listed: 0 }} />);
-    expect(screen.getByText("Reading the collection's configuration…")).toBeTruthy();
-    expect(screen.getByRole('progressbar').hasAttribute('aria-valuenow')).toBe(false);
+    render(
+      <ScanProgressView
+        progress={{ ...base, phase: 'inspecting', scanned: 0, listed: 0 }}
+      />
+    );
+    expect(
+      screen.getByText("Reading the collection's configuration…")
+    ).toBeTruthy();
+    expect(screen.getByRole('progressbar').hasAttribute('aria-valuenow')).toBe(
+      false
+    );
   });
 
   it('shows the check of pairs inside groups on its own bar, with time left but no point rate', () => {
     render(
       <ScanProgressView
-        progress={{ ...base, phase: 'checking', scanned: 10000, checked: 300, toCheck: 1200, rate: 900, etaSeconds: 1 }}
+        progress={{
+          ...base,
+          phase: 'checking',
+          scanned: 10000,
+          checked: 300,
+          toCheck: 1200,
+          rate: 900,
+          etaSeconds: 1
+        }}
       />
     );
-    expect(screen.getByText('Checking every pair inside the groups 300/1,200')).toBeTruthy();
+    expect(
+      screen.getByText('Checking every pair inside the groups 300/1,200')
+    ).toBeTruthy();
     const bar = screen.getByRole('progressbar', { name: 'Scan progress' });
     expect(bar.getAttribute('aria-valuenow')).toBe('300');
     expect(bar.getAttribute('aria-valuemax')).toBe('1200');
@@ -67,8 +96,14 @@ describe('ScanProgressView', () => {
   });
 
   it('shows grouping', () => {
-    render(<ScanProgressView progress={{ ...base, phase: 'grouping', scanned: 10000 }} />);
-    expect(screen.getByText('Grouping 321 pairs into duplicate groups…')).toBeTruthy();
+    render(
+      <ScanProgressView
+        progress={{ ...base, phase: 'grouping', scanned: 10000 }}
+      />
+    );
+    expect(
+      screen.getByText('Grouping 321 pairs into duplicate groups…')
+    ).toBeTruthy();
     expect(screen.queryByText(/points\/s/)).toBeNull();
   });
 
@@ -79,6 +114,8 @@ describe('ScanProgressView', () => {
 
   it('keeps the bar within its range when counts overshoot an estimate', () => {
     render(<ScanProgressView progress={{ ...base, scanned: 10500 }} />);
-    expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('10000');
+    expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe(
+      '10000'
+    );
   });
 });

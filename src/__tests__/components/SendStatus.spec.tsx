@@ -2,7 +2,11 @@
 import { fireEvent, render, screen } from '@testing-library/react';
 import * as React from 'react';
 import type { ISendStatus } from '../../bridge';
-import { NotebookSendBar, SendStatusView, toneOf } from '../../components/SendStatus';
+import {
+  NotebookSendBar,
+  SendStatusView,
+  toneOf
+} from '../../components/SendStatus';
 
 describe('NotebookSendBar', () => {
   it('sends all groups on click, and is off with no groups', () => {
@@ -12,8 +16,16 @@ describe('NotebookSendBar', () => {
     );
     fireEvent.click(screen.getByRole('button', { name: 'Send all groups' }));
     expect(onSendAll).toHaveBeenCalledTimes(1);
-    rerender(<NotebookSendBar status={null} groupCount={0} onSendAll={onSendAll} />);
-    expect((screen.getByRole('button', { name: 'Send all groups' }) as HTMLButtonElement).disabled).toBe(true);
+    rerender(
+      <NotebookSendBar status={null} groupCount={0} onSendAll={onSendAll} />
+    );
+    expect(
+      (
+        screen.getByRole('button', {
+          name: 'Send all groups'
+        }) as HTMLButtonElement
+      ).disabled
+    ).toBe(true);
   });
 
   it('hints at clicking a group before any send', () => {
@@ -33,18 +45,30 @@ describe('SendStatusView', () => {
     };
     render(<SendStatusView status={status} />);
     const line = screen.getByRole('status');
-    expect(line.textContent).toBe('Run import jupyterlab_near_duplicates in plain.ipynb');
-    expect(line.querySelector('code')?.textContent).toBe('import jupyterlab_near_duplicates');
-    expect(line.classList.contains('jp-NearDuplicates-sendStatus-action')).toBe(true);
+    expect(line.textContent).toBe(
+      'Run import jupyterlab_near_duplicates in plain.ipynb'
+    );
+    expect(line.querySelector('code')?.textContent).toBe(
+      'import jupyterlab_near_duplicates'
+    );
+    expect(line.classList.contains('jp-NearDuplicates-sendStatus-action')).toBe(
+      true
+    );
   });
 
   it('keeps a notebook name with markup as text', () => {
     render(
       <SendStatusView
-        status={{ state: 'sent', text: 'Sent 2 samples to <img src=x>.ipynb', notebook: '<img src=x>.ipynb' }}
+        status={{
+          state: 'sent',
+          text: 'Sent 2 samples to <img src=x>.ipynb',
+          notebook: '<img src=x>.ipynb'
+        }}
       />
     );
-    expect(screen.getByRole('status').textContent).toBe('Sent 2 samples to <img src=x>.ipynb');
+    expect(screen.getByRole('status').textContent).toBe(
+      'Sent 2 samples to <img src=x>.ipynb'
+    );
     expect(screen.getByRole('status').querySelector('img')).toBeNull();
   });
 
