@@ -309,7 +309,13 @@ def main() -> None:
     scale.add_argument("--no-floor", action="store_true", help="with --peers: skip the floor replay")
     scale.add_argument("--only-embedded", action="store_true",
                        help="with --peers: only load and index the embedded backend and time its listing (issue 16 section 4)")
+    scale.add_argument("--report", action="store_true", help="with --peers: only print the tables of the last run and plot again")
     args = ap.parse_args()
+    if args.peers and args.report:
+        from scale import report_only
+
+        report_only(args.out)
+        return
     args.peer_methods = [m for m in args.peer_methods.split(",") if m]
 
     defaults = scanner_defaults()

@@ -142,14 +142,15 @@ def run_scale_size(n: int, args: argparse.Namespace, bundle: str, workdir: str, 
     d, t = args.dim, args.threshold
     log(f"\n== scale: N = {n:,}, d = {d}, threshold {t}; load {os.getloadavg()[0]:.1f}")
     X, payloads, info, vpath = data.cached_vectors(n, d, args.seed)
-    truth, truth_s, cached = data.cached_truth(X, t, log)
-    groups = truth.groups()
-    dropped = sum(len(g) for g in groups) - len(groups)
-    log(f"truth: {len(truth.i):,} pairs, {len(groups):,} groups, a deduplicator should drop {dropped:,} "
-        f"({'cached; ' if cached else ''}computed in {truth_s:.1f} s)")
-    size = {"n": n, "d": d, "threshold": t, "dataset": info,
-            "truth": {"pairs": int(len(truth.i)), "groups": len(groups), "dropped": dropped,
-                      "borderline": len(truth.borderline), "seconds": round(truth_s, 1), "cached": cached}}
+    size: dict[str, Any] = {"n": n, "d": d, "threshold": t, "dataset": info}
+    if not args.only_embedded:
+        truth, truth_s, cached = data.cached_truth(X, t, log)
+        groups = truth.groups()
+        dropped = sum(len(g) for g in groups) - len(groups)
+        log(f"truth: {len(truth.i):,} pairs, {len(groups):,} groups, a deduplicator should drop {dropped:,} "
+            f"({'cached; ' if cached else ''}computed in {truth_s:.1f} s)")
+        size["truth"] = {"pairs": int(len(truth.i)), "groups": len(groups), "dropped": dropped,
+                         "borderline": len(truth.borderline), "seconds": round(truth_s, 1), "cached": cached}
     rows: list[dict] = []
     budget = args.budget
     data_dir = os.path.join(workdir, f"scale-n{n}")
@@ -241,6 +242,35 @@ def growth(sizes: list[dict]) -> list[dict]:
     return out
 
 
+def extrapolate(sizes: list[dict], target: int = 1_000_000) -> list[dict]:
+    """NOT measured: each method's time and memory at ``target`` from its last two finished
+    sizes (time ~ N^k with the measured k, at least 1: below that a small size's fixed costs
+    speak, not the method; memory linear in N), for the sizes not run."""
+    out = []
+    last_growth = {g["method"]: g for g in growth(sizes)}  # the last pair of sizes of each method
+    for g in last_growth.values():
+        if g["to_n"] >= target:
+            continue
+        row = next(r for s in sizes for r in s["methods"] if r["method"] == g["method"] and r["n"] == g["to_n"])
+        e = {"method": g["method"], "n": target, "from_n": g["to_n"], "extrapolated": True,
+             "seconds": round(row["seconds"] * (target / g["to_n"]) ** max(1.0, g["time_exponent"])),
+             "time_exponent": g["time_exponent"]}
+        if row.get("peak_private_mb") and g.get("memory_kb_per_point") is not None:
+            e["peak_private_mb"] = round(row["peak_private_mb"] + g["memory_kb_per_point"] * (target - g["to_n"]) / 1024)
+        out.append(e)
+    emb = [s for s in sizes if s.get("embedded")]
+    if len(emb) >= 2 and emb[-1]["n"] < target:
+        a, b = emb[-2], emb[-1]
+        ea, eb = a["embedded"], b["embedded"]
+        k = max(1.0, math.log(eb["index_build_s"] / ea["index_build_s"]) / math.log(b["n"] / a["n"]))
+        per_point = (eb["backend_private_mb_build_peak"] - ea["backend_private_mb_build_peak"]) / (b["n"] - a["n"])
+        out.append({"method": "embedded backend", "n": target, "from_n": b["n"], "extrapolated": True,
+                    "upload_s": round(target / eb["upsert_points_per_s"]),
+                    "index_build_s": round(eb["index_build_s"] * (target / b["n"]) ** k), "index_build_exponent": round(k, 2),
+                    "backend_private_mb_build_peak": round(eb["backend_private_mb_build_peak"] + per_point * (target - b["n"]))})
+    return out
+
+
 def table(sizes: list[dict]) -> str:
     lines = ["| N | method | s | x ours | private MB | x ours | pair recall | groups exactly right | note |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -286,7 +316,7 @@ def save(path: str, sizes: list[dict], args: argparse.Namespace, started: float)
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
     doc["scale"] = {
-        "sizes": sizes, "growth": growth(sizes),
+        "sizes": sizes, "growth": growth(sizes), "extrapolated_1m_not_measured": extrapolate(sizes),
         "settings": {"budget_s": args.budget, "ours_budget_s": args.ours_budget, "threshold": args.threshold,
                      "dim": args.dim, "data_seed": args.seed, "limit": args.limit, "batch_size": args.batch_size,
                      "in_flight": args.in_flight, "upsert_batch": args.upsert_batch, "peers": args.peer_methods},
@@ -299,6 +329,44 @@ def save(path: str, sizes: list[dict], args: argparse.Namespace, started: float)
     os.replace(tmp, path)
 
 
+def extrapolation_table(rows: list[dict]) -> str:
+    lines = ["| method | from N | measured k (time ~ N^k; at least 1 used) | seconds at 1M (extrapolated) | private MB at 1M (extrapolated) |",
+             "|---|---|---|---|---|"]
+    for e in rows:
+        if e["method"] == "embedded backend":
+            lines.append(f"| embedded backend: upsert / index build | {e['from_n']:,} | build ~ N^{e['index_build_exponent']} | "
+                         f"{e['upload_s']:,} / {e['index_build_s']:,} | {e['backend_private_mb_build_peak']:,} |")
+        else:
+            lines.append(f"| {e['method']} | {e['from_n']:,} | {e['time_exponent']} | {e['seconds']:,} | "
+                         f"{_f(e.get('peak_private_mb'), ',')} |")
+    return "\n".join(lines)
+
+
+def print_report(sizes: list[dict]) -> None:
+    print("\n" + table(sizes) + "\n\n" + embedded_table(sizes), flush=True)
+    for g in growth(sizes):
+        log(f"growth {g['method']} {g['from_n']:,} -> {g['to_n']:,}: time ~ N^{g['time_exponent']}, private memory "
+            f"{g.get('memory_mb_growth', '-')} MB ({g.get('memory_kb_per_point', '-')} KB per added point)")
+    ex = extrapolate(sizes)
+    if ex:
+        print("\nExtrapolated to 1M, NOT measured:\n" + extrapolation_table(ex), flush=True)
+
+
+def plot(path: str) -> None:
+    png = os.path.join(BENCH, "results", "scale.png")
+    subprocess.run([pr.PEERS_PYTHON, os.path.join(BENCH, "plot.py"), path, png], check=True)
+    log(f"plot: {os.path.relpath(png, os.path.dirname(BENCH))}")
+
+
+def report_only(path: str) -> None:
+    """Prints the tables of the scale section already in ``path`` and draws its plot again."""
+    with open(path, encoding="utf-8") as f:
+        sizes = json.load(f)["scale"]["sizes"]
+    print_report(sizes)
+    if not pr.peers_missing():
+        plot(path)
+
+
 def run_scale(args: argparse.Namespace, bundle: str, workdir: str, sizes: list[int]) -> None:
     started = time.perf_counter()
     done: list[dict] = []
@@ -306,14 +374,9 @@ def run_scale(args: argparse.Namespace, bundle: str, workdir: str, sizes: list[i
         earlier = [r for s in done for r in s["methods"]]
         done.append(run_scale_size(n, args, bundle, workdir, earlier))
         save(args.out, done, args, started)
-        print("\n" + table(done) + "\n\n" + embedded_table(done), flush=True)
-    for g in growth(done):
-        log(f"growth {g['method']} {g['from_n']:,} -> {g['to_n']:,}: time ~ N^{g['time_exponent']}, private memory "
-            f"{g.get('memory_mb_growth', '-')} MB ({g.get('memory_kb_per_point', '-')} KB per added point)")
-    if not pr.peers_missing():
-        png = os.path.join(BENCH, "results", "scale.png")
-        subprocess.run([pr.PEERS_PYTHON, os.path.join(BENCH, "plot.py"), args.out, png], check=True)
-        log(f"plot: {os.path.relpath(png, os.path.dirname(BENCH))}")
+        print_report(done)
+    if not pr.peers_missing() and not args.only_embedded:
+        plot(args.out)
 
 
 def _f(x: Any, fmt: str) -> str:
