@@ -106,6 +106,11 @@ def _scan_method(name: str, backend: Any, bundle: str, t: float, budget: float, 
            "extra": len(c.extra), "groups_exact": c.groups_exact, "truth_groups": c.truth_groups,
            "groups_exact_pct": round(c.groups_exact_pct, 2), "pairs_found": c.found_pairs,
            "load": round(out["load_before"], 1)}
+    a = out.get("audit") or {}
+    if a:  # what the scan's own audit said (issue 12): its route and its recall estimate
+        row.update(audit_route=a.get("route"), audit_sampled=a.get("sampled"), audit_unreachable=a.get("unreachable"),
+                   audit_recall=a.get("recall"), audit_low=a.get("low"), audit_high=a.get("high"),
+                   searched_exactly=a.get("searchedExactly"))
     log(f"{name}: {row['seconds']:.1f} s, recall {row['pair_recall']}, groups {c.groups_exact}/{c.truth_groups}, "
         f"private {row['peak_private_mb']} MB (backend {row['backend_private_mb_peak']} MB); load {row['load']}")
     return row, out
