@@ -44,7 +44,7 @@ def main() -> None:
                               arrowprops={"arrowstyle": "->", "color": color})
     budget = scale["settings"]["budget_s"]
     ax_t.axhline(budget, color="black", linestyle=":", linewidth=1)
-    ax_t.text(ax_t.get_xlim()[0], budget * 1.05, f" time budget {budget:.0f} s", fontsize=8)
+    ax_t.text(0.01, budget * 1.08, f"time budget {budget:.0f} s", fontsize=8, transform=ax_t.get_yaxis_transform())
     for ax, what in ((ax_t, "seconds (scan or search, index build included for peers)"),
                      (ax_m, "peak private memory of its process, MB")):
         ax.set_xscale("log")
@@ -54,7 +54,7 @@ def main() -> None:
         ax.grid(True, which="both", alpha=0.3)
     ax_t.set_title("Time against N")
     ax_m.set_title("Memory against N")
-    ax_t.legend(fontsize=8, loc="upper left")
+    ax_t.legend(fontsize=8, loc="lower right")
     fig.suptitle(f"Near-duplicate pairs past cosine {scale['settings']['threshold']}, 2 shared cores "
                  f"({scale['finished'][:10]})", fontsize=10)
     fig.tight_layout()
