@@ -297,11 +297,11 @@ def table(sizes: list[dict]) -> str:
             elif r["method"] == "floor" and ok:
                 note = f"CPU {r['cpu_s']:,.0f} s; times ours' requests, not scored"
             if not ok:
-                note = r.get("why") or f"{r['status']} (budget {r.get('budget_s', 0):.0f} s)"
+                note = r.get("why") or f"{r['status']} (budget {r.get('budget_s', 0):g} s)"
             groups = f"{r['groups_exact_pct']:.1f}% ({r['groups_exact']}/{r['truth_groups']})" if "groups_exact" in r else "-"
             lines.append(
                 f"| {s['n']:,} | {r['method']} | {_f(r.get('seconds'), '.1f') if ok else r['status']} | "
-                f"{_f(r.get('time_x_ours'), '.2f')} | {_f(r.get('peak_private_mb'), ',.0f')} | "
+                f"{_f(r.get('time_x_ours'), '.2f')} | {_f(r.get('peak_private_mb') if ok else None, ',.0f')} | "
                 f"{_f(r.get('memory_x_ours'), '.2f')} | {_f(r.get('pair_recall'), '.5f')} | {groups} | {note} |")
     return "\n".join(lines)
 
@@ -367,7 +367,9 @@ def print_report(sizes: list[dict]) -> None:
 
 
 def plot(path: str) -> None:
-    png = os.path.join(BENCH, "results", "scale.png")
+    """results/scale.png for results/latest.json; beside any other --out, named after it."""
+    default = os.path.abspath(path) == os.path.join(BENCH, "results", "latest.json")
+    png = os.path.join(BENCH, "results", "scale.png") if default else os.path.splitext(path)[0] + ".png"
     subprocess.run([pr.PEERS_PYTHON, os.path.join(BENCH, "plot.py"), path, png], check=True)
     log(f"plot: {os.path.relpath(png, os.path.dirname(BENCH))}")
 
