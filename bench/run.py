@@ -3,6 +3,7 @@
     .venv/bin/python bench/run.py                       # N = 10k and 50k, d = 256 (~6 min)
     .venv/bin/python bench/run.py --sizes 10000,50000,100000
     .venv/bin/python bench/run.py --sizes 50000 --sweep # also tries batch / in-flight / limit
+    .venv/bin/python bench/run.py --peers               # issue 16: beside the peers, 10k to 200k (bench/scale.py)
 
 For each N it builds a synthetic collection in a fresh embedded backend (planted clusters of
 near-duplicates of sizes 2 to 200, exact copies included, among topical background points),
@@ -44,221 +45,12 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, BENCH)
 
 import scan_harness as sh  # noqa: E402
+from data import _unit, cluster_sizes, make_dataset  # noqa: E402,F401  (tests import them from here)
+from common import COLLECTION, FIELDS, log, scan, scan_options  # noqa: E402,F401  (tests import FIELDS from here)
+from floor import floor_replay, stored_vectors  # noqa: E402
+from report import table, targets  # noqa: E402
+from server_rows import audit_row, audit_table, run_server  # noqa: E402
 from jupyterlab_near_duplicates.embedded import EmbeddedBackend  # noqa: E402
-
-COLLECTION = "bench"
-FIELDS = {"sampleIdField": "sample_id", "thumbnailField": "thumbnail", "splitField": "split"}
-
-
-# ---------------------------------------------------------------------------------------
-# Data
-# ---------------------------------------------------------------------------------------
-
-
-def _unit(X: np.ndarray) -> np.ndarray:
-    return (X / np.linalg.norm(X, axis=-1, keepdims=True)).astype(np.float32)
-
-
-def cluster_sizes(rng: np.random.Generator, target: int) -> list[int]:
-    """Many pairs and triples, fewer big clusters; always one of 200 and one of 120 (exact copies)."""
-    sizes = [200, 120]
-    while sum(sizes) < target:
-        u = rng.random()
-        if u < 0.55:
-            sizes.append(2)
-        elif u < 0.75:
-            sizes.append(int(rng.integers(3, 6)))
-        elif u < 0.90:
-            sizes.append(int(rng.integers(6, 21)))
-        elif u < 0.97:
-            sizes.append(int(rng.integers(21, 61)))
-        else:
-            sizes.append(int(rng.integers(61, 201)))
-    return sizes
-
-
-def make_dataset(n: int, d: int, seed: int = 0) -> tuple[np.ndarray, list[dict], dict]:
-    """n unit vectors: about a fifth in planted clusters, the rest topical background.
-
-    Background: 64 topics, points at cosine ~0.5 to their topic mates (none near 0.95).
-    Clusters around a background-like centre: 'near' members at noise r in [0.05, 0.25]
-    (pairwise cosine ~ 1/(1 + r^2), 0.94 to 0.998, so a few clusters straddle 0.95 and
-    chain), 'exact' copies, or 'mixed' (half copies, half near).
-    """
-    rng = np.random.default_rng(seed)
-    topics = _unit(rng.standard_normal((64, d)))
-
-    def background(k: int) -> np.ndarray:
-        t = topics[rng.integers(0, len(topics), size=k)]
-        return _unit(t + rng.standard_normal((k, d)) / np.sqrt(d))
-
-    sizes = cluster_sizes(rng, n // 5)
-    rows: list[np.ndarray] = []
-    kinds = {"near": 0, "exact": 0, "mixed": 0}
-    for c, size in enumerate(sizes):
-        centre = background(1)[0]
-        kind = "exact" if c == 1 else rng.choice(["near", "exact", "mixed"], p=[0.7, 0.15, 0.15])
-        kinds[str(kind)] += 1
-        r = rng.uniform(0.05, 0.25)
-        near = _unit(centre + r * rng.standard_normal((size, d)) / np.sqrt(d))
-        if kind == "exact":
-            near[:] = centre
-        elif kind == "mixed":
-            near[: size // 2] = centre
-        rows.append(near)
-    clustered = np.concatenate(rows)[:n]
-    X = np.concatenate([clustered, background(n - len(clustered))])
-    X = X[rng.permutation(n)]
-    splits = rng.choice(["train", "test", "val"], size=n, p=[0.8, 0.1, 0.1])
-    payloads = [
-        {"sample_id": f"s{i:07d}", "thumbnail": f"images/{s}/{i:07d}.jpg", "split": str(s)}
-        for i, s in enumerate(splits)
-    ]
-    info = {
-        "clusters": len(sizes),
-        "clustered_points": int(min(n, sum(sizes))),
-        "largest": max(sizes),
-        "kinds": kinds,
-    }
-    return X, payloads, info
-
-
-# ---------------------------------------------------------------------------------------
-# Floor: the same requests, answered in-process
-# ---------------------------------------------------------------------------------------
-
-
-class _TimedShard:
-    """Wraps an EdgeShard to add up the time spent inside the engine's own calls."""
-
-    def __init__(self, shard: Any):
-        self._shard = shard
-        self.seconds = 0.0
-
-    def __getattr__(self, name: str) -> Any:
-        fn = getattr(self._shard, name)
-        if not callable(fn):
-            return fn
-
-        def timed(*args: Any, **kw: Any) -> Any:
-            t0 = time.perf_counter()
-            try:
-                return fn(*args, **kw)
-            finally:
-                self.seconds += time.perf_counter() - t0
-
-        return timed
-
-
-def floor_replay(coll: Any, recording: str) -> dict:
-    """Replays the requests ours sent (scroll pages, query batches; recorded by scan_node.ts)
-    through the backend's own Collection.scroll / Collection.query_batch: no HTTP, no JSON,
-    one at a time. ``seconds`` adds up the time inside those calls only."""
-    with open(recording, encoding="utf-8") as f:
-        requests = [json.loads(line) for line in f if line.strip()]
-    load = os.getloadavg()[0]
-    in_store = 0.0
-    cpu = 0.0
-    shard = coll.shard
-    timed = _TimedShard(shard)
-    coll.shard = timed
-    ids: list = []
-    seen: set = set()
-    hits: list[tuple] = []
-    queries = 0
-    try:
-        for req in requests:
-            body = req["body"]
-            if req["op"] == "scroll":
-                t0, c0 = time.perf_counter(), time.process_time()
-                page = coll.scroll(body)
-                in_store += time.perf_counter() - t0
-                cpu += time.process_time() - c0
-                for rec in page["points"]:
-                    if rec["id"] not in seen:
-                        seen.add(rec["id"])
-                        ids.append(rec["id"])
-            else:
-                t0, c0 = time.perf_counter(), time.process_time()
-                results = coll.query_batch(body)
-                in_store += time.perf_counter() - t0
-                cpu += time.process_time() - c0
-                queries += len(results)
-                for search, res in zip(body["searches"], results):
-                    q = search["query"]
-                    if isinstance(q, list):  # by vector (the audit, the sure route): timed, not paired
-                        continue
-                    hits.extend((q, h["id"]) for h in res["points"] if h["id"] != q)
-    finally:
-        coll.shard = shard
-    pairs = {(a, b) if a < b else (b, a) for a, b in hits}
-    return {
-        "seconds": in_store,
-        "cpu_seconds": cpu,
-        "load_before": load,
-        "engine_seconds": timed.seconds,
-        "queries": queries,
-        "requests": len(requests),
-        "ids": ids,
-        "pairs": {"a": [a for a, _ in pairs], "b": [b for _, b in pairs]},
-    }
-
-
-def stored_vectors(coll: Any) -> tuple[list, np.ndarray]:
-    """Every point's vector as the engine stores it (normalised for Cosine)."""
-    ids: list = []
-    chunks: list[np.ndarray] = []
-    offset = None
-    while True:
-        page = coll.scroll({"limit": 5000, "offset": offset, "with_payload": False, "with_vector": True})
-        ids.extend(rec["id"] for rec in page["points"])
-        chunks.append(np.asarray([rec["vector"] for rec in page["points"]], dtype=np.float32))
-        offset = page["next_page_offset"]
-        if offset is None or not page["points"]:
-            break
-    return ids, np.concatenate(chunks)
-
-
-# ---------------------------------------------------------------------------------------
-# One size
-# ---------------------------------------------------------------------------------------
-
-
-def log(msg: str) -> None:
-    print(msg, flush=True)
-
-
-def server_cpu(backend: EmbeddedBackend) -> float:
-    """CPU seconds (user + system, all threads) the backend's process has used so far."""
-    import psutil
-
-    t = psutil.Process(backend.pid).cpu_times()
-    return t.user + t.system
-
-
-def scan(backend: EmbeddedBackend, bundle: str, mode: str, threshold: float, **options: Any) -> dict:
-    """One scan in Node, with the CPU time the backend spent serving it."""
-    assert backend.url and backend.api_key
-    before = server_cpu(backend)
-    load = os.getloadavg()[0]
-    out = sh.run_scan(bundle, mode, backend.url, backend.api_key, COLLECTION, threshold, **options)
-    out["server_cpu_s"] = server_cpu(backend) - before
-    out["load_before"] = load
-    return out
-
-
-def scan_options(args: argparse.Namespace, **override: Any) -> dict:
-    opts = {
-        "limit": args.limit,
-        "batchSize": args.batch_size,
-        "inFlight": args.in_flight,
-        "exact": True if args.exact else None,
-        "hnswEf": args.hnsw_ef,
-        **FIELDS,
-    }
-    opts.update(override)
-    return opts
-
 
 def run_size(n: int, args: argparse.Namespace, bundle: str, workdir: str) -> dict:
     d = args.dim
@@ -431,88 +223,6 @@ def run_size(n: int, args: argparse.Namespace, bundle: str, workdir: str) -> dic
     return row
 
 
-SERVER_SCANS = [  # (label, scan options): the same data, one server, back to back
-    ("by-id pass only (the scan before issue 12)", {"cure": "never", "auditPoints": 0}),
-    ("default: audit + cure when the audit finds unreachable points", {}),
-    ("cure, unreachable points searched wide then exactly among themselves (sureExact unreachable)", {"sureExact": "unreachable"}),
-    ("audit, cure off", {"cure": "never"}),
-]
-
-
-def run_server(n: int, args: argparse.Namespace, bundle: str) -> list[dict]:
-    """The data set on a real Qdrant server (bench/qdrant_server.py), uploaded as a user does:
-    batches of 5,000 with wait=true, then left to the server's optimizer until green. One row
-    per scan in SERVER_SCANS (and exact search with --server-exact), each against exact truth."""
-    import qdrant_server
-
-    reason = qdrant_server.unavailable_reason()
-    if reason:
-        log(f"server rows skipped: {reason}")
-        return []
-    d, t = args.dim, args.threshold
-    X, payloads, _ = make_dataset(n, d, seed=args.seed)
-    truth = sh.exact_pairs(_unit(X), t, "Cosine")
-    rows = []
-    with qdrant_server.QdrantServer() as server:
-        rest = sh.Rest(server.url, server.api_key)
-        rest.create_collection(COLLECTION, d, "Cosine")
-        t0 = time.perf_counter()
-        rest.upsert(COLLECTION, np.arange(n), X, payloads, batch=args.upsert_batch)
-        info = sh.wait_green(rest, COLLECTION)
-        rest.close()
-        layout = f"{info['segments_count']} segments, {info['indexed_vectors_count']}/{info['points_count']} indexed"
-        log(f"\n== real Qdrant server, N = {n}: loaded in {time.perf_counter() - t0:.1f} s in batches of "
-            f"{args.upsert_batch}; {layout}")
-        scans = SERVER_SCANS + ([("exact search", {"exact": True, "cure": "never"})] if args.server_exact else [])
-        for label, opts in scans:
-            load = os.getloadavg()[0]
-            out = sh.run_scan(bundle, "ours", server.url, server.api_key, COLLECTION, t,
-                              **{**scan_options(args), **opts})
-            rows.append(audit_row("server", n, label, out, truth, load, layout))
-    return rows
-
-
-def audit_row(backend: str, n: int, label: str, out: dict, truth: Any, load: float, layout: str,
-              index_of: dict | None = None) -> dict:
-    """One scan against exact truth, with what its own audit said."""
-    c = sh.compare(out, truth, index_of)
-    a = out.get("audit") or {}
-    inside = None
-    if a.get("low") is not None:
-        inside = a["low"] <= c.recall <= a["high"]
-    row = {
-        "backend": backend, "n": n, "scan": label, "layout": layout, "seconds": round(out["seconds"], 2),
-        "pair_recall": round(c.recall, 6), "missed": len(c.missed), "groups_exact": c.groups_exact,
-        "truth_groups": c.truth_groups, "route": a.get("route"), "searched_exactly": a.get("searchedExactly"),
-        "audit_sampled": a.get("sampled"), "audit_unreachable": a.get("unreachable"),
-        "audit_recall": a.get("recall"), "audit_low": a.get("low"), "audit_high": a.get("high"),
-        "audit_holds_truth": inside, "cure_offered": a.get("cure"), "load": round(load, 1),
-    }
-    log(f"{backend} {label}: {row['seconds']} s, recall {row['pair_recall']} ({row['missed']} missed), groups "
-        f"{row['groups_exact']}/{row['truth_groups']}; route {row['route']} (exact for {row['searched_exactly']}); "
-        f"audit {_pct(a.get('recall'))} [{_pct(a.get('low'))}, {_pct(a.get('high'))}] of {row['audit_sampled']} points, "
-        f"{row['audit_unreachable']} unreachable, holds truth: {inside}; load {row['load']}")
-    return row
-
-
-def _pct(x: Any) -> str:
-    return "-" if x is None else f"{100 * x:.3f}%"
-
-
-def audit_table(rows: list[dict]) -> str:
-    head = ("| backend | N | scan | s | pair recall | missed | groups right | route (exact for) | audit estimate "
-            "[95% interval], points | truth inside |")
-    lines = [head, "|" + "---|" * 10]
-    for r in rows:
-        lines.append(
-            f"| {r['backend']} | {r['n']} | {r['scan']} | {r['seconds']:.1f} | {r['pair_recall']:.5f} | {r['missed']} | "
-            f"{r['groups_exact']}/{r['truth_groups']} | {r['route']} ({r['searched_exactly']}) | "
-            f"{_pct(r['audit_recall'])} [{_pct(r['audit_low'])}, {_pct(r['audit_high'])}], {r['audit_sampled']} | "
-            f"{'-' if r['audit_holds_truth'] is None else ('yes' if r['audit_holds_truth'] else 'NO')} |"
-        )
-    return "\n".join(lines)
-
-
 def run_regroup() -> dict:
     """Times src/scan/groups.ts's regroup on a million pairs in Node (bench/regroup.ts)."""
     out = os.path.join(BENCH, ".build", "regroup.cjs")
@@ -553,68 +263,10 @@ SWEEP = [  # (batch size, requests in flight, limit)
 ]
 
 
-# ---------------------------------------------------------------------------------------
-# Output
-# ---------------------------------------------------------------------------------------
-
-COLUMNS = [
-    ("N", "n", "{:>7}"),
-    ("d", "d", "{:>4}"),
-    ("thr", "threshold", "{:>5}"),
-    ("ours s", "ours_s", "{:>7.2f}"),
-    ("seed s", "seed_s", "{:>7.1f}"),
-    ("floor s", "floor_s", "{:>7.2f}"),
-    ("x seed", "speedup_vs_seed", "{:>6.1f}"),
-    ("/floor", "ratio_to_floor", "{:>6.2f}"),
-    ("recall", "pair_recall", "{:>8.5f}"),
-    ("precis.", "pair_precision", "{:>7.4f}"),
-    ("groups=%", "groups_exact_pct", "{:>8.2f}"),
-    ("ours MB", "ours_peak_mb", "{:>7.0f}"),
-    ("seed MB", "seed_peak_mb", "{:>7.0f}"),
-    ("ours priv", "ours_private_mb", "{:>9.0f}"),
-    ("seed priv", "seed_private_mb", "{:>9.0f}"),
-]
-
-
-def table(runs: list[dict]) -> str:
-    head = " | ".join(h for h, _, _ in COLUMNS)
-    lines = [f"| {head} |", "|" + "|".join("-" * (len(h) + 2) for h, _, _ in COLUMNS) + "|"]
-    for r in runs:
-        cells = []
-        for h, k, fmt in COLUMNS:
-            v = r.get(k)
-            cells.append(("-" if v is None else fmt.format(v)).strip().rjust(len(h)))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def targets(r: dict) -> list[str]:
-    out = []
-    x = r.get("speedup_vs_seed")
-    out.append(f">= 5x faster than seed: {'met' if x and x >= 5 else 'NOT met'} ({x}x)")
-    f = r["ratio_to_floor"]
-    out.append(f"<= 1.5x the floor: {'met' if f <= 1.5 else 'NOT met'} ({f}x)")
-    out.append(f"pair recall >= 0.99: {'met' if r['pair_recall'] >= 0.99 else 'NOT met'} ({r['pair_recall']})")
-    out.append(f"pair precision 1.0: {'met' if r['pair_precision'] == 1.0 else 'NOT met'} ({r['pair_precision']})")
-    if r.get("seed_peak_mb"):
-        ratio = r["seed_peak_mb"] / r["ours_peak_mb"]
-        scan_ratio = r["details"].get("scan_memory_ratio_seed_over_ours")
-        out.append(
-            f"peak memory <= 1/20 of seed's: {'met' if ratio >= 20 else 'NOT met'} (process peak: seed/ours = "
-            f"{ratio:.1f}; above Node's baseline: {scan_ratio})"
-        )
-        if r.get("ours_private_mb") and r.get("seed_private_mb"):
-            private = r["seed_private_mb"] / r["ours_private_mb"]
-            out.append(
-                f"  private memory (without the node binary's shared pages): seed/ours = {private:.1f} "
-                f"({r['seed_private_mb']:.0f} MB / {r['ours_private_mb']:.0f} MB)"
-            )
-    return out
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="10000,50000", help="comma-separated N (default 10000,50000)")
+    ap.add_argument("--sizes", default=None,
+                    help="comma-separated N (default 10000,50000; with --peers 10000,50000,200000)")
     ap.add_argument("--dim", type=int, default=256)
     ap.add_argument("--threshold", type=float, default=0.95)
     ap.add_argument("--limit", type=int, default=None, help="ours: neighbours per query page (default: the scanner's)")
@@ -646,18 +298,47 @@ def main() -> None:
     ap.add_argument("--upsert-batch", type=int, default=5000)
     ap.add_argument("--data-dir", default=None, help="where the backends keep data (default: a temp dir, removed)")
     ap.add_argument("--out", default=os.path.join(BENCH, "results", "latest.json"))
+    scale = ap.add_argument_group("issue 16: ours beside the peers at scale (bench/scale.py)")
+    scale.add_argument("--peers", action="store_true",
+                       help="run the scale benchmark instead: ours, floor, seed and the peers of bench/peers.py "
+                       "(needs bench/setup-peers.sh) on the same vectors; writes latest.json's 'scale' and scale.png")
+    scale.add_argument("--million", action="store_true", help="with --peers: also N = 1,000,000 (long; prints progress and ETA)")
+    scale.add_argument("--budget", type=float, default=900, help="with --peers: seconds each method gets per size (default 900)")
+    scale.add_argument("--ours-budget", type=float, default=7200, help="with --peers: seconds ours gets per size")
+    scale.add_argument("--peer-methods", default="numpy,sklearn,usearch,semhash", help="with --peers: which peers")
+    scale.add_argument("--no-floor", action="store_true", help="with --peers: skip the floor replay")
+    scale.add_argument("--only-embedded", action="store_true",
+                       help="with --peers: only load and index the embedded backend and time its listing (issue 16 section 4)")
+    scale.add_argument("--report", action="store_true", help="with --peers: only print the tables of the last run and plot again")
     args = ap.parse_args()
+    if args.peers and args.report:
+        from scale import report_only
+
+        report_only(args.out)
+        return
+    args.peer_methods = [m for m in args.peer_methods.split(",") if m]
 
     defaults = scanner_defaults()
     args.limit = args.limit or defaults["limit"]
     args.batch_size = args.batch_size or defaults["batchSize"]
     args.in_flight = args.in_flight or defaults["inFlight"]
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    sizes = [int(s) for s in (args.sizes or ("10000,50000,200000" if args.peers else "10000,50000")).split(",") if s.strip()]
+    if args.million:
+        sizes.append(1_000_000)
 
     started = time.perf_counter()
     log("building the Node bundle (bench/build.mjs) ...")
     bundle = sh.build_bundle(variant=args.variant)
     workdir = args.data_dir or tempfile.mkdtemp(prefix="nd-bench-")
+    if args.peers:
+        from scale import run_scale
+
+        try:
+            run_scale(args, bundle, workdir, sizes)
+        finally:
+            if not args.data_dir:
+                shutil.rmtree(workdir, ignore_errors=True)
+        return
     runs = []
     server_rows: list[dict] = []
     try:
@@ -698,6 +379,7 @@ def main() -> None:
             f"{'met' if max(first, r['panel_slider_ms_max']) < 200 else 'NOT met'}"
         )
     doc = {
+        **_other_sections(args.out),
         "runs": runs,
         "server_runs": server_rows,
         "regroup": regroup_timing,
@@ -721,6 +403,15 @@ def main() -> None:
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1)
     print(f"\nwrote {os.path.relpath(args.out, ROOT)} ({total:.0f} s in all)")
+
+
+def _other_sections(path: str) -> dict:
+    """What another job wrote to the same file (the scale benchmark's 'scale'), kept."""
+    if not os.path.exists(path):
+        return {}
+    with open(path, encoding="utf-8") as f:
+        old = json.load(f)
+    return {k: old[k] for k in ("scale",) if k in old}
 
 
 def scanner_defaults() -> dict:

@@ -1,0 +1,104 @@
+"""The floor: the requests ours sent, replayed in-process through the embedded backend's own
+Collection calls (no HTTP, no JSON), and the stored vectors read back from the engine."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any
+
+import numpy as np
+
+
+
+class _TimedShard:
+    """Wraps an EdgeShard to add up the time spent inside the engine's own calls."""
+
+    def __init__(self, shard: Any):
+        self._shard = shard
+        self.seconds = 0.0
+
+    def __getattr__(self, name: str) -> Any:
+        fn = getattr(self._shard, name)
+        if not callable(fn):
+            return fn
+
+        def timed(*args: Any, **kw: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kw)
+            finally:
+                self.seconds += time.perf_counter() - t0
+
+        return timed
+
+
+def floor_replay(coll: Any, recording: str) -> dict:
+    """Replays the requests ours sent (scroll pages, query batches; recorded by scan_node.ts)
+    through the backend's own Collection.scroll / Collection.query_batch: no HTTP, no JSON,
+    one at a time. ``seconds`` adds up the time inside those calls only."""
+    with open(recording, encoding="utf-8") as f:
+        requests = [json.loads(line) for line in f if line.strip()]
+    load = os.getloadavg()[0]
+    in_store = 0.0
+    cpu = 0.0
+    shard = coll.shard
+    timed = _TimedShard(shard)
+    coll.shard = timed
+    ids: list = []
+    seen: set = set()
+    hits: list[tuple] = []
+    queries = 0
+    try:
+        for req in requests:
+            body = req["body"]
+            if req["op"] == "scroll":
+                t0, c0 = time.perf_counter(), time.process_time()
+                page = coll.scroll(body)
+                in_store += time.perf_counter() - t0
+                cpu += time.process_time() - c0
+                for rec in page["points"]:
+                    if rec["id"] not in seen:
+                        seen.add(rec["id"])
+                        ids.append(rec["id"])
+            else:
+                t0, c0 = time.perf_counter(), time.process_time()
+                results = coll.query_batch(body)
+                in_store += time.perf_counter() - t0
+                cpu += time.process_time() - c0
+                queries += len(results)
+                for search, res in zip(body["searches"], results):
+                    q = search["query"]
+                    if isinstance(q, list):  # by vector (the audit, the sure route): timed, not paired
+                        continue
+                    hits.extend((q, h["id"]) for h in res["points"] if h["id"] != q)
+    finally:
+        coll.shard = shard
+    pairs = {(a, b) if a < b else (b, a) for a, b in hits}
+    return {
+        "seconds": in_store,
+        "cpu_seconds": cpu,
+        "load_before": load,
+        "engine_seconds": timed.seconds,
+        "queries": queries,
+        "requests": len(requests),
+        "ids": ids,
+        "pairs": {"a": [a for a, _ in pairs], "b": [b for _, b in pairs]},
+    }
+
+
+def stored_vectors(coll: Any) -> tuple[list, np.ndarray]:
+    """Every point's vector as the engine stores it (normalised for Cosine)."""
+    ids: list = []
+    chunks: list[np.ndarray] = []
+    offset = None
+    while True:
+        page = coll.scroll({"limit": 5000, "offset": offset, "with_payload": False, "with_vector": True})
+        ids.extend(rec["id"] for rec in page["points"])
+        chunks.append(np.asarray([rec["vector"] for rec in page["points"]], dtype=np.float32))
+        offset = page["next_page_offset"]
+        if offset is None or not page["points"]:
+            break
+    return ids, np.concatenate(chunks)
+
