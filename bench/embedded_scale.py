@@ -14,7 +14,6 @@ import time
 from typing import Any
 
 import numpy as np
-
 import scan_harness as sh
 from common import COLLECTION, log
 from peer_runner import private_mb

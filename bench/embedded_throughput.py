@@ -94,7 +94,8 @@ def main() -> None:
             t = time.perf_counter()
             step = 1000
             for i in range(0, args.n, step):
-                client.upsert(name, points=models.Batch(ids=list(range(i, min(args.n, i + step))), vectors=X[i : i + step].tolist()), wait=True)
+                batch = models.Batch(ids=list(range(i, min(args.n, i + step))), vectors=X[i : i + step].tolist())
+                client.upsert(name, points=batch, wait=True)
             t_upload = time.perf_counter() - t
             print(f"uploaded {args.n} x {args.dim} in {t_upload:.1f} s ({args.n / t_upload:.0f} points/s)")
 

@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 
 
-
 class _TimedShard:
     """Wraps an EdgeShard to add up the time spent inside the engine's own calls."""
 

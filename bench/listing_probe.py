@@ -28,6 +28,7 @@ sys.path.insert(0, os.path.dirname(BENCH))
 sys.path.insert(0, BENCH)
 
 from data import make_dataset  # noqa: E402
+
 from jupyterlab_near_duplicates.embedded.store import Store  # noqa: E402
 
 FIELDS = ["sample_id", "thumbnail", "split"]

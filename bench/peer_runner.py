@@ -12,7 +12,6 @@ import time
 from typing import Any
 
 import numpy as np
-
 import scan_harness as sh
 
 BENCH = os.path.dirname(os.path.abspath(__file__))

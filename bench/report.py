@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 COLUMNS = [
     ("N", "n", "{:>7}"),
     ("d", "d", "{:>4}"),

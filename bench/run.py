@@ -45,12 +45,14 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, BENCH)
 
 import scan_harness as sh  # noqa: E402
-from data import _unit, cluster_sizes, make_dataset  # noqa: E402,F401  (tests import them from here)
 from common import COLLECTION, FIELDS, log, scan, scan_options  # noqa: E402,F401  (tests import FIELDS from here)
+from data import _unit, cluster_sizes, make_dataset  # noqa: E402,F401  (tests import them from here)
 from floor import floor_replay, stored_vectors  # noqa: E402
 from report import table, targets  # noqa: E402
 from server_rows import audit_row, audit_table, run_server  # noqa: E402
+
 from jupyterlab_near_duplicates.embedded import EmbeddedBackend  # noqa: E402
+
 
 def run_size(n: int, args: argparse.Namespace, bundle: str, workdir: str) -> dict:
     d = args.dim
@@ -277,7 +279,7 @@ def main() -> None:
     ap.add_argument(
         "--variant",
         default=None,
-        help="ours: the scanner with a change applied at bundle time (see VARIANTS in bench/build.mjs)",
+        help="ours: the scanner with other scan policies (see bench/variants.json)",
     )
     ap.add_argument("--repeat", type=int, default=2, help="ours and floor, back to back, k times each; the fastest of each is reported")
     ap.add_argument("--no-seed", action="store_true", help="skip the seed algorithm (slow)")

@@ -25,11 +25,10 @@ import threading
 import time
 from typing import Any
 
-import psutil
-
 import data
 import embedded_scale as es
 import peer_runner as pr
+import psutil
 import scan_harness as sh
 from common import COLLECTION, log, scan, scan_options
 from floor import floor_replay
@@ -213,10 +212,10 @@ def run_scale_size(n: int, args: argparse.Namespace, bundle: str, workdir: str, 
             continue
         log(f"{method}: {pr.LABELS[method]} (budget {budget:.0f} s) ...")
         row = pr.score(pr.run_peer(method, vpath, t, budget), truth, dropped)
+        drops = f", dropped {row['dropped']} of {dropped}" if "dropped" in row else ""
         log(f"{method}: {row['status']}, {row.get('seconds', '-')} s, private {row.get('peak_private_mb')} MB, "
             f"recall {row.get('pair_recall', '-')}, groups {row.get('groups_exact', '-')}/{row.get('truth_groups', '-')}"
-            f"{', dropped %s of %s' % (row['dropped'], dropped) if 'dropped' in row else ''}; "
-            f"load {os.getloadavg()[0]:.1f}")
+            f"{drops}; load {os.getloadavg()[0]:.1f}")
         rows.append(row)
     ours_s = next((r["seconds"] for r in rows if r["method"] == "ours" and r["status"] == "ok"), None)
     ours_mb = next((r.get("peak_private_mb") for r in rows if r["method"] == "ours" and r["status"] == "ok"), None)
@@ -344,7 +343,8 @@ def save(path: str, sizes: list[dict], args: argparse.Namespace, started: float)
 
 
 def extrapolation_table(rows: list[dict]) -> str:
-    lines = ["| method | from N | measured k (time ~ N^k; at least 1, numpy and sklearn 2, used) | seconds at 1M (extrapolated) | private MB at 1M (extrapolated) |",
+    lines = ["| method | from N | measured k (time ~ N^k; at least 1, numpy and sklearn 2, used) "
+             "| seconds at 1M (extrapolated) | private MB at 1M (extrapolated) |",
              "|---|---|---|---|---|"]
     for e in rows:
         if e["method"] == "embedded backend":

@@ -42,8 +42,9 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -379,7 +380,9 @@ def clusters_first(vectors: np.ndarray, threshold: float, distance: str = "Cosin
     return np.concatenate([rows[clustered], rows[~clustered]])
 
 
-def unreachable(url: str, api_key: str, collection: str, vectors: np.ndarray, ids: Sequence[Any] | None = None, chunk: int = 500) -> list[int]:
+def unreachable(
+    url: str, api_key: str, collection: str, vectors: np.ndarray, ids: Sequence[Any] | None = None, chunk: int = 500
+) -> list[int]:
     """Rows whose own vector, searched through the index (limit 2), brings back neither the
     point nor an exact copy of it first: the index cannot reach them. Works on any Qdrant
     REST API (the embedded backend or a server); a query by id cannot show this, because

@@ -9,7 +9,6 @@ import time
 from typing import Any
 
 import numpy as np
-
 import scan_harness as sh
 from common import COLLECTION, log, scan_options
 from data import _unit, make_dataset
