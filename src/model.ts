@@ -7,48 +7,22 @@ import { BackendModel } from './backendModel';
 import { UNNAMED_VECTOR } from './scan/collection';
 import { httpErrorInfo, IScanErrorInfo } from './scan/errors';
 import { adoptLayout, regroup } from './scan/groups';
-import { higherIsBetter, isStricter } from './scan/metric';
-import { ISavedScan, restoreScan, saveScan } from './persistence';
+import { defaultDistance, higherIsBetter, isStricter } from './scan/metric';
 import type {
-  DistanceKind,
-  IDuplicateGroup,
-  IScanProgress,
-  IScanRequest,
-  IScanResult
-} from './scan/types';
+  INearDuplicatesModelOptions,
+  IRunningScan,
+  IScanOutcome
+} from './modelTypes';
+import { ISavedScan, restoreScan, saveScan } from './persistence';
+import type { DistanceKind, IDuplicateGroup, IScanRequest } from './scan/types';
 import { DEFAULT_SETTINGS, INearDuplicatesSettings } from './tokens';
-import {
-  IScanWorker,
-  ScanMessage,
-  ScanWorkerHost,
-  WorkerStatus
-} from './workerHost';
+import { ScanMessage, ScanWorkerHost, WorkerStatus } from './workerHost';
 
-/** A scan that is running now. */
-export interface IRunningScan {
-  scanId: string;
-  collection: string;
-  using: string | null;
-  threshold: number;
-  progress: IScanProgress | null;
-}
-
-/** A finished scan, with the groups shown at the current threshold. */
-export interface IScanOutcome {
-  /** The scan's id: its claim on the collection, and `scan_id` in the kernel. */
-  scanId: string;
-  result: IScanResult;
-  /** When the scan finished (ms since the epoch). */
-  finishedAt: number;
-  /** The threshold the groups below were computed at (the scan's, or a stricter one). */
-  threshold: number;
-  groups: IDuplicateGroup[];
-}
-
-export interface INearDuplicatesModelOptions {
-  createWorker: () => IScanWorker;
-  api: INearDuplicatesApi;
-}
+export type {
+  INearDuplicatesModelOptions,
+  IRunningScan,
+  IScanOutcome
+} from './modelTypes';
 
 export class NearDuplicatesModel {
   constructor(options: INearDuplicatesModelOptions) {
@@ -456,12 +430,4 @@ export class NearDuplicatesModel {
 /** A new scan's id, unique across panels and tabs: its claim on the collection names it. */
 function newScanId(): string {
   return `scan-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
-/**
- * A starting maximum distance for Euclid/Manhattan collections: the Euclidean distance
- * between unit vectors with the given cosine similarity (0.95 -> 0.32).
- */
-export function defaultDistance(similarity: number): number {
-  return Math.round(Math.sqrt(Math.max(0, 2 - 2 * similarity)) * 100) / 100;
 }

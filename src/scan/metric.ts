@@ -72,3 +72,11 @@ export function thresholdHelp(
       return `Pairs with similarity above ${t} count as near-duplicates. Higher is stricter.`;
   }
 }
+
+/**
+ * A starting maximum distance for Euclid/Manhattan collections: the Euclidean distance
+ * between unit vectors with the given cosine similarity (0.95 -> 0.32).
+ */
+export function defaultDistance(similarity: number): number {
+  return Math.round(Math.sqrt(Math.max(0, 2 - 2 * similarity)) * 100) / 100;
+}

@@ -1,0 +1,30 @@
+// What the panel's model holds about scans, apart from the model itself.
+import type { INearDuplicatesApi } from './api';
+import type { IDuplicateGroup, IScanProgress, IScanResult } from './scan/types';
+import type { IScanWorker } from './workerHost';
+
+/** A scan that is running now. */
+export interface IRunningScan {
+  scanId: string;
+  collection: string;
+  using: string | null;
+  threshold: number;
+  progress: IScanProgress | null;
+}
+
+/** A finished scan, with the groups shown at the current threshold. */
+export interface IScanOutcome {
+  /** The scan's id: its claim on the collection, and `scan_id` in the kernel. */
+  scanId: string;
+  result: IScanResult;
+  /** When the scan finished (ms since the epoch). */
+  finishedAt: number;
+  /** The threshold the groups below were computed at (the scan's, or a stricter one). */
+  threshold: number;
+  groups: IDuplicateGroup[];
+}
+
+export interface INearDuplicatesModelOptions {
+  createWorker: () => IScanWorker;
+  api: INearDuplicatesApi;
+}
