@@ -31,7 +31,7 @@ else:
     # The demo notebook and its library, as a user has them: under examples/ in the root.
     examples = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples")
     os.makedirs(os.path.join(root, "examples"), exist_ok=True)
-    for name in ("near-duplicates.ipynb", "demo_dataset.py"):
+    for name in ("near-duplicates.ipynb", "demo_dataset.py", "demo_features.py", "demo_originals.py"):
         shutil.copy(os.path.join(examples, name), os.path.join(root, "examples", name))
 
 c.ServerApp.port = int(os.environ.get("ND_UI_TEST_PORT", "8890"))  # noqa: F821
