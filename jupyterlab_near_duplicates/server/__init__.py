@@ -1,6 +1,6 @@
 """The Jupyter server extension: routes under /near-duplicates/ on the Jupyter server."""
 
-from .backend import Backend, NearDuplicates
+from .backend import Backend, NearDuplicates, redact_url
 from .handlers import setup_handlers
 from .upstream import Upstream
 
@@ -18,7 +18,7 @@ def _load_jupyter_server_extension(server_app):
         _warm_up(server_app, backend)
     embedded = f"embedded Qdrant in {settings.embedded_data_dir} (started on first use)"
     if backend.kind == "remote":
-        where = f"remote Qdrant at {settings.qdrant_url} (default), {embedded}"
+        where = f"remote Qdrant at {redact_url(settings.qdrant_url)} (default), {embedded}"
     else:
         where = embedded
     server_app.log.info("jupyterlab_near_duplicates: server extension loaded; backends: %s", where)

@@ -8,10 +8,12 @@ embedded; the panel's ``backend`` setting and a kernel's ``nd.client(backend=...
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import threading
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from jupyter_core.paths import jupyter_data_dir, jupyter_runtime_dir
 from traitlets import Bool, Unicode, default
@@ -100,13 +102,33 @@ class Connection:
     api_key: str | None
 
     def headers(self) -> dict[str, str]:
-        return {"api-key": self.api_key} if self.api_key else {}
+        headers = {"api-key": self.api_key} if self.api_key else {}
+        user = urlsplit(self.url)
+        if user.username is not None:
+            # Sent as a header, so the request URL (which HTTP libraries log) has no password.
+            pair = f"{unquote(user.username)}:{unquote(user.password or '')}"
+            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+        return headers
+
+    @property
+    def public_url(self) -> str:
+        """The URL as logs, messages and the browser may see it: without any
+        ``user:password@`` part, which is a credential like the API key."""
+        return redact_url(self.url)
 
     def describe(self) -> str:
         """How messages name this backend (never with its key)."""
         if self.kind == "remote":
-            return f"the remote Qdrant backend at {self.url}"
+            return f"the remote Qdrant backend at {self.public_url}"
         return "the embedded Qdrant backend"
+
+
+def redact_url(url: str) -> str:
+    """``url`` without its userinfo (``http://user:secret@host`` -> ``http://host``)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 class Backend:
