@@ -39,10 +39,11 @@ export async function auditSample(
   const { choice } = scope;
   const truth = new Map<number, number[]>();
   const started = ctx.now();
-  let pending = indices.map(index => ({
-    index,
-    limit: Math.max(options.limit, 64)
-  }));
+  // An exact search compares with every point whatever its limit: asking again repeats it all.
+  const { exactPage, batching } = options.policies;
+  const first =
+    exactPage === 'whole' ? batching.maxPage : Math.max(options.limit, 64);
+  let pending = indices.map(index => ({ index, limit: first }));
   while (pending.length > 0) {
     const again: typeof pending = [];
     await runChunks(
