@@ -125,4 +125,53 @@ describe('the sure route on a fake Qdrant whose index cannot reach some points',
     // limit 2, then 6 from the start: two exact searches for each copy (4 hits each).
     expect(overCollection.filter(s => s.point === copies[0])).toHaveLength(2);
   });
+
+  it('loses no pair when an unreachable point counts as reached because its exact copy came back (suspected route a)', async () => {
+    const vectors = new Map<number, number[]>();
+    for (let k = 0; k < 40; k++) {
+      vectors.set(k, at(k * 9 + 4.5));
+    }
+    // 300 and 302 cannot be reached; each has a reachable exact copy (301, 303), which comes
+    // back for its vector at the same score as itself, so neither is searched exactly.
+    vectors.set(300, at(153));
+    vectors.set(301, at(153));
+    vectors.set(302, at(153.2));
+    vectors.set(303, at(153.2));
+    const run = async (policies?: PolicyOverrides) => {
+      const client = new FakeUnreachableQdrant(vectors, new Set([300, 302]));
+      const result = await scanCollection(client, request, { policies });
+      return { client, result };
+    };
+    const { client, result } = await run();
+    expect(
+      client.searches.filter(s => s.exact && !s.filtered).map(s => s.point)
+    ).toEqual([]);
+    // 300-302 is found by neither's own search; the check inside their group finds it.
+    expect(pairsOf(result)).toEqual(truth(vectors, request.threshold));
+    const unchecked = await run({ check: 'none' });
+    expect(pairsOf(unchecked.result)).not.toContain('300-302');
+  });
+
+  it('pages a by-vector answer on by id and finds every copy of a cluster larger than the page (suspected route b)', async () => {
+    const vectors = new Map<number, number[]>();
+    for (let k = 0; k < 40; k++) {
+      vectors.set(k, at(k * 9 + 4.5));
+    }
+    for (let id = 400; id < 406; id++) {
+      vectors.set(id, at(252));
+    }
+    const client = new FakeUnreachableQdrant(vectors, new Set());
+    const result = await scanCollection(client, request);
+    // Each copy asks by its vector first (limit 2 + the point itself: full), then again from
+    // the start by id. (The fake names a vector's query by the first point with that vector.)
+    const cluster = client.searches.filter(s => s.point >= 400 && !s.filtered);
+    expect(cluster.filter(s => s.byVector).map(s => s.limit)).toEqual([
+      3, 3, 3, 3, 3, 3
+    ]);
+    expect(
+      cluster.filter(s => !s.byVector).map(s => [s.point, s.offset, s.limit])
+    ).toEqual([400, 401, 402, 403, 404, 405].map(id => [id, 0, 6]));
+    expect(pairsOf(result)).toEqual(truth(vectors, request.threshold));
+    expect(pairsOf(result)).toHaveLength(15);
+  });
 });
