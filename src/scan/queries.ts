@@ -7,7 +7,7 @@ import type { NeighbourQuery, QdrantId } from './client';
 import type { IQueryScope, IScanContext } from './context';
 import { higherIsBetter, passes } from './metric';
 import { PairStore } from './pairs';
-import type { IScanPolicies } from './policies';
+import { firstExactPage, IScanPolicies } from './policies';
 import { runPool } from './pool';
 import { UnionFind } from './unionFind';
 import { isSelfScore, IOwnVector, vectorKey } from './vectors';
@@ -226,12 +226,10 @@ export class NeighbourPass {
         return;
       }
       this.searchedExactly++;
-      const exactLimit =
-        policies.exactPage === 'whole' ? policies.batching.maxPage : limit;
       this.followUps.push({
         index: q.index,
         offset: 0,
-        limit: exactLimit,
+        limit: firstExactPage(this.ctx.options, limit),
         exact: true
       });
     } else if (cannotReach && policies.sureExact === 'unreachable') {
