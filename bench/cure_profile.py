@@ -102,17 +102,38 @@ def main() -> None:
             variant, opts = scans[name]
             load = os.getloadavg()[0]
             cpu0 = sum(proc.cpu_times()[:2])
-            out = sh.run_scan(bundles[variant], "ours", server["url"], server["key"], COLLECTION, 0.95,
-                              **FIELDS, **opts, **({"profile": True} if args.profile else {}))
+            out = sh.run_scan(
+                bundles[variant],
+                "ours",
+                server["url"],
+                server["key"],
+                COLLECTION,
+                0.95,
+                **FIELDS,
+                **opts,
+                **({"profile": True} if args.profile else {}),
+            )
             cpu = sum(proc.cpu_times()[:2]) - cpu0
             c = sh.compare(out, truth)
             a = out.get("audit") or {}
-            row = {"round": r, "scan": name, "s": round(out["seconds"], 2), "server_cpu_s": round(cpu, 1),
-                   "node_cpu_s": round(out["cpu_s"], 1), "recall": round(c.recall, 6), "missed": len(c.missed),
-                   "groups": f"{c.groups_exact}/{c.truth_groups}", "route": a.get("route"),
-                   "searched_exactly": a.get("searchedExactly"), "unreachable_in_sample": a.get("unreachable"),
-                   "queries": out["stats"]["queries"], "requests": out["stats"]["requests"], "load": round(load, 1),
-                   "missed_sample": [list(map(int, m)) for m in list(c.missed)[:20]], **summary(out)}
+            row = {
+                "round": r,
+                "scan": name,
+                "s": round(out["seconds"], 2),
+                "server_cpu_s": round(cpu, 1),
+                "node_cpu_s": round(out["cpu_s"], 1),
+                "recall": round(c.recall, 6),
+                "missed": len(c.missed),
+                "groups": f"{c.groups_exact}/{c.truth_groups}",
+                "route": a.get("route"),
+                "searched_exactly": a.get("searchedExactly"),
+                "unreachable_in_sample": a.get("unreachable"),
+                "queries": out["stats"]["queries"],
+                "requests": out["stats"]["requests"],
+                "load": round(load, 1),
+                "missed_sample": [list(map(int, m)) for m in list(c.missed)[:20]],
+                **summary(out),
+            }
             rows.append(row)
             log(json.dumps({k: v for k, v in row.items() if k not in ("missed_sample", "exact_searches")}))
     if args.out:
