@@ -175,4 +175,16 @@ describe('the sure route on a fake Qdrant whose index cannot reach some points',
     expect(pairsOf(result)).toEqual(truth(vectors, request.threshold));
     expect(pairsOf(result)).toHaveLength(15);
   });
+
+  it('refuses an unknown sureExact, naming the ones it takes', async () => {
+    const { vectors, unreachable } = collection();
+    const client = new FakeUnreachableQdrant(vectors, unreachable);
+    await expect(
+      scanCollection(client, { ...request, sureExact: 'some' as never })
+    ).rejects.toMatchObject({
+      kind: 'bad-request',
+      message:
+        "sureExact must be 'collection', 'unreachable' or 'lonely', not some."
+    });
+  });
 });
