@@ -64,6 +64,8 @@ interface Config {
    * so the benchmark's floor can replay exactly these requests in-process.
    */
   recordPath?: string;
+  /** ours: time every call by kind and note request and answer sizes (`profile` in the output). */
+  profile?: boolean;
 }
 
 /** What both algorithms hand back: point ids, pairs by point id, groups by point id. */
@@ -185,7 +187,12 @@ async function oursScan(
     headers: config.headers,
     apiKey
   };
-  const client = recording(createQdrantClient(connection), config.recordPath);
+  const calls: ICallNote[] = [];
+  const client = profiling(
+    recording(createQdrantClient(connection), config.recordPath),
+    config.profile ? calls : null
+  );
+  const phaseStarts: { phase: string; at: number }[] = [];
   const request: IScanRequest = {
     collection: config.collection,
     threshold: config.threshold,
@@ -222,6 +229,7 @@ async function oursScan(
       last = progress;
       if (phases[phases.length - 1] !== progress.phase) {
         phases.push(progress.phase);
+        phaseStarts.push({ phase: progress.phase, at: performance.now() });
         if (progress.phase === 'checking') {
           pairsBeforeCheck = progress.pairs;
         }
@@ -251,6 +259,8 @@ async function oursScan(
       progress_events: events,
       phases,
       pairs_before_check: pairsBeforeCheck,
+      phase_starts_ms: phaseStarts,
+      profile: config.profile ? calls : null,
       last_progress: last,
       sample_ids: points.sampleIds,
       thumbnails: points.thumbnails,
@@ -304,6 +314,85 @@ function recording(client: IScanClient, path: string | undefined): IScanClient {
       return client.queryBatch(name, body);
     }
   };
+}
+
+/** One call the scan made, for the profile: what kind, how long in flight, how big. */
+interface ICallNote {
+  op: 'list' | 'vectors' | 'queryBatch';
+  /** queryBatch: searches by kind (by-id, by-vector, exact over the collection, has_id-filtered). */
+  kinds?: Record<string, number>;
+  /** queryBatch: the exact searches over the collection, as [point id, offset, limit]. */
+  exact?: [unknown, number, number][];
+  start: number;
+  ms: number;
+  requestChars: number;
+  answerChars: number;
+}
+
+/** The client, noting each call into `notes` (null: the client as is). */
+function profiling(
+  client: IScanClient,
+  notes: ICallNote[] | null
+): IScanClient {
+  if (!notes) {
+    return client;
+  }
+  const timed = async <T>(
+    note: Omit<ICallNote, 'start' | 'ms' | 'answerChars'>,
+    call: () => Promise<T>
+  ): Promise<T> => {
+    const start = performance.now();
+    const answer = await call();
+    const ms = performance.now() - start;
+    notes.push({
+      ...note,
+      start,
+      ms,
+      answerChars: JSON.stringify(answer, bigints).length
+    });
+    return answer;
+  };
+  return {
+    getCollection: name => client.getCollection(name),
+    scroll: (name, body) =>
+      timed(
+        {
+          op: body.with_vector ? 'vectors' : 'list',
+          requestChars: JSON.stringify(body, bigints).length
+        },
+        () => client.scroll(name, body)
+      ),
+    queryBatch: (name, body) => {
+      const kinds: Record<string, number> = {};
+      const exact: [unknown, number, number][] = [];
+      for (const s of body.searches) {
+        if (!s.filter && !Array.isArray(s.query) && s.params?.exact) {
+          exact.push([s.query, s.offset ?? 0, s.limit ?? 10]);
+        }
+        const kind = s.filter
+          ? 'filtered'
+          : Array.isArray(s.query)
+            ? 'byVector'
+            : s.params?.exact
+              ? 'exact'
+              : 'byId';
+        kinds[kind] = (kinds[kind] ?? 0) + 1;
+      }
+      return timed(
+        {
+          op: 'queryBatch',
+          kinds,
+          exact,
+          requestChars: JSON.stringify(body, bigints).length
+        },
+        () => client.queryBatch(name, body)
+      );
+    }
+  };
+}
+
+function bigints(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
 }
 
 /**

@@ -5,6 +5,7 @@
 import { answered, withUsing } from './batch';
 import type { IQueryScope, IScanContext } from './context';
 import { estimateRecall } from './audit';
+import { firstExactPage } from './policies';
 import { passes } from './metric';
 import type { PairStore } from './pairs';
 import { chunks, runChunks } from './pool';
@@ -39,10 +40,8 @@ export async function auditSample(
   const { choice } = scope;
   const truth = new Map<number, number[]>();
   const started = ctx.now();
-  let pending = indices.map(index => ({
-    index,
-    limit: Math.max(options.limit, 64)
-  }));
+  const first = firstExactPage(options, Math.max(options.limit, 64));
+  let pending = indices.map(index => ({ index, limit: first }));
   while (pending.length > 0) {
     const again: typeof pending = [];
     await runChunks(

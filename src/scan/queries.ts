@@ -7,10 +7,10 @@ import type { NeighbourQuery, QdrantId } from './client';
 import type { IQueryScope, IScanContext } from './context';
 import { higherIsBetter, passes } from './metric';
 import { PairStore } from './pairs';
-import type { IScanPolicies } from './policies';
+import { firstExactPage, IScanPolicies } from './policies';
 import { runPool } from './pool';
 import { UnionFind } from './unionFind';
-import { isSelfScore, IOwnVector } from './vectors';
+import { isSelfScore, IOwnVector, vectorKey } from './vectors';
 
 /** hnsw_ef of the sure route's second search for a point the index cannot reach. */
 const WIDE_EF = 512;
@@ -50,7 +50,7 @@ export class NeighbourPass {
   scanned = 0;
   /** Check queries answered. */
   checked = 0;
-  /** Sure route: points searched exactly because their own search did not return them. */
+  /** Sure route: points searched exactly over the collection because their own search did not return them (one for each set of copies). */
   searchedExactly = 0;
   /** Neighbour queries sent, counting each page. */
   queries = 0;
@@ -175,7 +175,9 @@ export class NeighbourPass {
     const { distance } = this.scope.choice;
     const { indexOf } = this.scope.listing;
     const { limit, policies } = this.ctx.options;
+    const shared = q.exact ? this.copies.get(q.index) : undefined;
     let reached = false;
+    let found = 0;
     for (const hit of hits) {
       const other = indexOf.get(hit.id);
       if (q.byVector && other === q.index) {
@@ -190,44 +192,146 @@ export class NeighbourPass {
       if (!passes(score, threshold, distance)) {
         continue;
       }
-      if (this.pairs.add(q.index, other, score)) {
-        this.components.union(q.index, other);
-      }
+      this.addPair(q.index, other, score);
+      found++;
+      shared?.answer(other, score, (a, b, s) => this.addPair(a, b, s));
     }
     const cannotReach =
       q.byVector &&
       !reached &&
       !isSelfScore(hits[0]?.score, own.get(q.index)!.selfScore);
-    if (cannotReach) {
-      this.searchedExactly++;
+    if (cannotReach && policies.sureExact === 'lonely' && found > 0) {
+      // Its own search found neighbours, so it has a group: the check phase compares it
+      // exactly with its group and with the other points the index cannot reach.
+      this.unreachable.push(q.index);
     }
-    if (cannotReach && policies.sureExact === 'collection') {
+    const searchCollection =
+      cannotReach &&
+      (policies.sureExact === 'collection' ||
+        (policies.sureExact === 'lonely' && found === 0));
+    const full = hits.length >= (q.byVector ? q.limit + 1 : q.limit);
+    if (shared && !full) {
+      // Its copies are known as well as it is now.
+      this.scanned += shared.finish();
+    }
+    if (searchCollection) {
       // Neither the point nor an exact copy of it came back for its own vector: the
-      // index cannot reach it. Exact search over the whole collection can.
-      this.followUps.push({ index: q.index, offset: 0, limit, exact: true });
+      // index cannot reach it. Exact search over the whole collection can; only once for
+      // points with the same stored vector, which score identically with every point.
+      const first = this.firstCopy(own.get(q.index)!.vector, q.index);
+      if (first !== q.index) {
+        this.scanned += this.copies
+          .get(first)!
+          .add(q.index, (a, b, s) => this.addPair(a, b, s));
+        return;
+      }
+      this.searchedExactly++;
+      this.followUps.push({
+        index: q.index,
+        offset: 0,
+        limit: firstExactPage(this.ctx.options, limit),
+        exact: true
+      });
     } else if (cannotReach && policies.sureExact === 'unreachable') {
       // Its own vector leads the search towards the neighbours the index does reach;
       // asked again with a wide search (hnsw_ef WIDE_EF), so a narrow one that stopped
       // short does not lose them. The neighbours the index cannot reach either are
       // compared exactly with it after the main pass.
+      this.searchedExactly++;
       this.unreachable.push(q.index);
       this.followUps.push({ index: q.index, offset: 0, limit, wide: true });
-    } else if (cannotReach) {
-      // sureExact 'none' (benchmark only): the by-vector answer is all there is.
+    } else if (cannotReach && !full) {
+      // sureExact 'lonely' with neighbours found, or 'none' (benchmark only): the by-vector
+      // answer is all the main pass asks.
       this.scanned++;
+    } else if (cannotReach) {
+      this.followUps.push(nextPage(q, limit, policies));
     } else if (q.members) {
       this.checked++;
-    } else if (hits.length >= (q.byVector ? q.limit + 1 : q.limit)) {
+    } else if (full) {
       this.followUps.push(nextPage(q, limit, policies));
     } else {
       this.scanned++;
     }
   }
 
+  private addPair(a: number, b: number, score: number): void {
+    if (this.pairs.add(a, b, score)) {
+      this.components.union(a, b);
+    }
+  }
+
+  /**
+   * The first point the index cannot reach with this stored vector; `index` becomes that
+   * first point when there is none yet. Only under the 'share' policy (else `index`).
+   */
+  private firstCopy(vector: number[], index: number): number {
+    if (this.ctx.options.policies.unreachableCopies !== 'share') {
+      return index;
+    }
+    const key = vectorKey(vector);
+    const first = this.firstWithVector.get(key);
+    if (first !== undefined) {
+      return first;
+    }
+    this.firstWithVector.set(key, index);
+    this.copies.set(index, new SharedAnswer());
+    return index;
+  }
+
   private readonly n: number;
   private cursor = 0;
   private readonly followUps: IPendingQuery[] = [];
+  /** Sure route: a stored vector's fingerprint -> the first unreachable point with it. */
+  private readonly firstWithVector = new Map<string, number>();
+  /** Sure route: the first unreachable point with a vector -> its copies and answer. */
+  private readonly copies = new Map<number, SharedAnswer>();
 }
+
+/**
+ * An exact answer shared by points with the same stored vector: the first is searched, and
+ * every hit of its answer is a pair of each copy too, at the same score (identical vectors
+ * score identically with every point). A copy found after the answer is complete takes it at
+ * once.
+ */
+export class SharedAnswer {
+  /** A hit of the first point's answer: a pair of each copy too. */
+  answer(other: number, score: number, add: AddPair): void {
+    this.hits.push(other, score);
+    for (const c of this.members) {
+      if (c !== other) {
+        add(c, other, score);
+      }
+    }
+  }
+
+  /** Another point with the vector; returns how many points became known (1 or 0). */
+  add(copy: number, add: AddPair): number {
+    this.members.push(copy);
+    if (!this.complete) {
+      return 0;
+    }
+    for (let k = 0; k < this.hits.length; k += 2) {
+      if (this.hits[k] !== copy) {
+        add(copy, this.hits[k], this.hits[k + 1]);
+      }
+    }
+    return 1;
+  }
+
+  /** The first point's answer is complete; returns how many copies became known with it. */
+  finish(): number {
+    this.complete = true;
+    return this.members.length;
+  }
+
+  private complete = false;
+  private readonly members: number[] = [];
+  /** Pairs of (point, score) the first point's answer held. */
+  private readonly hits: number[] = [];
+}
+
+type AddPair = (a: number, b: number, score: number) => void;
 
 /**
  * The query for the next page after a full one: it may hide more neighbours above the

@@ -40,7 +40,9 @@ export interface IScanRequest {
    * On the sure route, how a point the index cannot reach finds its neighbours: 'collection'
    * (the default: exact search over every point) or 'unreachable' (a wide HNSW search, then
    * exact search among such points only: cheaper, but it missed 1 to 5 of 306,918 pairs at
-   * 50k on a real server; bench/README.md, finding 7).
+   * 50k on a real server; bench/README.md, finding 7) or 'lonely' (exact search over every
+   * point only for those whose own search found no neighbour; the others exactly among such
+   * points and inside their groups).
    */
   sureExact?: SureExact;
   /** The audit's random seed; a fresh one per scan when left out (tests set it to replay). */
@@ -68,7 +70,7 @@ export interface IRetryPolicy {
 
 export type CureMode = 'auto' | 'always' | 'never';
 
-export type SureExact = 'unreachable' | 'collection';
+export type SureExact = 'unreachable' | 'collection' | 'lonely';
 
 export const SCAN_DEFAULTS = {
   limit: 32,

@@ -69,3 +69,23 @@ export function isSelfScore(
     Math.abs(score - self) <= 1e-6 * Math.max(1, Math.abs(self))
   );
 }
+
+/**
+ * A 64-bit fingerprint of a vector's float32 values (two 32-bit FNV-1a hashes with different
+ * bases over the values' bits), to find exact copies among a few points without keeping their
+ * vectors: two different vectors share it with odds of about 2^-64 per pair.
+ */
+export function vectorKey(vector: number[]): string {
+  const bits = new Uint32Array(Float32Array.from(vector).buffer);
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ bits.length;
+  for (let k = 0; k < bits.length; k++) {
+    const w = bits[k];
+    for (let shift = 0; shift < 32; shift += 8) {
+      const byte = (w >>> shift) & 0xff;
+      h1 = Math.imul(h1 ^ byte, 0x01000193);
+      h2 = Math.imul(h2 ^ byte, 0x5bd1e995) ^ (h2 >>> 15);
+    }
+  }
+  return `${(h1 >>> 0).toString(16)}:${(h2 >>> 0).toString(16)}:${bits.length}`;
+}

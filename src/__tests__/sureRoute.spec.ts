@@ -1,0 +1,190 @@
+// The sure route (issue 12) against a fake Qdrant whose index cannot reach some points:
+// every pair is found, and the exact searches it takes are as few as they can be.
+import { FakeUnreachableQdrant } from './fakeUnreachable';
+import { scanCollection } from '../scan/scanner';
+import type { PolicyOverrides } from '../scan/policies';
+import type { IScanProgress, IScanRequest, IScanResult } from '../scan/types';
+
+const request: IScanRequest = {
+  collection: 'images',
+  threshold: 0.999,
+  limit: 2,
+  batchSize: 3,
+  inFlight: 2,
+  cure: 'always',
+  auditPoints: 0
+};
+
+const at = (deg: number) => [
+  Math.cos((deg * Math.PI) / 180),
+  Math.sin((deg * Math.PI) / 180)
+];
+
+/**
+ * 40 spread points (9 degrees apart: no pair at 0.999); five exact copies at 100.5 degrees
+ * (ids 100, 141, 160, 181, 199: in different batches), none of which the index reaches; a
+ * trio at 207 to 207.5 degrees, one of which (201) it cannot reach.
+ */
+function collection(): {
+  vectors: Map<number, number[]>;
+  unreachable: Set<number>;
+  copies: number[];
+} {
+  const vectors = new Map<number, number[]>();
+  for (let k = 0; k < 40; k++) {
+    vectors.set(k, at(k * 9 + 4.5));
+  }
+  const copies = [100, 141, 160, 181, 199];
+  for (const id of copies) {
+    vectors.set(id, at(100.5));
+  }
+  vectors.set(200, at(207));
+  vectors.set(201, at(207.25));
+  vectors.set(202, at(207.5));
+  return { vectors, unreachable: new Set([...copies, 201]), copies };
+}
+
+/** Every pair past the threshold, by brute force over the vectors. */
+function truth(vectors: Map<number, number[]>, threshold: number): string[] {
+  const ids = [...vectors.keys()].sort((a, b) => a - b);
+  const out: string[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    for (let j = i + 1; j < ids.length; j++) {
+      const [x, y] = [vectors.get(ids[i])!, vectors.get(ids[j])!];
+      if (Math.fround(x[0] * y[0] + x[1] * y[1]) > threshold) {
+        out.push(`${ids[i]}-${ids[j]}`);
+      }
+    }
+  }
+  return out.sort();
+}
+
+function pairsOf(result: IScanResult): string[] {
+  const { ids } = result.points;
+  const out: string[] = [];
+  for (let k = 0; k < result.pairs.score.length; k++) {
+    const [a, b] = [ids[result.pairs.a[k]], ids[result.pairs.b[k]]];
+    out.push(Number(a) < Number(b) ? `${a}-${b}` : `${b}-${a}`);
+  }
+  return out.sort();
+}
+
+async function scan(policies?: PolicyOverrides) {
+  const { vectors, unreachable, copies } = collection();
+  const client = new FakeUnreachableQdrant(vectors, unreachable);
+  const progress: IScanProgress[] = [];
+  const result = await scanCollection(client, request, {
+    policies,
+    onProgress: p => progress.push(p)
+  });
+  const overCollection = client.searches.filter(s => s.exact && !s.filtered);
+  return { vectors, copies, client, result, progress, overCollection };
+}
+
+describe('the sure route on a fake Qdrant whose index cannot reach some points', () => {
+  it('finds every pair, those of the points the index cannot reach included', async () => {
+    const { vectors, result } = await scan();
+    const expected = truth(vectors, request.threshold);
+    // 10 pairs among the five copies, 3 in the trio.
+    expect(expected).toHaveLength(13);
+    expect(pairsOf(result)).toEqual(expected);
+    expect(result.groups.map(g => g.members.length)).toEqual([5, 3]);
+  });
+
+  it('searches exact copies the index cannot reach exactly once, and shares the answer with the copies found later', async () => {
+    const { copies, result, progress, overCollection } = await scan();
+    // One exact search for the five copies (the first one met), one for point 201.
+    expect(overCollection.map(s => s.point).sort((a, b) => a - b)).toEqual([
+      copies[0],
+      201
+    ]);
+    expect(result.audit).toBeUndefined();
+    // Every point counted once as known, copies included.
+    expect(progress[progress.length - 1].scanned).toBe(
+      result.points.ids.length
+    );
+  });
+
+  it('asks an exact search for a large first page (8 x the limit), never again for a second page', async () => {
+    const { overCollection } = await scan();
+    // The copies' answer holds 4 hits, more than the scan's limit of 2: a page that size
+    // would be full and asked again, repeating the whole exact search.
+    expect(overCollection.map(s => [s.offset, s.limit])).toEqual([
+      [0, 16],
+      [0, 16]
+    ]);
+  });
+
+  it("with unreachableCopies 'search' and exactPage 'grow' (the design before) searches every copy, page after page", async () => {
+    const { vectors, copies, result, overCollection } = await scan({
+      unreachableCopies: 'search',
+      exactPage: 'grow'
+    });
+    expect(pairsOf(result)).toEqual(truth(vectors, request.threshold));
+    const searched = new Set(overCollection.map(s => s.point));
+    expect([...searched].sort((a, b) => a - b)).toEqual([...copies, 201]);
+    // limit 2, then 6 from the start: two exact searches for each copy (4 hits each).
+    expect(overCollection.filter(s => s.point === copies[0])).toHaveLength(2);
+  });
+
+  it('loses no pair when an unreachable point counts as reached because its exact copy came back (suspected route a)', async () => {
+    const vectors = new Map<number, number[]>();
+    for (let k = 0; k < 40; k++) {
+      vectors.set(k, at(k * 9 + 4.5));
+    }
+    // 300 and 302 cannot be reached; each has a reachable exact copy (301, 303), which comes
+    // back for its vector at the same score as itself, so neither is searched exactly.
+    vectors.set(300, at(153));
+    vectors.set(301, at(153));
+    vectors.set(302, at(153.2));
+    vectors.set(303, at(153.2));
+    const run = async (policies?: PolicyOverrides) => {
+      const client = new FakeUnreachableQdrant(vectors, new Set([300, 302]));
+      const result = await scanCollection(client, request, { policies });
+      return { client, result };
+    };
+    const { client, result } = await run();
+    expect(
+      client.searches.filter(s => s.exact && !s.filtered).map(s => s.point)
+    ).toEqual([]);
+    // 300-302 is found by neither's own search; the check inside their group finds it.
+    expect(pairsOf(result)).toEqual(truth(vectors, request.threshold));
+    const unchecked = await run({ check: 'none' });
+    expect(pairsOf(unchecked.result)).not.toContain('300-302');
+  });
+
+  it('pages a by-vector answer on by id and finds every copy of a cluster larger than the page (suspected route b)', async () => {
+    const vectors = new Map<number, number[]>();
+    for (let k = 0; k < 40; k++) {
+      vectors.set(k, at(k * 9 + 4.5));
+    }
+    for (let id = 400; id < 406; id++) {
+      vectors.set(id, at(252));
+    }
+    const client = new FakeUnreachableQdrant(vectors, new Set());
+    const result = await scanCollection(client, request);
+    // Each copy asks by its vector first (limit 2 + the point itself: full), then again from
+    // the start by id. (The fake names a vector's query by the first point with that vector.)
+    const cluster = client.searches.filter(s => s.point >= 400 && !s.filtered);
+    expect(cluster.filter(s => s.byVector).map(s => s.limit)).toEqual([
+      3, 3, 3, 3, 3, 3
+    ]);
+    expect(
+      cluster.filter(s => !s.byVector).map(s => [s.point, s.offset, s.limit])
+    ).toEqual([400, 401, 402, 403, 404, 405].map(id => [id, 0, 6]));
+    expect(pairsOf(result)).toEqual(truth(vectors, request.threshold));
+    expect(pairsOf(result)).toHaveLength(15);
+  });
+
+  it('refuses an unknown sureExact, naming the ones it takes', async () => {
+    const { vectors, unreachable } = collection();
+    const client = new FakeUnreachableQdrant(vectors, unreachable);
+    await expect(
+      scanCollection(client, { ...request, sureExact: 'some' as never })
+    ).rejects.toMatchObject({
+      kind: 'bad-request',
+      message:
+        "sureExact must be 'collection', 'unreachable' or 'lonely', not some."
+    });
+  });
+});
