@@ -100,26 +100,20 @@ class Connection:
     kind: str  # "embedded" | "remote"
     url: str
     api_key: str | None
+    # "Basic ..." from a URL's ``user:password@``, which ``url`` no longer holds: the URL is
+    # what logs, messages and the browser see.
+    basic_auth: str | None = None
 
     def headers(self) -> dict[str, str]:
         headers = {"api-key": self.api_key} if self.api_key else {}
-        user = urlsplit(self.url)
-        if user.username is not None:
-            # Sent as a header, so the request URL (which HTTP libraries log) has no password.
-            pair = f"{unquote(user.username)}:{unquote(user.password or '')}"
-            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+        if self.basic_auth:
+            headers["Authorization"] = self.basic_auth
         return headers
-
-    @property
-    def public_url(self) -> str:
-        """The URL as logs, messages and the browser may see it: without any
-        ``user:password@`` part, which is a credential like the API key."""
-        return redact_url(self.url)
 
     def describe(self) -> str:
         """How messages name this backend (never with its key)."""
         if self.kind == "remote":
-            return f"the remote Qdrant backend at {self.public_url}"
+            return f"the remote Qdrant backend at {self.url}"
         return "the embedded Qdrant backend"
 
 
@@ -129,6 +123,15 @@ def redact_url(url: str) -> str:
     if "@" not in parts.netloc:
         return url
     return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+def _basic_auth(url: str) -> str | None:
+    """The Authorization header for a URL's ``user:password@``, or None without one."""
+    parts = urlsplit(url)
+    if parts.username is None:
+        return None
+    pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    return "Basic " + base64.b64encode(pair.encode()).decode()
 
 
 class Backend:
@@ -215,9 +218,8 @@ class Backend:
             pass
 
     def _remote(self) -> Connection:
-        return Connection(
-            "remote", self.settings.qdrant_url.rstrip("/"), self.settings.qdrant_api_key or None
-        )
+        url = self.settings.qdrant_url.rstrip("/")
+        return Connection("remote", redact_url(url), self.settings.qdrant_api_key or None, _basic_auth(url))
 
     def _kernel_key(self) -> str | None:
         """The remote key kernels get: the kernel key, else the server's when shared."""

@@ -97,7 +97,7 @@ class BackendHandler(APIHandler):
             "collections": collections,
         }
         if connection.kind == "remote":
-            body["url"] = connection.public_url
+            body["url"] = connection.url
         self.finish(json.dumps(body))
 
     def _fail(self, status: int, message: str) -> None:

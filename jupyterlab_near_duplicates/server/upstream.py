@@ -92,7 +92,7 @@ class Upstream:
         Cancelling the awaiting task closes the upstream connection.
         """
         describe = connection.describe()
-        url = f"{connection.public_url}/{path}"
+        url = f"{connection.url}/{path}"
         headers = {"Accept": "application/json", **connection.headers()}
         if content_type:
             headers["Content-Type"] = content_type
