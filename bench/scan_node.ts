@@ -366,9 +366,6 @@ function profiling(
       const kinds: Record<string, number> = {};
       const exact: [unknown, number, number][] = [];
       for (const s of body.searches) {
-        if (!s.filter && !Array.isArray(s.query) && s.params?.exact) {
-          exact.push([s.query, s.offset ?? 0, s.limit ?? 10]);
-        }
         const kind = s.filter
           ? 'filtered'
           : Array.isArray(s.query)
@@ -377,6 +374,9 @@ function profiling(
               ? 'exact'
               : 'byId';
         kinds[kind] = (kinds[kind] ?? 0) + 1;
+        if (kind === 'exact') {
+          exact.push([s.query, s.offset ?? 0, s.limit ?? 10]);
+        }
       }
       return timed(
         {
