@@ -2,6 +2,7 @@
 // audit's reach test), and the score a point has with itself.
 import type { QdrantId, IScanClient } from './client';
 import { UNNAMED_VECTOR, IVectorChoice } from './collection';
+import type { VectorsPolicy } from './policies';
 import type { RetryingCaller } from './retry';
 import { VectorText } from './vectorText';
 
@@ -44,7 +45,8 @@ export class VectorFetcher {
     private readonly choice: IVectorChoice,
     private readonly queryIds: QdrantId[],
     private readonly calls: RetryingCaller,
-    private readonly indexOf: Map<unknown, number>
+    private readonly indexOf: Map<unknown, number>,
+    private readonly policy: VectorsPolicy = 'text'
   ) {}
 
   /** Points deleted since listing are left out. */
@@ -60,7 +62,7 @@ export class VectorFetcher {
       with_payload: false,
       with_vector: using === UNNAMED_VECTOR ? true : [using]
     };
-    const text = this.client.textVectors;
+    const text = this.policy === 'text' ? this.client.textVectors : undefined;
     if (text) {
       // Kept as text: sent back as it came, parsed only where a point needs its numbers.
       const page = await this.calls.call(() =>
