@@ -20,6 +20,7 @@ if __version__ is None:  # neither built nor in a source tree
 # Importing .comm registers the comm target when this runs inside an IPython kernel.
 from . import comm  # noqa: F401
 from .connection import BackendNotConfiguredError, client
+from .planning import Plan, plan
 from .selection import CallbackHandle, Selection, groups, on_select
 
 # Importing the submodule bound the name `selection` to it; drop it, so that `nd.selection`
@@ -30,11 +31,13 @@ globals().pop("selection", None)
 __all__ = [
     "BackendNotConfiguredError",
     "CallbackHandle",
+    "Plan",
     "SampleGrid",
     "Selection",
     "client",
     "groups",
     "on_select",
+    "plan",
 ]
 
 
