@@ -111,7 +111,8 @@ class Plan:
 
     ``keep`` and ``drop`` are the members kept and dropped (``.sample_ids``, ``.point_ids``);
     ``summary()`` says what the plan does, per split; ``pin(point_id)`` makes a member its
-    group's keeper; ``not_duplicates(group)`` leaves a false group out.
+    group's keeper; ``not_duplicates(group)`` leaves a false group out. ``tag()`` writes the
+    plan into the collection's payload, ``untag()`` takes it out again.
     """
 
     def __init__(self, scan: Scan, rules: list[tuple], split_field: str, client: Any, vector: str | None, distance: str | None,
@@ -217,6 +218,25 @@ class Plan:
         keep, drop = self.keep, self.drop
         rules = ", ".join(describe_rule(r) for r in self.rules)
         return f"Plan(keep {len(keep):,}, drop {len(drop):,} samples in {len(self.groups):,} groups of {self.collection!r}; rules: {rules})"
+
+    # -- writing it -----------------------------------------------------------------------
+
+    def tag(self, client: Any = None, field: str = "near_duplicate", dry_run: bool = False):
+        """Set ``field`` on every member of every group in the plan to ``{group, keep, scan,
+        threshold, weakest_link}``, in batches; members already tagged so are skipped, so it
+        can run again. ``dry_run=True`` writes nothing and says what it would write. Returns a
+        report; raises ``TagError`` (how many were written, how to finish or undo) when the
+        backend refuses a write. ``client``: default the plan's (``nd.client()``)."""
+        from .tagging import tag
+
+        return tag(self, client, field, dry_run)
+
+    def untag(self, client: Any = None, field: str = "near_duplicate", dry_run: bool = False):
+        """Remove ``field`` from the plan's members where it holds this scan's tag (another
+        scan's tags stay). Returns a report; ``dry_run=True`` removes nothing."""
+        from .tagging import untag
+
+        return untag(self, client, field, dry_run)
 
     # -- the user's decisions -----------------------------------------------------------
 
