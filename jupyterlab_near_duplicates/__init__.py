@@ -22,6 +22,7 @@ from . import comm  # noqa: F401
 from .connection import BackendNotConfiguredError, client
 from .planning import Plan, plan
 from .selection import CallbackHandle, Selection, groups, on_select
+from .split_leakage import leakage
 
 # Importing the submodule bound the name `selection` to it; drop it, so that `nd.selection`
 # reaches __getattr__ below and is the live group, not the module. (pop: a reload finds it gone.)
@@ -36,6 +37,7 @@ __all__ = [
     "Selection",
     "client",
     "groups",
+    "leakage",
     "on_select",
     "plan",
 ]
