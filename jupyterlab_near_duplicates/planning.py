@@ -112,7 +112,7 @@ class Plan:
     ``keep`` and ``drop`` are the members kept and dropped (``.sample_ids``, ``.point_ids``);
     ``summary()`` says what the plan does, per split; ``pin(point_id)`` makes a member its
     group's keeper; ``not_duplicates(group)`` leaves a false group out. ``tag()`` writes the
-    plan into the collection's payload, ``untag()`` takes it out again.
+    plan into the collection's payload, ``untag()`` takes it out again, ``export(path)`` writes it to a file.
     """
 
     def __init__(self, scan: Scan, rules: list[tuple], split_field: str, client: Any, vector: str | None, distance: str | None,
@@ -237,6 +237,14 @@ class Plan:
         from .tagging import untag
 
         return untag(self, client, field, dry_run)
+
+    def export(self, path: str, format: str | None = None) -> str:
+        """Write the plan to ``path`` (``"csv"``, ``"jsonl"`` or ``"parquet"``; by default from
+        its extension), one row per member, and a manifest beside it; see ``nd.export``.
+        Returns the manifest's path."""
+        from .export_files import write
+
+        return write(self, path, format)
 
     # -- the user's decisions -----------------------------------------------------------
 
