@@ -11,7 +11,7 @@ import { GroupList } from './components/GroupList';
 import { ScanProgressView } from './components/ScanProgressView';
 import { RecallView } from './components/RecallView';
 import { NotebookSendBar } from './components/SendStatus';
-import { WorkerStatusView } from './components/WorkerStatusView';
+import { WorkerStatusView, workerCanScan } from './components/WorkerStatusView';
 import { nearDuplicatesIcon } from './icons';
 import { NearDuplicatesModel } from './model';
 import type { IThumbnailPolicy } from './thumbnails';
@@ -87,7 +87,7 @@ function ScanSection(props: { model: NearDuplicatesModel }): JSX.Element {
         threshold={model.threshold}
         onThresholdChange={value => model.setThreshold(value)}
         collection={
-          model.workerStatus.state === 'ready' && !model.collection?.error
+          workerCanScan(model.workerStatus) && !model.collection?.error
             ? (model.collection?.name ?? null)
             : null
         }

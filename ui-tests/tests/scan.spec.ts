@@ -8,7 +8,6 @@ const TAB = '.jp-SideBar.jp-mod-left [data-id="jp-near-duplicates-panel"]';
 async function openPanel(page: IJupyterLabPageFixture) {
   await page.locator(TAB).click();
   const panel = page.locator(PANEL);
-  await expect(panel.getByText(/Scan worker ready/)).toBeVisible();
   await expect(panel.getByLabel('Collection', { exact: true })).toBeVisible({
     timeout: 60000
   });
