@@ -1,16 +1,11 @@
 // The scan worker, as the user needs to hear of it: nothing while it starts or works, and
 // what to do when it cannot scan (it did not start, crashed, or came up without its client).
 import * as React from 'react';
-import type { WorkerStatus } from '../workerHost';
+import { WorkerStatus, workerCanScan } from '../workerHost';
 import { ErrorView } from './ErrorView';
 
 export interface IWorkerStatusViewProps {
   status: WorkerStatus;
-}
-
-/** Whether the worker can scan: it answered, with its Qdrant client loaded. */
-export function workerCanScan(status: WorkerStatus): boolean {
-  return status.state === 'ready' && status.qdrantClient;
 }
 
 const WHAT_TO_DO =
