@@ -37,6 +37,8 @@ export interface IGroupListProps {
   /** The selected group's key, or null. */
   selectedKey: number | null;
   onSelect: (group: IDuplicateGroup) => void;
+  /** The chained mark's text alternative for a group, or null when it is not chained. */
+  chainedTitle?: (group: IDuplicateGroup) => string | null;
   /** A fixed height for the scroll container in pixels; by default CSS sizes it and it is measured. */
   viewportHeight?: number;
 }
@@ -72,6 +74,7 @@ export function GroupList(props: IGroupListProps): JSX.Element {
     thumbnails,
     selectedKey,
     onSelect,
+    chainedTitle,
     viewportHeight
   } = props;
   const count = groups.length;
@@ -271,6 +274,7 @@ export function GroupList(props: IGroupListProps): JSX.Element {
               active={i === activeIndex}
               onActivate={setActive}
               onSelect={onSelect}
+              chained={chainedTitle?.(groups[i]) ?? null}
             />
           ))}
         </div>
@@ -291,6 +295,7 @@ interface IGroupRowProps {
   active: boolean;
   onActivate: (index: number) => void;
   onSelect: (group: IDuplicateGroup) => void;
+  chained: string | null;
 }
 
 /** One group; memoised, as scrolling re-renders the list but rarely changes a row. */
@@ -306,7 +311,8 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
     selected,
     active,
     onActivate,
-    onSelect
+    onSelect,
+    chained
   } = props;
   const size = group.members.length;
   const title = `Group ${formatCount(index + 1)}: ${formatQuantity(size, 'sample')}`;
@@ -352,7 +358,8 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
         (group.links <= 1
           ? `score ${best}`
           : `best score ${best}, worst ${worst}, weakest link ${weakest}`) +
-        (splits.length ? `, crosses splits ${splits.join(' + ')}` : '')
+        (splits.length ? `, crosses splits ${splits.join(' + ')}` : '') +
+        (chained ? `. ${chained}` : '')
       }
       tabIndex={active ? 0 : -1}
       onFocus={() => onActivate(index)}
@@ -369,6 +376,14 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
             title={`This group crosses splits: ${splits.join(', ')}`}
           >
             {splits.join(' + ')}
+          </span>
+        ) : null}
+        {chained ? (
+          <span
+            className="jp-NearDuplicates-badge jp-NearDuplicates-chainedBadge"
+            title={chained}
+          >
+            chained
           </span>
         ) : null}
       </div>
