@@ -1,5 +1,6 @@
 // Which Qdrant the panel talks to and what to scan in it: the backend line, the collection
 // and vector pickers, and a refresh. Props in, callbacks out; the model does the fetching.
+import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { formatCount, formatQuantity } from '../format';
 import type { IBackendInfo, ICollectionInfo } from '../api';
@@ -87,7 +88,7 @@ export function ConnectionView(props: IConnectionViewProps): JSX.Element {
       aria-label="Refresh the backend and its collections"
       title="Refresh the backend and its collections"
     >
-      {loading ? 'Refreshing…' : 'Refresh'}
+      <refreshIcon.react tag="span" elementSize="small" />
     </button>
   );
 
