@@ -4,11 +4,11 @@
 // and the thumbnail strip holds as many previews as the list's width fits.
 // The list is a listbox: arrows, Page keys, Home and End move between groups; Enter or a
 // click selects one.
+import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import {
   crossedSplits,
   formatCount,
-  formatQuantity,
   formatScore,
   formatThreshold
 } from '../format';
@@ -16,6 +16,7 @@ import { higherIsBetter } from '../scan/metric';
 import type { DistanceKind, IDuplicateGroup, IScanPoints } from '../scan/types';
 import { Thumbnail } from './Thumbnail';
 import type { IThumbnailPolicy } from '../thumbnails';
+import { untranslated } from '../translation';
 
 /** A row's height in pixels until the rows on show have been measured (and in tests). */
 export const GROUP_ROW_HEIGHT = 96;
@@ -50,6 +51,7 @@ export interface IGroupListProps {
   onSelect: (group: IDuplicateGroup) => void;
   /** A fixed height for the scroll container in pixels; by default CSS sizes it and it is measured. */
   viewportHeight?: number;
+  trans?: TranslationBundle;
 }
 
 /** The window of rows to render: [start, end) with overscan, for a scroll offset and a view height. */
@@ -107,7 +109,8 @@ export function GroupList(props: IGroupListProps): JSX.Element {
     thumbnails,
     selectedKey,
     onSelect,
-    viewportHeight
+    viewportHeight,
+    trans = untranslated
   } = props;
   const count = groups.length;
   const listId = React.useId();
@@ -293,13 +296,31 @@ export function GroupList(props: IGroupListProps): JSX.Element {
       <div className="jp-NearDuplicates-groupList">
         <div className="jp-NearDuplicates-empty" role="status">
           {similarity
-            ? `No near-duplicates found at threshold ${t}. Try lowering the threshold.`
-            : `No near-duplicates found within distance ${t}. Try raising the maximum distance.`}
+            ? trans.__(
+                'No near-duplicates found at threshold %1. Try lowering the threshold.',
+                t
+              )
+            : trans.__(
+                'No near-duplicates found within distance %1. Try raising the maximum distance.',
+                t
+              )}
         </div>
       </div>
     );
   }
 
+  const groupsText = trans._n(
+    '%2 duplicate group',
+    '%2 duplicate groups',
+    count,
+    formatCount(count)
+  );
+  const samplesText = trans._n(
+    '%2 sample',
+    '%2 samples',
+    samples,
+    formatCount(samples)
+  );
   const { start, end } = visibleRows(
     count,
     firstRow * rowHeight,
@@ -321,8 +342,9 @@ export function GroupList(props: IGroupListProps): JSX.Element {
   return (
     <div className="jp-NearDuplicates-groupList">
       <div className="jp-NearDuplicates-summary" role="status">
-        {`${formatQuantity(count, 'duplicate group')} (${formatQuantity(samples, 'sample')}) ` +
-          (similarity ? `at ${t}` : `within distance ${t}`)}
+        {similarity
+          ? trans.__('%1 (%2) at %3', groupsText, samplesText, t)
+          : trans.__('%1 (%2) within distance %3', groupsText, samplesText, t)}
       </div>
       <div
         ref={viewport}
@@ -341,7 +363,7 @@ export function GroupList(props: IGroupListProps): JSX.Element {
         <div
           className="jp-NearDuplicates-groupCanvas"
           role="listbox"
-          aria-label="Duplicate groups"
+          aria-label={trans.__('Duplicate groups')}
           onKeyDown={onKeyDown}
           style={{ height: count * rowHeight }}
         >
@@ -357,6 +379,7 @@ export function GroupList(props: IGroupListProps): JSX.Element {
               thumbnails={thumbnails}
               rowHeight={rowHeight}
               width={width}
+              trans={trans}
               selected={groups[i].key === selectedKey}
               active={i === activeIndex}
               onActivate={setActive}
@@ -380,6 +403,7 @@ interface IGroupRowProps {
   rowHeight: number;
   /** The list's width in pixels (0 while unknown): how many thumbnails fit. */
   width: number;
+  trans: TranslationBundle;
   selected: boolean;
   active: boolean;
   onActivate: (index: number) => void;
@@ -398,13 +422,20 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
     thumbnails,
     rowHeight,
     width,
+    trans,
     selected,
     active,
     onActivate,
     onSelect
   } = props;
   const size = group.members.length;
-  const title = `Group ${formatCount(index + 1)}: ${formatQuantity(size, 'sample')}`;
+  const title = trans._n(
+    'Group %2: %3 sample',
+    'Group %2: %3 samples',
+    size,
+    formatCount(index + 1),
+    formatCount(size)
+  );
   const best = formatScore(group.bestScore, distance);
   const worst = formatScore(group.worstScore, distance);
   const weakest = formatScore(group.weakestLink.score, distance);
@@ -412,18 +443,26 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
   const range = higherIsBetter(distance)
     ? `${worst}–${best}`
     : `${best}–${worst}`;
-  const scores = group.links <= 1 ? `Score ${best}` : `Scores ${range}`;
+  const scores =
+    group.links <= 1
+      ? trans.__('Score %1', best)
+      : trans.__('Scores %1', range);
   const splits = crossedSplits(group.members.map(m => points.splits[m]));
   const shown = previewMembers(group).slice(0, thumbnailsShown(size, width));
   const more = size - shown.length;
   const name = (m: number): string =>
     points.sampleIds[m] ?? String(points.ids[m]);
   const weakestTitle =
-    'The weakest pair holding the group together: ' +
-    `${name(group.weakestLink.a)} and ${name(group.weakestLink.b)} (${weakest}). ` +
+    trans.__(
+      'The weakest pair holding the group together: %1 and %2 (%3).',
+      name(group.weakestLink.a),
+      name(group.weakestLink.b),
+      weakest
+    ) +
+    ' ' +
     (higherIsBetter(distance)
-      ? 'A threshold above it splits the group.'
-      : 'A maximum distance below it splits the group.');
+      ? trans.__('A threshold above it splits the group.')
+      : trans.__('A maximum distance below it splits the group.'));
 
   return (
     <div
@@ -440,11 +479,18 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
       aria-setsize={count}
       aria-posinset={index + 1}
       aria-label={
-        `${title}, ` +
         (group.links <= 1
-          ? `score ${best}`
-          : `best score ${best}, worst ${worst}, weakest link ${weakest}`) +
-        (splits.length ? `, crosses splits ${splits.join(' + ')}` : '')
+          ? trans.__('%1, score %2', title, best)
+          : trans.__(
+              '%1, best score %2, worst %3, weakest link %4',
+              title,
+              best,
+              worst,
+              weakest
+            )) +
+        (splits.length
+          ? trans.__(', crosses splits %1', splits.join(' + '))
+          : '')
       }
       tabIndex={active ? 0 : -1}
       onFocus={() => onActivate(index)}
@@ -458,7 +504,7 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
         {splits.length ? (
           <span
             className="jp-NearDuplicates-badge jp-NearDuplicates-splitBadge"
-            title={`This group crosses splits: ${splits.join(', ')}`}
+            title={trans.__('This group crosses splits: %1', splits.join(', '))}
           >
             {splits.join(' + ')}
           </span>
@@ -470,7 +516,9 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
       >
         <span>{scores}</span>
         {group.links > 1 ? (
-          <span className="jp-NearDuplicates-weakestLink">{`Weakest link ${weakest}`}</span>
+          <span className="jp-NearDuplicates-weakestLink">
+            {trans.__('Weakest link %1', weakest)}
+          </span>
         ) : null}
       </div>
       <div className="jp-NearDuplicates-thumbnails">

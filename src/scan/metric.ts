@@ -2,6 +2,7 @@
 // pass a threshold and which threshold is stricter, and how a threshold reads in words. The
 // Python side (selection, the embedded store) keeps the same rules; tests/fixtures/rules.json
 // holds the cases both must agree on.
+import type { TranslationBundle } from '@jupyterlab/translation';
 import type { DistanceKind } from './types';
 
 /**
@@ -58,20 +59,41 @@ export function describeThreshold(
 /** The threshold's help text in the panel; `t` is the threshold as the panel writes it. */
 export function thresholdHelp(
   distance: DistanceKind | null | undefined,
-  t: string
+  t: string,
+  trans: Pick<TranslationBundle, '__'> = asWritten
 ): string {
   switch (distance) {
     case 'Euclid':
     case 'Manhattan':
-      return `Pairs closer than ${t} (${distance} distance) count as near-duplicates. Smaller is stricter.`;
+      return trans.__(
+        'Pairs closer than %1 (%2 distance) count as near-duplicates. Smaller is stricter.',
+        t,
+        distance
+      );
     case 'Dot':
-      return `Pairs with a dot product above ${t} count as near-duplicates (a similarity when vectors are normalised). Higher is stricter.`;
+      return trans.__(
+        'Pairs with a dot product above %1 count as near-duplicates (a similarity when vectors are normalised). Higher is stricter.',
+        t
+      );
     case 'Cosine':
-      return `Pairs with cosine similarity above ${t} count as near-duplicates. Higher is stricter.`;
+      return trans.__(
+        'Pairs with cosine similarity above %1 count as near-duplicates. Higher is stricter.',
+        t
+      );
     default:
-      return `Pairs with similarity above ${t} count as near-duplicates. Higher is stricter.`;
+      return trans.__(
+        'Pairs with similarity above %1 count as near-duplicates. Higher is stricter.',
+        t
+      );
   }
 }
+
+/** The strings as written, with %1, %2... filled in: this module runs in the worker too,
+ * which cannot load JupyterLab's translator. */
+const asWritten: Pick<TranslationBundle, '__'> = {
+  __: (text: string, ...args: unknown[]) =>
+    text.replace(/%(\d+)/g, (_, i) => String(args[Number(i) - 1]))
+};
 
 /**
  * A starting maximum distance for Euclid/Manhattan collections: the Euclidean distance
