@@ -6,7 +6,8 @@ import type { IBackendInfo, ICollectionInfo, INearDuplicatesApi } from './api';
 import { BackendModel } from './backendModel';
 import { UNNAMED_VECTOR } from './scan/collection';
 import { httpErrorInfo, IScanErrorInfo } from './scan/errors';
-import { adoptLayout, regroup } from './scan/groups';
+import { GroupShaping } from './grouping';
+import { adoptLayout } from './scan/groups';
 import { defaultDistance, higherIsBetter, isStricter } from './scan/metric';
 import type {
   INearDuplicatesModelOptions,
@@ -66,7 +67,12 @@ export class NearDuplicatesModel {
   set settings(value: INearDuplicatesSettings) {
     const first = !this._settingsLoaded;
     const backendChanged = value.backend !== this._settings.backend;
+    const linkageChanged = value.linkage !== this._settings.linkage;
     this._settings = value;
+    this._shaping.linkage = value.linkage;
+    if (linkageChanged) {
+      this.reshape();
+    }
     this._settingsLoaded = true;
     if (first && !this._thresholdTouched) {
       this._similarity = value.defaultThreshold;
@@ -152,17 +158,57 @@ export class NearDuplicatesModel {
     this._thresholdTouched = true;
     const outcome = this._outcome;
     if (outcome && this.canRegroup(value)) {
-      outcome.groups = regroup(outcome.result, value);
       outcome.threshold = value;
-      this._outcomeChanged.emit();
-      if (
-        this._selected &&
-        !outcome.groups.some(g => g.key === this._selected?.key)
-      ) {
-        this.select(null);
-      }
+      this.reshape();
     }
     this._stateChanged.emit();
+  }
+
+  // Chaining: the linkage setting, Split, diameters and the group detail view.
+
+  /** How the groups on show were shaped: linkage and splits (grouping.ts). */
+  get shaping(): GroupShaping {
+    return this._shaping;
+  }
+
+  /** Replaces `group` by the parts a cut at its weakest links leaves; no request. */
+  split(group: IDuplicateGroup): void {
+    const outcome = this._outcome;
+    if (!outcome || !outcome.groups.includes(group)) {
+      return;
+    }
+    this._shaping.split(outcome.result, group);
+    this._detailKey = null;
+    this.reshape();
+    this._stateChanged.emit();
+  }
+
+  /** The group the detail view shows (it follows regroups while its smallest member leads one). */
+  get detail(): IDuplicateGroup | null {
+    const key = this._detailKey;
+    return key === null
+      ? null
+      : (this._outcome?.groups.find(g => g.key === key) ?? null);
+  }
+
+  openDetail(group: IDuplicateGroup | null): void {
+    this._detailKey = group?.key ?? null;
+    this._stateChanged.emit();
+  }
+
+  /** Forms the groups on show again at their threshold (after a threshold, linkage or split change). */
+  private reshape(): void {
+    const outcome = this._outcome;
+    if (!outcome) {
+      return;
+    }
+    outcome.groups = this._shaping.groupsAt(outcome.result, outcome.threshold);
+    this._outcomeChanged.emit();
+    if (this._selected && !outcome.groups.includes(this._selected)) {
+      this.select(
+        outcome.groups.find(g => g.key === this._selected?.key) ?? null
+      );
+    }
   }
 
   /** Whether the current results can show `value` without a new scan. */
@@ -330,15 +376,14 @@ export class NearDuplicatesModel {
       this._distance = shownThreshold;
     }
     this._thresholdTouched = true;
+    this._shaping.reset();
+    this._detailKey = null;
     this._outcome = {
       scanId: restored.scanId ?? newScanId(),
       result,
       finishedAt,
       threshold: shownThreshold,
-      groups:
-        shownThreshold === result.threshold
-          ? result.groups
-          : regroup(result, shownThreshold)
+      groups: this._shaping.groupsAt(result, shownThreshold)
     };
     this._outcomeChanged.emit();
     this._stateChanged.emit();
@@ -400,6 +445,8 @@ export class NearDuplicatesModel {
             // The worker's layout of the pairs: the first regroup here need not redo it.
             adoptLayout(result, message.layout);
           }
+          this._shaping.reset();
+          this._detailKey = null;
           this._outcome = {
             scanId: message.scanId,
             result,
@@ -412,9 +459,12 @@ export class NearDuplicatesModel {
             this.threshold !== result.threshold &&
             this.canRegroup(this.threshold)
           ) {
-            this._outcome.groups = regroup(result, this.threshold);
             this._outcome.threshold = this.threshold;
           }
+          this._outcome.groups = this._shaping.groupsAt(
+            result,
+            this._outcome.threshold
+          );
           this._outcomeChanged.emit();
           this._stateChanged.emit();
         }
@@ -452,6 +502,8 @@ export class NearDuplicatesModel {
   private _outcome: IScanOutcome | null = null;
   private _scanError: IScanErrorInfo | null = null;
   private _selected: IDuplicateGroup | null = null;
+  private readonly _shaping = new GroupShaping();
+  private _detailKey: number | null = null;
   private _stateChanged = new Signal<this, void>(this);
   private _outcomeChanged = new Signal<this, void>(this);
   private _selectionChanged = new Signal<this, IDuplicateGroup | null>(this);

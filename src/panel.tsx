@@ -10,6 +10,7 @@ import type { CommandRegistry } from '@lumino/commands';
 import { ReactWidget, SidePanel, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import type { NotebookBridge } from './bridge';
+import { chainedNote } from './components/chainWords';
 import { ConnectionView } from './components/ConnectionView';
 import { DetectControls } from './components/DetectControls';
 import { ScanErrorView } from './components/ErrorView';
@@ -219,6 +220,7 @@ function GroupsSection(props: {
         thumbnails={thumbnails}
         trans={trans}
         selectedKey={model.selected?.key ?? null}
+        chainedTitle={group => chainedNote(outcome, model.shaping, group)}
         onSelect={group => {
           model.select(group);
           // Sent on every click, not on selectionChanged: clicking the selected group again

@@ -1,4 +1,5 @@
 // Plugin ids, command ids and the settings shape shared by the panel's modules.
+import type { Linkage } from './scan/linkage';
 import type { RemoteThumbnails } from './thumbnails';
 
 /** The npm package name; plugin ids are `${EXTENSION_ID}:<part>`. */
@@ -42,6 +43,8 @@ export interface INearDuplicatesSettings {
   exactSearch: boolean;
   /** HNSW search breadth for the scan's queries; 0 keeps the collection's own. */
   hnswEf: number;
+  /** Groups by single linkage (connected pairs) or complete linkage (every pair passes). */
+  linkage: Linkage;
 }
 
 export const DEFAULT_SETTINGS: INearDuplicatesSettings = {
@@ -56,13 +59,19 @@ export const DEFAULT_SETTINGS: INearDuplicatesSettings = {
   batchSize: 256,
   requestsInFlight: 2,
   exactSearch: false,
-  hnswEf: 0
+  hnswEf: 0,
+  linkage: 'single'
 };
 
 /** The values the schema allows for the settings that are a choice. */
-const ENUMS: { backend: string[]; remoteThumbnails: string[] } = {
+const ENUMS: {
+  backend: string[];
+  remoteThumbnails: string[];
+  linkage: string[];
+} = {
   backend: ['auto', 'embedded', 'remote'],
-  remoteThumbnails: ['allowed', 'listed', 'off']
+  remoteThumbnails: ['allowed', 'listed', 'off'],
+  linkage: ['single', 'complete']
 };
 
 /** Settings from the registry's composite, with defaults for anything missing or mistyped. */
@@ -87,6 +96,9 @@ export function readSettings(composite: {
   }
   if (!ENUMS.remoteThumbnails.includes(out.remoteThumbnails)) {
     out.remoteThumbnails = DEFAULT_SETTINGS.remoteThumbnails;
+  }
+  if (!ENUMS.linkage.includes(out.linkage)) {
+    out.linkage = DEFAULT_SETTINGS.linkage;
   }
   return out;
 }

@@ -10,6 +10,7 @@ import {
   splitText
 } from '../comm/protocol';
 import { regroup } from '../scan/groups';
+import { groupScan, recordSplit, splitParts } from '../scan/linkage';
 import { PAIRS, scanResult } from './commFixtures';
 
 /** The comm examples Python's tests read too (tests/fixtures/rules.json). */
@@ -64,6 +65,16 @@ describe('the shared comm examples (tests/fixtures/rules.json)', () => {
   );
 });
 
+/**
+ * A path 0-1-2-3 with no link between its ends: complete linkage joins 2-3 first (0.995), then
+ * 1 cannot join them (no 1-3 link) and pairs with 0: {2,3} and {0,1}.
+ */
+const SPLIT_PAIRS: [number, number, number][] = [
+  [0, 1, 0.95],
+  [1, 2, 0.99],
+  [2, 3, 0.995]
+];
+
 describe('the message a group click sends', () => {
   const result = scanResult(PAIRS);
   const [big, small] = result.groups;
@@ -116,6 +127,33 @@ describe('the message a group click sends', () => {
     expect(groupMessage(euclid, euclid.groups[0], 0, 0.5, 'e').distance).toBe(
       'Euclid'
     );
+  });
+
+  it('after a Split, each score is the closest link inside the sample’s own group', () => {
+    // {0,1,2,3} at 0.90 splits at its weakest link (2-3, 0.92): {0,1,2}, and 3 alone.
+    const [chain] = result.groups;
+    const shaped = groupScan(result, 0.9, {
+      splits: [recordSplit(chain, splitParts(result, chain))]
+    });
+    expect(shaped.map(g => g.members)).toEqual([
+      [0, 1, 2],
+      [5, 6]
+    ]);
+    const path = scanResult(SPLIT_PAIRS);
+    const complete = groupScan(path, 0.9, { linkage: 'complete' });
+    expect(complete.map(g => g.members)).toEqual([
+      [2, 3],
+      [0, 1]
+    ]);
+    // Point 1's closest link (0.99, to 2) crosses groups: its closest inside is 0.95.
+    const all = groupsMessage(path, complete, 0.9, 's');
+    expect(all.groups.map(g => g.scores)).toEqual([
+      [0.995, 0.995],
+      [0.95, 0.95]
+    ]);
+    expect(selectMessage(path, complete[1], 1, 0.9, 's').group.scores).toEqual([
+      0.95, 0.95
+    ]);
   });
 
   it('sends all groups as the same dicts as single clicks', () => {

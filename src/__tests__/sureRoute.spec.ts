@@ -78,7 +78,15 @@ async function scan(policies?: PolicyOverrides) {
     onProgress: p => progress.push(p)
   });
   const overCollection = client.searches.filter(s => s.exact && !s.filtered);
-  return { vectors, copies, client, result, progress, overCollection };
+  return {
+    vectors,
+    unreachable,
+    copies,
+    client,
+    result,
+    progress,
+    overCollection
+  };
 }
 
 describe('the sure route on a fake Qdrant whose index cannot reach some points', () => {
@@ -153,7 +161,7 @@ describe('the sure route on a fake Qdrant whose index cannot reach some points',
     expect(pairsOf(unchecked.result)).not.toContain('300-302');
   });
 
-  it('pages a by-vector answer on by id and finds every copy of a cluster larger than the page (suspected route b)', async () => {
+  it("with sureRoute 'by-vector' pages a by-vector answer on by id and finds every copy of a cluster larger than the page (suspected route b)", async () => {
     const vectors = new Map<number, number[]>();
     for (let k = 0; k < 40; k++) {
       vectors.set(k, at(k * 9 + 4.5));
@@ -162,7 +170,9 @@ describe('the sure route on a fake Qdrant whose index cannot reach some points',
       vectors.set(id, at(252));
     }
     const client = new FakeUnreachableQdrant(vectors, new Set());
-    const result = await scanCollection(client, request);
+    const result = await scanCollection(client, request, {
+      policies: { sureRoute: 'by-vector' }
+    });
     // Each copy asks by its vector first (limit 2 + the point itself: full), then again from
     // the start by id. (The fake names a vector's query by the first point with that vector.)
     const cluster = client.searches.filter(s => s.point >= 400 && !s.filtered);
@@ -174,6 +184,36 @@ describe('the sure route on a fake Qdrant whose index cannot reach some points',
     ).toEqual([400, 401, 402, 403, 404, 405].map(id => [id, 0, 6]));
     expect(pairsOf(result)).toEqual(truth(vectors, request.threshold));
     expect(pairsOf(result)).toHaveLength(15);
+  });
+
+  it("by default (sureRoute 'probe') asks by vector only the points no search returned", async () => {
+    const { vectors, unreachable, client, result, progress } = await scan();
+    expect(pairsOf(result)).toEqual(truth(vectors, request.threshold));
+    // Every point's first page by id, without score_threshold: each search shows all it reaches.
+    const firstPages = client.searches.filter(
+      s =>
+        !s.byVector &&
+        !s.exact &&
+        !s.filtered &&
+        s.offset === 0 &&
+        s.limit === request.limit
+    );
+    expect(new Set(firstPages.map(s => s.point)).size).toBe(vectors.size);
+    const byVector = [
+      ...new Set(client.searches.filter(s => s.byVector).map(s => s.point))
+    ];
+    // The points the index cannot reach are among them (the copies' vector is named by the
+    // first copy), and few others: the spread points all come back in their neighbours' pages.
+    expect(byVector).toEqual(expect.arrayContaining([100, 201]));
+    expect(
+      byVector.every(p => unreachable.has(p) || p === 200 || p === 202)
+    ).toBe(true);
+    expect(byVector.length).toBeLessThan(vectors.size / 4);
+    expect(result.audit).toBeUndefined();
+    expect(progress[progress.length - 1].scanned).toBe(vectors.size);
+    // Progress never goes back while the reach test runs.
+    const scanned = progress.map(p => p.scanned);
+    expect(scanned).toEqual([...scanned].sort((a, b) => a - b));
   });
 
   it('refuses an unknown sureExact, naming the ones it takes', async () => {

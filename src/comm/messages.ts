@@ -24,9 +24,9 @@ export function groupMessage(
   group: IDuplicateGroup,
   index: number,
   threshold: number,
-  scanId: string
+  scanId: string,
+  best = closestLinks(result, threshold, [group])
 ): GroupMessage {
-  const best = closestLinks(result, threshold);
   const name = (m: number): string =>
     result.points.sampleIds[m] ?? String(result.points.ids[m]);
   return {
@@ -51,13 +51,16 @@ export function groupsMessage(
   threshold: number,
   scanId: string
 ): GroupsMessage {
+  const best = closestLinks(result, threshold, groups);
   return {
     type: 'groups',
     scan_id: scanId,
     collection: result.collection,
     threshold,
     distance: result.distance,
-    groups: groups.map((g, i) => groupMessage(result, g, i, threshold, scanId)),
+    groups: groups.map((g, i) =>
+      groupMessage(result, g, i, threshold, scanId, best)
+    ),
     recall: result.audit
       ? {
           estimate: result.audit.recall,
@@ -74,25 +77,27 @@ function roundScore(score: number): number {
   return Number.isFinite(score) ? Math.round(score * 1e6) / 1e6 : score;
 }
 
-// Per point, the closest passing link: one pass over the pairs per (scan, threshold), so
-// sending all groups costs O(points + pairs), not O(groups x pairs).
-const closestCache = new WeakMap<
-  Float32Array,
-  { threshold: number; best: Float64Array }
->();
-
-function closestLinks(result: IScanResult, threshold: number): Float64Array {
+// Per point, the closest passing link inside its group: one pass over the pairs, so sending
+// all groups costs O(points + pairs), not O(groups x pairs). Inside the group, as a Split or
+// complete linkage can leave a point's closest link in another group.
+function closestLinks(
+  result: IScanResult,
+  threshold: number,
+  groups: IDuplicateGroup[]
+): Float64Array {
   const { a, b, score } = result.pairs;
-  const hit = closestCache.get(score);
-  if (hit && hit.threshold === threshold) {
-    return hit.best;
-  }
+  const groupOf = new Int32Array(result.points.ids.length).fill(-1);
+  groups.forEach((g, i) => g.members.forEach(m => (groupOf[m] = i)));
   const best = new Float64Array(result.points.ids.length).fill(NaN);
   const better = (s: number, than: number): boolean =>
     Number.isNaN(than) || compareAlike(s, than, result.distance) < 0;
   for (let k = 0; k < score.length; k++) {
     const s = score[k];
-    if (!passes(s, threshold, result.distance)) {
+    if (
+      groupOf[a[k]] < 0 ||
+      groupOf[a[k]] !== groupOf[b[k]] ||
+      !passes(s, threshold, result.distance)
+    ) {
       continue;
     }
     if (better(s, best[a[k]])) {
@@ -102,6 +107,5 @@ function closestLinks(result: IScanResult, threshold: number): Float64Array {
       best[b[k]] = s;
     }
   }
-  closestCache.set(score, { threshold, best });
   return best;
 }

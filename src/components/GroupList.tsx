@@ -49,6 +49,8 @@ export interface IGroupListProps {
   /** The selected group's key, or null. */
   selectedKey: number | null;
   onSelect: (group: IDuplicateGroup) => void;
+  /** The chained mark's text alternative for a group, or null when it is not chained. */
+  chainedTitle?: (group: IDuplicateGroup) => string | null;
   /** A fixed height for the scroll container in pixels; by default CSS sizes it and it is measured. */
   viewportHeight?: number;
   trans?: TranslationBundle;
@@ -109,6 +111,7 @@ export function GroupList(props: IGroupListProps): JSX.Element {
     thumbnails,
     selectedKey,
     onSelect,
+    chainedTitle,
     viewportHeight,
     trans = untranslated
   } = props;
@@ -384,6 +387,7 @@ export function GroupList(props: IGroupListProps): JSX.Element {
               active={i === activeIndex}
               onActivate={setActive}
               onSelect={onSelect}
+              chained={chainedTitle?.(groups[i]) ?? null}
             />
           ))}
         </div>
@@ -408,6 +412,7 @@ interface IGroupRowProps {
   active: boolean;
   onActivate: (index: number) => void;
   onSelect: (group: IDuplicateGroup) => void;
+  chained: string | null;
 }
 
 /** One group; memoised, as scrolling re-renders the list but rarely changes a row. */
@@ -426,7 +431,8 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
     selected,
     active,
     onActivate,
-    onSelect
+    onSelect,
+    chained
   } = props;
   const size = group.members.length;
   const title = trans._n(
@@ -490,7 +496,8 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
             )) +
         (splits.length
           ? trans.__(', crosses splits %1', splits.join(' + '))
-          : '')
+          : '') +
+        (chained ? `. ${chained}` : '')
       }
       tabIndex={active ? 0 : -1}
       onFocus={() => onActivate(index)}
@@ -507,6 +514,14 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
             title={trans.__('This group crosses splits: %1', splits.join(', '))}
           >
             {splits.join(' + ')}
+          </span>
+        ) : null}
+        {chained ? (
+          <span
+            className="jp-NearDuplicates-badge jp-NearDuplicates-chainedBadge"
+            title={chained}
+          >
+            {trans.__('chained')}
           </span>
         ) : null}
       </div>

@@ -47,8 +47,28 @@ export type ExactPagePolicy = 'large' | 'grow';
  */
 export type UnreachableCopiesPolicy = 'share' | 'search';
 
+/**
+ * Sure route: how a point's own vector goes from the scroll that fetches it to the query that
+ * sends it back. 'text': as the text it came in (vectorText.ts; only ids and scores parsed),
+ * where the client offers text calls; 'numbers': parsed and written again by the client (the
+ * first design: a third of the cure's added CPU at 50k).
+ */
+export type VectorsPolicy = 'text' | 'numbers';
+
+/**
+ * How the sure route finds the points the index cannot reach. 'probe': every point's first
+ * page by id without score_threshold, so each search shows every point it reaches; only the
+ * points no search returned (about 5% at 50k: the unreachable ones and points in no one's
+ * nearest 32) are asked by their own vector, and searched exactly when that does not return
+ * them. 'by-vector': every point asked by its own vector (the first design; each vector
+ * travels out of and back into the server as JSON).
+ */
+export type SureRoutePolicy = 'probe' | 'by-vector';
+
 export interface IScanPolicies {
   paging: PagingPolicy;
+  sureRoute: SureRoutePolicy;
+  vectors: VectorsPolicy;
   exactPage: ExactPagePolicy;
   unreachableCopies: UnreachableCopiesPolicy;
   check: CheckPolicy;
@@ -73,6 +93,8 @@ export type PolicyOverrides = Partial<
   Pick<
     IScanPolicies,
     | 'paging'
+    | 'sureRoute'
+    | 'vectors'
     | 'check'
     | 'autoCure'
     | 'sureExact'
@@ -170,6 +192,8 @@ export function resolveRequest(
     payloadFields,
     policies: {
       paging: overrides.paging ?? 'grow',
+      sureRoute: overrides.sureRoute ?? 'probe',
+      vectors: overrides.vectors ?? 'text',
       exactPage: overrides.exactPage ?? 'large',
       unreachableCopies: overrides.unreachableCopies ?? 'share',
       check: overrides.check ?? 'unknown',

@@ -10,7 +10,7 @@ import { PairStore } from './pairs';
 import { firstExactPage, IScanPolicies } from './policies';
 import { runPool } from './pool';
 import { UnionFind } from './unionFind';
-import { isSelfScore, IOwnVector, vectorKey } from './vectors';
+import { isSelfScore, OwnVector, vectorKey } from './vectors';
 
 /** hnsw_ef of the sure route's second search for a point the index cannot reach. */
 const WIDE_EF = 512;
@@ -28,6 +28,11 @@ export interface IPendingQuery {
   exact?: boolean;
   /** A wide HNSW search (hnsw_ef WIDE_EF): the sure route, for a point the index cannot reach. */
   wide?: boolean;
+  /**
+   * The sure route's probe: the first page by id without score_threshold, so that every
+   * point the search reaches is seen, past the threshold or not (sureRoute 'probe').
+   */
+  probe?: boolean;
 }
 
 /** Runs neighbour queries and keeps what they found: the pairs, and the groups they join. */
@@ -35,11 +40,15 @@ export class NeighbourPass {
   constructor(
     private readonly ctx: IScanContext,
     private readonly scope: IQueryScope,
-    /** The sure route: each point's first page is asked by its own vector. */
-    private readonly sure: boolean
+    /** The sure route: whether the index may not reach some points (the audit saw some). */
+    sure: boolean
   ) {
     const n = scope.listing.queryIds.length;
     this.n = n;
+    this.counted = new Uint8Array(n);
+    const probe = sure && ctx.options.policies.sureRoute === 'probe';
+    this.byVector = sure && !probe;
+    this.returned = probe ? new Uint8Array(n) : null;
     this.pairs = new PairStore(higherIsBetter(scope.choice.distance));
     this.components = new UnionFind(n);
   }
@@ -52,6 +61,8 @@ export class NeighbourPass {
   checked = 0;
   /** Sure route: points searched exactly over the collection because their own search did not return them (one for each set of copies). */
   searchedExactly = 0;
+  /** Sure route 'probe': points no search returned, whose reach was tested by their own vector. */
+  reachTested = 0;
   /** Neighbour queries sent, counting each page. */
   queries = 0;
   /** Sure route, sureExact 'unreachable': the points the index cannot reach. */
@@ -66,8 +77,28 @@ export class NeighbourPass {
     return this.followUps.length;
   }
 
-  /** Runs every point's own queries not run yet and everything queued, until none is left. */
-  run(): Promise<void> {
+  /**
+   * Runs every point's own queries not run yet and everything queued, until none is left.
+   * On the sure route's probe, then the reach test of the points no search returned: each is
+   * asked by its own vector, and searched exactly when that does not return it either.
+   */
+  async run(): Promise<void> {
+    await this.runQueued();
+    const returned = this.returned;
+    if (returned && !this.probed) {
+      this.probed = true;
+      const { limit } = this.ctx.options;
+      for (let index = 0; index < this.n; index++) {
+        if (!returned[index]) {
+          this.reachTested++;
+          this.followUps.push({ index, offset: 0, limit, byVector: true });
+        }
+      }
+      await this.runQueued();
+    }
+  }
+
+  private runQueued(): Promise<void> {
     return runPool(
       () => this.followUps.length > 0 || this.cursor < this.n,
       () => this.takeBatch(),
@@ -95,7 +126,8 @@ export class NeighbourPass {
         index: this.cursor++,
         offset: 0,
         limit: this.ctx.options.limit,
-        byVector: this.sure
+        byVector: this.byVector,
+        probe: this.returned !== null
       });
     }
     return batch;
@@ -135,12 +167,12 @@ export class NeighbourPass {
 
   private search(
     q: IPendingQuery,
-    own: Map<number, IOwnVector>
+    own: Map<number, OwnVector>
   ): NeighbourQuery {
     const { params, choice, listing } = this.scope;
     const search: NeighbourQuery = {
       // The point itself is among the answers to its own vector: one more than the page.
-      query: q.byVector ? own.get(q.index)!.vector : listing.queryIds[q.index],
+      query: q.byVector ? own.get(q.index)!.query : listing.queryIds[q.index],
       limit: q.byVector ? q.limit + 1 : q.limit,
       score_threshold: this.ctx.request.threshold,
       with_payload: false,
@@ -150,6 +182,9 @@ export class NeighbourPass {
     withUsing(search, choice);
     if (q.offset > 0) {
       search.offset = q.offset;
+    }
+    if (q.probe) {
+      delete search.score_threshold;
     }
     if (q.members) {
       search.filter = { must: [{ has_id: q.members }] };
@@ -169,7 +204,7 @@ export class NeighbourPass {
   private take(
     q: IPendingQuery,
     hits: { id: unknown; score: number }[],
-    own: Map<number, IOwnVector>
+    own: Map<number, OwnVector>
   ): void {
     const { threshold } = this.ctx.request;
     const { distance } = this.scope.choice;
@@ -178,10 +213,15 @@ export class NeighbourPass {
     const shared = q.exact ? this.copies.get(q.index) : undefined;
     let reached = false;
     let found = 0;
+    const returned = this.returned;
     for (const hit of hits) {
       const other = indexOf.get(hit.id);
       if (q.byVector && other === q.index) {
         reached = true;
+      }
+      if (returned && other !== undefined && !q.exact && !q.members) {
+        // An approximate search reached it: the index reaches it.
+        returned[other] = 1;
       }
       // Points added after listing are not part of this scan; the point itself is no pair.
       if (other === undefined || other === q.index) {
@@ -209,20 +249,30 @@ export class NeighbourPass {
       cannotReach &&
       (policies.sureExact === 'collection' ||
         (policies.sureExact === 'lonely' && found === 0));
-    const full = hits.length >= (q.byVector ? q.limit + 1 : q.limit);
+    // A probe page has no score_threshold: it is full when every hit passes the threshold.
+    const full = q.probe
+      ? hits.length >= q.limit &&
+        passes(Math.fround(hits[hits.length - 1].score), threshold, distance)
+      : hits.length >= (q.byVector ? q.limit + 1 : q.limit);
     if (shared && !full) {
       // Its copies are known as well as it is now.
-      this.scanned += shared.finish();
+      for (const copy of shared.finish()) {
+        this.known(copy);
+      }
     }
     if (searchCollection) {
       // Neither the point nor an exact copy of it came back for its own vector: the
       // index cannot reach it. Exact search over the whole collection can; only once for
       // points with the same stored vector, which score identically with every point.
-      const first = this.firstCopy(own.get(q.index)!.vector, q.index);
+      const first = this.firstCopy(own.get(q.index)!.values(), q.index);
       if (first !== q.index) {
-        this.scanned += this.copies
-          .get(first)!
-          .add(q.index, (a, b, s) => this.addPair(a, b, s));
+        if (
+          this.copies
+            .get(first)!
+            .add(q.index, (a, b, s) => this.addPair(a, b, s))
+        ) {
+          this.known(q.index);
+        }
         return;
       }
       this.searchedExactly++;
@@ -243,7 +293,7 @@ export class NeighbourPass {
     } else if (cannotReach && !full) {
       // sureExact 'lonely' with neighbours found, or 'none' (benchmark only): the by-vector
       // answer is all the main pass asks.
-      this.scanned++;
+      this.known(q.index);
     } else if (cannotReach) {
       this.followUps.push(nextPage(q, limit, policies));
     } else if (q.members) {
@@ -251,6 +301,14 @@ export class NeighbourPass {
     } else if (full) {
       this.followUps.push(nextPage(q, limit, policies));
     } else {
+      this.known(q.index);
+    }
+  }
+
+  /** A point's neighbours are all known (counted once: the probe's reach test comes after). */
+  private known(index: number): void {
+    if (!this.counted[index]) {
+      this.counted[index] = 1;
       this.scanned++;
     }
   }
@@ -280,6 +338,13 @@ export class NeighbourPass {
   }
 
   private readonly n: number;
+  /** Points counted in `scanned`. */
+  private readonly counted: Uint8Array;
+  /** The sure route by vector: each point's first page is asked by its own vector. */
+  private readonly byVector: boolean;
+  /** The sure route's probe: points some search returned (null: no probe). */
+  private readonly returned: Uint8Array | null;
+  private probed = false;
   private cursor = 0;
   private readonly followUps: IPendingQuery[] = [];
   /** Sure route: a stored vector's fingerprint -> the first unreachable point with it. */
@@ -305,24 +370,24 @@ export class SharedAnswer {
     }
   }
 
-  /** Another point with the vector; returns how many points became known (1 or 0). */
-  add(copy: number, add: AddPair): number {
+  /** Another point with the vector; returns whether it became known at once. */
+  add(copy: number, add: AddPair): boolean {
     this.members.push(copy);
     if (!this.complete) {
-      return 0;
+      return false;
     }
     for (let k = 0; k < this.hits.length; k += 2) {
       if (this.hits[k] !== copy) {
         add(copy, this.hits[k], this.hits[k + 1]);
       }
     }
-    return 1;
+    return true;
   }
 
-  /** The first point's answer is complete; returns how many copies became known with it. */
-  finish(): number {
+  /** The first point's answer is complete; returns the copies that became known with it. */
+  finish(): readonly number[] {
     this.complete = true;
-    return this.members.length;
+    return this.members;
   }
 
   private complete = false;

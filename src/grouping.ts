@@ -1,0 +1,91 @@
+// The groups on show as the user shapes them: the linkage setting and the Splits made on the
+// scan on show. Apart from the model, so its rules are tested without a worker; every group
+// list the panel shows (and sends to the kernel) comes from `groupsAt`.
+import { diameters, IDiameter, isChained } from './scan/chain';
+import {
+  cutTest,
+  groupScan,
+  Linkage,
+  recordSplit,
+  splitParts,
+  SplitRecord
+} from './scan/linkage';
+import type { IDuplicateGroup, IScanResult } from './scan/types';
+
+export class GroupShaping {
+  /** How groups are formed; the panel's `linkage` setting. */
+  linkage: Linkage = 'single';
+
+  /** Splits made on the scan on show, oldest first. */
+  get splits(): readonly SplitRecord[] {
+    return this._splits;
+  }
+
+  /** Forgets the splits: another scan is on show. */
+  reset(): void {
+    this._splits = [];
+  }
+
+  /** The groups of `result` at `threshold` by the linkage, with the splits made so far. */
+  groupsAt(result: IScanResult, threshold: number): IDuplicateGroup[] {
+    if (
+      threshold === result.threshold &&
+      this.linkage === 'single' &&
+      this._splits.length === 0
+    ) {
+      return result.groups;
+    }
+    return groupScan(result, threshold, {
+      linkage: this.linkage,
+      splits: this._splits
+    });
+  }
+
+  /** The parts a Split of `group` would give (the links earlier splits cut stay cut). */
+  partsOf(result: IScanResult, group: IDuplicateGroup): number[][] {
+    return splitParts(result, group, cutTest(this._splits));
+  }
+
+  /** Records a Split of `group`; regroup with `groupsAt` to see it. */
+  split(result: IScanResult, group: IDuplicateGroup): void {
+    this._splits = [
+      ...this._splits,
+      recordSplit(group, this.partsOf(result, group))
+    ];
+  }
+
+  /** The group's diameter, computed for all of `groups` at once on first ask. */
+  diameterOf(
+    result: IScanResult,
+    groups: IDuplicateGroup[],
+    group: IDuplicateGroup
+  ): IDiameter | null {
+    let known = this._diameters.get(groups);
+    if (!known) {
+      const values = diameters(result, groups);
+      known = new Map(groups.map((g, i) => [g, values[i]]));
+      this._diameters.set(groups, known);
+    }
+    return known.get(group) ?? null;
+  }
+
+  /** Whether the group, one of `groups` at `threshold`, is chained (chain.ts). */
+  chained(
+    result: IScanResult,
+    groups: IDuplicateGroup[],
+    threshold: number,
+    group: IDuplicateGroup
+  ): boolean {
+    const diameter = this.diameterOf(result, groups, group);
+    return (
+      diameter !== null &&
+      isChained(diameter, threshold, result.threshold, result.distance)
+    );
+  }
+
+  private _splits: SplitRecord[] = [];
+  private _diameters = new WeakMap<
+    IDuplicateGroup[],
+    Map<IDuplicateGroup, IDiameter>
+  >();
+}
