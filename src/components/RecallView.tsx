@@ -2,7 +2,7 @@
 // scan's own audit found that it missed pairs.
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
-import { formatCount, formatEta } from '../format';
+import { formatCount, formatDuration } from '../format';
 import type { IRecallEstimate } from '../scan/types';
 import { untranslated } from '../translation';
 
@@ -104,7 +104,7 @@ export function RecallView(props: IRecallViewProps): JSX.Element | null {
   }
   const misses = describeMisses(audit, trans);
   const cure = audit.cure;
-  const cureTime = cure ? formatEta(cure.seconds).replace(/ left$/, '') : '';
+  const cureTime = cure ? formatDuration(cure.seconds, trans) : '';
   return (
     <div
       className={`jp-NearDuplicates-recall${misses ? ' jp-NearDuplicates-recall-incomplete' : ''}`}

@@ -102,10 +102,10 @@ export function ScanProgressView(props: IScanProgressViewProps): JSX.Element {
   const width = value === null ? null : percentDone(value, max);
   const counting =
     progress.phase === 'listing' || progress.phase === 'scanning';
-  const rate = counting ? formatRate(progress.rate) : '';
+  const rate = counting ? formatRate(progress.rate, trans) : '';
   const eta =
     progress.phase === 'scanning' || progress.phase === 'checking'
-      ? formatEta(progress.etaSeconds)
+      ? formatEta(progress.etaSeconds, trans)
       : '';
   const found =
     progress.phase === 'scanning' ||

@@ -3,6 +3,7 @@
 // Python side (selection, the embedded store) keeps the same rules; tests/fixtures/rules.json
 // holds the cases both must agree on.
 import type { TranslationBundle } from '@jupyterlab/translation';
+import { asWritten } from './asWritten';
 import type { DistanceKind } from './types';
 
 /**
@@ -87,13 +88,6 @@ export function thresholdHelp(
       );
   }
 }
-
-/** The strings as written, with %1, %2... filled in: this module runs in the worker too,
- * which cannot load JupyterLab's translator. */
-const asWritten: Pick<TranslationBundle, '__'> = {
-  __: (text: string, ...args: unknown[]) =>
-    text.replace(/%(\d+)/g, (_, i) => String(args[Number(i) - 1]))
-};
 
 /**
  * A starting maximum distance for Euclid/Manhattan collections: the Euclidean distance

@@ -8,6 +8,7 @@ import { DetectControls } from '../../components/DetectControls';
 import { GroupList } from '../../components/GroupList';
 import { WorkerStatusView } from '../../components/WorkerStatusView';
 import type { IDuplicateGroup, IScanPoints } from '../../scan/types';
+import { formatEta } from '../../format';
 import { TRANSLATION_DOMAIN } from '../../tokens';
 
 function french(): Gettext {
@@ -28,6 +29,8 @@ function french(): Gettext {
       '%2 sample': ['%2 échantillon', '%2 échantillons'],
       '%1 (%2) at %3': ['%1 (%2) à %3'],
       'Weakest link %1': ['Lien le plus faible %1'],
+      'about %1 min': ['environ %1 min'],
+      '%1 left': ['encore %1'],
       'Scanning is not available: the scan worker did not load': [
         "L'analyse n'est pas disponible : le worker n'a pas chargé"
       ]
@@ -115,5 +118,12 @@ describe('the panel through JupyterLab’s translator (a French catalogue in Get
         "L'analyse n'est pas disponible : le worker n'a pas chargé"
       )
     ).toBeTruthy();
+  });
+});
+
+describe('time left through the translator', () => {
+  it('says the time left in the catalogue’s words', () => {
+    expect(formatEta(125, french())).toBe('encore environ 2 min');
+    expect(formatEta(125)).toBe('about 2 min left');
   });
 });
