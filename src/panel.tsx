@@ -1,7 +1,11 @@
 // The Near Duplicates side panel: a Lumino SidePanel whose sections are React views of
 // the model (backend and collection, detection and progress, the duplicate groups).
 import { PageConfig, URLExt } from '@jupyterlab/coreutils';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import {
+  ITranslator,
+  nullTranslator,
+  TranslationBundle
+} from '@jupyterlab/translation';
 import type { CommandRegistry } from '@lumino/commands';
 import { ReactWidget, SidePanel, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
@@ -18,7 +22,12 @@ import { WorkerStatusView } from './components/WorkerStatusView';
 import { nearDuplicatesIcon } from './icons';
 import { NearDuplicatesModel } from './model';
 import type { IThumbnailPolicy } from './thumbnails';
-import { CommandIDs, INearDuplicatesSettings, PANEL_ID } from './tokens';
+import {
+  CommandIDs,
+  INearDuplicatesSettings,
+  PANEL_ID,
+  TRANSLATION_DOMAIN
+} from './tokens';
 
 export interface INearDuplicatesPanelOptions {
   /** Where Detect and Cancel live: the panel's buttons run the same commands as the palette. */
@@ -36,36 +45,44 @@ export class NearDuplicatesPanel extends SidePanel {
     const translator = options.translator ?? nullTranslator;
     super({ translator });
     const commands = options.commands;
+    const trans = translator.load(TRANSLATION_DOMAIN);
     this.id = PANEL_ID;
     this.addClass('jp-NearDuplicates-panel');
     this.title.icon = nearDuplicatesIcon;
-    this.title.caption = 'Near Duplicates';
+    this.title.caption = trans.__('Near Duplicates');
 
     this.header.addWidget(
       ReactWidget.create(
-        <h2 className="jp-NearDuplicates-title">Near Duplicates</h2>
+        <h2 className="jp-NearDuplicates-title">
+          {trans.__('Near Duplicates')}
+        </h2>
       )
     );
 
     const scan = ReactWidget.create(
       <UseSignal signal={model.stateChanged}>
-        {() => <ScanSection model={model} commands={commands} />}
+        {() => <ScanSection model={model} commands={commands} trans={trans} />}
       </UseSignal>
     );
     scan.addClass('jp-NearDuplicates-section');
-    scan.title.label = 'Scan';
+    scan.title.label = trans.__('Scan');
     this.addWidget(scan);
 
     const groups = ReactWidget.create(
       <UseSignal signal={model.stateChanged}>
         {() => (
-          <GroupsSection model={model} bridge={bridge} commands={commands} />
+          <GroupsSection
+            model={model}
+            bridge={bridge}
+            commands={commands}
+            trans={trans}
+          />
         )}
       </UseSignal>
     );
     groups.addClass('jp-NearDuplicates-section');
     groups.addClass('jp-NearDuplicates-groupsSection');
-    groups.title.label = 'Duplicate groups';
+    groups.title.label = trans.__('Duplicate groups');
     this.addWidget(groups);
   }
 
@@ -82,13 +99,14 @@ export class NearDuplicatesPanel extends SidePanel {
 function ScanSection(props: {
   model: NearDuplicatesModel;
   commands: CommandRegistry;
+  trans: TranslationBundle;
 }): JSX.Element {
-  const { model, commands } = props;
+  const { model, commands, trans } = props;
   const running = model.running;
   const detect = () => void commands.execute(CommandIDs.detect);
   return (
     <div className="jp-NearDuplicates-scan">
-      <WorkerStatusView status={model.workerStatus} />
+      <WorkerStatusView status={model.workerStatus} trans={trans} />
       <ConnectionView
         backend={model.backend}
         loading={model.backendLoading}
@@ -99,6 +117,7 @@ function ScanSection(props: {
         onCollectionChange={name => model.selectCollection(name)}
         onVectorChange={name => model.selectVector(name)}
         onRefresh={() => void model.refreshBackend()}
+        trans={trans}
       />
       <DetectControls
         distance={model.distance}
@@ -110,15 +129,17 @@ function ScanSection(props: {
         onDetect={detect}
         onCancel={() => void commands.execute(CommandIDs.cancel)}
         lastScanThreshold={model.lastScanThreshold}
+        trans={trans}
       />
       {running?.progress ? (
-        <ScanProgressView progress={running.progress} />
+        <ScanProgressView progress={running.progress} trans={trans} />
       ) : null}
       {model.scanError && !running ? (
         <ScanErrorView
           error={model.scanError}
           onRetry={detect}
-          retryLabel="Detect again"
+          retryLabel={trans.__('Detect again')}
+          trans={trans}
         />
       ) : null}
     </div>
@@ -142,8 +163,9 @@ function GroupsSection(props: {
   model: NearDuplicatesModel;
   bridge: NotebookBridge | null;
   commands: CommandRegistry;
+  trans: TranslationBundle;
 }): JSX.Element | null {
-  const { model, bridge, commands } = props;
+  const { model, bridge, commands, trans } = props;
   const { remoteThumbnails, thumbnailHosts } = model.settings;
   // One object while the settings stand, so the thumbnails' memoised rules hold.
   const thumbnails = React.useMemo(
@@ -154,8 +176,9 @@ function GroupsSection(props: {
   if (!outcome) {
     return (
       <p className="jp-NearDuplicates-hint">
-        Pick a collection and click Detect Duplicates to find near-duplicate
-        samples.
+        {trans.__(
+          'Pick a collection and click Detect Duplicates to find near-duplicate samples.'
+        )}
       </p>
     );
   }
@@ -163,11 +186,12 @@ function GroupsSection(props: {
   return (
     <div className="jp-NearDuplicates-results">
       <div className="jp-NearDuplicates-scanInfo">
-        {`Scan of ${outcome.result.collection}, ${when}`}
+        {trans.__('Scan of %1, %2', outcome.result.collection, when)}
       </div>
       <RecallView
         audit={outcome.result.audit}
         disabled={model.running !== null}
+        trans={trans}
         onCure={route =>
           void commands.execute(
             CommandIDs.detect,
@@ -182,6 +206,7 @@ function GroupsSection(props: {
               status={status ?? null}
               groupCount={outcome.groups.length}
               onSendAll={() => void bridge.sendAllGroups(outcome)}
+              trans={trans}
             />
           )}
         </UseSignal>
@@ -193,6 +218,7 @@ function GroupsSection(props: {
         distance={outcome.result.distance}
         threshold={outcome.threshold}
         thumbnails={thumbnails}
+        trans={trans}
         selectedKey={model.selected?.key ?? null}
         chainedTitle={group => chainedNote(outcome, model.shaping, group)}
         onSelect={group => {
