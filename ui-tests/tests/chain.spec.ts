@@ -157,6 +157,63 @@ test.describe('Chained groups', () => {
     expect(qdrantRequests).toEqual([]);
   });
 
+  test('the kernel gets the groups on show: nd.groups() after a Split', async ({
+    page,
+    tmpPath
+  }) => {
+    test.setTimeout(180 * 1000);
+    const cells = [
+      'import jupyterlab_near_duplicates as nd',
+      'print([" ".join(sorted(g["sample_ids"])) for g in nd.groups()])'
+    ];
+    await page.contents.uploadContent(
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {
+          kernelspec: {
+            name: 'python3',
+            display_name: 'Python 3 (ipykernel)',
+            language: 'python'
+          }
+        },
+        cells: cells.map((source, i) => ({
+          cell_type: 'code',
+          id: `cell-${i}`,
+          metadata: {},
+          execution_count: null,
+          outputs: [],
+          source
+        }))
+      }),
+      'text',
+      `${tmpPath}/groups.ipynb`
+    );
+    await page.notebook.openByPath(`${tmpPath}/groups.ipynb`);
+    await page.notebook.activate('groups.ipynb');
+    await page.notebook.runCell(0);
+
+    const panel = await scanChained(page);
+    const rows = panel
+      .getByRole('listbox', { name: 'Duplicate groups' })
+      .getByRole('option');
+    await rows.first().click();
+    await panel.getByRole('button', { name: 'Details' }).click();
+    await panel.getByRole('button', { name: 'Split' }).click();
+    await expect(panel.locator('.jp-NearDuplicates-summary')).toHaveText(
+      /^3 duplicate groups \(12 samples\) at 0\.95/
+    );
+    await panel.getByRole('button', { name: 'Send all groups' }).click();
+    await expect(panel.locator('.jp-NearDuplicates-sendStatus')).toHaveText(
+      'Sent 3 groups (12 samples) to groups.ipynb'
+    );
+    await page.notebook.runCell(1);
+    const printed = ((await page.notebook.getCellTextOutput(1)) ?? []).join('');
+    expect(printed).toContain(
+      "['tight_0 tight_1 tight_2 tight_3', 'chain_a0 chain_a1 chain_a2 chain_a3', 'chain_b0 chain_b1 chain_b2 chain_b3']"
+    );
+  });
+
   test('complete linkage (a setting) gives the planted parts and no chained group, with no request', async ({
     page
   }) => {
