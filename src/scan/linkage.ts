@@ -280,16 +280,18 @@ export function groupScan(
       (score, a, b) => passes(score, threshold, distance) && !isCut(a, b)
     );
     if (linkage === 'complete') {
-      for (const cluster of completeClusters(group.members, links, distance)) {
-        const inside = new Set(cluster);
-        out.push(
-          describeGroup(
-            points,
-            cluster,
-            links.filter(l => inside.has(l.a) && inside.has(l.b))
-          )
-        );
+      // Each link to its cluster in one pass (a filter per cluster is quadratic in a big group).
+      const clusters = completeClusters(group.members, links, distance);
+      const clusterOf = new Map<number, number>();
+      clusters.forEach((c, i) => c.forEach(m => clusterOf.set(m, i)));
+      const own: IPairLink[][] = clusters.map(() => []);
+      for (const link of links) {
+        const c = clusterOf.get(link.a);
+        if (c !== undefined && c === clusterOf.get(link.b)) {
+          own[c].push(link);
+        }
       }
+      clusters.forEach((c, i) => out.push(describeGroup(points, c, own[i])));
     } else {
       for (const part of components(group.members, links)) {
         out.push(describeGroup(points, part.members, part.links));
