@@ -4,7 +4,12 @@
 import * as React from 'react';
 import { formatCount, formatQuantity, formatScore } from '../format';
 import type { IDiameter } from '../scan/chain';
-import { neighboursOf, pairsWithin, spanningOrder } from '../scan/linkage';
+import {
+  neighboursOf,
+  pairsWithin,
+  SPANNING_ORDER_MAX,
+  spanningOrder
+} from '../scan/linkage';
 import { higherIsBetter, passes } from '../scan/metric';
 import type { IScanOutcome } from '../modelTypes';
 import type { IDuplicateGroup, IScanResult } from '../scan/types';
@@ -85,12 +90,18 @@ export function GroupDetail(props: IGroupDetailProps): JSX.Element {
 
   // Every kept pair among the members, and the order that keeps tight parts together.
   const { shown, score } = React.useMemo(() => {
-    const links = pairsWithin(neighboursOf(result), group.members, distance);
-    const passing = links.filter(l => passes(l.score, threshold, distance));
-    const order = spanningOrder(group.members, passing, distance).slice(
-      0,
-      DETAIL_MAX_MEMBERS
-    );
+    // A very large group shows its first members, and only their pairs are read.
+    const large = group.members.length > SPANNING_ORDER_MAX;
+    const neighbours = neighboursOf(result);
+    const all = large ? [] : pairsWithin(neighbours, group.members, distance);
+    const order = large
+      ? group.members.slice(0, DETAIL_MAX_MEMBERS)
+      : spanningOrder(
+          group.members,
+          all.filter(l => passes(l.score, threshold, distance)),
+          distance
+        ).slice(0, DETAIL_MAX_MEMBERS);
+    const links = large ? pairsWithin(neighbours, order, distance) : all;
     const scores = new Map<string, number>();
     for (const l of links) {
       scores.set(`${l.a} ${l.b}`, l.score);
@@ -180,7 +191,9 @@ export function GroupDetail(props: IGroupDetailProps): JSX.Element {
       </div>
       {shown.length < size ? (
         <p className="jp-NearDuplicates-hint">
-          {`Showing ${formatCount(shown.length)} of ${formatQuantity(size, 'member')}, the most alike together.`}
+          {size > SPANNING_ORDER_MAX
+            ? `Showing the first ${formatCount(shown.length)} of ${formatQuantity(size, 'member')}.`
+            : `Showing ${formatCount(shown.length)} of ${formatQuantity(size, 'member')}, the most alike together.`}
         </p>
       ) : null}
       <p id={captionId} className="jp-NearDuplicates-heatmapCaption">

@@ -302,7 +302,7 @@ export function groupScan(
 }
 
 /** Above this many members a group's order is its members' own (the spanning order is quadratic). */
-const SPANNING_ORDER_MAX = 1000;
+export const SPANNING_ORDER_MAX = 1000;
 
 /**
  * Members in the order a maximum spanning tree reaches them from the smallest (Prim's): the

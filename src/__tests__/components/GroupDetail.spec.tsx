@@ -168,6 +168,38 @@ describe('GroupDetail', () => {
     ).toBe(true);
   });
 
+  it('shows the first members of a very large group, and says so', () => {
+    const n = 1200;
+    const store = new PairStore(true);
+    for (let i = 0; i + 1 < n; i++) {
+      store.add(i, i + 1, 0.97);
+    }
+    const result: IScanResult = {
+      ...chainResult(),
+      points: {
+        ids: Array.from({ length: n }, (_, i) => i),
+        sampleIds: Array.from({ length: n }, (_, i) => `q${i}`),
+        thumbnails: Array.from({ length: n }, () => null),
+        splits: Array.from({ length: n }, () => null)
+      },
+      pairs: store.toList()
+    };
+    const [path] = regroup(result, 0.95);
+    expect(path.members).toHaveLength(n);
+    setup({ group: path, result, diameter: null, chained: null, parts: [] });
+    expect(
+      screen.getByText(
+        `Showing the first ${DETAIL_MAX_MEMBERS} of 1,200 members.`
+      )
+    ).toBeTruthy();
+    expect(screen.getAllByRole('columnheader')).toHaveLength(
+      DETAIL_MAX_MEMBERS
+    );
+    expect(
+      screen.getAllByLabelText(/^q(0 and q1|1 and q0): 0\.9700$/)
+    ).toHaveLength(2);
+  });
+
   it('writes short scores in cells', () => {
     expect(cellScore(0.9612, true)).toBe('.96');
     expect(cellScore(0.999, true)).toBe('1');
