@@ -228,7 +228,9 @@ class Rest:
             }
             self.call("PUT", f"/collections/{name}/points?wait=true", body)
 
-    def build_index(self, name: str, some_id: Any, timeout: float = 1800, settle_s: float = 8.0) -> float:
+    def build_index(
+        self, name: str, some_id: Any, timeout: float = 1800, settle_s: float = 8.0, using: str | None = None
+    ) -> float:
         """Seconds until the collection is indexed and the backend has settled.
 
         A by-id query/batch (the scan pattern) starts the backend's index build; a large
@@ -237,7 +239,8 @@ class Rest:
         (e.g. after replaying writes that arrived during the first one), so the collection
         must stay green, with the same indexed count, for ``settle_s`` seconds."""
         t0 = time.perf_counter()
-        self.call("POST", f"/collections/{name}/points/query/batch", {"searches": [{"query": some_id, "limit": 1}]})
+        search = {"query": some_id, "limit": 1, **({"using": using} if using else {})}
+        self.call("POST", f"/collections/{name}/points/query/batch", {"searches": [search]})
         stable_since = None
         last = None
         while True:

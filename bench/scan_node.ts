@@ -23,9 +23,15 @@ import { QdrantClient } from '@qdrant/js-client-rest';
 import { PairStore } from '../src/scan/pairs';
 import { createQdrantClient } from '../src/scan/scanService';
 import type { PolicyOverrides } from '../src/scan/policies';
-import { IScanClient, scanCollection } from '../src/scan/scanner';
+import {
+  IScanClient,
+  NeighbourQuery,
+  scanCollection
+} from '../src/scan/scanner';
+import type { NeighbourAnswer } from '../src/scan/client';
 import type { PointId, IScanProgress, IScanRequest } from '../src/scan/types';
 import { UnionFind } from '../src/scan/unionFind';
+import { encodeBody, hasTextVector } from '../src/scan/vectorText';
 import variantTable from './variants.json';
 
 /** The scanner variant this bundle was built for (build.mjs --variant), or null. */
@@ -312,6 +318,16 @@ function recording(client: IScanClient, path: string | undefined): IScanClient {
     queryBatch: (name, body) => {
       note('queryBatch', body);
       return client.queryBatch(name, body);
+    },
+    textVectors: client.textVectors && {
+      scroll: (name, body, using) => {
+        note('scroll', body);
+        return client.textVectors!.scroll(name, body, using);
+      },
+      queryBatch: (name, body) => {
+        note('queryBatch', JSON.parse(encodeBody(body)));
+        return client.textVectors!.queryBatch(name, body);
+      }
     }
   };
 }
@@ -339,19 +355,41 @@ function profiling(
   }
   const timed = async <T>(
     note: Omit<ICallNote, 'start' | 'ms' | 'answerChars'>,
-    call: () => Promise<T>
+    call: () => Promise<T>,
+    size: (answer: T) => number = answer =>
+      JSON.stringify(answer, bigints).length
   ): Promise<T> => {
     const start = performance.now();
     const answer = await call();
     const ms = performance.now() - start;
-    notes.push({
-      ...note,
-      start,
-      ms,
-      answerChars: JSON.stringify(answer, bigints).length
-    });
+    notes.push({ ...note, start, ms, answerChars: size(answer) });
     return answer;
   };
+  const profiledBatch = (
+    body: { searches: NeighbourQuery[] },
+    call: () => Promise<NeighbourAnswer[]>
+  ) => {
+    const kinds: Record<string, number> = {};
+    const exact: [unknown, number, number][] = [];
+    for (const s of body.searches) {
+      const kind = s.filter
+        ? 'filtered'
+        : Array.isArray(s.query) || hasTextVector(s)
+          ? 'byVector'
+          : s.params?.exact
+            ? 'exact'
+            : 'byId';
+      kinds[kind] = (kinds[kind] ?? 0) + 1;
+      if (kind === 'exact') {
+        exact.push([s.query, s.offset ?? 0, s.limit ?? 10]);
+      }
+    }
+    return timed(
+      { op: 'queryBatch', kinds, exact, requestChars: encodeBody(body).length },
+      call
+    );
+  };
+  const text = client.textVectors;
   return {
     getCollection: name => client.getCollection(name),
     scroll: (name, body) =>
@@ -362,31 +400,18 @@ function profiling(
         },
         () => client.scroll(name, body)
       ),
-    queryBatch: (name, body) => {
-      const kinds: Record<string, number> = {};
-      const exact: [unknown, number, number][] = [];
-      for (const s of body.searches) {
-        const kind = s.filter
-          ? 'filtered'
-          : Array.isArray(s.query)
-            ? 'byVector'
-            : s.params?.exact
-              ? 'exact'
-              : 'byId';
-        kinds[kind] = (kinds[kind] ?? 0) + 1;
-        if (kind === 'exact') {
-          exact.push([s.query, s.offset ?? 0, s.limit ?? 10]);
-        }
-      }
-      return timed(
-        {
-          op: 'queryBatch',
-          kinds,
-          exact,
-          requestChars: JSON.stringify(body, bigints).length
-        },
-        () => client.queryBatch(name, body)
-      );
+    queryBatch: (name, body) =>
+      profiledBatch(body, () => client.queryBatch(name, body)),
+    textVectors: text && {
+      scroll: (name, body, using) =>
+        timed(
+          { op: 'vectors', requestChars: encodeBody(body).length },
+          () => text.scroll(name, body, using),
+          page =>
+            page.points.reduce((n, p) => n + (p.vector?.text.length ?? 0), 0)
+        ),
+      queryBatch: (name, body) =>
+        profiledBatch(body, () => text.queryBatch(name, body))
     }
   };
 }

@@ -20,7 +20,11 @@ if __version__ is None:  # neither built nor in a source tree
 # Importing .comm registers the comm target when this runs inside an IPython kernel.
 from . import comm  # noqa: F401
 from .connection import BackendNotConfiguredError, client
+from .export_files import export
+from .planning import Plan, plan
 from .selection import CallbackHandle, Selection, groups, on_select
+from .split_leakage import leakage
+from .tagging import TagError
 
 # Importing the submodule bound the name `selection` to it; drop it, so that `nd.selection`
 # reaches __getattr__ below and is the live group, not the module. (pop: a reload finds it gone.)
@@ -30,11 +34,16 @@ globals().pop("selection", None)
 __all__ = [
     "BackendNotConfiguredError",
     "CallbackHandle",
+    "Plan",
     "SampleGrid",
     "Selection",
+    "TagError",
     "client",
+    "export",
     "groups",
+    "leakage",
     "on_select",
+    "plan",
 ]
 
 

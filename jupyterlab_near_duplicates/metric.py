@@ -41,3 +41,21 @@ def is_stricter(threshold: float, than: float, distance: str | None) -> bool:
 def threshold_words(distance: str | None) -> tuple[str, str]:
     """(``"similarity"``, ``">"``) or (``"distance"``, ``"<"``): how a threshold is shown."""
     return ("similarity", ">") if higher_is_better(distance) else ("distance", "<")
+
+
+def pair_scores(vectors, distance: str | None):
+    """The score Qdrant gives each pair of ``vectors`` (an (n, d) array): an (n, n) float64
+    matrix. Cosine compares the vectors scaled to length 1 (Qdrant stores them so), Dot their
+    raw dot product; Euclid and Manhattan give distances."""
+    import numpy as np
+
+    x = np.asarray(vectors, dtype=np.float64)
+    if distance == "Euclid":
+        sq = (x * x).sum(axis=1)
+        return np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2.0 * (x @ x.T), 0.0))
+    if distance == "Manhattan":  # row by row: an (n, n, d) array would not fit for a big group
+        return np.stack([np.abs(x - row).sum(axis=1) for row in x]) if len(x) else np.zeros((0, 0))
+    if distance != "Dot":  # Cosine, and Qdrant's default when unknown
+        norms = np.linalg.norm(x, axis=1, keepdims=True)
+        x = x / np.where(norms == 0, 1.0, norms)
+    return x @ x.T

@@ -1,4 +1,4 @@
-// Wiring only: registers the Near Duplicates panel, its command, restorer and settings,
+// Wiring only: registers the Near Duplicates panel, its commands, restorer and settings,
 // the bridge that sends clicked groups to the active notebook, and the SampleGrid widget.
 import {
   ILayoutRestorer,
@@ -10,13 +10,20 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { IStateDB } from '@jupyterlab/statedb';
 import { ReadonlyPartialJSONValue } from '@lumino/coreutils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { addScanCommands } from './commands';
 import { nearDuplicatesIcon } from './icons';
 import { ServerApi } from './api';
 import { NotebookBridge } from './bridge';
 import { NearDuplicatesModel } from './model';
 import { NearDuplicatesPanel } from './panel';
 import { createScanWorker } from './scanWorker';
-import { CommandIDs, PANEL_PLUGIN_ID, readSettings } from './tokens';
+import {
+  CommandIDs,
+  PANEL_PLUGIN_ID,
+  readSettings,
+  TRANSLATION_DOMAIN
+} from './tokens';
 import { widgetPlugin } from './widget/plugin';
 
 const panelPlugin: JupyterFrontEndPlugin<void> = {
@@ -24,21 +31,33 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
   description: 'The Near Duplicates side panel.',
   autoStart: true,
   requires: [ISettingRegistry],
-  optional: [ILayoutRestorer, ICommandPalette, IStateDB, INotebookTracker],
+  optional: [
+    ILayoutRestorer,
+    ICommandPalette,
+    IStateDB,
+    INotebookTracker,
+    ITranslator
+  ],
   activate: (
     app: JupyterFrontEnd,
     settingRegistry: ISettingRegistry,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
     state: IStateDB | null,
-    notebooks: INotebookTracker | null
+    notebooks: INotebookTracker | null,
+    translator: ITranslator | null
   ) => {
+    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const model = new NearDuplicatesModel({
       createWorker: createScanWorker,
       api: new ServerApi()
     });
     const bridge = notebooks ? new NotebookBridge(notebooks) : null;
-    const panel = new NearDuplicatesPanel(model, bridge);
+    addScanCommands(app.commands, model, trans);
+    const panel = new NearDuplicatesPanel(model, bridge, {
+      commands: app.commands,
+      translator: translator ?? nullTranslator
+    });
     app.shell.add(panel, 'left', { rank: 850 });
     restorer?.add(panel, 'near-duplicates');
     model.start();
@@ -48,15 +67,19 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     void model.refreshBackend();
 
     app.commands.addCommand(CommandIDs.openPanel, {
-      label: 'Near Duplicates: Open Panel',
-      caption: 'Open the Near Duplicates panel',
+      label: trans.__('Near Duplicates: Open Panel'),
+      caption: trans.__('Open the Near Duplicates panel'),
       icon: nearDuplicatesIcon,
       execute: () => app.shell.activateById(panel.id)
     });
-    palette?.addItem({
-      command: CommandIDs.openPanel,
-      category: 'Near Duplicates'
-    });
+    const category = trans.__('Near Duplicates');
+    for (const command of [
+      CommandIDs.openPanel,
+      CommandIDs.detect,
+      CommandIDs.cancel
+    ]) {
+      palette?.addItem({ command, category });
+    }
 
     Promise.all([app.restored, settingRegistry.load(PANEL_PLUGIN_ID)])
       .then(([, settings]) => {

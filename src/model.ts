@@ -17,7 +17,12 @@ import type {
 import { ISavedScan, restoreScan, saveScan } from './persistence';
 import type { DistanceKind, IDuplicateGroup, IScanRequest } from './scan/types';
 import { DEFAULT_SETTINGS, INearDuplicatesSettings } from './tokens';
-import { ScanMessage, ScanWorkerHost, WorkerStatus } from './workerHost';
+import {
+  ScanMessage,
+  ScanWorkerHost,
+  WorkerStatus,
+  workerCanScan
+} from './workerHost';
 
 export type {
   INearDuplicatesModelOptions,
@@ -250,18 +255,24 @@ export class NearDuplicatesModel {
     return this._scanError;
   }
 
+  /** Whether Detect can start now: a readable collection, a worker that can scan, no scan running. */
+  get canDetect(): boolean {
+    const collection = this.collection;
+    return (
+      !!collection &&
+      !collection.error &&
+      this._running === null &&
+      workerCanScan(this._worker.status)
+    );
+  }
+
   /**
    * Start a scan of the chosen collection at the current threshold. The server first
    * grants the collection to this scan, so two panels or tabs never scan it at once.
    */
   async detect(cure: Pick<IScanRequest, 'cure' | 'exact'> = {}): Promise<void> {
     const collection = this.collection;
-    if (
-      !collection ||
-      collection.error ||
-      this._running ||
-      !this._worker.started
-    ) {
+    if (!collection || !this.canDetect) {
       return;
     }
     const settings = this._settings;
@@ -280,6 +291,9 @@ export class NearDuplicatesModel {
     try {
       await this._api.claimScan(collection.name, scanId);
     } catch (error) {
+      if (this._running !== running) {
+        return; // cancelled while the claim was on its way
+      }
       this._running = null;
       this._scanError = httpErrorInfo(error, 'busy');
       this._stateChanged.emit();
@@ -290,6 +304,7 @@ export class NearDuplicatesModel {
       return;
     }
     // The worker renews the claim: a hidden tab's page timers can be too slow for it.
+    this._postedScanId = scanId;
     this._worker.post({
       type: 'start',
       scanId,
@@ -313,9 +328,22 @@ export class NearDuplicatesModel {
   }
 
   cancel(): void {
-    if (this._running) {
-      this._worker.post({ type: 'cancel', scanId: this._running.scanId });
+    const running = this._running;
+    if (!running) {
+      return;
     }
+    if (this._postedScanId !== running.scanId) {
+      // Still waiting for the server's claim: the worker has nothing to stop yet, and
+      // detect() sees that this scan is over and releases the claim.
+      this.endScan();
+      this._scanError = {
+        kind: 'cancelled',
+        message: 'Cancelled before the scan started.'
+      };
+      this._stateChanged.emit();
+      return;
+    }
+    this._worker.post({ type: 'cancel', scanId: running.scanId });
   }
 
   // Keeping results across panel close and page reload.
@@ -469,6 +497,8 @@ export class NearDuplicatesModel {
   private _distance: number | null = null;
   private _thresholdTouched = false;
   private _running: IRunningScan | null = null;
+  /** The last scan handed to the worker (a scan waiting for its claim is not there yet). */
+  private _postedScanId: string | null = null;
   private _outcome: IScanOutcome | null = null;
   private _scanError: IScanErrorInfo | null = null;
   private _selected: IDuplicateGroup | null = null;

@@ -1,6 +1,8 @@
 // The Near Duplicates side panel: a Lumino SidePanel whose sections are React views of
 // the model (backend and collection, detection and progress, the duplicate groups).
 import { PageConfig, URLExt } from '@jupyterlab/coreutils';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import type { CommandRegistry } from '@lumino/commands';
 import { ReactWidget, SidePanel, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import type { NotebookBridge } from './bridge';
@@ -17,15 +19,24 @@ import { WorkerStatusView } from './components/WorkerStatusView';
 import { nearDuplicatesIcon } from './icons';
 import { NearDuplicatesModel } from './model';
 import type { IThumbnailPolicy } from './thumbnails';
-import { INearDuplicatesSettings, PANEL_ID } from './tokens';
+import { CommandIDs, INearDuplicatesSettings, PANEL_ID } from './tokens';
+
+export interface INearDuplicatesPanelOptions {
+  /** Where Detect and Cancel live: the panel's buttons run the same commands as the palette. */
+  commands: CommandRegistry;
+  translator?: ITranslator;
+}
 
 export class NearDuplicatesPanel extends SidePanel {
   /** With a bridge, a click on a group sends it to the active notebook. */
   constructor(
     readonly model: NearDuplicatesModel,
-    readonly bridge: NotebookBridge | null = null
+    readonly bridge: NotebookBridge | null,
+    options: INearDuplicatesPanelOptions
   ) {
-    super();
+    const translator = options.translator ?? nullTranslator;
+    super({ translator });
+    const commands = options.commands;
     this.id = PANEL_ID;
     this.addClass('jp-NearDuplicates-panel');
     this.title.icon = nearDuplicatesIcon;
@@ -39,7 +50,7 @@ export class NearDuplicatesPanel extends SidePanel {
 
     const scan = ReactWidget.create(
       <UseSignal signal={model.stateChanged}>
-        {() => <ScanSection model={model} />}
+        {() => <ScanSection model={model} commands={commands} />}
       </UseSignal>
     );
     scan.addClass('jp-NearDuplicates-section');
@@ -48,7 +59,9 @@ export class NearDuplicatesPanel extends SidePanel {
 
     const groups = ReactWidget.create(
       <UseSignal signal={model.stateChanged}>
-        {() => <GroupsSection model={model} bridge={bridge} />}
+        {() => (
+          <GroupsSection model={model} bridge={bridge} commands={commands} />
+        )}
       </UseSignal>
     );
     groups.addClass('jp-NearDuplicates-section');
@@ -67,9 +80,13 @@ export class NearDuplicatesPanel extends SidePanel {
   }
 }
 
-function ScanSection(props: { model: NearDuplicatesModel }): JSX.Element {
-  const { model } = props;
+function ScanSection(props: {
+  model: NearDuplicatesModel;
+  commands: CommandRegistry;
+}): JSX.Element {
+  const { model, commands } = props;
   const running = model.running;
+  const detect = () => void commands.execute(CommandIDs.detect);
   return (
     <div className="jp-NearDuplicates-scan">
       <WorkerStatusView status={model.workerStatus} />
@@ -88,14 +105,11 @@ function ScanSection(props: { model: NearDuplicatesModel }): JSX.Element {
         distance={model.distance}
         threshold={model.threshold}
         onThresholdChange={value => model.setThreshold(value)}
-        collection={
-          model.workerStatus.state === 'ready' && !model.collection?.error
-            ? (model.collection?.name ?? null)
-            : null
-        }
+        collection={model.collection?.name ?? null}
+        canDetect={commands.isEnabled(CommandIDs.detect)}
         scanning={running !== null}
-        onDetect={() => void model.detect()}
-        onCancel={() => model.cancel()}
+        onDetect={detect}
+        onCancel={() => void commands.execute(CommandIDs.cancel)}
         lastScanThreshold={model.lastScanThreshold}
       />
       {running?.progress ? (
@@ -104,7 +118,7 @@ function ScanSection(props: { model: NearDuplicatesModel }): JSX.Element {
       {model.scanError && !running ? (
         <ScanErrorView
           error={model.scanError}
-          onRetry={() => void model.detect()}
+          onRetry={detect}
           retryLabel="Detect again"
         />
       ) : null}
@@ -128,8 +142,9 @@ export function thumbnailPolicy(
 function GroupsSection(props: {
   model: NearDuplicatesModel;
   bridge: NotebookBridge | null;
+  commands: CommandRegistry;
 }): JSX.Element | null {
-  const { model, bridge } = props;
+  const { model, bridge, commands } = props;
   const { remoteThumbnails, thumbnailHosts } = model.settings;
   // One object while the settings stand, so the thumbnails' memoised rules hold.
   const thumbnails = React.useMemo(
@@ -156,7 +171,8 @@ function GroupsSection(props: {
         audit={outcome.result.audit}
         disabled={model.running !== null}
         onCure={route =>
-          void model.detect(
+          void commands.execute(
+            CommandIDs.detect,
             route === 'sure' ? { cure: 'always' } : { exact: true }
           )
         }

@@ -13,7 +13,14 @@ export const PANEL_ID = 'jp-near-duplicates-panel';
 
 export namespace CommandIDs {
   export const openPanel = 'near-duplicates:open-panel';
+  /** Scan the chosen collection at the current threshold (the panel's Detect buttons run it). */
+  export const detect = `${EXTENSION_ID}:detect`;
+  /** Stop the running scan. */
+  export const cancel = `${EXTENSION_ID}:cancel`;
 }
+
+/** The translation domain of the extension's user-facing strings. */
+export const TRANSLATION_DOMAIN = 'jupyterlab_near_duplicates';
 
 /** Which Qdrant the panel scans: `auto` lets the server pick (remote when configured). */
 export type BackendChoice = 'auto' | 'embedded' | 'remote';

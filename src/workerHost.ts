@@ -8,6 +8,11 @@ export type WorkerStatus =
   | { state: 'ready'; protocol: number; qdrantClient: boolean }
   | { state: 'failed'; message: string };
 
+/** Whether the worker can scan: it answered, with its Qdrant client loaded. */
+export function workerCanScan(status: WorkerStatus): boolean {
+  return status.state === 'ready' && status.qdrantClient;
+}
+
 /** The subset of `Worker` the model uses, so tests can hand it a fake. */
 export interface IScanWorker {
   postMessage(message: PanelToWorker): void;

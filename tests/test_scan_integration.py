@@ -116,12 +116,32 @@ CASES = {
         {"optimizers_config": {"indexing_threshold": 1}, "hnsw_config": {"full_scan_threshold": 1}},
     ),
     "euclid-uuid": ("Euclid", "uuid", {}),
+    # A named vector beside another: the scan compares by the one it is told to use.
+    "cosine-named": (
+        "Cosine",
+        "uuid",
+        {
+            "vectors": {
+                "other": {"size": 4, "distance": "Dot"},
+                "img": {"size": 32, "distance": "Cosine"},
+            }
+        },
+    ),
 }
+NAMED = {"cosine-named": "img"}
+
+# The route of the main pass: by id (the default where the index reaches every point), and
+# the sure route (each point's own vector fetched and sent back as text, vectorText.ts),
+# which the server's layout takes; forced here, so its parsing of the backend's answers is
+# checked on every id kind and on a named vector.
+ROUTES = {"by-id": {}, "sure": {"cure": "always"}}
 
 
+@pytest.mark.parametrize("route", list(ROUTES))
 @pytest.mark.parametrize("case", list(CASES))
-def test_scan_finds_exactly_the_planted_duplicates(case, backend, bundle):
+def test_scan_finds_exactly_the_planted_duplicates(case, route, backend, bundle):
     distance, id_kind, config = CASES[case]
+    using = NAMED.get(case)
     X, threshold = planted(distance)
     n = len(X)
     ids = point_ids(n, id_kind)
@@ -130,22 +150,36 @@ def test_scan_finds_exactly_the_planted_duplicates(case, backend, bundle):
     _assert_margin(X, threshold, distance)
     truth = sh.exact_pairs(X if distance == "Euclid" else _unit(X), threshold, distance)
 
-    name = f"planted-{case}"
+    name = f"planted-{case}-{route}"
     rest = sh.Rest(backend.url, backend.api_key)
     try:
         rest.create_collection(name, X.shape[1], distance, **config)
-        rest.upsert(name, ids, X, payloads(ids), batch=500)
-        rest.build_index(name, ids[0], timeout=120, settle_s=3)
-        if config:
+        if using is None:
+            rest.upsert(name, ids, X, payloads(ids), batch=500)
+        else:
+            _upsert_named(rest, name, ids, X, using)
+        rest.build_index(name, ids[0], timeout=120, settle_s=3, using=using)
+        if "hnsw_config" in config:
             info = rest.call("GET", f"/collections/{name}")
             assert info["indexed_vectors_count"] == n, f"HNSW index not built: {info}"
     finally:
         rest.close()
 
     out = sh.run_scan(
-        bundle, "ours", backend.url, backend.api_key, name, threshold, timeout=120, **SCAN, **FIELDS
+        bundle,
+        "ours",
+        backend.url,
+        backend.api_key,
+        name,
+        threshold,
+        timeout=120,
+        using=using,
+        **SCAN,
+        **FIELDS,
+        **ROUTES[route],
     )
 
+    assert out["audit"]["route"] == route, out["audit"]
     assert out["phases"][0] == "inspecting" and out["phases"][-1] == "complete", out["phases"]
     assert out["distance"] == distance
     assert sorted(out["ids"], key=str) == sorted(ids, key=str), "the scan listed other points"
@@ -192,6 +226,23 @@ def test_scan_finds_exactly_the_planted_duplicates(case, backend, bundle):
     assert chain["links"] == 5
     expected_link = 0.93 if higher else 0.4
     assert abs(chain["weakestLink"]["score"] - expected_link) < 1e-3
+
+
+def _upsert_named(rest: sh.Rest, name: str, ids: list, X: np.ndarray, using: str) -> None:
+    """Points with the planted vector under ``using`` and an unrelated one beside it."""
+    other = np.random.default_rng(3).standard_normal((len(ids), 4))
+    pls = payloads(ids)
+    for s in range(0, len(ids), 500):
+        rest.call(
+            "PUT",
+            f"/collections/{name}/points?wait=true",
+            {
+                "points": [
+                    {"id": ids[k], "vector": {using: X[k].astype(np.float64).tolist(), "other": other[k].tolist()}, "payload": pls[k]}
+                    for k in range(s, min(s + 500, len(ids)))
+                ]
+            },
+        )
 
 
 def _score(X: np.ndarray, a: int, b: int, distance: str) -> float:

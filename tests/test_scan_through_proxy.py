@@ -42,6 +42,10 @@ import scan_harness as sh  # noqa: E402
 
 NAMES = ["my photos", "фото", "a#b", "a%41", "x+y"]
 NAME_IDS = ["my photos", "cyrillic", "a#b", "a%41", "x+y"]
+# These collections are scanned by the sure route (each point's vector fetched and sent back
+# as text, by the scan's own requests rather than the client's), so that path and its
+# encoding of odd names go through the proxy too; the others by id.
+SURE_ROUTE = {"фото", "a%41"}
 BACKENDS = ["remote", "embedded"]
 # As on JupyterHub, where the user's server lives under /user/<name>/.
 BASE_URL = "/user/nd-test/"
@@ -322,11 +326,13 @@ def test_scan_through_the_proxy_finds_exactly_the_planted_groups(jupyter, name, 
             prefix=PROXY_PREFIX,
             headers={"Authorization": f"token {jupyter.token}", "X-Near-Duplicates-Backend": "auto"},
             **SCAN,
+            **({"cure": "always"} if name in SURE_ROUTE else {}),
         )
     finally:
         relay.close()
 
     assert out["phases"][-1] == "complete", out["phases"]
+    assert out["audit"]["route"] == ("sure" if name in SURE_ROUTE else "by-id")
     assert sorted(out["ids"]) == ids, "the scan listed other points"
     comparison = sh.compare(out, truth, index_of)
     assert not comparison.missed and not comparison.extra, (

@@ -4,7 +4,7 @@
 import { ServerConnection } from '@jupyterlab/services';
 import { proxyConnection, ServerApi, ServerApiError } from '../api';
 import { NearDuplicatesModel } from '../model';
-import type { PanelToWorker } from '../scan/protocol';
+import { PanelToWorker, WORKER_PROTOCOL } from '../scan/protocol';
 import type { IScanWorker } from '../workerHost';
 
 describe('proxyConnection', () => {
@@ -78,7 +78,19 @@ const BACKEND = {
 function modelOver(settings: ServerConnection.ISettings) {
   const posted: PanelToWorker[] = [];
   const worker: IScanWorker = {
-    postMessage: message => posted.push(message),
+    postMessage: message => {
+      posted.push(message);
+      // A worker that loaded: it answers hello with its protocol and its Qdrant client.
+      if (message.type === 'hello') {
+        worker.onmessage?.({
+          data: {
+            type: 'ready',
+            protocol: WORKER_PROTOCOL,
+            qdrantClient: true
+          }
+        } as MessageEvent);
+      }
+    },
     terminate: () => undefined,
     onmessage: null,
     onerror: null

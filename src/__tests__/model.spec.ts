@@ -1,6 +1,9 @@
 // The panel model with a fake in-process worker (the real ScanService over a fake Qdrant
 // client, no Worker in jsdom) and a fake server API.
+import { nullTranslator } from '@jupyterlab/translation';
+import { CommandRegistry } from '@lumino/commands';
 import { IBackendInfo, INearDuplicatesApi, ServerApiError } from '../api';
+import { addScanCommands } from '../commands';
 import { NearDuplicatesModel } from '../model';
 import {
   IStartMessage,
@@ -8,7 +11,12 @@ import {
   WORKER_PROTOCOL
 } from '../scan/protocol';
 import { ScanService } from '../scan/scanService';
-import { BackendChoice, DEFAULT_SETTINGS } from '../tokens';
+import {
+  BackendChoice,
+  CommandIDs,
+  DEFAULT_SETTINGS,
+  TRANSLATION_DOMAIN
+} from '../tokens';
 import type { IScanWorker } from '../workerHost';
 import { circlePoints, FakeQdrant } from './fakeQdrant';
 
@@ -483,5 +491,72 @@ describe('NearDuplicatesModel: backend, scan, regroup and selection (fake API an
     expect(model.threshold).toBe(0.5);
     model.selectCollection('images');
     expect(model.threshold).toBe(DEFAULT_SETTINGS.defaultThreshold);
+  });
+});
+
+describe('Detect and Cancel as JupyterLab commands (fake worker and API, real CommandRegistry)', () => {
+  function withCommands() {
+    const made = makeModel();
+    const commands = new CommandRegistry();
+    addScanCommands(
+      commands,
+      made.model,
+      nullTranslator.load(TRANSLATION_DOMAIN)
+    );
+    const changed: string[] = [];
+    commands.commandChanged.connect((_, args) => changed.push(args.id ?? ''));
+    return { ...made, commands, changed };
+  }
+
+  it('is labelled, and enabled only when a scan can start', async () => {
+    const { model, commands, changed } = withCommands();
+    expect(commands.label(CommandIDs.detect)).toBe('Detect Duplicates');
+    expect(commands.label(CommandIDs.cancel)).toBe('Cancel the Scan');
+    expect(commands.isEnabled(CommandIDs.detect)).toBe(false);
+    model.start();
+    await model.refreshBackend();
+    expect(commands.isEnabled(CommandIDs.detect)).toBe(true);
+    expect(commands.isEnabled(CommandIDs.cancel)).toBe(false);
+    // Menus and the palette are told that Detect turned on.
+    expect(changed).toContain(CommandIDs.detect);
+  });
+
+  it('runs a scan, and while it runs offers Cancel instead of Detect', async () => {
+    const { model, worker, commands } = withCommands();
+    model.start();
+    await model.refreshBackend();
+    const done = commands.execute(CommandIDs.detect);
+    expect(commands.isEnabled(CommandIDs.detect)).toBe(false);
+    expect(commands.isEnabled(CommandIDs.cancel)).toBe(true);
+    await done;
+    await scanFinished(model);
+    expect(worker.posted.filter(m => m.type === 'start')).toHaveLength(1);
+    expect(model.outcome?.groups.length).toBeGreaterThan(0);
+    expect(commands.isEnabled(CommandIDs.detect)).toBe(true);
+    expect(commands.isEnabled(CommandIDs.cancel)).toBe(false);
+  });
+
+  it('passes the cure of an incomplete scan on to the scan request', async () => {
+    const { model, worker, commands } = withCommands();
+    model.start();
+    await model.refreshBackend();
+    await commands.execute(CommandIDs.detect, { cure: 'always' });
+    await scanFinished(model);
+    const start = worker.posted.find(m => m.type === 'start') as IStartMessage;
+    expect(start.request.cure).toBe('always');
+  });
+
+  it('cancels a scan still waiting for its claim: no scan starts, the panel says cancelled', async () => {
+    const { model, worker, api, commands } = withCommands();
+    model.start();
+    await model.refreshBackend();
+    const done = commands.execute(CommandIDs.detect);
+    await commands.execute(CommandIDs.cancel);
+    await done;
+    expect(worker.posted.filter(m => m.type === 'start')).toEqual([]);
+    expect(model.running).toBeNull();
+    expect(model.scanError?.kind).toBe('cancelled');
+    expect(api.leases.filter(l => l.startsWith('release'))).not.toEqual([]);
+    expect(commands.isEnabled(CommandIDs.detect)).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 // Settings read from the registry's composite, and the schema that declares them.
-import { DEFAULT_SETTINGS, readSettings } from '../tokens';
+import { CommandIDs, DEFAULT_SETTINGS, readSettings } from '../tokens';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const schema = require('../../schema/panel.json');
 
@@ -16,6 +16,16 @@ describe('settings', () => {
       Object.keys(DEFAULT_SETTINGS).sort()
     );
     expect(schema.additionalProperties).toBe(false);
+  });
+
+  it('declares a keyboard shortcut for the detect command', () => {
+    const shortcuts = schema['jupyter.lab.shortcuts'];
+    expect(shortcuts).toEqual([
+      expect.objectContaining({
+        command: CommandIDs.detect,
+        keys: ['Alt Shift D']
+      })
+    ]);
   });
 
   it('keeps a user value and falls back to the default for a mistyped one', () => {

@@ -17,8 +17,10 @@ export interface IDetectControlsProps {
   threshold: number;
   /** Called with every valid value the user sets (never NaN, never out of range). */
   onThresholdChange: (value: number) => void;
-  /** The chosen collection; Detect is disabled without one. */
+  /** The chosen collection, or null (Detect then asks for one). */
   collection: string | null;
+  /** Whether Detect can run now (the detect command's isEnabled). */
+  canDetect: boolean;
   /** A scan is running: Detect is disabled, Cancel is shown, the threshold is frozen. */
   scanning: boolean;
   onDetect: () => void;
@@ -48,6 +50,7 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
     threshold,
     onThresholdChange,
     collection,
+    canDetect,
     scanning,
     onDetect,
     onCancel,
@@ -138,7 +141,7 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
           type="button"
           className="jp-NearDuplicates-button"
           onClick={onDetect}
-          disabled={collection === null}
+          disabled={!canDetect}
           aria-label={`Rescan at ${formatThreshold(threshold, distance)}`}
         >
           Rescan
@@ -193,8 +196,12 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
           type="button"
           className="jp-NearDuplicates-button jp-NearDuplicates-primary"
           onClick={onDetect}
-          disabled={scanning || collection === null}
-          title={collection === null ? 'Choose a collection first' : undefined}
+          disabled={scanning || !canDetect}
+          title={
+            !scanning && collection === null
+              ? 'Choose a collection first'
+              : undefined
+          }
         >
           Detect Duplicates
         </button>

@@ -102,7 +102,7 @@ export async function auditSample(
       const searches = asked.map(i =>
         withUsing(
           {
-            query: own.get(i)!.vector,
+            query: own.get(i)!.query,
             limit: 1,
             with_payload: false,
             with_vector: false,

@@ -3,6 +3,7 @@ import type { NeighbourAnswer, NeighbourQuery, IScanClient } from './client';
 import { UNNAMED_VECTOR, IVectorChoice } from './collection';
 import { ScanError } from './errors';
 import type { RetryingCaller } from './retry';
+import { hasTextVector } from './vectorText';
 
 /** The query with `using` set, unless the vector is the unnamed one. */
 export function withUsing(
@@ -22,8 +23,12 @@ export async function answered(
   calls: RetryingCaller,
   searches: NeighbourQuery[]
 ): Promise<NeighbourAnswer[]> {
+  // Vectors kept as text go back as text (only a client with textVectors makes them).
+  const text = client.textVectors && searches.some(hasTextVector);
   const responses = await calls.call(() =>
-    client.queryBatch(collection, { searches })
+    text
+      ? client.textVectors!.queryBatch(collection, { searches })
+      : client.queryBatch(collection, { searches })
   );
   if (!Array.isArray(responses) || responses.length !== searches.length) {
     throw new ScanError(

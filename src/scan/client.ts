@@ -2,9 +2,15 @@
 // is, so the same scan runs in the worker, in Node (the benchmark) and against test fakes.
 import type { Schemas } from '@qdrant/js-client-rest';
 import type { ICollectionInfoLike } from './collection';
+import type { ITextVectorCalls, VectorText } from './vectorText';
 
-/** One neighbour query: by point id or vector, with Qdrant's strict score_threshold. */
-export type NeighbourQuery = Schemas['QueryRequest'];
+/**
+ * One neighbour query: by point id or vector, with Qdrant's strict score_threshold. A vector
+ * may be kept as the text it came in (VectorText); only textVectors.queryBatch sends those.
+ */
+export type NeighbourQuery = Omit<Schemas['QueryRequest'], 'query'> & {
+  query?: Schemas['QueryRequest']['query'] | VectorText;
+};
 
 /** What one neighbour query answers: the scored points, without payload or vector. */
 export type NeighbourAnswer = {
@@ -31,4 +37,9 @@ export interface IScanClient {
     collection_name: string,
     request: { searches: NeighbourQuery[] }
   ): Promise<NeighbourAnswer[]>;
+  /**
+   * The sure route's calls with vectors kept as text (vectorText.ts); createQdrantClient adds
+   * them. Without them (test fakes), vectors are parsed and sent back through the two above.
+   */
+  textVectors?: ITextVectorCalls;
 }

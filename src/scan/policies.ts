@@ -47,8 +47,17 @@ export type ExactPagePolicy = 'large' | 'grow';
  */
 export type UnreachableCopiesPolicy = 'share' | 'search';
 
+/**
+ * Sure route: how a point's own vector goes from the scroll that fetches it to the query that
+ * sends it back. 'text': as the text it came in (vectorText.ts; only ids and scores parsed),
+ * where the client offers text calls; 'numbers': parsed and written again by the client (the
+ * first design: a third of the cure's added CPU at 50k).
+ */
+export type VectorsPolicy = 'text' | 'numbers';
+
 export interface IScanPolicies {
   paging: PagingPolicy;
+  vectors: VectorsPolicy;
   exactPage: ExactPagePolicy;
   unreachableCopies: UnreachableCopiesPolicy;
   check: CheckPolicy;
@@ -73,6 +82,7 @@ export type PolicyOverrides = Partial<
   Pick<
     IScanPolicies,
     | 'paging'
+    | 'vectors'
     | 'check'
     | 'autoCure'
     | 'sureExact'
@@ -170,6 +180,7 @@ export function resolveRequest(
     payloadFields,
     policies: {
       paging: overrides.paging ?? 'grow',
+      vectors: overrides.vectors ?? 'text',
       exactPage: overrides.exactPage ?? 'large',
       unreachableCopies: overrides.unreachableCopies ?? 'share',
       check: overrides.check ?? 'unknown',

@@ -10,7 +10,7 @@ import { PairStore } from './pairs';
 import { firstExactPage, IScanPolicies } from './policies';
 import { runPool } from './pool';
 import { UnionFind } from './unionFind';
-import { isSelfScore, IOwnVector, vectorKey } from './vectors';
+import { isSelfScore, OwnVector, vectorKey } from './vectors';
 
 /** hnsw_ef of the sure route's second search for a point the index cannot reach. */
 const WIDE_EF = 512;
@@ -135,12 +135,12 @@ export class NeighbourPass {
 
   private search(
     q: IPendingQuery,
-    own: Map<number, IOwnVector>
+    own: Map<number, OwnVector>
   ): NeighbourQuery {
     const { params, choice, listing } = this.scope;
     const search: NeighbourQuery = {
       // The point itself is among the answers to its own vector: one more than the page.
-      query: q.byVector ? own.get(q.index)!.vector : listing.queryIds[q.index],
+      query: q.byVector ? own.get(q.index)!.query : listing.queryIds[q.index],
       limit: q.byVector ? q.limit + 1 : q.limit,
       score_threshold: this.ctx.request.threshold,
       with_payload: false,
@@ -169,7 +169,7 @@ export class NeighbourPass {
   private take(
     q: IPendingQuery,
     hits: { id: unknown; score: number }[],
-    own: Map<number, IOwnVector>
+    own: Map<number, OwnVector>
   ): void {
     const { threshold } = this.ctx.request;
     const { distance } = this.scope.choice;
@@ -218,7 +218,7 @@ export class NeighbourPass {
       // Neither the point nor an exact copy of it came back for its own vector: the
       // index cannot reach it. Exact search over the whole collection can; only once for
       // points with the same stored vector, which score identically with every point.
-      const first = this.firstCopy(own.get(q.index)!.vector, q.index);
+      const first = this.firstCopy(own.get(q.index)!.values(), q.index);
       if (first !== q.index) {
         this.scanned += this.copies
           .get(first)!

@@ -17,6 +17,7 @@ import {
   WORKER_CLOCK
 } from './lease';
 import { IScanClient, scanCollection } from './scanner';
+import { textVectorCalls } from './vectorText';
 import { ScanError, IScanErrorInfo } from './types';
 
 export type Post = (message: WorkerToPanel, transfer?: ArrayBuffer[]) => void;
@@ -25,7 +26,7 @@ export type Post = (message: WorkerToPanel, transfer?: ArrayBuffer[]) => void;
 export type ClientFactory = (connection: IScanConnection) => IScanClient;
 
 export function createQdrantClient(connection: IScanConnection): IScanClient {
-  return new QdrantClient({
+  const client: IScanClient = new QdrantClient({
     url: connection.url,
     prefix: connection.prefix,
     headers: connection.headers,
@@ -34,6 +35,8 @@ export function createQdrantClient(connection: IScanConnection): IScanClient {
     // The proxy answers GET / too, but a version check per scan buys nothing here.
     checkCompatibility: false
   });
+  client.textVectors = textVectorCalls(connection);
+  return client;
 }
 
 /** How the worker renews a scan's lease; tests hand in fakes. */

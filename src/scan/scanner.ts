@@ -132,7 +132,8 @@ export async function scanCollection(
       choice,
       queryIds,
       calls,
-      indexOf
+      indexOf,
+      options.policies.vectors
     );
     const scope: IQueryScope = { listing, choice, params, vectors };
     // The audit's exact answers come first: they also tell whether the index reaches every

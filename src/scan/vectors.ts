@@ -2,12 +2,39 @@
 // audit's reach test), and the score a point has with itself.
 import type { QdrantId, IScanClient } from './client';
 import { UNNAMED_VECTOR, IVectorChoice } from './collection';
+import type { VectorsPolicy } from './policies';
 import type { RetryingCaller } from './retry';
+import { VectorText } from './vectorText';
 
-/** A point's own vector, for the sure route, and the score it has with itself. */
-export interface IOwnVector {
-  vector: number[];
-  selfScore: number;
+/**
+ * A point's own vector, for the sure route: the query (its numbers, or its text as it came
+ * in), and, read on demand, its numbers and the score it has with itself.
+ */
+export class OwnVector {
+  constructor(
+    readonly query: number[] | VectorText,
+    private readonly distance: string
+  ) {}
+
+  values(): number[] {
+    return this.query instanceof VectorText ? this.query.values() : this.query;
+  }
+
+  /** Its score with itself: Cosine and Dot, the sum of squares; Euclid and Manhattan, 0. */
+  get selfScore(): number {
+    if (this.self === null) {
+      let sum = 0;
+      if (this.distance === 'Cosine' || this.distance === 'Dot') {
+        for (const x of this.values()) {
+          sum += x * x;
+        }
+      }
+      this.self = sum;
+    }
+    return this.self;
+  }
+
+  private self: number | null = null;
 }
 
 /** Fetches the vectors of a few points at a time (a has_id scroll), for queries by vector. */
@@ -18,23 +45,43 @@ export class VectorFetcher {
     private readonly choice: IVectorChoice,
     private readonly queryIds: QdrantId[],
     private readonly calls: RetryingCaller,
-    private readonly indexOf: Map<unknown, number>
+    private readonly indexOf: Map<unknown, number>,
+    private readonly policy: VectorsPolicy = 'text'
   ) {}
 
   /** Points deleted since listing are left out. */
-  async fetch(indices: number[]): Promise<Map<number, IOwnVector>> {
-    const out = new Map<number, IOwnVector>();
+  async fetch(indices: number[]): Promise<Map<number, OwnVector>> {
+    const out = new Map<number, OwnVector>();
     if (indices.length === 0) {
       return out;
     }
     const { using, distance } = this.choice;
+    const request = {
+      limit: indices.length,
+      filter: { must: [{ has_id: indices.map(i => this.queryIds[i]) }] },
+      with_payload: false,
+      with_vector: using === UNNAMED_VECTOR ? true : [using]
+    };
+    const text = this.policy === 'text' ? this.client.textVectors : undefined;
+    if (text) {
+      // Kept as text: sent back as it came, parsed only where a point needs its numbers.
+      const page = await this.calls.call(() =>
+        text.scroll(
+          this.collection,
+          request,
+          using === UNNAMED_VECTOR ? null : using
+        )
+      );
+      for (const record of page.points) {
+        const index = this.indexOf.get(record.id);
+        if (index !== undefined && record.vector) {
+          out.set(index, new OwnVector(record.vector, distance));
+        }
+      }
+      return out;
+    }
     const page = await this.calls.call(() =>
-      this.client.scroll(this.collection, {
-        limit: indices.length,
-        filter: { must: [{ has_id: indices.map(i => this.queryIds[i]) }] },
-        with_payload: false,
-        with_vector: using === UNNAMED_VECTOR ? true : [using]
-      })
+      this.client.scroll(this.collection, request)
     );
     for (const record of page.points ?? []) {
       const index = this.indexOf.get(record.id);
@@ -46,13 +93,7 @@ export class VectorFetcher {
       if (index === undefined || !Array.isArray(vector)) {
         continue;
       }
-      let selfScore = 0;
-      if (distance === 'Cosine' || distance === 'Dot') {
-        for (const x of vector as number[]) {
-          selfScore += x * x;
-        }
-      }
-      out.set(index, { vector: vector as number[], selfScore });
+      out.set(index, new OwnVector(vector as number[], distance));
     }
     return out;
   }

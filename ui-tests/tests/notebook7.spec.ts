@@ -47,9 +47,6 @@ test('Notebook 7 loads the extension and opens the panel', async ({
   );
   const panel = page.locator('#jp-near-duplicates-panel');
   await expect(panel).toBeVisible({ timeout: 30000 });
-  await expect(panel.getByText(/Scan worker ready/)).toBeVisible({
-    timeout: 30000
-  });
   await expect(panel.getByText(/Embedded Qdrant/)).toBeVisible({
     timeout: 60000
   });

@@ -8,7 +8,6 @@ const TAB = '.jp-SideBar.jp-mod-left [data-id="jp-near-duplicates-panel"]';
 async function openPanel(page: IJupyterLabPageFixture) {
   await page.locator(TAB).click();
   const panel = page.locator(PANEL);
-  await expect(panel.getByText(/Scan worker ready/)).toBeVisible();
   await expect(panel.getByLabel('Collection', { exact: true })).toBeVisible({
     timeout: 60000
   });
@@ -242,5 +241,61 @@ test.describe('Detect duplicates on the embedded backend', () => {
     await expect(row).toContainText('<img src=x onerror="window.__ndXss=1">');
     expect(await page.evaluate(() => (window as any).__ndXss)).toBeUndefined();
     await expect(row.locator('img')).toHaveCount(0);
+  });
+});
+
+test.describe('Detect and Cancel are JupyterLab commands', () => {
+  async function runFromPalette(page: IJupyterLabPageFixture, label: string) {
+    await page.keyboard.press('Control+Shift+C');
+    const palette = page.locator('#command-palette');
+    await palette.locator('.lm-CommandPalette-input').fill(label);
+    await palette
+      .locator('.lm-CommandPalette-item:not(.lm-mod-disabled)', {
+        hasText: label
+      })
+      .first()
+      .click();
+  }
+
+  test('Detect runs from the command palette, and Cancel from the palette stops it', async ({
+    page
+  }) => {
+    const panel = await openPanel(page);
+    await panel.getByLabel('Collection', { exact: true }).selectOption('large');
+    await runFromPalette(page, 'Detect Duplicates');
+    const bar = panel.getByRole('progressbar');
+    await expect(panel.getByText(/Scanning [\d,]+\/40,000 points/)).toBeVisible(
+      { timeout: 60000 }
+    );
+    // The panel's button follows the command: off while the scan runs.
+    await expect(
+      panel.getByRole('button', { name: 'Detect Duplicates' })
+    ).toBeDisabled();
+
+    await runFromPalette(page, 'Cancel the Scan');
+    await expect(panel.getByText(/cancelled/i).first()).toBeVisible();
+    await expect(bar).toBeHidden();
+    await expect(
+      panel.getByRole('button', { name: 'Detect Duplicates' })
+    ).toBeEnabled();
+    expect(
+      await page.evaluate(() =>
+        (window as any).jupyterapp.commands.isEnabled(
+          'jupyterlab-near-duplicates:cancel'
+        )
+      )
+    ).toBe(false);
+  });
+
+  test('Detect runs from its keyboard shortcut', async ({ page }) => {
+    const panel = await openPanel(page);
+    await panel
+      .getByLabel('Collection', { exact: true })
+      .selectOption('planted');
+    await panel.locator('.jp-NearDuplicates-title').click();
+    await page.keyboard.press('Alt+Shift+D');
+    await expect(panel.locator('.jp-NearDuplicates-summary')).toHaveText(
+      /^8 duplicate groups \(28 samples\) at 0\.95/
+    );
   });
 });

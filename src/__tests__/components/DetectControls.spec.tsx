@@ -12,6 +12,7 @@ function setup(overrides: Partial<IDetectControlsProps> = {}) {
     threshold: 0.95,
     onThresholdChange: jest.fn(),
     collection: 'photos',
+    canDetect: true,
     scanning: false,
     onDetect: jest.fn(),
     onCancel: jest.fn(),
@@ -92,8 +93,14 @@ describe('DetectControls, idle', () => {
     expect(screen.queryByRole('button', { name: /cancel/i })).toBeNull();
   });
 
-  it('cannot detect with no collection', () => {
-    setup({ collection: null });
+  it('cannot detect with no collection, and says to choose one', () => {
+    setup({ collection: null, canDetect: false });
+    expect(detect().disabled).toBe(true);
+    expect(detect().title).toBe('Choose a collection first');
+  });
+
+  it('follows the detect command: off when it is off, whatever the collection', () => {
+    setup({ canDetect: false });
     expect(detect().disabled).toBe(true);
   });
 

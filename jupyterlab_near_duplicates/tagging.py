@@ -1,0 +1,189 @@
+"""``plan.tag()`` and ``plan.untag()``: the plan written into the collection's payload, in a
+cell the user can see and re-run, and taken out again.
+
+Each member of each group in the plan gets one payload value under ``field`` (default
+``near_duplicate``): ``{"group", "keep", "scan", "threshold", "weakest_link"}``. Writing is
+idempotent: members that already hold the same value are not written again. ``untag`` deletes
+the field only where its ``scan`` is this plan's scan, so another scan's tags stay. Writes go
+in batches through qdrant-client's ``set_payload`` / ``delete_payload``; when the backend
+refuses one, the error says how many points were written and how to finish or undo.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from .members import BATCH, fetch, payload_value
+
+DEFAULT_FIELD = "near_duplicate"
+
+
+class TagError(RuntimeError):
+    """The backend refused a write part-way. ``written``: points written before the refusal;
+    ``total``: points the call meant to write (or untag)."""
+
+    def __init__(self, message: str, written: int, total: int):
+        super().__init__(message)
+        self.written = written
+        self.total = total
+
+
+class TagReport:
+    """What ``tag``/``untag`` wrote (or, with ``dry_run=True``, would write)."""
+
+    def __init__(self, action: str, field: str, collection: str, scan: str, dry_run: bool):
+        self.action = action  # "tag" or "untag"
+        self.field = field
+        self.collection = collection
+        self.scan = scan
+        self.dry_run = dry_run
+        self.written = 0  # points written (tag) or whose tag was removed (untag)
+        self.unchanged = 0  # tag: already held this value; untag: held no tag of this scan
+        self.replaced = 0  # tag: points whose tag from another scan was replaced
+        self.values: dict = {}  # point id -> the value written (tag) or removed (untag)
+
+    @property
+    def keep(self) -> int:
+        return sum(1 for v in self.values.values() if v.get("keep"))
+
+    def __repr__(self) -> str:
+        verb = {"tag": ("would write", "wrote"), "untag": ("would remove", "removed")}[self.action][not self.dry_run]
+        if self.action == "tag":
+            text = (
+                f"{verb} {self.field!r} on {self.written:,} points of {self.collection!r} "
+                f"({self.keep:,} keep, {len(self.values) - self.keep:,} drop; scan {self.scan})"
+            )
+            if self.unchanged:
+                text += f"; {self.unchanged:,} already tagged so"
+            if self.replaced:
+                text += f"; {self.replaced:,} of them replace a tag of another scan"
+        else:
+            text = f"{verb} {self.field!r} from {self.written:,} points of {self.collection!r} (scan {self.scan})"
+            if self.unchanged:
+                text += f"; {self.unchanged:,} held no tag of this scan and are left as they are"
+        return text[0].upper() + text[1:] + "."
+
+    __str__ = __repr__
+
+
+def _value(plan: Any, group: Any, point_id: Any) -> dict:
+    return {
+        "group": group.index,
+        "keep": point_id == plan.keeper(group.index),
+        "scan": plan.scan.scan_id,
+        "threshold": plan.scan.threshold,
+        "weakest_link": round(plan.scores(group.index).weakest_link, 6),
+    }
+
+
+def _scan_id(plan: Any) -> str:
+    if not plan.scan.scan_id:
+        raise ValueError(
+            "These groups carry no scan id, which the tag needs so that untag() removes exactly "
+            "what tag() wrote: use the groups the panel sent (nd.groups()), or give each row a 'scan_id'."
+        )
+    return plan.scan.scan_id
+
+
+def _refused(error: Exception, report: TagReport, total: int, batch: list, how: str) -> TagError:
+    status = getattr(error, "status_code", None)
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    body = getattr(error, "content", b"") or b""
+    try:
+        import json
+
+        reason = json.loads(body)["status"]["error"]
+    except Exception:
+        pass
+    hint = ""
+    if "rate limit" in reason.lower():
+        hint = " The collection limits writes per minute (strict mode): wait, or write in a quieter moment."
+    if status in (401, 403):
+        hint = (
+            " The API key this kernel uses may not write (a read-only key, or writes not allowed): "
+            "use a key that may write, e.g. plan.tag(client=QdrantClient(url, api_key=...))."
+        )
+    verb = "written" if report.action == "tag" else "untagged"
+    return TagError(
+        f"Qdrant refused to {report.action} {report.field!r} in {report.collection!r} "
+        f"({f'HTTP {status}: ' if status else ''}{reason}). {report.written:,} of {total:,} points were {verb} "
+        f"before the refusal; the refused batch of {len(batch):,} may be partly {verb}.{hint} {how}",
+        report.written,
+        total,
+    )
+
+
+def tag(plan: Any, client: Any = None, field: str = DEFAULT_FIELD, dry_run: bool = False, batch: int = BATCH) -> TagReport:
+    """Sets ``field`` on every member of every group in the plan (see the module's text)."""
+    client = client or plan.client
+    scan = _scan_id(plan)
+    report = TagReport("tag", field, plan.collection, scan, dry_run)
+    if not plan.groups:
+        warnings.warn("The plan has no groups to tag: " + plan._why_nothing(), UserWarning, stacklevel=3)
+        return report
+    wanted = {p: _value(plan, g, p) for g in plan.groups for p in g.point_ids}
+    current = fetch(client, plan.collection, list(wanted), fields=[field], batch=batch)
+    todo: dict = {}  # the value as JSON text -> points to set it on
+    import json
+
+    for p, value in wanted.items():
+        old = payload_value(current[p][0], field)
+        report.values[p] = value
+        if old == value:
+            report.unchanged += 1
+            continue
+        if isinstance(old, dict) and old.get("scan") not in (None, scan):
+            report.replaced += 1
+        todo.setdefault(json.dumps(value, sort_keys=True), []).append(p)
+    total = sum(len(ps) for ps in todo.values())
+    if dry_run:
+        report.written = total
+        return report
+    for text, points in todo.items():
+        value = json.loads(text)
+        for start in range(0, len(points), batch):
+            chunk = points[start : start + batch]
+            try:
+                client.set_payload(plan.collection, payload={field: value}, points=chunk, wait=True)
+            except Exception as error:
+                raise _refused(
+                    error,
+                    report,
+                    total,
+                    chunk,
+                    "To finish, fix the cause and run plan.tag() again (it skips points already tagged); "
+                    "to undo, run plan.untag().",
+                ) from error
+            report.written += len(chunk)
+    return report
+
+
+def untag(plan: Any, client: Any = None, field: str = DEFAULT_FIELD, dry_run: bool = False, batch: int = BATCH) -> TagReport:
+    """Deletes ``field`` from the plan's members where it holds a tag of this plan's scan."""
+    client = client or plan.client
+    scan = _scan_id(plan)
+    report = TagReport("untag", field, plan.collection, scan, dry_run)
+    points = [p for g in plan.scan.groups for p in g.point_ids]  # also groups marked since: they may carry a tag
+    current = fetch(client, plan.collection, points, fields=[field], batch=batch)
+    ours = []
+    for p in points:
+        old = payload_value(current[p][0], field)
+        if isinstance(old, dict) and old.get("scan") == scan:
+            ours.append(p)
+            report.values[p] = old
+        else:
+            report.unchanged += 1
+    if dry_run:
+        report.written = len(ours)
+        return report
+    for start in range(0, len(ours), batch):
+        chunk = ours[start : start + batch]
+        try:
+            client.delete_payload(plan.collection, keys=[field], points=chunk, wait=True)
+        except Exception as error:
+            raise _refused(
+                error, report, len(ours), chunk, "To finish, fix the cause and run plan.untag() again."
+            ) from error
+        report.written += len(chunk)
+    return report

@@ -1,0 +1,41 @@
+// The scan worker is silent when it works, and says what to do when it cannot scan.
+import { render, screen } from '@testing-library/react';
+import * as React from 'react';
+import { WorkerStatusView } from '../../components/WorkerStatusView';
+
+describe('WorkerStatusView', () => {
+  it('says nothing while the worker starts or once it is ready', () => {
+    const starting = render(
+      <WorkerStatusView status={{ state: 'starting' }} />
+    );
+    expect(starting.container.textContent).toBe('');
+    starting.unmount();
+    const ready = render(
+      <WorkerStatusView
+        status={{ state: 'ready', protocol: 3, qdrantClient: true }}
+      />
+    );
+    expect(ready.container.textContent).toBe('');
+  });
+
+  it('says what to do when the worker failed, with its reason as text', () => {
+    const reason = 'The scan worker failed: <b>SyntaxError</b> in bundle';
+    render(<WorkerStatusView status={{ state: 'failed', message: reason }} />);
+    const alert = screen.getByRole('alert');
+    expect(alert.textContent).toContain('Scanning is not available');
+    expect(alert.textContent).toContain('Reload the page');
+    expect(screen.getByText(reason)).toBeTruthy();
+    expect(alert.querySelector('b')).toBeNull();
+  });
+
+  it('counts a worker without its Qdrant client as one that cannot scan', () => {
+    render(
+      <WorkerStatusView
+        status={{ state: 'ready', protocol: 3, qdrantClient: false }}
+      />
+    );
+    const alert = screen.getByRole('alert');
+    expect(alert.textContent).toContain('Reload the page');
+    expect(alert.textContent).toContain('the Qdrant client did not load');
+  });
+});
