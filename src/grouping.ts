@@ -21,9 +21,9 @@ export class GroupShaping {
     return this._splits;
   }
 
-  /** Forgets the splits: another scan is on show. */
-  reset(): void {
-    this._splits = [];
+  /** Forgets the splits: another scan is on show; or takes the ones kept with a restored scan. */
+  reset(splits: readonly SplitRecord[] = []): void {
+    this._splits = [...splits];
     this._parts = new WeakMap();
   }
 

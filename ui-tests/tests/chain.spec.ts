@@ -142,6 +142,13 @@ test.describe('Chained groups', () => {
         qdrantRequests.push(request.url());
       }
     });
+    // The split is kept with the scan: its save is what a reload restores.
+    const saved = page.waitForRequest(
+      request =>
+        request.url().includes('/api/workspaces') &&
+        request.method() === 'PUT' &&
+        /"splits":\[\{/.test(request.postData() ?? '')
+    );
     await detail.getByRole('button', { name: 'Split' }).click();
     await expect(panel.locator('.jp-NearDuplicates-summary')).toHaveText(
       /^3 duplicate groups \(12 samples\) at 0\.95/
@@ -155,6 +162,19 @@ test.describe('Chained groups', () => {
       0
     );
     expect(qdrantRequests).toEqual([]);
+
+    await saved;
+    await page.reload({ waitUntil: 'networkidle' });
+    await page.waitForSelector('#jupyterlab-splash', { state: 'detached' });
+    const again = page.locator(PANEL);
+    await expect(again.locator('.jp-NearDuplicates-summary')).toHaveText(
+      /^3 duplicate groups \(12 samples\) at 0\.95/
+    );
+    expect(await rowsShown(again)).toEqual([
+      'tight_0 tight_1 tight_2 tight_3',
+      'chain_a0 chain_a1 chain_a2 chain_a3',
+      'chain_b0 chain_b1 chain_b2 chain_b3'
+    ]);
   });
 
   test('the kernel gets the groups on show: nd.groups() after a Split', async ({
