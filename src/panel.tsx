@@ -12,6 +12,7 @@ import * as React from 'react';
 import type { NotebookBridge } from './bridge';
 import { chainedNote } from './components/chainWords';
 import { ConnectionView } from './components/ConnectionView';
+import { GroupDetail, SelectedGroupBar } from './components/GroupDetail';
 import { DetectControls } from './components/DetectControls';
 import { ScanErrorView } from './components/ErrorView';
 import { GroupList } from './components/GroupList';
@@ -183,6 +184,7 @@ function GroupsSection(props: {
     );
   }
   const when = new Date(outcome.finishedAt).toLocaleString();
+  const detail = model.detail;
   return (
     <div className="jp-NearDuplicates-results">
       <div className="jp-NearDuplicates-scanInfo">
@@ -211,23 +213,49 @@ function GroupsSection(props: {
           )}
         </UseSignal>
       ) : null}
-      <GroupList
-        key={outcome.finishedAt}
-        groups={outcome.groups}
-        points={outcome.result.points}
-        distance={outcome.result.distance}
-        threshold={outcome.threshold}
-        thumbnails={thumbnails}
-        trans={trans}
-        selectedKey={model.selected?.key ?? null}
-        chainedTitle={group => chainedNote(outcome, model.shaping, group)}
-        onSelect={group => {
-          model.select(group);
-          // Sent on every click, not on selectionChanged: clicking the selected group again
-          // resends it (after running the import the status asked for, say).
-          void bridge?.sendGroup(outcome, group);
-        }}
-      />
+      {detail ? (
+        <GroupDetail
+          group={detail}
+          index={outcome.groups.indexOf(detail)}
+          result={outcome.result}
+          threshold={outcome.threshold}
+          diameter={model.shaping.diameterOf(
+            outcome.result,
+            outcome.groups,
+            detail
+          )}
+          chained={chainedNote(outcome, model.shaping, detail)}
+          parts={model.shaping.partsOf(outcome.result, detail)}
+          thumbnails={thumbnails}
+          onSplit={() => model.split(detail)}
+          onClose={() => model.openDetail(null)}
+        />
+      ) : (
+        <>
+          <SelectedGroupBar
+            outcome={outcome}
+            group={model.selected}
+            onOpen={group => model.openDetail(group)}
+          />
+          <GroupList
+            key={outcome.finishedAt}
+            groups={outcome.groups}
+            points={outcome.result.points}
+            distance={outcome.result.distance}
+            threshold={outcome.threshold}
+            thumbnails={thumbnails}
+            trans={trans}
+            selectedKey={model.selected?.key ?? null}
+            chainedTitle={group => chainedNote(outcome, model.shaping, group)}
+            onSelect={group => {
+              model.select(group);
+              // Sent on every click, not on selectionChanged: clicking the selected group again
+              // resends it (after running the import the status asked for, say).
+              void bridge?.sendGroup(outcome, group);
+            }}
+          />
+        </>
+      )}
     </div>
   );
 }
