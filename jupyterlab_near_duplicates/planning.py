@@ -145,7 +145,7 @@ class Plan:
         return [g for g in self.scan.groups if g.index not in self._false]
 
     def keeper(self, group: Any) -> Any:
-        """The point id kept in ``group`` (its index, or a point id of one of its members)."""
+        """The point id kept in ``group`` (its index in ``nd.groups()``, or its row)."""
         index = self._index(group)
         return self._pins.get(index, self._ranked[index][0])
 
@@ -263,8 +263,8 @@ class Plan:
         return self
 
     def not_duplicates(self, group: Any) -> Plan:
-        """Leave ``group`` (its index in ``nd.groups()``, a member's point id, or a Selection
-        or row of it) out of the plan: a false group keeps all its members. Returns the plan."""
+        """Leave ``group`` (its index in ``nd.groups()``, or its row or Selection) out of the
+        plan: a false group keeps all its members. Returns the plan."""
         index = self._index(group)
         self._false.add(index)
         self._pins.pop(index, None)
@@ -277,23 +277,31 @@ class Plan:
             return "every group is marked not duplicates. To undo the marks, build the plan again with nd.plan(...)."
         return "every group has a single member. Check the groups you passed (nd.groups() rows have 2 or more)."
 
+    def group_of(self, point_id: Any) -> int:
+        """The index (in ``nd.groups()``) of the group that holds ``point_id``."""
+        key = point_key(point_id)
+        if key not in self._group_of:
+            raise ValueError(f"Point {point_id!r} is in no group of this plan.")
+        return self._group_of[key]
+
     def _index(self, group: Any) -> int:
-        if isinstance(group, int) and not isinstance(group, bool) and group in self._by_index:
-            return group
+        """A group's index from its index or its row / Selection (a point id: ``group_of``)."""
+        if isinstance(group, int) and not isinstance(group, bool):
+            if group in self._by_index:
+                return group
+            raise ValueError(
+                f"No group {group} in this plan: groups are numbered as in nd.groups() "
+                f"(0 to {max(self._by_index)}). For the group of a point, use plan.group_of(point_id)."
+            )
         if hasattr(group, "point_ids") or isinstance(group, dict):
             pids = group.point_ids if hasattr(group, "point_ids") else group.get("point_ids") or []
             found = {self._group_of.get(point_key(p)) for p in pids} - {None}
             if len(found) == 1:
                 return found.pop()
-            raise ValueError(
-                f"That group matches {len(found)} groups of this plan; pass its index in nd.groups() instead."
-            )
-        key = point_key(group)
-        if key in self._group_of:
-            return self._group_of[key]
-        raise ValueError(
-            f"No group {group!r} in this plan: pass a group index of nd.groups() "
-            f"(0 to {max(self._by_index)}), a member's point id, or the group's row."
+            raise ValueError(f"That group matches {len(found)} groups of this plan; pass its index in nd.groups() instead.")
+        raise TypeError(
+            f"A group is its index in nd.groups() or its row (or Selection), not {type(group).__name__}; "
+            "for the group of a point, use plan.group_of(point_id)."
         )
 
     # -- ranking ------------------------------------------------------------------------

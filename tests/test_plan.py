@@ -83,13 +83,16 @@ def test_pin_and_not_duplicates(sent, client):
     assert "  left out: 1 group(s) marked not duplicates (2 samples)" in plan.summary()
     plan.not_duplicates(nd.groups()[2])  # by the group's row
     with pytest.warns(UserWarning, match="drops nothing now: every group is marked not duplicates"):
-        plan.not_duplicates(11)  # by a member's point id
+        plan.not_duplicates(plan.group_of(11))  # the group of a point
     assert len(plan.keep) == 0 and len(plan.drop) == 0
     assert "The plan drops nothing" in plan.summary()
 
 
 def test_pin_outside_the_groups_says_what_to_pin(sent, client):
     plan = nd.plan(client=client)
+    with pytest.raises(ValueError, match="No group 11 in this plan.*plan.group_of\\(point_id\\)"):
+        plan.keeper(11)  # 11 is a point id, not a group: said, not guessed
+    assert plan.keeper(plan.group_of(11)) == 10
     with pytest.raises(ValueError, match="Point 105 is in no group of this plan"):
         plan.pin(105)
     plan.not_duplicates(1)
