@@ -36,6 +36,7 @@ class Samples:
     def __init__(self, sample_ids: list[str], point_ids: list):
         self.sample_ids = list(sample_ids)
         self.point_ids = list(point_ids)
+        self._lookup: tuple[set, set] | None = None
 
     def __len__(self) -> int:
         return len(self.sample_ids)
@@ -44,7 +45,9 @@ class Samples:
         return iter(self.sample_ids)
 
     def __contains__(self, item: object) -> bool:
-        return item in set(self.sample_ids) or point_key(item) in set(self.point_ids)
+        if self._lookup is None:
+            self._lookup = (set(self.sample_ids), set(self.point_ids))
+        return item in self._lookup[0] or point_key(item) in self._lookup[1]
 
     def __repr__(self) -> str:
         shown = ", ".join(repr(s) for s in self.sample_ids[:5])

@@ -131,3 +131,46 @@ def test_points_deleted_since_the_scan(sent, client):
     client.delete(COLLECTION, points_selector=models.PointIdsList(points=[32]), wait=True)
     with pytest.raises(RuntimeError, match="1 point\\(s\\) of the groups are no longer in collection 'plan-groups'"):
         nd.plan(client=client)
+
+
+def test_the_groups_dataframe_is_accepted_too(sent, client):
+    frame = nd.groups(as_frame=True)
+    assert keepers(nd.plan(frame, keep="central", client=client)) == [11, 20, 30]
+
+
+def test_uuid_point_ids_and_a_collection_with_several_vectors(client):
+    import uuid
+
+    from qdrant_client import models
+
+    name = "plan-named-vectors"
+    ids = [str(uuid.UUID(int=k * 0x1111)) for k in (3, 1, 2)]  # not in sorted order
+    e = [[1.0, 0.0, 0.0], [0.99, 0.141, 0.0], [0.98, 0.0, 0.199]]
+    if client.collection_exists(name):
+        client.delete_collection(name)
+    client.create_collection(
+        name,
+        vectors_config={
+            "image": models.VectorParams(size=3, distance=models.Distance.COSINE),
+            "text": models.VectorParams(size=3, distance=models.Distance.DOT),
+        },
+    )
+    client.upsert(
+        name,
+        points=[models.PointStruct(id=p, vector={"image": v, "text": v}, payload={"sample_id": f"u{k}"})
+                for k, (p, v) in enumerate(zip(ids, e))],
+        wait=True,
+    )
+    # The panel sends UUIDs as Qdrant writes them; upper case is read as the same point.
+    row = {"point_ids": [p.upper() for p in ids], "sample_ids": ["u0", "u1", "u2"], "collection": name,
+           "scan_id": "scan-u", "threshold": 0.9}
+    plan = nd.plan([row], client=client)
+    assert plan.keep.point_ids == [min(ids)]  # the first UUID
+    assert ids[0].upper() in plan.drop and "u0" in plan.drop
+    with pytest.raises(ValueError, match="has 2 dense vectors \\('image', 'text'\\): pass vector="):
+        nd.plan([row], keep="central", client=client)
+    plan = nd.plan([row], keep="central", vector="image", client=client)
+    assert plan.keep.point_ids == [ids[0]]  # the first vector is closest to both others
+    assert plan.tag().written == 3
+    assert {p.payload["near_duplicate"]["keep"] for p in client.retrieve(name, ids=ids)} == {True, False}
+    assert plan.untag().written == 3
