@@ -174,3 +174,11 @@ def test_uuid_point_ids_and_a_collection_with_several_vectors(client):
     assert plan.tag().written == 3
     assert {p.payload["near_duplicate"]["keep"] for p in client.retrieve(name, ids=ids)} == {True, False}
     assert plan.untag().written == 3
+
+
+def test_one_clicked_group_as_a_plan(sent, client):
+    from jupyterlab_near_duplicates.messages import read_group
+
+    clicked = read_group(nd.groups()[2])  # a Selection, as nd.selection holds after a click
+    plan = nd.plan(clicked, prefer_split=["val"], client=client)
+    assert plan.keep.point_ids == [32] and plan.drop.point_ids == [30, 31, 33]
