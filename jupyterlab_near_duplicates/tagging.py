@@ -12,6 +12,7 @@ refuses one, the error says how many points were written and how to finish or un
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from typing import Any
 
@@ -74,8 +75,13 @@ def _value(plan: Any, group: Any, point_id: Any) -> dict:
         "keep": point_id == plan.keeper(group.index),
         "scan": plan.scan.scan_id,
         "threshold": plan.scan.threshold,
-        "weakest_link": round(plan.scores(group.index).weakest_link, 6),
+        "weakest_link": _finite(plan.scores(group.index).weakest_link),
     }
+
+
+def _finite(x: float) -> float | None:
+    """Rounded for the payload; None for a group of one (no link), since JSON has no NaN."""
+    return None if math.isnan(x) else round(x, 6)
 
 
 def _scan_id(plan: Any) -> str:

@@ -164,3 +164,15 @@ def test_a_refusal_part_way_says_how_many_were_written_and_how_to_finish(read_on
         assert sum("near_duplicate" in pl for pl in payloads(admin, name).values()) == ALL
     finally:
         admin.close()
+
+
+def test_a_group_of_one_is_tagged_with_no_weakest_link(sent, client):
+    # A group built by hand may hold one member: it is kept, and its tag has no link (JSON has no NaN).
+    row = {"point_ids": [105], "sample_ids": ["s105"], "collection": COLLECTION, "scan_id": "by-hand", "threshold": 0.9}
+    with pytest.warns(UserWarning, match="drops nothing: every group has a single member"):
+        plan = nd.plan([row], client=client)
+    assert plan.tag().written == 1
+    assert client.retrieve(COLLECTION, ids=[105])[0].payload["near_duplicate"] == {
+        "group": 0, "keep": True, "scan": "by-hand", "threshold": 0.9, "weakest_link": None
+    }
+    assert plan.untag().written == 1
