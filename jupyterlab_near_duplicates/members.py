@@ -211,6 +211,17 @@ def fetch(
     return out
 
 
+def split_sizes(client: Any, collection: str, split_field: str, splits: list) -> dict:
+    """``{split: points in the collection with that split value}`` (exact counts)."""
+    from qdrant_client import models
+
+    out = {}
+    for split in splits:
+        match = models.FieldCondition(key=split_field, match=models.MatchValue(value=split))
+        out[split] = client.count(collection, count_filter=models.Filter(must=[match]), exact=True).count
+    return out
+
+
 @dataclass
 class GroupScores:
     """Exact scores inside one group, from the members' vectors (members in group order)."""

@@ -22,7 +22,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from .members import Scan, choose_vector, fetch, group_scores, payload_value, point_key, read_scan, the_client
+from .members import Scan, choose_vector, fetch, group_scores, payload_value, point_key, read_scan, split_sizes, the_client
 
 MISSING_CHOICES = ("error", "last")
 
@@ -181,16 +181,9 @@ class Plan:
         points are the collection's (exact count, read once), per split by its payload value."""
         keep, drop = self.keep, self.drop
         if self._counts is None:
-            from qdrant_client import models
-
             total = self.client.count(self.collection, exact=True).count
-            per_split = {}
-            for split in sorted({self.split_of(p) for p in self.scan.point_ids} - {None}):
-                match = models.FieldCondition(key=self.split_field, match=models.MatchValue(value=split))
-                per_split[split] = self.client.count(
-                    self.collection, count_filter=models.Filter(must=[match]), exact=True
-                ).count
-            self._counts = {"points": total, "splits": per_split}
+            splits = sorted({self.split_of(p) for p in self.scan.point_ids} - {None})
+            self._counts = {"points": total, "splits": split_sizes(self.client, self.collection, self.split_field, splits)}
         splits: dict = {}
         for name, samples in (("keep", keep), ("drop", drop)):
             for p in samples.point_ids:
