@@ -16,7 +16,7 @@ import math
 import warnings
 from typing import Any
 
-from .members import BATCH, fetch, payload_value
+from .members import BATCH, ScanChangedError, fetch, payload_value
 
 DEFAULT_FIELD = "near_duplicate"
 
@@ -104,10 +104,15 @@ def _refused(error: Exception, report: TagReport, total: int, batch: list, how: 
     hint = ""
     if "rate limit" in reason.lower():
         hint = " The collection limits writes per minute (strict mode): wait, or write in a quieter moment."
-    if status in (401, 403):
+    if status == 401:
+        hint = (
+            " The API key was not accepted (the embedded backend may have a new one since Jupyter "
+            f"restarted it): pass a fresh client, e.g. plan.{report.action}(client=nd.client())."
+        )
+    if status == 403:
         hint = (
             " The API key this kernel uses may not write (a read-only key, or writes not allowed): "
-            "use a key that may write, e.g. plan.tag(client=QdrantClient(url, api_key=...))."
+            f"use a key that may write, e.g. plan.{report.action}(client=QdrantClient(url, api_key=...))."
         )
     verb = "written" if report.action == "tag" else "untagged"
     return TagError(
@@ -119,6 +124,16 @@ def _refused(error: Exception, report: TagReport, total: int, batch: list, how: 
     )
 
 
+def _read(client: Any, plan: Any, points: list, field: str, batch: int, report: TagReport) -> dict:
+    """The members' current values of ``field``; a refusal raises TagError (nothing written)."""
+    try:
+        return fetch(client, plan.collection, points, fields=[field], batch=batch)
+    except ScanChangedError:
+        raise
+    except Exception as error:
+        raise _refused(error, report, len(points), [], "Nothing was written.") from error
+
+
 def tag(plan: Any, client: Any = None, field: str = DEFAULT_FIELD, dry_run: bool = False, batch: int = BATCH) -> TagReport:
     """Sets ``field`` on every member of every group in the plan (see the module's text)."""
     client = client or plan.client
@@ -128,7 +143,7 @@ def tag(plan: Any, client: Any = None, field: str = DEFAULT_FIELD, dry_run: bool
         warnings.warn("The plan has no groups to tag: " + plan._why_nothing(), UserWarning, stacklevel=3)
         return report
     wanted = {p: _value(plan, g, p) for g in plan.groups for p in g.point_ids}
-    current = fetch(client, plan.collection, list(wanted), fields=[field], batch=batch)
+    current = _read(client, plan, list(wanted), field, batch, report)
     todo: dict = {}  # the value as JSON text -> points to set it on
     for p, value in wanted.items():
         old = payload_value(current[p][0], field)
@@ -170,7 +185,7 @@ def untag(plan: Any, client: Any = None, field: str = DEFAULT_FIELD, dry_run: bo
     scan = _scan_id(plan)
     report = TagReport("untag", field, plan.collection, scan, dry_run)
     points = [p for g in plan.scan.groups for p in g.point_ids]  # also groups marked since: they may carry a tag
-    current = fetch(client, plan.collection, points, fields=[field], batch=batch)
+    current = _read(client, plan, points, field, batch, report)
     ours = []
     for p in points:
         old = payload_value(current[p][0], field)
