@@ -19,6 +19,11 @@ from typing import Any
 from .members import BATCH, ScanChangedError, fetch, payload_value
 
 DEFAULT_FIELD = "near_duplicate"
+# Writes in flight at once. There is one request per group and decision (the value names the
+# group), a network round trip each on a remote Qdrant, which a few in flight hide. Measured on
+# the embedded backend, 8,000 points in 2,000 groups: one at a time 6 s on an idle machine;
+# under a load of 13 on its 2 cores, 27.6 s one at a time and 16.8 s with 4 in flight.
+IN_FLIGHT = 4
 
 
 class TagError(RuntimeError):
@@ -158,24 +163,18 @@ def tag(plan: Any, client: Any = None, field: str = DEFAULT_FIELD, dry_run: bool
     if dry_run:
         report.written = total
         return report
-    # One request per group and decision (the value names the group): about 1.5 ms each on the
-    # embedded backend, measured: 8,000 points in 2,000 groups tagged in 6 s, again in 0.2 s.
-    for text, points in todo.items():
-        value = json.loads(text)
-        for start in range(0, len(points), batch):
-            chunk = points[start : start + batch]
-            try:
-                client.set_payload(plan.collection, payload={field: value}, points=chunk, wait=True)
-            except Exception as error:
-                raise _refused(
-                    error,
-                    report,
-                    total,
-                    chunk,
-                    "To finish, fix the cause and run plan.tag() again (it skips points already tagged); "
-                    "to undo, run plan.untag().",
-                ) from error
-            report.written += len(chunk)
+    writes = [
+        (json.loads(text), points[start : start + batch])
+        for text, points in todo.items()
+        for start in range(0, len(points), batch)
+    ]
+    _run(
+        writes,
+        lambda value, chunk: client.set_payload(plan.collection, payload={field: value}, points=chunk, wait=True),
+        report,
+        total,
+        "To finish, fix the cause and run plan.tag() again (it skips points already tagged); to undo, run plan.untag().",
+    )
     return report
 
 
@@ -197,13 +196,41 @@ def untag(plan: Any, client: Any = None, field: str = DEFAULT_FIELD, dry_run: bo
     if dry_run:
         report.written = len(ours)
         return report
-    for start in range(0, len(ours), batch):
-        chunk = ours[start : start + batch]
-        try:
-            client.delete_payload(plan.collection, keys=[field], points=chunk, wait=True)
-        except Exception as error:
-            raise _refused(
-                error, report, len(ours), chunk, "To finish, fix the cause and run plan.untag() again."
-            ) from error
-        report.written += len(chunk)
+    _run(
+        [(None, ours[start : start + batch]) for start in range(0, len(ours), batch)],
+        lambda _, chunk: client.delete_payload(plan.collection, keys=[field], points=chunk, wait=True),
+        report,
+        len(ours),
+        "To finish, fix the cause and run plan.untag() again.",
+    )
     return report
+
+
+def _run(writes: list, write, report: TagReport, total: int, how: str) -> None:
+    """``write(value, chunk)`` for each, IN_FLIGHT at a time; ``report.written`` counts the
+    points of the writes that succeeded. After a refusal no new write starts; the ones in
+    flight finish (and count), then TagError says what was written."""
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
+    failed: list = []  # (error, chunk)
+    chunk_of: dict = {}
+    with ThreadPoolExecutor(max_workers=IN_FLIGHT) as pool:
+        queue = iter(writes)
+        while True:
+            while not failed and len(chunk_of) < IN_FLIGHT:
+                item = next(queue, None)
+                if item is None:
+                    break
+                chunk_of[pool.submit(write, *item)] = item[1]
+            if not chunk_of:
+                break
+            done, _ = wait(chunk_of, return_when=FIRST_EXCEPTION)
+            for future in done:
+                chunk = chunk_of.pop(future)
+                if future.exception() is None:
+                    report.written += len(chunk)
+                else:
+                    failed.append((future.exception(), chunk))
+    if failed:
+        error, chunk = failed[0]
+        raise _refused(error, report, total, chunk, how) from error
