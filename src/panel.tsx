@@ -174,6 +174,8 @@ function GroupsSection(props: {
     () => thumbnailPolicy(model.settings),
     [remoteThumbnails, thumbnailHosts]
   );
+  // Kept here, so the calibration section stays unfolded across a visit to a group's details.
+  const [calibrationOpen, setCalibrationOpen] = React.useState(false);
   const outcome = model.outcome;
   if (!outcome) {
     return (
@@ -238,6 +240,8 @@ function GroupsSection(props: {
             threshold={outcome.threshold}
             thumbnails={thumbnails}
             note={calibrationNote(model, trans)}
+            open={calibrationOpen}
+            onToggle={setCalibrationOpen}
             trans={trans}
           />
           <SelectedGroupBar

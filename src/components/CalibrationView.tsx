@@ -33,6 +33,9 @@ export interface ICalibrationViewProps {
   thumbnails: IThumbnailPolicy;
   /** Why the list may count otherwise than the chart (complete linkage, splits), or null. */
   note?: string | null;
+  /** Whether the section is unfolded, when its owner keeps that (it then survives a remount). */
+  open?: boolean;
+  onToggle?: (open: boolean) => void;
   trans?: TranslationBundle;
 }
 
@@ -75,11 +78,19 @@ export function describeCounts(
 export function CalibrationView(props: ICalibrationViewProps): JSX.Element {
   const trans = props.trans ?? untranslated;
   // Computed on first unfold only: a million pairs cost a sort and a pass on this thread.
-  const [open, setOpen] = React.useState(false);
+  const [ownOpen, setOwnOpen] = React.useState(false);
+  const open = props.open ?? ownOpen;
   return (
     <details
       className="jp-NearDuplicates-calibration"
-      onToggle={event => setOpen((event.target as HTMLDetailsElement).open)}
+      open={open}
+      onToggle={event => {
+        const now = (event.target as HTMLDetailsElement).open;
+        if (now !== open) {
+          setOwnOpen(now);
+          props.onToggle?.(now);
+        }
+      }}
     >
       <summary className="jp-NearDuplicates-calibrationTitle">
         {trans.__('Threshold calibration')}

@@ -89,6 +89,17 @@ test.describe('Threshold calibration', () => {
       [3, 12]
     ]);
     expect(qdrantRequests).toEqual([]);
+
+    // A visit to a group's details and back leaves the section unfolded.
+    await panel
+      .getByRole('listbox', { name: 'Duplicate groups' })
+      .getByRole('option')
+      .first()
+      .click();
+    await panel.getByRole('button', { name: 'Details' }).click();
+    await expect(now).toHaveCount(0);
+    await panel.getByRole('button', { name: 'Back to the groups' }).click();
+    await expect(now).toHaveText(/^At 0\.99: /);
   });
 
   test('pairs at the margin: thumbnails and scores either side of the threshold; pictures in light and dark', async ({

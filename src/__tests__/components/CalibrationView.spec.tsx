@@ -116,4 +116,29 @@ describe('the calibration section (component, fake scan)', () => {
       'None kept: the scan found pairs above 0.90 only.'
     );
   });
+  it('stays unfolded across a remount when its owner keeps the state (as the panel does)', () => {
+    const toggled: boolean[] = [];
+    const first = render(
+      <CalibrationView
+        result={scan()}
+        threshold={0.95}
+        thumbnails={policy}
+        open={false}
+        onToggle={o => toggled.push(o)}
+      />
+    );
+    open(first.container);
+    expect(toggled).toEqual([true]);
+    first.unmount();
+    render(
+      <CalibrationView
+        result={scan()}
+        threshold={0.95}
+        thumbnails={policy}
+        open={true}
+        onToggle={o => toggled.push(o)}
+      />
+    );
+    expect(screen.getByRole('status').textContent).toMatch(/^At 0\.95: /);
+  });
 });
