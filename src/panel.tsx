@@ -10,6 +10,7 @@ import type { CommandRegistry } from '@lumino/commands';
 import { ReactWidget, SidePanel, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import type { NotebookBridge } from './bridge';
+import { CalibrationView } from './components/CalibrationView';
 import { chainedNote } from './components/chainWords';
 import { ConnectionView } from './components/ConnectionView';
 import { GroupDetail, SelectedGroupBar } from './components/GroupDetail';
@@ -173,6 +174,8 @@ function GroupsSection(props: {
     () => thumbnailPolicy(model.settings),
     [remoteThumbnails, thumbnailHosts]
   );
+  // Kept here, so the calibration section stays unfolded across a visit to a group's details.
+  const [calibrationOpen, setCalibrationOpen] = React.useState(false);
   const outcome = model.outcome;
   if (!outcome) {
     return (
@@ -232,6 +235,15 @@ function GroupsSection(props: {
         />
       ) : (
         <>
+          <CalibrationView
+            result={outcome.result}
+            threshold={outcome.threshold}
+            thumbnails={thumbnails}
+            note={calibrationNote(model, trans)}
+            open={calibrationOpen}
+            onToggle={setCalibrationOpen}
+            trans={trans}
+          />
           <SelectedGroupBar
             outcome={outcome}
             group={model.selected}
@@ -258,4 +270,23 @@ function GroupsSection(props: {
       )}
     </div>
   );
+}
+
+/** Why the group list may count otherwise than the calibration chart, or null when it does not. */
+function calibrationNote(
+  model: NearDuplicatesModel,
+  trans: TranslationBundle
+): string | null {
+  const { linkage, splits } = model.shaping;
+  if (linkage === 'complete') {
+    return trans.__(
+      'The chart counts groups joined by any pair (single linkage); the list uses complete linkage, so it can count more groups.'
+    );
+  }
+  if (splits.length > 0) {
+    return trans.__(
+      'The chart counts groups joined by any pair; the list also keeps the Splits you made.'
+    );
+  }
+  return null;
 }
