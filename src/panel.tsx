@@ -8,6 +8,7 @@ import {
 } from '@jupyterlab/translation';
 import type { CommandRegistry } from '@lumino/commands';
 import { ReactWidget, SidePanel, UseSignal } from '@jupyterlab/ui-components';
+import { SplitPanel } from '@lumino/widgets';
 import * as React from 'react';
 import type { NotebookBridge } from './bridge';
 import { CalibrationView } from './components/CalibrationView';
@@ -61,9 +62,30 @@ export class NearDuplicatesPanel extends SidePanel {
       )
     );
 
+    // The scan section is as tall as its controls (measured as they change: progress and
+    // errors come and go), and the group list gets the rest of the sidebar. With equal
+    // stretch the controls took half the sidebar, mostly empty, and the list one group.
+    const fitScan = (height: number) => {
+      const style = getComputedStyle(scan.node);
+      const padding =
+        parseFloat(style.paddingTop || '0') +
+        parseFloat(style.paddingBottom || '0');
+      const minHeight = `${Math.ceil(height + padding)}px`;
+      if (scan.node.style.minHeight !== minHeight) {
+        scan.node.style.minHeight = minHeight;
+        this.content.fit();
+      }
+    };
     const scan = ReactWidget.create(
       <UseSignal signal={model.stateChanged}>
-        {() => <ScanSection model={model} commands={commands} trans={trans} />}
+        {() => (
+          <ScanSection
+            model={model}
+            commands={commands}
+            trans={trans}
+            onHeight={fitScan}
+          />
+        )}
       </UseSignal>
     );
     scan.addClass('jp-NearDuplicates-section');
@@ -86,6 +108,8 @@ export class NearDuplicatesPanel extends SidePanel {
     groups.addClass('jp-NearDuplicates-groupsSection');
     groups.title.label = trans.__('Duplicate groups');
     this.addWidget(groups);
+    SplitPanel.setStretch(scan, 0);
+    SplitPanel.setStretch(groups, 1);
   }
 
   dispose(): void {
@@ -102,12 +126,26 @@ function ScanSection(props: {
   model: NearDuplicatesModel;
   commands: CommandRegistry;
   trans: TranslationBundle;
+  /** The controls' height, each time it changes. */
+  onHeight?: (height: number) => void;
 }): JSX.Element {
-  const { model, commands, trans } = props;
+  const { model, commands, trans, onHeight } = props;
   const running = model.running;
   const detect = () => void commands.execute(CommandIDs.detect);
+  const ref = React.useRef<HTMLDivElement>(null);
+  React.useEffect(() => {
+    const node = ref.current;
+    if (!node || !onHeight || typeof ResizeObserver === 'undefined') {
+      return;
+    }
+    const observer = new ResizeObserver(() =>
+      onHeight(node.getBoundingClientRect().height)
+    );
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, [onHeight]);
   return (
-    <div className="jp-NearDuplicates-scan">
+    <div className="jp-NearDuplicates-scan" ref={ref}>
       <WorkerStatusView status={model.workerStatus} trans={trans} />
       <ConnectionView
         backend={model.backend}
