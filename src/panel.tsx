@@ -1,8 +1,13 @@
 // The Near Duplicates side panel: a Lumino SidePanel whose sections are React views of
 // the model (backend and collection, detection and progress, the duplicate groups).
 import { PageConfig, URLExt } from '@jupyterlab/coreutils';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import {
+  ITranslator,
+  nullTranslator,
+  TranslationBundle
+} from '@jupyterlab/translation';
 import type { CommandRegistry } from '@lumino/commands';
+import { AccordionPanel } from '@lumino/widgets';
 import { ReactWidget, SidePanel, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import type { NotebookBridge } from './bridge';
@@ -11,6 +16,7 @@ import { ConnectionView } from './components/ConnectionView';
 import { DetectControls } from './components/DetectControls';
 import { ScanErrorView } from './components/ErrorView';
 import { GroupList } from './components/GroupList';
+import { LeakageView, useLeakageFilter } from './components/LeakageView';
 import { ScanProgressView } from './components/ScanProgressView';
 import { RecallView } from './components/RecallView';
 import { NotebookSendBar } from './components/SendStatus';
@@ -18,7 +24,12 @@ import { WorkerStatusView } from './components/WorkerStatusView';
 import { nearDuplicatesIcon } from './icons';
 import { NearDuplicatesModel } from './model';
 import type { IThumbnailPolicy } from './thumbnails';
-import { CommandIDs, INearDuplicatesSettings, PANEL_ID } from './tokens';
+import {
+  CommandIDs,
+  INearDuplicatesSettings,
+  PANEL_ID,
+  TRANSLATION_DOMAIN
+} from './tokens';
 
 export interface INearDuplicatesPanelOptions {
   /** Where Detect and Cancel live: the panel's buttons run the same commands as the palette. */
@@ -59,7 +70,12 @@ export class NearDuplicatesPanel extends SidePanel {
     const groups = ReactWidget.create(
       <UseSignal signal={model.stateChanged}>
         {() => (
-          <GroupsSection model={model} bridge={bridge} commands={commands} />
+          <GroupsSection
+            model={model}
+            bridge={bridge}
+            commands={commands}
+            trans={translator.load(TRANSLATION_DOMAIN)}
+          />
         )}
       </UseSignal>
     );
@@ -67,6 +83,11 @@ export class NearDuplicatesPanel extends SidePanel {
     groups.addClass('jp-NearDuplicates-groupsSection');
     groups.title.label = 'Duplicate groups';
     this.addWidget(groups);
+    // The scan's controls fit in about a third of a short window (1024x768); the groups get
+    // the rest, for the split leakage table and the list under it.
+    if (this.content instanceof AccordionPanel) {
+      this.content.setRelativeSizes([3, 5]);
+    }
   }
 
   dispose(): void {
@@ -142,8 +163,9 @@ function GroupsSection(props: {
   model: NearDuplicatesModel;
   bridge: NotebookBridge | null;
   commands: CommandRegistry;
+  trans: TranslationBundle;
 }): JSX.Element | null {
-  const { model, bridge, commands } = props;
+  const { model, bridge, commands, trans } = props;
   const { remoteThumbnails, thumbnailHosts } = model.settings;
   // One object while the settings stand, so the thumbnails' memoised rules hold.
   const thumbnails = React.useMemo(
@@ -151,6 +173,11 @@ function GroupsSection(props: {
     [remoteThumbnails, thumbnailHosts]
   );
   const outcome = model.outcome;
+  const leak = useLeakageFilter(
+    outcome?.groups,
+    outcome?.result.points.splits,
+    outcome?.finishedAt
+  );
   if (!outcome) {
     return (
       <p className="jp-NearDuplicates-hint">
@@ -186,9 +213,18 @@ function GroupsSection(props: {
           )}
         </UseSignal>
       ) : null}
+      {leak.leakage ? (
+        <LeakageView
+          leakage={leak.leakage}
+          cell={leak.cell}
+          shown={leak.shown.length}
+          onFilter={leak.setCell}
+          trans={trans}
+        />
+      ) : null}
       <GroupList
-        key={outcome.finishedAt}
-        groups={outcome.groups}
+        key={`${outcome.finishedAt}:${JSON.stringify(leak.cell)}`}
+        groups={leak.shown}
         points={outcome.result.points}
         distance={outcome.result.distance}
         threshold={outcome.threshold}
