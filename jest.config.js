@@ -27,6 +27,8 @@ module.exports = {
   automock: false,
   testRegex: 'src/__tests__/.*\\.spec\\.tsx?$',
   transform: {
+    // Icons from @jupyterlab/ui-components (refreshIcon...) import their SVG as text.
+    '\\.svg$': '@jupyterlab/testing/lib/jest-raw-loader.js',
     '\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
     '\\.jsx?$': 'babel-jest'
   },

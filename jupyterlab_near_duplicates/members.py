@@ -71,8 +71,8 @@ def point_key(point_id: Any) -> Any:
 
 def read_scan(groups: Any = None, collection: str | None = None) -> Scan:
     """The groups to work on: ``None`` reads ``nd.groups()`` (the panel's "Send all groups");
-    else a list of ``nd.groups()`` rows or ``nd.Selection`` objects, or the DataFrame of
-    ``nd.groups(as_frame=True)``. Raises ValueError saying what to do when there are none or
+    else a list of ``nd.groups()`` rows or ``nd.Selection`` objects, one of them (such as
+    ``nd.selection``), or the DataFrame of ``nd.groups(as_frame=True)``. Raises ValueError saying what to do when there are none or
     they come from more than one scan."""
     if groups is None:
         from .selection import groups as current_groups
@@ -85,6 +85,8 @@ def read_scan(groups: Any = None, collection: str | None = None) -> Scan:
             )
     elif hasattr(groups, "to_dict") and hasattr(groups, "columns"):  # a pandas DataFrame
         rows = groups.to_dict("records")
+    elif isinstance(groups, dict) or hasattr(groups, "sample_ids"):  # one group: a row or nd.selection
+        rows = [groups.to_dict() if hasattr(groups, "sample_ids") else groups]
     else:
         rows = [g.to_dict() if hasattr(g, "to_dict") and hasattr(g, "sample_ids") else g for g in groups]
     if not rows:
@@ -206,6 +208,17 @@ def fetch(
             f"(for example {', '.join(repr(p) for p in missing[:3])}): the collection changed since the "
             "scan. Run Detect again in the panel and send the new groups."
         )
+    return out
+
+
+def split_sizes(client: Any, collection: str, split_field: str, splits: list) -> dict:
+    """``{split: points in the collection with that split value}`` (exact counts)."""
+    from qdrant_client import models
+
+    out = {}
+    for split in splits:
+        match = models.FieldCondition(key=split_field, match=models.MatchValue(value=split))
+        out[split] = client.count(collection, count_filter=models.Filter(must=[match]), exact=True).count
     return out
 
 

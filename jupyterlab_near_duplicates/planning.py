@@ -22,7 +22,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from .members import Scan, choose_vector, fetch, group_scores, payload_value, point_key, read_scan, the_client
+from .members import Scan, choose_vector, fetch, group_scores, payload_value, point_key, read_scan, split_sizes, the_client
 
 MISSING_CHOICES = ("error", "last")
 
@@ -36,6 +36,7 @@ class Samples:
     def __init__(self, sample_ids: list[str], point_ids: list):
         self.sample_ids = list(sample_ids)
         self.point_ids = list(point_ids)
+        self._lookup: tuple[set, set] | None = None
 
     def __len__(self) -> int:
         return len(self.sample_ids)
@@ -44,7 +45,9 @@ class Samples:
         return iter(self.sample_ids)
 
     def __contains__(self, item: object) -> bool:
-        return item in set(self.sample_ids) or point_key(item) in set(self.point_ids)
+        if self._lookup is None:
+            self._lookup = (set(self.sample_ids), set(self.point_ids))
+        return item in self._lookup[0] or point_key(item) in self._lookup[1]
 
     def __repr__(self) -> str:
         shown = ", ".join(repr(s) for s in self.sample_ids[:5])
@@ -145,7 +148,7 @@ class Plan:
         return [g for g in self.scan.groups if g.index not in self._false]
 
     def keeper(self, group: Any) -> Any:
-        """The point id kept in ``group`` (its index, or a point id of one of its members)."""
+        """The point id kept in ``group`` (its index in ``nd.groups()``, or its row)."""
         index = self._index(group)
         return self._pins.get(index, self._ranked[index][0])
 
@@ -178,16 +181,9 @@ class Plan:
         points are the collection's (exact count, read once), per split by its payload value."""
         keep, drop = self.keep, self.drop
         if self._counts is None:
-            from qdrant_client import models
-
             total = self.client.count(self.collection, exact=True).count
-            per_split = {}
-            for split in sorted({self.split_of(p) for p in self.scan.point_ids} - {None}):
-                match = models.FieldCondition(key=self.split_field, match=models.MatchValue(value=split))
-                per_split[split] = self.client.count(
-                    self.collection, count_filter=models.Filter(must=[match]), exact=True
-                ).count
-            self._counts = {"points": total, "splits": per_split}
+            splits = sorted({self.split_of(p) for p in self.scan.point_ids} - {None})
+            self._counts = {"points": total, "splits": split_sizes(self.client, self.collection, self.split_field, splits)}
         splits: dict = {}
         for name, samples in (("keep", keep), ("drop", drop)):
             for p in samples.point_ids:
@@ -263,8 +259,8 @@ class Plan:
         return self
 
     def not_duplicates(self, group: Any) -> Plan:
-        """Leave ``group`` (its index in ``nd.groups()``, a member's point id, or a Selection
-        or row of it) out of the plan: a false group keeps all its members. Returns the plan."""
+        """Leave ``group`` (its index in ``nd.groups()``, or its row or Selection) out of the
+        plan: a false group keeps all its members. Returns the plan."""
         index = self._index(group)
         self._false.add(index)
         self._pins.pop(index, None)
@@ -277,23 +273,31 @@ class Plan:
             return "every group is marked not duplicates. To undo the marks, build the plan again with nd.plan(...)."
         return "every group has a single member. Check the groups you passed (nd.groups() rows have 2 or more)."
 
+    def group_of(self, point_id: Any) -> int:
+        """The index (in ``nd.groups()``) of the group that holds ``point_id``."""
+        key = point_key(point_id)
+        if key not in self._group_of:
+            raise ValueError(f"Point {point_id!r} is in no group of this plan.")
+        return self._group_of[key]
+
     def _index(self, group: Any) -> int:
-        if isinstance(group, int) and not isinstance(group, bool) and group in self._by_index:
-            return group
+        """A group's index from its index or its row / Selection (a point id: ``group_of``)."""
+        if isinstance(group, int) and not isinstance(group, bool):
+            if group in self._by_index:
+                return group
+            raise ValueError(
+                f"No group {group} in this plan: groups are numbered as in nd.groups() "
+                f"(0 to {max(self._by_index)}). For the group of a point, use plan.group_of(point_id)."
+            )
         if hasattr(group, "point_ids") or isinstance(group, dict):
             pids = group.point_ids if hasattr(group, "point_ids") else group.get("point_ids") or []
             found = {self._group_of.get(point_key(p)) for p in pids} - {None}
             if len(found) == 1:
                 return found.pop()
-            raise ValueError(
-                f"That group matches {len(found)} groups of this plan; pass its index in nd.groups() instead."
-            )
-        key = point_key(group)
-        if key in self._group_of:
-            return self._group_of[key]
-        raise ValueError(
-            f"No group {group!r} in this plan: pass a group index of nd.groups() "
-            f"(0 to {max(self._by_index)}), a member's point id, or the group's row."
+            raise ValueError(f"That group matches {len(found)} groups of this plan; pass its index in nd.groups() instead.")
+        raise TypeError(
+            f"A group is its index in nd.groups() or its row (or Selection), not {type(group).__name__}; "
+            "for the group of a point, use plan.group_of(point_id)."
         )
 
     # -- ranking ------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import html
 import warnings
 from typing import Any
 
-from .members import choose_vector, fetch, payload_value, read_scan, the_client
+from .members import choose_vector, fetch, payload_value, read_scan, split_sizes, the_client
 
 NO_SPLIT = "(no split)"
 # Names that usually mean "held out" and "trained on": the headline compares these.
@@ -61,18 +61,6 @@ def _pandas():
 def _order(splits: set) -> list[str]:
     named = sorted(s for s in splits if s != NO_SPLIT)
     return named + ([NO_SPLIT] if NO_SPLIT in splits else [])
-
-
-def _sizes(client: Any, collection: str, split_field: str, splits: list[str]) -> dict:
-    from qdrant_client import models
-
-    out = {}
-    for s in splits:
-        if s == NO_SPLIT:
-            continue
-        match = models.FieldCondition(key=split_field, match=models.MatchValue(value=s))
-        out[s] = client.count(collection, count_filter=models.Filter(must=[match]), exact=True).count
-    return out
 
 
 def _lines(leaking: dict, sizes: dict, splits: list[str]) -> list[str]:
@@ -159,7 +147,7 @@ def leakage(
         [groups_with.get((min(a, b), max(a, b)), 0) for b in splits] + [samples_with.get((a, b), 0) for b in splits]
         for a in splits
     ]
-    sizes = _sizes(client, scan.collection, split_field, splits)
+    sizes = split_sizes(client, scan.collection, split_field, [s for s in splits if s != NO_SPLIT])
     lines = _lines(samples_with, sizes, splits)
     crossing = sum(1 for g in scan.groups if len({split[p] for p in g.point_ids}) > 1)
     headline = lines[0] if lines else f"No group holds two splits: {crossing} of {len(scan.groups):,} groups cross splits"

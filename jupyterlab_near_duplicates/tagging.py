@@ -11,12 +11,19 @@ refuses one, the error says how many points were written and how to finish or un
 
 from __future__ import annotations
 
+import json
+import math
 import warnings
 from typing import Any
 
-from .members import BATCH, fetch, payload_value
+from .members import BATCH, ScanChangedError, fetch, payload_value
 
 DEFAULT_FIELD = "near_duplicate"
+# Writes in flight at once. There is one request per group and decision (the value names the
+# group), a network round trip each on a remote Qdrant, which a few in flight hide. Measured on
+# the embedded backend, 8,000 points in 2,000 groups: one at a time 6 s on an idle machine;
+# under a load of 13 on its 2 cores, 27.6 s one at a time and 16.8 s with 4 in flight.
+IN_FLIGHT = 4
 
 
 class TagError(RuntimeError):
@@ -73,8 +80,13 @@ def _value(plan: Any, group: Any, point_id: Any) -> dict:
         "keep": point_id == plan.keeper(group.index),
         "scan": plan.scan.scan_id,
         "threshold": plan.scan.threshold,
-        "weakest_link": round(plan.scores(group.index).weakest_link, 6),
+        "weakest_link": _finite(plan.scores(group.index).weakest_link),
     }
+
+
+def _finite(x: float) -> float | None:
+    """Rounded for the payload; None for a group of one (no link), since JSON has no NaN."""
+    return None if math.isnan(x) else round(x, 6)
 
 
 def _scan_id(plan: Any) -> str:
@@ -91,27 +103,40 @@ def _refused(error: Exception, report: TagReport, total: int, batch: list, how: 
     reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     body = getattr(error, "content", b"") or b""
     try:
-        import json
-
         reason = json.loads(body)["status"]["error"]
     except Exception:
         pass
     hint = ""
     if "rate limit" in reason.lower():
         hint = " The collection limits writes per minute (strict mode): wait, or write in a quieter moment."
-    if status in (401, 403):
+    if status == 401:
+        hint = (
+            " The API key was not accepted (the embedded backend may have a new one since Jupyter "
+            f"restarted it): pass a fresh client, e.g. plan.{report.action}(client=nd.client())."
+        )
+    if status == 403:
         hint = (
             " The API key this kernel uses may not write (a read-only key, or writes not allowed): "
-            "use a key that may write, e.g. plan.tag(client=QdrantClient(url, api_key=...))."
+            f"use a key that may write, e.g. plan.{report.action}(client=QdrantClient(url, api_key=...))."
         )
     verb = "written" if report.action == "tag" else "untagged"
     return TagError(
-        f"Qdrant refused to {report.action} {report.field!r} in {report.collection!r} "
-        f"({f'HTTP {status}: ' if status else ''}{reason}). {report.written:,} of {total:,} points were {verb} "
-        f"before the refusal; the refused batch of {len(batch):,} may be partly {verb}.{hint} {how}",
+        f"Could not {report.action} {report.field!r} in {report.collection!r}: "
+        f"{f'Qdrant answered HTTP {status}, ' if status else ''}{reason}. {report.written:,} of {total:,} points were {verb} "
+        f"before the refusal{f'; the refused batch of {len(batch):,} may be partly {verb}' if len(batch) > 1 else ''}.{hint} {how}",
         report.written,
         total,
     )
+
+
+def _read(client: Any, plan: Any, points: list, field: str, batch: int, report: TagReport) -> dict:
+    """The members' current values of ``field``; a refusal raises TagError (nothing written)."""
+    try:
+        return fetch(client, plan.collection, points, fields=[field], batch=batch)
+    except ScanChangedError:
+        raise
+    except Exception as error:
+        raise _refused(error, report, len(points), [], "Nothing was written.") from error
 
 
 def tag(plan: Any, client: Any = None, field: str = DEFAULT_FIELD, dry_run: bool = False, batch: int = BATCH) -> TagReport:
@@ -123,10 +148,8 @@ def tag(plan: Any, client: Any = None, field: str = DEFAULT_FIELD, dry_run: bool
         warnings.warn("The plan has no groups to tag: " + plan._why_nothing(), UserWarning, stacklevel=3)
         return report
     wanted = {p: _value(plan, g, p) for g in plan.groups for p in g.point_ids}
-    current = fetch(client, plan.collection, list(wanted), fields=[field], batch=batch)
+    current = _read(client, plan, list(wanted), field, batch, report)
     todo: dict = {}  # the value as JSON text -> points to set it on
-    import json
-
     for p, value in wanted.items():
         old = payload_value(current[p][0], field)
         report.values[p] = value
@@ -140,22 +163,18 @@ def tag(plan: Any, client: Any = None, field: str = DEFAULT_FIELD, dry_run: bool
     if dry_run:
         report.written = total
         return report
-    for text, points in todo.items():
-        value = json.loads(text)
-        for start in range(0, len(points), batch):
-            chunk = points[start : start + batch]
-            try:
-                client.set_payload(plan.collection, payload={field: value}, points=chunk, wait=True)
-            except Exception as error:
-                raise _refused(
-                    error,
-                    report,
-                    total,
-                    chunk,
-                    "To finish, fix the cause and run plan.tag() again (it skips points already tagged); "
-                    "to undo, run plan.untag().",
-                ) from error
-            report.written += len(chunk)
+    writes = [
+        (json.loads(text), points[start : start + batch])
+        for text, points in todo.items()
+        for start in range(0, len(points), batch)
+    ]
+    _run(
+        writes,
+        lambda value, chunk: client.set_payload(plan.collection, payload={field: value}, points=chunk, wait=True),
+        report,
+        total,
+        "To finish, fix the cause and run plan.tag() again (it skips points already tagged); to undo, run plan.untag().",
+    )
     return report
 
 
@@ -165,7 +184,7 @@ def untag(plan: Any, client: Any = None, field: str = DEFAULT_FIELD, dry_run: bo
     scan = _scan_id(plan)
     report = TagReport("untag", field, plan.collection, scan, dry_run)
     points = [p for g in plan.scan.groups for p in g.point_ids]  # also groups marked since: they may carry a tag
-    current = fetch(client, plan.collection, points, fields=[field], batch=batch)
+    current = _read(client, plan, points, field, batch, report)
     ours = []
     for p in points:
         old = payload_value(current[p][0], field)
@@ -177,13 +196,41 @@ def untag(plan: Any, client: Any = None, field: str = DEFAULT_FIELD, dry_run: bo
     if dry_run:
         report.written = len(ours)
         return report
-    for start in range(0, len(ours), batch):
-        chunk = ours[start : start + batch]
-        try:
-            client.delete_payload(plan.collection, keys=[field], points=chunk, wait=True)
-        except Exception as error:
-            raise _refused(
-                error, report, len(ours), chunk, "To finish, fix the cause and run plan.untag() again."
-            ) from error
-        report.written += len(chunk)
+    _run(
+        [(None, ours[start : start + batch]) for start in range(0, len(ours), batch)],
+        lambda _, chunk: client.delete_payload(plan.collection, keys=[field], points=chunk, wait=True),
+        report,
+        len(ours),
+        "To finish, fix the cause and run plan.untag() again.",
+    )
     return report
+
+
+def _run(writes: list, write, report: TagReport, total: int, how: str) -> None:
+    """``write(value, chunk)`` for each, IN_FLIGHT at a time; ``report.written`` counts the
+    points of the writes that succeeded. After a refusal no new write starts; the ones in
+    flight finish (and count), then TagError says what was written."""
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
+    failed: list = []  # (error, chunk)
+    chunk_of: dict = {}
+    with ThreadPoolExecutor(max_workers=IN_FLIGHT) as pool:
+        queue = iter(writes)
+        while True:
+            while not failed and len(chunk_of) < IN_FLIGHT:
+                item = next(queue, None)
+                if item is None:
+                    break
+                chunk_of[pool.submit(write, *item)] = item[1]
+            if not chunk_of:
+                break
+            done, _ = wait(chunk_of, return_when=FIRST_EXCEPTION)
+            for future in done:
+                chunk = chunk_of.pop(future)
+                if future.exception() is None:
+                    report.written += len(chunk)
+                else:
+                    failed.append((future.exception(), chunk))
+    if failed:
+        error, chunk = failed[0]
+        raise _refused(error, report, total, chunk, how) from error

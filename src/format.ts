@@ -1,5 +1,7 @@
 // How the panel writes numbers: counts, scores, thresholds, rates and time left.
 // DOM-free and locale-fixed (the panel's text is English), so views and tests agree.
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { asWritten } from './scan/asWritten';
 import { higherIsBetter } from './scan/metric';
 import type { DistanceKind } from './scan/types';
 
@@ -75,7 +77,10 @@ export function formatScore(
 }
 
 /** A scan's speed: "1,234 points/s"; one decimal below 10; empty when not known yet. */
-export function formatRate(pointsPerSecond: number): string {
+export function formatRate(
+  pointsPerSecond: number,
+  trans: Pick<TranslationBundle, '__'> = asWritten
+): string {
   if (!Number.isFinite(pointsPerSecond) || pointsPerSecond <= 0) {
     return '';
   }
@@ -83,14 +88,17 @@ export function formatRate(pointsPerSecond: number): string {
     pointsPerSecond < 10
       ? formatDecimal(pointsPerSecond, 1)
       : formatCount(pointsPerSecond);
-  return `${value} points/s`;
+  return trans.__('%1 points/s', value);
 }
 
 /**
- * Time left, rounded the way a person would say it: "a few seconds left",
- * "about 40 s left", "about 2 min left", "about 1 h 5 min left". Empty when unknown.
+ * A duration, rounded the way a person would say it: "a few seconds", "about 40 s",
+ * "about 2 min", "about 1 h 5 min". Empty when unknown.
  */
-export function formatEta(seconds: number | null | undefined): string {
+export function formatDuration(
+  seconds: number | null | undefined,
+  trans: Pick<TranslationBundle, '__'> = asWritten
+): string {
   if (
     seconds === null ||
     seconds === undefined ||
@@ -100,18 +108,29 @@ export function formatEta(seconds: number | null | undefined): string {
     return '';
   }
   if (seconds < 10) {
-    return 'a few seconds left';
+    return trans.__('a few seconds');
   }
   if (seconds < 60) {
-    return `about ${Math.round(seconds / 5) * 5} s left`;
+    return trans.__('about %1 s', Math.round(seconds / 5) * 5);
   }
   const minutes = Math.round(seconds / 60);
   if (minutes < 60) {
-    return `about ${minutes} min left`;
+    return trans.__('about %1 min', minutes);
   }
   const hours = Math.floor(minutes / 60);
   const rest = minutes % 60;
-  return rest ? `about ${hours} h ${rest} min left` : `about ${hours} h left`;
+  return rest
+    ? trans.__('about %1 h %2 min', hours, rest)
+    : trans.__('about %1 h', hours);
+}
+
+/** Time left: "about 2 min left". Empty when unknown. */
+export function formatEta(
+  seconds: number | null | undefined,
+  trans: Pick<TranslationBundle, '__'> = asWritten
+): string {
+  const duration = formatDuration(seconds, trans);
+  return duration ? trans.__('%1 left', duration) : '';
 }
 
 /** A fraction done as a whole percentage in [0, 100]; 0 when the total is not known. */

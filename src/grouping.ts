@@ -21,9 +21,10 @@ export class GroupShaping {
     return this._splits;
   }
 
-  /** Forgets the splits: another scan is on show. */
-  reset(): void {
-    this._splits = [];
+  /** Forgets the splits: another scan is on show; or takes the ones kept with a restored scan. */
+  reset(splits: readonly SplitRecord[] = []): void {
+    this._splits = [...splits];
+    this._parts = new WeakMap();
   }
 
   /** The groups of `result` at `threshold` by the linkage, with the splits made so far. */
@@ -41,9 +42,17 @@ export class GroupShaping {
     });
   }
 
-  /** The parts a Split of `group` would give (the links earlier splits cut stay cut). */
+  /**
+   * The parts a Split of `group` would give (the links earlier splits cut stay cut); kept per
+   * group object, as the panel asks on every render while the detail view is open.
+   */
   partsOf(result: IScanResult, group: IDuplicateGroup): number[][] {
-    return splitParts(result, group, cutTest(this._splits));
+    let parts = this._parts.get(group);
+    if (!parts) {
+      parts = splitParts(result, group, cutTest(this._splits));
+      this._parts.set(group, parts);
+    }
+    return parts;
   }
 
   /** Records a Split of `group`; regroup with `groupsAt` to see it. */
@@ -52,6 +61,7 @@ export class GroupShaping {
       ...this._splits,
       recordSplit(group, this.partsOf(result, group))
     ];
+    this._parts = new WeakMap();
   }
 
   /** The group's diameter, computed for all of `groups` at once on first ask. */
@@ -84,6 +94,7 @@ export class GroupShaping {
   }
 
   private _splits: SplitRecord[] = [];
+  private _parts = new WeakMap<IDuplicateGroup, number[][]>();
   private _diameters = new WeakMap<
     IDuplicateGroup[],
     Map<IDuplicateGroup, IDiameter>

@@ -356,7 +356,8 @@ export class NearDuplicatesModel {
           outcome.result,
           outcome.threshold,
           outcome.finishedAt,
-          outcome.scanId
+          outcome.scanId,
+          this._shaping.splits
         )
       : null;
   }
@@ -376,7 +377,7 @@ export class NearDuplicatesModel {
       this._distance = shownThreshold;
     }
     this._thresholdTouched = true;
-    this._shaping.reset();
+    this._shaping.reset(restored.splits);
     this._detailKey = null;
     this._outcome = {
       scanId: restored.scanId ?? newScanId(),

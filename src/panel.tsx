@@ -13,6 +13,7 @@ import * as React from 'react';
 import type { NotebookBridge } from './bridge';
 import { chainedNote } from './components/chainWords';
 import { ConnectionView } from './components/ConnectionView';
+import { GroupDetail, SelectedGroupBar } from './components/GroupDetail';
 import { DetectControls } from './components/DetectControls';
 import { ScanErrorView } from './components/ErrorView';
 import { GroupList } from './components/GroupList';
@@ -47,24 +48,27 @@ export class NearDuplicatesPanel extends SidePanel {
     const translator = options.translator ?? nullTranslator;
     super({ translator });
     const commands = options.commands;
+    const trans = translator.load(TRANSLATION_DOMAIN);
     this.id = PANEL_ID;
     this.addClass('jp-NearDuplicates-panel');
     this.title.icon = nearDuplicatesIcon;
-    this.title.caption = 'Near Duplicates';
+    this.title.caption = trans.__('Near Duplicates');
 
     this.header.addWidget(
       ReactWidget.create(
-        <h2 className="jp-NearDuplicates-title">Near Duplicates</h2>
+        <h2 className="jp-NearDuplicates-title">
+          {trans.__('Near Duplicates')}
+        </h2>
       )
     );
 
     const scan = ReactWidget.create(
       <UseSignal signal={model.stateChanged}>
-        {() => <ScanSection model={model} commands={commands} />}
+        {() => <ScanSection model={model} commands={commands} trans={trans} />}
       </UseSignal>
     );
     scan.addClass('jp-NearDuplicates-section');
-    scan.title.label = 'Scan';
+    scan.title.label = trans.__('Scan');
     this.addWidget(scan);
 
     const groups = ReactWidget.create(
@@ -74,14 +78,14 @@ export class NearDuplicatesPanel extends SidePanel {
             model={model}
             bridge={bridge}
             commands={commands}
-            trans={translator.load(TRANSLATION_DOMAIN)}
+            trans={trans}
           />
         )}
       </UseSignal>
     );
     groups.addClass('jp-NearDuplicates-section');
     groups.addClass('jp-NearDuplicates-groupsSection');
-    groups.title.label = 'Duplicate groups';
+    groups.title.label = trans.__('Duplicate groups');
     this.addWidget(groups);
     // The scan's controls fit in about a third of a short window (1024x768); the groups get
     // the rest, for the split leakage table and the list under it.
@@ -103,13 +107,14 @@ export class NearDuplicatesPanel extends SidePanel {
 function ScanSection(props: {
   model: NearDuplicatesModel;
   commands: CommandRegistry;
+  trans: TranslationBundle;
 }): JSX.Element {
-  const { model, commands } = props;
+  const { model, commands, trans } = props;
   const running = model.running;
   const detect = () => void commands.execute(CommandIDs.detect);
   return (
     <div className="jp-NearDuplicates-scan">
-      <WorkerStatusView status={model.workerStatus} />
+      <WorkerStatusView status={model.workerStatus} trans={trans} />
       <ConnectionView
         backend={model.backend}
         loading={model.backendLoading}
@@ -120,6 +125,7 @@ function ScanSection(props: {
         onCollectionChange={name => model.selectCollection(name)}
         onVectorChange={name => model.selectVector(name)}
         onRefresh={() => void model.refreshBackend()}
+        trans={trans}
       />
       <DetectControls
         distance={model.distance}
@@ -131,15 +137,17 @@ function ScanSection(props: {
         onDetect={detect}
         onCancel={() => void commands.execute(CommandIDs.cancel)}
         lastScanThreshold={model.lastScanThreshold}
+        trans={trans}
       />
       {running?.progress ? (
-        <ScanProgressView progress={running.progress} />
+        <ScanProgressView progress={running.progress} trans={trans} />
       ) : null}
       {model.scanError && !running ? (
         <ScanErrorView
           error={model.scanError}
           onRetry={detect}
-          retryLabel="Detect again"
+          retryLabel={trans.__('Detect again')}
+          trans={trans}
         />
       ) : null}
     </div>
@@ -181,20 +189,23 @@ function GroupsSection(props: {
   if (!outcome) {
     return (
       <p className="jp-NearDuplicates-hint">
-        Pick a collection and click Detect Duplicates to find near-duplicate
-        samples.
+        {trans.__(
+          'Pick a collection and click Detect Duplicates to find near-duplicate samples.'
+        )}
       </p>
     );
   }
   const when = new Date(outcome.finishedAt).toLocaleString();
+  const detail = model.detail;
   return (
     <div className="jp-NearDuplicates-results">
       <div className="jp-NearDuplicates-scanInfo">
-        {`Scan of ${outcome.result.collection}, ${when}`}
+        {trans.__('Scan of %1, %2', outcome.result.collection, when)}
       </div>
       <RecallView
         audit={outcome.result.audit}
         disabled={model.running !== null}
+        trans={trans}
         onCure={route =>
           void commands.execute(
             CommandIDs.detect,
@@ -209,35 +220,63 @@ function GroupsSection(props: {
               status={status ?? null}
               groupCount={outcome.groups.length}
               onSendAll={() => void bridge.sendAllGroups(outcome)}
+              trans={trans}
             />
           )}
         </UseSignal>
       ) : null}
-      {leak.leakage ? (
-        <LeakageView
-          leakage={leak.leakage}
-          cell={leak.cell}
-          shown={leak.shown.length}
-          onFilter={leak.setCell}
-          trans={trans}
+      {detail ? (
+        <GroupDetail
+          group={detail}
+          index={outcome.groups.indexOf(detail)}
+          result={outcome.result}
+          threshold={outcome.threshold}
+          diameter={model.shaping.diameterOf(
+            outcome.result,
+            outcome.groups,
+            detail
+          )}
+          chained={chainedNote(outcome, model.shaping, detail)}
+          parts={model.shaping.partsOf(outcome.result, detail)}
+          thumbnails={thumbnails}
+          onSplit={() => model.split(detail)}
+          onClose={() => model.openDetail(null)}
         />
-      ) : null}
-      <GroupList
-        key={`${outcome.finishedAt}:${JSON.stringify(leak.cell)}`}
-        groups={leak.shown}
-        points={outcome.result.points}
-        distance={outcome.result.distance}
-        threshold={outcome.threshold}
-        thumbnails={thumbnails}
-        selectedKey={model.selected?.key ?? null}
-        chainedTitle={group => chainedNote(outcome, model.shaping, group)}
-        onSelect={group => {
-          model.select(group);
-          // Sent on every click, not on selectionChanged: clicking the selected group again
-          // resends it (after running the import the status asked for, say).
-          void bridge?.sendGroup(outcome, group);
-        }}
-      />
+      ) : (
+        <>
+          {leak.leakage ? (
+            <LeakageView
+              leakage={leak.leakage}
+              cell={leak.cell}
+              shown={leak.shown.length}
+              onFilter={leak.setCell}
+              trans={trans}
+            />
+          ) : null}
+          <SelectedGroupBar
+            outcome={outcome}
+            group={model.selected}
+            onOpen={group => model.openDetail(group)}
+          />
+          <GroupList
+            key={`${outcome.finishedAt}:${JSON.stringify(leak.cell)}`}
+            groups={leak.shown}
+            points={outcome.result.points}
+            distance={outcome.result.distance}
+            threshold={outcome.threshold}
+            thumbnails={thumbnails}
+            trans={trans}
+            selectedKey={model.selected?.key ?? null}
+            chainedTitle={group => chainedNote(outcome, model.shaping, group)}
+            onSelect={group => {
+              model.select(group);
+              // Sent on every click, not on selectionChanged: clicking the selected group again
+              // resends it (after running the import the status asked for, say).
+              void bridge?.sendGroup(outcome, group);
+            }}
+          />
+        </>
+      )}
     </div>
   );
 }

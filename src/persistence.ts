@@ -1,6 +1,7 @@
 // What the panel keeps of a finished scan across panel close and page reload (IStateDB):
 // only the points that have pairs, re-indexed, with the pairs as plain arrays. DOM-free.
 import { regroup } from './scan/groups';
+import type { SplitRecord } from './scan/linkage';
 import type {
   DistanceKind,
   PointId,
@@ -38,6 +39,8 @@ export interface ISavedScan {
   stats: IScanResult['stats'];
   /** The scan's check of its own completeness, so a reload still says how complete it is. */
   audit?: IRecallEstimate;
+  /** The Splits made on it (issue 15): each member's part, by kept point index. */
+  splits?: { members: number[]; parts: number[] }[];
 }
 
 /** The JSON-safe form of a scan, or null when it is too large to keep. */
@@ -45,7 +48,8 @@ export function saveScan(
   result: IScanResult,
   shownThreshold: number,
   finishedAt: number,
-  scanId: string
+  scanId: string,
+  splits: readonly SplitRecord[] = []
 ): ISavedScan | null {
   const { a, b, score } = result.pairs;
   if (a.length > MAX_SAVED_PAIRS) {
@@ -93,7 +97,16 @@ export function saveScan(
     points,
     pairs,
     stats: result.stats,
-    ...(result.audit ? { audit: result.audit } : {})
+    ...(result.audit ? { audit: result.audit } : {}),
+    // A split's members are in groups, so they have pairs and are kept.
+    ...(splits.length
+      ? {
+          splits: splits.map(split => ({
+            members: [...split.keys()].map(m => remap.get(m)!),
+            parts: [...split.values()]
+          }))
+        }
+      : {})
   };
 }
 
@@ -104,6 +117,8 @@ export function restoreScan(saved: unknown): {
   finishedAt: number;
   /** Null for a scan kept before ids were. */
   scanId: string | null;
+  /** The Splits made on it; none when they were not kept or do not fit its points. */
+  splits: SplitRecord[];
 } | null {
   if (!isSavedScan(saved)) {
     return null;
@@ -128,8 +143,34 @@ export function restoreScan(saved: unknown): {
     result,
     shownThreshold: saved.shownThreshold,
     finishedAt: saved.finishedAt,
-    scanId: typeof saved.scanId === 'string' ? saved.scanId : null
+    scanId: typeof saved.scanId === 'string' ? saved.scanId : null,
+    splits: readSplits(saved.splits, saved.points.ids.length)
   };
+}
+
+/** Kept splits back as records, or none when any of them does not fit the points. */
+function readSplits(value: unknown, points: number): SplitRecord[] {
+  if (!Array.isArray(value)) {
+    return [];
+  }
+  const index = (x: unknown, below: number): boolean =>
+    Number.isInteger(x) && (x as number) >= 0 && (x as number) < below;
+  const fits = value.every(
+    s =>
+      typeof s === 'object' &&
+      s !== null &&
+      Array.isArray(s.members) &&
+      Array.isArray(s.parts) &&
+      s.members.length === s.parts.length &&
+      s.members.every((m: unknown) => index(m, points)) &&
+      s.parts.every((p: unknown) => index(p, points))
+  );
+  return fits
+    ? value.map(
+        (s: { members: number[]; parts: number[] }) =>
+          new Map(s.members.map((m, i) => [m, s.parts[i]]))
+      )
+    : [];
 }
 
 function isSavedScan(value: unknown): value is ISavedScan {

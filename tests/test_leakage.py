@@ -126,3 +126,19 @@ def test_members_without_a_split_are_counted_and_warned_about(sent, client):
     assert table.loc["test", ("groups", "train")] == 2  # groups 1 and 2
     with pytest.raises(ValueError, match="No member of any group has a payload field 'fold'"):
         nd.leakage("fold", client=client)
+
+
+def test_the_headline_picks_held_out_splits_against_train_or_the_smallest_against_the_largest():
+    from jupyterlab_near_duplicates.split_leakage import _lines
+
+    sizes = {"dev": 30, "test": 40, "train": 300}
+    leaking = {("dev", "train"): 3, ("test", "train"): 1, ("train", "test"): 2}
+    assert _lines(leaking, sizes, ["dev", "test", "train"]) == [
+        "1 test sample (2.5% of test) has a near-duplicate in train",
+        "3 dev samples (10.0% of dev) have a near-duplicate in train",
+    ]
+    # names that say nothing: the smaller split against the largest
+    assert _lines({("fold-b", "fold-a"): 4}, {"fold-a": 90, "fold-b": 10}, ["fold-a", "fold-b"]) == [
+        "4 fold-b samples (40.0% of fold-b) have a near-duplicate in fold-a"
+    ]
+    assert _lines({}, {"train": 5}, ["train"]) == []

@@ -83,13 +83,16 @@ def test_pin_and_not_duplicates(sent, client):
     assert "  left out: 1 group(s) marked not duplicates (2 samples)" in plan.summary()
     plan.not_duplicates(nd.groups()[2])  # by the group's row
     with pytest.warns(UserWarning, match="drops nothing now: every group is marked not duplicates"):
-        plan.not_duplicates(11)  # by a member's point id
+        plan.not_duplicates(plan.group_of(11))  # the group of a point
     assert len(plan.keep) == 0 and len(plan.drop) == 0
     assert "The plan drops nothing" in plan.summary()
 
 
 def test_pin_outside_the_groups_says_what_to_pin(sent, client):
     plan = nd.plan(client=client)
+    with pytest.raises(ValueError, match="No group 11 in this plan.*plan.group_of\\(point_id\\)"):
+        plan.keeper(11)  # 11 is a point id, not a group: said, not guessed
+    assert plan.keeper(plan.group_of(11)) == 10
     with pytest.raises(ValueError, match="Point 105 is in no group of this plan"):
         plan.pin(105)
     plan.not_duplicates(1)
@@ -128,3 +131,54 @@ def test_points_deleted_since_the_scan(sent, client):
     client.delete(COLLECTION, points_selector=models.PointIdsList(points=[32]), wait=True)
     with pytest.raises(RuntimeError, match="1 point\\(s\\) of the groups are no longer in collection 'plan-groups'"):
         nd.plan(client=client)
+
+
+def test_the_groups_dataframe_is_accepted_too(sent, client):
+    frame = nd.groups(as_frame=True)
+    assert keepers(nd.plan(frame, keep="central", client=client)) == [11, 20, 30]
+
+
+def test_uuid_point_ids_and_a_collection_with_several_vectors(client):
+    import uuid
+
+    from qdrant_client import models
+
+    name = "plan-named-vectors"
+    ids = [str(uuid.UUID(int=k * 0x1111)) for k in (3, 1, 2)]  # not in sorted order
+    e = [[1.0, 0.0, 0.0], [0.99, 0.141, 0.0], [0.98, 0.0, 0.199]]
+    if client.collection_exists(name):
+        client.delete_collection(name)
+    client.create_collection(
+        name,
+        vectors_config={
+            "image": models.VectorParams(size=3, distance=models.Distance.COSINE),
+            "text": models.VectorParams(size=3, distance=models.Distance.DOT),
+        },
+    )
+    client.upsert(
+        name,
+        points=[models.PointStruct(id=p, vector={"image": v, "text": v}, payload={"sample_id": f"u{k}"})
+                for k, (p, v) in enumerate(zip(ids, e))],
+        wait=True,
+    )
+    # The panel sends UUIDs as Qdrant writes them; upper case is read as the same point.
+    row = {"point_ids": [p.upper() for p in ids], "sample_ids": ["u0", "u1", "u2"], "collection": name,
+           "scan_id": "scan-u", "threshold": 0.9}
+    plan = nd.plan([row], client=client)
+    assert plan.keep.point_ids == [min(ids)]  # the first UUID
+    assert ids[0].upper() in plan.drop and "u0" in plan.drop
+    with pytest.raises(ValueError, match="has 2 dense vectors \\('image', 'text'\\): pass vector="):
+        nd.plan([row], keep="central", client=client)
+    plan = nd.plan([row], keep="central", vector="image", client=client)
+    assert plan.keep.point_ids == [ids[0]]  # the first vector is closest to both others
+    assert plan.tag().written == 3
+    assert {p.payload["near_duplicate"]["keep"] for p in client.retrieve(name, ids=ids)} == {True, False}
+    assert plan.untag().written == 3
+
+
+def test_one_clicked_group_as_a_plan(sent, client):
+    from jupyterlab_near_duplicates.messages import read_group
+
+    clicked = read_group(nd.groups()[2])  # a Selection, as nd.selection holds after a click
+    plan = nd.plan(clicked, prefer_split=["val"], client=client)
+    assert plan.keep.point_ids == [32] and plan.drop.point_ids == [30, 31, 33]

@@ -164,3 +164,32 @@ def test_a_refusal_part_way_says_how_many_were_written_and_how_to_finish(read_on
         assert sum("near_duplicate" in pl for pl in payloads(admin, name).values()) == ALL
     finally:
         admin.close()
+
+
+def test_a_group_of_one_is_tagged_with_no_weakest_link(sent, client):
+    # A group built by hand may hold one member: it is kept, and its tag has no link (JSON has no NaN).
+    row = {"point_ids": [105], "sample_ids": ["s105"], "collection": COLLECTION, "scan_id": "by-hand", "threshold": 0.9}
+    with pytest.warns(UserWarning, match="drops nothing: every group has a single member"):
+        plan = nd.plan([row], client=client)
+    assert plan.tag().written == 1
+    assert client.retrieve(COLLECTION, ids=[105])[0].payload["near_duplicate"] == {
+        "group": 0, "keep": True, "scan": "by-hand", "threshold": 0.9, "weakest_link": None
+    }
+    assert plan.untag().written == 1
+
+
+def test_a_key_the_embedded_backend_does_not_accept_stops_before_any_write(sent, client, backend):
+    # As after a restart of Jupyter gave the embedded backend a new key: the plan's old client is refused.
+    plan = nd.plan(client=client)
+    before = payloads(client)
+    stale = make_client(backend.url, "a-key-from-before-the-restart")
+    try:
+        for action in (plan.tag, plan.untag):
+            with pytest.raises(TagError) as info:
+                action(client=stale)
+            text = str(info.value)
+            assert "Qdrant answered HTTP 401, Invalid API key" in text and "Nothing was written." in text
+            assert f"plan.{action.__name__}(client=nd.client())" in text and info.value.written == 0
+    finally:
+        stale.close()
+    assert payloads(client) == before

@@ -67,6 +67,49 @@ def planted(root_dir: str, seed: int = 7):
     return points
 
 
+# "chained" (issue 15): on a plane of the space, points at these angles in degrees. Similarity
+# 0.95 is 18.2 degrees and 0.80 is 36.9, so at 0.95 the two parts (links of 3 and 5 degrees,
+# each part within 15) join through one 16-degree link (a3-b0, 0.961) into one group of 8
+# whose ends are 40 degrees apart (0.766, below the 0.80 floor); the tight group stays within 3.
+CHAIN_PARTS = {"a": [0, 3, 6, 9], "b": [25, 30, 35, 40]}
+CHAIN_TIGHT = [0, 1, 2, 3]
+CHAIN_BACKGROUND = 60
+
+
+def chained(root_dir: str, seed: int = 15):
+    """A chained group of two planted parts, a tight group, and lone points (unit vectors)."""
+    rng = np.random.default_rng(seed)
+
+    def plane():
+        a = rng.normal(size=DIM)
+        a /= np.linalg.norm(a)
+        u = rng.normal(size=DIM)
+        u -= (u @ a) * a
+        return a, u / np.linalg.norm(u)
+
+    def at(basis, degrees):
+        a, u = basis
+        t = np.radians(degrees)
+        return np.cos(t) * a + np.sin(t) * u
+
+    thumbs = os.path.join(root_dir, "thumbs")
+    os.makedirs(thumbs, exist_ok=True)
+    colours = {"a": (220, 60, 60), "b": (60, 90, 220), "tight": (60, 160, 60)}
+    points = []
+    chain_plane, tight_plane = plane(), plane()
+    named = [(f"chain_{part}{k}", part, at(chain_plane, deg)) for part, degs in CHAIN_PARTS.items()
+             for k, deg in enumerate(degs)]
+    named += [(f"tight_{k}", "tight", at(tight_plane, deg)) for k, deg in enumerate(CHAIN_TIGHT)]
+    for name, part, vector in named:
+        path = f"thumbs/{name}.png"
+        with open(os.path.join(root_dir, path), "wb") as f:
+            f.write(png(colours[part]))
+        points.append((len(points), vector, {"sample_id": name, "thumbnail": path}))
+    for k in range(CHAIN_BACKGROUND):
+        points.append((len(points), rng.normal(size=DIM), {"sample_id": f"lone_{k}"}))
+    return points
+
+
 def seed(data_dir: str, root_dir: str) -> None:
     from qdrant_client import QdrantClient, models
 
@@ -76,7 +119,7 @@ def seed(data_dir: str, root_dir: str) -> None:
     url, key = backend.ensure_running()
     try:
         client = QdrantClient(url=url, api_key=key, timeout=60)
-        for name in ("planted", "hostile", "large"):
+        for name in ("planted", "hostile", "large", "chained"):
             if client.collection_exists(name):
                 client.delete_collection(name)
         client.create_collection(
@@ -85,6 +128,14 @@ def seed(data_dir: str, root_dir: str) -> None:
         client.upsert(
             "planted",
             [models.PointStruct(id=i, vector=v.tolist(), payload=p) for i, v, p in planted(root_dir)],
+            wait=True,
+        )
+        client.create_collection(
+            "chained", vectors_config=models.VectorParams(size=DIM, distance=models.Distance.COSINE)
+        )
+        client.upsert(
+            "chained",
+            [models.PointStruct(id=i, vector=v.tolist(), payload=p) for i, v, p in chained(root_dir)],
             wait=True,
         )
         # Payload strings that must show as text, never as markup.

@@ -147,6 +147,30 @@ describe('chaining in the model (fake in-process worker and Qdrant client)', () 
     expect(names(model)).toHaveLength(4);
   });
 
+  it('keeps the splits with the scan across a reload, and drops kept splits that do not fit', async () => {
+    const { model } = await scanned();
+    model.split(model.outcome!.groups[0]);
+    const saved = JSON.parse(JSON.stringify(model.saveOutcome()));
+    expect(saved.splits).toHaveLength(1);
+
+    const reloaded = new NearDuplicatesModel({
+      createWorker: () => new FakeInProcessWorker(),
+      api
+    });
+    expect(reloaded.restoreOutcome(saved)).toBe(true);
+    expect(names(reloaded)).toEqual(names(model));
+    expect(names(reloaded)).toHaveLength(3);
+
+    // A kept split naming a point the scan does not have is not applied.
+    const broken = new NearDuplicatesModel({
+      createWorker: () => new FakeInProcessWorker(),
+      api
+    });
+    saved.splits[0].members[0] = 999;
+    expect(broken.restoreOutcome(saved)).toBe(true);
+    expect(names(broken)[0]).toBe('at0 at2 at4 at14 at16 at25 at27');
+  });
+
   it('groups by complete linkage when the setting says so, and back', async () => {
     const { model, worker } = await scanned();
     const calls = worker.qdrant.calls.length;

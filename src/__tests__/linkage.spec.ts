@@ -6,7 +6,10 @@ import { completeClusters } from '../scan/completeLinkage';
 import {
   cutTest,
   groupScan,
+  neighboursOf,
+  pairsWithin,
   recordSplit,
+  spanningOrder,
   splitParts,
   SplitRecord
 } from '../scan/linkage';
@@ -463,6 +466,34 @@ describe('a planted chain', () => {
     expect(
       diameters(scan, groups).some(d => isChained(d, 0.95, 0.8, 'Cosine'))
     ).toBe(false);
+  });
+});
+
+describe('the detail view’s member order', () => {
+  it('keeps the tightly held parts together, each member once', () => {
+    const scan = plantedChain();
+    // Members listed in an order that interleaves the parts.
+    const members = [4, 0, 5, 1, 6, 2, 7, 3];
+    const links = pairsWithin(
+      neighboursOf(scan),
+      members,
+      'Cosine',
+      s => s > 0.95
+    );
+    expect(spanningOrder(members, links, 'Cosine')).toEqual([
+      0, 1, 2, 3, 4, 5, 6, 7
+    ]);
+    for (const seed of SEEDS) {
+      const random = randomScan(seed, 'Euclid');
+      for (const g of regroup(random, 1.2)) {
+        const order = spanningOrder(
+          g.members,
+          pairsWithin(neighboursOf(random), g.members, 'Euclid', s => s < 1.2),
+          'Euclid'
+        );
+        expect([...order].sort((x, y) => x - y)).toEqual(g.members);
+      }
+    }
   });
 });
 

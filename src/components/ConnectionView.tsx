@@ -1,7 +1,9 @@
 // Which Qdrant the panel talks to and what to scan in it: the backend line, the collection
 // and vector pickers, and a refresh. Props in, callbacks out; the model does the fetching.
+import { refreshIcon } from '@jupyterlab/ui-components';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
-import { formatCount, formatQuantity } from '../format';
+import { formatCount } from '../format';
 import type { IBackendInfo, ICollectionInfo } from '../api';
 import {
   denseVectorNames,
@@ -10,6 +12,7 @@ import {
   IVectorDescription
 } from '../scan/collection';
 import type { IScanErrorInfo } from '../scan/errors';
+import { untranslated } from '../translation';
 import { ErrorView, ScanErrorView } from './ErrorView';
 
 export interface IConnectionViewProps {
@@ -28,39 +31,61 @@ export interface IConnectionViewProps {
   onCollectionChange: (name: string) => void;
   onVectorChange: (name: string) => void;
   onRefresh: () => void;
+  trans?: TranslationBundle;
 }
 
 /** "Embedded Qdrant 1.x" or "Remote Qdrant at URL, 1.x". */
-export function describeBackend(backend: IBackendInfo): string {
+export function describeBackend(
+  backend: IBackendInfo,
+  trans: TranslationBundle = untranslated
+): string {
   const version = backend.version ? backend.version : '';
   if (backend.kind === 'embedded') {
-    return version ? `Embedded Qdrant ${version}` : 'Embedded Qdrant';
+    return version
+      ? trans.__('Embedded Qdrant %1', version)
+      : trans.__('Embedded Qdrant');
   }
-  const where = backend.url ? ` at ${backend.url}` : '';
+  if (backend.url) {
+    return version
+      ? trans.__('Remote Qdrant at %1, %2', backend.url, version)
+      : trans.__('Remote Qdrant at %1', backend.url);
+  }
   return version
-    ? `Remote Qdrant${where}, ${version}`
-    : `Remote Qdrant${where}`;
+    ? trans.__('Remote Qdrant, %1', version)
+    : trans.__('Remote Qdrant');
 }
 
 /** The vector picker's value for "none chosen": '' already names the unnamed vector. */
 const NO_VECTOR = '\u0000';
 
-function collectionLabel(collection: ICollectionInfo): string {
+function collectionLabel(
+  collection: ICollectionInfo,
+  trans: TranslationBundle
+): string {
   if (collection.error) {
-    return `${collection.name} (unavailable: ${collection.error})`;
+    return trans.__('%1 (unavailable: %2)', collection.name, collection.error);
   }
-  const count =
-    typeof collection.points_count === 'number'
-      ? formatQuantity(collection.points_count, 'point')
-      : 'points unknown';
-  return `${collection.name} (${count})`;
+  const n = collection.points_count;
+  return typeof n === 'number'
+    ? trans._n(
+        '%2 (%3 point)',
+        '%2 (%3 points)',
+        n,
+        collection.name,
+        formatCount(n)
+      )
+    : trans.__('%1 (points unknown)', collection.name);
 }
 
-function vectorLabel(name: string, info: IVectorDescription): string {
-  const shown = name === UNNAMED_VECTOR ? '(unnamed)' : name;
+function vectorLabel(
+  name: string,
+  info: IVectorDescription,
+  trans: TranslationBundle
+): string {
+  const shown = name === UNNAMED_VECTOR ? trans.__('(unnamed)') : name;
   return info.multivector
-    ? `${shown} (multivector, cannot be scanned)`
-    : `${shown} (${formatCount(info.size)}-d, ${info.distance})`;
+    ? trans.__('%1 (multivector, cannot be scanned)', shown)
+    : trans.__('%1 (%2-d, %3)', shown, formatCount(info.size), info.distance);
 }
 
 export function ConnectionView(props: IConnectionViewProps): JSX.Element {
@@ -73,7 +98,8 @@ export function ConnectionView(props: IConnectionViewProps): JSX.Element {
     disabled = false,
     onCollectionChange,
     onVectorChange,
-    onRefresh
+    onRefresh,
+    trans = untranslated
   } = props;
   const collectionId = React.useId();
   const vectorId = React.useId();
@@ -84,10 +110,10 @@ export function ConnectionView(props: IConnectionViewProps): JSX.Element {
       className="jp-NearDuplicates-button jp-NearDuplicates-refresh"
       onClick={onRefresh}
       disabled={loading || disabled}
-      aria-label="Refresh the backend and its collections"
-      title="Refresh the backend and its collections"
+      aria-label={trans.__('Refresh the backend and its collections')}
+      title={trans.__('Refresh the backend and its collections')}
     >
-      {loading ? 'Refreshing…' : 'Refresh'}
+      <refreshIcon.react tag="span" elementSize="small" />
     </button>
   );
 
@@ -103,29 +129,32 @@ export function ConnectionView(props: IConnectionViewProps): JSX.Element {
       <div className="jp-NearDuplicates-backendLine">
         <span className="jp-NearDuplicates-backendName" role="status">
           {backend
-            ? describeBackend(backend)
+            ? describeBackend(backend, trans)
             : loading
-              ? 'Connecting to the Qdrant backend…'
+              ? trans.__('Connecting to the Qdrant backend…')
               : error
-                ? 'Not connected'
-                : 'No backend yet'}
+                ? trans.__('Not connected')
+                : trans.__('No backend yet')}
         </span>
         {refresh}
       </div>
 
-      {error ? <ScanErrorView error={error} onRetry={onRefresh} /> : null}
+      {error ? (
+        <ScanErrorView error={error} onRetry={onRefresh} trans={trans} />
+      ) : null}
 
       {backend && backend.collections.length === 0 ? (
         <div className="jp-NearDuplicates-hint">
-          No collections on this backend yet. Create one from a notebook
-          (nd.client() returns a client for this backend), then refresh.
+          {trans.__(
+            'No collections on this backend yet. Create one from a notebook (nd.client() returns a client for this backend), then refresh.'
+          )}
         </div>
       ) : null}
 
       {backend && backend.collections.length > 0 ? (
         <div className="jp-NearDuplicates-field">
           <label className="jp-NearDuplicates-label" htmlFor={collectionId}>
-            Collection
+            {trans.__('Collection')}
           </label>
           <select
             id={collectionId}
@@ -140,12 +169,12 @@ export function ConnectionView(props: IConnectionViewProps): JSX.Element {
           >
             {collection === null ? (
               <option value="" disabled>
-                Choose a collection…
+                {trans.__('Choose a collection…')}
               </option>
             ) : null}
             {collection !== null && !current ? (
               <option value={collection} disabled>
-                {`${collection} (not on this backend)`}
+                {trans.__('%1 (not on this backend)', collection)}
               </option>
             ) : null}
             {backend.collections.map(c => (
@@ -155,11 +184,11 @@ export function ConnectionView(props: IConnectionViewProps): JSX.Element {
                 disabled={!!c.error}
                 title={
                   c.error
-                    ? `${c.name} cannot be scanned: ${c.error}`
+                    ? trans.__('%1 cannot be scanned: %2', c.name, c.error)
                     : undefined
                 }
               >
-                {collectionLabel(c)}
+                {collectionLabel(c, trans)}
               </option>
             ))}
           </select>
@@ -169,7 +198,7 @@ export function ConnectionView(props: IConnectionViewProps): JSX.Element {
       {current && dense.length > 1 ? (
         <div className="jp-NearDuplicates-field">
           <label className="jp-NearDuplicates-label" htmlFor={vectorId}>
-            Vector
+            {trans.__('Vector')}
           </label>
           <select
             id={vectorId}
@@ -184,7 +213,7 @@ export function ConnectionView(props: IConnectionViewProps): JSX.Element {
           >
             {chosen ? null : (
               <option value={NO_VECTOR} disabled>
-                Choose a vector…
+                {trans.__('Choose a vector…')}
               </option>
             )}
             {vectorNames.map(name => (
@@ -193,7 +222,7 @@ export function ConnectionView(props: IConnectionViewProps): JSX.Element {
                 value={name}
                 disabled={!!current.vectors[name].multivector}
               >
-                {vectorLabel(name, current.vectors[name])}
+                {vectorLabel(name, current.vectors[name], trans)}
               </option>
             ))}
           </select>
@@ -202,17 +231,26 @@ export function ConnectionView(props: IConnectionViewProps): JSX.Element {
 
       {current?.error ? (
         <ErrorView
-          title="This collection cannot be read"
-          action="Pick another collection, or check it on the Qdrant side, then refresh."
+          title={trans.__('This collection cannot be read')}
+          action={trans.__(
+            'Pick another collection, or check it on the Qdrant side, then refresh.'
+          )}
           detail={current.error}
+          trans={trans}
         />
       ) : current ? (
         <div className="jp-NearDuplicates-collectionInfo">
           {dense.length === 0
-            ? 'No dense vector: this collection cannot be scanned for near-duplicates.'
+            ? trans.__(
+                'No dense vector: this collection cannot be scanned for near-duplicates.'
+              )
             : chosen
-              ? `${formatCount(chosen.size)}-d vectors, ${chosen.distance} distance`
-              : 'Several dense vectors: choose one to compare by.'}
+              ? trans.__(
+                  '%1-d vectors, %2 distance',
+                  formatCount(chosen.size),
+                  chosen.distance
+                )
+              : trans.__('Several dense vectors: choose one to compare by.')}
         </div>
       ) : null}
     </div>

@@ -1,10 +1,12 @@
 // The threshold and the Detect / Cancel buttons. The threshold speaks the collection's own
 // units: a similarity (slider, 0.80 to 0.99) for Cosine and Dot, a maximum distance for
 // Euclid and Manhattan. It also says whether the shown results follow it without a rescan.
+import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { formatThreshold } from '../format';
 import { higherIsBetter, isStricter, thresholdHelp } from '../scan/metric';
 import type { DistanceKind } from '../scan/types';
+import { untranslated } from '../translation';
 
 export const SIMILARITY_MIN = 0.8;
 export const SIMILARITY_MAX = 0.99;
@@ -27,6 +29,7 @@ export interface IDetectControlsProps {
   onCancel: () => void;
   /** The threshold of the scan whose groups are shown (same collection and vector), or null. */
   lastScanThreshold: number | null;
+  trans?: TranslationBundle;
 }
 
 /** A similarity threshold rounded off float noise (0.95000000001 -> 0.95) and kept in range. */
@@ -54,7 +57,8 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
     scanning,
     onDetect,
     onCancel,
-    lastScanThreshold
+    lastScanThreshold,
+    trans = untranslated
   } = props;
   const similarity = higherIsBetter(distance);
   const sliderId = React.useId();
@@ -105,7 +109,9 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
       step={similarity ? SIMILARITY_STEP : 'any'}
       value={shown}
       disabled={scanning}
-      aria-label={similarity ? 'Similarity threshold value' : undefined}
+      aria-label={
+        similarity ? trans.__('Similarity threshold value') : undefined
+      }
       aria-describedby={helpId}
       aria-invalid={draftInvalid || undefined}
       onChange={event => commitTyped(event.target.value)}
@@ -129,22 +135,33 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
     const last = formatThreshold(lastScanThreshold, distance);
     hint = isStricter(threshold, lastScanThreshold, distance) ? (
       <div className="jp-NearDuplicates-hint" role="status">
-        {`Regrouped from the last scan at ${last} — no new scan needed`}
+        {trans.__(
+          'Regrouped from the last scan at %1 — no new scan needed',
+          last
+        )}
       </div>
     ) : (
       <div
         className="jp-NearDuplicates-hint jp-NearDuplicates-hintLooser"
         role="status"
       >
-        <span>{`Looser than the last scan (${last}): Detect again to include more pairs`}</span>
+        <span>
+          {trans.__(
+            'Looser than the last scan (%1): Detect again to include more pairs',
+            last
+          )}
+        </span>
         <button
           type="button"
           className="jp-NearDuplicates-button"
           onClick={onDetect}
           disabled={!canDetect}
-          aria-label={`Rescan at ${formatThreshold(threshold, distance)}`}
+          aria-label={trans.__(
+            'Rescan at %1',
+            formatThreshold(threshold, distance)
+          )}
         >
-          Rescan
+          {trans.__('Rescan')}
         </button>
       </div>
     );
@@ -156,8 +173,8 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
         <div className="jp-NearDuplicates-field">
           <label className="jp-NearDuplicates-label" htmlFor={sliderId}>
             {distance
-              ? `Similarity threshold (${distance})`
-              : 'Similarity threshold'}
+              ? trans.__('Similarity threshold (%1)', distance)
+              : trans.__('Similarity threshold')}
           </label>
           <div className="jp-NearDuplicates-thresholdRow">
             <input
@@ -182,13 +199,13 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
       ) : (
         <div className="jp-NearDuplicates-field">
           <label className="jp-NearDuplicates-label" htmlFor={numberId}>
-            {`Maximum distance (${distance})`}
+            {trans.__('Maximum distance (%1)', distance)}
           </label>
           <div className="jp-NearDuplicates-thresholdRow">{numberField}</div>
         </div>
       )}
       <div id={helpId} className="jp-NearDuplicates-help">
-        {thresholdHelp(distance, formatThreshold(threshold, distance))}
+        {thresholdHelp(distance, formatThreshold(threshold, distance), trans)}
       </div>
 
       <div className="jp-NearDuplicates-buttons">
@@ -199,20 +216,20 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
           disabled={scanning || !canDetect}
           title={
             !scanning && collection === null
-              ? 'Choose a collection first'
+              ? trans.__('Choose a collection first')
               : undefined
           }
         >
-          Detect Duplicates
+          {trans.__('Detect Duplicates')}
         </button>
         {scanning ? (
           <button
             type="button"
             className="jp-NearDuplicates-button"
             onClick={onCancel}
-            aria-label="Cancel the scan"
+            aria-label={trans.__('Cancel the scan')}
           >
-            Cancel
+            {trans.__('Cancel')}
           </button>
         ) : null}
       </div>

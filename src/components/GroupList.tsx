@@ -1,12 +1,14 @@
-// The groups of a scan, largest first, in a windowed list: rows have a fixed height and only
+// The groups of a scan, largest first, in a windowed list: rows share one height and only
 // the rows in view (plus a few either side) are in the DOM, so 10,000 groups scroll smoothly.
+// The shared height is measured from the rows on show (a narrow sidebar wraps their text),
+// and the thumbnail strip holds as many previews as the list's width fits.
 // The list is a listbox: arrows, Page keys, Home and End move between groups; Enter or a
 // click selects one.
+import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import {
   crossedSplits,
   formatCount,
-  formatQuantity,
   formatScore,
   formatThreshold
 } from '../format';
@@ -14,13 +16,23 @@ import { higherIsBetter } from '../scan/metric';
 import type { DistanceKind, IDuplicateGroup, IScanPoints } from '../scan/types';
 import { Thumbnail } from './Thumbnail';
 import type { IThumbnailPolicy } from '../thumbnails';
+import { untranslated } from '../translation';
 
-/** Each row's height in pixels; the CSS sizes row content to fit in it. */
+/** A row's height in pixels until the rows on show have been measured (and in tests). */
 export const GROUP_ROW_HEIGHT = 96;
 /** Rows rendered beyond each edge of the view, so a fast scroll does not show blanks. */
 export const GROUP_OVERSCAN = 4;
-/** Thumbnails shown per group. */
+/** Thumbnails shown per group until the list's width is known (and in tests). */
 export const THUMBNAILS_PER_GROUP = 6;
+/** A thumbnail's side and the gap between thumbnails (style/panel.css), in pixels. */
+const THUMBNAIL_SIZE = 40;
+const THUMBNAIL_GAP = 4;
+/** A row's horizontal padding (style/panel.css), in pixels. */
+const ROW_PADDING_X = 16;
+/** Previews never exceed this, however wide the sidebar. */
+const MAX_THUMBNAILS = 24;
+/** A generous width of one character of the "+n" (--jp-ui-font-size0), in pixels. */
+const MORE_CHAR_WIDTH = 8;
 /** Used until the scroll container has been measured (and in tests, where nothing has a size). */
 const FALLBACK_VIEWPORT_HEIGHT = 480;
 
@@ -41,6 +53,7 @@ export interface IGroupListProps {
   chainedTitle?: (group: IDuplicateGroup) => string | null;
   /** A fixed height for the scroll container in pixels; by default CSS sizes it and it is measured. */
   viewportHeight?: number;
+  trans?: TranslationBundle;
 }
 
 /** The window of rows to render: [start, end) with overscan, for a scroll offset and a view height. */
@@ -59,6 +72,30 @@ export function visibleRows(
   };
 }
 
+/**
+ * How many thumbnails a group of `size` shows in a row `width` pixels wide: all when they
+ * fit, else as many as leave room for the "+n" that counts the rest. THUMBNAILS_PER_GROUP
+ * (and a "+n") while the width is unknown.
+ */
+export function thumbnailsShown(size: number, width: number): number {
+  if (!(width > 0)) {
+    return Math.min(size, THUMBNAILS_PER_GROUP);
+  }
+  const room = width - ROW_PADDING_X;
+  const strip = (k: number): number =>
+    k * (THUMBNAIL_SIZE + THUMBNAIL_GAP) - THUMBNAIL_GAP;
+  if (size <= MAX_THUMBNAILS && strip(size) <= room) {
+    return size;
+  }
+  for (let k = Math.min(size, MAX_THUMBNAILS) - 1; k > 1; k--) {
+    const more = `+${formatCount(size - k)}`;
+    if (strip(k) + THUMBNAIL_GAP + more.length * MORE_CHAR_WIDTH <= room) {
+      return k;
+    }
+  }
+  return 1;
+}
+
 /** The group's members in preview order: the best-connected one first, then by index. */
 function previewMembers(group: IDuplicateGroup): number[] {
   const rest = group.members.filter(m => m !== group.representative);
@@ -75,7 +112,8 @@ export function GroupList(props: IGroupListProps): JSX.Element {
     selectedKey,
     onSelect,
     chainedTitle,
-    viewportHeight
+    viewportHeight,
+    trans = untranslated
   } = props;
   const count = groups.length;
   const listId = React.useId();
@@ -83,6 +121,10 @@ export function GroupList(props: IGroupListProps): JSX.Element {
   const scrollTop = React.useRef(0);
   const [firstRow, setFirstRow] = React.useState(0);
   const [measured, setMeasured] = React.useState(0);
+  const [width, setWidth] = React.useState(0);
+  const [rowHeight, setRowHeight] = React.useState(GROUP_ROW_HEIGHT);
+  // The tallest row content seen at the current width: rows share its height.
+  const tallest = React.useRef({ width: 0, height: 0 });
   const [active, setActive] = React.useState(() =>
     Math.max(
       0,
@@ -95,30 +137,78 @@ export function GroupList(props: IGroupListProps): JSX.Element {
   const viewHeight =
     viewportHeight ?? (measured > 0 ? measured : FALLBACK_VIEWPORT_HEIGHT);
   const activeIndex = Math.min(active, Math.max(0, count - 1));
-  const pageRows = Math.max(1, Math.floor(viewHeight / GROUP_ROW_HEIGHT) - 1);
+  const pageRows = Math.max(1, Math.floor(viewHeight / rowHeight) - 1);
 
   React.useLayoutEffect(() => {
     const node = viewport.current;
-    if (!node || viewportHeight !== undefined) {
+    if (!node) {
       return;
     }
-    setMeasured(node.clientHeight);
+    const measure = () => {
+      if (viewportHeight === undefined) {
+        setMeasured(node.clientHeight);
+      }
+      setWidth(node.clientWidth);
+    };
+    measure();
     if (typeof ResizeObserver === 'undefined') {
       return;
     }
-    const observer = new ResizeObserver(() => setMeasured(node.clientHeight));
+    const observer = new ResizeObserver(measure);
     observer.observe(node);
     return () => observer.disconnect();
   }, [viewportHeight, count > 0]);
 
-  const scrollTo = React.useCallback((top: number) => {
+  // Rows share the height of the tallest row content on show; a new width measures afresh
+  // (text that wrapped in a narrow sidebar may not wrap in a wide one).
+  React.useLayoutEffect(() => {
     const node = viewport.current;
-    scrollTop.current = Math.max(0, top);
-    if (node) {
-      node.scrollTop = scrollTop.current;
+    if (!node) {
+      return;
     }
-    setFirstRow(Math.floor(scrollTop.current / GROUP_ROW_HEIGHT));
-  }, []);
+    const rows = node.querySelectorAll<HTMLElement>('.jp-NearDuplicates-group');
+    if (rows.length === 0) {
+      return;
+    }
+    // Below the last line of a row: its bottom padding and border.
+    const style = getComputedStyle(rows[0]);
+    const below =
+      (parseFloat(style.paddingBottom) || 0) +
+      (parseFloat(style.borderBottomWidth) || 0);
+    let content = 0;
+    rows.forEach(row => {
+      const last = row.lastElementChild as HTMLElement | null;
+      if (last) {
+        content = Math.max(content, last.offsetTop + last.offsetHeight);
+      }
+    });
+    if (content <= 0) {
+      return; // no layout engine (tests)
+    }
+    content += below;
+    const seen = tallest.current;
+    tallest.current =
+      seen.width === width
+        ? { width, height: Math.max(seen.height, content) }
+        : { width, height: content };
+    const next = Math.ceil(tallest.current.height);
+    if (next !== rowHeight) {
+      setRowHeight(next);
+      setFirstRow(Math.floor(scrollTop.current / next));
+    }
+  });
+
+  const scrollTo = React.useCallback(
+    (top: number) => {
+      const node = viewport.current;
+      scrollTop.current = Math.max(0, top);
+      if (node) {
+        node.scrollTop = scrollTop.current;
+      }
+      setFirstRow(Math.floor(scrollTop.current / rowHeight));
+    },
+    [rowHeight]
+  );
 
   /** Scrolls just enough for row i to be wholly in view. */
   const reveal = React.useCallback(
@@ -127,14 +217,14 @@ export function GroupList(props: IGroupListProps): JSX.Element {
       const height =
         viewportHeight ??
         (viewport.current?.clientHeight || FALLBACK_VIEWPORT_HEIGHT);
-      const top = i * GROUP_ROW_HEIGHT;
+      const top = i * rowHeight;
       if (top < scrollTop.current) {
         scrollTo(top);
-      } else if (top + GROUP_ROW_HEIGHT > scrollTop.current + height) {
-        scrollTo(top + GROUP_ROW_HEIGHT - height);
+      } else if (top + rowHeight > scrollTop.current + height) {
+        scrollTo(top + rowHeight - height);
       }
     },
-    [scrollTo, viewportHeight]
+    [scrollTo, viewportHeight, rowHeight]
   );
 
   // The selection restored with the panel starts in view.
@@ -209,17 +299,36 @@ export function GroupList(props: IGroupListProps): JSX.Element {
       <div className="jp-NearDuplicates-groupList">
         <div className="jp-NearDuplicates-empty" role="status">
           {similarity
-            ? `No near-duplicates found at threshold ${t}. Try lowering the threshold.`
-            : `No near-duplicates found within distance ${t}. Try raising the maximum distance.`}
+            ? trans.__(
+                'No near-duplicates found at threshold %1. Try lowering the threshold.',
+                t
+              )
+            : trans.__(
+                'No near-duplicates found within distance %1. Try raising the maximum distance.',
+                t
+              )}
         </div>
       </div>
     );
   }
 
+  const groupsText = trans._n(
+    '%2 duplicate group',
+    '%2 duplicate groups',
+    count,
+    formatCount(count)
+  );
+  const samplesText = trans._n(
+    '%2 sample',
+    '%2 samples',
+    samples,
+    formatCount(samples)
+  );
   const { start, end } = visibleRows(
     count,
-    firstRow * GROUP_ROW_HEIGHT,
-    viewHeight
+    firstRow * rowHeight,
+    viewHeight,
+    rowHeight
   );
   const indices: number[] = [];
   // The active row stays rendered when scrolled away, so keyboard focus is never lost.
@@ -236,8 +345,9 @@ export function GroupList(props: IGroupListProps): JSX.Element {
   return (
     <div className="jp-NearDuplicates-groupList">
       <div className="jp-NearDuplicates-summary" role="status">
-        {`${formatQuantity(count, 'duplicate group')} (${formatQuantity(samples, 'sample')}) ` +
-          (similarity ? `at ${t}` : `within distance ${t}`)}
+        {similarity
+          ? trans.__('%1 (%2) at %3', groupsText, samplesText, t)
+          : trans.__('%1 (%2) within distance %3', groupsText, samplesText, t)}
       </div>
       <div
         ref={viewport}
@@ -247,7 +357,7 @@ export function GroupList(props: IGroupListProps): JSX.Element {
         }
         onScroll={event => {
           scrollTop.current = event.currentTarget.scrollTop;
-          const row = Math.floor(scrollTop.current / GROUP_ROW_HEIGHT);
+          const row = Math.floor(scrollTop.current / rowHeight);
           if (row !== firstRow) {
             setFirstRow(row);
           }
@@ -256,9 +366,9 @@ export function GroupList(props: IGroupListProps): JSX.Element {
         <div
           className="jp-NearDuplicates-groupCanvas"
           role="listbox"
-          aria-label="Duplicate groups"
+          aria-label={trans.__('Duplicate groups')}
           onKeyDown={onKeyDown}
-          style={{ height: count * GROUP_ROW_HEIGHT }}
+          style={{ height: count * rowHeight }}
         >
           {indices.map(i => (
             <GroupRow
@@ -270,6 +380,9 @@ export function GroupList(props: IGroupListProps): JSX.Element {
               points={points}
               distance={distance}
               thumbnails={thumbnails}
+              rowHeight={rowHeight}
+              width={width}
+              trans={trans}
               selected={groups[i].key === selectedKey}
               active={i === activeIndex}
               onActivate={setActive}
@@ -291,6 +404,10 @@ interface IGroupRowProps {
   points: IScanPoints;
   distance: DistanceKind;
   thumbnails: IThumbnailPolicy;
+  rowHeight: number;
+  /** The list's width in pixels (0 while unknown): how many thumbnails fit. */
+  width: number;
+  trans: TranslationBundle;
   selected: boolean;
   active: boolean;
   onActivate: (index: number) => void;
@@ -308,6 +425,9 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
     points,
     distance,
     thumbnails,
+    rowHeight,
+    width,
+    trans,
     selected,
     active,
     onActivate,
@@ -315,7 +435,13 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
     chained
   } = props;
   const size = group.members.length;
-  const title = `Group ${formatCount(index + 1)}: ${formatQuantity(size, 'sample')}`;
+  const title = trans._n(
+    'Group %2: %3 sample',
+    'Group %2: %3 samples',
+    size,
+    formatCount(index + 1),
+    formatCount(size)
+  );
   const best = formatScore(group.bestScore, distance);
   const worst = formatScore(group.worstScore, distance);
   const weakest = formatScore(group.weakestLink.score, distance);
@@ -325,19 +451,24 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
     : `${best}–${worst}`;
   const scores =
     group.links <= 1
-      ? `Score ${best}`
-      : `Scores ${range} · weakest link ${weakest}`;
+      ? trans.__('Score %1', best)
+      : trans.__('Scores %1', range);
   const splits = crossedSplits(group.members.map(m => points.splits[m]));
-  const shown = previewMembers(group).slice(0, THUMBNAILS_PER_GROUP);
+  const shown = previewMembers(group).slice(0, thumbnailsShown(size, width));
   const more = size - shown.length;
   const name = (m: number): string =>
     points.sampleIds[m] ?? String(points.ids[m]);
   const weakestTitle =
-    'The weakest pair holding the group together: ' +
-    `${name(group.weakestLink.a)} and ${name(group.weakestLink.b)} (${weakest}). ` +
+    trans.__(
+      'The weakest pair holding the group together: %1 and %2 (%3).',
+      name(group.weakestLink.a),
+      name(group.weakestLink.b),
+      weakest
+    ) +
+    ' ' +
     (higherIsBetter(distance)
-      ? 'A threshold above it splits the group.'
-      : 'A maximum distance below it splits the group.');
+      ? trans.__('A threshold above it splits the group.')
+      : trans.__('A maximum distance below it splits the group.'));
 
   return (
     <div
@@ -348,17 +479,24 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
         (selected ? ' jp-NearDuplicates-groupSelected' : '') +
         (active ? ' jp-NearDuplicates-groupActive' : '')
       }
-      style={{ top: index * GROUP_ROW_HEIGHT, height: GROUP_ROW_HEIGHT }}
+      style={{ top: index * rowHeight, height: rowHeight }}
       role="option"
       aria-selected={selected}
       aria-setsize={count}
       aria-posinset={index + 1}
       aria-label={
-        `${title}, ` +
         (group.links <= 1
-          ? `score ${best}`
-          : `best score ${best}, worst ${worst}, weakest link ${weakest}`) +
-        (splits.length ? `, crosses splits ${splits.join(' + ')}` : '') +
+          ? trans.__('%1, score %2', title, best)
+          : trans.__(
+              '%1, best score %2, worst %3, weakest link %4',
+              title,
+              best,
+              worst,
+              weakest
+            )) +
+        (splits.length
+          ? trans.__(', crosses splits %1', splits.join(' + '))
+          : '') +
         (chained ? `. ${chained}` : '')
       }
       tabIndex={active ? 0 : -1}
@@ -373,7 +511,7 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
         {splits.length ? (
           <span
             className="jp-NearDuplicates-badge jp-NearDuplicates-splitBadge"
-            title={`This group crosses splits: ${splits.join(', ')}`}
+            title={trans.__('This group crosses splits: %1', splits.join(', '))}
           >
             {splits.join(' + ')}
           </span>
@@ -383,7 +521,7 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
             className="jp-NearDuplicates-badge jp-NearDuplicates-chainedBadge"
             title={chained}
           >
-            chained
+            {trans.__('chained')}
           </span>
         ) : null}
       </div>
@@ -391,7 +529,12 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
         className="jp-NearDuplicates-groupScores"
         title={group.links > 1 ? weakestTitle : undefined}
       >
-        {scores}
+        <span>{scores}</span>
+        {group.links > 1 ? (
+          <span className="jp-NearDuplicates-weakestLink">
+            {trans.__('Weakest link %1', weakest)}
+          </span>
+        ) : null}
       </div>
       <div className="jp-NearDuplicates-thumbnails">
         {shown.map(m => (

@@ -14,6 +14,7 @@ import {
   splitLeakage
 } from '../leakage';
 import type { IDuplicateGroup } from '../scan/types';
+import { untranslated } from '../translation';
 
 const NO_GROUPS: IDuplicateGroup[] = [];
 const NO_SPLITS: (string | null)[] = [];
@@ -70,7 +71,7 @@ export interface ILeakageViewProps {
   /** Groups the list shows under the filter. */
   shown: number;
   onFilter: (cell: ILeakCell | null) => void;
-  trans: TranslationBundle;
+  trans?: TranslationBundle;
 }
 
 /** What a cell counts, in words: "test and train", or "two or more test samples". */
@@ -81,13 +82,8 @@ function cellWords(cell: ILeakCell, trans: TranslationBundle): string {
 }
 
 export function LeakageView(props: ILeakageViewProps): JSX.Element {
-  const { leakage, cell, shown, onFilter, trans } = props;
+  const { leakage, cell, shown, onFilter, trans = untranslated } = props;
   const { splits } = leakage;
-  // A short window puts the filter's line under the fold: bring it into view when set.
-  const filterLine = React.useRef<HTMLDivElement>(null);
-  React.useEffect(() => {
-    filterLine.current?.scrollIntoView?.({ block: 'nearest' });
-  }, [cell?.a, cell?.b]);
   return (
     <section
       className="jp-NearDuplicates-leakage"
@@ -192,11 +188,7 @@ export function LeakageView(props: ILeakageViewProps): JSX.Element {
         </p>
       ) : null}
       {cell ? (
-        <div
-          ref={filterLine}
-          className="jp-NearDuplicates-leakFilter"
-          role="status"
-        >
+        <div className="jp-NearDuplicates-leakFilter" role="status">
           <span>
             {trans._n(
               'Showing %2 group with %3',

@@ -1,14 +1,17 @@
 // How complete a finished scan is, in words a researcher can quote, and the cure when the
 // scan's own audit found that it missed pairs.
+import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
-import { formatCount, formatEta, formatQuantity } from '../format';
+import { formatCount, formatDuration } from '../format';
 import type { IRecallEstimate } from '../scan/types';
+import { untranslated } from '../translation';
 
 export interface IRecallViewProps {
   audit: IRecallEstimate | undefined;
   /** Detect again with the cure the audit names. */
   onCure: (route: 'sure' | 'exact') => void;
   disabled?: boolean;
+  trans?: TranslationBundle;
 }
 
 /** A share as a percentage that never rounds up to 100 unless it is 100. */
@@ -36,59 +39,87 @@ export function formatPercent(
 }
 
 /** The audit's sentence: the estimate and what it rests on. */
-export function describeRecall(audit: IRecallEstimate): string {
-  const checked = `an exact check of ${formatQuantity(audit.sampled, 'point')}`;
+export function describeRecall(
+  audit: IRecallEstimate,
+  trans: TranslationBundle = untranslated
+): string {
+  const checked = trans._n(
+    'an exact check of %2 point',
+    'an exact check of %2 points',
+    audit.sampled,
+    formatCount(audit.sampled)
+  );
   if (audit.recall === null || audit.low === null || audit.high === null) {
-    return (
-      `Pair recall not estimated: ${checked} found no duplicate pairs among them ` +
-      '(too few duplicates to sample; a larger collection or a lower threshold gives some).'
+    return trans.__(
+      'Pair recall not estimated: %1 found no duplicate pairs among them (too few duplicates to sample; a larger collection or a lower threshold gives some).',
+      checked
     );
   }
-  return (
-    `Estimated pair recall ${formatPercent(audit.recall)}% (95% interval ` +
-    `${formatPercent(audit.low, 'floor')} to ${formatPercent(audit.high, 'ceil')}%), from ${checked}.`
+  return trans.__(
+    'Estimated pair recall %1% (95% interval %2 to %3%), from %4.',
+    formatPercent(audit.recall),
+    formatPercent(audit.low, 'floor'),
+    formatPercent(audit.high, 'ceil'),
+    checked
   );
 }
 
 /** What the audit found wrong, plainly, or null when it found nothing. */
-export function describeMisses(audit: IRecallEstimate): string | null {
+export function describeMisses(
+  audit: IRecallEstimate,
+  trans: TranslationBundle = untranslated
+): string | null {
   const parts: string[] = [];
   if (audit.missedPoints > 0) {
     parts.push(
-      `${formatQuantity(audit.missedPoints, 'checked point')} had duplicate pairs this scan did not find ` +
-        `(${formatCount(audit.pairs - audit.found)} of ${formatCount(audit.pairs)} pairs)`
+      trans._n(
+        '%2 checked point had duplicate pairs this scan did not find (%3 of %4 pairs)',
+        '%2 checked points had duplicate pairs this scan did not find (%3 of %4 pairs)',
+        audit.missedPoints,
+        formatCount(audit.missedPoints),
+        formatCount(audit.pairs - audit.found),
+        formatCount(audit.pairs)
+      )
     );
   }
   if (audit.route === 'by-id' && audit.unreachable > 0) {
     parts.push(
-      `${formatQuantity(audit.unreachable, 'checked point')} cannot be reached through the collection's index, ` +
-        'so their duplicates are missing from the groups'
+      trans._n(
+        "%2 checked point cannot be reached through the collection's index, so their duplicates are missing from the groups",
+        "%2 checked points cannot be reached through the collection's index, so their duplicates are missing from the groups",
+        audit.unreachable,
+        formatCount(audit.unreachable)
+      )
     );
   }
   return parts.length
-    ? `This result is incomplete: ${parts.join('; ')}.`
+    ? trans.__('This result is incomplete: %1.', parts.join('; '))
     : null;
 }
 
 export function RecallView(props: IRecallViewProps): JSX.Element | null {
-  const { audit, onCure, disabled } = props;
+  const { audit, onCure, disabled, trans = untranslated } = props;
   if (!audit) {
     return null;
   }
-  const misses = describeMisses(audit);
+  const misses = describeMisses(audit, trans);
   const cure = audit.cure;
+  const cureTime = cure ? formatDuration(cure.seconds, trans) : '';
   return (
     <div
       className={`jp-NearDuplicates-recall${misses ? ' jp-NearDuplicates-recall-incomplete' : ''}`}
     >
       <p className="jp-NearDuplicates-recallEstimate">
-        {describeRecall(audit)}
+        {describeRecall(audit, trans)}
       </p>
       {audit.route === 'sure' && audit.searchedExactly > 0 ? (
         <p className="jp-NearDuplicates-recallNote">
-          {`${formatQuantity(audit.searchedExactly, 'point')} the index cannot reach ${
-            audit.searchedExactly === 1 ? 'was' : 'were'
-          } searched exactly.`}
+          {trans._n(
+            '%2 point the index cannot reach was searched exactly.',
+            '%2 points the index cannot reach were searched exactly.',
+            audit.searchedExactly,
+            formatCount(audit.searchedExactly)
+          )}
         </p>
       ) : null}
       {misses ? (
@@ -102,7 +133,9 @@ export function RecallView(props: IRecallViewProps): JSX.Element | null {
           disabled={disabled}
           onClick={() => onCure(cure.route)}
         >
-          {`${cure.route === 'sure' ? 'Detect again, finding every pair' : 'Detect again with exact search'} (${formatEta(cure.seconds).replace(/ left$/, '')})`}
+          {cure.route === 'sure'
+            ? trans.__('Detect again, finding every pair (%1)', cureTime)
+            : trans.__('Detect again with exact search (%1)', cureTime)}
         </button>
       ) : null}
     </div>

@@ -1,16 +1,13 @@
 // A running scan, as the worker reports it: a progress bar with counts, rate and time left.
+import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
-import {
-  formatCount,
-  formatEta,
-  formatQuantity,
-  formatRate,
-  percentDone
-} from '../format';
+import { formatCount, formatEta, formatRate, percentDone } from '../format';
 import type { IScanProgress } from '../scan/types';
+import { untranslated } from '../translation';
 
 export interface IScanProgressViewProps {
   progress: IScanProgress;
+  trans?: TranslationBundle;
 }
 
 interface IBar {
@@ -21,7 +18,10 @@ interface IBar {
 }
 
 /** What the bar shows in each phase. */
-export function describeProgress(progress: IScanProgress): IBar {
+export function describeProgress(
+  progress: IScanProgress,
+  trans: TranslationBundle = untranslated
+): IBar {
   const { phase, listed, scanned, total, pairs } = progress;
   const of = (n: number): string => `${formatCount(n)}/${formatCount(total)}`;
   switch (phase) {
@@ -29,19 +29,19 @@ export function describeProgress(progress: IScanProgress): IBar {
       return {
         value: null,
         max: total,
-        text: "Reading the collection's configuration…"
+        text: trans.__("Reading the collection's configuration…")
       };
     case 'listing':
       return {
         value: listed,
         max: total,
-        text: `Listing points ${of(listed)}`
+        text: trans.__('Listing points %1', of(listed))
       };
     case 'scanning':
       return {
         value: scanned,
         max: total,
-        text: `Scanning ${of(scanned)} points`
+        text: trans.__('Scanning %1 points', of(scanned))
       };
     case 'checking': {
       const done = progress.checked ?? 0;
@@ -49,55 +49,83 @@ export function describeProgress(progress: IScanProgress): IBar {
       return {
         value: done,
         max: all,
-        text: `Checking every pair inside the groups ${formatCount(done)}/${formatCount(all)}`
+        text: trans.__(
+          'Checking every pair inside the groups %1/%2',
+          formatCount(done),
+          formatCount(all)
+        )
       };
     }
     case 'grouping':
       return {
         value: null,
         max: total,
-        text: `Grouping ${formatQuantity(pairs, 'pair')} into duplicate groups…`
+        text: trans._n(
+          'Grouping %2 pair into duplicate groups…',
+          'Grouping %2 pairs into duplicate groups…',
+          pairs,
+          formatCount(pairs)
+        )
       };
     case 'complete':
       return {
         value: total,
         max: total,
-        text: `Scanned ${formatQuantity(total, 'point')}`
+        text: trans._n(
+          'Scanned %2 point',
+          'Scanned %2 points',
+          total,
+          formatCount(total)
+        )
       };
     case 'cancelled':
       return {
         value: scanned,
         max: total,
-        text: `Cancelled at ${of(scanned)} points`
+        text: trans.__('Cancelled at %1 points', of(scanned))
       };
     case 'error':
       return {
         value: scanned,
         max: total,
-        text: `Stopped at ${of(scanned)} points`
+        text: trans.__('Stopped at %1 points', of(scanned))
       };
   }
 }
 
 export function ScanProgressView(props: IScanProgressViewProps): JSX.Element {
-  const { progress } = props;
-  const bar = describeProgress(progress);
+  const { progress, trans = untranslated } = props;
+  const bar = describeProgress(progress, trans);
   const max = Math.max(0, bar.max);
   const value =
     bar.value === null ? null : Math.max(0, Math.min(bar.value, max));
   const width = value === null ? null : percentDone(value, max);
   const counting =
     progress.phase === 'listing' || progress.phase === 'scanning';
-  const rate = counting ? formatRate(progress.rate) : '';
+  const rate = counting ? formatRate(progress.rate, trans) : '';
   const eta =
     progress.phase === 'scanning' || progress.phase === 'checking'
-      ? formatEta(progress.etaSeconds)
+      ? formatEta(progress.etaSeconds, trans)
       : '';
   const found =
     progress.phase === 'scanning' ||
     progress.phase === 'checking' ||
     progress.phase === 'grouping'
-      ? `${formatQuantity(progress.pairs, 'pair')}, ${formatQuantity(progress.groups, 'group')} so far`
+      ? trans.__(
+          '%1, %2 so far',
+          trans._n(
+            '%2 pair',
+            '%2 pairs',
+            progress.pairs,
+            formatCount(progress.pairs)
+          ),
+          trans._n(
+            '%2 group',
+            '%2 groups',
+            progress.groups,
+            formatCount(progress.groups)
+          )
+        )
       : '';
 
   return (
@@ -111,7 +139,7 @@ export function ScanProgressView(props: IScanProgressViewProps): JSX.Element {
           (value === null ? ' jp-NearDuplicates-progressBarIndeterminate' : '')
         }
         role="progressbar"
-        aria-label="Scan progress"
+        aria-label={trans.__('Scan progress')}
         aria-valuemin={0}
         aria-valuemax={max}
         aria-valuenow={value === null ? undefined : value}

@@ -1,7 +1,9 @@
 // The panel's line to the notebook: "Send all groups", and what became of the last send
 // ("Sent 7 samples to Analysis.ipynb", "Run `import jupyterlab_near_duplicates` in ...").
+import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import type { ISendStatus, SendState } from '../bridge';
+import { untranslated } from '../translation';
 
 export interface INotebookSendBarProps {
   /** The last send's status, or null before any. */
@@ -9,23 +11,26 @@ export interface INotebookSendBarProps {
   /** Groups on show; Send all groups is off when there are none. */
   groupCount: number;
   onSendAll: () => void;
+  trans?: TranslationBundle;
 }
 
 /** Send all groups, and the status line. */
 export function NotebookSendBar(props: INotebookSendBarProps): JSX.Element {
-  const { status, groupCount, onSendAll } = props;
+  const { status, groupCount, onSendAll, trans = untranslated } = props;
   return (
     <div className="jp-NearDuplicates-send">
       <button
         type="button"
         className="jp-NearDuplicates-button jp-NearDuplicates-sendAll"
         disabled={groupCount === 0}
-        title="Send every group on show to the active notebook, for nd.groups()"
+        title={trans.__(
+          'Send every group on show to the active notebook, for nd.groups()'
+        )}
         onClick={onSendAll}
       >
-        Send all groups
+        {trans.__('Send all groups')}
       </button>
-      <SendStatusView status={status} />
+      <SendStatusView status={status} trans={trans} />
     </div>
   );
 }
@@ -33,12 +38,15 @@ export function NotebookSendBar(props: INotebookSendBarProps): JSX.Element {
 /** The status line; a live region, so a screen reader hears each outcome. */
 export function SendStatusView(props: {
   status: ISendStatus | null;
+  trans?: TranslationBundle;
 }): JSX.Element {
-  const { status } = props;
+  const { status, trans = untranslated } = props;
   const tone = status ? toneOf(status.state) : 'hint';
   const text =
     status?.text ??
-    'Click a group to send it to the active notebook (`nd.selection`)';
+    trans.__(
+      'Click a group to send it to the active notebook (`nd.selection`)'
+    );
   return (
     <div
       className={`jp-NearDuplicates-sendStatus jp-NearDuplicates-sendStatus-${tone}`}

@@ -280,16 +280,18 @@ export function groupScan(
       (score, a, b) => passes(score, threshold, distance) && !isCut(a, b)
     );
     if (linkage === 'complete') {
-      for (const cluster of completeClusters(group.members, links, distance)) {
-        const inside = new Set(cluster);
-        out.push(
-          describeGroup(
-            points,
-            cluster,
-            links.filter(l => inside.has(l.a) && inside.has(l.b))
-          )
-        );
+      // Each link to its cluster in one pass (a filter per cluster is quadratic in a big group).
+      const clusters = completeClusters(group.members, links, distance);
+      const clusterOf = new Map<number, number>();
+      clusters.forEach((c, i) => c.forEach(m => clusterOf.set(m, i)));
+      const own: IPairLink[][] = clusters.map(() => []);
+      for (const link of links) {
+        const c = clusterOf.get(link.a);
+        if (c !== undefined && c === clusterOf.get(link.b)) {
+          own[c].push(link);
+        }
       }
+      clusters.forEach((c, i) => out.push(describeGroup(points, c, own[i])));
     } else {
       for (const part of components(group.members, links)) {
         out.push(describeGroup(points, part.members, part.links));
@@ -297,4 +299,65 @@ export function groupScan(
     }
   }
   return changed ? sortGroups(out, distance) : single;
+}
+
+/** Above this many members a group's order is its members' own (the spanning order is quadratic). */
+export const SPANNING_ORDER_MAX = 1000;
+
+/**
+ * Members in the order a maximum spanning tree reaches them from the smallest (Prim's): the
+ * next is always the one most alike to any already placed (ties to the smallest index), so
+ * the tightly held parts of a chained group sit together and its weak links come between
+ * them. Members not linked to those placed start again from the smallest left.
+ */
+export function spanningOrder(
+  members: readonly number[],
+  links: readonly IPairLink[],
+  distance: DistanceKind
+): number[] {
+  const sorted = [...members].sort((x, y) => x - y);
+  if (sorted.length > SPANNING_ORDER_MAX || sorted.length === 0) {
+    return sorted;
+  }
+  const local = new Map(sorted.map((m, i) => [m, i]));
+  const adjacent: IPairLink[][] = sorted.map(() => []);
+  for (const link of links) {
+    adjacent[local.get(link.a)!].push(link);
+    adjacent[local.get(link.b)!].push(link);
+  }
+  const placed = new Array<boolean>(sorted.length).fill(false);
+  const best = new Array<number | null>(sorted.length).fill(null);
+  const order: number[] = [];
+  for (let start = 0; start < sorted.length; start++) {
+    if (placed[start]) {
+      continue;
+    }
+    let next: number = start;
+    while (next >= 0) {
+      placed[next] = true;
+      order.push(sorted[next]);
+      for (const link of adjacent[next]) {
+        const other = local.get(link.a === sorted[next] ? link.b : link.a)!;
+        const known = best[other];
+        if (
+          !placed[other] &&
+          (known === null || compareAlike(link.score, known, distance) < 0)
+        ) {
+          best[other] = link.score;
+        }
+      }
+      next = -1;
+      for (let i = 0; i < sorted.length; i++) {
+        const score = best[i];
+        if (
+          !placed[i] &&
+          score !== null &&
+          (next < 0 || compareAlike(score, best[next]!, distance) < 0)
+        ) {
+          next = i;
+        }
+      }
+    }
+  }
+  return order;
 }

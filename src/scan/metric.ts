@@ -2,6 +2,8 @@
 // pass a threshold and which threshold is stricter, and how a threshold reads in words. The
 // Python side (selection, the embedded store) keeps the same rules; tests/fixtures/rules.json
 // holds the cases both must agree on.
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { asWritten } from './asWritten';
 import type { DistanceKind } from './types';
 
 /**
@@ -58,18 +60,32 @@ export function describeThreshold(
 /** The threshold's help text in the panel; `t` is the threshold as the panel writes it. */
 export function thresholdHelp(
   distance: DistanceKind | null | undefined,
-  t: string
+  t: string,
+  trans: Pick<TranslationBundle, '__'> = asWritten
 ): string {
   switch (distance) {
     case 'Euclid':
     case 'Manhattan':
-      return `Pairs closer than ${t} (${distance} distance) count as near-duplicates. Smaller is stricter.`;
+      return trans.__(
+        'Pairs closer than %1 (%2 distance) count as near-duplicates. Smaller is stricter.',
+        t,
+        distance
+      );
     case 'Dot':
-      return `Pairs with a dot product above ${t} count as near-duplicates (a similarity when vectors are normalised). Higher is stricter.`;
+      return trans.__(
+        'Pairs with a dot product above %1 count as near-duplicates (a similarity when vectors are normalised). Higher is stricter.',
+        t
+      );
     case 'Cosine':
-      return `Pairs with cosine similarity above ${t} count as near-duplicates. Higher is stricter.`;
+      return trans.__(
+        'Pairs with cosine similarity above %1 count as near-duplicates. Higher is stricter.',
+        t
+      );
     default:
-      return `Pairs with similarity above ${t} count as near-duplicates. Higher is stricter.`;
+      return trans.__(
+        'Pairs with similarity above %1 count as near-duplicates. Higher is stricter.',
+        t
+      );
   }
 }
 

@@ -2,6 +2,7 @@
 // nd.client()), the panel scans that collection and shows its pictures (paths under the
 // Jupyter root, served by /files/), and every planted group is found.
 import { expect, test } from './fixtures';
+import { cutOff, PANEL_TEXTS } from './layout';
 
 const NOTEBOOK = 'examples/near-duplicates.ipynb';
 
@@ -64,8 +65,14 @@ test('the demo notebook runs and the panel finds every planted duplicate group, 
       0
     );
   }
+  // At the default sidebar width, every title, size, score and the backend line reads in full.
+  for (const selector of PANEL_TEXTS) {
+    expect(await cutOff(panel, selector)).toEqual([]);
+  }
+  const picture = testInfo.outputPath('panel-demo.png');
+  await panel.screenshot({ path: picture });
   await testInfo.attach('panel-demo.png', {
-    body: await panel.screenshot(),
+    path: picture,
     contentType: 'image/png'
   });
 

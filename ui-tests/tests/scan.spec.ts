@@ -1,6 +1,7 @@
 // A scan in a real JupyterLab against the real embedded backend (seeded by seed.py with
 // planted clusters of 7, 5, 4, 3, 3, 2, 2, 2 among 240 lone points).
 import { expect, IJupyterLabPageFixture, test } from './fixtures';
+import { cutOff, PANEL_TEXTS } from './layout';
 
 const PANEL = '#jp-near-duplicates-panel';
 const TAB = '.jp-SideBar.jp-mod-left [data-id="jp-near-duplicates-panel"]';
@@ -38,8 +39,12 @@ test.describe('Detect duplicates on the embedded backend', () => {
       .getByRole('option');
     await expect(groups.first()).toContainText('Group 1: 7 samples');
     await expect(groups.nth(1)).toContainText('Group 2: 5 samples');
+    // As many of the 7 as the default sidebar's width fits, and a "+n" for the rest.
     const thumbnails = groups.first().locator('img');
-    await expect(thumbnails).toHaveCount(6);
+    await expect(thumbnails).toHaveCount(4);
+    await expect(groups.first().locator('.jp-NearDuplicates-more')).toHaveText(
+      '+3'
+    );
     await expect
       .poll(() =>
         thumbnails
@@ -297,5 +302,60 @@ test.describe('Detect and Cancel are JupyterLab commands', () => {
     await expect(panel.locator('.jp-NearDuplicates-summary')).toHaveText(
       /^8 duplicate groups \(28 samples\) at 0\.95/
     );
+  });
+});
+
+test.describe('The panel at the sidebar width', () => {
+  test('reads in full at the default width, and shows more thumbnails per row when widened', async ({
+    page
+  }) => {
+    const panel = await openPanel(page);
+    // JupyterLab's default left sidebar.
+    const width = (await panel.boundingBox())!.width;
+    expect(width).toBeGreaterThan(230);
+    expect(width).toBeLessThan(270);
+    await panel
+      .getByLabel('Collection', { exact: true })
+      .selectOption('planted');
+    await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
+    await expect(panel.locator('.jp-NearDuplicates-summary')).toHaveText(
+      /^8 duplicate groups \(28 samples\) at 0\.95/
+    );
+    const rows = panel
+      .getByRole('listbox', { name: 'Duplicate groups' })
+      .getByRole('option');
+    await expect(rows.first()).toContainText('Group 1: 7 samples');
+
+    const texts = PANEL_TEXTS;
+    await expect(
+      panel.getByText(/^Embedded Qdrant \d+\.\d+\.\d+$/)
+    ).toBeVisible();
+    await expect(
+      rows.first().getByText(/^Weakest link 0\.\d{4}$/)
+    ).toBeVisible();
+    for (const selector of texts) {
+      expect(await panel.locator(selector).count()).toBeGreaterThan(0);
+      expect(await cutOff(panel, selector)).toEqual([]);
+    }
+    // The first row: 7 samples, as many previews as fit and a "+n" for the rest.
+    const previews = rows.first().locator('.jp-NearDuplicates-thumbnail');
+    const narrow = await previews.count();
+    expect(narrow).toBeLessThan(7);
+    await expect(rows.first().locator('.jp-NearDuplicates-more')).toHaveText(
+      `+${7 - narrow}`
+    );
+
+    await page.sidebar.setWidth(560);
+    await expect
+      .poll(() => panel.boundingBox().then(box => box!.width))
+      .toBeGreaterThan(500);
+    await expect(previews).toHaveCount(7);
+    await expect(rows.first().locator('.jp-NearDuplicates-more')).toHaveCount(
+      0
+    );
+    for (const selector of texts) {
+      expect(await cutOff(panel, selector)).toEqual([]);
+    }
+    await page.sidebar.setWidth(251);
   });
 });

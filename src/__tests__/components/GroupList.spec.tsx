@@ -4,6 +4,7 @@ import * as React from 'react';
 import {
   GroupList,
   IGroupListProps,
+  thumbnailsShown,
   visibleRows
 } from '../../components/GroupList';
 import type { IDuplicateGroup, IScanPoints } from '../../scan/types';
@@ -85,9 +86,8 @@ describe('GroupList, complete', () => {
     const rows = options();
     expect(rows).toHaveLength(3);
     expect(within(rows[0]).getByText('Group 1: 10 samples')).toBeTruthy();
-    expect(
-      within(rows[0]).getByText('Scores 0.9600–0.9900 · weakest link 0.9650')
-    ).toBeTruthy();
+    expect(within(rows[0]).getByText('Scores 0.9600–0.9900')).toBeTruthy();
+    expect(within(rows[0]).getByText('Weakest link 0.9650')).toBeTruthy();
     expect(rows[0].getAttribute('aria-label')).toBe(
       'Group 1: 10 samples, best score 0.9900, worst 0.9600, weakest link 0.9650, crosses splits train + test'
     );
@@ -144,7 +144,8 @@ describe('GroupList, complete', () => {
     expect(
       screen.getByText('1 duplicate group (3 samples) within distance 0.5')
     ).toBeTruthy();
-    expect(screen.getByText('Scores 0.01–0.4 · weakest link 0.3')).toBeTruthy();
+    expect(screen.getByText('Scores 0.01–0.4')).toBeTruthy();
+    expect(screen.getByText('Weakest link 0.3')).toBeTruthy();
   });
 });
 
@@ -309,5 +310,25 @@ describe('visibleRows', () => {
       start: 9996,
       end: 10000
     });
+  });
+});
+
+describe('thumbnailsShown', () => {
+  it('fits as many 40px previews as the width holds, and room for "+n"', () => {
+    // 16px of padding, then 40px previews 4px apart, and about 8px a character of "+n".
+    expect(thumbnailsShown(3, 236)).toBe(3);
+    expect(thumbnailsShown(5, 236)).toBe(5);
+    expect(thumbnailsShown(7, 236)).toBe(4);
+    expect(thumbnailsShown(7, 500)).toBe(7);
+    expect(thumbnailsShown(40, 500)).toBe(10);
+    // However wide, at most 24 previews; however narrow, one and its "+n".
+    expect(thumbnailsShown(24, 5000)).toBe(24);
+    expect(thumbnailsShown(100, 5000)).toBe(23);
+    expect(thumbnailsShown(9, 50)).toBe(1);
+  });
+
+  it('shows six and a "+n" while the width is unknown', () => {
+    expect(thumbnailsShown(10, 0)).toBe(6);
+    expect(thumbnailsShown(4, 0)).toBe(4);
   });
 });

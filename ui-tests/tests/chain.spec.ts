@@ -1,0 +1,264 @@
+// Chaining, seen and stopped (issue 15), in a real JupyterLab against the real embedded backend:
+// the "chained" collection (seed.py) holds a group of 8 made of two planted parts of 4 joined
+// by one link, a tight group of 4, and 60 lone points. Scanned at a floor of 0.80, shown at 0.95.
+import { expect, IJupyterLabPageFixture, test } from './fixtures';
+
+const PANEL = '#jp-near-duplicates-panel';
+const TAB = '.jp-SideBar.jp-mod-left [data-id="jp-near-duplicates-panel"]';
+const SETTINGS_PLUGIN = '@jupyterlab/apputils-extension:settings';
+const PANEL_SETTINGS = 'jupyterlab-near-duplicates:panel';
+
+async function scanChained(page: IJupyterLabPageFixture) {
+  await page.locator(TAB).click();
+  const panel = page.locator(PANEL);
+  const picker = panel.getByLabel('Collection', { exact: true });
+  await expect(picker).toBeVisible({ timeout: 60000 });
+  await picker.selectOption('chained');
+  const field = panel.getByLabel('Similarity threshold value');
+  await field.fill('0.8');
+  await field.press('Enter');
+  await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
+  const summary = panel.locator('.jp-NearDuplicates-summary');
+  await expect(summary).toHaveText(
+    /^2 duplicate groups \(12 samples\) at 0\.80/,
+    { timeout: 60000 }
+  );
+  await field.fill('0.95');
+  await field.press('Enter');
+  await expect(summary).toHaveText(
+    /^2 duplicate groups \(12 samples\) at 0\.95/
+  );
+  return panel;
+}
+
+/** The sample ids each group row previews, in list order (the rows hold every member here). */
+async function rowsShown(panel: ReturnType<IJupyterLabPageFixture['locator']>) {
+  return panel
+    .getByRole('listbox', { name: 'Duplicate groups' })
+    .getByRole('option')
+    .evaluateAll(rows =>
+      rows.map(row =>
+        [...row.querySelectorAll('.jp-NearDuplicates-thumbnail')]
+          .map(t => t.getAttribute('title') ?? '')
+          .sort()
+          .join(' ')
+      )
+    );
+}
+
+async function setLinkage(page: IJupyterLabPageFixture, linkage: string) {
+  await page.evaluate(
+    async ({ plugin, id, value }) => {
+      const registry = (await (window as any).galata.getPlugin(plugin)) as any;
+      await registry.set(id, 'linkage', value);
+    },
+    { plugin: SETTINGS_PLUGIN, id: PANEL_SETTINGS, value: linkage }
+  );
+}
+
+test.describe('Chained groups', () => {
+  // Tall enough to show the whole detail view below the scan controls; the width, and so the
+  // sidebar's default width, is Galata's.
+  test.use({ viewport: { width: 1024, height: 1280 } });
+
+  test.afterEach(async ({ page }) => {
+    await setLinkage(page, 'single');
+  });
+
+  test('marks the chained group, shows its details, and Split gives its planted parts with no request', async ({
+    page
+  }) => {
+    const panel = await scanChained(page);
+    const rows = panel
+      .getByRole('listbox', { name: 'Duplicate groups' })
+      .getByRole('option');
+    await expect(rows.first()).toContainText('Group 1: 8 samples');
+    expect(await rowsShown(panel)).toEqual([
+      'chain_a0 chain_a1 chain_a2 chain_a3 chain_b0 chain_b1',
+      'tight_0 tight_1 tight_2 tight_3'
+    ]);
+    // The mark, with its reason for screen readers; the tight group has none.
+    const badge = rows.first().locator('.jp-NearDuplicates-chainedBadge');
+    await expect(badge).toHaveText('chained');
+    await expect(badge).toHaveAttribute('title', /^Chained: its least alike/);
+    await expect(rows.first()).toHaveAttribute('aria-label', /Chained: /);
+    await expect(
+      rows.nth(1).locator('.jp-NearDuplicates-chainedBadge')
+    ).toHaveCount(0);
+
+    // The detail view: every member, the heat map, the weakest link a3-b0 outlined. The
+    // scan controls are folded away, as a user looking at results would.
+    const scanSection = panel.getByRole('heading', { name: 'Scan Section' });
+    await scanSection.click();
+    await rows.first().click();
+    await panel.getByRole('button', { name: 'Details' }).click();
+    const detail = panel.getByRole('region', { name: 'Details of group 1' });
+    await expect(
+      detail.getByRole('list', { name: 'Members' }).getByRole('listitem')
+    ).toHaveCount(8);
+    await expect(detail).toContainText(
+      'Weakest link0.9613 (chain_a3 and chain_b0)'
+    );
+    const weakest = detail.locator('td.jp-NearDuplicates-heatWeakest');
+    await expect(weakest).toHaveCount(2);
+    await expect(weakest.first()).toHaveText('.96');
+    await expect(weakest.first()).toHaveAttribute(
+      'aria-label',
+      /^chain_(a3|b0) and chain_(b0|a3): 0\.9613, the weakest link$/
+    );
+    await expect(detail).toContainText(
+      'At the weakest link: into 4 + 4 samples.'
+    );
+
+    // Reference pictures at the default sidebar width, light and dark.
+    const images = detail.locator('img');
+    await expect
+      .poll(() =>
+        images.evaluateAll(all =>
+          all.every(img => (img as HTMLImageElement).naturalWidth > 0)
+        )
+      )
+      .toBe(true);
+    await expect(panel).toHaveScreenshot('group-detail-light.png', {
+      mask: [
+        panel.locator('.jp-NearDuplicates-scanInfo'),
+        panel.locator('.jp-NearDuplicates-recallEstimate')
+      ]
+    });
+    await page.theme.setDarkTheme();
+    await expect(panel).toHaveScreenshot('group-detail-dark.png', {
+      mask: [
+        panel.locator('.jp-NearDuplicates-scanInfo'),
+        panel.locator('.jp-NearDuplicates-recallEstimate')
+      ]
+    });
+    await page.theme.setLightTheme();
+    await scanSection.click();
+
+    // Split: the planted parts replace the group in the list, and no request reaches Qdrant.
+    const qdrantRequests: string[] = [];
+    page.on('request', request => {
+      if (request.url().includes('/near-duplicates/qdrant')) {
+        qdrantRequests.push(request.url());
+      }
+    });
+    // The split is kept with the scan: its save is what a reload restores.
+    const saved = page.waitForRequest(
+      request =>
+        request.url().includes('/api/workspaces') &&
+        request.method() === 'PUT' &&
+        /"splits":\[\{/.test(request.postData() ?? '')
+    );
+    await detail.getByRole('button', { name: 'Split' }).click();
+    await expect(panel.locator('.jp-NearDuplicates-summary')).toHaveText(
+      /^3 duplicate groups \(12 samples\) at 0\.95/
+    );
+    expect(await rowsShown(panel)).toEqual([
+      'tight_0 tight_1 tight_2 tight_3',
+      'chain_a0 chain_a1 chain_a2 chain_a3',
+      'chain_b0 chain_b1 chain_b2 chain_b3'
+    ]);
+    await expect(panel.locator('.jp-NearDuplicates-chainedBadge')).toHaveCount(
+      0
+    );
+    expect(qdrantRequests).toEqual([]);
+
+    await saved;
+    await page.reload({ waitUntil: 'networkidle' });
+    await page.waitForSelector('#jupyterlab-splash', { state: 'detached' });
+    const again = page.locator(PANEL);
+    await expect(again.locator('.jp-NearDuplicates-summary')).toHaveText(
+      /^3 duplicate groups \(12 samples\) at 0\.95/
+    );
+    expect(await rowsShown(again)).toEqual([
+      'tight_0 tight_1 tight_2 tight_3',
+      'chain_a0 chain_a1 chain_a2 chain_a3',
+      'chain_b0 chain_b1 chain_b2 chain_b3'
+    ]);
+  });
+
+  test('the kernel gets the groups on show: nd.groups() after a Split', async ({
+    page,
+    tmpPath
+  }) => {
+    test.setTimeout(180 * 1000);
+    const cells = [
+      'import jupyterlab_near_duplicates as nd',
+      'print([" ".join(sorted(g["sample_ids"])) for g in nd.groups()])'
+    ];
+    await page.contents.uploadContent(
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {
+          kernelspec: {
+            name: 'python3',
+            display_name: 'Python 3 (ipykernel)',
+            language: 'python'
+          }
+        },
+        cells: cells.map((source, i) => ({
+          cell_type: 'code',
+          id: `cell-${i}`,
+          metadata: {},
+          execution_count: null,
+          outputs: [],
+          source
+        }))
+      }),
+      'text',
+      `${tmpPath}/groups.ipynb`
+    );
+    await page.notebook.openByPath(`${tmpPath}/groups.ipynb`);
+    await page.notebook.activate('groups.ipynb');
+    await page.notebook.runCell(0);
+
+    const panel = await scanChained(page);
+    const rows = panel
+      .getByRole('listbox', { name: 'Duplicate groups' })
+      .getByRole('option');
+    await rows.first().click();
+    await panel.getByRole('button', { name: 'Details' }).click();
+    await panel.getByRole('button', { name: 'Split' }).click();
+    await expect(panel.locator('.jp-NearDuplicates-summary')).toHaveText(
+      /^3 duplicate groups \(12 samples\) at 0\.95/
+    );
+    await panel.getByRole('button', { name: 'Send all groups' }).click();
+    await expect(panel.locator('.jp-NearDuplicates-sendStatus')).toHaveText(
+      'Sent 3 groups (12 samples) to groups.ipynb'
+    );
+    await page.notebook.runCell(1);
+    const printed = ((await page.notebook.getCellTextOutput(1)) ?? []).join('');
+    expect(printed).toContain(
+      "['tight_0 tight_1 tight_2 tight_3', 'chain_a0 chain_a1 chain_a2 chain_a3', 'chain_b0 chain_b1 chain_b2 chain_b3']"
+    );
+  });
+
+  test('complete linkage (a setting) gives the planted parts and no chained group, with no request', async ({
+    page
+  }) => {
+    const panel = await scanChained(page);
+    await expect(panel.locator('.jp-NearDuplicates-chainedBadge')).toHaveCount(
+      1
+    );
+    const qdrantRequests: string[] = [];
+    page.on('request', request => {
+      if (request.url().includes('/near-duplicates/qdrant')) {
+        qdrantRequests.push(request.url());
+      }
+    });
+    await setLinkage(page, 'complete');
+    await expect(panel.locator('.jp-NearDuplicates-summary')).toHaveText(
+      /^3 duplicate groups \(12 samples\) at 0\.95/
+    );
+    expect(await rowsShown(panel)).toEqual([
+      'tight_0 tight_1 tight_2 tight_3',
+      'chain_a0 chain_a1 chain_a2 chain_a3',
+      'chain_b0 chain_b1 chain_b2 chain_b3'
+    ]);
+    await expect(panel.locator('.jp-NearDuplicates-chainedBadge')).toHaveCount(
+      0
+    );
+    expect(qdrantRequests).toEqual([]);
+  });
+});
