@@ -73,10 +73,10 @@ test.describe('Chained groups', () => {
       .getByRole('listbox', { name: 'Duplicate groups' })
       .getByRole('option');
     await expect(rows.first()).toContainText('Group 1: 8 samples');
-    expect(await rowsShown(panel)).toEqual([
-      'chain_a0 chain_a1 chain_a2 chain_a3 chain_b0 chain_b1',
-      'tight_0 tight_1 tight_2 tight_3'
-    ]);
+    // The row previews as many members as the sidebar's width fits: all from the chain.
+    const [chainRow, tightRow] = await rowsShown(panel);
+    expect(chainRow.split(' ').every(id => id.startsWith('chain_'))).toBe(true);
+    expect(tightRow).toBe('tight_0 tight_1 tight_2 tight_3');
     // The mark, with its reason for screen readers; the tight group has none.
     const badge = rows.first().locator('.jp-NearDuplicates-chainedBadge');
     await expect(badge).toHaveText('chained');
@@ -93,9 +93,17 @@ test.describe('Chained groups', () => {
     await rows.first().click();
     await panel.getByRole('button', { name: 'Details' }).click();
     const detail = panel.getByRole('region', { name: 'Details of group 1' });
-    await expect(
-      detail.getByRole('list', { name: 'Members' }).getByRole('listitem')
-    ).toHaveCount(8);
+    // Every member, the two planted parts side by side.
+    await expect(detail.locator('.jp-NearDuplicates-detailName')).toHaveText([
+      'chain_a0',
+      'chain_a1',
+      'chain_a2',
+      'chain_a3',
+      'chain_b0',
+      'chain_b1',
+      'chain_b2',
+      'chain_b3'
+    ]);
     await expect(detail).toContainText(
       'Weakest link0.9613 (chain_a3 and chain_b0)'
     );
