@@ -18,6 +18,7 @@ import { GroupDetail, SelectedGroupBar } from './components/GroupDetail';
 import { DetectControls } from './components/DetectControls';
 import { ScanErrorView } from './components/ErrorView';
 import { GroupList } from './components/GroupList';
+import { LeakageView, useLeakageFilter } from './components/LeakageView';
 import { ScanProgressView } from './components/ScanProgressView';
 import { RecallView } from './components/RecallView';
 import { NotebookSendBar } from './components/SendStatus';
@@ -215,6 +216,11 @@ function GroupsSection(props: {
   // Kept here, so the calibration section stays unfolded across a visit to a group's details.
   const [calibrationOpen, setCalibrationOpen] = React.useState(false);
   const outcome = model.outcome;
+  const leak = useLeakageFilter(
+    outcome?.groups,
+    outcome?.result.points.splits,
+    outcome?.finishedAt
+  );
   if (!outcome) {
     return (
       <p className="jp-NearDuplicates-hint">
@@ -282,14 +288,23 @@ function GroupsSection(props: {
             onToggle={setCalibrationOpen}
             trans={trans}
           />
+          {leak.leakage ? (
+            <LeakageView
+              leakage={leak.leakage}
+              cell={leak.cell}
+              shown={leak.shown.length}
+              onFilter={leak.setCell}
+              trans={trans}
+            />
+          ) : null}
           <SelectedGroupBar
             outcome={outcome}
             group={model.selected}
             onOpen={group => model.openDetail(group)}
           />
           <GroupList
-            key={outcome.finishedAt}
-            groups={outcome.groups}
+            key={`${outcome.finishedAt}:${JSON.stringify(leak.cell)}`}
+            groups={leak.shown}
             points={outcome.result.points}
             distance={outcome.result.distance}
             threshold={outcome.threshold}
