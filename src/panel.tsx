@@ -8,7 +8,7 @@ import {
 } from '@jupyterlab/translation';
 import type { CommandRegistry } from '@lumino/commands';
 import { ReactWidget, SidePanel, UseSignal } from '@jupyterlab/ui-components';
-import { SplitPanel } from '@lumino/widgets';
+import { AccordionPanel, SplitPanel } from '@lumino/widgets';
 import * as React from 'react';
 import type { NotebookBridge } from './bridge';
 import { CalibrationView } from './components/CalibrationView';
@@ -71,10 +71,27 @@ export class NearDuplicatesPanel extends SidePanel {
       const padding =
         parseFloat(style.paddingTop || '0') +
         parseFloat(style.paddingBottom || '0');
-      const minHeight = `${Math.ceil(height + padding)}px`;
+      const wanted = Math.ceil(height + padding);
+      const minHeight = `${wanted}px`;
       if (scan.node.style.minHeight !== minHeight) {
         scan.node.style.minHeight = minHeight;
         this.content.fit();
+      }
+      // A section keeps the size it had, so the scan's is set again when its controls shrink
+      // (a scan's progress goes): its height, and the rest to the groups.
+      const content = this.content as AccordionPanel;
+      const titles = content.titles.reduce(
+        (sum, title) => sum + title.getBoundingClientRect().height,
+        0
+      );
+      const room = content.node.clientHeight - titles;
+      if (
+        room > wanted &&
+        !scan.isHidden &&
+        !groups.isHidden &&
+        Math.abs(scan.node.getBoundingClientRect().height - wanted) > 1
+      ) {
+        content.setRelativeSizes([wanted, room - wanted]);
       }
     };
     const scan = ReactWidget.create(
@@ -215,6 +232,7 @@ function GroupsSection(props: {
   );
   // Kept here, so the calibration section stays unfolded across a visit to a group's details.
   const [calibrationOpen, setCalibrationOpen] = React.useState(false);
+  const [leakageOpen, setLeakageOpen] = React.useState(false);
   const outcome = model.outcome;
   const leak = useLeakageFilter(
     outcome?.groups,
@@ -294,6 +312,8 @@ function GroupsSection(props: {
               cell={leak.cell}
               shown={leak.shown.length}
               onFilter={leak.setCell}
+              open={leakageOpen}
+              onToggle={setLeakageOpen}
               trans={trans}
             />
           ) : null}

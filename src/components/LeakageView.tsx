@@ -71,6 +71,12 @@ export interface ILeakageViewProps {
   /** Groups the list shows under the filter. */
   shown: number;
   onFilter: (cell: ILeakCell | null) => void;
+  /**
+   * Whether the table is unfolded (the headline always shows): folded by default, so the group
+   * list keeps its room at a short window; kept by the caller across re-renders.
+   */
+  open?: boolean;
+  onToggle?: (open: boolean) => void;
   trans?: TranslationBundle;
 }
 
@@ -84,109 +90,128 @@ function cellWords(cell: ILeakCell, trans: TranslationBundle): string {
 export function LeakageView(props: ILeakageViewProps): JSX.Element {
   const { leakage, cell, shown, onFilter, trans = untranslated } = props;
   const { splits } = leakage;
+  const [ownOpen, setOwnOpen] = React.useState(false);
+  const open = props.open ?? ownOpen;
   return (
     <section
       className="jp-NearDuplicates-leakage"
       aria-label={trans.__('Split leakage')}
     >
-      <p className="jp-NearDuplicates-leakHeadline">
-        {leakHeadline(leakage, trans)}
-      </p>
-      <div className="jp-NearDuplicates-leakTableScroll">
-        <table className="jp-NearDuplicates-leakTable">
-          <thead>
-            <tr>
-              <th scope="col">{trans.__('Split')}</th>
-              {splits.map(b => (
-                <th scope="col" key={b}>
-                  {trans.__('with %1', b)}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {splits.map((a, i) => (
-              <tr key={a}>
-                <th scope="row">{a}</th>
-                {splits.map((b, j) => {
-                  const groups = leakage.groups[i][j];
-                  const samples = leakage.samples[i][j];
-                  const here = cell !== null && cell.a === a && cell.b === b;
-                  const label =
-                    a === b
-                      ? trans._n(
-                          '%2 group holds two or more %3 samples (%4 %3 samples in all)',
-                          '%2 groups hold two or more %3 samples (%4 %3 samples in all)',
-                          groups,
-                          formatCount(groups),
-                          a,
-                          formatCount(samples)
-                        )
-                      : trans._n(
-                          '%2 group holds %3 and %4 (%5 %3 samples in it)',
-                          '%2 groups hold %3 and %4 (%5 %3 samples in them)',
-                          groups,
-                          formatCount(groups),
-                          a,
-                          b,
-                          formatCount(samples)
-                        );
-                  return (
-                    <td key={b}>
-                      <button
-                        type="button"
-                        className={
-                          'jp-NearDuplicates-leakCell' +
-                          (a !== b && groups > 0
-                            ? ' jp-NearDuplicates-leakCell-cross'
-                            : '') +
-                          (here ? ' jp-mod-selected' : '')
-                        }
-                        aria-pressed={here}
-                        aria-label={label}
-                        title={
-                          groups
-                            ? trans.__('%1. Click to list these groups.', label)
-                            : label
-                        }
-                        disabled={groups === 0}
-                        onClick={() => onFilter(here ? null : { a, b })}
-                      >
-                        <span className="jp-NearDuplicates-leakGroups">
-                          {trans._n(
-                            '%2 group',
-                            '%2 groups',
-                            groups,
-                            formatCount(groups)
-                          )}
-                        </span>
-                        <span className="jp-NearDuplicates-leakSamples">
-                          {trans._n(
-                            '%2 sample',
-                            '%2 samples',
-                            samples,
-                            formatCount(samples)
-                          )}
-                        </span>
-                      </button>
-                    </td>
-                  );
-                })}
+      <details
+        open={open}
+        onToggle={event => {
+          const now = (event.target as HTMLDetailsElement).open;
+          if (now !== open) {
+            setOwnOpen(now);
+            props.onToggle?.(now);
+          }
+        }}
+      >
+        <summary
+          className="jp-NearDuplicates-leakHeadline"
+          title={trans.__('Show or hide the split x split table')}
+        >
+          {leakHeadline(leakage, trans)}
+        </summary>
+        <div className="jp-NearDuplicates-leakTableScroll">
+          <table className="jp-NearDuplicates-leakTable">
+            <thead>
+              <tr>
+                <th scope="col">{trans.__('Split')}</th>
+                {splits.map(b => (
+                  <th scope="col" key={b}>
+                    {trans.__('with %1', b)}
+                  </th>
+                ))}
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      {leakage.missing ? (
-        <p className="jp-NearDuplicates-leakNote">
-          {trans.__(
-            '%1 of %2 samples in the groups have no split: counted under %3.',
-            formatCount(leakage.missing),
-            formatCount(leakage.members),
-            NO_SPLIT
-          )}
-        </p>
-      ) : null}
+            </thead>
+            <tbody>
+              {splits.map((a, i) => (
+                <tr key={a}>
+                  <th scope="row">{a}</th>
+                  {splits.map((b, j) => {
+                    const groups = leakage.groups[i][j];
+                    const samples = leakage.samples[i][j];
+                    const here = cell !== null && cell.a === a && cell.b === b;
+                    const label =
+                      a === b
+                        ? trans._n(
+                            '%2 group holds two or more %3 samples (%4 %3 samples in all)',
+                            '%2 groups hold two or more %3 samples (%4 %3 samples in all)',
+                            groups,
+                            formatCount(groups),
+                            a,
+                            formatCount(samples)
+                          )
+                        : trans._n(
+                            '%2 group holds %3 and %4 (%5 %3 samples in it)',
+                            '%2 groups hold %3 and %4 (%5 %3 samples in them)',
+                            groups,
+                            formatCount(groups),
+                            a,
+                            b,
+                            formatCount(samples)
+                          );
+                    return (
+                      <td key={b}>
+                        <button
+                          type="button"
+                          className={
+                            'jp-NearDuplicates-leakCell' +
+                            (a !== b && groups > 0
+                              ? ' jp-NearDuplicates-leakCell-cross'
+                              : '') +
+                            (here ? ' jp-mod-selected' : '')
+                          }
+                          aria-pressed={here}
+                          aria-label={label}
+                          title={
+                            groups
+                              ? trans.__(
+                                  '%1. Click to list these groups.',
+                                  label
+                                )
+                              : label
+                          }
+                          disabled={groups === 0}
+                          onClick={() => onFilter(here ? null : { a, b })}
+                        >
+                          <span className="jp-NearDuplicates-leakGroups">
+                            {trans._n(
+                              '%2 group',
+                              '%2 groups',
+                              groups,
+                              formatCount(groups)
+                            )}
+                          </span>
+                          <span className="jp-NearDuplicates-leakSamples">
+                            {trans._n(
+                              '%2 sample',
+                              '%2 samples',
+                              samples,
+                              formatCount(samples)
+                            )}
+                          </span>
+                        </button>
+                      </td>
+                    );
+                  })}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        {leakage.missing ? (
+          <p className="jp-NearDuplicates-leakNote">
+            {trans.__(
+              '%1 of %2 samples in the groups have no split: counted under %3.',
+              formatCount(leakage.missing),
+              formatCount(leakage.members),
+              NO_SPLIT
+            )}
+          </p>
+        ) : null}
+      </details>
       {cell ? (
         <div className="jp-NearDuplicates-leakFilter" role="status">
           <span>

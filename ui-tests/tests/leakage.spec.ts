@@ -114,6 +114,8 @@ test('the split x split table counts the demo’s planted cross-split groups, an
       `^${leakedTest} test samples \\(\\d+\\.\\d% of test\\) have a near-duplicate in train$`
     )
   );
+  // The headline always shows; the table unfolds under it.
+  await headline.click();
   const testTrain = leakage.getByRole('button', {
     name: `29 groups hold test and train (${leakedTest} test samples in them)`
   });
