@@ -368,8 +368,8 @@ def test_server_layout_default_scan_cures_unreachable_points_and_says_so(server_
 
 
 def test_server_layout_audit_without_cure_offers_it(server_collection, real_qdrant, bundle):
-    """With the cure turned off (the scan as it was), pairs are missed; the audit's interval
-    holds the true recall and the result offers the cure with an estimated time."""
+    """With the cure turned off (the scan as it was), pairs are missed; the audit never claims
+    more than the true recall and the result offers the cure with an estimated time."""
     name, truth = server_collection
     out = sh.run_scan(
         bundle, "ours", real_qdrant.url, real_qdrant.api_key, name, 0.95, timeout=600, cure="never", auditSeed=12
@@ -377,7 +377,11 @@ def test_server_layout_audit_without_cure_offers_it(server_collection, real_qdra
     comparison = sh.compare(out, truth)
     audit = out["audit"]
     assert audit["route"] == "by-id" and audit["unreachable"] > 0
-    assert audit["low"] <= comparison.recall <= audit["high"], (comparison.recall, audit)
+    # The interval is a 95% one over the graph's random layout, so only the side that would
+    # mislead is asserted: its lower bound is never above the truth. (Seen in CI once: the
+    # truth 0.99969 above the interval's top, 0.99950, from a sample of 200 holding a missed
+    # cluster: the result said less than it had, and offered the cure.)
+    assert audit["low"] <= comparison.recall, (comparison.recall, audit)
     assert audit["cure"]["route"] == "sure" and audit["cure"]["seconds"] > 0
     if not comparison.missed:
         # Each upload builds another graph; on some, the unreachable points happen to hold
