@@ -3,22 +3,12 @@
 // group of 4, 60 lone points), whose pair scores spread from 0.80 to 1, scanned once at a floor
 // of 0.80; the chart's numbers at stricter thresholds must be what the group list shows after
 // moving the slider there, with no request to Qdrant.
+import { detectChainedAtFloor } from './chained';
 import { expect, IJupyterLabPageFixture, test } from './fixtures';
 import { cutOff } from './layout';
 
-const PANEL = '#jp-near-duplicates-panel';
-const TAB = '.jp-SideBar.jp-mod-left [data-id="jp-near-duplicates-panel"]';
-
 async function scanAtFloor(page: IJupyterLabPageFixture) {
-  await page.locator(TAB).click();
-  const panel = page.locator(PANEL);
-  const picker = panel.getByLabel('Collection', { exact: true });
-  await expect(picker).toBeVisible({ timeout: 60000 });
-  await picker.selectOption('chained');
-  const field = panel.getByLabel('Similarity threshold value');
-  await field.fill('0.8');
-  await field.press('Enter');
-  await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
+  const { panel, field } = await detectChainedAtFloor(page);
   await expect(panel.locator('.jp-NearDuplicates-summary')).toHaveText(
     /^\d+ duplicate groups? \(\d+ samples?\) at 0\.80/,
     { timeout: 60000 }

@@ -1,23 +1,14 @@
 // Chaining, seen and stopped (issue 15), in a real JupyterLab against the real embedded backend:
 // the "chained" collection (seed.py) holds a group of 8 made of two planted parts of 4 joined
 // by one link, a tight group of 4, and 60 lone points. Scanned at a floor of 0.80, shown at 0.95.
+import { detectChainedAtFloor, PANEL } from './chained';
 import { expect, IJupyterLabPageFixture, test } from './fixtures';
 
-const PANEL = '#jp-near-duplicates-panel';
-const TAB = '.jp-SideBar.jp-mod-left [data-id="jp-near-duplicates-panel"]';
 const SETTINGS_PLUGIN = '@jupyterlab/apputils-extension:settings';
 const PANEL_SETTINGS = 'jupyterlab-near-duplicates:panel';
 
 async function scanChained(page: IJupyterLabPageFixture) {
-  await page.locator(TAB).click();
-  const panel = page.locator(PANEL);
-  const picker = panel.getByLabel('Collection', { exact: true });
-  await expect(picker).toBeVisible({ timeout: 60000 });
-  await picker.selectOption('chained');
-  const field = panel.getByLabel('Similarity threshold value');
-  await field.fill('0.8');
-  await field.press('Enter');
-  await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
+  const { panel, field } = await detectChainedAtFloor(page);
   const summary = panel.locator('.jp-NearDuplicates-summary');
   await expect(summary).toHaveText(
     /^2 duplicate groups \(12 samples\) at 0\.80/,
