@@ -237,7 +237,8 @@ function GroupsSection(props: {
   const leak = useLeakageFilter(
     outcome?.groups,
     outcome?.result.points.splits,
-    outcome?.finishedAt
+    outcome?.finishedAt,
+    outcome?.result.points.splitSizes
   );
   if (!outcome) {
     return (

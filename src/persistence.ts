@@ -1,5 +1,6 @@
 // What the panel keeps of a finished scan across panel close and page reload (IStateDB):
 // only the points that have pairs, re-indexed, with the pairs as plain arrays. DOM-free.
+import { collectionSizes } from './leakage';
 import { regroup } from './scan/groups';
 import type { SplitRecord } from './scan/linkage';
 import type {
@@ -35,6 +36,8 @@ export interface ISavedScan {
     thumbnails: (string | null)[];
     splits: (string | null)[];
   };
+  /** Points per named split over the whole collection (the points above are only those in pairs). */
+  splitSizes?: Record<string, number>;
   pairs: { a: number[]; b: number[]; score: number[] };
   stats: IScanResult['stats'];
   /** The scan's check of its own completeness, so a reload still says how complete it is. */
@@ -95,6 +98,7 @@ export function saveScan(
     finishedAt,
     scanId,
     points,
+    splitSizes: collectionSizes(result.points),
     pairs,
     stats: result.stats,
     ...(result.audit ? { audit: result.audit } : {}),
@@ -128,7 +132,12 @@ export function restoreScan(saved: unknown): {
     using: saved.using,
     distance: saved.distance,
     threshold: saved.threshold,
-    points: saved.points,
+    points: {
+      ...saved.points,
+      ...(isSplitSizes(saved.splitSizes)
+        ? { splitSizes: saved.splitSizes }
+        : {})
+    },
     pairs: {
       a: Uint32Array.from(saved.pairs.a),
       b: Uint32Array.from(saved.pairs.b),
@@ -192,6 +201,16 @@ function isSavedScan(value: unknown): value is ISavedScan {
     v.pairs.b.every(
       i => Number.isInteger(i) && i >= 0 && i < v.points.ids.length
     )
+  );
+}
+
+/** Kept split sizes are used only when every count is a whole number. */
+function isSplitSizes(value: unknown): value is Record<string, number> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every(n => Number.isInteger(n) && n >= 0)
   );
 }
 

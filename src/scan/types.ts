@@ -125,6 +125,11 @@ export interface IScanPoints {
   sampleIds: string[];
   thumbnails: (string | null)[];
   splits: (string | null)[];
+  /**
+   * Points per named split over the whole collection. Set on a restored scan, which keeps
+   * only the points in pairs, so its `splits` no longer count the collection.
+   */
+  splitSizes?: Record<string, number>;
 }
 
 /**
