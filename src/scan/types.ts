@@ -224,6 +224,11 @@ export interface IRecallEstimate {
   route: 'by-id' | 'sure' | 'exact';
   /** Sure route: points searched exactly because their own search did not return them. */
   searchedExactly: number;
+  /**
+   * Of those, the points compared exactly only with a cover's answer (a neighbour's exact
+   * search past a looser threshold, see the unreachableCover policy), not the collection.
+   */
+  coveredExactly?: number;
   /** Seconds one exact query took in the audit (per point, requests in flight counted). */
   exactSecondsPerPoint: number;
   /**
