@@ -25,6 +25,9 @@ from typing import Any
 from .members import Scan, choose_vector, fetch, group_scores, payload_value, point_key, read_scan, split_sizes, the_client
 
 MISSING_CHOICES = ("error", "last")
+#: Mean scores are compared at this many decimals, so scores read as float32 (the panel's
+#: kept pairs, src/plan.ts CENTRAL_DECIMALS) and float64 (from the vectors here) tie alike.
+CENTRAL_DECIMALS = 6
 
 
 class Samples:
@@ -316,7 +319,7 @@ class Plan:
                     keys[k].append(order.index(s) if s in order else len(order))
                 continue
             if kind == "central":
-                values = [round(m, 9) for m in self.scores(group.index).mean]
+                values = [round(m, CENTRAL_DECIMALS) for m in self.scores(group.index).mean]
                 reverse = _higher(self.distance)
             else:
                 values = [payload_value(self._payloads.get(p), rule[1]) for p in group.point_ids]
