@@ -270,13 +270,14 @@ export function normalRules(rules: ReadonlyArray<KeepRule>): KeepRule[] {
 
 /**
  * A group's name in pins and marks: its size and a 53-bit hash of its point ids in the
- * kernel's id order. The same members give the same name in any order and after a reload; a
- * group that a regroup split or merged gets a new one.
+ * kernel's id order (integers as digits, UUIDs quoted in lower case, joined by commas). The
+ * same members give the same name in any order, after a reload and in the kernel
+ * (planning.group_id); a group that a regroup split or merged gets a new one.
  */
 export function groupId(pointIds: ReadonlyArray<PointId>): string {
   const text = [...pointIds]
     .sort(compareIds)
-    .map(p => (typeof p === 'number' ? `${p}` : `"${p}"`))
+    .map(p => (asInteger(p) !== null ? `${p}` : `"${String(p).toLowerCase()}"`))
     .join(',');
   return `${pointIds.length}-${hash53(text).toString(16)}`;
 }

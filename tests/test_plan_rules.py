@@ -124,3 +124,11 @@ def test_a_refused_rule_says_why(case):
         build(case)
     for words in case["problem"]:
         assert words in str(info.value)
+
+
+@pytest.mark.parametrize("case", PLAN["group_ids"], ids=lambda c: c["id"])
+def test_a_group_is_named_as_the_panel_names_it(case):
+    assert planning.group_id(case["point_ids"]) == case["id"]
+    assert planning.group_id(list(reversed(case["point_ids"]))) == case["id"]
+    # the kernel holds ids beyond 2^53 as integers, the panel as their digits
+    assert planning.group_id([int(p) if str(p).isdigit() else p for p in case["point_ids"]]) == case["id"]

@@ -55,6 +55,7 @@ const shared = JSON.parse(
   groups: number[][];
   pairs: [number, number, number][];
   cases: IPlanCase[];
+  group_ids: { point_ids: PointId[]; id: string }[];
 };
 
 function fakeGroup(members: number[], ids: PointId[]): IDuplicateGroup {
@@ -149,6 +150,13 @@ describe('computePlan: the cases the kernel shares (tests/fixtures/rules.json)',
 });
 
 describe('computePlan: group names, pins and marks', () => {
+  it('names groups as the kernel does (tests/fixtures/rules.json group_ids)', () => {
+    for (const c of shared.group_ids) {
+      expect([c.point_ids, groupId(c.point_ids)]).toEqual([c.point_ids, c.id]);
+      expect(groupId([...c.point_ids].reverse())).toBe(c.id);
+    }
+  });
+
   it('names a group by its members, in any order, and not by its place in the list', () => {
     expect(groupId([3, 'b-uuid', 1])).toBe(groupId(['b-uuid', 1, 3]));
     expect(groupId([1, 3])).not.toBe(groupId([1, 3, 4]));
