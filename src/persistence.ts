@@ -1,6 +1,7 @@
 // What the panel keeps of a finished scan across panel close and page reload (IStateDB):
 // only the points that have pairs, re-indexed, with the pairs as plain arrays. DOM-free.
 import { collectionSizes } from './leakage';
+import { DEFAULT_PLAN, IKeepPlan, kernelRules, readRules } from './plan';
 import { regroup } from './scan/groups';
 import type { SplitRecord } from './scan/linkage';
 import type {
@@ -44,6 +45,16 @@ export interface ISavedScan {
   audit?: IRecallEstimate;
   /** The Splits made on it (issue 15): each member's part, by kept point index. */
   splits?: { members: number[]; parts: number[] }[];
+  /**
+   * The keep-one plan on it (issue 14): rules in the kernel's keep= form (plan.ts
+   * kernelRules), pinned keepers and groups marked "not duplicates" by groupId. Absent in
+   * scans kept before plans, and while the plan is the default one.
+   */
+  plan?: {
+    rules: unknown[];
+    pins: Record<string, PointId>;
+    notDuplicates: string[];
+  };
 }
 
 /** The JSON-safe form of a scan, or null when it is too large to keep. */
@@ -52,7 +63,8 @@ export function saveScan(
   shownThreshold: number,
   finishedAt: number,
   scanId: string,
-  splits: readonly SplitRecord[] = []
+  splits: readonly SplitRecord[] = [],
+  plan: IKeepPlan = DEFAULT_PLAN
 ): ISavedScan | null {
   const { a, b, score } = result.pairs;
   if (a.length > MAX_SAVED_PAIRS) {
@@ -110,6 +122,15 @@ export function saveScan(
             parts: [...split.values()]
           }))
         }
+      : {}),
+    ...(plan !== DEFAULT_PLAN
+      ? {
+          plan: {
+            rules: kernelRules(plan.rules),
+            pins: { ...plan.pins },
+            notDuplicates: [...plan.notDuplicates]
+          }
+        }
       : {})
   };
 }
@@ -123,6 +144,8 @@ export function restoreScan(saved: unknown): {
   scanId: string | null;
   /** The Splits made on it; none when they were not kept or do not fit its points. */
   splits: SplitRecord[];
+  /** The keep-one plan kept with it; null when none was (or it cannot be read). */
+  plan: IKeepPlan | null;
 } | null {
   if (!isSavedScan(saved)) {
     return null;
@@ -153,8 +176,31 @@ export function restoreScan(saved: unknown): {
     shownThreshold: saved.shownThreshold,
     finishedAt: saved.finishedAt,
     scanId: typeof saved.scanId === 'string' ? saved.scanId : null,
-    splits: readSplits(saved.splits, saved.points.ids.length)
+    splits: readSplits(saved.splits, saved.points.ids.length),
+    plan: readPlan(saved.plan)
   };
+}
+
+/** A kept plan back, or null when it is absent or not of the shape saveScan writes. */
+function readPlan(value: unknown): IKeepPlan | null {
+  const v = value as ISavedScan['plan'];
+  if (typeof v !== 'object' || v === null) {
+    return null;
+  }
+  const rules = readRules(v.rules);
+  const pins =
+    typeof v.pins === 'object' && v.pins !== null && !Array.isArray(v.pins)
+      ? Object.entries(v.pins).filter(
+          ([, p]) => typeof p === 'number' || typeof p === 'string'
+        )
+      : null;
+  const marks = Array.isArray(v.notDuplicates)
+    ? v.notDuplicates.filter((g): g is string => typeof g === 'string')
+    : null;
+  if (!rules || !pins || !marks) {
+    return null;
+  }
+  return { rules, pins: Object.fromEntries(pins), notDuplicates: marks };
 }
 
 /** Kept splits back as records, or none when any of them does not fit the points. */
