@@ -33,6 +33,21 @@ class NodeMissing(RuntimeError):
     pass
 
 
+#: The exit status of a Node scan ended on purpose by ``stopAfterBatches`` (bench/scan_node.ts).
+INTERRUPTED = 75
+
+
+class ScanFailed(RuntimeError):
+    """A Node scan that exited with an error; ``error`` is its ScanError (kind, message) when it had one."""
+
+    def __init__(self, mode: str, status: int, errors: str):
+        super().__init__(f"the {mode} scan failed (exit {status}):\n{errors[-4000:]}")
+        self.error: dict | None = None
+        for line in errors.splitlines():
+            if line.startswith("SCAN_ERROR "):
+                self.error = json.loads(line[len("SCAN_ERROR ") :])
+
+
 def node_executable() -> str:
     node = shutil.which("node")
     if not node:
@@ -126,8 +141,11 @@ def run_scan(
             wall = time.perf_counter() - t0
             err.seek(0)
             errors = err.read()
+            if proc.returncode == INTERRUPTED and "stopAfterBatches" in options:
+                # Ended on purpose mid-scan (a closed tab, a killed worker): no output.
+                return {"interrupted": True, "wall_s": time.perf_counter() - t0, "printed": "".join(printed) + errors}
             if proc.returncode != 0:
-                raise RuntimeError(f"the {mode} scan failed (exit {proc.returncode}):\n{errors[-4000:]}")
+                raise ScanFailed(mode, proc.returncode, errors)
         with open(out_path, encoding="utf-8") as f:
             out = json.load(f)
     out["wall_s"] = wall

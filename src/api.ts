@@ -96,7 +96,9 @@ export class ServerApi implements INearDuplicatesApi {
 
   async releaseScan(scanId: string): Promise<void> {
     await this.request(`scans/${encodeURIComponent(scanId)}`, {
-      method: 'DELETE'
+      method: 'DELETE',
+      // Also sent when the page goes away (a reload), so Resume is not refused as busy.
+      keepalive: true
     });
   }
 

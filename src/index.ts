@@ -61,6 +61,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     app.shell.add(panel, 'left', { rank: 850 });
     restorer?.add(panel, 'near-duplicates');
     model.start();
+    window.addEventListener('pagehide', () => model.leavePage());
     if (state) {
       keepResults(model, state);
     }
@@ -76,6 +77,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     for (const command of [
       CommandIDs.openPanel,
       CommandIDs.detect,
+      CommandIDs.resume,
       CommandIDs.cancel
     ]) {
       palette?.addItem({ command, category });

@@ -190,6 +190,11 @@ function ScanSection(props: {
         onDetect={detect}
         onCancel={() => void commands.execute(CommandIDs.cancel)}
         lastScanThreshold={model.lastScanThreshold}
+        checkpoint={model.checkpoint}
+        pointsNow={model.collection?.points_count ?? null}
+        vector={model.vectorName}
+        onResume={() => void commands.execute(CommandIDs.resume)}
+        onDiscard={() => model.discardCheckpoint()}
         trans={trans}
       />
       {running?.progress ? (

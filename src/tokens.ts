@@ -17,6 +17,8 @@ export namespace CommandIDs {
   export const detect = `${EXTENSION_ID}:detect`;
   /** Stop the running scan. */
   export const cancel = `${EXTENSION_ID}:cancel`;
+  /** Take up the chosen collection's interrupted scan where its checkpoint left off (issue 16). */
+  export const resume = `${EXTENSION_ID}:resume`;
 }
 
 /** The translation domain of the extension's user-facing strings. */

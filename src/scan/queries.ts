@@ -3,6 +3,7 @@
 // vector, with exact search for a point the index cannot reach. A full page is asked again
 // (the paging policy); the check phase queues its exact queries here too.
 import { answered, withUsing } from './batch';
+import { hasBit, newBitset, setBit } from './checkpoint';
 import type { NeighbourQuery, QdrantId } from './client';
 import type { IQueryScope, IScanContext } from './context';
 import { coverThreshold, higherIsBetter, passes } from './metric';
@@ -46,7 +47,37 @@ export class NeighbourPass {
     this.n = n;
     this.pairs = new PairStore(higherIsBetter(scope.choice.distance));
     this.components = new UnionFind(n);
+    this.done = newBitset(n);
   }
+
+  /**
+   * Takes up where a checkpoint left off: its pairs, and its finished points, which are not
+   * asked again. (Points it had started are asked again from their first page.)
+   */
+  restore(
+    done: Uint8Array,
+    pairs: { a: Uint32Array; b: Uint32Array; score: Float32Array },
+    unreachable: Uint32Array,
+    counts: { queries: number; searchedExactly: number }
+  ): void {
+    this.done.set(done);
+    let scanned = 0;
+    for (let i = 0; i < this.n; i++) {
+      if (hasBit(done, i)) {
+        scanned++;
+      }
+    }
+    this.scanned = scanned;
+    for (let k = 0; k < pairs.a.length; k++) {
+      this.addPair(pairs.a[k], pairs.b[k], pairs.score[k]);
+    }
+    this.unreachable.push(...unreachable);
+    this.queries = counts.queries;
+    this.searchedExactly = counts.searchedExactly;
+  }
+
+  /** Bit i: point i's own queries are all answered (what a checkpoint keeps). */
+  readonly done: Uint8Array;
 
   readonly pairs: PairStore;
   readonly components: UnionFind;
@@ -78,7 +109,7 @@ export class NeighbourPass {
   /** Runs every point's own queries not run yet and everything queued, until none is left. */
   run(): Promise<void> {
     return runPool(
-      () => this.followUps.length > 0 || this.cursor < this.n,
+      () => this.followUps.length > 0 || this.skipDone() < this.n,
       () => this.takeBatch(),
       batch => this.runBatch(batch),
       this.ctx.options.policies.pool.inFlight,
@@ -99,7 +130,7 @@ export class NeighbourPass {
       take++;
     }
     const batch = this.followUps.splice(0, take);
-    while (batch.length < batchSize && this.cursor < this.n) {
+    while (batch.length < batchSize && this.skipDone() < this.n) {
       batch.push({
         index: this.cursor++,
         offset: 0,
@@ -140,7 +171,11 @@ export class NeighbourPass {
       pairs: this.pairs.count,
       groups: this.components.groupCount
     });
+    this.onBatch?.();
   }
+
+  /** Runs after each answered batch, between two answers (a checkpoint is taken there). */
+  onBatch?: () => void;
 
   private search(
     q: IPendingQuery,
@@ -231,7 +266,9 @@ export class NeighbourPass {
     }
     if (shared && !full) {
       // Its copies are known as well as it is now.
-      this.scanned += shared.finish();
+      for (const copy of shared.finish()) {
+        this.finish(copy);
+      }
     }
     if (searchCollection) {
       // Neither the point nor an exact copy of it came back for its own vector: the
@@ -254,9 +291,13 @@ export class NeighbourPass {
       }
       const first = this.firstCopy(own.get(q.index)!.values(), q.index);
       if (first !== q.index) {
-        this.scanned += this.copies
-          .get(first)!
-          .add(q.index, (a, b, s) => this.addPair(a, b, s));
+        if (
+          this.copies
+            .get(first)!
+            .add(q.index, (a, b, s) => this.addPair(a, b, s))
+        ) {
+          this.finish(q.index);
+        }
         return;
       }
       this.searchedExactly++;
@@ -280,7 +321,7 @@ export class NeighbourPass {
     } else if (cannotReach && !full) {
       // sureExact 'lonely' with neighbours found, or 'none' (benchmark only): the by-vector
       // answer is all the main pass asks.
-      this.scanned++;
+      this.finish(q.index);
     } else if (cannotReach) {
       this.followUps.push(nextPage(q, limit, policies));
     } else if (q.covered) {
@@ -290,6 +331,22 @@ export class NeighbourPass {
     } else if (full) {
       this.followUps.push(nextPage(q, limit, policies));
     } else {
+      this.finish(q.index);
+    }
+  }
+
+  /** The cursor, moved past the points a checkpoint says are finished. */
+  private skipDone(): number {
+    while (this.cursor < this.n && hasBit(this.done, this.cursor)) {
+      this.cursor++;
+    }
+    return this.cursor;
+  }
+
+  /** Point i's neighbours are all known. */
+  private finish(i: number): void {
+    if (!hasBit(this.done, i)) {
+      setBit(this.done, i);
       this.scanned++;
     }
   }
@@ -400,24 +457,24 @@ export class SharedAnswer {
     }
   }
 
-  /** Another point with the vector; returns how many points became known (1 or 0). */
-  add(copy: number, add: AddPair): number {
+  /** Another point with the vector; returns whether it is known now. */
+  add(copy: number, add: AddPair): boolean {
     this.members.push(copy);
     if (!this.complete) {
-      return 0;
+      return false;
     }
     for (let k = 0; k < this.hits.length; k += 2) {
       if (this.hits[k] !== copy) {
         add(copy, this.hits[k], this.hits[k + 1]);
       }
     }
-    return 1;
+    return true;
   }
 
-  /** The first point's answer is complete; returns how many copies became known with it. */
-  finish(): number {
+  /** The first point's answer is complete; returns the copies that became known with it. */
+  finish(): readonly number[] {
     this.complete = true;
-    return this.members.length;
+    return this.members;
   }
 
   private complete = false;
