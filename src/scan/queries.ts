@@ -325,7 +325,7 @@ export class NeighbourPass {
     } else if (cannotReach) {
       this.followUps.push(nextPage(q, limit, policies));
     } else if (q.covered) {
-      this.scanned++;
+      this.finish(q.index);
     } else if (q.members) {
       this.checked++;
     } else if (full) {
@@ -402,7 +402,10 @@ export class NeighbourPass {
       }
     }
     // Complete: every neighbour past the threshold is in the answer (or in its first page).
-    this.scanned += shared ? shared.finish() : 1;
+    for (const copy of shared ? shared.finish() : []) {
+      this.finish(copy);
+    }
+    this.finish(q.index);
   }
 
   private addPair(a: number, b: number, score: number): void {
