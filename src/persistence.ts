@@ -1,12 +1,19 @@
 // What the panel keeps of a finished scan across panel close and page reload (IStateDB):
 // only the points that have pairs, re-indexed, with the pairs as plain arrays. DOM-free.
-import { DEFAULT_PLAN, IKeepPlan, kernelRules, readRules } from './plan';
+import {
+  DEFAULT_PLAN,
+  IKeepPlan,
+  kernelRules,
+  populationOf,
+  readRules
+} from './plan';
 import { regroup } from './scan/groups';
 import type { SplitRecord } from './scan/linkage';
 import type {
   DistanceKind,
   PointId,
   IRecallEstimate,
+  IScanPopulation,
   IScanResult
 } from './scan/types';
 
@@ -40,6 +47,11 @@ export interface ISavedScan {
   stats: IScanResult['stats'];
   /** The scan's check of its own completeness, so a reload still says how complete it is. */
   audit?: IRecallEstimate;
+  /**
+   * How many points the scan listed, in all and per split: the kept points are only those
+   * with pairs, and the plan's shares are of all. Absent in scans kept before it.
+   */
+  population?: IScanPopulation;
   /** The Splits made on it (issue 15): each member's part, by kept point index. */
   splits?: { members: number[]; parts: number[] }[];
   /**
@@ -109,6 +121,7 @@ export function saveScan(
     points,
     pairs,
     stats: result.stats,
+    population: result.population ?? populationOf(result.points.splits),
     ...(result.audit ? { audit: result.audit } : {}),
     // A split's members are in groups, so they have pairs and are kept.
     ...(splits.length
@@ -159,7 +172,8 @@ export function restoreScan(saved: unknown): {
     },
     groups: [],
     stats: saved.stats,
-    ...(isRecallEstimate(saved.audit) ? { audit: saved.audit } : {})
+    ...(isRecallEstimate(saved.audit) ? { audit: saved.audit } : {}),
+    ...(isPopulation(saved.population) ? { population: saved.population } : {})
   };
   result.groups = regroup(result, saved.threshold);
   return {
@@ -238,6 +252,18 @@ function isSavedScan(value: unknown): value is ISavedScan {
     v.pairs.b.every(
       i => Number.isInteger(i) && i >= 0 && i < v.points.ids.length
     )
+  );
+}
+
+function isPopulation(value: unknown): value is IScanPopulation {
+  const v = value as IScanPopulation;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    Number.isInteger(v.points) &&
+    typeof v.splits === 'object' &&
+    v.splits !== null &&
+    Object.values(v.splits).every(n => Number.isInteger(n))
   );
 }
 
