@@ -10,7 +10,7 @@ import type { CommandRegistry } from '@lumino/commands';
 import { ReactWidget, SidePanel, UseSignal } from '@jupyterlab/ui-components';
 import { AccordionPanel, SplitPanel } from '@lumino/widgets';
 import * as React from 'react';
-import type { NotebookBridge } from './bridge';
+import type { IPlanToSend, NotebookBridge } from './bridge';
 import { CalibrationView } from './components/CalibrationView';
 import { chainedNote } from './components/chainWords';
 import { ConnectionView } from './components/ConnectionView';
@@ -26,7 +26,8 @@ import { NotebookSendBar } from './components/SendStatus';
 import { WorkerStatusView } from './components/WorkerStatusView';
 import { nearDuplicatesIcon } from './icons';
 import { collectionSplits } from './leakage';
-import { NearDuplicatesModel } from './model';
+import { IScanOutcome, NearDuplicatesModel } from './model';
+import type { IPlanView } from './planModel';
 import type { IDuplicateGroup } from './scan/types';
 import type { IThumbnailPolicy } from './thumbnails';
 import {
@@ -131,6 +132,28 @@ export class NearDuplicatesPanel extends SidePanel {
     this.addWidget(groups);
     SplitPanel.setStretch(scan, 0);
     SplitPanel.setStretch(groups, 1);
+
+    // A changed plan reaches the kernel that holds its groups (after "Send all groups"),
+    // once the changes settle: nd.plan() stays the panel's plan.
+    if (bridge) {
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      model.plan.changed.connect(() => {
+        if (timer !== null) {
+          clearTimeout(timer);
+        }
+        timer = setTimeout(() => {
+          timer = null;
+          const outcome = model.outcome;
+          if (!outcome || !bridge.sentGroupsOf(outcome.scanId)) {
+            return;
+          }
+          const plan = planToSend(model, outcome);
+          if (plan.planned.reading.length === 0) {
+            void bridge.sendPlan(outcome, plan);
+          }
+        }, PLAN_RESEND_MS);
+      });
+    }
   }
 
   dispose(): void {
@@ -141,6 +164,21 @@ export class NearDuplicatesPanel extends SidePanel {
     this.bridge?.dispose();
     super.dispose();
   }
+}
+
+/** How long plan changes settle before the plan is sent to the kernel again. */
+export const PLAN_RESEND_MS = 500;
+
+/** The panel's plan of the groups on show, as the bridge sends it. */
+function planToSend(
+  model: NearDuplicatesModel,
+  outcome: IScanOutcome
+): IPlanToSend & { planned: IPlanView } {
+  return {
+    plan: model.plan.plan,
+    planned: model.plan.view(outcome),
+    splitField: model.settings.splitField || null
+  };
 }
 
 function ScanSection(props: {
@@ -247,7 +285,7 @@ function GroupsSection(props: {
     outcome?.groups,
     outcome?.result.points.splits,
     outcome?.finishedAt,
-    outcome?.result.points.splitSizes
+    outcome?.result.population?.splits
   );
   if (!outcome) {
     return (
@@ -286,7 +324,9 @@ function GroupsSection(props: {
             <NotebookSendBar
               status={status ?? null}
               groupCount={outcome.groups.length}
-              onSendAll={() => void bridge.sendAllGroups(outcome)}
+              onSendAll={() =>
+                void bridge.sendAllGroups(outcome, planToSend(model, outcome))
+              }
               trans={trans}
             />
           )}

@@ -127,11 +127,6 @@ export interface IScanPoints {
   sampleIds: string[];
   thumbnails: (string | null)[];
   splits: (string | null)[];
-  /**
-   * Points per named split over the whole collection. Set on a restored scan, which keeps
-   * only the points in pairs, so its `splits` no longer count the collection.
-   */
-  splitSizes?: Record<string, number>;
 }
 
 /**
@@ -191,6 +186,17 @@ export interface IScanResult {
   stats: IScanStats;
   /** The scan's check of its own completeness; absent when the audit was turned off. */
   audit?: IRecallEstimate;
+  /**
+   * How many points the scan listed, in all and per split value: set on a restored scan,
+   * whose `points` hold only the points with pairs (persistence.ts).
+   */
+  population?: IScanPopulation;
+}
+
+/** The points a scan listed: how many, and how many per split value. */
+export interface IScanPopulation {
+  points: number;
+  splits: Record<string, number>;
 }
 
 /**
