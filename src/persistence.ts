@@ -2,6 +2,7 @@
 // only the points that have pairs, re-indexed, with the pairs as plain arrays. DOM-free.
 import { regroup } from './scan/groups';
 import type { SplitRecord } from './scan/linkage';
+import { IReviewTag, readReview } from './scan/review';
 import type {
   DistanceKind,
   PointId,
@@ -34,6 +35,8 @@ export interface ISavedScan {
     sampleIds: string[];
     thumbnails: (string | null)[];
     splits: (string | null)[];
+    /** Earlier scans' tags on the kept points, as the payload holds them (tagging.py's keys). */
+    reviews?: (Record<string, unknown> | null)[];
   };
   pairs: { a: number[]; b: number[]; score: number[] };
   stats: IScanResult['stats'];
@@ -74,7 +77,8 @@ export function saveScan(
     ids: [],
     sampleIds: [],
     thumbnails: [],
-    splits: []
+    splits: [],
+    ...(result.points.reviews ? { reviews: [] } : {})
   };
   for (const original of remap.keys()) {
     const thumbnail = result.points.thumbnails[original];
@@ -84,6 +88,7 @@ export function saveScan(
       thumbnail && thumbnail.length <= MAX_SAVED_THUMBNAIL ? thumbnail : null
     );
     points.splits.push(result.points.splits[original]);
+    points.reviews?.push(savedReview(result.points.reviews?.[original]));
   }
   return {
     version: SAVED_SCAN_VERSION,
@@ -128,7 +133,13 @@ export function restoreScan(saved: unknown): {
     using: saved.using,
     distance: saved.distance,
     threshold: saved.threshold,
-    points: saved.points,
+    points: {
+      ids: saved.points.ids,
+      sampleIds: saved.points.sampleIds,
+      thumbnails: saved.points.thumbnails,
+      splits: saved.points.splits,
+      ...readReviews(saved.points.reviews, saved.points.ids.length)
+    },
     pairs: {
       a: Uint32Array.from(saved.pairs.a),
       b: Uint32Array.from(saved.pairs.b),
@@ -146,6 +157,31 @@ export function restoreScan(saved: unknown): {
     scanId: typeof saved.scanId === 'string' ? saved.scanId : null,
     splits: readSplits(saved.splits, saved.points.ids.length)
   };
+}
+
+/** A tag in the payload's own shape (snake_case), so it is read back by the same reader. */
+function savedReview(
+  tag: IReviewTag | null | undefined
+): Record<string, unknown> | null {
+  return tag
+    ? {
+        scan: tag.scan,
+        group: tag.group,
+        keep: tag.keep,
+        threshold: tag.threshold,
+        weakest_link: tag.weakestLink
+      }
+    : null;
+}
+
+/** Kept tags back (none when they were not kept or do not fit the points). */
+function readReviews(
+  value: unknown,
+  points: number
+): { reviews?: (IReviewTag | null)[] } {
+  return Array.isArray(value) && value.length === points
+    ? { reviews: value.map(readReview) }
+    : {};
 }
 
 /** Kept splits back as records, or none when any of them does not fit the points. */

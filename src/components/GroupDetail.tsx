@@ -15,6 +15,7 @@ import type { IScanOutcome } from '../modelTypes';
 import type { IDuplicateGroup, IScanResult } from '../scan/types';
 import type { IThumbnailPolicy } from '../thumbnails';
 import { describeDiameter, memberName } from './chainWords';
+import { ReviewMark } from './ReviewBadge';
 import { Thumbnail } from './Thumbnail';
 
 /** Members shown in the thumbnails and the heat map; a larger group shows these first. */
@@ -277,11 +278,17 @@ export function GroupDetail(props: IGroupDetailProps): JSX.Element {
         {shown.map((m, i) => (
           <li key={m} className="jp-NearDuplicates-detailMember">
             <span className="jp-NearDuplicates-detailNumber">{i + 1}</span>
-            <Thumbnail
-              value={points.thumbnails[m]}
-              policy={thumbnails}
-              label={name(m)}
-            />
+            <ReviewMark
+              tag={points.reviews?.[m]}
+              name={name(m)}
+              distance={distance}
+            >
+              <Thumbnail
+                value={points.thumbnails[m]}
+                policy={thumbnails}
+                label={name(m)}
+              />
+            </ReviewMark>
             <span className="jp-NearDuplicates-detailName" title={name(m)}>
               {name(m)}
             </span>
