@@ -8,17 +8,22 @@
 //
 //   node bench/.build/scan_node.cjs <config.json> <out.json>
 //
-// config: {mode, url, prefix?, headers?, collection, threshold, using?, limit?, batchSize?,
+// config: {mode, url, prefix?, headers?, collection, threshold, using?, limit?, batchSize?, listPageSize?,
 // inFlight?, exact?, hnswEf?, sampleIdField?, thumbnailField?, splitField?, reviewField?, seedLimit?,
 // seedPageSize?}. The API key comes from the environment (ND_BENCH_API_KEY), never from the
 // command line; through the Jupyter proxy there is none, as in the browser's worker.
 import {
   closeSync,
+  existsSync,
   openSync,
   readFileSync,
+  renameSync,
+  rmSync,
   writeFileSync,
   writeSync
 } from 'fs';
+import * as v8 from 'v8';
+import type { ICheckpointStore, IScanCheckpoint } from '../src/scan/checkpoint';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { PairStore } from '../src/scan/pairs';
 import { createQdrantClient } from '../src/scan/scanService';
@@ -51,6 +56,7 @@ interface Config {
   using?: string;
   limit?: number;
   batchSize?: number;
+  listPageSize?: number;
   inFlight?: number;
   exact?: boolean;
   hnswEf?: number;
@@ -74,6 +80,96 @@ interface Config {
   recordPath?: string;
   /** ours: time every call by kind and note request and answer sizes (`profile` in the output). */
   profile?: boolean;
+  /**
+   * ours: keep the scan's checkpoints in this file (as the worker keeps them in IndexedDB),
+   * written at most every `checkpointEveryMs` (default: the worker's 5 s).
+   */
+  checkpointPath?: string;
+  checkpointEveryMs?: number;
+  /** ours: take up the checkpoint in `checkpointPath` instead of starting afresh. */
+  resume?: boolean;
+  /**
+   * ours: end the process abruptly (exit 75, nothing flushed) when this many queryBatch
+   * answers have arrived: a closed tab or a killed worker, for the resume test.
+   */
+  stopAfterBatches?: number;
+}
+
+/** The exit status of a scan ended on purpose by `stopAfterBatches`. */
+const INTERRUPTED = 75;
+
+/** Checkpoints in one file, written whole (temporary file, then rename) so a kill never leaves half a file. */
+class FileCheckpointStore implements ICheckpointStore {
+  constructor(private readonly path: string) {}
+  async load(): Promise<IScanCheckpoint | null> {
+    if (!existsSync(this.path)) {
+      return null;
+    }
+    return v8.deserialize(readFileSync(this.path)) as IScanCheckpoint;
+  }
+  async save(_key: string, checkpoint: IScanCheckpoint): Promise<void> {
+    writeFileSync(this.path + '.tmp', v8.serialize(checkpoint));
+    renameSync(this.path + '.tmp', this.path);
+  }
+  async remove(): Promise<void> {
+    rmSync(this.path, { force: true });
+  }
+}
+
+/** The client, ending the process when `stop` queryBatch answers have arrived. */
+function interrupting(
+  client: IScanClient,
+  stop: number | undefined
+): IScanClient {
+  if (stop === undefined) {
+    return client;
+  }
+  let answers = 0;
+  const counted = async <T>(answer: Promise<T>): Promise<T> => {
+    const value = await answer;
+    if (++answers >= stop) {
+      process.exit(INTERRUPTED);
+    }
+    return value;
+  };
+  return {
+    getCollection: name => client.getCollection(name),
+    scroll: (name, body) => client.scroll(name, body),
+    queryBatch: (name, body) => counted(client.queryBatch(name, body)),
+    textVectors: client.textVectors && {
+      scroll: (name, body, using) =>
+        client.textVectors!.scroll(name, body, using),
+      queryBatch: (name, body) =>
+        counted(client.textVectors!.queryBatch(name, body))
+    }
+  };
+}
+
+/** The client, counting the searches it sends (every page, audit and check included). */
+function counting(
+  client: IScanClient,
+  tally: { batches: number; searches: number }
+): IScanClient {
+  const note = (n: number) => {
+    tally.batches++;
+    tally.searches += n;
+  };
+  return {
+    getCollection: name => client.getCollection(name),
+    scroll: (name, body) => client.scroll(name, body),
+    queryBatch: (name, body) => {
+      note(body.searches.length);
+      return client.queryBatch(name, body);
+    },
+    textVectors: client.textVectors && {
+      scroll: (name, body, using) =>
+        client.textVectors!.scroll(name, body, using),
+      queryBatch: (name, body) => {
+        note(body.searches.length);
+        return client.textVectors!.queryBatch(name, body);
+      }
+    }
+  };
 }
 
 /** What both algorithms hand back: point ids, pairs by point id, groups by point id. */
@@ -196,9 +292,16 @@ async function oursScan(
     apiKey
   };
   const calls: ICallNote[] = [];
-  const client = profiling(
-    recording(createQdrantClient(connection), config.recordPath),
-    config.profile ? calls : null
+  const tally = { batches: 0, searches: 0 };
+  const client = interrupting(
+    counting(
+      profiling(
+        recording(createQdrantClient(connection), config.recordPath),
+        config.profile ? calls : null
+      ),
+      tally
+    ),
+    config.stopAfterBatches
   );
   const phaseStarts: { phase: string; at: number }[] = [];
   const request: IScanRequest = {
@@ -207,6 +310,7 @@ async function oursScan(
     using: config.using,
     limit: config.limit,
     batchSize: config.batchSize,
+    listPageSize: config.listPageSize,
     inFlight: config.inFlight,
     exact: config.exact,
     hnswEf: config.hnswEf,
@@ -225,9 +329,20 @@ async function oursScan(
   const phases: string[] = [];
   // Pairs the main pass found, before the exact check inside groups (null: no check ran).
   let pairsBeforeCheck: number | null = null;
+  const checkpointStore = config.checkpointPath
+    ? new FileCheckpointStore(config.checkpointPath)
+    : null;
   const result = await scanCollection(client, request, {
     signal: controller.signal,
     policies: variantPolicies(),
+    checkpoint: checkpointStore
+      ? {
+          store: checkpointStore,
+          key: config.collection,
+          resume: config.resume,
+          everyMs: config.checkpointEveryMs
+        }
+      : undefined,
     onProgress: progress => {
       // Diagnostic (node --expose-gc, ND_BENCH_FORCE_GC=1): a full collection at every
       // report, so the peak shows the live set rather than the garbage V8 lets pile up.
@@ -264,6 +379,9 @@ async function oursScan(
       distance: result.distance,
       variant: SCAN_VARIANT,
       stats: result.stats,
+      // Every search this run sent (audit, pages and checks included), and its batches.
+      searches: tally.searches,
+      batches: tally.batches,
       audit: result.audit ?? null,
       progress_events: events,
       phases,
@@ -534,6 +652,12 @@ async function seedScan(
 main().then(
   () => process.exit(0),
   error => {
+    if (error && typeof error === 'object' && 'toJSON' in error) {
+      // A ScanError, as JSON on its own line, so a test can read its kind and message.
+      process.stderr.write(
+        `SCAN_ERROR ${JSON.stringify((error as { toJSON(): unknown }).toJSON())}\n`
+      );
+    }
     const info =
       error && typeof error === 'object' && 'toJSON' in error
         ? JSON.stringify((error as { toJSON(): unknown }).toJSON())

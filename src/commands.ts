@@ -6,6 +6,7 @@ import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import type { NearDuplicatesModel } from './model';
 import type { IScanRequest } from './scan/types';
 import { CommandIDs } from './tokens';
+import { percentDone } from './format';
 
 /** What the detect command's arguments may ask for: the cures a scan's audit offers. */
 export function detectOptions(
@@ -55,6 +56,23 @@ export function addScanCommands(
     isEnabled: () => model.canDetect,
     execute: args => model.detect(detectOptions(args))
   });
+  commands.addCommand(CommandIDs.resume, {
+    label: () => {
+      const kept = model.checkpoint;
+      return kept
+        ? trans.__(
+            'Resume the Interrupted Scan (%1% done)',
+            percentDone(kept.done, kept.points)
+          )
+        : trans.__('Resume the Interrupted Scan');
+    },
+    caption: trans.__(
+      "Take up the chosen collection's interrupted scan where it stopped, at its own threshold"
+    ),
+    describedBy: { args: { type: 'object', properties: {} } },
+    isEnabled: () => model.canResume,
+    execute: () => model.resume()
+  });
   commands.addCommand(CommandIDs.cancel, {
     label: trans.__('Cancel the Scan'),
     caption: trans.__('Stop the running near-duplicate scan'),
@@ -67,7 +85,13 @@ export function addScanCommands(
   // (progress updates come several times a second).
   let detectEnabled = model.canDetect;
   let cancelEnabled = model.running !== null;
+  let resumeState = '';
   const follow = (): void => {
+    const resume = `${model.canResume}|${model.checkpoint?.done ?? ''}`;
+    if (resume !== resumeState) {
+      resumeState = resume;
+      commands.notifyCommandChanged(CommandIDs.resume);
+    }
     if (model.canDetect !== detectEnabled) {
       detectEnabled = model.canDetect;
       commands.notifyCommandChanged(CommandIDs.detect);

@@ -16,6 +16,8 @@ import type {
   IScanOutcome
 } from './modelTypes';
 import { ISavedScan, restoreScan, saveScan } from './persistence';
+import { PlanModel } from './planModel';
+import type { ICheckpointInfo } from './scan/checkpoint';
 import type { DistanceKind, IDuplicateGroup, IScanRequest } from './scan/types';
 import { DEFAULT_SETTINGS, INearDuplicatesSettings } from './tokens';
 import {
@@ -41,6 +43,20 @@ export class NearDuplicatesModel {
     );
     this._backend = new BackendModel(options.api);
     this._backend.changed.connect(() => this._stateChanged.emit());
+    this._stateChanged.connect(() => this.followCheckpoint());
+    const api = options.api;
+    this._plan = new PlanModel(
+      api.readPayload
+        ? (collection, ids, fields) =>
+            api.readPayload!(this._settings.backend, collection, ids, fields)
+        : null
+    );
+    this._plan.changed.connect(() => this._stateChanged.emit());
+  }
+
+  /** The keep-one plan of the scan on show: rules, pins, "not duplicates" marks. */
+  get plan(): PlanModel {
+    return this._plan;
   }
 
   get stateChanged(): ISignal<this, void> {
@@ -271,10 +287,28 @@ export class NearDuplicatesModel {
    * Start a scan of the chosen collection at the current threshold. The server first
    * grants the collection to this scan, so two panels or tabs never scan it at once.
    */
-  async detect(cure: Pick<IScanRequest, 'cure' | 'exact'> = {}): Promise<void> {
+  async detect(
+    cure: Pick<IScanRequest, 'cure' | 'exact'> = {},
+    resume = false
+  ): Promise<void> {
     const collection = this.collection;
     if (!collection || !this.canDetect) {
       return;
+    }
+    const checkpoint = this.checkpoint;
+    if (resume) {
+      if (!checkpoint) {
+        return;
+      }
+      // The interrupted scan's vector and threshold: the panel named them on the button.
+      this._backend.selectVector(checkpoint.using);
+      if (higherIsBetter(checkpoint.distance)) {
+        this._similarity = checkpoint.threshold;
+      } else {
+        this._distance = checkpoint.threshold;
+      }
+      this._thresholdTouched = true;
+      cure = { ...cure, exact: checkpoint.exact };
     }
     const settings = this._settings;
     const scanId = newScanId();
@@ -325,8 +359,68 @@ export class NearDuplicatesModel {
         reviewField: REVIEW_FIELD,
         ...cure
       },
-      lease: this._api.scanLease(collection.name)
+      lease: this._api.scanLease(collection.name),
+      checkpoint: { key: this.checkpointKey(collection.name), resume }
     });
+  }
+
+  // Resuming an interrupted scan (issue 16): the worker keeps its progress in IndexedDB.
+
+  /** The chosen collection's interrupted scan, kept by the worker; null when there is none. */
+  get checkpoint(): ICheckpointInfo | null {
+    const collection = this.collection;
+    const kept = this._checkpoint;
+    return collection &&
+      kept &&
+      kept.key === this.checkpointKey(collection.name)
+      ? kept
+      : null;
+  }
+
+  /** Whether Resume can run now: Detect could, and there is progress to take up. */
+  get canResume(): boolean {
+    return this.canDetect && this.checkpoint !== null;
+  }
+
+  /** Takes up the chosen collection's interrupted scan at its own threshold and vector. */
+  resume(): Promise<void> {
+    return this.detect({}, true);
+  }
+
+  /** Drops the chosen collection's interrupted scan. */
+  discardCheckpoint(): void {
+    const kept = this.checkpoint;
+    if (kept) {
+      this._worker.post({ type: 'discard', key: kept.key });
+    }
+  }
+
+  /**
+   * The page is going away (reload, closed tab): the worker dies with it, so hand the
+   * collection back now; its progress is in the checkpoint, and Resume after the reload is
+   * not refused as busy for the claim's 30 s.
+   */
+  leavePage(): void {
+    this.endScan();
+  }
+
+  /** One checkpoint per backend and collection. */
+  private checkpointKey(collection: string): string {
+    const backend = this._backend.info;
+    return `${backend?.kind ?? ''}|${backend?.url ?? ''}|${collection}`;
+  }
+
+  /** Asks the worker what it keeps for the chosen collection, once per collection. */
+  private followCheckpoint(): void {
+    const collection = this.collection;
+    if (!collection || !workerCanScan(this._worker.status)) {
+      return;
+    }
+    const key = this.checkpointKey(collection.name);
+    if (key !== this._checkpointAsked) {
+      this._checkpointAsked = key;
+      this._worker.post({ type: 'checkpoint-query', key });
+    }
   }
 
   cancel(): void {
@@ -359,7 +453,8 @@ export class NearDuplicatesModel {
           outcome.threshold,
           outcome.finishedAt,
           outcome.scanId,
-          this._shaping.splits
+          this._shaping.splits,
+          this._plan.plan
         )
       : null;
   }
@@ -388,6 +483,7 @@ export class NearDuplicatesModel {
       threshold: shownThreshold,
       groups: this._shaping.groupsAt(result, shownThreshold)
     };
+    this._plan.attach(this._outcome, restored.plan);
     this._outcomeChanged.emit();
     this._stateChanged.emit();
     return true;
@@ -433,6 +529,12 @@ export class NearDuplicatesModel {
 
   private onScanMessage(message: ScanMessage): void {
     switch (message.type) {
+      case 'checkpoint':
+        if (message.info || this._checkpoint?.key === message.key) {
+          this._checkpoint = message.info;
+          this._stateChanged.emit();
+        }
+        break;
       case 'progress':
         if (this._running?.scanId === message.scanId) {
           this._running.progress = message.progress;
@@ -468,6 +570,7 @@ export class NearDuplicatesModel {
             result,
             this._outcome.threshold
           );
+          this._plan.attach(this._outcome);
           this._outcomeChanged.emit();
           this._stateChanged.emit();
         }
@@ -505,7 +608,10 @@ export class NearDuplicatesModel {
   private _outcome: IScanOutcome | null = null;
   private _scanError: IScanErrorInfo | null = null;
   private _selected: IDuplicateGroup | null = null;
+  private _checkpoint: ICheckpointInfo | null = null;
+  private _checkpointAsked: string | null = null;
   private readonly _shaping = new GroupShaping();
+  private readonly _plan: PlanModel;
   private _detailKey: number | null = null;
   private _stateChanged = new Signal<this, void>(this);
   private _outcomeChanged = new Signal<this, void>(this);

@@ -166,9 +166,16 @@ export function addPlanCommands(
         );
         return;
       }
+      let source: string;
+      try {
+        source = planCell(outcome, planOf(outcome));
+      } catch (error) {
+        Notification.error((error as Error).message, { autoClose: false });
+        return;
+      }
       // The cell works on nd.groups(): the kernel gets this scan's groups first.
       const sent = sendAll ? await sendAll(outcome) : null;
-      if (!cells.insertBelow(planCell(outcome, planOf(outcome)))) {
+      if (!cells.insertBelow(source)) {
         Notification.warning(
           trans.__('Open a notebook to insert the code that tags the plan.'),
           { autoClose: 5000 }

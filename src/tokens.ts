@@ -21,6 +21,8 @@ export namespace CommandIDs {
   export const exportGroups = `${EXTENSION_ID}:export`;
   /** Insert, below the active notebook cell, the code that rebuilds the plan and tags it. */
   export const insertCode = `${EXTENSION_ID}:insert-code`;
+  /** Take up the chosen collection's interrupted scan where its checkpoint left off (issue 16). */
+  export const resume = `${EXTENSION_ID}:resume`;
 }
 
 /** The translation domain of the extension's user-facing strings. */

@@ -162,13 +162,15 @@ def seed(data_dir: str, root_dir: str) -> None:
             ],
             wait=True,
         )
-        # Large enough that a scan takes a few seconds: for progress and cancel.
+        # Large enough that a scan takes a few seconds: for progress, cancel and resume.
         client.create_collection(
             "large", vectors_config=models.VectorParams(size=LARGE_DIM, distance=models.Distance.COSINE)
         )
         rng = np.random.default_rng(11)
         for start in range(0, LARGE_N, 5000):
             vectors = rng.normal(size=(min(5000, LARGE_N - start), LARGE_DIM)).astype(np.float32)
+            # One exact copy per thousand points: 40 groups of 2, for the resumed scan to find.
+            vectors[1::1000] = vectors[0::1000]
             client.upsert(
                 "large",
                 models.Batch(

@@ -222,13 +222,13 @@ describe('CSV and JSON Lines', () => {
 describe('the plan as kernel code', () => {
   const s = source();
 
-  it('is nd.plan() for the default rule', () => {
+  it('writes the default rule out: nd.plan(keep=["first"])', () => {
     expect(
       planExpression(
         firstPointPlan(s.groups, s.result.points, 'split'),
         s.result.points
       )
-    ).toBe('nd.plan()');
+    ).toBe('nd.plan(keep=["first"])');
   });
 
   it('carries rules, the split field, marks and pins as planning.py takes them', () => {
@@ -259,7 +259,7 @@ describe('the plan as kernel code', () => {
       ]
     };
     expect(planExpression(plan, s.result.points, 'm')).toBe(
-      'm.plan().pin("b1c0a1e2-0000-4000-8000-000000000001")'
+      'm.plan(keep=["first"]).pin("b1c0a1e2-0000-4000-8000-000000000001")'
     );
   });
 });

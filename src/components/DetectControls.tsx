@@ -3,7 +3,8 @@
 // Euclid and Manhattan. It also says whether the shown results follow it without a rescan.
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
-import { formatThreshold } from '../format';
+import { formatCount, formatThreshold, percentDone } from '../format';
+import type { ICheckpointInfo } from '../scan/checkpoint';
 import { higherIsBetter, isStricter, thresholdHelp } from '../scan/metric';
 import type { DistanceKind } from '../scan/types';
 import { untranslated } from '../translation';
@@ -29,6 +30,14 @@ export interface IDetectControlsProps {
   onCancel: () => void;
   /** The threshold of the scan whose groups are shown (same collection and vector), or null. */
   lastScanThreshold: number | null;
+  /** The chosen collection's interrupted scan (issue 16), offered as Resume; null: none. */
+  checkpoint?: ICheckpointInfo | null;
+  /** The collection's point count now, to tell that it changed since the checkpoint. */
+  pointsNow?: number | null;
+  /** The chosen vector now ('' unnamed), to say that Resume takes the checkpoint's. */
+  vector?: string | null;
+  onResume?: () => void;
+  onDiscard?: () => void;
   trans?: TranslationBundle;
 }
 
@@ -58,6 +67,11 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
     onDetect,
     onCancel,
     lastScanThreshold,
+    checkpoint = null,
+    pointsNow = null,
+    vector = null,
+    onResume,
+    onDiscard,
     trans = untranslated
   } = props;
   const similarity = higherIsBetter(distance);
@@ -167,6 +181,20 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
     );
   }
 
+  const resume =
+    checkpoint && !scanning ? (
+      <ResumeOffer
+        checkpoint={checkpoint}
+        threshold={threshold}
+        pointsNow={pointsNow}
+        vector={vector}
+        canResume={canDetect}
+        onResume={onResume}
+        onDiscard={onDiscard}
+        trans={trans}
+      />
+    ) : null;
+
   return (
     <div className="jp-NearDuplicates-detect">
       {similarity ? (
@@ -208,10 +236,15 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
         {thresholdHelp(distance, formatThreshold(threshold, distance), trans)}
       </div>
 
+      {resume}
       <div className="jp-NearDuplicates-buttons">
         <button
           type="button"
-          className="jp-NearDuplicates-button jp-NearDuplicates-primary"
+          className={
+            resume
+              ? 'jp-NearDuplicates-button'
+              : 'jp-NearDuplicates-button jp-NearDuplicates-primary'
+          }
           onClick={onDetect}
           disabled={scanning || !canDetect}
           title={
@@ -235,6 +268,95 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
       </div>
 
       {hint}
+    </div>
+  );
+}
+
+/**
+ * The offer to take up an interrupted scan: "Resume (62% done)", what it was (its threshold
+ * and vector when they differ from the panel's: Resume takes the scan's own), and Discard.
+ * A collection whose point count changed since is said to have changed: Resume would be
+ * refused by the worker, so it is not offered.
+ */
+function ResumeOffer(props: {
+  checkpoint: ICheckpointInfo;
+  threshold: number;
+  pointsNow: number | null;
+  vector: string | null;
+  canResume: boolean;
+  onResume?: () => void;
+  onDiscard?: () => void;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { checkpoint, threshold, pointsNow, vector, canResume, trans } = props;
+  const percent = percentDone(checkpoint.done, checkpoint.points);
+  const at = formatThreshold(checkpoint.threshold, checkpoint.distance);
+  const otherThreshold = Math.abs(checkpoint.threshold - threshold) > 1e-9;
+  const changed = pointsNow !== null && pointsNow !== checkpoint.points;
+  const label = otherThreshold
+    ? trans.__('Resume at %1 (%2% done)', at, percent)
+    : trans.__('Resume (%1% done)', percent);
+  const notes: string[] = [
+    checkpoint.phase === 'checking'
+      ? trans.__(
+          'An interrupted scan of this collection was kept: every point asked, %1 pairs found, the check inside groups to finish.',
+          formatCount(checkpoint.pairs)
+        )
+      : trans.__(
+          'An interrupted scan of this collection was kept: %1 of %2 points asked, %3 pairs found.',
+          formatCount(checkpoint.done),
+          formatCount(checkpoint.points),
+          formatCount(checkpoint.pairs)
+        )
+  ];
+  if (otherThreshold) {
+    notes.push(
+      trans.__(
+        'It scanned at %1, not at the threshold set now; Resume finishes it at %1.',
+        at
+      )
+    );
+  }
+  if (vector !== null && vector !== checkpoint.using) {
+    notes.push(
+      trans.__(
+        'It compared the vector %1; Resume compares that one.',
+        checkpoint.using === '' ? trans.__('(unnamed)') : checkpoint.using
+      )
+    );
+  }
+  if (changed) {
+    notes.push(
+      trans.__(
+        'The collection has changed since (%1 points then, %2 now), so it cannot be resumed: Detect scans it again.',
+        formatCount(checkpoint.points),
+        formatCount(pointsNow)
+      )
+    );
+  }
+  return (
+    <div className="jp-NearDuplicates-resume" role="status">
+      <div className="jp-NearDuplicates-resumeText">{notes.join(' ')}</div>
+      <div className="jp-NearDuplicates-buttons">
+        {changed ? null : (
+          <button
+            type="button"
+            className="jp-NearDuplicates-button jp-NearDuplicates-primary"
+            onClick={props.onResume}
+            disabled={!canResume}
+          >
+            {label}
+          </button>
+        )}
+        <button
+          type="button"
+          className="jp-NearDuplicates-button"
+          onClick={props.onDiscard}
+          aria-label={trans.__('Discard the interrupted scan')}
+        >
+          {trans.__('Discard')}
+        </button>
+      </div>
     </div>
   );
 }

@@ -58,6 +58,13 @@ export function describeError(
     };
   }
   switch (error.kind) {
+    case 'stale-checkpoint':
+      return {
+        title: trans.__('The interrupted scan cannot be resumed'),
+        action: trans.__(
+          'Its saved progress was discarded. Detect scans the collection again from the start.'
+        )
+      };
     case 'backend-choice':
       return {
         title: trans.__('The backend chosen in the settings is not available'),

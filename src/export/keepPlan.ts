@@ -1,8 +1,9 @@
 // The keep-one plan as the export and the inserted code read it: the rules in the kernel's
 // words (`nd.plan(keep=...)`, planning.py), and per group on show its keeper, whether it was
 // pinned, or that it is marked "not duplicates". The panel's plan (src/plan.ts, computePlan's
-// decisions) is one source; `firstPointPlan` is the kernel's default (`nd.plan()`: the lowest
-// point id), used while no other plan is chosen. DOM-free.
+// decisions, read by panelPlan.ts) fills it in; `firstPointPlan` is the kernel's default
+// (`nd.plan()`: the lowest point id). DOM-free.
+import { compareIds } from '../plan';
 import type { IDuplicateGroup, IScanPoints, PointId } from '../scan/types';
 
 /** A rule as `nd.plan(keep=[...])` takes it: "first", "central", ["max", field], ["split", [order]]. */
@@ -25,17 +26,6 @@ export interface IExportPlan {
   splitField: string;
   /** One per group on show, in list order. */
   decisions: IExportDecision[];
-}
-
-/** planning.py's `_first_key`: integers before UUIDs, each in their own order. */
-function compareIds(a: PointId, b: PointId): number {
-  if (typeof a === 'number' && typeof b === 'number') {
-    return a - b;
-  }
-  if (typeof a === 'number' || typeof b === 'number') {
-    return typeof a === 'number' ? -1 : 1;
-  }
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The kernel's default plan (`nd.plan()`): each group keeps its lowest point id. */

@@ -40,7 +40,8 @@ function pointLiteral(id: PointId): string {
 
 /**
  * The expression that rebuilds the plan in the kernel, e.g.
- * `nd.plan(keep=[["max", "width"], "first"]).not_duplicates(4).pin(1032)`.
+ * `nd.plan(keep=[["max", "width"], "first"]).not_duplicates(4).pin(1032)`; the default
+ * plan is `nd.plan(keep=["first"])`.
  * `module` is how the code names the package (`nd` after `import ... as nd`).
  */
 export function planExpression(
@@ -49,10 +50,8 @@ export function planExpression(
   module = 'nd'
 ): string {
   const args: string[] = [];
-  const rules = plan.rules;
-  if (!(rules.length === 1 && rules[0] === 'first')) {
-    args.push(`keep=${pythonLiteral(rules)}`);
-  }
+  // Always written out: the cell records how the keeper was chosen.
+  args.push(`keep=${pythonLiteral(plan.rules)}`);
   if (plan.splitField && plan.splitField !== DEFAULT_SPLIT_FIELD) {
     args.push(`split_field=${pythonLiteral(plan.splitField)}`);
   }

@@ -17,7 +17,9 @@ export type ScanErrorKind =
   /** Another panel or tab holds the collection, or this scan lost its claim on it. */
   | 'busy'
   /** The Backend setting asks for a backend the Jupyter server cannot offer. */
-  | 'backend-choice';
+  | 'backend-choice'
+  /** An interrupted scan's checkpoint does not fit the collection as it is now (issue 16). */
+  | 'stale-checkpoint';
 
 /** A ScanError as plain data, for postMessage. */
 export interface IScanErrorInfo {

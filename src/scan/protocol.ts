@@ -8,6 +8,7 @@ import type {
 } from './types';
 import type { IPairLayout } from './groups';
 import type { IScanLease } from './lease';
+import type { ICheckpointInfo } from './checkpoint';
 
 /**
  * The version of the panel <-> worker messages (not the kernel comm's COMM_PROTOCOL), bumped
@@ -45,6 +46,23 @@ export interface IStartMessage {
    * runs (with `connection.headers`); the scan stops with kind 'busy' when it is refused.
    */
   lease?: IScanLease;
+  /**
+   * Keep the scan's progress under this key as it runs (issue 16); with `resume`, take up
+   * the progress kept there instead of starting afresh.
+   */
+  checkpoint?: { key: string; resume?: boolean };
+}
+
+/** Panel -> worker: what is kept under this key? The worker answers with a 'checkpoint' message. */
+export interface ICheckpointQueryMessage {
+  type: 'checkpoint-query';
+  key: string;
+}
+
+/** Panel -> worker: drop what is kept under this key; answered like a query. */
+export interface IDiscardMessage {
+  type: 'discard';
+  key: string;
 }
 
 /** Panel -> worker: stop the scan with this id (no further requests). */
@@ -53,7 +71,12 @@ export interface ICancelMessage {
   scanId: string;
 }
 
-export type PanelToWorker = IHelloMessage | IStartMessage | ICancelMessage;
+export type PanelToWorker =
+  | IHelloMessage
+  | IStartMessage
+  | ICancelMessage
+  | ICheckpointQueryMessage
+  | IDiscardMessage;
 
 /** Worker -> panel: the worker is up and can reach the Qdrant client library. */
 export interface IReadyMessage {
@@ -89,6 +112,13 @@ export interface IFailedMessage {
   error: IScanErrorInfo;
 }
 
+/** Worker -> panel: the interrupted scan kept under `key`, or null when there is none. */
+export interface ICheckpointMessage {
+  type: 'checkpoint';
+  key: string;
+  info: ICheckpointInfo | null;
+}
+
 /** Worker -> panel: a message the worker could not understand. */
 export interface IWorkerErrorMessage {
   type: 'error';
@@ -100,14 +130,22 @@ export type WorkerToPanel =
   | IProgressMessage
   | IResultMessage
   | IFailedMessage
+  | ICheckpointMessage
   | IWorkerErrorMessage;
 
-const PANEL_TYPES = new Set<string>(['hello', 'start', 'cancel']);
+const PANEL_TYPES = new Set<string>([
+  'hello',
+  'start',
+  'cancel',
+  'checkpoint-query',
+  'discard'
+]);
 const WORKER_TYPES = new Set<string>([
   'ready',
   'progress',
   'result',
   'failed',
+  'checkpoint',
   'error'
 ]);
 

@@ -19,6 +19,8 @@ import {
 import { IScanClient, scanCollection } from './scanner';
 import { textVectorCalls } from './vectorText';
 import { ScanError, IScanErrorInfo } from './types';
+import { checkpointInfo, ICheckpointStore, isCheckpoint } from './checkpoint';
+import { workerCheckpointStore } from './checkpointStore';
 
 export type Post = (message: WorkerToPanel, transfer?: ArrayBuffer[]) => void;
 
@@ -54,7 +56,8 @@ export class ScanService {
   constructor(
     private readonly post: Post,
     private readonly createClient: ClientFactory = createQdrantClient,
-    private readonly leaseTools: ILeaseTools = WORKER_LEASE_TOOLS
+    private readonly leaseTools: ILeaseTools = WORKER_LEASE_TOOLS,
+    private readonly checkpoints: ICheckpointStore = workerCheckpointStore()
   ) {}
 
   handle(data: unknown): void {
@@ -74,7 +77,22 @@ export class ScanService {
         });
         break;
       case 'start':
-        void this.start(data.scanId, data.connection, data.request, data.lease);
+        void this.start(
+          data.scanId,
+          data.connection,
+          data.request,
+          data.lease,
+          data.checkpoint
+        );
+        break;
+      case 'checkpoint-query':
+        void this.tellCheckpoint(data.key);
+        break;
+      case 'discard':
+        void this.checkpoints
+          .remove(data.key)
+          .catch(() => undefined)
+          .then(() => this.tellCheckpoint(data.key));
         break;
       case 'cancel':
         if (this.running?.scanId === data.scanId) {
@@ -89,7 +107,8 @@ export class ScanService {
     scanId: string,
     connection: IScanConnection,
     request: Parameters<typeof scanCollection>[1],
-    lease?: IScanLease
+    lease?: IScanLease,
+    checkpoint?: { key: string; resume?: boolean }
   ): Promise<void> {
     this.running?.controller.abort();
     const controller = new AbortController();
@@ -121,7 +140,12 @@ export class ScanService {
       const result = await scanCollection(client, request, {
         signal: controller.signal,
         onProgress: progress =>
-          this.post({ type: 'progress', scanId, progress })
+          this.post({ type: 'progress', scanId, progress }),
+        checkpoint: checkpoint && {
+          store: this.checkpoints,
+          key: checkpoint.key,
+          resume: checkpoint.resume
+        }
       });
       // Laid out when the scan grouped its pairs (cached), so this costs nothing more.
       const layout = layoutOf(result);
@@ -141,7 +165,21 @@ export class ScanService {
       if (this.running === running) {
         this.running = null;
       }
+      if (checkpoint) {
+        // What is kept now: the progress of a scan that stopped early, or nothing.
+        await this.tellCheckpoint(checkpoint.key);
+      }
     }
+  }
+
+  /** Tells the panel what is kept under `key`. */
+  async tellCheckpoint(key: string): Promise<void> {
+    const kept = await this.checkpoints.load(key).catch(() => null);
+    this.post({
+      type: 'checkpoint',
+      key,
+      info: isCheckpoint(kept) ? checkpointInfo(key, kept) : null
+    });
   }
 
   private running: { scanId: string; controller: AbortController } | null =

@@ -9,7 +9,7 @@ import { groupCheckQueries, unreachableQueries } from './check';
 import type { IScanClient } from './client';
 import { chooseVector, describeCollection, IVectorChoice } from './collection';
 import type { IQueryScope, IScanContext } from './context';
-import { asScanError, cancelledError } from './errors';
+import { asScanError, cancelledError, ScanError } from './errors';
 import { regroup } from './groups';
 import { IListing, listPoints } from './list';
 import { higherIsBetter } from './metric';
@@ -25,6 +25,8 @@ import type {
   IScanResult
 } from './types';
 import { VectorFetcher } from './vectors';
+import { Checkpointer, checkpointIds, ICheckpointHooks } from './resume';
+import type { IScanCheckpoint } from './checkpoint';
 
 export type { NeighbourQuery, IScanClient } from './client';
 
@@ -50,6 +52,8 @@ export interface IScanHooks {
   progressIntervalMs?: number;
   /** Policies other than the defaults: the benchmark's variants (bench/variants.json). */
   policies?: PolicyOverrides;
+  /** Keep the scan's progress as it runs, or take up a kept one (resume.ts). */
+  checkpoint?: ICheckpointHooks;
 }
 
 /**
@@ -103,7 +107,12 @@ export async function scanCollection(
     now
   };
   const started = now();
+  let stopFlush: (() => Promise<void>) | null = null;
+  const keeper = hooks.checkpoint
+    ? new Checkpointer(hooks.checkpoint, now)
+    : null;
   try {
+    const kept = keeper ? await keeper.open(request.collection) : null;
     const { choice, pointsCount } = await inspect(ctx);
     if (pointsCount === 0) {
       const none: IListing = {
@@ -119,6 +128,22 @@ export async function scanCollection(
     const listing = await listPoints(client, request, options, calls, progress);
     const n = listing.queryIds.length;
     progress.update({ listed: n, total: n });
+    if (kept) {
+      const why = Checkpointer.misfit(
+        kept,
+        request,
+        choice,
+        listing,
+        options.exact
+      );
+      if (why) {
+        await hooks.checkpoint!.store.remove(hooks.checkpoint!.key);
+        throw new ScanError(
+          'stale-checkpoint',
+          `The interrupted scan of ${request.collection} cannot be resumed: ${why}. Its saved progress was discarded; Detect scans the collection again.`
+        );
+      }
+    }
 
     progress.setPhase('scanning');
     const params: Schemas['SearchParams'] = { exact: options.exact };
@@ -139,7 +164,7 @@ export async function scanCollection(
     // The audit's exact answers come first: they also tell whether the index reaches every
     // point, which decides the route of the main pass.
     const sampleSize = options.auditPoints ?? auditSize(n);
-    const seed = request.auditSeed ?? randomSeed();
+    const seed = kept?.auditSeed ?? request.auditSeed ?? randomSeed();
     const sample =
       sampleSize > 0
         ? await auditSample(ctx, scope, samplePoints(n, sampleSize, seed))
@@ -147,6 +172,27 @@ export async function scanCollection(
     const sure = takesSureRoute(options, sample);
     const mainStarted = now();
     const pass = new NeighbourPass(ctx, scope, sure);
+    if (kept) {
+      resumeFrom(ctx, pass, kept);
+    }
+    if (keeper) {
+      keeper.watch(
+        pass,
+        {
+          collection: request.collection,
+          using: choice.using,
+          distance: choice.distance,
+          threshold: request.threshold,
+          exact: options.exact,
+          n,
+          auditSeed: seed
+        },
+        kept?.ids ?? checkpointIds(listing)
+      );
+      pass.onBatch = () => keeper.tick();
+      // Writes the checkpoint at once when the scan stops early, before the failure is told.
+      stopFlush = () => keeper.flush();
+    }
     await pass.run();
     await check(ctx, pass, listing);
     const audit = sample
@@ -154,17 +200,22 @@ export async function scanCollection(
           seed,
           route: options.exact ? 'exact' : sure ? 'sure' : 'by-id',
           searchedExactly: pass.searchedExactly,
+          coveredExactly: pass.coveredExactly,
           n,
           mainSeconds: (now() - mainStarted) / 1000
         })
       : undefined;
-    return group(ctx, choice, listing, pass.pairs, {
+    const result = group(ctx, choice, listing, pass.pairs, {
       started,
       queries: pass.queries,
       audit
     });
+    stopFlush = null;
+    await keeper?.finish();
+    return result;
   } catch (error) {
     stop.abort();
+    await stopFlush?.().catch(() => undefined);
     const failure =
       signal?.aborted === true ? cancelledError() : asScanError(error);
     progress.fail(failure);
@@ -173,6 +224,24 @@ export async function scanCollection(
     signal?.removeEventListener('abort', forwardAbort);
     progress.stop();
   }
+}
+
+/**
+ * Takes up a kept checkpoint: its pairs and finished points. The progress starts again from
+ * there, so the rate and the time left count only what this run does.
+ */
+function resumeFrom(
+  ctx: IScanContext,
+  pass: NeighbourPass,
+  kept: IScanCheckpoint
+): void {
+  pass.restore(kept.done, kept.pairs, kept.unreachable, kept);
+  ctx.progress.update({
+    scanned: pass.scanned,
+    pairs: pass.pairs.count,
+    groups: pass.components.groupCount
+  });
+  ctx.progress.setPhase('scanning');
 }
 
 /** The inspect phase: the collection's vectors and size, and the vector to compare by. */

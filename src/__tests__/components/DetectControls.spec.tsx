@@ -197,3 +197,72 @@ describe('DetectControls for distances', () => {
     expect(screen.getByRole('button', { name: 'Rescan at 4' })).toBeTruthy();
   });
 });
+
+describe('DetectControls, an interrupted scan kept (issue 16)', () => {
+  const kept = {
+    key: 'embedded||photos',
+    collection: 'photos',
+    using: '',
+    distance: 'Cosine' as const,
+    threshold: 0.95,
+    exact: false,
+    points: 40000,
+    done: 24900,
+    phase: 'scanning' as const,
+    pairs: 12,
+    savedAt: 0
+  };
+
+  it('offers Resume with the share done, and Discard', () => {
+    const onResume = jest.fn();
+    const onDiscard = jest.fn();
+    setup({
+      checkpoint: kept,
+      pointsNow: 40000,
+      vector: '',
+      onResume,
+      onDiscard
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Resume (62% done)' }));
+    expect(onResume).toHaveBeenCalled();
+    expect(
+      screen.getByText(
+        'An interrupted scan of this collection was kept: 24,900 of 40,000 points asked, 12 pairs found.'
+      )
+    ).toBeTruthy();
+    fireEvent.click(
+      screen.getByRole('button', { name: 'Discard the interrupted scan' })
+    );
+    expect(onDiscard).toHaveBeenCalled();
+    // Detect still starts afresh; Resume is the first choice.
+    expect(detect().className).not.toContain('jp-NearDuplicates-primary');
+  });
+
+  it("names the scan's own threshold and vector when they are not the ones set now", () => {
+    setup({
+      checkpoint: { ...kept, threshold: 0.9, using: 'img' },
+      threshold: 0.95,
+      pointsNow: 40000,
+      vector: 'text'
+    });
+    expect(
+      screen.getByRole('button', { name: 'Resume at 0.90 (62% done)' })
+    ).toBeTruthy();
+    expect(screen.getByRole('status').textContent).toContain(
+      'It scanned at 0.90, not at the threshold set now; Resume finishes it at 0.90. It compared the vector img; Resume compares that one.'
+    );
+  });
+
+  it('does not offer Resume when the collection changed since, and says so', () => {
+    setup({ checkpoint: kept, pointsNow: 40050, vector: '' });
+    expect(screen.queryByRole('button', { name: /^Resume/ })).toBeNull();
+    expect(screen.getByRole('status').textContent).toContain(
+      'The collection has changed since (40,000 points then, 40,050 now), so it cannot be resumed: Detect scans it again.'
+    );
+  });
+
+  it('is not shown while a scan runs', () => {
+    setup({ checkpoint: kept, scanning: true });
+    expect(screen.queryByRole('button', { name: /^Resume/ })).toBeNull();
+  });
+});

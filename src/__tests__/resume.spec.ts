@@ -1,0 +1,229 @@
+// Resume (issue 16) through the panel's model: the real ScanService and scan code in process
+// over the fake brute-force Qdrant client, checkpoints in a memory store shared by two
+// "page loads" (two models, two workers). The real backend's resume tests are in
+// tests/test_scan_resume.py.
+import { nullTranslator } from '@jupyterlab/translation';
+import { CommandRegistry } from '@lumino/commands';
+import type { IBackendInfo, INearDuplicatesApi } from '../api';
+import { addScanCommands } from '../commands';
+import { NearDuplicatesModel } from '../model';
+import {
+  hasBit,
+  isCheckpoint,
+  MemoryCheckpointStore,
+  newBitset,
+  setBit
+} from '../scan/checkpoint';
+import type { PanelToWorker } from '../scan/protocol';
+import { ScanService } from '../scan/scanService';
+import { CommandIDs, DEFAULT_SETTINGS, TRANSLATION_DOMAIN } from '../tokens';
+import type { IScanWorker } from '../workerHost';
+import { circlePoints, FakeQdrant } from './fakeQdrant';
+
+class SharedStoreWorker implements IScanWorker {
+  onmessage: ((event: MessageEvent) => void) | null = null;
+  onerror: ((event: ErrorEvent) => void) | null = null;
+  posted: PanelToWorker[] = [];
+  private service: ScanService;
+  constructor(qdrant: FakeQdrant, store: MemoryCheckpointStore) {
+    this.service = new ScanService(
+      message => this.onmessage?.({ data: message } as MessageEvent),
+      () => qdrant,
+      undefined,
+      store
+    );
+  }
+  postMessage(message: PanelToWorker): void {
+    this.posted.push(message);
+    this.service.handle(message);
+  }
+  terminate(): void {
+    /* nothing to stop */
+  }
+}
+
+const BACKEND: IBackendInfo = {
+  kind: 'embedded',
+  version: '1.15.0',
+  collections: [
+    {
+      name: 'images',
+      points_count: 15,
+      vectors: { '': { size: 2, distance: 'Cosine' } },
+      sparse_vectors: []
+    }
+  ]
+};
+
+function fakeApi(backend = BACKEND): INearDuplicatesApi {
+  return {
+    getBackend: async () => backend,
+    scanConnection: () => ({ url: 'http://localhost:8888' }),
+    claimScan: async () => undefined,
+    releaseScan: async () => undefined,
+    scanLease: collection => ({
+      url: 'http://localhost:8888/near-duplicates/api/scans',
+      collection,
+      renewMs: 10_000,
+      ttlMs: 30_000
+    })
+  };
+}
+
+/** A page load: a model and its worker over the shared Qdrant and checkpoint store. */
+async function pageLoad(
+  qdrant: FakeQdrant,
+  store: MemoryCheckpointStore,
+  backend = BACKEND
+) {
+  const worker = new SharedStoreWorker(qdrant, store);
+  const model = new NearDuplicatesModel({
+    createWorker: () => worker,
+    api: fakeApi(backend)
+  });
+  // Small batches, one at a time: the scan is many requests and stops where it is told.
+  model.settings = {
+    ...DEFAULT_SETTINGS,
+    batchSize: 2,
+    requestsInFlight: 1,
+    neighboursPerQuery: 2
+  };
+  model.start();
+  await model.refreshBackend();
+  return { model, worker };
+}
+
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !done(); i++) {
+    await new Promise(resolve => setTimeout(resolve, 5));
+  }
+  expect(done()).toBe(true);
+}
+
+function groupsOf(model: NearDuplicatesModel): string[][] {
+  return (model.outcome?.groups ?? []).map(g => g.pointIds.map(String));
+}
+
+describe('Resume an interrupted scan (fake Qdrant, real scan code and model)', () => {
+  it('offers "Resume (n% done)" after a reload, and the resumed scan ends with the full scan\'s groups and pairs', async () => {
+    const qdrant = new FakeQdrant(circlePoints());
+    const store = new MemoryCheckpointStore();
+
+    const full = await pageLoad(new FakeQdrant(circlePoints()), store);
+    await full.model.detect();
+    await until(() => full.model.outcome !== null);
+    const fullGroups = groupsOf(full.model);
+    const fullPairs = full.model.outcome!.result.pairs;
+    expect(fullGroups.length).toBe(2);
+    expect(await store.load('embedded||images')).toBeNull();
+
+    // First page load: the scan is cancelled in its main pass (after the audit's batches).
+    const first = await pageLoad(qdrant, store);
+    let calls = 0;
+    qdrant.beforeQuery = () => {
+      if (++calls === 19) {
+        first.model.cancel();
+      }
+    };
+    await first.model.detect();
+    await until(() => first.model.running === null);
+    qdrant.beforeQuery = null;
+    expect(first.model.scanError?.kind).toBe('cancelled');
+    const kept = await store.load('embedded||images');
+    expect(isCheckpoint(kept)).toBe(true);
+    expect(kept!.doneCount).toBeGreaterThan(0);
+    expect(kept!.doneCount).toBeLessThan(15);
+
+    // Second page load: the panel offers Resume with the share done.
+    const second = await pageLoad(qdrant, store);
+    await until(() => second.model.checkpoint !== null);
+    const offer = second.model.checkpoint!;
+    expect(offer.points).toBe(15);
+    expect(offer.done).toBe(kept!.doneCount);
+    const commands = new CommandRegistry();
+    addScanCommands(
+      commands,
+      second.model,
+      nullTranslator.load(TRANSLATION_DOMAIN)
+    );
+    expect(commands.isEnabled(CommandIDs.resume)).toBe(true);
+    expect(commands.label(CommandIDs.resume)).toBe(
+      `Resume the Interrupted Scan (${Math.floor((100 * kept!.doneCount) / 15)}% done)`
+    );
+
+    const before = qdrant.count('queryBatch');
+    await commands.execute(CommandIDs.resume);
+    await until(() => second.model.outcome !== null);
+    expect(groupsOf(second.model)).toEqual(fullGroups);
+    const pairs = second.model.outcome!.result.pairs;
+    const asSet = (p: typeof pairs) =>
+      new Set(Array.from(p.a, (a, k) => `${a}-${p.b[k]}-${p.score[k]}`));
+    expect(asSet(pairs)).toEqual(asSet(fullPairs));
+    // Only the points not finished before were asked again (plus the audit's sample).
+    const resumedQueries = qdrant.count('queryBatch') - before;
+    expect(resumedQueries).toBeLessThan(calls);
+    // Finished: nothing is left to resume.
+    await until(() => second.model.checkpoint === null);
+    expect(await store.load('embedded||images')).toBeNull();
+  });
+
+  it('Discard drops the kept scan', async () => {
+    const qdrant = new FakeQdrant(circlePoints());
+    const store = new MemoryCheckpointStore();
+    const first = await pageLoad(qdrant, store);
+    let calls = 0;
+    qdrant.beforeQuery = () => {
+      if (++calls === 19) {
+        first.model.cancel();
+      }
+    };
+    await first.model.detect();
+    await until(() => first.model.checkpoint !== null);
+    qdrant.beforeQuery = null;
+    first.model.discardCheckpoint();
+    await until(() => first.model.checkpoint === null);
+    expect(await store.load('embedded||images')).toBeNull();
+  });
+
+  it('a collection that changed since is refused by the worker, with a message saying so', async () => {
+    const qdrant = new FakeQdrant(circlePoints());
+    const store = new MemoryCheckpointStore();
+    const first = await pageLoad(qdrant, store);
+    let calls = 0;
+    qdrant.beforeQuery = () => {
+      if (++calls === 19) {
+        first.model.cancel();
+      }
+    };
+    await first.model.detect();
+    await until(() => first.model.checkpoint !== null);
+
+    // A point is added: the worker lists 16 points and will not resume.
+    const grown = new FakeQdrant([
+      ...circlePoints(),
+      { id: 15, vector: [0, 1], payload: {} }
+    ]);
+    const second = await pageLoad(grown, store);
+    await until(() => second.model.checkpoint !== null);
+    await second.model.resume();
+    await until(() => second.model.running === null);
+    expect(second.model.scanError?.kind).toBe('stale-checkpoint');
+    expect(second.model.scanError?.message).toBe(
+      'The interrupted scan of images cannot be resumed: the collection changed since: 15 points then, 16 now. Its saved progress was discarded; Detect scans the collection again.'
+    );
+    await until(() => second.model.checkpoint === null);
+  });
+});
+
+describe('checkpoint bitsets', () => {
+  it('set and read bits across byte borders', () => {
+    const bits = newBitset(17);
+    expect(bits.length).toBe(3);
+    for (const i of [0, 7, 8, 16]) {
+      setBit(bits, i);
+    }
+    expect([...Array(17).keys()].filter(i => hasBit(bits, i))).toEqual([
+      0, 7, 8, 16
+    ]);
+  });
+});

@@ -1,0 +1,225 @@
+// The resume phase's rules (issue 16): when a checkpoint is written while a scan runs, and
+// whether a kept checkpoint fits the collection as it is listed now. A checkpoint is a
+// synchronous snapshot taken between two answers, so every point it calls finished has all
+// its pairs in it; a resumed scan asks again only about the others.
+import {
+  CHECKPOINT_EVERY_MS,
+  CHECKPOINT_VERSION,
+  hasBit,
+  ICheckpointStore,
+  isCheckpoint,
+  IScanCheckpoint,
+  MAX_CHECKPOINT_PAIRS,
+  pairsPass,
+  sameIds,
+  storeIds,
+  StoredIds
+} from './checkpoint';
+import type { IVectorChoice } from './collection';
+import { ScanError } from './errors';
+import type { IListing } from './list';
+import { describeThreshold } from './metric';
+import type { NeighbourPass } from './queries';
+import type { IScanRequest } from './types';
+
+/** What a host gives a scan so that it keeps its progress. */
+export interface ICheckpointHooks {
+  store: ICheckpointStore;
+  /** One checkpoint per key: the panel names a backend and a collection. */
+  key: string;
+  /** Take up the kept checkpoint instead of starting afresh. */
+  resume?: boolean;
+  /** Minimum time between two checkpoints (default CHECKPOINT_EVERY_MS; tests: 0). */
+  everyMs?: number;
+}
+
+export class Checkpointer {
+  constructor(
+    private readonly hooks: ICheckpointHooks,
+    private readonly now: () => number
+  ) {}
+
+  /**
+   * A fresh scan drops the kept checkpoint (the user chose to start over); a resumed one
+   * reads it, and is refused with a clear message when there is none to read.
+   */
+  async open(collection: string): Promise<IScanCheckpoint | null> {
+    const { store, key, resume } = this.hooks;
+    if (!resume) {
+      await store.remove(key).catch(() => undefined);
+      return null;
+    }
+    const kept = await store.load(key).catch(() => null);
+    if (!isCheckpoint(kept) || !pairsPass(kept)) {
+      await store.remove(key).catch(() => undefined);
+      throw new ScanError(
+        'stale-checkpoint',
+        `There is no interrupted scan of ${collection} to resume (its saved progress is gone or unreadable).`
+      );
+    }
+    return kept;
+  }
+
+  /**
+   * Why a kept checkpoint does not fit this scan, or null when it does. A collection that
+   * changed (points added or deleted), another vector, distance or threshold: not resumed.
+   */
+  static misfit(
+    kept: IScanCheckpoint,
+    request: IScanRequest,
+    choice: IVectorChoice,
+    listing: IListing,
+    exact: boolean
+  ): string | null {
+    if (kept.collection !== request.collection) {
+      return `it was a scan of ${kept.collection}, not ${request.collection}`;
+    }
+    if (kept.using !== choice.using) {
+      return `it compared by the vector ${JSON.stringify(kept.using)}, this scan by ${JSON.stringify(choice.using)}`;
+    }
+    if (kept.distance !== choice.distance) {
+      return `its collection compared by ${kept.distance}, this one by ${choice.distance}`;
+    }
+    if (kept.threshold !== request.threshold) {
+      return `it kept pairs ${describeThreshold(kept.threshold, kept.distance)}, this scan asks for ${describeThreshold(request.threshold, kept.distance)}`;
+    }
+    if (kept.exact !== exact) {
+      return kept.exact
+        ? 'it searched exactly, this scan does not'
+        : 'this scan searches exactly, it did not';
+    }
+    const n = listing.queryIds.length;
+    if (kept.n !== n) {
+      return `the collection changed since: ${kept.n.toLocaleString('en-US')} points then, ${n.toLocaleString('en-US')} now`;
+    }
+    if (!sameIds(kept.ids, listing.queryIds)) {
+      return 'the collection changed since: points were added and deleted';
+    }
+    return null;
+  }
+
+  /** From here on the pass's state is what a checkpoint keeps. */
+  watch(
+    pass: NeighbourPass,
+    base: Omit<
+      IScanCheckpoint,
+      | 'done'
+      | 'doneCount'
+      | 'phase'
+      | 'pairs'
+      | 'unreachable'
+      | 'queries'
+      | 'searchedExactly'
+      | 'savedAt'
+      | 'ids'
+      | 'version'
+    >,
+    ids: StoredIds
+  ): void {
+    this.pass = pass;
+    this.base = { ...base, ids, version: CHECKPOINT_VERSION };
+    this.last = this.now();
+  }
+
+  /** After each answered batch: a checkpoint when the last one is old enough. */
+  tick(): void {
+    const every = this.hooks.everyMs ?? CHECKPOINT_EVERY_MS;
+    if (!this.pass || this.saving || this.now() - this.last < every) {
+      return;
+    }
+    void this.save();
+  }
+
+  /** The scan stopped early (cancelled, failed): keep what it has. */
+  async flush(): Promise<void> {
+    await this.saving;
+    if (this.pass && this.savedQueries !== this.pass.queries) {
+      await this.save();
+    }
+  }
+
+  /** The scan finished: there is nothing left to resume. */
+  async finish(): Promise<void> {
+    this.pass = null;
+    await this.saving;
+    await this.hooks.store.remove(this.hooks.key).catch(() => undefined);
+  }
+
+  /** Checkpoints written by this scan. */
+  saved = 0;
+  /** Set when the pairs outgrew MAX_CHECKPOINT_PAIRS: no further checkpoint is written. */
+  overBound = false;
+
+  private save(): Promise<void> {
+    const checkpoint = this.snapshot();
+    this.last = this.now();
+    if (!checkpoint) {
+      return Promise.resolve();
+    }
+    const queries = checkpoint.queries;
+    const saving = this.hooks.store
+      .save(this.hooks.key, checkpoint)
+      .then(
+        () => {
+          this.saved++;
+          this.savedQueries = queries;
+        },
+        // A full disk or a closed database must not stop the scan; it only keeps less.
+        () => undefined
+      )
+      .finally(() => {
+        this.saving = null;
+      });
+    this.saving = saving;
+    return saving;
+  }
+
+  /** The pass's state now: taken between two answers, so it is consistent. */
+  private snapshot(): IScanCheckpoint | null {
+    const pass = this.pass;
+    const base = this.base;
+    if (!pass || !base) {
+      return null;
+    }
+    if (pass.pairs.count > MAX_CHECKPOINT_PAIRS) {
+      this.overBound = true;
+      return null;
+    }
+    const done = pass.done.slice();
+    const n = base.n;
+    return {
+      ...base,
+      done,
+      doneCount: pass.scanned,
+      phase: pass.scanned >= n ? 'checking' : 'scanning',
+      pairs: pass.pairs.toList(),
+      unreachable: Uint32Array.from(
+        pass.unreachable.filter(i => hasBit(done, i))
+      ),
+      queries: pass.queries,
+      searchedExactly: pass.searchedExactly,
+      savedAt: Date.now()
+    };
+  }
+
+  private pass: NeighbourPass | null = null;
+  private base: Omit<
+    IScanCheckpoint,
+    | 'done'
+    | 'doneCount'
+    | 'phase'
+    | 'pairs'
+    | 'unreachable'
+    | 'queries'
+    | 'searchedExactly'
+    | 'savedAt'
+  > | null = null;
+  private last = 0;
+  private savedQueries = -1;
+  private saving: Promise<void> | null = null;
+}
+
+/** The listing's ids as a checkpoint keeps them. */
+export function checkpointIds(listing: IListing): StoredIds {
+  return storeIds(listing.queryIds);
+}
