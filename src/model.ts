@@ -9,6 +9,7 @@ import { httpErrorInfo, IScanErrorInfo } from './scan/errors';
 import { GroupShaping } from './grouping';
 import { adoptLayout } from './scan/groups';
 import { defaultDistance, higherIsBetter, isStricter } from './scan/metric';
+import { REVIEW_FIELD } from './scan/review';
 import type {
   INearDuplicatesModelOptions,
   IRunningScan,
@@ -355,6 +356,7 @@ export class NearDuplicatesModel {
         sampleIdField: settings.sampleIdField,
         thumbnailField: settings.thumbnailField || null,
         splitField: settings.splitField || null,
+        reviewField: REVIEW_FIELD,
         ...cure
       },
       lease: this._api.scanLease(collection.name),

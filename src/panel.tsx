@@ -7,8 +7,17 @@ import {
   TranslationBundle
 } from '@jupyterlab/translation';
 import type { CommandRegistry } from '@lumino/commands';
-import { ReactWidget, SidePanel, UseSignal } from '@jupyterlab/ui-components';
-import { AccordionPanel, SplitPanel } from '@lumino/widgets';
+import {
+  CommandToolbarButton,
+  downloadIcon,
+  addBelowIcon,
+  ReactWidget,
+  SidePanel,
+  Toolbar,
+  ToolbarButton,
+  UseSignal
+} from '@jupyterlab/ui-components';
+import { AccordionPanel, Menu, SplitPanel } from '@lumino/widgets';
 import * as React from 'react';
 import type { IPlanToSend, NotebookBridge } from './bridge';
 import { CalibrationView } from './components/CalibrationView';
@@ -24,6 +33,7 @@ import { ScanProgressView } from './components/ScanProgressView';
 import { RecallView } from './components/RecallView';
 import { NotebookSendBar } from './components/SendStatus';
 import { WorkerStatusView } from './components/WorkerStatusView';
+import type { ExportActions } from './export/exportActions';
 import { nearDuplicatesIcon } from './icons';
 import { collectionSplits } from './leakage';
 import { IScanOutcome, NearDuplicatesModel } from './model';
@@ -41,6 +51,8 @@ export interface INearDuplicatesPanelOptions {
   /** Where Detect and Cancel live: the panel's buttons run the same commands as the palette. */
   commands: CommandRegistry;
   translator?: ITranslator;
+  /** Export and Insert code, in the groups section's toolbar (planCommands.ts runs them). */
+  exporter?: ExportActions | null;
 }
 
 export class NearDuplicatesPanel extends SidePanel {
@@ -114,7 +126,7 @@ export class NearDuplicatesPanel extends SidePanel {
     scan.title.label = trans.__('Scan');
     this.addWidget(scan);
 
-    const groups = ReactWidget.create(
+    const groups = new SectionWithToolbar(
       <UseSignal signal={model.stateChanged}>
         {() => (
           <GroupsSection
@@ -129,6 +141,9 @@ export class NearDuplicatesPanel extends SidePanel {
     groups.addClass('jp-NearDuplicates-section');
     groups.addClass('jp-NearDuplicates-groupsSection');
     groups.title.label = trans.__('Duplicate groups');
+    if (options.exporter) {
+      addPlanButtons(groups.toolbar, commands, options.exporter, trans);
+    }
     this.addWidget(groups);
     SplitPanel.setStretch(scan, 0);
     SplitPanel.setStretch(groups, 1);
@@ -179,6 +194,63 @@ function planToSend(
     planned: model.plan.view(outcome),
     splitField: model.settings.splitField || null
   };
+}
+
+/** A section whose toolbar sits in its title (the side panel's AccordionToolbar), taking no height. */
+class SectionWithToolbar extends ReactWidget {
+  constructor(private readonly element: JSX.Element) {
+    super();
+  }
+
+  readonly toolbar = new Toolbar();
+
+  protected render(): JSX.Element {
+    return this.element;
+  }
+}
+
+/**
+ * Export (a menu of the formats; Parquet asks the notebook's kernel first whether it can) and
+ * Insert code, in the groups section's title bar: the list below keeps all its room.
+ */
+function addPlanButtons(
+  toolbar: Toolbar,
+  commands: CommandRegistry,
+  exporter: ExportActions,
+  trans: TranslationBundle
+): void {
+  const menu = new Menu({ commands });
+  menu.addClass('jp-NearDuplicates-exportMenu');
+  for (const format of ['csv', 'jsonl', 'parquet']) {
+    menu.addItem({ command: CommandIDs.exportGroups, args: { format } });
+  }
+  const button: ToolbarButton = new ToolbarButton({
+    icon: downloadIcon,
+    className: 'jp-NearDuplicates-exportButton',
+    tooltip: trans.__(
+      'Export the groups on show: one row per member, keep or drop (CSV, JSON Lines, Parquet)'
+    ),
+    onClick: () => {
+      const box = button.node.getBoundingClientRect();
+      void exporter
+        .refreshParquet()
+        .catch(() => null)
+        .then(() => {
+          commands.notifyCommandChanged(CommandIDs.exportGroups);
+          menu.open(box.left, box.bottom);
+        });
+    }
+  });
+  toolbar.addItem('export', button);
+  toolbar.addItem(
+    'insert-code',
+    new CommandToolbarButton({
+      commands,
+      id: CommandIDs.insertCode,
+      icon: addBelowIcon,
+      label: ''
+    })
+  );
 }
 
 function ScanSection(props: {

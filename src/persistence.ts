@@ -9,6 +9,7 @@ import {
 } from './plan';
 import { regroup } from './scan/groups';
 import type { SplitRecord } from './scan/linkage';
+import { IReviewTag, readReview } from './scan/review';
 import type {
   DistanceKind,
   PointId,
@@ -42,6 +43,8 @@ export interface ISavedScan {
     sampleIds: string[];
     thumbnails: (string | null)[];
     splits: (string | null)[];
+    /** Earlier scans' tags on the kept points, as the payload holds them (tagging.py's keys). */
+    reviews?: (Record<string, unknown> | null)[];
   };
   pairs: { a: number[]; b: number[]; score: number[] };
   stats: IScanResult['stats'];
@@ -98,7 +101,8 @@ export function saveScan(
     ids: [],
     sampleIds: [],
     thumbnails: [],
-    splits: []
+    splits: [],
+    ...(result.points.reviews ? { reviews: [] } : {})
   };
   for (const original of remap.keys()) {
     const thumbnail = result.points.thumbnails[original];
@@ -108,6 +112,7 @@ export function saveScan(
       thumbnail && thumbnail.length <= MAX_SAVED_THUMBNAIL ? thumbnail : null
     );
     points.splits.push(result.points.splits[original]);
+    points.reviews?.push(savedReview(result.points.reviews?.[original]));
   }
   return {
     version: SAVED_SCAN_VERSION,
@@ -159,12 +164,17 @@ export function restoreScan(saved: unknown): {
   if (!isSavedScan(saved)) {
     return null;
   }
+  // The tags are read again, as from a payload: nothing kept is trusted as it was written.
+  const { reviews: savedReviews, ...keptPoints } = saved.points;
   const result: IScanResult = {
     collection: saved.collection,
     using: saved.using,
     distance: saved.distance,
     threshold: saved.threshold,
-    points: saved.points,
+    points: {
+      ...keptPoints,
+      ...readReviews(savedReviews, saved.points.ids.length)
+    },
     pairs: {
       a: Uint32Array.from(saved.pairs.a),
       b: Uint32Array.from(saved.pairs.b),
@@ -184,6 +194,31 @@ export function restoreScan(saved: unknown): {
     splits: readSplits(saved.splits, saved.points.ids.length),
     plan: readPlan(saved.plan)
   };
+}
+
+/** A tag in the payload's own shape (snake_case), so it is read back by the same reader. */
+function savedReview(
+  tag: IReviewTag | null | undefined
+): Record<string, unknown> | null {
+  return tag
+    ? {
+        scan: tag.scan,
+        group: tag.group,
+        keep: tag.keep,
+        threshold: tag.threshold,
+        weakest_link: tag.weakestLink
+      }
+    : null;
+}
+
+/** Kept tags back (none when they were not kept or do not fit the points). */
+function readReviews(
+  value: unknown,
+  points: number
+): { reviews?: (IReviewTag | null)[] } {
+  return Array.isArray(value) && value.length === points
+    ? { reviews: value.map(readReview) }
+    : {};
 }
 
 /** A kept plan back, or null when it is absent or not of the shape saveScan writes. */

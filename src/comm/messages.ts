@@ -67,15 +67,7 @@ export function groupsMessage(
     groups: groups.map((g, i) =>
       groupMessage(result, g, i, threshold, scanId, best)
     ),
-    recall: result.audit
-      ? {
-          estimate: result.audit.recall,
-          low: result.audit.low,
-          high: result.audit.high,
-          sampled: result.audit.sampled,
-          route: result.audit.route
-        }
-      : null
+    recall: recallMessage(result)
   };
 }
 
@@ -108,14 +100,28 @@ export function planMessage(
   };
 }
 
-function roundScore(score: number): number {
+/** The scan's recall estimate as the kernel keeps it (`recall` of nd.groups() rows, and of an export's manifest). */
+export function recallMessage(result: IScanResult): GroupsMessage['recall'] {
+  return result.audit
+    ? {
+        estimate: result.audit.recall,
+        low: result.audit.low,
+        high: result.audit.high,
+        sampled: result.audit.sampled,
+        route: result.audit.route
+      }
+    : null;
+}
+
+/** A score as it crosses to the kernel: rounded to 6 decimals (a float32 read as 0.97). */
+export function roundScore(score: number): number {
   return Number.isFinite(score) ? Math.round(score * 1e6) / 1e6 : score;
 }
 
 // Per point, the closest passing link inside its group: one pass over the pairs, so sending
 // all groups costs O(points + pairs), not O(groups x pairs). Inside the group, as a Split or
-// complete linkage can leave a point's closest link in another group.
-function closestLinks(
+// complete linkage can leave a point's closest link in another group. NaN outside the groups.
+export function closestLinks(
   result: IScanResult,
   threshold: number,
   groups: IDuplicateGroup[]

@@ -1,6 +1,7 @@
 // The scan's vocabulary: what the panel asks for, what the worker reports while it works,
 // and what it hands back. Plain data only (plus ScanError), so every shape survives postMessage.
 import type { IScanErrorInfo } from './errors';
+import type { IReviewTag } from './review';
 
 /** Qdrant's distance functions, spelled as in the collection config. */
 export type DistanceKind = 'Cosine' | 'Dot' | 'Euclid' | 'Manhattan';
@@ -55,6 +56,11 @@ export interface IScanRequest {
   thumbnailField?: string | null;
   /** Payload field holding the dataset split (train, test...). */
   splitField?: string | null;
+  /**
+   * Payload field where `plan.tag()` in the kernel marked members of an earlier scan's
+   * groups (review.ts); read only when set.
+   */
+  reviewField?: string | null;
   retry?: IRetryPolicy;
 }
 
@@ -127,6 +133,11 @@ export interface IScanPoints {
   sampleIds: string[];
   thumbnails: (string | null)[];
   splits: (string | null)[];
+  /**
+   * Tags an earlier scan's plan wrote on the points (null: none). Absent when the scan did
+   * not read them (no `reviewField`) or was kept before they were read.
+   */
+  reviews?: (IReviewTag | null)[];
 }
 
 /**
