@@ -78,6 +78,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       CommandIDs.openPanel,
       CommandIDs.detect,
       CommandIDs.resume,
+      CommandIDs.scanChanges,
       CommandIDs.cancel
     ]) {
       palette?.addItem({ command, category });
