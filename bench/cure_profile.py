@@ -73,7 +73,7 @@ def main() -> None:
     ap.add_argument("--server", required=True)
     ap.add_argument("--scans", default="by-id,default")
     ap.add_argument("--rounds", type=int, default=1)
-    ap.add_argument("--variant", action="append", default=[], help="name=variant of variants.json (bundle)")
+    ap.add_argument("--variant", action="append", default=[], help='name=variant of variants.json (bundle), optionally +JSON scan options: x=no-cover+{"cure":"always"}')
     ap.add_argument("--opts", action="append", default=[], help='name=JSON scan options, e.g. x={"cure":"always"}')
     ap.add_argument("--profile", action="store_true", help="note every call (costs Node CPU: JSON sizes)")
     ap.add_argument("--out")
@@ -91,7 +91,8 @@ def main() -> None:
         scans[name] = (None, json.loads(js))
     for spec in args.variant:
         name, _, variant = spec.partition("=")
-        scans[name] = (variant, {})
+        variant, _, js = variant.partition("+")
+        scans[name] = (variant, json.loads(js) if js else {})
     bundles = {None: sh.build_bundle()}
     for variant, _ in scans.values():
         if variant not in bundles:
@@ -127,6 +128,7 @@ def main() -> None:
                 "groups": f"{c.groups_exact}/{c.truth_groups}",
                 "route": a.get("route"),
                 "searched_exactly": a.get("searchedExactly"),
+                "covered_exactly": a.get("coveredExactly"),
                 "unreachable_in_sample": a.get("unreachable"),
                 "queries": out["stats"]["queries"],
                 "requests": out["stats"]["requests"],

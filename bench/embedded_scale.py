@@ -19,7 +19,19 @@ from common import COLLECTION, log
 from peer_runner import private_mb
 
 LIST_FIELDS = ["sample_id", "thumbnail", "split"]
-LIST_PAGE = 1000  # the scan's listPageSize (src/scan/types.ts SCAN_DEFAULTS)
+
+
+def _scan_list_page() -> int:
+    """The scan's listPageSize (SCAN_DEFAULTS in src/scan/types.ts): the listing is timed as the scan lists."""
+    import re
+
+    with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src", "scan", "types.ts"),
+              encoding="utf-8") as f:
+        text = f.read()
+    return int(re.search(r"\blistPageSize:\s*(\d+)", text[text.index("SCAN_DEFAULTS"):]).group(1))
+
+
+LIST_PAGE = _scan_list_page()
 
 
 class Progress:
@@ -139,7 +151,7 @@ def load(rest: sh.Rest, pid: int, X: np.ndarray, payloads: list[dict], batch: in
 
 
 def listing_over_rest(rest: sh.Rest, n: int) -> dict:
-    """Every id with the three payload fields, pages of 1000, as the scan lists: points per second."""
+    """Every id with the three payload fields, in pages of the scan's size, as the scan lists: points per second."""
     t0 = time.perf_counter()
     offset, got, pages = None, 0, 0
     while True:
@@ -153,7 +165,7 @@ def listing_over_rest(rest: sh.Rest, n: int) -> dict:
     s = time.perf_counter() - t0
     log(f"listing over REST: {got:,} ids with {len(LIST_FIELDS)} payload fields in {s:.2f} s "
         f"({got / s:,.0f} points/s, {pages} pages of {LIST_PAGE}); load {os.getloadavg()[0]:.1f}")
-    return {"points": got, "seconds": round(s, 3), "points_per_s": round(got / s), "pages": pages,
+    return {"points": got, "seconds": round(s, 3), "points_per_s": round(got / s), "pages": pages, "page_size": LIST_PAGE,
             "load": round(os.getloadavg()[0], 1)}
 
 

@@ -33,10 +33,12 @@ class _TimedShard:
         return timed
 
 
-def floor_replay(coll: Any, recording: str) -> dict:
+def floor_replay(coll: Any, recording: str, budget_s: float | None = None, progress: Any = None) -> dict:
     """Replays the requests ours sent (scroll pages, query batches; recorded by scan_node.ts)
     through the backend's own Collection.scroll / Collection.query_batch: no HTTP, no JSON,
-    one at a time. ``seconds`` adds up the time inside those calls only."""
+    one at a time. ``seconds`` adds up the time inside those calls only. With ``budget_s``
+    it stops once that much wall time has passed (``complete`` False; ``replayed`` of
+    ``requests`` done); ``progress(requests_done, total)`` is called after each request."""
     with open(recording, encoding="utf-8") as f:
         requests = [json.loads(line) for line in f if line.strip()]
     load = os.getloadavg()[0]
@@ -49,8 +51,15 @@ def floor_replay(coll: Any, recording: str) -> dict:
     seen: set = set()
     hits: list[tuple] = []
     queries = 0
+    replayed = 0
+    started = time.perf_counter()
     try:
         for req in requests:
+            if budget_s is not None and time.perf_counter() - started > budget_s:
+                break
+            replayed += 1
+            if progress is not None:
+                progress(replayed, len(requests))
             body = req["body"]
             if req["op"] == "scroll":
                 t0, c0 = time.perf_counter(), time.process_time()
@@ -82,6 +91,9 @@ def floor_replay(coll: Any, recording: str) -> dict:
         "engine_seconds": timed.seconds,
         "queries": queries,
         "requests": len(requests),
+        "replayed": replayed,
+        "complete": replayed == len(requests),
+        "queries_recorded": sum(len(r["body"].get("searches", [])) for r in requests if r["op"] != "scroll"),
         "ids": ids,
         "pairs": {"a": [a for a, _ in pairs], "b": [b for _, b in pairs]},
     }

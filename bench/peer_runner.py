@@ -28,7 +28,7 @@ LABELS = {
 def peers_missing() -> str | None:
     """Why the peers cannot run here, or None."""
     if not os.path.exists(PEERS_PYTHON):
-        return "bench/.venv-peers is missing: run bench/setup-peers.sh (installs bench/requirements.txt)"
+        return "bench/.venv-peers is missing: run bench/setup-peers.sh (installs the `bench` extra of pyproject.toml there)"
     return None
 
 

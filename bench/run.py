@@ -311,6 +311,15 @@ def main() -> None:
     scale.add_argument("--no-floor", action="store_true", help="with --peers: skip the floor replay")
     scale.add_argument("--only-embedded", action="store_true",
                        help="with --peers: only load and index the embedded backend and time its listing (issue 16 section 4)")
+    scale.add_argument("--floor-budget", type=float, default=None,
+                       help="with --peers: seconds the floor replay gets (default: --ours-budget); past it, its time is projected")
+    scale.add_argument("--full-truth-max", type=int, default=200_000,
+                       help="with --peers: above this N, truth is the exact neighbours of a random sample (default 200000)")
+    scale.add_argument("--truth-sample", type=int, default=20_000, help="with --peers: sampled points above --full-truth-max")
+    scale.add_argument("--stop-by", default=None,
+                       help="with --peers: HH:MM (UTC): every method's budget is capped to the time left until then")
+    scale.add_argument("--append", action="store_true",
+                       help="with --peers: keep the sizes of --out that this run does not repeat (and predict from them)")
     scale.add_argument("--report", action="store_true", help="with --peers: only print the tables of the last run and plot again")
     args = ap.parse_args()
     if args.peers and args.report:

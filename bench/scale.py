@@ -27,6 +27,7 @@ from typing import Any
 
 import data
 import embedded_scale as es
+import numpy as np
 import peer_runner as pr
 import psutil
 import scan_harness as sh
@@ -37,6 +38,10 @@ BENCH = os.path.dirname(os.path.abspath(__file__))
 ORDER = ["ours", "floor", "seed", "numpy", "sklearn", "usearch", "semhash"]
 LABELS = {"ours": "ours (embedded backend, REST)", "floor": "floor (ours' requests in-process)",
           "seed": "seed plan (Node, one query per point)", **pr.LABELS}
+
+
+# The exact methods compare every pair: their work is N^2 d whatever a loaded machine measured.
+MIN_EXPONENT = {"numpy": 2.0, "sklearn": 2.0}
 
 
 def _watchdog(bundle: str, budget_s: float) -> threading.Event:
@@ -60,7 +65,17 @@ def _watchdog(bundle: str, budget_s: float) -> threading.Event:
     return off
 
 
-def _scan_progress(recording: str, n: int, batch: int, off: threading.Event) -> None:
+def budget_left(args: argparse.Namespace, budget: float) -> float:
+    """``budget`` capped to the seconds left before ``--stop-by`` (HH:MM, UTC), if given."""
+    if not getattr(args, "stop_by", None):
+        return budget
+    hh, mm = (int(x) for x in args.stop_by.split(":"))
+    now = time.gmtime()
+    left = (hh * 3600 + mm * 60) - (now.tm_hour * 3600 + now.tm_min * 60 + now.tm_sec)
+    return max(60.0, min(budget, float(left)))
+
+
+def _scan_progress(recording: str, n: int, batch: int, off: threading.Event, seen: dict) -> None:
     """Prints the scan's progress and ETA from the requests it records (queries sent / N)."""
     p = es.Progress("scan (queries sent)", n, every_s=30)
     sent = 0
@@ -75,42 +90,108 @@ def _scan_progress(recording: str, n: int, batch: int, off: threading.Event) -> 
         cut = chunk.rfind(b"\n") + 1
         pos += cut
         sent += chunk[:cut].count(b'"op":"queryBatch"') * batch
+        seen["queries_sent"] = sent
         p.update(min(sent, n))
 
 
+def score_sampled(a: Any, b: Any, st: data.SampledTruth, vpath: str, t: float) -> dict:
+    """A method's pairs (row indices) against a SampledTruth: recall over the pairs with an end
+    in the sample (an unbiased estimate of its recall), precision over ALL its pairs (each
+    found pair's exact score, float64), and the share of sampled points whose neighbour set
+    it got exactly. Pairs within COSINE_EPS of the threshold count neither way."""
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    found = np.unique(lo * (1 << 32) + hi)
+    X = np.load(vpath, mmap_mode="r")
+    eps = sh.COSINE_EPS
+    scores = np.empty(len(found))
+    fi, fj = found >> 32, found & ((1 << 32) - 1)
+    for s0 in range(0, len(found), 200_000):
+        i, j = fi[s0:s0 + 200_000], fj[s0:s0 + 200_000]
+        scores[s0:s0 + 200_000] = np.einsum("kd,kd->k", np.asarray(X[i], np.float64), np.asarray(X[j], np.float64))
+    extra = int(((scores <= t) & (np.abs(scores - t) > eps)).sum())
+    tkey = st.i.astype(np.int64) * (1 << 32) + st.j
+    sure = np.abs(st.score - t) > eps
+    tkey = tkey[sure]
+    hit = np.isin(tkey, found)
+    missed = int((~hit).sum())
+    recall = 1.0 - missed / len(tkey) if len(tkey) else 1.0
+    # the sampled points' neighbour sets: exactly right when no sure pair of theirs is missed
+    # and no found pair of theirs is extra
+    sample = st.sample
+    wrong = set()
+    ti, tj = (st.i[sure])[~hit], (st.j[sure])[~hit]
+    wrong.update(np.intersect1d(np.concatenate([ti, tj]), sample).tolist())
+    bad = (scores <= t) & (np.abs(scores - t) > eps)
+    wrong.update(np.intersect1d(np.concatenate([fi[bad], fj[bad]]), sample).tolist())
+    with_neighbours = np.intersect1d(np.concatenate([st.i, st.j]), sample)
+    return {"pair_recall": round(recall, 6), "recall_basis": f"sampled: pairs touching {len(sample):,} random points",
+            "sample_pairs": int(len(tkey)), "missed": missed, "pair_precision": round(1.0 - extra / len(found), 6) if len(found) else 1.0,
+            "extra": extra, "pairs_found": int(len(found)),
+            "sampled_points_with_neighbours": int(len(with_neighbours)),
+            "sampled_points_exact": int(len(with_neighbours)) - len(set(with_neighbours.tolist()) & wrong),
+            "sampled_points_exact_pct": round(100.0 * (1 - len(set(with_neighbours.tolist()) & wrong) / max(1, len(with_neighbours))), 2)}
+
+
 def _scan_method(name: str, backend: Any, bundle: str, t: float, budget: float, n: int, args: argparse.Namespace,
-                 truth: sh.Truth, **options: Any) -> tuple[dict, dict | None]:
+                 truth: Any, vpath: str = "", **options: Any) -> tuple[dict, dict | None]:
     """ours or seed, killed at its budget; with the backend's peak private memory meanwhile."""
+    budget = budget_left(args, budget)
     peak = es.PeakPrivate(backend.pid)
     peak.start()
     off = _watchdog(bundle, budget)
+    seen: dict = {}
+    started = time.perf_counter()
     if "recordPath" in options:
-        threading.Thread(target=_scan_progress, args=(options["recordPath"], n, args.batch_size, off), daemon=True).start()
+        threading.Thread(target=_scan_progress, args=(options["recordPath"], n, args.batch_size, off, seen),
+                         daemon=True).start()
     try:
         out = scan(backend, bundle, "ours" if name == "ours" else "seed", t, timeout=budget + 60, **options)
     except RuntimeError as e:
         off.set()
         peak.stop()
         over = "exit -9" in str(e) or "exit 137" in str(e)
-        return {"method": name, "status": "over budget" if over else "failed", "budget_s": budget,
-                **({} if over else {"error": str(e)[-1500:]})}, None
+        row = {"method": name, "status": "over budget" if over else "failed", "budget_s": round(budget),
+               "backend_private_mb_peak": peak.peak, **({} if over else {"error": str(e)[-1500:]})}
+        if seen.get("queries_sent"):  # how far it got (by-id queries sent, of N)
+            el = time.perf_counter() - started
+            row.update(queries_sent=seen["queries_sent"], share_done=round(min(1.0, seen["queries_sent"] / n), 4),
+                       projected_s=round(el * n / seen["queries_sent"]),
+                       why=f"did not finish within {budget:.0f} s at {n:,}: {seen['queries_sent']:,} of {n:,} points "
+                           f"queried (projected {el * n / seen['queries_sent']:,.0f} s)")
+        return row, None
     off.set()
-    c = sh.compare(out, truth)
+    if callable(truth):
+        truth = truth()
+    if isinstance(truth, data.SampledTruth):
+        fp = out["pairs"]
+        a, b = np.asarray(fp["a"], dtype=np.int64), np.asarray(fp["b"], dtype=np.int64)
+        os.makedirs(data.CACHE, exist_ok=True)  # kept so a full truth computed later can score it
+        np.savez(os.path.join(data.CACHE, f"found-{name}-{os.path.basename(vpath)[:-4]}.npz"), a=a, b=b)
+        scored = score_sampled(a, b, truth, vpath, t)
+    else:
+        c = sh.compare(out, truth)
+        scored = {"pair_recall": round(c.recall, 6), "pair_precision": round(c.precision, 6), "missed": len(c.missed),
+                  "extra": len(c.extra), "groups_exact": c.groups_exact, "truth_groups": c.truth_groups,
+                  "groups_exact_pct": round(c.groups_exact_pct, 2), "pairs_found": c.found_pairs}
     row = {"method": name, "status": "ok", "budget_s": budget, "seconds": round(out["seconds"], 3),
            "wall_s": round(out["wall_s"], 2), "peak_private_mb": _r(out.get("peak_private_mb")),
            "baseline_private_mb": _r(out.get("baseline_private_mb")), "peak_rss_mb": _r(out.get("peak_rss_mb")),
            "backend_private_mb_peak": peak.stop(), "backend_cpu_s": round(out["server_cpu_s"], 2),
            "node_cpu_s": round(out["cpu_s"], 2), "queries": out["stats"].get("queries"),
-           "pair_recall": round(c.recall, 6), "pair_precision": round(c.precision, 6), "missed": len(c.missed),
-           "extra": len(c.extra), "groups_exact": c.groups_exact, "truth_groups": c.truth_groups,
-           "groups_exact_pct": round(c.groups_exact_pct, 2), "pairs_found": c.found_pairs,
-           "load": round(out["load_before"], 1)}
+           **scored, "load": round(out["load_before"], 1)}
+    starts = {p["phase"]: p["at"] for p in out.get("phase_starts_ms") or []}
+    if "listing" in starts and "scanning" in starts:  # the scan's own list phase (official JS client, REST)
+        listing_s = (starts["scanning"] - starts["listing"]) / 1000
+        row.update(listing_s=round(listing_s, 2), listing_points_per_s=round(n / listing_s) if listing_s > 0 else None)
     a = out.get("audit") or {}
     if a:  # what the scan's own audit said (issue 12): its route and its recall estimate
         row.update(audit_route=a.get("route"), audit_sampled=a.get("sampled"), audit_unreachable=a.get("unreachable"),
                    audit_recall=a.get("recall"), audit_low=a.get("low"), audit_high=a.get("high"),
                    searched_exactly=a.get("searchedExactly"))
-    log(f"{name}: {row['seconds']:.1f} s, recall {row['pair_recall']}, groups {c.groups_exact}/{c.truth_groups}, "
+    log(f"{name}: {row['seconds']:.1f} s, recall {row['pair_recall']} ({row.get('recall_basis', 'exact truth')}), "
+        f"groups {row.get('groups_exact', '-')}/{row.get('truth_groups', '-')}, "
         f"private {row['peak_private_mb']} MB (backend {row['backend_private_mb_peak']} MB); load {row['load']}")
     return row, out
 
@@ -122,15 +203,18 @@ def _skip(method: str, n: int, earlier: list[dict], budget: float) -> dict | Non
     if not prev:
         return None
     last = prev[-1]
+    if last["status"] == "not run":
+        return {"method": method, "status": "not run", "stopped_at": last.get("stopped_at", last["n"]),
+                "why": f"not run at {last['n']:,} either ({last.get('why', '')})", "budget_s": budget}
     if last["status"] not in ("ok",):
         stopped = last.get("stopped_at", last["n"])
         return {"method": method, "status": "not run", "stopped_at": stopped,
-                "why": f"did not finish at {stopped:,} ({last['status']})", "budget_s": budget}
+                "why": f"did not finish within {last.get('budget_s', budget):.0f} s at {stopped:,}", "budget_s": budget}
     ok = [r for r in prev if r["status"] == "ok"]
-    exponent = 1.0
+    exponent = MIN_EXPONENT.get(method, 1.0)
     if len(ok) >= 2:
         a, b = ok[-2], ok[-1]
-        exponent = max(1.0, math.log(b["seconds"] / a["seconds"]) / math.log(b["n"] / a["n"]))
+        exponent = max(exponent, math.log(b["seconds"] / a["seconds"]) / math.log(b["n"] / a["n"]))
     predicted = last["seconds"] * (n / last["n"]) ** exponent
     if predicted > budget:
         return {"method": method, "status": "not run", "stopped_at": last["n"], "predicted_s": round(predicted),
@@ -147,7 +231,22 @@ def run_scale_size(n: int, args: argparse.Namespace, bundle: str, workdir: str, 
     log(f"\n== scale: N = {n:,}, d = {d}, threshold {t}; load {os.getloadavg()[0]:.1f}")
     X, payloads, info, vpath = data.cached_vectors(n, d, args.seed)
     size: dict[str, Any] = {"n": n, "d": d, "threshold": t, "dataset": info}
-    if not args.only_embedded:
+    truth: Any = None
+    dropped = None
+    if not args.only_embedded and n > args.full_truth_max:
+        # The full truth is N^2 d: 1M x 256 is hours of both cores here. Pairs touching a random
+        # sample are known exactly instead (see data.SampledTruth), computed when first needed
+        # (after ours' scan: `python bench/data.py sampled N d t k` can compute it meanwhile).
+        def sampled() -> data.SampledTruth:
+            st, cached = data.sampled_truth(np.load(vpath, mmap_mode="r"), t, args.truth_sample, log=log)
+            size["truth"] = {"sampled": True, "sample": int(len(st.sample)), "pairs_touching_sample": int(len(st.i)),
+                             "seconds": round(st.seconds, 1), "cached": cached}
+            log(f"sampled truth: {len(st.i):,} pairs touching {len(st.sample):,} random points "
+                f"({'cached; ' if cached else ''}computed in {st.seconds:.0f} s)")
+            return st
+
+        truth = sampled
+    elif not args.only_embedded:
         truth, truth_s, cached = data.cached_truth(X, t, log)
         groups = truth.groups()
         dropped = sum(len(g) for g in groups) - len(groups)
@@ -165,13 +264,17 @@ def run_scale_size(n: int, args: argparse.Namespace, bundle: str, workdir: str, 
         size["embedded"] = es.load(rest, backend.pid, X, payloads, args.upsert_batch)
         size["embedded"]["listing_rest"] = es.listing_over_rest(rest, n)
         rest.close()
+        _partial(args, {**size, "methods": rows})
         del X, payloads
         if args.only_embedded:
             return {**size, "methods": []}
         recording = os.path.join(workdir, f"scale-requests-{n}.ndjson")
-        ours, _ = _scan_method("ours", backend, bundle, t, args.ours_budget, n, args, truth,
+        ours, _ = _scan_method("ours", backend, bundle, t, args.ours_budget, n, args, truth, vpath,
                                **scan_options(args), recordPath=recording)
         rows.append(ours)
+        _partial(args, {**size, "methods": rows})
+        if callable(truth):
+            truth = truth()
         floor_dir = os.path.join(workdir, f"scale-n{n}-floor")
         shutil.copytree(os.path.join(data_dir, "collections"), os.path.join(floor_dir, "collections"))
         store = Store(floor_dir)
@@ -181,20 +284,43 @@ def run_scale_size(n: int, args: argparse.Namespace, bundle: str, workdir: str, 
                 getattr(coll, "optimize_now", coll.optimize)()
             size["embedded"]["listing_in_process"] = es.listing_profile(coll)
             if ours["status"] == "ok" and not args.no_floor:
-                f = floor_replay(coll, recording)
-                a, b = f["pairs"]["a"], f["pairs"]["b"]
-                c = sh.compare({"pairs": f["pairs"], "groups": sh.components(n, a, b)}, truth)
-                # The floor times ours' requests; its answers are kept as a diagnostic only (its
-                # by-vector queries are not paired, and it answers from a copy of the files).
-                rows.append({"method": "floor", "status": "ok", "seconds": round(f["seconds"], 3),
-                             "cpu_s": round(f["cpu_seconds"], 2), "replayed_pair_recall": round(c.recall, 6),
-                             "replayed_groups_exact": c.groups_exact, "load": round(f["load_before"], 1)})
-                log(f"floor: {f['seconds']:.1f} s in the backend's own calls for ours' {f['requests']} requests")
+                fbudget = budget_left(args, args.floor_budget or args.ours_budget)
+                prog = es.Progress("floor (requests replayed)", 1, every_s=30)
+
+                def fprogress(done: int, total: int) -> None:
+                    prog.total = total
+                    prog.update(done)
+
+                f = floor_replay(coll, recording, budget_s=fbudget, progress=fprogress)
+                if f["complete"]:
+                    row = {"method": "floor", "status": "ok", "seconds": round(f["seconds"], 3),
+                           "cpu_s": round(f["cpu_seconds"], 2), "load": round(f["load_before"], 1)}
+                    if not isinstance(truth, data.SampledTruth):
+                        # The floor times ours' requests; its answers are kept as a diagnostic only (its
+                        # by-vector queries are not paired, and it answers from a copy of the files).
+                        a, b = f["pairs"]["a"], f["pairs"]["b"]
+                        c = sh.compare({"pairs": f["pairs"], "groups": sh.components(n, a, b)}, truth)
+                        row.update(replayed_pair_recall=round(c.recall, 6), replayed_groups_exact=c.groups_exact)
+                    log(f"floor: {f['seconds']:.1f} s in the backend's own calls for ours' {f['requests']} requests")
+                else:
+                    # Stopped at its budget: the time of the requests replayed, and that time grown
+                    # to all of ours' queries (the requests are alike: batches of by-id queries).
+                    share = f["queries"] / max(1, f["queries_recorded"])
+                    row = {"method": "floor", "status": "over budget", "budget_s": fbudget,
+                           "seconds_replayed": round(f["seconds"], 3), "cpu_s_replayed": round(f["cpu_seconds"], 2),
+                           "requests_replayed": f["replayed"], "requests": f["requests"],
+                           "queries_replayed": f["queries"], "queries_recorded": f["queries_recorded"],
+                           "projected_s": round(f["seconds"] / share, 1) if share else None,
+                           "why": f"stopped at its budget of {fbudget:.0f} s after {f['replayed']:,} of ours' "
+                                  f"{f['requests']:,} requests ({100 * share:.0f}% of its queries)",
+                           "load": round(f["load_before"], 1)}
+                    log(f"floor: {row['why']}; projected {row['projected_s']} s")
+                rows.append(row)
         finally:
             store.close()
         if not args.no_seed:
             skip = _skip("seed", n, earlier, budget)
-            rows.append(skip or _scan_method("seed", backend, bundle, t, budget, n, args, truth, seedLimit=10)[0])
+            rows.append(skip or _scan_method("seed", backend, bundle, t, budget, n, args, truth, vpath, seedLimit=10)[0])
     finally:
         backend.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -211,7 +337,13 @@ def run_scale_size(n: int, args: argparse.Namespace, bundle: str, workdir: str, 
             rows.append(skip)
             continue
         log(f"{method}: {pr.LABELS[method]} (budget {budget:.0f} s) ...")
-        row = pr.score(pr.run_peer(method, vpath, t, budget), truth, dropped)
+        row = pr.run_peer(method, vpath, t, budget_left(args, budget))
+        if isinstance(truth, data.SampledTruth):
+            pairs = row.pop("pairs", None)
+            if pairs is not None:
+                row.update(score_sampled(pairs["a"], pairs["b"], truth, vpath, t))
+        else:
+            row = pr.score(row, truth, dropped)
         drops = f", dropped {row['dropped']} of {dropped}" if "dropped" in row else ""
         log(f"{method}: {row['status']}, {row.get('seconds', '-')} s, private {row.get('peak_private_mb')} MB, "
             f"recall {row.get('pair_recall', '-')}, groups {row.get('groups_exact', '-')}/{row.get('truth_groups', '-')}"
@@ -227,6 +359,17 @@ def run_scale_size(n: int, args: argparse.Namespace, bundle: str, workdir: str, 
         if ours_mb and r.get("peak_private_mb"):
             r["memory_x_ours"] = round(r["peak_private_mb"] / ours_mb, 2)
     return {**size, "methods": rows}
+
+
+def _by_n(size: dict) -> int:
+    return size["n"]
+
+
+def _partial(args: argparse.Namespace, size: dict) -> None:
+    """Saves what a size has so far (a long size must not lose its figures to a later step)."""
+    save_partial = getattr(args, "save_partial", None)
+    if save_partial is not None:
+        save_partial(size)
 
 
 def growth(sizes: list[dict]) -> list[dict]:
@@ -245,10 +388,6 @@ def growth(sizes: list[dict]) -> list[dict]:
                 g["memory_kb_per_point"] = round(1024 * g["memory_mb_growth"] / (b["n"] - a["n"]), 2)
             out.append(g)
     return out
-
-
-# The exact methods compare every pair: their work is N^2 d whatever a loaded machine measured.
-MIN_EXPONENT = {"numpy": 2.0, "sklearn": 2.0}
 
 
 def extrapolate(sizes: list[dict], target: int = 1_000_000) -> list[dict]:
@@ -290,7 +429,7 @@ def table(sizes: list[dict]) -> str:
             ok = r["status"] == "ok"
             note = ""
             if "dropped" in r:
-                note = f"dropped {r['dropped']:,} (truth {r['truth_dropped']:,})"
+                note = f"dropped {r['dropped']:,} (truth {_f(r.get('truth_dropped'), ',')})"
             elif r["method"] == "ours" and ok:
                 note = f"backend {r['backend_private_mb_peak']:,.0f} MB, CPU {r['backend_cpu_s']:,.0f} s + Node {r['node_cpu_s']:,.0f} s"
             elif r["method"] == "floor" and ok:
@@ -298,6 +437,12 @@ def table(sizes: list[dict]) -> str:
             if not ok:
                 note = r.get("why") or f"{r['status']} (budget {r.get('budget_s', 0):g} s)"
             groups = f"{r['groups_exact_pct']:.1f}% ({r['groups_exact']}/{r['truth_groups']})" if "groups_exact" in r else "-"
+            if "sampled_points_exact_pct" in r:
+                groups = (f"{r['sampled_points_exact_pct']:.1f}% of sampled points ({r['sampled_points_exact']}/"
+                          f"{r['sampled_points_with_neighbours']})")
+                note = (note + "; " if note else "") + f"recall over {r['sample_pairs']:,} pairs touching the sample"
+            if r["method"] == "floor" and r.get("projected_s"):
+                note = f"{r['why']}; projected {r['projected_s']:,.0f} s"
             lines.append(
                 f"| {s['n']:,} | {r['method']} | {_f(r.get('seconds'), '.1f') if ok else r['status']} | "
                 f"{_f(r.get('time_x_ours'), '.2f')} | {_f(r.get('peak_private_mb') if ok else None, ',.0f')} | "
@@ -386,9 +531,24 @@ def report_only(path: str) -> None:
 def run_scale(args: argparse.Namespace, bundle: str, workdir: str, sizes: list[int]) -> None:
     started = time.perf_counter()
     done: list[dict] = []
+    if args.append and os.path.exists(args.out):
+        with open(args.out, encoding="utf-8") as f:
+            kept = [s for s in (json.load(f).get("scale") or {}).get("sizes", []) if s["n"] not in sizes]
+        for s in kept:
+            s.setdefault("run", "an earlier run (kept by --append)")
+        done = sorted(kept, key=lambda s: s["n"])
+        log(f"--append: keeping the sizes {[s['n'] for s in done]} of {args.out}")
     for n in sizes:
-        earlier = [r for s in done for r in s["methods"]]
-        done.append(run_scale_size(n, args, bundle, workdir, earlier))
+        earlier = [r for s in done if s["n"] < n for r in s["methods"]]
+
+        def save_partial(size: dict, n: int = n, others: list = [s for s in done if s["n"] != n]) -> None:  # noqa: B006
+            part = {**size, "methods": [dict(r, n=n) for r in size["methods"]], "partial": True}
+            save(args.out, sorted([*others, part], key=_by_n), args, started)
+
+        args.save_partial = save_partial
+        size = run_scale_size(n, args, bundle, workdir, earlier)
+        size["run"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        done = sorted([s for s in done if s["n"] != n] + [size], key=lambda s: s["n"])
         save(args.out, done, args, started)
         print_report(done)
     if not pr.peers_missing() and not args.only_embedded:

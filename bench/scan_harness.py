@@ -315,42 +315,52 @@ class Truth:
         return components(self.n, self.i, self.j)
 
 
-def exact_pairs(X: np.ndarray, threshold: float, distance: str, block: int = 1024) -> Truth:
+def exact_pairs(X: np.ndarray, threshold: float, distance: str, block: int = 1024, cols: int = 16384,
+                progress=None) -> Truth:
     """Brute force over all pairs: float32 matrix products find candidates near or past the
-    threshold, float64 recomputes them exactly. Cosine expects X as stored (normalised)."""
+    threshold, float64 recomputes them exactly. Cosine expects X as stored (normalised).
+
+    Tiled (``block`` rows x ``cols`` columns, upper triangle only) and checked tile by tile, so
+    its memory stays about N x d floats plus one tile whatever N (1M x 256: 1 GB + 64 MB).
+    ``progress(rows_done)`` is called after each row block."""
     X = np.ascontiguousarray(X, dtype=np.float32)
     n = X.shape[0]
-    X64 = X.astype(np.float64)
     higher = distance in ("Cosine", "Dot")
     if distance not in ("Cosine", "Dot", "Euclid"):
         raise ValueError(f"no brute force for {distance}")
-    sq = (X64 * X64).sum(axis=1).astype(np.float32)
+    sq = np.einsum("kd,kd->k", X.astype(np.float64), X.astype(np.float64)).astype(np.float32) if not higher else None
     margin = 1e-3 if higher else 1e-3 * max(1.0, threshold) + 1e-3
     ci: list[np.ndarray] = []
     cj: list[np.ndarray] = []
+    cs: list[np.ndarray] = []
     for s in range(0, n, block):
         e = min(n, s + block)
-        G = X[s:e] @ X[s:].T  # only j >= s: the upper triangle
-        if higher:
-            M = G > threshold - margin
-        else:
-            D2 = sq[s:e, None] + sq[None, s:] - 2 * G
-            lim = threshold + margin
-            M = D2 < lim * lim
-        a, b = np.nonzero(M)
-        a = a + s
-        b = b + s
-        keep = b > a
-        ci.append(a[keep])
-        cj.append(b[keep])
+        for c in range(s, n, cols):  # only j >= s: the upper triangle
+            f = min(n, c + cols)
+            G = X[s:e] @ X[c:f].T
+            if higher:
+                M = G > threshold - margin
+            else:
+                D2 = sq[s:e, None] + sq[None, c:f] - 2 * G
+                lim = threshold + margin
+                M = D2 < lim * lim
+            a, b = np.nonzero(M)
+            a = a + s
+            b = b + c
+            keep = b > a
+            a, b = a[keep], b[keep]
+            if len(a):
+                A, B = X[a].astype(np.float64), X[b].astype(np.float64)
+                exact = np.einsum("kd,kd->k", A, B) if higher else np.sqrt(((A - B) ** 2).sum(axis=1))
+                ci.append(a)
+                cj.append(b)
+                cs.append(exact)
+        if progress is not None:
+            progress(e)
     i = np.concatenate(ci) if ci else np.zeros(0, np.int64)
     j = np.concatenate(cj) if cj else np.zeros(0, np.int64)
-    if higher:
-        exact = np.einsum("kd,kd->k", X64[i], X64[j])
-        passing = exact > threshold
-    else:
-        exact = np.sqrt(((X64[i] - X64[j]) ** 2).sum(axis=1))
-        passing = exact < threshold
+    exact = np.concatenate(cs) if cs else np.zeros(0, np.float64)
+    passing = exact > threshold if higher else exact < threshold
     eps = COSINE_EPS * max(1.0, abs(threshold))
     border = np.abs(exact - threshold) <= eps
     borderline = set(zip(i[border].tolist(), j[border].tolist()))

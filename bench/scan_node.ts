@@ -8,7 +8,7 @@
 //
 //   node bench/.build/scan_node.cjs <config.json> <out.json>
 //
-// config: {mode, url, prefix?, headers?, collection, threshold, using?, limit?, batchSize?,
+// config: {mode, url, prefix?, headers?, collection, threshold, using?, limit?, batchSize?, listPageSize?,
 // inFlight?, exact?, hnswEf?, sampleIdField?, thumbnailField?, splitField?, seedLimit?,
 // seedPageSize?}. The API key comes from the environment (ND_BENCH_API_KEY), never from the
 // command line; through the Jupyter proxy there is none, as in the browser's worker.
@@ -56,6 +56,7 @@ interface Config {
   using?: string;
   limit?: number;
   batchSize?: number;
+  listPageSize?: number;
   inFlight?: number;
   exact?: boolean;
   hnswEf?: number;
@@ -309,6 +310,7 @@ async function oursScan(
     using: config.using,
     limit: config.limit,
     batchSize: config.batchSize,
+    listPageSize: config.listPageSize,
     inFlight: config.inFlight,
     exact: config.exact,
     hnswEf: config.hnswEf,

@@ -237,7 +237,14 @@ def group_scores(vectors: list, distance: str | None) -> GroupScores:
     group together (single linkage: the weakest edge of its maximum spanning tree, by Prim)."""
     import numpy as np
 
-    s = metric.pair_scores(np.asarray(vectors, dtype=np.float64), distance)
+    return matrix_scores(metric.pair_scores(np.asarray(vectors, dtype=np.float64), distance), distance)
+
+
+def matrix_scores(s: Any, distance: str | None) -> GroupScores:
+    """``group_scores`` from the group's (n, n) score matrix."""
+    import numpy as np
+
+    s = np.asarray(s, dtype=np.float64)
     n = len(s)
     higher = metric.higher_is_better(distance)
     off = s.copy()

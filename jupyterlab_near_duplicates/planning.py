@@ -25,6 +25,9 @@ from typing import Any
 from .members import Scan, choose_vector, fetch, group_scores, payload_value, point_key, read_scan, split_sizes, the_client
 
 MISSING_CHOICES = ("error", "last")
+#: Mean scores are compared at this many decimals, so scores read as float32 (the panel's
+#: kept pairs, src/plan.ts CENTRAL_DECIMALS) and float64 (from the vectors here) tie alike.
+CENTRAL_DECIMALS = 6
 
 
 class Samples:
@@ -89,6 +92,45 @@ def describe_rule(rule: tuple) -> str:
     if kind == "split":
         return "split " + " > ".join(rule[1])
     return f"{'highest' if kind == 'max' else 'lowest'} {rule[1]}"
+
+
+def _integer(point_id: Any) -> int | None:
+    if isinstance(point_id, int) and not isinstance(point_id, bool):
+        return point_id
+    if isinstance(point_id, str) and point_id.isascii() and point_id.isdigit():
+        return int(point_id)
+    return None
+
+
+def group_id(point_ids: list) -> str:
+    """A group's name in the panel's pins and marks (src/plan.ts groupId): its size and a
+    53-bit hash of its point ids in id order, integers as digits and UUIDs quoted in lower
+    case. The same members give the same name, whatever their order."""
+
+    def order(p: Any) -> tuple:
+        n = _integer(p)
+        return (0, n, "") if n is not None else (1, 0, str(p).lower())
+
+    text = ",".join(
+        str(_integer(p)) if _integer(p) is not None else f'"{str(p).lower()}"' for p in sorted(point_ids, key=order)
+    )
+    return f"{len(point_ids)}-{_hash53(text):x}"
+
+
+def _hash53(text: str) -> int:
+    """cyrb53 over UTF-16 code units, as src/plan.ts computes it in the browser."""
+    m = 0xFFFFFFFF
+    h1, h2 = 0xDEADBEEF, 0x41C6CE57
+    units = text.encode("utf-16-le")
+    for i in range(0, len(units), 2):
+        c = units[i] | (units[i + 1] << 8)
+        h1 = ((h1 ^ c) * 2654435761) & m
+        h2 = ((h2 ^ c) * 1597334677) & m
+    h1 = ((h1 ^ (h1 >> 16)) * 2246822507) & m
+    h1 ^= ((h2 ^ (h2 >> 13)) * 3266489909) & m
+    h2 = ((h2 ^ (h2 >> 16)) * 2246822507) & m
+    h2 ^= ((h1 ^ (h1 >> 13)) * 3266489909) & m
+    return 4294967296 * (2097151 & h2) + h1
 
 
 def _first_key(point_id: Any) -> tuple:
@@ -316,7 +358,7 @@ class Plan:
                     keys[k].append(order.index(s) if s in order else len(order))
                 continue
             if kind == "central":
-                values = [round(m, 9) for m in self.scores(group.index).mean]
+                values = [round(m, CENTRAL_DECIMALS) for m in self.scores(group.index).mean]
                 reverse = _higher(self.distance)
             else:
                 values = [payload_value(self._payloads.get(p), rule[1]) for p in group.point_ids]

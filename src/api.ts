@@ -6,6 +6,7 @@ import type { IScanLease } from './scan/lease';
 import type { BackendChoice } from './tokens';
 import type { ICollectionDescription } from './scan/collection';
 import type { IScanConnection } from './scan/protocol';
+import type { PointId } from './scan/types';
 
 /** One collection as `GET /near-duplicates/api/backend` describes it (scan/collection.ts's shape). */
 export interface ICollectionInfo extends ICollectionDescription {
@@ -39,7 +40,26 @@ export interface INearDuplicatesApi {
   releaseScan(scanId: string): Promise<void>;
   /** Where the scan worker renews the claim on `collection` while it scans. */
   scanLease(collection: string): IScanLease;
+  /**
+   * The named payload fields of points, read by id through the proxy (a read): for the
+   * keep-one plan's rules on a payload field. Absent in tests that need no plan fields.
+   */
+  readPayload?(
+    kind: BackendChoice,
+    collection: string,
+    ids: ReadonlyArray<PointId>,
+    fields: ReadonlyArray<string>
+  ): Promise<IPointPayload[]>;
 }
+
+/** One point's id (as Qdrant answered it) and the payload fields asked for. */
+export interface IPointPayload {
+  id: PointId;
+  payload: Record<string, unknown>;
+}
+
+/** Points asked for in one retrieve, as the kernel's members.py BATCH. */
+export const PAYLOAD_BATCH = 256;
 
 /** The server keeps a claim this long unless renewed (ScanLeases.TTL_S). */
 export const LEASE_TTL_MS = 30_000;
@@ -94,6 +114,66 @@ export class ServerApi implements INearDuplicatesApi {
       renewMs: LEASE_RENEW_MS,
       ttlMs: LEASE_TTL_MS
     };
+  }
+
+  async readPayload(
+    kind: BackendChoice,
+    collection: string,
+    ids: ReadonlyArray<PointId>,
+    fields: ReadonlyArray<string>
+  ): Promise<IPointPayload[]> {
+    const url = URLExt.join(
+      this.settings.baseUrl,
+      'near-duplicates',
+      'qdrant',
+      'collections',
+      encodeURIComponent(collection),
+      'points'
+    );
+    // Top-level keys: Qdrant's include list takes a nested field's first part.
+    const include = [...new Set(fields.map(f => f.split('.')[0]))];
+    const out: IPointPayload[] = [];
+    for (let start = 0; start < ids.length; start += PAYLOAD_BATCH) {
+      const chunk = ids.slice(start, start + PAYLOAD_BATCH);
+      // Ids beyond 2^53 are kept as their digits: they go back as JSON numbers, unrounded.
+      const body =
+        `{"ids":[${chunk.map(idJson).join(',')}],` +
+        `"with_payload":${JSON.stringify(include)},"with_vector":false}`;
+      let response: Response;
+      try {
+        response = await ServerConnection.makeRequest(
+          url,
+          {
+            method: 'POST',
+            body,
+            headers: {
+              'Content-Type': 'application/json',
+              [BACKEND_HEADER]: kind
+            }
+          },
+          this.settings
+        );
+      } catch (error) {
+        throw new ServerApiError(
+          Response.error(),
+          `The Jupyter server did not answer (${String(error)}). Check that it is running.`
+        );
+      }
+      const text = await response.text();
+      if (!response.ok) {
+        throw new ServerApiError(
+          response,
+          serverMessage(response.status, text)
+        );
+      }
+      const answer = JSON.parse(text) as {
+        result?: { id: PointId; payload?: Record<string, unknown> | null }[];
+      };
+      for (const record of answer.result ?? []) {
+        out.push({ id: record.id, payload: record.payload ?? {} });
+      }
+    }
+    return out;
   }
 
   private async request(path: string, init: RequestInit = {}): Promise<string> {
@@ -155,6 +235,11 @@ export function proxyConnection(
     ),
     headers
   };
+}
+
+/** A point id in a JSON body: a number, the digits of an id beyond 2^53, or a UUID string. */
+function idJson(id: PointId): string {
+  return typeof id === 'string' && /^\d+$/.test(id) ? id : JSON.stringify(id);
 }
 
 function documentCookie(): string {

@@ -98,6 +98,9 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
+/** How long the plan's decisions wait to be saved, so a burst of clicks saves once. */
+const PLAN_SAVE_DELAY_MS = 300;
+
 /** The last scan's results survive closing the panel and reloading the page. */
 function keepResults(model: NearDuplicatesModel, state: IStateDB): void {
   const key = `${PANEL_PLUGIN_ID}:last-scan`;
@@ -115,9 +118,23 @@ function keepResults(model: NearDuplicatesModel, state: IStateDB): void {
       )
     )
     .then(() => {
-      model.outcomeChanged.connect(() => {
+      const save = () => {
         const saved = model.saveOutcome();
         void state.save(key, saved as unknown as ReadonlyPartialJSONValue);
+      };
+      model.outcomeChanged.connect(save);
+      // The plan's pins, marks and rules are kept with the scan; a burst of clicks saves once.
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      model.plan.changed.connect((_, change) => {
+        if (change === 'decisions') {
+          if (timer !== null) {
+            clearTimeout(timer);
+          }
+          timer = setTimeout(() => {
+            timer = null;
+            save();
+          }, PLAN_SAVE_DELAY_MS);
+        }
       });
     });
 }

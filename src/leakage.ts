@@ -77,13 +77,36 @@ export function collectionSplits(
   return [...seen].sort(byName);
 }
 
+/** Points per named split. */
+export function countSplits(
+  splits: ReadonlyArray<string | null>
+): Record<string, number> {
+  const sizes: Record<string, number> = {};
+  for (const s of splits) {
+    if (s !== null && s !== undefined) {
+      sizes[s] = (sizes[s] ?? 0) + 1;
+    }
+  }
+  return sizes;
+}
+
+/** The collection's points per split: kept with a restored scan, else counted on its points. */
+export function collectionSizes(points: {
+  splits: ReadonlyArray<string | null>;
+  splitSizes?: Record<string, number>;
+}): Record<string, number> {
+  return points.splitSizes ?? countSplits(points.splits);
+}
+
 /**
  * The split x split table of `groups` (member indices into `splits`, the scan's split per
- * point). Split sizes are counted over all of `splits`: the scan lists every point.
+ * point). Split sizes are `sizes` (the collection's, see collectionSizes), or counted over
+ * all of `splits` when the scan lists every point.
  */
 export function splitLeakage(
   groups: ReadonlyArray<IDuplicateGroup>,
-  splits: ReadonlyArray<string | null>
+  splits: ReadonlyArray<string | null>,
+  sizes: Readonly<Record<string, number>> = countSplits(splits)
 ): ISplitLeakage {
   const present = new Set<string>();
   let missing = 0;
@@ -130,11 +153,9 @@ export function splitLeakage(
       }
     }
   }
-  const sizes = new Map<string, number>();
-  for (const s of splits) {
-    if (s !== null && s !== undefined && index.has(s)) {
-      sizes.set(s, (sizes.get(s) ?? 0) + 1);
-    }
+  const inTable = new Map<string, number>();
+  for (const s of named) {
+    inTable.set(s, sizes[s] ?? 0);
   }
   const leaking = (a: string, b: string) =>
     samplesWith[index.get(a)!][index.get(b)!];
@@ -142,8 +163,8 @@ export function splitLeakage(
     splits: order,
     groups: groupsWith,
     samples: samplesWith,
-    sizes,
-    lines: leakLines(leaking, sizes, named),
+    sizes: inTable,
+    lines: leakLines(leaking, inTable, named),
     crossing,
     groupCount: groups.length,
     missing,

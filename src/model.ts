@@ -15,6 +15,7 @@ import type {
   IScanOutcome
 } from './modelTypes';
 import { ISavedScan, restoreScan, saveScan } from './persistence';
+import { PlanModel } from './planModel';
 import type { ICheckpointInfo } from './scan/checkpoint';
 import type { DistanceKind, IDuplicateGroup, IScanRequest } from './scan/types';
 import { DEFAULT_SETTINGS, INearDuplicatesSettings } from './tokens';
@@ -42,6 +43,19 @@ export class NearDuplicatesModel {
     this._backend = new BackendModel(options.api);
     this._backend.changed.connect(() => this._stateChanged.emit());
     this._stateChanged.connect(() => this.followCheckpoint());
+    const api = options.api;
+    this._plan = new PlanModel(
+      api.readPayload
+        ? (collection, ids, fields) =>
+            api.readPayload!(this._settings.backend, collection, ids, fields)
+        : null
+    );
+    this._plan.changed.connect(() => this._stateChanged.emit());
+  }
+
+  /** The keep-one plan of the scan on show: rules, pins, "not duplicates" marks. */
+  get plan(): PlanModel {
+    return this._plan;
   }
 
   get stateChanged(): ISignal<this, void> {
@@ -470,7 +484,8 @@ export class NearDuplicatesModel {
           outcome.threshold,
           outcome.finishedAt,
           outcome.scanId,
-          this._shaping.splits
+          this._shaping.splits,
+          this._plan.plan
         )
       : null;
   }
@@ -499,6 +514,7 @@ export class NearDuplicatesModel {
       threshold: shownThreshold,
       groups: this._shaping.groupsAt(result, shownThreshold)
     };
+    this._plan.attach(this._outcome, restored.plan);
     this._outcomeChanged.emit();
     this._stateChanged.emit();
     return true;
@@ -585,6 +601,7 @@ export class NearDuplicatesModel {
             result,
             this._outcome.threshold
           );
+          this._plan.attach(this._outcome);
           this._outcomeChanged.emit();
           this._stateChanged.emit();
         }
@@ -625,6 +642,7 @@ export class NearDuplicatesModel {
   private _checkpoint: ICheckpointInfo | null = null;
   private _checkpointAsked: string | null = null;
   private readonly _shaping = new GroupShaping();
+  private readonly _plan: PlanModel;
   private _detailKey: number | null = null;
   private _stateChanged = new Signal<this, void>(this);
   private _outcomeChanged = new Signal<this, void>(this);

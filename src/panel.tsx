@@ -20,12 +20,15 @@ import { formatCount } from './format';
 import { ScanErrorView } from './components/ErrorView';
 import { GroupList } from './components/GroupList';
 import { LeakageView, useLeakageFilter } from './components/LeakageView';
+import { PlanView } from './components/PlanView';
 import { ScanProgressView } from './components/ScanProgressView';
 import { RecallView } from './components/RecallView';
 import { NotebookSendBar } from './components/SendStatus';
 import { WorkerStatusView } from './components/WorkerStatusView';
 import { nearDuplicatesIcon } from './icons';
+import { collectionSplits } from './leakage';
 import { NearDuplicatesModel } from './model';
+import type { IDuplicateGroup } from './scan/types';
 import type { IThumbnailPolicy } from './thumbnails';
 import {
   CommandIDs,
@@ -241,11 +244,13 @@ function GroupsSection(props: {
   // Kept here, so the calibration section stays unfolded across a visit to a group's details.
   const [calibrationOpen, setCalibrationOpen] = React.useState(false);
   const [leakageOpen, setLeakageOpen] = React.useState(false);
+  const [planOpen, setPlanOpen] = React.useState(false);
   const outcome = model.outcome;
   const leak = useLeakageFilter(
     outcome?.groups,
     outcome?.result.points.splits,
-    outcome?.finishedAt
+    outcome?.finishedAt,
+    outcome?.result.points.splitSizes
   );
   if (!outcome) {
     return (
@@ -258,6 +263,10 @@ function GroupsSection(props: {
   }
   const when = new Date(outcome.finishedAt).toLocaleString();
   const detail = model.detail;
+  const plan = model.plan;
+  const planView = plan.view(outcome);
+  const decisionOf = (group: IDuplicateGroup) =>
+    planView.decisions[outcome.groups.indexOf(group)] ?? null;
   return (
     <div className="jp-NearDuplicates-results">
       <div className="jp-NearDuplicates-scanInfo">
@@ -310,6 +319,10 @@ function GroupsSection(props: {
           thumbnails={thumbnails}
           onSplit={() => model.split(detail)}
           onClose={() => model.openDetail(null)}
+          decision={decisionOf(detail)}
+          onPin={member => plan.pin(outcome, detail, member)}
+          onNotDuplicates={marked => plan.setNotDuplicates(detail, marked)}
+          trans={trans}
         />
       ) : (
         <>
@@ -333,6 +346,16 @@ function GroupsSection(props: {
               trans={trans}
             />
           ) : null}
+          <PlanView
+            view={planView}
+            rules={plan.rules}
+            onRulesChange={rules => plan.setRules(rules)}
+            splits={collectionSplits(outcome.result.points.splits)}
+            pinned={planView.decisions.filter(d => d.pinned).length}
+            open={planOpen}
+            onToggle={setPlanOpen}
+            trans={trans}
+          />
           <SelectedGroupBar
             outcome={outcome}
             group={model.selected}
@@ -348,6 +371,7 @@ function GroupsSection(props: {
             trans={trans}
             selectedKey={model.selected?.key ?? null}
             chainedTitle={group => chainedNote(outcome, model.shaping, group)}
+            notDuplicates={group => plan.isNotDuplicates(group)}
             onSelect={group => {
               model.select(group);
               // Sent on every click, not on selectionChanged: clicking the selected group again

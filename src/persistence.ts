@@ -1,5 +1,7 @@
 // What the panel keeps of a finished scan across panel close and page reload (IStateDB):
 // only the points that have pairs, re-indexed, with the pairs as plain arrays. DOM-free.
+import { collectionSizes } from './leakage';
+import { DEFAULT_PLAN, IKeepPlan, kernelRules, readRules } from './plan';
 import { regroup } from './scan/groups';
 import type { SplitRecord } from './scan/linkage';
 import type {
@@ -35,12 +37,24 @@ export interface ISavedScan {
     thumbnails: (string | null)[];
     splits: (string | null)[];
   };
+  /** Points per named split over the whole collection (the points above are only those in pairs). */
+  splitSizes?: Record<string, number>;
   pairs: { a: number[]; b: number[]; score: number[] };
   stats: IScanResult['stats'];
   /** The scan's check of its own completeness, so a reload still says how complete it is. */
   audit?: IRecallEstimate;
   /** The Splits made on it (issue 15): each member's part, by kept point index. */
   splits?: { members: number[]; parts: number[] }[];
+  /**
+   * The keep-one plan on it (issue 14): rules in the kernel's keep= form (plan.ts
+   * kernelRules), pinned keepers and groups marked "not duplicates" by groupId. Absent in
+   * scans kept before plans, and while the plan is the default one.
+   */
+  plan?: {
+    rules: unknown[];
+    pins: Record<string, PointId>;
+    notDuplicates: string[];
+  };
 }
 
 /** The JSON-safe form of a scan, or null when it is too large to keep. */
@@ -49,7 +63,8 @@ export function saveScan(
   shownThreshold: number,
   finishedAt: number,
   scanId: string,
-  splits: readonly SplitRecord[] = []
+  splits: readonly SplitRecord[] = [],
+  plan: IKeepPlan = DEFAULT_PLAN
 ): ISavedScan | null {
   const { a, b, score } = result.pairs;
   if (a.length > MAX_SAVED_PAIRS) {
@@ -95,6 +110,7 @@ export function saveScan(
     finishedAt,
     scanId,
     points,
+    splitSizes: collectionSizes(result.points),
     pairs,
     stats: result.stats,
     ...(result.audit ? { audit: result.audit } : {}),
@@ -105,6 +121,15 @@ export function saveScan(
             members: [...split.keys()].map(m => remap.get(m)!),
             parts: [...split.values()]
           }))
+        }
+      : {}),
+    ...(plan !== DEFAULT_PLAN
+      ? {
+          plan: {
+            rules: kernelRules(plan.rules),
+            pins: { ...plan.pins },
+            notDuplicates: [...plan.notDuplicates]
+          }
         }
       : {})
   };
@@ -119,6 +144,8 @@ export function restoreScan(saved: unknown): {
   scanId: string | null;
   /** The Splits made on it; none when they were not kept or do not fit its points. */
   splits: SplitRecord[];
+  /** The keep-one plan kept with it; null when none was (or it cannot be read). */
+  plan: IKeepPlan | null;
 } | null {
   if (!isSavedScan(saved)) {
     return null;
@@ -128,7 +155,12 @@ export function restoreScan(saved: unknown): {
     using: saved.using,
     distance: saved.distance,
     threshold: saved.threshold,
-    points: saved.points,
+    points: {
+      ...saved.points,
+      ...(isSplitSizes(saved.splitSizes)
+        ? { splitSizes: saved.splitSizes }
+        : {})
+    },
     pairs: {
       a: Uint32Array.from(saved.pairs.a),
       b: Uint32Array.from(saved.pairs.b),
@@ -144,8 +176,31 @@ export function restoreScan(saved: unknown): {
     shownThreshold: saved.shownThreshold,
     finishedAt: saved.finishedAt,
     scanId: typeof saved.scanId === 'string' ? saved.scanId : null,
-    splits: readSplits(saved.splits, saved.points.ids.length)
+    splits: readSplits(saved.splits, saved.points.ids.length),
+    plan: readPlan(saved.plan)
   };
+}
+
+/** A kept plan back, or null when it is absent or not of the shape saveScan writes. */
+function readPlan(value: unknown): IKeepPlan | null {
+  const v = value as ISavedScan['plan'];
+  if (typeof v !== 'object' || v === null) {
+    return null;
+  }
+  const rules = readRules(v.rules);
+  const pins =
+    typeof v.pins === 'object' && v.pins !== null && !Array.isArray(v.pins)
+      ? Object.entries(v.pins).filter(
+          ([, p]) => typeof p === 'number' || typeof p === 'string'
+        )
+      : null;
+  const marks = Array.isArray(v.notDuplicates)
+    ? v.notDuplicates.filter((g): g is string => typeof g === 'string')
+    : null;
+  if (!rules || !pins || !marks) {
+    return null;
+  }
+  return { rules, pins: Object.fromEntries(pins), notDuplicates: marks };
 }
 
 /** Kept splits back as records, or none when any of them does not fit the points. */
@@ -192,6 +247,16 @@ function isSavedScan(value: unknown): value is ISavedScan {
     v.pairs.b.every(
       i => Number.isInteger(i) && i >= 0 && i < v.points.ids.length
     )
+  );
+}
+
+/** Kept split sizes are used only when every count is a whole number. */
+function isSplitSizes(value: unknown): value is Record<string, number> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every(n => Number.isInteger(n) && n >= 0)
   );
 }
 

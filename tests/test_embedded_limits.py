@@ -76,7 +76,9 @@ def test_caps_leave_room_for_the_largest_scan_the_panel_can_configure():
     assert limits.MAX_SEARCHES_PER_BATCH >= 2 * max_batch
     assert limits.MAX_QUERY_WINDOW >= 10 * max(max_page, check_page)
     assert limits.MAX_BATCH_WINDOW >= 2 * max_batch * max(max_page, check_page)
-    assert limits.MAX_SCROLL_LIMIT >= 10 * 1000  # SCAN_DEFAULTS.listPageSize
+    types = (ROOT / "src" / "scan" / "types.ts").read_text()
+    list_page = int(re.search(r"listPageSize: (\d+),", types).group(1))  # SCAN_DEFAULTS
+    assert limits.MAX_SCROLL_LIMIT >= 10 * list_page
 
 
 # --- searches per batch, limit, offset + limit ------------------------------------------

@@ -24,7 +24,8 @@ sys.path.insert(0, os.path.join(ROOT, "bench"))
 import scan_harness as sh  # noqa: E402
 
 # Small pages and batches, so clusters larger than a page are paged and batches are many.
-SCAN = {"limit": 8, "batchSize": 16, "inFlight": 2}
+# listPageSize: every collection here is listed over several scroll pages (the default page is larger)
+SCAN = {"limit": 8, "batchSize": 16, "inFlight": 2, "listPageSize": 300}
 FIELDS = {"sampleIdField": "sample_id", "thumbnailField": "thumbnail", "splitField": "split"}
 # No pair of the planted data may score this close to the threshold: the test checks the
 # scan, not float rounding.

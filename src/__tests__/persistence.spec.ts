@@ -1,7 +1,9 @@
 // Keeping a scan across reloads: a round trip keeps the groups a user saw, junk is refused.
 import { regroup } from '../scan/groups';
 import type { IRecallEstimate, IScanResult } from '../scan/types';
+import { leakHeadline, splitLeakage } from '../leakage';
 import { MAX_SAVED_PAIRS, restoreScan, saveScan } from '../persistence';
+import { nullTranslator } from '@jupyterlab/translation';
 
 function scan(): IScanResult {
   const n = 8;
@@ -54,6 +56,24 @@ describe('saved scans', () => {
       )
     )!;
     expect(restored.result.audit).toEqual(audit);
+  });
+
+  it('keeps the leakage headline across a reload: split shares are of the whole collection', () => {
+    const before = scan();
+    const trans = nullTranslator.load('jupyterlab_near_duplicates');
+    const headline = (r: IScanResult) =>
+      leakHeadline(
+        splitLeakage(r.groups, r.points.splits, r.points.splitSizes),
+        trans
+      );
+    const restored = restoreScan(
+      JSON.parse(JSON.stringify(saveScan(before, 0.9, 1, 'scan-1')!))
+    )!;
+    // Only 5 of the 8 points are kept; 4 of the 8 are test.
+    expect(restored.result.points.ids).toHaveLength(5);
+    expect(restored.result.points.splitSizes).toEqual({ train: 4, test: 4 });
+    expect(headline(restored.result)).toBe(headline(before));
+    expect(headline(before)).toMatch(/of test\)/);
   });
 
   it('restores a scan kept before scan ids were, without one', () => {

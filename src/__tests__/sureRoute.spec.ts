@@ -176,6 +176,47 @@ describe('the sure route on a fake Qdrant whose index cannot reach some points',
     expect(pairsOf(result)).toHaveLength(15);
   });
 
+  it('searches the collection once for a chain of near (not identical) points the index cannot reach, and each covered neighbour only among that answer', async () => {
+    const vectors = new Map<number, number[]>();
+    for (let k = 0; k < 40; k++) {
+      vectors.set(k, at(k * 9 + 4.5));
+    }
+    // A chain 0.7 degrees apart, none reachable; 0.999 reaches 2.56 degrees: each point
+    // pairs with the next three, so 500's answer covers 501 to 503, and 504's covers 505.
+    const chain = [500, 501, 502, 503, 504, 505];
+    chain.forEach((id, k) => vectors.set(id, at(304.2 + 0.7 * k)));
+    const run = async (policies?: PolicyOverrides) => {
+      const client = new FakeUnreachableQdrant(vectors, new Set(chain));
+      // One query at a time, so each answer is in before the next point is asked.
+      const result = await scanCollection(
+        client,
+        { ...request, batchSize: 1, inFlight: 1, auditPoints: 0 },
+        { policies }
+      );
+      return {
+        result,
+        overCollection: client.searches
+          .filter(s => s.exact && !s.filtered)
+          .map(s => s.point),
+        amongCover: client.searches
+          .filter(s => s.exact && s.filtered)
+          .map(s => s.point)
+      };
+    };
+    const expected = truth(vectors, request.threshold);
+    expect(expected).toHaveLength(12);
+    const covered = await run();
+    expect(pairsOf(covered.result)).toEqual(expected);
+    expect(covered.result.groups.map(g => g.members.length)).toEqual([6]);
+    expect(covered.overCollection).toEqual([500, 504]);
+    // (then the check inside the group asks about the pairs no search returned)
+    expect(covered.amongCover.slice(0, 4)).toEqual([501, 502, 503, 505]);
+    // The first design: each searched over the whole collection, the same pairs.
+    const uncovered = await run({ unreachableCover: 'none' });
+    expect(pairsOf(uncovered.result)).toEqual(expected);
+    expect(uncovered.overCollection).toEqual(chain);
+  });
+
   it('refuses an unknown sureExact, naming the ones it takes', async () => {
     const { vectors, unreachable } = collection();
     const client = new FakeUnreachableQdrant(vectors, unreachable);

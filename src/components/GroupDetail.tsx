@@ -1,6 +1,7 @@
 // One group up close (issue 15): its members' thumbnails, their pairwise scores as a heat map
 // with the weakest link outlined, its diameter, and Split, which replaces the group by the
 // parts a cut at its weakest links leaves. Pure React: the panel passes the numbers in.
+import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { formatCount, formatQuantity, formatScore } from '../format';
 import type { IDiameter } from '../scan/chain';
@@ -12,9 +13,11 @@ import {
 } from '../scan/linkage';
 import { higherIsBetter, passes } from '../scan/metric';
 import type { IScanOutcome } from '../modelTypes';
+import type { IGroupDecision } from '../plan';
 import type { IDuplicateGroup, IScanResult } from '../scan/types';
 import type { IThumbnailPolicy } from '../thumbnails';
 import { describeDiameter, memberName } from './chainWords';
+import { untranslated } from '../translation';
 import { Thumbnail } from './Thumbnail';
 
 /** Members shown in the thumbnails and the heat map; a larger group shows these first. */
@@ -38,6 +41,15 @@ export interface IGroupDetailProps {
   thumbnails: IThumbnailPolicy;
   onSplit: () => void;
   onClose: () => void;
+  /**
+   * The keep-one plan's decision on this group (issue 14): a click on a member's thumbnail
+   * pins it as the keeper (again: unpins), and the group can be marked "not duplicates".
+   * Absent: no plan controls.
+   */
+  decision?: IGroupDecision | null;
+  onPin?: (member: number | null) => void;
+  onNotDuplicates?: (marked: boolean) => void;
+  trans?: TranslationBundle;
 }
 
 /**
@@ -79,7 +91,11 @@ export function GroupDetail(props: IGroupDetailProps): JSX.Element {
     parts,
     thumbnails,
     onSplit,
-    onClose
+    onClose,
+    decision,
+    onPin,
+    onNotDuplicates,
+    trans = untranslated
   } = props;
   const { distance, points } = result;
   const similarity = higherIsBetter(distance);
@@ -273,20 +289,97 @@ export function GroupDetail(props: IGroupDetailProps): JSX.Element {
           </tbody>
         </table>
       </div>
+      {decision && onNotDuplicates ? (
+        <div className="jp-NearDuplicates-detailPlan">
+          <button
+            type="button"
+            className={
+              'jp-NearDuplicates-button jp-NearDuplicates-notDuplicatesButton' +
+              (decision.notDuplicates ? ' jp-mod-active' : '')
+            }
+            aria-pressed={decision.notDuplicates}
+            onClick={() => onNotDuplicates(!decision.notDuplicates)}
+            title={
+              decision.notDuplicates
+                ? trans.__('Put this group back into the keep-one plan')
+                : trans.__(
+                    'A false group: keep all its members, leave it out of the keep-one plan'
+                  )
+            }
+          >
+            {trans.__('Not duplicates')}
+          </button>
+          <span className="jp-NearDuplicates-detailPlanText">
+            {decision.notDuplicates
+              ? trans.__(
+                  'Marked not duplicates: the plan keeps all its members.'
+                )
+              : decision.pinned
+                ? trans.__(
+                    'Keeps %1 (pinned). Click its thumbnail to let the rules choose.',
+                    name(decision.keeper!)
+                  )
+                : trans.__(
+                    'Keeps %1 by the plan’s rules. Click a thumbnail to keep that one.',
+                    name(decision.keeper!)
+                  )}
+          </span>
+        </div>
+      ) : null}
       <ol className="jp-NearDuplicates-detailMembers" aria-label="Members">
-        {shown.map((m, i) => (
-          <li key={m} className="jp-NearDuplicates-detailMember">
-            <span className="jp-NearDuplicates-detailNumber">{i + 1}</span>
+        {shown.map((m, i) => {
+          const keeper = !!decision && decision.keeper === m;
+          const preview = (
             <Thumbnail
               value={points.thumbnails[m]}
               policy={thumbnails}
               label={name(m)}
             />
-            <span className="jp-NearDuplicates-detailName" title={name(m)}>
-              {name(m)}
-            </span>
-          </li>
-        ))}
+          );
+          return (
+            <li
+              key={m}
+              className={
+                'jp-NearDuplicates-detailMember' +
+                (keeper ? ' jp-NearDuplicates-keeper' : '')
+              }
+            >
+              <span className="jp-NearDuplicates-detailNumber">{i + 1}</span>
+              {decision && onPin && !decision.notDuplicates ? (
+                <button
+                  type="button"
+                  className="jp-NearDuplicates-keepButton"
+                  aria-pressed={keeper && decision.pinned}
+                  aria-label={
+                    keeper && decision.pinned
+                      ? trans.__('%1, pinned keeper: unpin', name(m))
+                      : keeper
+                        ? trans.__('%1, kept by the rules: pin it', name(m))
+                        : trans.__('Keep %1 (pin it as the keeper)', name(m))
+                  }
+                  title={
+                    keeper && decision.pinned
+                      ? trans.__('Pinned keeper: click to let the rules choose')
+                      : trans.__('Keep this one: pin it as the group’s keeper')
+                  }
+                  onClick={() => onPin(keeper && decision.pinned ? null : m)}
+                >
+                  {preview}
+                </button>
+              ) : (
+                preview
+              )}
+              {keeper ? (
+                <span className="jp-NearDuplicates-keeperMark">
+                  {decision!.pinned ? trans.__('pinned') : trans.__('keep')}
+                </span>
+              ) : null}
+              <span className="jp-NearDuplicates-detailName" title={name(m)}>
+                {name(m)}
+              </span>
+            </li>
+          );
+        })}
       </ol>
     </section>
   );

@@ -51,6 +51,8 @@ export interface IGroupListProps {
   onSelect: (group: IDuplicateGroup) => void;
   /** The chained mark's text alternative for a group, or null when it is not chained. */
   chainedTitle?: (group: IDuplicateGroup) => string | null;
+  /** Whether the user marked a group "not duplicates" (left out of the keep-one plan). */
+  notDuplicates?: (group: IDuplicateGroup) => boolean;
   /** A fixed height for the scroll container in pixels; by default CSS sizes it and it is measured. */
   viewportHeight?: number;
   trans?: TranslationBundle;
@@ -112,6 +114,7 @@ export function GroupList(props: IGroupListProps): JSX.Element {
     selectedKey,
     onSelect,
     chainedTitle,
+    notDuplicates,
     viewportHeight,
     trans = untranslated
   } = props;
@@ -388,6 +391,7 @@ export function GroupList(props: IGroupListProps): JSX.Element {
               onActivate={setActive}
               onSelect={onSelect}
               chained={chainedTitle?.(groups[i]) ?? null}
+              notDuplicates={notDuplicates?.(groups[i]) ?? false}
             />
           ))}
         </div>
@@ -413,6 +417,7 @@ interface IGroupRowProps {
   onActivate: (index: number) => void;
   onSelect: (group: IDuplicateGroup) => void;
   chained: string | null;
+  notDuplicates: boolean;
 }
 
 /** One group; memoised, as scrolling re-renders the list but rarely changes a row. */
@@ -432,7 +437,8 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
     active,
     onActivate,
     onSelect,
-    chained
+    chained,
+    notDuplicates
   } = props;
   const size = group.members.length;
   const title = trans._n(
@@ -497,7 +503,8 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
         (splits.length
           ? trans.__(', crosses splits %1', splits.join(' + '))
           : '') +
-        (chained ? `. ${chained}` : '')
+        (chained ? `. ${chained}` : '') +
+        (notDuplicates ? `. ${trans.__('Marked not duplicates')}` : '')
       }
       tabIndex={active ? 0 : -1}
       onFocus={() => onActivate(index)}
@@ -522,6 +529,16 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
             title={chained}
           >
             {trans.__('chained')}
+          </span>
+        ) : null}
+        {notDuplicates ? (
+          <span
+            className="jp-NearDuplicates-badge jp-NearDuplicates-notDuplicatesBadge"
+            title={trans.__(
+              'Marked not duplicates: left out of the keep-one plan'
+            )}
+          >
+            {trans.__('not duplicates')}
           </span>
         ) : null}
       </div>

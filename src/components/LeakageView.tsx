@@ -36,7 +36,9 @@ export interface ILeakageFilter {
 export function useLeakageFilter(
   groups: IDuplicateGroup[] | undefined,
   splits: (string | null)[] | undefined,
-  scanKey: unknown
+  scanKey: unknown,
+  /** The collection's points per split (collectionSizes); counted on `splits` when absent. */
+  sizes?: Record<string, number>
 ): ILeakageFilter {
   const all = groups ?? NO_GROUPS;
   const pointSplits = splits ?? NO_SPLITS;
@@ -46,10 +48,11 @@ export function useLeakageFilter(
   } | null>(null);
   const leakage = React.useMemo(
     () =>
-      collectionSplits(pointSplits).length > 1 && all.length > 0
-        ? splitLeakage(all, pointSplits)
+      (sizes ? Object.keys(sizes) : collectionSplits(pointSplits)).length > 1 &&
+      all.length > 0
+        ? splitLeakage(all, pointSplits, sizes)
         : null,
-    [all, pointSplits]
+    [all, pointSplits, sizes]
   );
   const cell =
     leakage && chosen && chosen.scanKey === scanKey ? chosen.cell : null;

@@ -137,6 +137,7 @@ export function judge(
     seed: number;
     route: IRecallEstimate['route'];
     searchedExactly: number;
+    coveredExactly: number;
     n: number;
     mainSeconds: number;
   }
@@ -173,6 +174,7 @@ export function judge(
     unreachable: sample.unreachable,
     route: info.route,
     searchedExactly: info.searchedExactly,
+    coveredExactly: info.coveredExactly,
     exactSecondsPerPoint: perPoint,
     cure
   };

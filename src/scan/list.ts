@@ -53,18 +53,18 @@ export async function listPoints(
       const payload = (record.payload ?? {}) as Record<string, unknown>;
       const id = displayId(record.id);
       points.ids.push(id);
-      const sample = field(payload, options.sampleIdField);
+      const sample = payloadField(payload, options.sampleIdField);
       points.sampleIds.push(
         typeof sample === 'string' || typeof sample === 'number'
           ? String(sample)
           : String(id)
       );
       const thumbnail = request.thumbnailField
-        ? field(payload, request.thumbnailField)
+        ? payloadField(payload, request.thumbnailField)
         : null;
       points.thumbnails.push(typeof thumbnail === 'string' ? thumbnail : null);
       const split = request.splitField
-        ? field(payload, request.splitField)
+        ? payloadField(payload, request.splitField)
         : null;
       points.splits.push(
         typeof split === 'string' || typeof split === 'number'
@@ -88,7 +88,10 @@ export async function listPoints(
 }
 
 /** A payload value by key, or by dotted path into nested objects ("meta.sample_id"). */
-function field(payload: Record<string, unknown>, key: string): unknown {
+export function payloadField(
+  payload: Record<string, unknown>,
+  key: string
+): unknown {
   if (key in payload) {
     return payload[key];
   }

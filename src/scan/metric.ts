@@ -29,6 +29,34 @@ export function passes(
   return higherIsBetter(distance) ? score > threshold : score < threshold;
 }
 
+/** Angle (radians) added to a cover's reach, far above float32 rounding of its scores. */
+const COVER_SLACK = 1e-4;
+
+/**
+ * The threshold of a cover search: an exact search from point p that, when its answer is
+ * complete, holds every neighbour (past `threshold`) of every point q that is itself p's
+ * neighbour, by the triangle inequality of the metric. Cosine: the angle between unit vectors
+ * is a metric, so q's neighbours lie within twice the threshold's angle of p. Euclid and
+ * Manhattan: within twice the threshold's distance. Dot is no metric: null, as for a cosine
+ * threshold whose doubled angle reaches every point.
+ */
+export function coverThreshold(
+  threshold: number,
+  distance: DistanceKind | null | undefined
+): number | null {
+  switch (distance) {
+    case 'Cosine': {
+      const angle = 2 * Math.acos(Math.min(1, threshold)) + COVER_SLACK;
+      return angle < Math.PI / 2 ? Math.cos(angle) : null;
+    }
+    case 'Euclid':
+    case 'Manhattan':
+      return threshold > 0 ? 2 * threshold * (1 + COVER_SLACK) : null;
+    default:
+      return null;
+  }
+}
+
 /** Whether threshold `a` lets fewer pairs through than `b`: larger for similarities, smaller for distances. */
 export function isStricter(
   a: number,

@@ -48,6 +48,16 @@ export type ExactPagePolicy = 'large' | 'grow';
 export type UnreachableCopiesPolicy = 'share' | 'search';
 
 /**
+ * Sure route: points the index cannot reach that are near one another. 'cover': the exact
+ * search over the collection asks past a looser threshold (metric.ts coverThreshold), so its
+ * complete answer holds every neighbour of each of the point's own neighbours; one of them
+ * that the index cannot reach either is then compared exactly with that answer only (a
+ * has_id filter), not with the whole collection. 'none': each is searched over the
+ * collection (the first design).
+ */
+export type UnreachableCoverPolicy = 'cover' | 'none';
+
+/**
  * Sure route: how a point's own vector goes from the scroll that fetches it to the query that
  * sends it back. 'text': as the text it came in (vectorText.ts; only ids and scores parsed),
  * where the client offers text calls; 'numbers': parsed and written again by the client (the
@@ -60,6 +70,7 @@ export interface IScanPolicies {
   vectors: VectorsPolicy;
   exactPage: ExactPagePolicy;
   unreachableCopies: UnreachableCopiesPolicy;
+  unreachableCover: UnreachableCoverPolicy;
   check: CheckPolicy;
   /** Whether cure 'auto' takes the sure route when the audit finds points the index cannot reach. */
   autoCure: boolean;
@@ -88,6 +99,7 @@ export type PolicyOverrides = Partial<
     | 'sureExact'
     | 'exactPage'
     | 'unreachableCopies'
+    | 'unreachableCover'
   >
 >;
 
@@ -183,6 +195,7 @@ export function resolveRequest(
       vectors: overrides.vectors ?? 'text',
       exactPage: overrides.exactPage ?? 'large',
       unreachableCopies: overrides.unreachableCopies ?? 'share',
+      unreachableCover: overrides.unreachableCover ?? 'cover',
       check: overrides.check ?? 'unknown',
       autoCure: overrides.autoCure ?? true,
       sureExact: overrides.sureExact ?? sureExact,

@@ -6,7 +6,7 @@ import { answered, withUsing } from './batch';
 import { hasBit, newBitset, setBit } from './checkpoint';
 import type { NeighbourQuery, QdrantId } from './client';
 import type { IQueryScope, IScanContext } from './context';
-import { higherIsBetter, passes } from './metric';
+import { coverThreshold, higherIsBetter, passes } from './metric';
 import { PairStore } from './pairs';
 import { firstExactPage, IScanPolicies } from './policies';
 import { runPool } from './pool';
@@ -29,6 +29,10 @@ export interface IPendingQuery {
   exact?: boolean;
   /** A wide HNSW search (hnsw_ef WIDE_EF): the sure route, for a point the index cannot reach. */
   wide?: boolean;
+  /** An exact search past the cover threshold (the unreachableCover policy 'cover'). */
+  cover?: boolean;
+  /** `members` is a cover's answer: the point's neighbours are all among them. */
+  covered?: boolean;
 }
 
 /** Runs neighbour queries and keeps what they found: the pairs, and the groups they join. */
@@ -81,8 +85,13 @@ export class NeighbourPass {
   scanned = 0;
   /** Check queries answered. */
   checked = 0;
-  /** Sure route: points searched exactly over the collection because their own search did not return them (one for each set of copies). */
+  /**
+   * Sure route: points searched exactly because their own search did not return them (one
+   * for each set of copies): over the collection, or over a cover's answer (coveredExactly).
+   */
   searchedExactly = 0;
+  /** Sure route: points the index cannot reach compared exactly with a cover's answer only. */
+  coveredExactly = 0;
   /** Neighbour queries sent, counting each page. */
   queries = 0;
   /** Sure route, sureExact 'unreachable': the points the index cannot reach. */
@@ -191,6 +200,12 @@ export class NeighbourPass {
       search.params = { ...params, exact: true };
     } else if (q.exact) {
       search.params = { ...params, exact: true };
+      const loose = q.cover
+        ? coverThreshold(this.ctx.request.threshold, choice.distance)
+        : null;
+      if (loose !== null) {
+        search.score_threshold = loose;
+      }
     } else if (q.wide) {
       search.params = {
         ...params,
@@ -245,6 +260,10 @@ export class NeighbourPass {
       (policies.sureExact === 'collection' ||
         (policies.sureExact === 'lonely' && found === 0));
     const full = hits.length >= (q.byVector ? q.limit + 1 : q.limit);
+    if (q.cover) {
+      this.takeCover(q, hits, full, shared);
+      return;
+    }
     if (shared && !full) {
       // Its copies are known as well as it is now.
       for (const copy of shared.finish()) {
@@ -254,7 +273,22 @@ export class NeighbourPass {
     if (searchCollection) {
       // Neither the point nor an exact copy of it came back for its own vector: the
       // index cannot reach it. Exact search over the whole collection can; only once for
-      // points with the same stored vector, which score identically with every point.
+      // points with the same stored vector, which score identically with every point; and
+      // not at all for a neighbour of a point so searched: a cover's answer holds all its
+      // neighbours.
+      const cover = this.covers.get(q.index);
+      if (cover) {
+        this.searchedExactly++;
+        this.coveredExactly++;
+        this.followUps.push({
+          index: q.index,
+          offset: 0,
+          limit: cover.length + 1,
+          members: cover,
+          covered: true
+        });
+        return;
+      }
       const first = this.firstCopy(own.get(q.index)!.values(), q.index);
       if (first !== q.index) {
         if (
@@ -271,7 +305,10 @@ export class NeighbourPass {
         index: q.index,
         offset: 0,
         limit: firstExactPage(this.ctx.options, limit),
-        exact: true
+        exact: true,
+        cover:
+          policies.unreachableCover === 'cover' &&
+          coverThreshold(threshold, distance) !== null
       });
     } else if (cannotReach && policies.sureExact === 'unreachable') {
       // Its own vector leads the search towards the neighbours the index does reach;
@@ -287,6 +324,8 @@ export class NeighbourPass {
       this.finish(q.index);
     } else if (cannotReach) {
       this.followUps.push(nextPage(q, limit, policies));
+    } else if (q.covered) {
+      this.finish(q.index);
     } else if (q.members) {
       this.checked++;
     } else if (full) {
@@ -310,6 +349,63 @@ export class NeighbourPass {
       setBit(this.done, i);
       this.scanned++;
     }
+  }
+
+  /**
+   * The answer of a cover search: the point's own pairs are kept (take() judged them at the
+   * scan's threshold). When the answer is complete, each of the point's neighbours is covered
+   * by it; when it is full, the point's own neighbours may go on past it, and it is asked
+   * again at the scan's threshold, from the start (a looser page's offsets do not apply).
+   */
+  private takeCover(
+    q: IPendingQuery,
+    hits: { id: unknown; score: number }[],
+    full: boolean,
+    shared: SharedAnswer | undefined
+  ): void {
+    const { threshold } = this.ctx.request;
+    const { distance } = this.scope.choice;
+    const { indexOf, queryIds } = this.scope.listing;
+    if (full) {
+      const last = hits[hits.length - 1];
+      if (passes(Math.fround(last.score), threshold, distance)) {
+        // Asked again at the scan's threshold, from the start: the next page by offset
+        // would skip what the looser page held.
+        const { maxPage } = this.ctx.options.policies.batching;
+        this.followUps.push(
+          q.limit < maxPage
+            ? nextPage({ ...q, cover: false }, this.ctx.options.limit, {
+                ...this.ctx.options.policies,
+                paging: 'grow'
+              })
+            : { index: q.index, offset: 0, limit: maxPage, exact: true }
+        );
+        return;
+      }
+    } else {
+      const members: QdrantId[] = [queryIds[q.index]];
+      const near: number[] = [];
+      for (const hit of hits) {
+        const other = indexOf.get(hit.id);
+        if (other === undefined || other === q.index) {
+          continue;
+        }
+        members.push(queryIds[other]);
+        if (passes(Math.fround(hit.score), threshold, distance)) {
+          near.push(other);
+        }
+      }
+      for (const other of near) {
+        if (!this.covers.has(other)) {
+          this.covers.set(other, members);
+        }
+      }
+    }
+    // Complete: every neighbour past the threshold is in the answer (or in its first page).
+    for (const copy of shared ? shared.finish() : []) {
+      this.finish(copy);
+    }
+    this.finish(q.index);
   }
 
   private addPair(a: number, b: number, score: number): void {
@@ -343,6 +439,8 @@ export class NeighbourPass {
   private readonly firstWithVector = new Map<string, number>();
   /** Sure route: the first unreachable point with a vector -> its copies and answer. */
   private readonly copies = new Map<number, SharedAnswer>();
+  /** Sure route: a point -> the ids of a cover answer that holds all its neighbours. */
+  private readonly covers = new Map<number, QdrantId[]>();
 }
 
 /**

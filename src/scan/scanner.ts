@@ -222,6 +222,7 @@ export async function scanCollection(
           seed,
           route: options.exact ? 'exact' : sure ? 'sure' : 'by-id',
           searchedExactly: pass.searchedExactly,
+          coveredExactly: pass.coveredExactly,
           n,
           mainSeconds: (now() - mainStarted) / 1000
         })

@@ -76,7 +76,9 @@ export const SCAN_DEFAULTS = {
   limit: 32,
   batchSize: 256,
   inFlight: 2,
-  listPageSize: 1000,
+  // Ids with three payload fields per scroll page. Larger pages cost the backend and the
+  // client less per point and wait less on a loaded machine (bench/README.md, Listing).
+  listPageSize: 5000,
   exact: false,
   cure: 'auto',
   sampleIdField: 'sample_id',
@@ -125,6 +127,11 @@ export interface IScanPoints {
   sampleIds: string[];
   thumbnails: (string | null)[];
   splits: (string | null)[];
+  /**
+   * Points per named split over the whole collection. Set on a restored scan, which keeps
+   * only the points in pairs, so its `splits` no longer count the collection.
+   */
+  splitSizes?: Record<string, number>;
 }
 
 /**
@@ -219,6 +226,11 @@ export interface IRecallEstimate {
   route: 'by-id' | 'sure' | 'exact';
   /** Sure route: points searched exactly because their own search did not return them. */
   searchedExactly: number;
+  /**
+   * Of those, the points compared exactly only with a cover's answer (a neighbour's exact
+   * search past a looser threshold, see the unreachableCover policy), not the collection.
+   */
+  coveredExactly?: number;
   /** Seconds one exact query took in the audit (per point, requests in flight counted). */
   exactSecondsPerPoint: number;
   /**

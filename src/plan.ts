@@ -1,0 +1,587 @@
+// The keep-one plan (issue 14): which member of each group the user keeps, by rules that break
+// ties in order, with pinned keepers and groups marked "not duplicates" left out, and what the
+// plan keeps and drops overall and per split. DOM-free. The kernel's nd.plan()
+// (jupyterlab_near_duplicates/planning.py) ranks by the same rules: the 'keep_plan' cases of
+// tests/fixtures/rules.json are checked on both sides (src/__tests__/plan.spec.ts, tests/test_plan_rules.py).
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { formatCount } from './format';
+import { formatPercent1, NO_SPLIT } from './leakage';
+import { higherIsBetter } from './scan/metric';
+import type {
+  DistanceKind,
+  IDuplicateGroup,
+  IPairList,
+  IScanPoints,
+  PointId
+} from './scan/types';
+import { untranslated } from './translation';
+
+/**
+ * One way to choose a keeper, as in the kernel's ``keep=`` (planning.py):
+ * - 'first': the lowest point id (integers before UUIDs);
+ * - 'max' / 'min': the highest / lowest value of a payload field (numbers, or strings such as
+ *   ISO dates; one type per field; members without it rank after those with it);
+ * - 'split': the member whose split comes first in `order` (splits not listed, and members
+ *   without a split, after the listed ones);
+ * - 'central': the best mean score to the other members of the group.
+ */
+export type KeepRule =
+  | { kind: 'first' }
+  | { kind: 'central' }
+  | { kind: 'max'; field: string }
+  | { kind: 'min'; field: string }
+  | { kind: 'split'; order: string[] };
+
+/**
+ * The user's plan: rules (tie-breakers in order; 'first' always ends them, wherever it is
+ * written), pinned keepers and groups marked "not duplicates". Groups are named by `groupId`
+ * (their members' point ids), never by their place in the list, which changes on a regroup:
+ * a pin or mark on a group that a regroup changed no longer applies to its parts.
+ */
+export interface IKeepPlan {
+  rules: KeepRule[];
+  /** groupId -> the point id kept in that group, whatever the rules say. */
+  pins: Record<string, PointId>;
+  /** groupIds of groups marked "not duplicates": they keep all their members. */
+  notDuplicates: string[];
+}
+
+/** The plan of a new scan: keep the first point id of every group. */
+export const DEFAULT_PLAN: IKeepPlan = Object.freeze({
+  rules: [{ kind: 'first' }],
+  pins: {},
+  notDuplicates: []
+}) as IKeepPlan;
+
+/** What the plan is computed over. */
+export interface IPlanInput {
+  /** The groups on show (members are indices into `points`). */
+  groups: ReadonlyArray<IDuplicateGroup>;
+  /** The scan's points: ids, and splits by the scan's split field (for 'split' and the counts). */
+  points: Pick<IScanPoints, 'ids' | 'splits'>;
+  /**
+   * The scan's kept pairs, its distance and its floor (the scan's threshold): needed by
+   * 'central' only. Every pair inside a group that scores past the floor is kept after the
+   * scan's check; a pair of members that is not kept is counted at the floor (an estimate:
+   * the true score is at or past it), and its group is listed in `estimated`.
+   */
+  pairs?: { pairs: IPairList; distance: DistanceKind; floor: number };
+  /**
+   * The payload values of the 'max' / 'min' rules' fields: field -> point index -> value
+   * (absent or null: the point has no such field). Only the groups' members are read.
+   */
+  fields?: ReadonlyMap<string, ReadonlyMap<number, unknown>>;
+}
+
+/** What the plan does to one group. */
+export interface IGroupDecision {
+  /** groupId(group): how pins and marks name it. */
+  id: string;
+  /** The member (index into the points) kept; null when the group is marked "not duplicates". */
+  keeper: number | null;
+  pinned: boolean;
+  notDuplicates: boolean;
+}
+
+/** Keep and drop counts of one split (NO_SPLIT for members without one). */
+export interface ISplitCounts {
+  split: string;
+  keep: number;
+  drop: number;
+  /** Points of the split in the scan; null for NO_SPLIT. */
+  points: number | null;
+}
+
+/** What computePlan answers. */
+export interface IPlanResult {
+  /**
+   * Why the plan cannot be computed (a rule's field of mixed types, a split rule without a
+   * split field...), in words for the panel; null when it can. With a problem, the decisions
+   * and counts are empty: nothing is planned on input the rules cannot rank.
+   */
+  problem: string | null;
+  /** One decision per input group, in the input's order. */
+  decisions: IGroupDecision[];
+  /** Members kept (one per group in the plan) and dropped (all others in those groups). */
+  keep: number;
+  drop: number;
+  /** Points in the scan (the share dropped is of these). */
+  points: number;
+  /** Counts per split of the members in the plan, by split name (the kernel's order). */
+  splits: ISplitCounts[];
+  /** Groups marked "not duplicates" and their members: outside the plan. */
+  leftOut: { groups: number; samples: number };
+  /** Per 'max' / 'min' field: members of the groups without a value (ranked last). */
+  missing: { field: string; members: number }[];
+  /** groupIds of groups whose 'central' member was ranked with a pair counted at the floor. */
+  estimated: string[];
+}
+
+/**
+ * The plan of `input.groups`, keep and drop per group and the counts overall and per split.
+ * The signature is stable (the panel's export and Insert code build on it):
+ * `computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult`.
+ */
+export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
+  const rules = normalRules(plan.rules);
+  const { groups, points } = input;
+  const empty = (problem: string): IPlanResult => ({
+    problem,
+    decisions: [],
+    keep: 0,
+    drop: 0,
+    points: points.ids.length,
+    splits: [],
+    leftOut: { groups: 0, samples: 0 },
+    missing: [],
+    estimated: []
+  });
+
+  // Rule keys, per rule, per point index of a member: smaller ranks first.
+  const missing: { field: string; members: number }[] = [];
+  const keyed: ((group: IDuplicateGroup) => number[])[] = [];
+  let centralOf: Map<number, { mean: number; estimated: boolean }> | null =
+    null;
+  for (const rule of rules) {
+    if (rule.kind === 'first') {
+      continue;
+    }
+    if (rule.kind === 'split') {
+      if (!points.splits.some(s => s !== null && s !== undefined)) {
+        return empty(
+          'The split rule needs the split of each point: no point of this scan has one. ' +
+            'Set the split field (setting splitField) and run Detect again.'
+        );
+      }
+      const order = rule.order;
+      keyed.push(g =>
+        g.members.map(m => {
+          const s = points.splits[m];
+          const at = s === null || s === undefined ? -1 : order.indexOf(s);
+          return at < 0 ? order.length : at;
+        })
+      );
+      continue;
+    }
+    if (rule.kind === 'central') {
+      if (!input.pairs) {
+        return empty('The most central member needs the scan’s pairs.');
+      }
+      centralOf = centralOf ?? centralMeans(groups, input.pairs);
+      const means = centralOf;
+      const higher = higherIsBetter(input.pairs.distance);
+      keyed.push(g =>
+        denseRanks(
+          g.members.map(m => roundMean(means.get(m)!.mean)),
+          higher
+        )
+      );
+      continue;
+    }
+    const values = input.fields?.get(rule.field);
+    if (!values) {
+      return empty(`The payload field “${rule.field}” is not read yet.`);
+    }
+    const checked = checkField(groups, points, values, rule);
+    if (typeof checked === 'string') {
+      return empty(checked);
+    }
+    if (checked > 0) {
+      missing.push({ field: rule.field, members: checked });
+    }
+    keyed.push(g =>
+      denseRanks(
+        g.members.map(m => present(values.get(m))),
+        rule.kind === 'max'
+      )
+    );
+  }
+
+  const marked = new Set(plan.notDuplicates);
+  const sizes = new Map<string, number>();
+  for (const s of points.splits) {
+    if (s !== null && s !== undefined) {
+      sizes.set(s, (sizes.get(s) ?? 0) + 1);
+    }
+  }
+  const splits = new Map<string, ISplitCounts>();
+  const count = (member: number, kept: boolean) => {
+    const s = points.splits[member];
+    const name = s === null || s === undefined ? NO_SPLIT : s;
+    let row = splits.get(name);
+    if (!row) {
+      row = {
+        split: name,
+        keep: 0,
+        drop: 0,
+        points: name === NO_SPLIT ? null : (sizes.get(name) ?? 0)
+      };
+      splits.set(name, row);
+    }
+    row[kept ? 'keep' : 'drop']++;
+  };
+
+  let keep = 0;
+  let drop = 0;
+  const leftOut = { groups: 0, samples: 0 };
+  const estimated: string[] = [];
+  const decisions = groups.map((g): IGroupDecision => {
+    const id = groupId(g.members.map(m => points.ids[m]));
+    if (marked.has(id)) {
+      leftOut.groups++;
+      leftOut.samples += g.members.length;
+      return { id, keeper: null, pinned: false, notDuplicates: true };
+    }
+    const pin = Object.prototype.hasOwnProperty.call(plan.pins, id)
+      ? g.members.find(m => sameId(points.ids[m], plan.pins[id]))
+      : undefined;
+    const keeper = pin ?? best(g, keyed, points.ids);
+    if (
+      pin === undefined &&
+      centralOf &&
+      g.members.some(m => centralOf!.get(m)!.estimated)
+    ) {
+      estimated.push(id);
+    }
+    for (const m of g.members) {
+      count(m, m === keeper);
+    }
+    keep++;
+    drop += g.members.length - 1;
+    return { id, keeper, pinned: pin !== undefined, notDuplicates: false };
+  });
+  return {
+    problem: null,
+    decisions,
+    keep,
+    drop,
+    points: points.ids.length,
+    splits: [...splits.values()].sort((a, b) => byName(a.split, b.split)),
+    leftOut,
+    missing,
+    estimated
+  };
+}
+
+/** The rules as the kernel normalises them: every 'first' taken out and one put at the end. */
+export function normalRules(rules: ReadonlyArray<KeepRule>): KeepRule[] {
+  return [...rules.filter(r => r.kind !== 'first'), { kind: 'first' }];
+}
+
+/**
+ * A group's name in pins and marks: its size and a 53-bit hash of its point ids in the
+ * kernel's id order (integers as digits, UUIDs quoted in lower case, joined by commas). The
+ * same members give the same name in any order, after a reload and in the kernel
+ * (planning.group_id); a group that a regroup split or merged gets a new one.
+ */
+export function groupId(pointIds: ReadonlyArray<PointId>): string {
+  const text = [...pointIds]
+    .sort(compareIds)
+    .map(p => (asInteger(p) !== null ? `${p}` : `"${String(p).toLowerCase()}"`))
+    .join(',');
+  return `${pointIds.length}-${hash53(text).toString(16)}`;
+}
+
+/** The kernel's describe_rule: "first point id", "highest width", "split test > train", "most central". */
+export function describeRule(
+  rule: KeepRule,
+  trans: TranslationBundle = untranslated
+): string {
+  switch (rule.kind) {
+    case 'first':
+      return trans.__('first point id');
+    case 'central':
+      return trans.__('most central');
+    case 'split':
+      return trans.__('split %1', rule.order.join(' > '));
+    case 'max':
+      return trans.__('highest %1', rule.field);
+    case 'min':
+      return trans.__('lowest %1', rule.field);
+  }
+}
+
+/** The first line of the kernel's summary: "keep 937, drop 9,063 samples (18.1%)". */
+export function planHeadline(
+  result: IPlanResult,
+  trans: TranslationBundle = untranslated
+): string {
+  return trans.__(
+    'keep %1, drop %2 samples (%3)',
+    formatCount(result.keep),
+    formatCount(result.drop),
+    share(result.drop, result.points)
+  );
+}
+
+/** A split's line as the kernel's summary writes it: "test: keep 1, drop 2 (0.4% of test)". */
+export function splitLine(
+  row: ISplitCounts,
+  trans: TranslationBundle = untranslated
+): string {
+  const of = row.points
+    ? trans.__(' (%1 of %2)', share(row.drop, row.points), row.split)
+    : '';
+  return (
+    trans.__(
+      '%1: keep %2, drop %3',
+      row.split,
+      formatCount(row.keep),
+      formatCount(row.drop)
+    ) + of
+  );
+}
+
+/** The rules in the kernel's words for nd.plan(keep=...): "first", ["max", "width"], ["split", [...]]. */
+export function kernelRules(
+  rules: ReadonlyArray<KeepRule>
+): (string | [string, string | string[]])[] {
+  return normalRules(rules).map(r =>
+    r.kind === 'first' || r.kind === 'central'
+      ? r.kind
+      : r.kind === 'split'
+        ? ['split', [...r.order]]
+        : [r.kind, r.field]
+  );
+}
+
+/** The same rules read back (from a saved scan or the kernel); null when one cannot be read. */
+export function readRules(raw: unknown): KeepRule[] | null {
+  if (!Array.isArray(raw)) {
+    return null;
+  }
+  const out: KeepRule[] = [];
+  for (const r of raw) {
+    if (r === 'first' || r === 'central') {
+      out.push({ kind: r });
+    } else if (Array.isArray(r) && r.length === 2) {
+      const [kind, arg] = r;
+      if (
+        (kind === 'max' || kind === 'min') &&
+        typeof arg === 'string' &&
+        arg
+      ) {
+        out.push({ kind, field: arg });
+      } else if (
+        kind === 'split' &&
+        Array.isArray(arg) &&
+        arg.length > 0 &&
+        arg.every(s => typeof s === 'string')
+      ) {
+        out.push({ kind, order: [...arg] });
+      } else {
+        return null;
+      }
+    } else {
+      return null;
+    }
+  }
+  return normalRules(out);
+}
+
+/** The share dropped, in the kernel's words: one decimal and %, "n/a" of nothing. */
+function share(part: number, whole: number): string {
+  return whole ? `${formatPercent1((100 * part) / whole)}%` : 'n/a';
+}
+
+/** The member that ranks first by the rule keys, then by the point id (the kernel's _rank). */
+function best(
+  g: IDuplicateGroup,
+  keyed: ((group: IDuplicateGroup) => number[])[],
+  ids: ReadonlyArray<PointId>
+): number {
+  const keys = keyed.map(k => k(g));
+  let top = 0;
+  for (let k = 1; k < g.members.length; k++) {
+    let c = 0;
+    for (const key of keys) {
+      c = key[k] - key[top];
+      if (c !== 0) {
+        break;
+      }
+    }
+    if (
+      c < 0 ||
+      (c === 0 && compareIds(ids[g.members[k]], ids[g.members[top]]) < 0)
+    ) {
+      top = k;
+    }
+  }
+  return g.members[top];
+}
+
+/**
+ * Dense ranks of values, best first (the kernel: the distinct values sorted, highest first
+ * when `highest`); null (no value) ranks after every value.
+ */
+function denseRanks(
+  values: (number | string | null)[],
+  highest: boolean
+): number[] {
+  const distinct = [
+    ...new Set(values.filter((v): v is number | string => v !== null))
+  ].sort((a, b) => (highest ? compare(b, a) : compare(a, b)));
+  const rank = new Map(distinct.map((v, i) => [v, i]));
+  return values.map(v => (v === null ? distinct.length : rank.get(v)!));
+}
+
+function compare(a: number | string, b: number | string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Python's string order (code points; the same as UTF-16 order outside astral planes). */
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A payload value as a rule compares it; null when absent. */
+function present(value: unknown): number | string | null {
+  return typeof value === 'number' || typeof value === 'string' ? value : null;
+}
+
+/** The kernel's _kind: what a payload value is, in the words of the mixed-types message. */
+function kindOf(value: unknown): string {
+  if (typeof value === 'boolean') {
+    return 'booleans';
+  }
+  if (typeof value === 'number') {
+    return 'numbers';
+  }
+  if (typeof value === 'string') {
+    return 'strings';
+  }
+  if (Array.isArray(value)) {
+    return 'lists';
+  }
+  return 'objects';
+}
+
+/**
+ * The kernel's _check_field with missing='last': a message when the field is on no member or
+ * holds mixed types (or anything but numbers or strings); else how many members lack it.
+ */
+function checkField(
+  groups: ReadonlyArray<IDuplicateGroup>,
+  points: Pick<IScanPoints, 'ids'>,
+  values: ReadonlyMap<number, unknown>,
+  rule: { kind: 'max' | 'min'; field: string }
+): string | number {
+  let absent = 0;
+  const kinds = new Map<string, [PointId, unknown]>();
+  for (const g of groups) {
+    for (const m of g.members) {
+      const v = values.get(m);
+      if (v === null || v === undefined) {
+        absent++;
+      } else if (!kinds.has(kindOf(v))) {
+        kinds.set(kindOf(v), [points.ids[m], v]);
+      }
+    }
+  }
+  const name = `${rule.kind === 'max' ? 'highest' : 'lowest'} ${rule.field}`;
+  if (kinds.size === 0) {
+    return `Rule “${name}”: no member of the groups has a payload field “${rule.field}”. Check its name (nested fields: a.b).`;
+  }
+  const kinds1 = [...kinds.keys()];
+  if (kinds.size > 1 || !(kinds1[0] === 'numbers' || kinds1[0] === 'strings')) {
+    const seen = [...kinds.entries()]
+      .map(
+        ([kind, [p, v]]) =>
+          `${kind} (e.g. point ${String(p)}: ${JSON.stringify(v)})`
+      )
+      .join('; ');
+    return (
+      `Rule “${name}”: the field “${rule.field}” holds ${seen}. A rule compares numbers with ` +
+      'numbers or strings with strings: make the field one type on every point, or choose another field.'
+    );
+  }
+  return absent;
+}
+
+/** Mean scores rounded as the kernel rounds them, so float32 and float64 scores tie alike. */
+export const CENTRAL_DECIMALS = 6;
+
+function roundMean(x: number): number {
+  return Math.round(x * 10 ** CENTRAL_DECIMALS) / 10 ** CENTRAL_DECIMALS;
+}
+
+/** Each member's mean score to the others in its group, in one pass over the pairs. */
+function centralMeans(
+  groups: ReadonlyArray<IDuplicateGroup>,
+  input: { pairs: IPairList; distance: DistanceKind; floor: number }
+): Map<number, { mean: number; estimated: boolean }> {
+  const groupOf = new Map<number, number>();
+  groups.forEach((g, i) => g.members.forEach(m => groupOf.set(m, i)));
+  const sum = new Map<number, number>();
+  const seen = new Map<number, number>();
+  const { a, b, score } = input.pairs;
+  for (let k = 0; k < score.length; k++) {
+    const g = groupOf.get(a[k]);
+    if (g === undefined || g !== groupOf.get(b[k])) {
+      continue;
+    }
+    for (const m of [a[k], b[k]]) {
+      sum.set(m, (sum.get(m) ?? 0) + score[k]);
+      seen.set(m, (seen.get(m) ?? 0) + 1);
+    }
+  }
+  const out = new Map<number, { mean: number; estimated: boolean }>();
+  for (const g of groups) {
+    const others = g.members.length - 1;
+    for (const m of g.members) {
+      const unknown = others - (seen.get(m) ?? 0);
+      out.set(m, {
+        mean: ((sum.get(m) ?? 0) + unknown * input.floor) / Math.max(1, others),
+        estimated: unknown > 0
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * The kernel's point-id order: integers before UUIDs, integers by value (ids beyond 2^53,
+ * which the panel holds as digit strings, too), UUIDs by text.
+ */
+export function compareIds(a: PointId, b: PointId): number {
+  const x = asInteger(a);
+  const y = asInteger(b);
+  if (x !== null && y !== null) {
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (x !== null) {
+    return -1;
+  }
+  if (y !== null) {
+    return 1;
+  }
+  return byName(String(a).toLowerCase(), String(b).toLowerCase());
+}
+
+function asInteger(id: PointId): bigint | null {
+  if (typeof id === 'number') {
+    return Number.isInteger(id) ? BigInt(id) : null;
+  }
+  return /^\d+$/.test(id) ? BigInt(id) : null;
+}
+
+/** Whether two point ids name one point (a number and its digits, a UUID in any case). */
+export function sameId(a: PointId, b: PointId): boolean {
+  return compareIds(a, b) === 0;
+}
+
+/** cyrb53: a fast 53-bit string hash, enough to tell the groups of one scan apart. */
+function hash53(text: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
