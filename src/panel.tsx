@@ -25,6 +25,7 @@ import { chainedNote } from './components/chainWords';
 import { ConnectionView } from './components/ConnectionView';
 import { GroupDetail, SelectedGroupBar } from './components/GroupDetail';
 import { DetectControls } from './components/DetectControls';
+import { formatCount } from './format';
 import { ScanErrorView } from './components/ErrorView';
 import { GroupList } from './components/GroupList';
 import { LeakageView, useLeakageFilter } from './components/LeakageView';
@@ -305,6 +306,8 @@ function ScanSection(props: {
         vector={model.vectorName}
         onResume={() => void commands.execute(CommandIDs.resume)}
         onDiscard={() => model.discardCheckpoint()}
+        lastScanKept={model.lastScanKept}
+        onScanChanges={() => void commands.execute(CommandIDs.scanChanges)}
         trans={trans}
       />
       {running?.progress ? (
@@ -378,6 +381,14 @@ function GroupsSection(props: {
     <div className="jp-NearDuplicates-results">
       <div className="jp-NearDuplicates-scanInfo">
         {trans.__('Scan of %1, %2', outcome.result.collection, when)}
+        {outcome.result.stats.changes
+          ? ' ' +
+            trans.__(
+              '(changes: %1 points added, %2 deleted)',
+              formatCount(outcome.result.stats.changes.added),
+              formatCount(outcome.result.stats.changes.deleted)
+            )
+          : null}
       </div>
       <RecallView
         audit={outcome.result.audit}

@@ -264,6 +264,8 @@ export interface IScanStats {
   /** HTTP requests, retries included. */
   requests: number;
   retries: number;
+  /** Scan changes (issue 16): points added and deleted since the scan it took up. */
+  changes?: { added: number; deleted: number };
 }
 
 // The error vocabulary lives in errors.ts; re-exported here, as every message shape is.
