@@ -73,7 +73,12 @@ def main() -> None:
     ap.add_argument("--server", required=True)
     ap.add_argument("--scans", default="by-id,default")
     ap.add_argument("--rounds", type=int, default=1)
-    ap.add_argument("--variant", action="append", default=[], help='name=variant of variants.json (bundle), optionally +JSON scan options: x=no-cover+{"cure":"always"}')
+    ap.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        help='name=variant of variants.json (bundle), optionally +JSON scan options: x=no-cover+{"cure":"always"}',
+    )
     ap.add_argument("--opts", action="append", default=[], help='name=JSON scan options, e.g. x={"cure":"always"}')
     ap.add_argument("--profile", action="store_true", help="note every call (costs Node CPU: JSON sizes)")
     ap.add_argument("--out")
