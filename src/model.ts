@@ -318,6 +318,10 @@ export class NearDuplicatesModel {
     const settings = this._settings;
     const scanId = newScanId();
     const using = this.vectorName;
+    this._countAtDetect.set(
+      this.checkpointKey(collection.name),
+      collection.points_count
+    );
     const running: IRunningScan = {
       scanId,
       collection: collection.name,
@@ -385,6 +389,21 @@ export class NearDuplicatesModel {
   get lastScanKept(): ICheckpointInfo | null {
     const kept = this.keptForCollection;
     return kept && kept.phase === 'complete' ? kept : null;
+  }
+
+  /**
+   * The last finished scan when the collection's point count says it changed since: the
+   * count the server reports now differs from the scan's, and from the count the panel had
+   * when that scan started (that one can be older than points a notebook added just before).
+   */
+  get changedSinceLastScan(): ICheckpointInfo | null {
+    const kept = this.lastScanKept;
+    const now = this.collection?.points_count ?? null;
+    if (!kept || now === null || now === kept.points) {
+      return null;
+    }
+    const before = this._countAtDetect.get(kept.key);
+    return before === undefined || before !== now ? kept : null;
   }
 
   /** Whether Scan changes can run now: Detect could, and a finished scan is kept. */
@@ -643,6 +662,8 @@ export class NearDuplicatesModel {
   private _selected: IDuplicateGroup | null = null;
   private _checkpoint: ICheckpointInfo | null = null;
   private _checkpointAsked: string | null = null;
+  /** The collection's point count as the panel knew it when a scan started, by checkpoint key. */
+  private readonly _countAtDetect = new Map<string, number | null>();
   private readonly _shaping = new GroupShaping();
   private readonly _plan: PlanModel;
   private _detailKey: number | null = null;

@@ -306,7 +306,7 @@ function ScanSection(props: {
         vector={model.vectorName}
         onResume={() => void commands.execute(CommandIDs.resume)}
         onDiscard={() => model.discardCheckpoint()}
-        lastScanKept={model.lastScanKept}
+        lastScanKept={model.changedSinceLastScan}
         onScanChanges={() => void commands.execute(CommandIDs.scanChanges)}
         trans={trans}
       />

@@ -243,6 +243,8 @@ describe('Scan changes (fake Qdrant, real scan code and model)', () => {
     };
     const second = await pageLoad(changed, store, backend);
     await until(() => second.model.lastScanKept !== null);
+    // The server's count (16) is not the last scan's (15): the panel offers Scan changes.
+    expect(second.model.changedSinceLastScan?.points).toBe(15);
     await second.model.scanChanges();
     await until(() => second.model.outcome !== null);
     expect(second.model.outcome!.result.stats.changes).toEqual({
@@ -267,6 +269,25 @@ describe('Scan changes (fake Qdrant, real scan code and model)', () => {
     expect(second.model.outcome!.result.stats.queries).toBeLessThan(
       rescan.model.outcome!.result.stats.queries
     );
+  });
+});
+
+describe('Scan changes is offered only when the count changed since the scan', () => {
+  it('not after a scan whose collection info was older than the points listed', async () => {
+    // The panel read 12 points before a notebook added the rest; the scan lists 15.
+    const stale = {
+      ...BACKEND,
+      collections: [{ ...BACKEND.collections[0], points_count: 12 }]
+    };
+    const { model } = await pageLoad(
+      new FakeQdrant(circlePoints()),
+      new MemoryCheckpointStore(),
+      stale
+    );
+    await model.detect();
+    await until(() => model.lastScanKept !== null);
+    expect(model.lastScanKept!.points).toBe(15);
+    expect(model.changedSinceLastScan).toBeNull();
   });
 });
 

@@ -38,7 +38,10 @@ export interface IDetectControlsProps {
   vector?: string | null;
   onResume?: () => void;
   onDiscard?: () => void;
-  /** The chosen collection's last finished scan, kept for Scan changes; null: none. */
+  /**
+   * The chosen collection's last finished scan, kept for Scan changes, when the collection
+   * seems to have changed since; null: none (Scan changes stays in the command palette).
+   */
   lastScanKept?: ICheckpointInfo | null;
   onScanChanges?: () => void;
   trans?: TranslationBundle;
