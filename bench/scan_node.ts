@@ -88,6 +88,8 @@ interface Config {
   checkpointEveryMs?: number;
   /** ours: take up the checkpoint in `checkpointPath` instead of starting afresh. */
   resume?: boolean;
+  /** ours: scan only the changes since the finished scan kept in `checkpointPath`. */
+  changes?: boolean;
   /**
    * ours: end the process abruptly (exit 75, nothing flushed) when this many queryBatch
    * answers have arrived: a closed tab or a killed worker, for the resume test.
@@ -340,6 +342,7 @@ async function oursScan(
           store: checkpointStore,
           key: config.collection,
           resume: config.resume,
+          changes: config.changes,
           everyMs: config.checkpointEveryMs
         }
       : undefined,

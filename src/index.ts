@@ -96,6 +96,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       CommandIDs.openPanel,
       CommandIDs.detect,
       CommandIDs.resume,
+      CommandIDs.scanChanges,
       CommandIDs.cancel,
       CommandIDs.insertCode
     ]) {

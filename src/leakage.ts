@@ -3,7 +3,7 @@
 // (jupyterlab_near_duplicates/split_leakage.py) counts by the same rules, so both say the same numbers.
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { formatCount } from './format';
-import type { IDuplicateGroup } from './scan/types';
+import type { IDuplicateGroup, IScanPopulation } from './scan/types';
 
 /** Where a member without a split value is counted (the kernel's NO_SPLIT). */
 export const NO_SPLIT = '(no split)';
@@ -77,36 +77,28 @@ export function collectionSplits(
   return [...seen].sort(byName);
 }
 
-/** Points per named split. */
-export function countSplits(
+/** How many points, and how many per split value, `splits` (one per point) holds. */
+export function populationOf(
   splits: ReadonlyArray<string | null>
-): Record<string, number> {
-  const sizes: Record<string, number> = {};
+): IScanPopulation {
+  const counts: Record<string, number> = {};
   for (const s of splits) {
     if (s !== null && s !== undefined) {
-      sizes[s] = (sizes[s] ?? 0) + 1;
+      counts[s] = (counts[s] ?? 0) + 1;
     }
   }
-  return sizes;
-}
-
-/** The collection's points per split: kept with a restored scan, else counted on its points. */
-export function collectionSizes(points: {
-  splits: ReadonlyArray<string | null>;
-  splitSizes?: Record<string, number>;
-}): Record<string, number> {
-  return points.splitSizes ?? countSplits(points.splits);
+  return { points: splits.length, splits: counts };
 }
 
 /**
  * The split x split table of `groups` (member indices into `splits`, the scan's split per
- * point). Split sizes are `sizes` (the collection's, see collectionSizes), or counted over
- * all of `splits` when the scan lists every point.
+ * point). Split sizes are `sizes` (the scan's population: a restored scan keeps only the
+ * points in pairs), or counted over all of `splits` when the scan lists every point.
  */
 export function splitLeakage(
   groups: ReadonlyArray<IDuplicateGroup>,
   splits: ReadonlyArray<string | null>,
-  sizes: Readonly<Record<string, number>> = countSplits(splits)
+  sizes: Readonly<Record<string, number>> = populationOf(splits).splits
 ): ISplitLeakage {
   const present = new Set<string>();
   let missing = 0;

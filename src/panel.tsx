@@ -19,12 +19,13 @@ import {
 } from '@jupyterlab/ui-components';
 import { AccordionPanel, Menu, SplitPanel } from '@lumino/widgets';
 import * as React from 'react';
-import type { NotebookBridge } from './bridge';
+import type { IPlanToSend, NotebookBridge } from './bridge';
 import { CalibrationView } from './components/CalibrationView';
 import { chainedNote } from './components/chainWords';
 import { ConnectionView } from './components/ConnectionView';
 import { GroupDetail, SelectedGroupBar } from './components/GroupDetail';
 import { DetectControls } from './components/DetectControls';
+import { formatCount } from './format';
 import { ScanErrorView } from './components/ErrorView';
 import { GroupList } from './components/GroupList';
 import { LeakageView, useLeakageFilter } from './components/LeakageView';
@@ -36,7 +37,8 @@ import { WorkerStatusView } from './components/WorkerStatusView';
 import type { ExportActions } from './export/exportActions';
 import { nearDuplicatesIcon } from './icons';
 import { collectionSplits } from './leakage';
-import { NearDuplicatesModel } from './model';
+import { IScanOutcome, NearDuplicatesModel } from './model';
+import type { IPlanView } from './planModel';
 import type { IDuplicateGroup } from './scan/types';
 import type { IThumbnailPolicy } from './thumbnails';
 import {
@@ -146,6 +148,28 @@ export class NearDuplicatesPanel extends SidePanel {
     this.addWidget(groups);
     SplitPanel.setStretch(scan, 0);
     SplitPanel.setStretch(groups, 1);
+
+    // A changed plan reaches the kernel that holds its groups (after "Send all groups"),
+    // once the changes settle: nd.plan() stays the panel's plan.
+    if (bridge) {
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      model.plan.changed.connect(() => {
+        if (timer !== null) {
+          clearTimeout(timer);
+        }
+        timer = setTimeout(() => {
+          timer = null;
+          const outcome = model.outcome;
+          if (!outcome || !bridge.sentGroupsOf(outcome.scanId)) {
+            return;
+          }
+          const plan = planToSend(model, outcome);
+          if (plan.planned.reading.length === 0) {
+            void bridge.sendPlan(outcome, plan);
+          }
+        }, PLAN_RESEND_MS);
+      });
+    }
   }
 
   dispose(): void {
@@ -156,6 +180,21 @@ export class NearDuplicatesPanel extends SidePanel {
     this.bridge?.dispose();
     super.dispose();
   }
+}
+
+/** How long plan changes settle before the plan is sent to the kernel again. */
+export const PLAN_RESEND_MS = 500;
+
+/** The panel's plan of the groups on show, as the bridge sends it. */
+function planToSend(
+  model: NearDuplicatesModel,
+  outcome: IScanOutcome
+): IPlanToSend & { planned: IPlanView } {
+  return {
+    plan: model.plan.plan,
+    planned: model.plan.view(outcome),
+    splitField: model.settings.splitField || null
+  };
 }
 
 /** A section whose toolbar sits in its title (the side panel's AccordionToolbar), taking no height. */
@@ -282,6 +321,8 @@ function ScanSection(props: {
         vector={model.vectorName}
         onResume={() => void commands.execute(CommandIDs.resume)}
         onDiscard={() => model.discardCheckpoint()}
+        lastScanKept={model.lastScanKept}
+        onScanChanges={() => void commands.execute(CommandIDs.scanChanges)}
         trans={trans}
       />
       {running?.progress ? (
@@ -334,7 +375,7 @@ function GroupsSection(props: {
     outcome?.groups,
     outcome?.result.points.splits,
     outcome?.finishedAt,
-    outcome?.result.points.splitSizes
+    outcome?.result.population?.splits
   );
   if (!outcome) {
     return (
@@ -355,6 +396,14 @@ function GroupsSection(props: {
     <div className="jp-NearDuplicates-results">
       <div className="jp-NearDuplicates-scanInfo">
         {trans.__('Scan of %1, %2', outcome.result.collection, when)}
+        {outcome.result.stats.changes
+          ? ' ' +
+            trans.__(
+              '(changes: %1 points added, %2 deleted)',
+              formatCount(outcome.result.stats.changes.added),
+              formatCount(outcome.result.stats.changes.deleted)
+            )
+          : null}
       </div>
       <RecallView
         audit={outcome.result.audit}
@@ -373,7 +422,9 @@ function GroupsSection(props: {
             <NotebookSendBar
               status={status ?? null}
               groupCount={outcome.groups.length}
-              onSendAll={() => void bridge.sendAllGroups(outcome)}
+              onSendAll={() =>
+                void bridge.sendAllGroups(outcome, planToSend(model, outcome))
+              }
               trans={trans}
             />
           )}

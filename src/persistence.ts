@@ -1,7 +1,12 @@
 // What the panel keeps of a finished scan across panel close and page reload (IStateDB):
 // only the points that have pairs, re-indexed, with the pairs as plain arrays. DOM-free.
-import { collectionSizes } from './leakage';
-import { DEFAULT_PLAN, IKeepPlan, kernelRules, readRules } from './plan';
+import {
+  DEFAULT_PLAN,
+  IKeepPlan,
+  kernelRules,
+  populationOf,
+  readRules
+} from './plan';
 import { regroup } from './scan/groups';
 import type { SplitRecord } from './scan/linkage';
 import { IReviewTag, readReview } from './scan/review';
@@ -9,6 +14,7 @@ import type {
   DistanceKind,
   PointId,
   IRecallEstimate,
+  IScanPopulation,
   IScanResult
 } from './scan/types';
 
@@ -40,12 +46,15 @@ export interface ISavedScan {
     /** Earlier scans' tags on the kept points, as the payload holds them (tagging.py's keys). */
     reviews?: (Record<string, unknown> | null)[];
   };
-  /** Points per named split over the whole collection (the points above are only those in pairs). */
-  splitSizes?: Record<string, number>;
   pairs: { a: number[]; b: number[]; score: number[] };
   stats: IScanResult['stats'];
   /** The scan's check of its own completeness, so a reload still says how complete it is. */
   audit?: IRecallEstimate;
+  /**
+   * How many points the scan listed, in all and per split: the kept points are only those
+   * with pairs, and the plan's shares are of all. Absent in scans kept before it.
+   */
+  population?: IScanPopulation;
   /** The Splits made on it (issue 15): each member's part, by kept point index. */
   splits?: { members: number[]; parts: number[] }[];
   /**
@@ -115,9 +124,9 @@ export function saveScan(
     finishedAt,
     scanId,
     points,
-    splitSizes: collectionSizes(result.points),
     pairs,
     stats: result.stats,
+    population: result.population ?? populationOf(result.points.splits),
     ...(result.audit ? { audit: result.audit } : {}),
     // A split's members are in groups, so they have pairs and are kept.
     ...(splits.length
@@ -164,10 +173,7 @@ export function restoreScan(saved: unknown): {
     threshold: saved.threshold,
     points: {
       ...keptPoints,
-      ...readReviews(savedReviews, saved.points.ids.length),
-      ...(isSplitSizes(saved.splitSizes)
-        ? { splitSizes: saved.splitSizes }
-        : {})
+      ...readReviews(savedReviews, saved.points.ids.length)
     },
     pairs: {
       a: Uint32Array.from(saved.pairs.a),
@@ -176,7 +182,8 @@ export function restoreScan(saved: unknown): {
     },
     groups: [],
     stats: saved.stats,
-    ...(isRecallEstimate(saved.audit) ? { audit: saved.audit } : {})
+    ...(isRecallEstimate(saved.audit) ? { audit: saved.audit } : {}),
+    ...(isPopulation(saved.population) ? { population: saved.population } : {})
   };
   result.groups = regroup(result, saved.threshold);
   return {
@@ -283,13 +290,15 @@ function isSavedScan(value: unknown): value is ISavedScan {
   );
 }
 
-/** Kept split sizes are used only when every count is a whole number. */
-function isSplitSizes(value: unknown): value is Record<string, number> {
+function isPopulation(value: unknown): value is IScanPopulation {
+  const v = value as IScanPopulation;
   return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    Object.values(value).every(n => Number.isInteger(n) && n >= 0)
+    typeof v === 'object' &&
+    v !== null &&
+    Number.isInteger(v.points) &&
+    typeof v.splits === 'object' &&
+    v.splits !== null &&
+    Object.values(v.splits).every(n => Number.isInteger(n))
   );
 }
 

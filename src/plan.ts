@@ -5,13 +5,17 @@
 // tests/fixtures/rules.json are checked on both sides (src/__tests__/plan.spec.ts, tests/test_plan_rules.py).
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { formatCount } from './format';
-import { formatPercent1, NO_SPLIT } from './leakage';
+import { formatPercent1, NO_SPLIT, populationOf } from './leakage';
+
+// Counted with the leakage table's rule; re-exported for the plan's callers.
+export { populationOf };
 import { higherIsBetter } from './scan/metric';
 import type {
   DistanceKind,
   IDuplicateGroup,
   IPairList,
   IScanPoints,
+  IScanPopulation,
   PointId
 } from './scan/types';
 import { untranslated } from './translation';
@@ -71,6 +75,11 @@ export interface IPlanInput {
    * (absent or null: the point has no such field). Only the groups' members are read.
    */
   fields?: ReadonlyMap<string, ReadonlyMap<number, unknown>>;
+  /**
+   * The scan's points in all and per split, when `points` holds only some of them (a
+   * restored scan); by default counted from `points`.
+   */
+  population?: IScanPopulation;
 }
 
 /** What the plan does to one group. */
@@ -130,7 +139,7 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
     decisions: [],
     keep: 0,
     drop: 0,
-    points: points.ids.length,
+    points: input.population?.points ?? points.ids.length,
     splits: [],
     leftOut: { groups: 0, samples: 0 },
     missing: [],
@@ -198,12 +207,8 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
   }
 
   const marked = new Set(plan.notDuplicates);
-  const sizes = new Map<string, number>();
-  for (const s of points.splits) {
-    if (s !== null && s !== undefined) {
-      sizes.set(s, (sizes.get(s) ?? 0) + 1);
-    }
-  }
+  const population = input.population ?? populationOf(points.splits);
+  const sizes = new Map(Object.entries(population.splits));
   const splits = new Map<string, ISplitCounts>();
   const count = (member: number, kept: boolean) => {
     const s = points.splits[member];
@@ -255,7 +260,7 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
     decisions,
     keep,
     drop,
-    points: points.ids.length,
+    points: population.points,
     splits: [...splits.values()].sort((a, b) => byName(a.split, b.split)),
     leftOut,
     missing,

@@ -23,6 +23,8 @@ export namespace CommandIDs {
   export const insertCode = `${EXTENSION_ID}:insert-code`;
   /** Take up the chosen collection's interrupted scan where its checkpoint left off (issue 16). */
   export const resume = `${EXTENSION_ID}:resume`;
+  /** Scan only the points added since the chosen collection's last finished scan (issue 16). */
+  export const scanChanges = `${EXTENSION_ID}:scan-changes`;
 }
 
 /** The translation domain of the extension's user-facing strings. */

@@ -96,7 +96,7 @@ describe('saved scans', () => {
     const trans = nullTranslator.load('jupyterlab_near_duplicates');
     const headline = (r: IScanResult) =>
       leakHeadline(
-        splitLeakage(r.groups, r.points.splits, r.points.splitSizes),
+        splitLeakage(r.groups, r.points.splits, r.population?.splits),
         trans
       );
     const restored = restoreScan(
@@ -104,7 +104,7 @@ describe('saved scans', () => {
     )!;
     // Only 5 of the 8 points are kept; 4 of the 8 are test.
     expect(restored.result.points.ids).toHaveLength(5);
-    expect(restored.result.points.splitSizes).toEqual({ train: 4, test: 4 });
+    expect(restored.result.population?.splits).toEqual({ train: 4, test: 4 });
     expect(headline(restored.result)).toBe(headline(before));
     expect(headline(before)).toMatch(/of test\)/);
   });

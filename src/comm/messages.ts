@@ -2,7 +2,13 @@
 // hold in the kernel. DOM-free, so the wire shape is unit tested without a kernel.
 import { compareAlike, passes } from '../scan/metric';
 import type { IDuplicateGroup, IScanResult } from '../scan/types';
-import type { GroupMessage, GroupsMessage, SelectMessage } from './protocol';
+import { groupId, IKeepPlan, IPlanResult, kernelRules } from '../plan';
+import type {
+  GroupMessage,
+  GroupsMessage,
+  PlanMessage,
+  SelectMessage
+} from './protocol';
 
 /** The `select` message for one group: what `nd.selection` will hold. */
 export function selectMessage(
@@ -62,6 +68,35 @@ export function groupsMessage(
       groupMessage(result, g, i, threshold, scanId, best)
     ),
     recall: recallMessage(result)
+  };
+}
+
+/** The `plan` message: the panel's plan of `groups` (the list on show) as `nd.plan()` reads it. */
+export function planMessage(
+  result: IScanResult,
+  groups: IDuplicateGroup[],
+  plan: IKeepPlan,
+  planned: IPlanResult,
+  splitField: string | null,
+  scanId: string
+): PlanMessage {
+  return {
+    type: 'plan',
+    scan_id: scanId,
+    collection: result.collection,
+    rules: kernelRules(plan.rules),
+    split_field: splitField,
+    problem: planned.problem,
+    groups: planned.problem
+      ? []
+      : groups.map((g, i) => {
+          const d = planned.decisions[i];
+          return {
+            id: d?.id ?? groupId(g.pointIds),
+            keeper: d && d.keeper !== null ? result.points.ids[d.keeper] : null,
+            pinned: !!d?.pinned
+          };
+        })
   };
 }
 

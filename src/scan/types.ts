@@ -134,11 +134,6 @@ export interface IScanPoints {
   thumbnails: (string | null)[];
   splits: (string | null)[];
   /**
-   * Points per named split over the whole collection. Set on a restored scan, which keeps
-   * only the points in pairs, so its `splits` no longer count the collection.
-   */
-  splitSizes?: Record<string, number>;
-  /**
    * Tags an earlier scan's plan wrote on the points (null: none). Absent when the scan did
    * not read them (no `reviewField`) or was kept before they were read.
    */
@@ -202,6 +197,17 @@ export interface IScanResult {
   stats: IScanStats;
   /** The scan's check of its own completeness; absent when the audit was turned off. */
   audit?: IRecallEstimate;
+  /**
+   * How many points the scan listed, in all and per split value: set on a restored scan,
+   * whose `points` hold only the points with pairs (persistence.ts).
+   */
+  population?: IScanPopulation;
+}
+
+/** The points a scan listed: how many, and how many per split value. */
+export interface IScanPopulation {
+  points: number;
+  splits: Record<string, number>;
 }
 
 /**
@@ -258,6 +264,8 @@ export interface IScanStats {
   /** HTTP requests, retries included. */
   requests: number;
   retries: number;
+  /** Scan changes (issue 16): points added and deleted since the scan it took up. */
+  changes?: { added: number; deleted: number };
 }
 
 // The error vocabulary lives in errors.ts; re-exported here, as every message shape is.
