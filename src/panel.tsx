@@ -242,6 +242,21 @@ function addPlanButtons(
         });
     }
   });
+  // Enabled as the export command is (a scan on show, none running).
+  const follow = (): void => {
+    button.enabled = commands.isEnabled(CommandIDs.exportGroups, {
+      format: 'csv'
+    });
+  };
+  follow();
+  commands.commandChanged.connect((_, change) => {
+    if (
+      change.id === CommandIDs.exportGroups ||
+      change.type === 'many-changed'
+    ) {
+      follow();
+    }
+  }, button);
   toolbar.addItem('export', button);
   toolbar.addItem(
     'insert-code',
