@@ -39,6 +39,11 @@ def main() -> None:
         if mem:
             ax_m.plot([r["n"] for r in mem], [r["peak_private_mb"] for r in mem], marker=marker, color=color, label=label)
         for r in mine:
+            if r["status"] == "not run" and r.get("predicted_s") and ok:  # predicted from its growth, not run
+                ax_t.plot([ok[-1]["n"], r["n"]], [ok[-1]["seconds"], r["predicted_s"]], color=color, linestyle=":",
+                          linewidth=1)
+                ax_t.plot([r["n"]], [r["predicted_s"]], marker=marker, color=color, markerfacecolor="none",
+                          markersize=7, linestyle="none")
             if r["status"] == "over budget":
                 ax_t.plot([r["n"]], [r["budget_s"]], marker=marker, color=color, markerfacecolor="none", markersize=10)
                 ax_t.annotate("", xy=(r["n"], r["budget_s"] * 1.8), xytext=(r["n"], r["budget_s"]),
@@ -59,7 +64,7 @@ def main() -> None:
         ax.set_xlabel(f"N points (d = {scale['settings']['dim']})")
         ax.set_ylabel(what)
         ax.grid(True, which="both", alpha=0.3)
-    ax_t.set_title("Time against N")
+    ax_t.set_title("Time against N (open markers, dotted: predicted or projected, not measured)")
     ax_m.set_title("Memory against N")
     ax_t.legend(fontsize=8, loc="lower right")
     fig.suptitle(f"Near-duplicate pairs past cosine {scale['settings']['threshold']}, 2 shared cores "

@@ -458,11 +458,15 @@ def embedded_table(sizes: list[dict]) -> str:
         e = s.get("embedded") or {}
         if not e:
             continue
+        build = (_f(e.get("index_build_s"), ".0f") if e.get("index_build_s") is not None
+                 else f"not finished after {e.get('index_build_not_finished_after_s', 0):,.0f}")
         lines.append(
-            f"| {s['n']:,} | {e['upload_s']:.0f} | {e['upsert_points_per_s']:,} | {e['index_build_s']:.0f} | "
-            f"{e['backend_private_mb_upload_peak']:,.0f} | {e['backend_private_mb_build_peak']:,.0f} | "
-            f"{e['backend_private_mb_indexed_idle']:,.0f} | {e['vectors_mb']:,.0f} | "
-            f"{_f(e.get('status_ms_during_build_max'), ',.0f')} | {e['listing_rest']['points_per_s']:,} | "
+            f"| {s['n']:,} | {e['upload_s']:.0f} | {e['upsert_points_per_s']:,} | {build} | "
+            f"{_f(e.get('backend_private_mb_upload_peak'), ',.0f')} | "
+            f"{_f(e.get('backend_private_mb_build_peak', e.get('backend_private_mb_during_build_max')), ',.0f')} | "
+            f"{_f(e.get('backend_private_mb_indexed_idle'), ',.0f')} | {e['vectors_mb']:,.0f} | "
+            f"{_f(e.get('status_ms_during_build_max', e.get('status_ms_during_build_max_logged')), ',.0f')} | "
+            f"{_f((e.get('listing_rest') or {}).get('points_per_s'), ',')} | "
             f"{_f((e.get('listing_in_process') or {}).get('points_per_s'), ',')} |")
     return "\n".join(lines)
 
@@ -473,7 +477,9 @@ def save(path: str, sizes: list[dict], args: argparse.Namespace, started: float)
     if os.path.exists(path):
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
+    kept = {k: v for k, v in (doc.get("scale") or {}).items() if k == "reruns"}  # earlier reruns stay
     doc["scale"] = {
+        **kept,
         "sizes": sizes, "growth": growth(sizes), "extrapolated_1m_not_measured": extrapolate(sizes),
         "settings": {"budget_s": args.budget, "ours_budget_s": args.ours_budget, "threshold": args.threshold,
                      "dim": args.dim, "data_seed": args.seed, "limit": args.limit, "batch_size": args.batch_size,
