@@ -9,6 +9,7 @@ front end -> kernel
     comm_open data ``{"type": "hello", "protocol": 2}``
     ``{"type": "select", "seq": n, "group": GROUP}``
     ``{"type": "groups", "seq": n, "scan_id", "collection", "threshold", "distance", "groups": [GROUP, ...]}``
+    ``{"type": "labels", "seq": n, "collection", "labels": [LABEL, ...]}``
     ``{"type": "part", "seq": n, "transfer": id, "part": i, "parts": k, "text": "..."}``
     ``{"type": "commit", "seq": n, "transfer": id, "parts": k}``
 
@@ -16,13 +17,18 @@ front end -> kernel
     "threshold", "distance", "collection", "scan_id"}``; ``scores[i]`` is sample i's closest
     link inside the group (a similarity for Cosine/Dot, a distance for Euclid/Manhattan).
 
-    A select or groups message too big for one websocket frame travels as the slices of its
+    LABEL = ``{"point_ids": [a, b], "sample_ids": [a, b], "score", "label": "duplicate" | "not",
+    "using", "distance", "labelled_at"}`` (ms since the epoch): a pair the user labelled in
+    the panel, with its score when labelled. A labels message holds all of a collection's
+    labels; it comes when one changes, and just before the groups of "Send all groups".
+
+    A select, groups or labels message too big for one websocket frame travels as the slices of its
     JSON text in ``part`` messages, each acknowledged, then a ``commit``: the kernel joins
     and applies it then, so ``nd.groups()`` shows the old groups or the new, never half.
 
 kernel -> front end
     ``{"type": "ready", "protocol": 2, "version": "..."}`` in answer to the open
-    ``{"type": "ack", "seq": n, "of": "select" | "groups" | "part", "grids": k, "callback_errors": [...]}``
+    ``{"type": "ack", "seq": n, "of": "select" | "groups" | "labels" | "part", "grids": k, "callback_errors": [...]}``
     ``{"type": "error", "seq": n | null, "message": "..."}`` for a message this kernel cannot read
 
 Every message gets one answer, whatever it holds (a wrong type, an overflowing number, a
@@ -39,7 +45,7 @@ import sys
 from typing import Any
 
 from . import selection
-from .messages import MAX_TRANSFER_CHARS, MessageError, kind_of, read_commit, read_groups, read_part, read_select, seq_of
+from .messages import MAX_TRANSFER_CHARS, MessageError, kind_of, read_commit, read_groups, read_labels, read_part, read_select, seq_of
 from .version import package_version
 
 COMM_TARGET = "jupyterlab-near-duplicates"
@@ -109,8 +115,8 @@ class Channel:
             message = json.loads("".join(current.texts[i] for i in range(parts)))
         except ValueError as error:
             raise MessageError(f"the parts do not join into JSON ({error})") from None
-        if not isinstance(message, dict) or message.get("type") not in ("select", "groups"):
-            raise MessageError("the parts must join into a select or groups message")
+        if not isinstance(message, dict) or message.get("type") not in ("select", "groups", "labels"):
+            raise MessageError("the parts must join into a select, groups or labels message")
         return _apply(message, seq)
 
 
@@ -125,6 +131,9 @@ def _apply(data: dict, seq: int | None) -> dict:
     if kind == "groups":
         selection.apply_groups(read_groups(data))
         return {"type": "ack", "seq": seq, "of": "groups", "grids": 0, "callback_errors": []}
+    if kind == "labels":
+        selection.apply_labels(*read_labels(data))
+        return {"type": "ack", "seq": seq, "of": "labels", "grids": 0, "callback_errors": []}
     raise MessageError(f"unknown message type {_cut(repr(kind), 60)}")
 
 

@@ -9,8 +9,9 @@ import {
   ISent,
   KernelChannel
 } from './comm/channel';
-import { groupsMessage, selectMessage } from './comm/messages';
+import { groupsMessage, labelsMessage, selectMessage } from './comm/messages';
 import { IMPORT_HINT, NotebookMessage, PART_CHARS } from './comm/protocol';
+import type { PairLabels } from './labels';
 import type { IScanOutcome } from './model';
 import type { IDuplicateGroup } from './scan/types';
 
@@ -109,8 +110,18 @@ export class NotebookBridge implements IDisposable {
     });
   }
 
-  /** Sends every group at the current threshold: `nd.groups()` in the kernel. */
-  sendAllGroups(outcome: IScanOutcome): Promise<ISendStatus> {
+  /**
+   * Sends every group at the current threshold: `nd.groups()` in the kernel; with `labels`, the
+   * collection's labelled pairs go just before them (`nd.labels()`), without a word of their own.
+   */
+  sendAllGroups(
+    outcome: IScanOutcome,
+    labels?: { collection: string; labels: PairLabels }
+  ): Promise<ISendStatus> {
+    if (labels) {
+      // On the same comm and before the groups, so the groups' ack means the labels are there.
+      void this.sendLabels(labels.collection, labels.labels);
+    }
     return this.guard(() => {
       const message = groupsMessage(
         outcome.result,
@@ -126,6 +137,32 @@ export class NotebookBridge implements IDisposable {
         sent: `Sent ${what}`
       });
     });
+  }
+
+  /**
+   * Sends a collection's labelled pairs to the active notebook's kernel (`nd.labels()`), as
+   * they change. Quiet: the status line keeps the last group send's words, and a notebook
+   * without a kernel or the import just does not get them (Send all groups sends them again).
+   * Resolves with what became of it (null: no kernel to send to); never throws.
+   */
+  async sendLabels(
+    collection: string,
+    labels: PairLabels
+  ): Promise<Delivery | null> {
+    try {
+      const kernel =
+        this._tracker.currentWidget?.sessionContext.session?.kernel ?? null;
+      if (!kernel || kernel.isDisposed || kernel.status === 'dead') {
+        return null;
+      }
+      const sent = await this.channelFor(kernel).deliver(
+        labelsMessage(collection, labels),
+        { timeoutMs: this._replyTimeoutMs, partChars: this._partChars }
+      );
+      return sent.delivery;
+    } catch {
+      return null;
+    }
   }
 
   /**

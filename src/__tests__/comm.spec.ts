@@ -2,7 +2,12 @@
 // kernel's replies are read, and how a long message is cut into parts.
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { groupMessage, groupsMessage, selectMessage } from '../comm/messages';
+import {
+  groupMessage,
+  groupsMessage,
+  labelsMessage,
+  selectMessage
+} from '../comm/messages';
 import {
   COMM_PROTOCOL,
   HELLO,
@@ -11,7 +16,7 @@ import {
 } from '../comm/protocol';
 import { regroup } from '../scan/groups';
 import { groupScan, recordSplit, splitParts } from '../scan/linkage';
-import { PAIRS, scanResult } from './commFixtures';
+import { labelsOf, PAIRS, scanResult } from './commFixtures';
 
 /** The comm examples Python's tests read too (tests/fixtures/rules.json). */
 const COMM: { name: string; from: 'panel' | 'kernel'; message: any }[] =
@@ -36,6 +41,13 @@ describe('the shared comm examples (tests/fixtures/rules.json)', () => {
     expect(example('groups')).toEqual({
       ...groupsMessage(result, result.groups, 0.9, 'scan-1'),
       seq: 2
+    });
+  });
+
+  it('are what the panel sends for labelled pairs: all of the collection’s, snake_case', () => {
+    expect(example('labels')).toEqual({
+      ...labelsMessage('images', labelsOf(result)),
+      seq: 6
     });
   });
 

@@ -29,6 +29,7 @@ export const PART_CHARS = 512 * 1024;
 //   comm_open data {type: 'hello', protocol}
 //   {type: 'select', seq, group: GroupMessage}
 //   {type: 'groups', seq, scan_id, collection, threshold, distance, groups: GroupMessage[]}
+//   {type: 'labels', seq, collection, labels: LabelRow[]}  the collection's labelled pairs
 //   {type: 'part', seq, transfer, part, parts, text}   a slice of a select/groups message's JSON
 //   {type: 'commit', seq, transfer, parts}             join the parts and apply the message
 // Kernel -> front end:
@@ -88,7 +89,30 @@ export type GroupsMessage = {
   } | null;
 };
 
-export type NotebookMessage = SelectMessage | GroupsMessage;
+/** One labelled pair (labels.ts), as `nd.labels()` holds it. */
+export type LabelRow = {
+  /** The pair's point ids, in the order of the panel's key; the pair has no other order. */
+  point_ids: [PointId, PointId];
+  sample_ids: [string, string];
+  /** The pair's score when it was labelled (a similarity, or a distance). */
+  score: number;
+  label: 'duplicate' | 'not';
+  /** The vector and distance the score was measured with. */
+  using: string | null;
+  distance: DistanceKind;
+  /** When it was labelled, in ms since the epoch. */
+  labelled_at: number;
+};
+
+/** Every labelled pair of one collection: sent when a label changes, and with all groups. */
+export type LabelsMessage = {
+  type: 'labels';
+  seq?: number;
+  collection: string;
+  labels: LabelRow[];
+};
+
+export type NotebookMessage = SelectMessage | GroupsMessage | LabelsMessage;
 
 export type PartMessage = {
   type: 'part';
@@ -113,7 +137,7 @@ export type ReadyReply = { type: 'ready'; protocol: number; version: string };
 export type AckReply = {
   type: 'ack';
   seq: number;
-  of: 'select' | 'groups' | 'part';
+  of: 'select' | 'groups' | 'labels' | 'part';
   grids: number;
   callback_errors: string[];
 };
@@ -179,8 +203,16 @@ function readAck(
       `ack.seq must be a whole number, not ${kindOf(data.seq)}`
     );
   }
-  if (data.of !== 'select' && data.of !== 'groups' && data.of !== 'part') {
-    return unreadable(seq, 'ack.of must be "select", "groups" or "part"');
+  if (
+    data.of !== 'select' &&
+    data.of !== 'groups' &&
+    data.of !== 'labels' &&
+    data.of !== 'part'
+  ) {
+    return unreadable(
+      seq,
+      'ack.of must be "select", "groups", "labels" or "part"'
+    );
   }
   if (!isSeq(data.grids)) {
     return unreadable(
