@@ -14,6 +14,7 @@ import {
   marginPairs
 } from '../scan/calibration';
 import {
+  IScoredLabel,
   NO_LABELS,
   pairKey,
   PairLabels,
@@ -166,6 +167,7 @@ function CalibrationBody(
           calibration={calibration}
           threshold={threshold}
           labelledBy={captionId}
+          labels={label ? scored : []}
           trans={trans}
         />
         <ul className="jp-NearDuplicates-calibrationLegend" aria-hidden="true">
@@ -178,6 +180,11 @@ function CalibrationBody(
           <li className="jp-NearDuplicates-legendPairs">
             {trans.__('pairs by score')}
           </li>
+          {label && scored.length > 0 ? (
+            <li className="jp-NearDuplicates-legendLabels">
+              {trans.__('labelled pairs')}
+            </li>
+          ) : null}
         </ul>
       </div>
       {note ? (
@@ -253,9 +260,11 @@ function CalibrationChart(props: {
   calibration: ICalibration;
   threshold: number;
   labelledBy: string;
+  /** Labelled pairs: a tick under the axis at each one's score (the section says them in words). */
+  labels: readonly IScoredLabel[];
   trans: TranslationBundle;
 }): JSX.Element {
-  const { calibration, threshold, labelledBy, trans } = props;
+  const { calibration, threshold, labelledBy, labels, trans } = props;
   const { steps, histogram, floor, end, distance } = calibration;
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
@@ -343,6 +352,22 @@ function CalibrationChart(props: {
         d={line(s => s.dropped)}
       />
       <path className="jp-NearDuplicates-chartGroups" d={line(s => s.groups)} />
+      <g className="jp-NearDuplicates-chartLabels" aria-hidden="true">
+        {labels.map(({ label, score }, i) =>
+          score !== null &&
+          Math.min(floor, end) <= score &&
+          score <= Math.max(floor, end) ? (
+            <line
+              key={i}
+              className={`jp-NearDuplicates-chartLabel-${label.label}`}
+              x1={x(score)}
+              y1={PAD.top + plotH + 1}
+              x2={x(score)}
+              y2={PAD.top + plotH + 6}
+            />
+          ) : null
+        )}
+      </g>
       <line
         className="jp-NearDuplicates-chartMarker"
         x1={markerX}

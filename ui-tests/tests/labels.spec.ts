@@ -147,13 +147,34 @@ test.describe('Labelled pairs', () => {
     // looking at results would.
     await panel.getByRole('heading', { name: 'Scan Section' }).click();
     await section.locator('.jp-NearDuplicates-margin').scrollIntoViewIfNeeded();
+    // The labels on the chart: a tick under the axis at each labelled score.
+    await expect(
+      section.locator('.jp-NearDuplicates-chartLabels line')
+    ).toHaveCount(2);
     for (const selector of [
+      '.jp-NearDuplicates-calibrationLegend li',
       '.jp-NearDuplicates-labelsEstimate',
       '.jp-NearDuplicates-suggestionText',
       '.jp-NearDuplicates-labelButton'
     ]) {
       expect(await cutOff(panel, selector), selector).toEqual([]);
     }
+
+    // Reference pictures at the default sidebar width, light and dark.
+    const images = section.locator('.jp-NearDuplicates-margin img');
+    await expect
+      .poll(() =>
+        images.evaluateAll(
+          all =>
+            all.length > 0 &&
+            all.every(img => (img as HTMLImageElement).naturalWidth > 0)
+        )
+      )
+      .toBe(true);
+    await expect(section).toHaveScreenshot('labelled-pairs-light.png');
+    await page.theme.setDarkTheme();
+    await expect(section).toHaveScreenshot('labelled-pairs-dark.png');
+    await page.theme.setLightTheme();
 
     // Kept per collection: a reload shows them again, on the pairs and in the estimate.
     await saved;
