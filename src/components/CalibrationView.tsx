@@ -1,7 +1,8 @@
 // "Which threshold?" answered from the scan on show: a folded section with a chart of the
 // duplicate groups and dropped samples at every threshold from the scan's floor to the strict
 // end (the pair-score histogram behind, a marker at the current threshold), its numbers in
-// words for screen readers, and the pairs just either side of the threshold with thumbnails.
+// words for screen readers, and the pairs just either side of the threshold with thumbnails,
+// each of which the user can label, with what the labels say (PairLabels.tsx, labels.ts).
 // Everything comes from the kept pairs (scan/calibration.ts): no request.
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
