@@ -22,7 +22,7 @@ from . import comm  # noqa: F401
 from .connection import BackendNotConfiguredError, client
 from .export_files import export
 from .planning import Plan, plan
-from .selection import CallbackHandle, Selection, groups, on_select
+from .selection import CallbackHandle, Selection, groups, labels, on_select
 from .split_leakage import leakage
 from .tagging import TagError
 
@@ -41,6 +41,7 @@ __all__ = [
     "client",
     "export",
     "groups",
+    "labels",
     "leakage",
     "on_select",
     "plan",

@@ -11,6 +11,7 @@ front end -> kernel
     ``{"type": "groups", "seq": n, "scan_id", "collection", "threshold", "distance", "groups": [GROUP, ...]}``
     ``{"type": "plan", "seq": n, "scan_id", "collection", "rules", "split_field", "problem",
     "groups": [{"id", "keeper", "pinned"}, ...]}``: the panel's keep-one plan, ``nd.plan()``
+    ``{"type": "labels", "seq": n, "collection", "labels": [LABEL, ...]}``
     ``{"type": "part", "seq": n, "transfer": id, "part": i, "parts": k, "text": "..."}``
     ``{"type": "commit", "seq": n, "transfer": id, "parts": k}``
 
@@ -18,13 +19,18 @@ front end -> kernel
     "threshold", "distance", "collection", "scan_id"}``; ``scores[i]`` is sample i's closest
     link inside the group (a similarity for Cosine/Dot, a distance for Euclid/Manhattan).
 
-    A select or groups message too big for one websocket frame travels as the slices of its
+    LABEL = ``{"point_ids": [a, b], "sample_ids": [a, b], "score", "label": "duplicate" | "not",
+    "using", "distance", "labelled_at"}`` (ms since the epoch): a pair the user labelled in
+    the panel, with its score when labelled. A labels message holds all of a collection's
+    labels; it comes when one changes, and just before the groups of "Send all groups".
+
+    A select, groups or labels message too big for one websocket frame travels as the slices of its
     JSON text in ``part`` messages, each acknowledged, then a ``commit``: the kernel joins
     and applies it then, so ``nd.groups()`` shows the old groups or the new, never half.
 
 kernel -> front end
     ``{"type": "ready", "protocol": 2, "version": "..."}`` in answer to the open
-    ``{"type": "ack", "seq": n, "of": "select" | "groups" | "plan" | "part", "grids": k, "callback_errors": [...]}``
+    ``{"type": "ack", "seq": n, "of": "select" | "groups" | "plan" | "labels" | "part", "grids": k, "callback_errors": [...]}``
     ``{"type": "error", "seq": n | null, "message": "..."}`` for a message this kernel cannot read
 
 Every message gets one answer, whatever it holds (a wrong type, an overflowing number, a
@@ -47,6 +53,7 @@ from .messages import (
     kind_of,
     read_commit,
     read_groups,
+    read_labels,
     read_part,
     read_plan,
     read_select,
@@ -121,8 +128,8 @@ class Channel:
             message = json.loads("".join(current.texts[i] for i in range(parts)))
         except ValueError as error:
             raise MessageError(f"the parts do not join into JSON ({error})") from None
-        if not isinstance(message, dict) or message.get("type") not in ("select", "groups", "plan"):
-            raise MessageError("the parts must join into a select, groups or plan message")
+        if not isinstance(message, dict) or message.get("type") not in ("select", "groups", "plan", "labels"):
+            raise MessageError("the parts must join into a select, groups, plan or labels message")
         return _apply(message, seq)
 
 
@@ -140,6 +147,9 @@ def _apply(data: dict, seq: int | None) -> dict:
     if kind == "plan":
         selection.apply_plan(read_plan(data))
         return {"type": "ack", "seq": seq, "of": "plan", "grids": 0, "callback_errors": []}
+    if kind == "labels":
+        selection.apply_labels(*read_labels(data))
+        return {"type": "ack", "seq": seq, "of": "labels", "grids": 0, "callback_errors": []}
     raise MessageError(f"unknown message type {_cut(repr(kind), 60)}")
 
 

@@ -9,6 +9,7 @@ lists them.
 from __future__ import annotations
 
 import math
+from datetime import datetime, timezone
 from typing import Any
 
 from . import metric
@@ -189,6 +190,56 @@ def read_plan(data: dict) -> dict:
         "problem": _text(data.get("problem"), "problem", allow_none=True),
         "groups": groups,
     }
+
+
+LABELS = ("duplicate", "not")
+
+
+def read_labels(data: dict) -> tuple[str, list[dict]]:
+    """(collection, rows) of a `labels` message, as ``nd.labels()`` rows (all read before any is kept)."""
+    collection = _text(data.get("collection"), "collection")
+    raw = _list(data.get("labels"), "labels")
+    rows = []
+    for i, item in enumerate(raw):
+        where = f"labels[{i}]"
+        if not isinstance(item, dict):
+            raise MessageError(f"{where} must be an object, not {kind_of(item)}")
+        point_ids = _list(item.get("point_ids"), f"{where}.point_ids")
+        sample_ids = _list(item.get("sample_ids"), f"{where}.sample_ids")
+        if len(point_ids) != 2 or len(sample_ids) != 2:
+            raise MessageError(f"{where}: point_ids and sample_ids must name the pair's two samples")
+        for j, p in enumerate(point_ids):
+            if not isinstance(p, str):
+                _int(p, f"{where}.point_ids[{j}]", 0, _MAX_POINT_ID)
+        for j, s in enumerate(sample_ids):
+            _text(s, f"{where}.sample_ids[{j}]")
+        label = _text(item.get("label"), f"{where}.label")
+        if label not in LABELS:
+            raise MessageError(f"{where}.label must be 'duplicate' or 'not', not {label!r}")
+        distance = _text(item.get("distance"), f"{where}.distance")
+        if distance not in metric.DISTANCES:
+            raise MessageError(f"{where}.distance must be one of {', '.join(metric.DISTANCES)}")
+        labelled_at = _number(item.get("labelled_at"), f"{where}.labelled_at")
+        rows.append(
+            {
+                "sample_ids": list(sample_ids),
+                "point_ids": list(point_ids),
+                "label": label,
+                "score": _number(item.get("score"), f"{where}.score"),
+                "distance": distance,
+                "using": _text(item.get("using"), f"{where}.using", allow_none=True),
+                "collection": collection,
+                "labelled_at": _datetime(labelled_at, f"{where}.labelled_at"),
+            }
+        )
+    return collection, rows
+
+
+def _datetime(ms: float, name: str) -> datetime:
+    try:
+        return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        raise MessageError(f"{name} is not a time in ms since 1970") from None
 
 
 def read_part(data: dict) -> tuple[str, int, int, str]:

@@ -1,6 +1,7 @@
 """The group a user clicked in the panel (``nd.selection``), the callbacks it runs
-(``nd.on_select``), and all groups of the last scan sent (``nd.groups()``): the kernel-wide
-state that the comm (``comm.py``) changes and the notebook reads.
+(``nd.on_select``), all groups of the last scan sent (``nd.groups()``) and the pairs the user
+labelled (``nd.labels()``): the kernel-wide state that the comm (``comm.py``) changes and the
+notebook reads.
 """
 
 from __future__ import annotations
@@ -162,6 +163,7 @@ _selection: Selection | None = None
 _groups: list[dict] = []
 # The panel's keep-one plan of the groups it sent (a "plan" message): what nd.plan() returns.
 _plan: dict | None = None
+_labels: list[dict] = []
 _callbacks: list[CallbackHandle] = []
 # Anything with a `_follow_selection(selection)` method; SampleGrid adds itself here.
 _followers: weakref.WeakSet = weakref.WeakSet()
@@ -235,6 +237,40 @@ def _copy_group(group: dict) -> dict:
     return out
 
 
+def labels(as_frame: bool = False):
+    """The pairs labelled in the panel, "duplicate" or "not" (a duplicate), of the collection last
+    sent to this kernel: they come as they change, and with "Send all groups".
+
+    A list of dicts (``sample_ids`` and ``point_ids``: the pair's two samples, ``label``:
+    ``"duplicate"`` or ``"not"``, ``score``: the pair's score when labelled, a similarity for
+    Cosine/Dot or a distance for Euclid/Manhattan, measured with ``using`` and ``distance``,
+    ``collection``, ``labelled_at``: a UTC datetime), in the order they were labelled; empty
+    before any were sent. ``as_frame=True`` returns a pandas DataFrame with one row per pair.
+    """
+    with _lock:
+        rows = [{k: list(v) if isinstance(v, list) else v for k, v in row.items()} for row in _labels]
+    if not as_frame:
+        return rows
+    try:
+        import pandas as pd
+    except ImportError:
+        raise ImportError(
+            "nd.labels(as_frame=True) needs pandas, which is not installed in this kernel. "
+            "Install it (pip install pandas), or call nd.labels() for a list of dicts."
+        ) from None
+    return pd.DataFrame(rows, columns=list(_LABEL_KEYS))
+
+
+_LABEL_KEYS = ("sample_ids", "point_ids", "label", "score", "distance", "using", "collection", "labelled_at")
+
+
+def apply_labels(collection: str, rows: list[dict]) -> None:
+    """Make ``rows`` (all labels of ``collection``) the pairs ``nd.labels()`` returns."""
+    global _labels
+    with _lock:
+        _labels = sorted(rows, key=lambda row: row["labelled_at"])
+
+
 def _register_follower(follower: Any) -> None:
     with _lock:
         _followers.add(follower)
@@ -247,11 +283,12 @@ def _unregister_follower(follower: Any) -> None:
 
 def _reset() -> None:
     """Forget the selection, groups, callbacks and followers (for tests)."""
-    global _selection, _groups, _plan
+    global _selection, _groups, _plan, _labels
     with _lock:
         _selection = None
         _groups = []
         _plan = None
+        _labels = []
         _callbacks.clear()
         _followers.clear()
 

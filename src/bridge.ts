@@ -9,8 +9,14 @@ import {
   ISent,
   KernelChannel
 } from './comm/channel';
-import { groupsMessage, planMessage, selectMessage } from './comm/messages';
+import {
+  groupsMessage,
+  labelsMessage,
+  planMessage,
+  selectMessage
+} from './comm/messages';
 import { IMPORT_HINT, NotebookMessage, PART_CHARS } from './comm/protocol';
+import type { PairLabels } from './labels';
 import type { IScanOutcome } from './model';
 import { IKeepPlan, IPlanResult, planHeadline } from './plan';
 import type { IDuplicateGroup } from './scan/types';
@@ -112,12 +118,19 @@ export class NotebookBridge implements IDisposable {
 
   /**
    * Sends every group at the current threshold: `nd.groups()` in the kernel; then, when
-   * given, the panel's keep-one plan of them: `nd.plan()` with no arguments.
+   * given, the panel's keep-one plan of them: `nd.plan()` with no arguments. With `labels`, the
+   * collection's labelled pairs go just before the groups (`nd.labels()`), without a word of
+   * their own.
    */
   async sendAllGroups(
     outcome: IScanOutcome,
-    plan?: IPlanToSend
+    plan?: IPlanToSend,
+    labels?: { collection: string; labels: PairLabels }
   ): Promise<ISendStatus> {
+    if (labels) {
+      // On the same comm and before the groups, so the groups' ack means the labels are there.
+      void this.sendLabels(labels.collection, labels.labels);
+    }
     const status = await this.sendGroupsOnly(outcome);
     if (status.state !== 'sent') {
       return status;
@@ -178,6 +191,32 @@ export class NotebookBridge implements IDisposable {
       };
       return this.send(message, this._groupWords);
     });
+  }
+
+  /**
+   * Sends a collection's labelled pairs to the active notebook's kernel (`nd.labels()`), as
+   * they change. Quiet: the status line keeps the last group send's words, and a notebook
+   * without a kernel or the import just does not get them (Send all groups sends them again).
+   * Resolves with what became of it (null: no kernel to send to); never throws.
+   */
+  async sendLabels(
+    collection: string,
+    labels: PairLabels
+  ): Promise<Delivery | null> {
+    try {
+      const kernel =
+        this._tracker.currentWidget?.sessionContext.session?.kernel ?? null;
+      if (!kernel || kernel.isDisposed || kernel.status === 'dead') {
+        return null;
+      }
+      const sent = await this.channelFor(kernel).deliver(
+        labelsMessage(collection, labels),
+        { timeoutMs: this._replyTimeoutMs, partChars: this._partChars }
+      );
+      return sent.delivery;
+    } catch {
+      return null;
+    }
   }
 
   /**

@@ -58,6 +58,13 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       api: new ServerApi()
     });
     const bridge = notebooks ? new NotebookBridge(notebooks) : null;
+    // A label made or taken back reaches the active notebook's kernel at once (nd.labels()).
+    model.labelsChanged.connect(() => {
+      const collection = model.labelsCollection;
+      if (bridge && collection) {
+        void bridge.sendLabels(collection, model.labels);
+      }
+    });
     addScanCommands(app.commands, model, trans);
     const sendAll = bridge
       ? (outcome: IScanOutcome) => bridge.sendAllGroups(outcome)
@@ -81,6 +88,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     model.start();
     window.addEventListener('pagehide', () => model.leavePage());
     if (state) {
+      keepLabels(model, state);
       keepResults(model, state);
     }
     void model.refreshBackend();
@@ -119,6 +127,16 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
 
 /** How long the plan's decisions wait to be saved, so a burst of clicks saves once. */
 const PLAN_SAVE_DELAY_MS = 300;
+
+/** Labelled pairs are kept per collection, apart from the scan: a new scan keeps them. */
+function keepLabels(model: NearDuplicatesModel, state: IStateDB): void {
+  const key = (collection: string) => `${PANEL_PLUGIN_ID}:labels:${collection}`;
+  model.setLabelStore({
+    load: collection => state.fetch(key(collection)),
+    save: (collection, saved) =>
+      state.save(key(collection), saved as ReadonlyPartialJSONValue)
+  });
+}
 
 /** The last scan's results survive closing the panel and reloading the page. */
 function keepResults(model: NearDuplicatesModel, state: IStateDB): void {

@@ -15,6 +15,17 @@ import type {
   IRunningScan,
   IScanOutcome
 } from './modelTypes';
+import {
+  IPairLabel,
+  labelPair,
+  NO_LABELS,
+  pairKey,
+  PairLabels,
+  PairVerdict,
+  restoreLabels,
+  saveLabels,
+  withLabel
+} from './labels';
 import { ISavedScan, restoreScan, saveScan } from './persistence';
 import { PlanModel } from './planModel';
 import type { ICheckpointInfo } from './scan/checkpoint';
@@ -26,6 +37,12 @@ import {
   WorkerStatus,
   workerCanScan
 } from './workerHost';
+
+/** Where a collection's labels are kept (IStateDB in the app; a fake in tests). */
+export interface ILabelStore {
+  load(collection: string): Promise<unknown>;
+  save(collection: string, saved: unknown): Promise<unknown>;
+}
 
 export type {
   INearDuplicatesModelOptions,
@@ -66,6 +83,11 @@ export class NearDuplicatesModel {
   /** Emits the group a user picked (or null when the selection is cleared). */
   get selectionChanged(): ISignal<this, IDuplicateGroup | null> {
     return this._selectionChanged;
+  }
+
+  /** Emits when the user labels a pair, or takes a label back (not when labels are loaded). */
+  get labelsChanged(): ISignal<this, void> {
+    return this._labelsChanged;
   }
 
   /** Emits when the results on show change: a new scan, a regroup, a restore. */
@@ -536,9 +558,96 @@ export class NearDuplicatesModel {
       groups: this._shaping.groupsAt(result, shownThreshold)
     };
     this._plan.attach(this._outcome, restored.plan);
+    this.followLabels();
     this._outcomeChanged.emit();
     this._stateChanged.emit();
     return true;
+  }
+
+  // Labelled pairs: the user's word on pairs of the collection on show, kept per collection.
+
+  /** Keeps labels in `store` from now on, and loads the labels of the collection on show. */
+  setLabelStore(store: ILabelStore | null): void {
+    this._labelStore = store;
+    this._labelsFor = null;
+    this.followLabels();
+  }
+
+  /** The labels of the collection on show (none while they load). */
+  get labels(): PairLabels {
+    return this._labels;
+  }
+
+  /** The collection the labels are of, once loaded; null while none are (labelling waits). */
+  get labelsCollection(): string | null {
+    return this._labelsReady ? this._labelsFor : null;
+  }
+
+  /** The label of points `a` and `b` (indices into the scan on show), or null. */
+  labelOf(a: number, b: number): PairVerdict | null {
+    const ids = this._outcome?.result.points.ids;
+    if (!ids) {
+      return null;
+    }
+    return this._labels.get(pairKey(ids[a], ids[b]))?.label ?? null;
+  }
+
+  /**
+   * Labels the pair of points `a` and `b` (indices into the scan on show) that scores `score`
+   * there; `verdict` null takes the label back. Saved and announced at once.
+   */
+  setLabel(
+    a: number,
+    b: number,
+    score: number,
+    verdict: PairVerdict | null
+  ): void {
+    const outcome = this._outcome;
+    const collection = this.labelsCollection;
+    if (!outcome || collection !== outcome.result.collection) {
+      return;
+    }
+    const { ids } = outcome.result.points;
+    const label: IPairLabel | null = verdict
+      ? labelPair(outcome.result, a, b, score, verdict, Date.now())
+      : null;
+    this._labels = withLabel(this._labels, ids[a], ids[b], label);
+    void this._labelStore
+      ?.save(collection, saveLabels(collection, this._labels))
+      .catch(reason =>
+        console.warn(`Could not keep the labels of ${collection}.`, reason)
+      );
+    this._labelsChanged.emit();
+    this._stateChanged.emit();
+  }
+
+  /** Loads the labels of the collection on show when it changes (a scan or restore of another). */
+  private followLabels(): void {
+    const collection = this._outcome?.result.collection ?? null;
+    if (collection === this._labelsFor) {
+      return;
+    }
+    this._labelsFor = collection;
+    this._labels = NO_LABELS;
+    const store = this._labelStore;
+    this._labelsReady = !store || collection === null;
+    if (!store || collection === null) {
+      return;
+    }
+    const done = (labels: PairLabels) => {
+      if (this._labelsFor === collection) {
+        this._labels = labels;
+        this._labelsReady = true;
+        this._stateChanged.emit();
+      }
+    };
+    store.load(collection).then(
+      saved => done(restoreLabels(saved)),
+      reason => {
+        console.warn(`Could not read the labels of ${collection}.`, reason);
+        done(NO_LABELS);
+      }
+    );
   }
 
   // Selection.
@@ -623,6 +732,7 @@ export class NearDuplicatesModel {
             this._outcome.threshold
           );
           this._plan.attach(this._outcome);
+          this.followLabels();
           this._outcomeChanged.emit();
           this._stateChanged.emit();
         }
@@ -667,6 +777,11 @@ export class NearDuplicatesModel {
   private readonly _shaping = new GroupShaping();
   private readonly _plan: PlanModel;
   private _detailKey: number | null = null;
+  private _labelStore: ILabelStore | null = null;
+  private _labels: PairLabels = NO_LABELS;
+  private _labelsFor: string | null = null;
+  private _labelsReady = true;
+  private _labelsChanged = new Signal<this, void>(this);
   private _stateChanged = new Signal<this, void>(this);
   private _outcomeChanged = new Signal<this, void>(this);
   private _selectionChanged = new Signal<this, IDuplicateGroup | null>(this);

@@ -422,9 +422,16 @@ function GroupsSection(props: {
             <NotebookSendBar
               status={status ?? null}
               groupCount={outcome.groups.length}
-              onSendAll={() =>
-                void bridge.sendAllGroups(outcome, planToSend(model, outcome))
-              }
+              onSendAll={() => {
+                const collection = model.labelsCollection;
+                void bridge.sendAllGroups(
+                  outcome,
+                  planToSend(model, outcome),
+                  collection === outcome.result.collection
+                    ? { collection, labels: model.labels }
+                    : undefined
+                );
+              }}
               trans={trans}
             />
           )}
@@ -441,7 +448,7 @@ function GroupsSection(props: {
             outcome.groups,
             detail
           )}
-          chained={chainedNote(outcome, model.shaping, detail)}
+          chained={chainedNote(outcome, model.shaping, detail, trans)}
           parts={model.shaping.partsOf(outcome.result, detail)}
           thumbnails={thumbnails}
           onSplit={() => model.split(detail)}
@@ -460,6 +467,13 @@ function GroupsSection(props: {
             note={calibrationNote(model, trans)}
             open={calibrationOpen}
             onToggle={setCalibrationOpen}
+            labels={model.labels}
+            onLabel={(a, b, score, verdict) =>
+              model.setLabel(a, b, score, verdict)
+            }
+            onUseThreshold={
+              model.running ? undefined : value => model.setThreshold(value)
+            }
             trans={trans}
           />
           {leak.leakage ? (
@@ -487,6 +501,7 @@ function GroupsSection(props: {
             outcome={outcome}
             group={model.selected}
             onOpen={group => model.openDetail(group)}
+            trans={trans}
           />
           <GroupList
             key={`${outcome.finishedAt}:${JSON.stringify(leak.cell)}`}
@@ -497,7 +512,9 @@ function GroupsSection(props: {
             thumbnails={thumbnails}
             trans={trans}
             selectedKey={model.selected?.key ?? null}
-            chainedTitle={group => chainedNote(outcome, model.shaping, group)}
+            chainedTitle={group =>
+              chainedNote(outcome, model.shaping, group, trans)
+            }
             notDuplicates={group => plan.isNotDuplicates(group)}
             onSelect={group => {
               model.select(group);

@@ -1,16 +1,18 @@
 """The kernel side of the panel-to-notebook channel, with a mock comm standing in for
-JupyterLab: `nd.selection`, `nd.on_select` callbacks (one raising), `nd.groups()`, and the
-comm target in a real ipykernel."""
+JupyterLab: `nd.selection`, `nd.on_select` callbacks (one raising), `nd.groups()`,
+`nd.labels()`, and the comm target in a real ipykernel."""
 
 from __future__ import annotations
 
 import importlib
 import json
 import math
+import os
 import queue
 import sys
 import types
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 
@@ -401,7 +403,7 @@ def test_parts_that_join_into_a_bad_message_get_an_error(comm):
     for text, says in (
         ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
         ('{"type": "groups", "groups": [', "do not join into JSON"),
-        ('{"type": "part"}', "the parts must join into a select"),
+        ('{"type": "part"}', "must join into a select"),
         ('{"type": "groups", "groups": "all"}', "groups must be a list"),
     ):
         comm.deliver({"type": "part", "seq": 1, "transfer": text[:8], "part": 0, "parts": 1, "text": text})
@@ -559,3 +561,91 @@ def test_groups_carry_the_scans_recall_estimate(comm):
     # From a panel without the audit: no estimate, not an error.
     comm.deliver({"type": "groups", "seq": 2, "groups": [group(["a", "b"], 0)]})
     assert sel.groups()[0]["recall"] is None
+
+
+def labels_message(seq=6):
+    """The panel's labels message of tests/fixtures/rules.json: s0-s1 a duplicate, s2-s3 not."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "rules.json")
+    with open(path, encoding="utf-8") as f:
+        cases = json.load(f)["comm_protocol"]
+    message = next(c["message"] for c in cases if c["name"] == "labels")
+    return {**message, "seq": seq}
+
+
+def test_labels_holds_the_pairs_labelled_in_the_panel(comm):
+    assert sel.labels() == []
+    reply = comm.deliver(labels_message())
+    assert reply == {"type": "ack", "seq": 6, "of": "labels", "grids": 0, "callback_errors": []}
+    rows = sel.labels()
+    assert [(r["sample_ids"], r["label"]) for r in rows] == [(["s0", "s1"], "duplicate"), (["s2", "s3"], "not")]
+    first = rows[0]
+    assert first["point_ids"] == [100, 101]
+    assert rows[1]["point_ids"] == [102, "uuid-3"]
+    assert first["score"] == 0.99 and first["distance"] == "Cosine" and first["using"] is None
+    assert first["collection"] == "images"
+    assert first["labelled_at"] == datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    # A copy: changing it does not change what the next call returns.
+    rows[0]["sample_ids"].append("x")
+    assert sel.labels()[0]["sample_ids"] == ["s0", "s1"]
+
+
+def test_a_later_labels_message_replaces_the_labels(comm):
+    comm.deliver(labels_message())
+    message = labels_message(seq=7)
+    message["labels"] = message["labels"][1:]  # the duplicate taken back
+    comm.deliver(message)
+    assert [r["sample_ids"] for r in sel.labels()] == [["s2", "s3"]]
+
+
+@pytest.mark.parametrize(
+    "patch, says",
+    [
+        ({"label": "maybe"}, "labels[0].label must be 'duplicate' or 'not'"),
+        ({"point_ids": [100]}, "labels[0]: point_ids and sample_ids must name the pair's two samples"),
+        ({"score": "high"}, "labels[0].score must be a number, not a string"),
+        ({"distance": "Hamming"}, "labels[0].distance must be one of"),
+        ({"labelled_at": None}, "labels[0].labelled_at must be a number, not null"),
+    ],
+)
+def test_a_bad_label_is_an_error_naming_it_and_keeps_the_labels(comm, patch, says):
+    comm.deliver(labels_message())
+    message = labels_message(seq=8)
+    message["labels"] = [{**message["labels"][0], **patch}]
+    reply = comm.deliver(message)
+    assert reply["type"] == "error" and reply["seq"] == 8
+    assert says in reply["message"]
+    assert len(sel.labels()) == 2
+
+
+def test_labels_as_frame_makes_one_row_per_pair(comm):
+    pd = pytest.importorskip("pandas")
+    comm.deliver(labels_message())
+    frame = sel.labels(as_frame=True)
+    assert isinstance(frame, pd.DataFrame)
+    assert list(frame["label"]) == ["duplicate", "not"]
+    assert list(frame.columns[:3]) == ["sample_ids", "point_ids", "label"]
+
+
+def test_labels_as_frame_needs_pandas(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)  # as if not installed
+    with pytest.raises(ImportError, match=r"needs pandas.*nd.labels\(\)"):
+        sel.labels(as_frame=True)
+
+
+def test_labels_in_parts_arrive_at_the_commit(comm):
+    text = json.dumps({k: v for k, v in labels_message().items() if k != "seq"})
+    half = len(text) // 2
+    for i, piece in enumerate((text[:half], text[half:])):
+        reply = comm.deliver({"type": "part", "seq": 10 + i, "transfer": "t", "part": i, "parts": 2, "text": piece})
+        assert reply["of"] == "part"
+        assert sel.labels() == []
+    reply = comm.deliver({"type": "commit", "seq": 12, "transfer": "t", "parts": 2})
+    assert reply["of"] == "labels"
+    assert len(sel.labels()) == 2
+
+
+def test_the_package_exposes_labels():
+    import jupyterlab_near_duplicates as nd
+
+    assert nd.labels is sel.labels
+    assert "labels" in nd.__all__

@@ -1,13 +1,18 @@
 // The bridge from panel to notebook: what the panel is told for each kernel a user may
 // have (none, one without the import, a busy one, a restarted one), played by FakeKernel.
 import { ISendStatus, NotebookBridge } from '../bridge';
-import { groupsMessage, planMessage, selectMessage } from '../comm/messages';
+import {
+  groupsMessage,
+  labelsMessage,
+  planMessage,
+  selectMessage
+} from '../comm/messages';
 import { PART_CHARS } from '../comm/protocol';
 import { computePlan, DEFAULT_PLAN, groupId } from '../plan';
 import { regroup } from '../scan/groups';
 import { PairStore } from '../scan/pairs';
 import type { IScanResult } from '../scan/types';
-import { outcomeOf, PAIRS, scanResult } from './commFixtures';
+import { labelsOf, outcomeOf, PAIRS, scanResult } from './commFixtures';
 import { FakeKernel, FakeNotebook, FakeTracker } from './fakeKernel';
 
 const flush = () => new Promise(resolve => setTimeout(resolve, 0));
@@ -124,6 +129,42 @@ describe('NotebookBridge', () => {
     ).toBe(
       'Sent the keep-one plan (keep 1, drop 3 samples (37.5%)) to a.ipynb'
     );
+  });
+
+  it('sends the labels just before all groups, on the same comm, with the groups’ words only', async () => {
+    const kernel = openNotebook('a.ipynb')!;
+    const labels = labelsOf(result);
+    const status = await bridge.sendAllGroups(outcome, undefined, {
+      collection: 'images',
+      labels
+    });
+    expect(status.text).toBe('Sent 2 groups (6 samples) to a.ipynb');
+    expect(kernel.received.map(m => m.type)).toEqual(['labels', 'groups']);
+    expect(kernel.received[0]).toEqual({
+      ...labelsMessage('images', labels),
+      seq: 1
+    });
+    expect(kernel.comms).toHaveLength(1);
+    expect(shown.map(s => s?.state)).toEqual(['sending', 'sent']);
+  });
+
+  it('sends changed labels quietly, and quietly not at all without a kernel or the import', async () => {
+    const labels = labelsOf(result);
+    expect(await bridge.sendLabels('images', labels)).toBeNull();
+    openNotebook('a.ipynb', null);
+    expect(await bridge.sendLabels('images', labels)).toBeNull();
+    const without = openNotebook('b.ipynb', new FakeKernel(false))!;
+    expect(await bridge.sendLabels('images', labels)).toEqual({
+      kind: 'not-imported'
+    });
+    expect(without.received).toEqual([]);
+    const kernel = openNotebook('c.ipynb')!;
+    const delivery = await bridge.sendLabels('images', labels);
+    expect(delivery).toMatchObject({ kind: 'ack', reply: { of: 'labels' } });
+    expect(kernel.received).toEqual([
+      { ...labelsMessage('images', labels), seq: 1 }
+    ]);
+    expect(shown).toEqual([]);
   });
 
   it('asks for the import when the kernel has no comm target, then works once imported', async () => {

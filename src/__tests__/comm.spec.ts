@@ -6,6 +6,7 @@ import {
   groupMessage,
   groupsMessage,
   planMessage,
+  labelsMessage,
   selectMessage
 } from '../comm/messages';
 import {
@@ -17,7 +18,7 @@ import {
 import { computePlan, groupId, IKeepPlan } from '../plan';
 import { regroup } from '../scan/groups';
 import { groupScan, recordSplit, splitParts } from '../scan/linkage';
-import { PAIRS, scanResult } from './commFixtures';
+import { labelsOf, PAIRS, scanResult } from './commFixtures';
 
 /** The comm examples Python's tests read too (tests/fixtures/rules.json). */
 const COMM: { name: string; from: 'panel' | 'kernel'; message: any }[] =
@@ -67,6 +68,13 @@ describe('the shared comm examples (tests/fixtures/rules.json)', () => {
     expect(example('plan')).toEqual({
       ...planMessage(result, result.groups, plan, planned, 'split', 'scan-1'),
       seq: 6
+    });
+  });
+
+  it('are what the panel sends for labelled pairs: all of the collection’s, snake_case', () => {
+    expect(example('labels')).toEqual({
+      ...labelsMessage('images', labelsOf(result)),
+      seq: 7
     });
   });
 

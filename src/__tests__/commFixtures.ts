@@ -1,4 +1,5 @@
 // Scan results to build comm messages from, shared by the comm and bridge specs.
+import { labelPair, NO_LABELS, PairLabels, withLabel } from '../labels';
 import type { IScanOutcome } from '../model';
 import { regroup } from '../scan/groups';
 import { PairStore } from '../scan/pairs';
@@ -54,4 +55,20 @@ export function outcomeOf(
     threshold: result.threshold,
     groups: result.groups
   };
+}
+
+/** Two labelled pairs of the PAIRS scan: s0-s1 (0.99) a duplicate, s2-s3 (0.92) not one. */
+export function labelsOf(result: IScanResult): PairLabels {
+  let labels = NO_LABELS;
+  const at = Date.UTC(2025, 0, 2, 3, 4, 5);
+  // [a, b, verdict, the pair's position in PAIRS]
+  for (const [a, b, verdict, k] of [
+    [1, 0, 'duplicate', 0],
+    [2, 3, 'not', 2]
+  ] as const) {
+    const score = result.pairs.score[k];
+    const label = labelPair(result, a, b, score, verdict, at + k);
+    labels = withLabel(labels, label.pointIds[0], label.pointIds[1], label);
+  }
+  return labels;
 }

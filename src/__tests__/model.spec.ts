@@ -19,6 +19,8 @@ import {
 } from '../tokens';
 import type { IScanWorker } from '../workerHost';
 import { circlePoints, FakeQdrant } from './fakeQdrant';
+import { PAIRS, scanResult } from './commFixtures';
+import { saveScan } from '../persistence';
 
 /** The error the server API rejects with for an answer of `status`. */
 function apiError(status: number, message: string): ServerApiError {
@@ -558,5 +560,100 @@ describe('Detect and Cancel as JupyterLab commands (fake worker and API, real Co
     expect(model.scanError?.kind).toBe('cancelled');
     expect(api.leases.filter(l => l.startsWith('release'))).not.toEqual([]);
     expect(commands.isEnabled(CommandIDs.detect)).toBe(true);
+  });
+});
+
+describe('Labelled pairs in the model (a fake label store in memory, as IStateDB)', () => {
+  class MemoryStore {
+    kept = new Map<string, string>();
+    async load(collection: string): Promise<unknown> {
+      const text = this.kept.get(collection);
+      return text === undefined ? undefined : JSON.parse(text);
+    }
+    async save(collection: string, saved: unknown): Promise<void> {
+      this.kept.set(collection, JSON.stringify(saved));
+    }
+  }
+
+  function restored(collection: string, store: MemoryStore) {
+    const { model } = makeModel();
+    model.setLabelStore(store);
+    const result = scanResult(PAIRS);
+    result.collection = collection;
+    expect(model.restoreOutcome(saveScan(result, 0.9, 1, 'scan-1'))).toBe(true);
+    return model;
+  }
+
+  it('labels a pair, takes a label back, and keeps them per collection across a reload', async () => {
+    const store = new MemoryStore();
+    const model = restored('images', store);
+    await waitFor(() => model.labelsCollection === 'images');
+    const changes: number[] = [];
+    model.labelsChanged.connect(() => changes.push(model.labels.size));
+    const score = (k: number) => model.outcome!.result.pairs.score[k];
+    model.setLabel(0, 1, score(0), 'duplicate');
+    model.setLabel(2, 3, score(2), 'not');
+    model.setLabel(1, 2, score(1), 'not');
+    model.setLabel(2, 1, score(1), null);
+    expect(changes).toEqual([1, 2, 3, 2]);
+    expect(model.labelOf(1, 0)).toBe('duplicate');
+    expect(model.labelOf(3, 2)).toBe('not');
+    expect(model.labelOf(1, 2)).toBeNull();
+    await waitFor(() => store.kept.has('images'));
+
+    // A reload: another model, the same store.
+    const again = restored('images', store);
+    await waitFor(() => again.labelsCollection === 'images');
+    expect(
+      [...again.labels.values()].map(l => [l.sampleIds.join(' '), l.label])
+    ).toEqual([
+      ['s0 s1', 'duplicate'],
+      ['s2 s3', 'not']
+    ]);
+
+    // Another collection has none of them; coming back to this one finds them again.
+    const other = restored('texts', store);
+    await waitFor(() => other.labelsCollection === 'texts');
+    expect(other.labels.size).toBe(0);
+  });
+
+  it('keeps the labels through a new scan of the collection (fake API and Qdrant client)', async () => {
+    const { model } = makeModel();
+    model.setLabelStore(new MemoryStore());
+    model.start();
+    await model.refreshBackend();
+    await model.detect();
+    await scanFinished(model);
+    await waitFor(() => model.labelsCollection === 'images');
+    const { pairs } = model.outcome!.result;
+    model.setLabel(pairs.a[0], pairs.b[0], pairs.score[0], 'not');
+    await model.detect();
+    await scanFinished(model);
+    expect(model.labelsCollection).toBe('images');
+    expect(model.labelOf(pairs.a[0], pairs.b[0])).toBe('not');
+  });
+
+  it('labels nothing while the collection’s labels load', async () => {
+    const store = new MemoryStore();
+    let release: () => void = () => undefined;
+    const slow = {
+      load: (c: string) =>
+        new Promise<unknown>(
+          resolve => (release = () => resolve(store.load(c)))
+        ),
+      save: (c: string, s: unknown) => store.save(c, s)
+    };
+    const { model } = makeModel();
+    model.setLabelStore(slow);
+    expect(
+      model.restoreOutcome(saveScan(scanResult(PAIRS), 0.9, 1, 'scan-1'))
+    ).toBe(true);
+    expect(model.labelsCollection).toBeNull();
+    model.setLabel(0, 1, 0.99, 'duplicate');
+    expect(model.labels.size).toBe(0);
+    release();
+    await waitFor(() => model.labelsCollection === 'images');
+    model.setLabel(0, 1, 0.99, 'duplicate');
+    expect(model.labels.size).toBe(1);
   });
 });

@@ -1,11 +1,13 @@
 // The comm messages a finished scan's groups become: what `nd.selection` and `nd.groups()`
 // hold in the kernel. DOM-free, so the wire shape is unit tested without a kernel.
+import type { PairLabels } from '../labels';
 import { compareAlike, passes } from '../scan/metric';
 import type { IDuplicateGroup, IScanResult } from '../scan/types';
 import { groupId, IKeepPlan, IPlanResult, kernelRules } from '../plan';
 import type {
   GroupMessage,
   GroupsMessage,
+  LabelsMessage,
   PlanMessage,
   SelectMessage
 } from './protocol';
@@ -111,6 +113,26 @@ export function recallMessage(result: IScanResult): GroupsMessage['recall'] {
         route: result.audit.route
       }
     : null;
+}
+
+/** The `labels` message: every labelled pair of a collection, what `nd.labels()` will hold. */
+export function labelsMessage(
+  collection: string,
+  labels: PairLabels
+): LabelsMessage {
+  return {
+    type: 'labels',
+    collection,
+    labels: [...labels.values()].map(l => ({
+      point_ids: [l.pointIds[0], l.pointIds[1]],
+      sample_ids: [l.sampleIds[0], l.sampleIds[1]],
+      score: roundScore(l.score),
+      label: l.label,
+      using: l.using,
+      distance: l.distance,
+      labelled_at: l.labelledAt
+    }))
+  };
 }
 
 /** A score as it crosses to the kernel: rounded to 6 decimals (a float32 read as 0.97). */

@@ -30,6 +30,7 @@ export const PART_CHARS = 512 * 1024;
 //   {type: 'select', seq, group: GroupMessage}
 //   {type: 'groups', seq, scan_id, collection, threshold, distance, groups: GroupMessage[]}
 //   {type: 'plan', seq, scan_id, collection, rules, split_field, problem, groups: [{id, keeper, pinned}]}
+//   {type: 'labels', seq, collection, labels: LabelRow[]}  the collection's labelled pairs
 //   {type: 'part', seq, transfer, part, parts, text}   a slice of a select/groups message's JSON
 //   {type: 'commit', seq, transfer, parts}             join the parts and apply the message
 // Kernel -> front end:
@@ -110,7 +111,31 @@ export type PlanMessage = {
   groups: { id: string; keeper: PointId | null; pinned: boolean }[];
 };
 
-export type NotebookMessage = SelectMessage | GroupsMessage | PlanMessage;
+/** One labelled pair (labels.ts), as `nd.labels()` holds it. */
+export type LabelRow = {
+  /** The pair's point ids, in the order of the panel's key; the pair has no other order. */
+  point_ids: [PointId, PointId];
+  sample_ids: [string, string];
+  /** The pair's score when it was labelled (a similarity, or a distance). */
+  score: number;
+  label: 'duplicate' | 'not';
+  /** The vector and distance the score was measured with. */
+  using: string | null;
+  distance: DistanceKind;
+  /** When it was labelled, in ms since the epoch. */
+  labelled_at: number;
+};
+
+/** Every labelled pair of one collection: sent when a label changes, and with all groups. */
+export type LabelsMessage = {
+  type: 'labels';
+  seq?: number;
+  collection: string;
+  labels: LabelRow[];
+};
+
+export type NotebookMessage =
+  SelectMessage | GroupsMessage | PlanMessage | LabelsMessage;
 
 export type PartMessage = {
   type: 'part';
@@ -135,7 +160,7 @@ export type ReadyReply = { type: 'ready'; protocol: number; version: string };
 export type AckReply = {
   type: 'ack';
   seq: number;
-  of: 'select' | 'groups' | 'plan' | 'part';
+  of: 'select' | 'groups' | 'plan' | 'labels' | 'part';
   grids: number;
   callback_errors: string[];
 };
@@ -205,11 +230,12 @@ function readAck(
     data.of !== 'select' &&
     data.of !== 'groups' &&
     data.of !== 'plan' &&
+    data.of !== 'labels' &&
     data.of !== 'part'
   ) {
     return unreadable(
       seq,
-      'ack.of must be "select", "groups", "plan" or "part"'
+      'ack.of must be "select", "groups", "plan", "labels" or "part"'
     );
   }
   if (!isSeq(data.grids)) {

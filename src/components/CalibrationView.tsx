@@ -1,7 +1,8 @@
 // "Which threshold?" answered from the scan on show: a folded section with a chart of the
 // duplicate groups and dropped samples at every threshold from the scan's floor to the strict
 // end (the pair-score histogram behind, a marker at the current threshold), its numbers in
-// words for screen readers, and the pairs just either side of the threshold with thumbnails.
+// words for screen readers, and the pairs just either side of the threshold with thumbnails,
+// each of which the user can label, with what the labels say (PairLabels.tsx, labels.ts).
 // Everything comes from the kept pairs (scan/calibration.ts): no request.
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
@@ -13,10 +14,20 @@ import {
   IThresholdCounts,
   marginPairs
 } from '../scan/calibration';
+import {
+  IScoredLabel,
+  NO_LABELS,
+  pairKey,
+  PairLabels,
+  PairVerdict,
+  scoreLabels
+} from '../labels';
 import { higherIsBetter } from '../scan/metric';
 import type { IPairLink, IScanResult } from '../scan/types';
 import type { IThumbnailPolicy } from '../thumbnails';
 import { untranslated } from '../translation';
+import { SIMILARITY_MAX } from './DetectControls';
+import { LabelButtons, labelForKey, LabelSummary } from './PairLabels';
 import { Thumbnail } from './Thumbnail';
 
 /** The chart's drawing box (viewBox units; it scales to the section's width). */
@@ -36,6 +47,17 @@ export interface ICalibrationViewProps {
   /** Whether the section is unfolded, when its owner keeps that (it then survives a remount). */
   open?: boolean;
   onToggle?: (open: boolean) => void;
+  /** The labelled pairs of the scan's collection; labelling is off without `onLabel`. */
+  labels?: PairLabels;
+  /** Labels points `a` and `b` (indices into the scan's points); null takes the label back. */
+  onLabel?: (
+    a: number,
+    b: number,
+    score: number,
+    verdict: PairVerdict | null
+  ) => void;
+  /** Moves the threshold (the suggestion's button); left out while it cannot move. */
+  onUseThreshold?: (threshold: number) => void;
   trans?: TranslationBundle;
 }
 
@@ -117,6 +139,21 @@ function CalibrationBody(
   );
   const t = formatThreshold(threshold, distance);
   const floor = formatThreshold(calibration.floor, distance);
+  const labels = props.labels ?? NO_LABELS;
+  // Judged again only when the labels or the scan change, not at every threshold.
+  const scored = React.useMemo(
+    () => scoreLabels(labels, result),
+    [labels, result]
+  );
+  const label: IMarginLabelling | null = props.onLabel
+    ? {
+        of: (a, b) => {
+          const ids = result.points.ids;
+          return labelOfIds(labels, ids[a], ids[b]);
+        },
+        set: props.onLabel
+      }
+    : null;
   return (
     <div className="jp-NearDuplicates-calibrationBody">
       <div className="jp-NearDuplicates-calibrationFigure">
@@ -131,6 +168,7 @@ function CalibrationBody(
           calibration={calibration}
           threshold={threshold}
           labelledBy={captionId}
+          labels={label ? scored : []}
           trans={trans}
         />
         <ul className="jp-NearDuplicates-calibrationLegend" aria-hidden="true">
@@ -143,12 +181,34 @@ function CalibrationBody(
           <li className="jp-NearDuplicates-legendPairs">
             {trans.__('pairs by score')}
           </li>
+          {label && scored.length > 0 ? (
+            <li className="jp-NearDuplicates-legendLabels">
+              {trans.__('labelled pairs')}
+            </li>
+          ) : null}
         </ul>
       </div>
       {note ? (
         <p className="jp-NearDuplicates-calibrationNote">{note}</p>
       ) : null}
       <StepsTable calibration={calibration} trans={trans} />
+      {label ? (
+        <LabelSummary
+          scored={scored}
+          distance={distance}
+          threshold={threshold}
+          floor={calibration.floor}
+          // The strictest the threshold control takes: a similarity stops at its slider's end.
+          end={
+            higherIsBetter(distance)
+              ? Math.min(calibration.end, SIMILARITY_MAX)
+              : calibration.end
+          }
+          onUseThreshold={value => props.onUseThreshold?.(value)}
+          canUse={props.onUseThreshold !== undefined}
+          trans={trans}
+        />
+      ) : null}
       <section
         className="jp-NearDuplicates-margin"
         aria-label={trans.__('Pairs at the margin')}
@@ -166,6 +226,7 @@ function CalibrationBody(
           result={result}
           thumbnails={thumbnails}
           empty={trans.__('No pair passes this threshold.')}
+          label={label}
           trans={trans}
         />
         <MarginList
@@ -187,6 +248,7 @@ function CalibrationBody(
                 )
               : trans.__('No pair between %1 and %2.', floor, t)
           }
+          label={label}
           trans={trans}
         />
       </section>
@@ -199,9 +261,11 @@ function CalibrationChart(props: {
   calibration: ICalibration;
   threshold: number;
   labelledBy: string;
+  /** Labelled pairs: a tick under the axis at each one's score (the section says them in words). */
+  labels: readonly IScoredLabel[];
   trans: TranslationBundle;
 }): JSX.Element {
-  const { calibration, threshold, labelledBy, trans } = props;
+  const { calibration, threshold, labelledBy, labels, trans } = props;
   const { steps, histogram, floor, end, distance } = calibration;
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
@@ -289,6 +353,22 @@ function CalibrationChart(props: {
         d={line(s => s.dropped)}
       />
       <path className="jp-NearDuplicates-chartGroups" d={line(s => s.groups)} />
+      <g className="jp-NearDuplicates-chartLabels" aria-hidden="true">
+        {labels.map(({ label, score }, i) =>
+          score !== null &&
+          Math.min(floor, end) <= score &&
+          score <= Math.max(floor, end) ? (
+            <line
+              key={i}
+              className={`jp-NearDuplicates-chartLabel-${label.label}`}
+              x1={x(score)}
+              y1={PAD.top + plotH + 1}
+              x2={x(score)}
+              y2={PAD.top + plotH + 6}
+            />
+          ) : null
+        )}
+      </g>
       <line
         className="jp-NearDuplicates-chartMarker"
         x1={markerX}
@@ -340,15 +420,35 @@ function StepsTable(props: {
   );
 }
 
+/** How the margin pairs read and set labels; null when labelling is off. */
+interface IMarginLabelling {
+  of: (a: number, b: number) => PairVerdict | null;
+  set: (
+    a: number,
+    b: number,
+    score: number,
+    verdict: PairVerdict | null
+  ) => void;
+}
+
+function labelOfIds(
+  labels: PairLabels,
+  a: IScanResult['points']['ids'][number],
+  b: IScanResult['points']['ids'][number]
+): PairVerdict | null {
+  return labels.get(pairKey(a, b))?.label ?? null;
+}
+
 function MarginList(props: {
   title: string;
   pairs: IPairLink[];
   result: IScanResult;
   thumbnails: IThumbnailPolicy;
   empty: string;
+  label: IMarginLabelling | null;
   trans: TranslationBundle;
 }): JSX.Element {
-  const { title, pairs, result, thumbnails, empty, trans } = props;
+  const { title, pairs, result, thumbnails, empty, label, trans } = props;
   const { points, distance } = result;
   return (
     <div className="jp-NearDuplicates-marginSide">
@@ -361,11 +461,37 @@ function MarginList(props: {
             const a = points.sampleIds[p.a];
             const b = points.sampleIds[p.b];
             const score = formatScore(p.score, distance);
+            const current = label ? label.of(p.a, p.b) : null;
             return (
               <li
                 key={`${p.a}-${p.b}`}
-                className="jp-NearDuplicates-marginPair"
+                className={
+                  'jp-NearDuplicates-marginPair' +
+                  (current ? ` jp-NearDuplicates-labelled-${current}` : '')
+                }
                 aria-label={trans.__('%1 and %2: %3', a, b, score)}
+                {...(label
+                  ? {
+                      tabIndex: 0,
+                      'aria-keyshortcuts': 'D N',
+                      onKeyDown: (event: React.KeyboardEvent) => {
+                        if (
+                          event.target !== event.currentTarget ||
+                          event.altKey ||
+                          event.ctrlKey ||
+                          event.metaKey
+                        ) {
+                          return;
+                        }
+                        const next = labelForKey(event.key, current);
+                        if (next !== undefined) {
+                          event.preventDefault();
+                          event.stopPropagation();
+                          label.set(p.a, p.b, p.score, next);
+                        }
+                      }
+                    }
+                  : {})}
               >
                 <Thumbnail
                   value={points.thumbnails[p.a]}
@@ -378,6 +504,13 @@ function MarginList(props: {
                   label={b}
                 />
                 <span className="jp-NearDuplicates-marginScore">{score}</span>
+                {label ? (
+                  <LabelButtons
+                    label={current}
+                    onLabel={verdict => label.set(p.a, p.b, p.score, verdict)}
+                    trans={trans}
+                  />
+                ) : null}
                 <span className="jp-NearDuplicates-marginNames">
                   {`${a} · ${b}`}
                 </span>

@@ -3,7 +3,7 @@
 // parts a cut at its weakest links leaves. Pure React: the panel passes the numbers in.
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
-import { formatCount, formatQuantity, formatScore } from '../format';
+import { formatCount, formatScore } from '../format';
 import type { IDiameter } from '../scan/chain';
 import {
   neighboursOf,
@@ -16,9 +16,9 @@ import type { IScanOutcome } from '../modelTypes';
 import type { IGroupDecision } from '../plan';
 import type { IDuplicateGroup, IScanResult } from '../scan/types';
 import type { IThumbnailPolicy } from '../thumbnails';
+import { untranslated } from '../translation';
 import { describeDiameter, memberName } from './chainWords';
 import { ReviewMark } from './ReviewBadge';
-import { untranslated } from '../translation';
 import { Thumbnail } from './Thumbnail';
 
 /** Members shown in the thumbnails and the heat map; a larger group shows these first. */
@@ -132,19 +132,32 @@ export function GroupDetail(props: IGroupDetailProps): JSX.Element {
   const isWeakest = (a: number, b: number): boolean =>
     (a === weak.a && b === weak.b) || (a === weak.b && b === weak.a);
   const number = new Map(shown.map((m, i) => [m, i + 1]));
-  const heading = `Group ${formatCount(index + 1)}: ${formatQuantity(size, 'sample')}`;
+  const heading = groupHeading(index, size, trans);
+  const alone = size - parts.reduce((n, p) => n + p.length, 0);
   const splitWords =
     parts.length === 0
-      ? 'no two members hold together more tightly than the weakest link, so the group dissolves'
-      : `into ${parts.map(p => formatCount(p.length)).join(' + ')} samples` +
-        (parts.reduce((n, p) => n + p.length, 0) < size
-          ? `, ${formatQuantity(size - parts.reduce((n, p) => n + p.length, 0), 'sample')} left alone`
+      ? trans.__(
+          'no two members hold together more tightly than the weakest link, so the group dissolves'
+        )
+      : trans.__(
+          'into %1 samples',
+          parts.map(p => formatCount(p.length)).join(' + ')
+        ) +
+        (alone > 0
+          ? trans._n(
+              ', %2 sample left alone',
+              ', %2 samples left alone',
+              alone,
+              formatCount(alone)
+            )
           : '');
+  const pairOf = (a: number, b: number) =>
+    trans.__('%1 and %2', name(a), name(b));
 
   return (
     <section
       className="jp-NearDuplicates-groupDetail"
-      aria-label={`Details of group ${formatCount(index + 1)}`}
+      aria-label={trans.__('Details of group %1', formatCount(index + 1))}
       onKeyDown={event => {
         if (event.key === 'Escape') {
           event.stopPropagation();
@@ -157,10 +170,10 @@ export function GroupDetail(props: IGroupDetailProps): JSX.Element {
         type="button"
         className="jp-NearDuplicates-button jp-NearDuplicates-detailBack"
         onClick={onClose}
-        aria-label="Back to the groups"
-        title="Back to the groups (Escape)"
+        aria-label={trans.__('Back to the groups')}
+        title={trans.__('Back to the groups (Escape)')}
       >
-        ‹ Groups
+        {trans.__('‹ Groups')}
       </button>
       <div className="jp-NearDuplicates-detailHeader">
         <span className="jp-NearDuplicates-groupTitle">{heading}</span>
@@ -170,19 +183,34 @@ export function GroupDetail(props: IGroupDetailProps): JSX.Element {
             title={chained}
             aria-label={chained}
           >
-            chained
+            {trans.__('chained')}
           </span>
         ) : null}
       </div>
       <dl className="jp-NearDuplicates-detailFacts">
-        <dt>Weakest link</dt>
+        <dt>{trans.__('Weakest link')}</dt>
         <dd>
-          {`${formatScore(weak.score, distance)} (${name(weak.a)} and ${name(weak.b)})`}
+          {trans.__(
+            '%1 (%2 and %3)',
+            formatScore(weak.score, distance),
+            name(weak.a),
+            name(weak.b)
+          )}
         </dd>
-        <dt>{similarity ? 'Least alike pair' : 'Farthest pair'}</dt>
+        <dt>
+          {similarity
+            ? trans.__('Least alike pair')
+            : trans.__('Farthest pair')}
+        </dt>
         <dd>
           {diameter
-            ? describeDiameter(diameter, result.threshold, distance, name)
+            ? describeDiameter(
+                diameter,
+                result.threshold,
+                distance,
+                name,
+                trans
+              )
             : '?'}
         </dd>
       </dl>
@@ -194,29 +222,48 @@ export function GroupDetail(props: IGroupDetailProps): JSX.Element {
           disabled={size < 3}
           title={
             size < 3
-              ? 'A pair has nothing to split'
-              : `Cut the group at its weakest link (${formatScore(weak.score, distance)})`
+              ? trans.__('A pair has nothing to split')
+              : trans.__(
+                  'Cut the group at its weakest link (%1)',
+                  formatScore(weak.score, distance)
+                )
           }
         >
-          Split
+          {trans.__('Split')}
         </button>
         <span className="jp-NearDuplicates-detailSplitText">
           {size < 3
-            ? 'A pair has nothing to split.'
-            : `At the weakest link: ${splitWords}.`}
+            ? trans.__('A pair has nothing to split.')
+            : trans.__('At the weakest link: %1.', splitWords)}
         </span>
       </div>
       {shown.length < size ? (
         <p className="jp-NearDuplicates-hint">
           {size > SPANNING_ORDER_MAX
-            ? `Showing the first ${formatCount(shown.length)} of ${formatQuantity(size, 'member')}.`
-            : `Showing ${formatCount(shown.length)} of ${formatQuantity(size, 'member')}, the most alike together.`}
+            ? trans._n(
+                'Showing the first %2 of %3 member.',
+                'Showing the first %2 of %3 members.',
+                size,
+                formatCount(shown.length),
+                formatCount(size)
+              )
+            : trans._n(
+                'Showing %2 of %3 member, the most alike together.',
+                'Showing %2 of %3 members, the most alike together.',
+                size,
+                formatCount(shown.length),
+                formatCount(size)
+              )}
         </p>
       ) : null}
       <p id={captionId} className="jp-NearDuplicates-heatmapCaption">
         {similarity
-          ? 'Pairwise similarity: darker is more alike, the weakest link is outlined, – is at or below the scan’s floor.'
-          : 'Pairwise distance: darker is nearer, the weakest link is outlined, – is at or beyond the scan’s floor.'}
+          ? trans.__(
+              'Pairwise similarity: darker is more alike, the weakest link is outlined, – is at or below the scan’s floor.'
+            )
+          : trans.__(
+              'Pairwise distance: darker is nearer, the weakest link is outlined, – is at or beyond the scan’s floor.'
+            )}
       </p>
       <div className="jp-NearDuplicates-heatmapScroll">
         <table
@@ -245,19 +292,22 @@ export function GroupDetail(props: IGroupDetailProps): JSX.Element {
                       <td
                         key={b}
                         className="jp-NearDuplicates-heatSelf"
-                        aria-label={`${name(a)} itself`}
+                        aria-label={trans.__('%1 itself', name(a))}
                       />
                     );
                   }
                   const s = score.get(`${a} ${b}`);
-                  const pair = `${name(a)} and ${name(b)}`;
+                  const pair = pairOf(a, b);
                   if (s === undefined) {
+                    const missing = similarity
+                      ? trans.__('%1: at or below the scan’s floor', pair)
+                      : trans.__('%1: at or beyond the scan’s floor', pair);
                     return (
                       <td
                         key={b}
                         className="jp-NearDuplicates-heatMissing"
-                        title={`${pair}: at or ${similarity ? 'below' : 'beyond'} the scan’s floor`}
-                        aria-label={`${pair}: at or ${similarity ? 'below' : 'beyond'} the scan’s floor`}
+                        title={missing}
+                        aria-label={missing}
                       >
                         –
                       </td>
@@ -266,9 +316,9 @@ export function GroupDetail(props: IGroupDetailProps): JSX.Element {
                   const weakest = isWeakest(a, b);
                   const pass = passes(s, threshold, distance);
                   const words =
-                    `${pair}: ${formatScore(s, distance)}` +
-                    (weakest ? ', the weakest link' : '') +
-                    (pass ? '' : ', does not pass the threshold');
+                    trans.__('%1: %2', pair, formatScore(s, distance)) +
+                    (weakest ? trans.__(', the weakest link') : '') +
+                    (pass ? '' : trans.__(', does not pass the threshold'));
                   return (
                     <td
                       key={b}
@@ -327,7 +377,10 @@ export function GroupDetail(props: IGroupDetailProps): JSX.Element {
           </span>
         </div>
       ) : null}
-      <ol className="jp-NearDuplicates-detailMembers" aria-label="Members">
+      <ol
+        className="jp-NearDuplicates-detailMembers"
+        aria-label={trans.__('Members')}
+      >
         {shown.map((m, i) => {
           const keeper = !!decision && decision.keeper === m;
           const preview = (
@@ -397,24 +450,42 @@ export function SelectedGroupBar(props: {
   outcome: IScanOutcome;
   group: IDuplicateGroup | null;
   onOpen: (group: IDuplicateGroup) => void;
+  trans?: TranslationBundle;
 }): JSX.Element | null {
-  const { outcome, group, onOpen } = props;
+  const { outcome, group, onOpen, trans = untranslated } = props;
   const index = group ? outcome.groups.indexOf(group) : -1;
   if (!group || index < 0) {
     return null;
   }
-  const what = `Group ${formatCount(index + 1)}: ${formatQuantity(group.members.length, 'sample')}`;
+  const what = groupHeading(index, group.members.length, trans);
   return (
     <div className="jp-NearDuplicates-selectedBar">
-      <span>{`Selected: ${what}`}</span>
+      <span>{trans.__('Selected: %1', what)}</span>
       <button
         type="button"
         className="jp-NearDuplicates-button"
         onClick={() => onOpen(group)}
-        title="Its members side by side, their pairwise scores, and Split"
+        title={trans.__(
+          'Its members side by side, their pairwise scores, and Split'
+        )}
       >
-        Details
+        {trans.__('Details')}
       </button>
     </div>
+  );
+}
+
+/** "Group 2: 5 samples": a group's place in the list and its size. */
+function groupHeading(
+  index: number,
+  size: number,
+  trans: TranslationBundle
+): string {
+  return trans._n(
+    'Group %2: %3 sample',
+    'Group %2: %3 samples',
+    size,
+    formatCount(index + 1),
+    formatCount(size)
   );
 }
