@@ -240,7 +240,17 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
           <div className="jp-NearDuplicates-thresholdRow">{numberField}</div>
         </div>
       )}
-      <div id={helpId} className="jp-NearDuplicates-help">
+      {/* Once a scan is on show, the help only describes the slider to screen readers: the
+          result and its calibration chart say what the threshold does, and the list below
+          keeps the room. */}
+      <div
+        id={helpId}
+        className={
+          lastScanThreshold === null
+            ? 'jp-NearDuplicates-help'
+            : 'jp-NearDuplicates-help jp-NearDuplicates-visuallyHidden'
+        }
+      >
         {thresholdHelp(distance, formatThreshold(threshold, distance), trans)}
       </div>
 
