@@ -8,6 +8,8 @@ import { UNNAMED_VECTOR } from './scan/collection';
 import { httpErrorInfo, IScanErrorInfo } from './scan/errors';
 import { GroupShaping } from './grouping';
 import { adoptLayout } from './scan/groups';
+import { adoptExtras } from './scan/resultExtras';
+import { ResultAssembler } from './scan/resultParts';
 import { defaultDistance, higherIsBetter, isStricter } from './scan/metric';
 import type {
   INearDuplicatesModelOptions,
@@ -539,15 +541,36 @@ export class NearDuplicatesModel {
           this._stateChanged.emit();
         }
         break;
+      case 'result-part':
+        if (this._running?.scanId === message.scanId) {
+          this._parts.add(message.scanId, message.part);
+        }
+        break;
       case 'result':
         if (this._running?.scanId === message.scanId) {
+          const result = this._parts.finish(
+            message.scanId,
+            message.result,
+            message.parts ?? 0
+          );
           this.endScan();
+          if (!result) {
+            this._scanError = {
+              kind: 'server-error',
+              message:
+                'The scan finished, but its result did not reach the panel whole. Run Detect again.'
+            };
+            this._stateChanged.emit();
+            break;
+          }
           this.select(null);
-          const result = message.result;
           if (message.layout) {
             // The worker's layout of the pairs: the first regroup here need not redo it.
-            adoptLayout(result, message.layout);
+            // Its shape is checked; the pairs came in the same message, from the same scan.
+            adoptLayout(result, message.layout, 'shape');
           }
+          // The chain marks, leakage table and split names of these groups, from the worker.
+          adoptExtras(result, message.extras);
           this._shaping.reset();
           this._detailKey = null;
           this._outcome = {
@@ -609,6 +632,7 @@ export class NearDuplicatesModel {
   private _checkpoint: ICheckpointInfo | null = null;
   private _checkpointAsked: string | null = null;
   private readonly _shaping = new GroupShaping();
+  private readonly _parts = new ResultAssembler();
   private readonly _plan: PlanModel;
   private _detailKey: number | null = null;
   private _stateChanged = new Signal<this, void>(this);

@@ -25,7 +25,7 @@ import { RecallView } from './components/RecallView';
 import { NotebookSendBar } from './components/SendStatus';
 import { WorkerStatusView } from './components/WorkerStatusView';
 import { nearDuplicatesIcon } from './icons';
-import { collectionSplits } from './leakage';
+import { splitNamesOf } from './leakage';
 import { NearDuplicatesModel } from './model';
 import type { IDuplicateGroup } from './scan/types';
 import type { IThumbnailPolicy } from './thumbnails';
@@ -339,7 +339,7 @@ function GroupsSection(props: {
             view={planView}
             rules={plan.rules}
             onRulesChange={rules => plan.setRules(rules)}
-            splits={collectionSplits(outcome.result.points.splits)}
+            splits={splitNamesOf(outcome.result.points.splits)}
             pinned={planView.decisions.filter(d => d.pinned).length}
             open={planOpen}
             onToggle={setPlanOpen}

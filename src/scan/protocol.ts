@@ -9,12 +9,14 @@ import type {
 import type { IPairLayout } from './groups';
 import type { IScanLease } from './lease';
 import type { ICheckpointInfo } from './checkpoint';
+import type { ResultPart } from './resultParts';
+import type { IResultExtras } from './resultExtras';
 
 /**
  * The version of the panel <-> worker messages (not the kernel comm's COMM_PROTOCOL), bumped
  * when a message shape changes incompatibly.
  */
-export const WORKER_PROTOCOL = 3;
+export const WORKER_PROTOCOL = 4;
 
 /**
  * Where the worker sends Qdrant requests. In JupyterLab: the page's origin with an
@@ -93,11 +95,28 @@ export interface IProgressMessage {
   progress: IScanProgress;
 }
 
+/**
+ * Worker -> panel: a part of a finished scan's points or groups (resultParts.ts), posted before
+ * its 'result' message, so the page decodes a big result in short tasks.
+ */
+export interface IResultPartMessage {
+  type: 'result-part';
+  scanId: string;
+  part: ResultPart;
+}
+
 /** Worker -> panel: a finished scan (its pair arrays are transferred, not copied). */
 export interface IResultMessage {
   type: 'result';
   scanId: string;
+  /**
+   * The result; with `parts`, its points arrays and groups are empty here and came in that
+   * many 'result-part' messages just before.
+   */
   result: IScanResult;
+  parts?: number;
+  /** What the panel would otherwise compute on its thread when it first shows the result. */
+  extras?: IResultExtras;
   /**
    * The pairs laid out for regrouping (computed by the worker when it grouped them), so the
    * panel's first regroup does not redo it on the page's thread. Transferred too.
@@ -128,6 +147,7 @@ export interface IWorkerErrorMessage {
 export type WorkerToPanel =
   | IReadyMessage
   | IProgressMessage
+  | IResultPartMessage
   | IResultMessage
   | IFailedMessage
   | ICheckpointMessage
@@ -143,6 +163,7 @@ const PANEL_TYPES = new Set<string>([
 const WORKER_TYPES = new Set<string>([
   'ready',
   'progress',
+  'result-part',
   'result',
   'failed',
   'checkpoint',

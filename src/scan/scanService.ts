@@ -9,6 +9,8 @@ import {
   WorkerToPanel
 } from './protocol';
 import { layoutOf, layoutTransferables } from './groups';
+import { extrasTransferables, workerExtras } from './resultExtras';
+import { splitResult } from './resultParts';
 import {
   ILeaseClock,
   IScanLease,
@@ -149,10 +151,28 @@ export class ScanService {
       });
       // Laid out when the scan grouped its pairs (cached), so this costs nothing more.
       const layout = layoutOf(result);
-      this.post({ type: 'result', scanId, result, layout }, [
-        ...transferablesOf(result),
-        ...layoutTransferables(layout)
-      ]);
+      // What the panel shows first, computed here: the page's thread stays free (issue 16).
+      const extras = workerExtras(result);
+      // The points and groups go in parts, so the page decodes them in short tasks.
+      const { head, parts } = splitResult(result);
+      for (const part of parts) {
+        this.post({ type: 'result-part', scanId, part });
+      }
+      this.post(
+        {
+          type: 'result',
+          scanId,
+          result: head,
+          layout,
+          parts: parts.length,
+          extras
+        },
+        [
+          ...transferablesOf(head),
+          ...layoutTransferables(layout),
+          ...extrasTransferables(extras)
+        ]
+      );
     } catch (error) {
       // A lost lease aborts the scan: say why, not just "cancelled".
       this.post({
