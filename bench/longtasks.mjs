@@ -23,6 +23,58 @@ const out = arg('--out');
 const label = arg('--label', '');
 const n = Number(arg('--n', 0));
 
+/** Self time per function of a CPU profile (the last `tailMs` only, when given), most first. */
+function topFunctions(profile, tailMs) {
+  const nodes = new Map(profile.nodes.map(n => [n.id, n]));
+  const total = profile.timeDeltas.reduce((x, y) => x + y, 0);
+  const self = new Map();
+  let t = 0;
+  profile.samples.forEach((id, i) => {
+    t += profile.timeDeltas[i];
+    if (tailMs !== undefined && total - t > tailMs * 1000) {
+      return;
+    }
+    const f = nodes.get(id).callFrame;
+    if (f.functionName === '(idle)') {
+      return;
+    }
+    const file = f.url.split('/').pop();
+    const name = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
+    self.set(name, (self.get(name) ?? 0) + profile.timeDeltas[i]);
+  });
+  return [...self]
+    .map(([name, us]) => ({ name, self_ms: Math.round(us / 1000) }))
+    .sort((x, y) => y.self_ms - x.self_ms)
+    .slice(0, 30);
+}
+
+/** The renderer main thread's top-level tasks of a trace, with wall and CPU milliseconds. */
+function mainThreadTasks(trace) {
+  const events = trace.traceEvents ?? trace;
+  const main = new Set(
+    events
+      .filter(
+        e =>
+          e.ph === 'M' &&
+          e.name === 'thread_name' &&
+          e.args?.name === 'CrRendererMain'
+      )
+      .map(e => `${e.pid}:${e.tid}`)
+  );
+  return events
+    .filter(
+      e =>
+        e.ph === 'X' &&
+        main.has(`${e.pid}:${e.tid}`) &&
+        /RunTask/.test(e.name) &&
+        typeof e.dur === 'number'
+    )
+    .map(e => ({
+      wall_ms: Math.round(e.dur / 1000),
+      cpu_ms: Math.round((e.tdur ?? e.dur) / 1000)
+    }));
+}
+
 const log = message =>
   console.log(
     `[longtasks ${new Date().toISOString().slice(11, 19)}] ${message}`
@@ -54,7 +106,7 @@ function observe() {
     if (phase && last.startsWith('scan') && last !== `scan:${phase}`) {
       window.__ndMark(`scan:${phase}`);
     }
-  }, 50);
+  }, 250);
 }
 
 const browser = await chromium.launch({
@@ -97,6 +149,14 @@ try {
   await page.evaluate(() => window.__ndMark('idle'));
   await page.waitForTimeout(1000);
 
+  // A CPU profile of the page's main thread from Detect on: what the long tasks ran.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 1000 });
+  await cdp.send('Profiler.start');
+  // A trace of the renderer's tasks: wall and thread-CPU time of each (on a loaded machine a
+  // task's wall time includes the time its thread waited for a core).
+  await browser.startTracing(page, { categories: ['toplevel'] });
   log(`Detect on ${collection}`);
   const t0 = Date.now();
   await page.evaluate(() => window.__ndMark('scan'));
@@ -125,7 +185,8 @@ try {
         `the scan failed: ${await panel.locator('.jp-NearDuplicates-error').first().textContent()}`
       );
     }
-    await page.waitForTimeout(500);
+    // Polls rarely: playwright's own queries run on the page's thread too.
+    await page.waitForTimeout(2000);
   }
   const scanSeconds = (Date.now() - t0) / 1000;
   await page.evaluate(() => window.__ndMark('result'));
@@ -133,6 +194,8 @@ try {
     `scan done in ${scanSeconds.toFixed(0)} s: ${await summary.textContent()}`
   );
   await page.waitForTimeout(3000);
+  const { profile: scanProfile } = await cdp.send('Profiler.stop');
+  await cdp.send('Profiler.start');
 
   // Scroll the group list with the mouse wheel (as a user does), then jump to the end and
   // back with the keyboard; rAF gaps say how smooth it was.
@@ -178,6 +241,10 @@ try {
     window.__ndMark('end');
   });
 
+  const { profile: scrollProfile } = await cdp.send('Profiler.stop');
+  const cpuTasks = mainThreadTasks(
+    JSON.parse(String(await browser.stopTracing()))
+  );
   const { longTasks, marks, frames, groups } = await page.evaluate(() => ({
     longTasks: window.__ndLong,
     marks: window.__ndMarks,
@@ -235,7 +302,35 @@ try {
       ` (over 100 ms: ${inScanOrAfter.filter(x => x.duration_ms > 100).length})`
   );
   console.log(`scroll: ${JSON.stringify(scroll)}`);
+  const profiles = {
+    scan: topFunctions(scanProfile),
+    'result (last 8 s of the scan profile)': topFunctions(scanProfile, 8000),
+    scroll: topFunctions(scrollProfile)
+  };
+  for (const [name, top] of Object.entries(profiles)) {
+    console.log(`\nmain-thread CPU by function, ${name} (self ms):`);
+    for (const f of top.slice(0, 12)) {
+      console.log(`  ${String(f.self_ms).padStart(7)}  ${f.name}`);
+    }
+  }
+  const cpu = {
+    tasks_over_50ms_cpu: cpuTasks.filter(x => x.cpu_ms > 50).length,
+    tasks_over_100ms_cpu: cpuTasks.filter(x => x.cpu_ms > 100).length,
+    max_cpu_ms: cpuTasks.reduce((m, x) => Math.max(m, x.cpu_ms), 0),
+    max_wall_ms: cpuTasks.reduce((m, x) => Math.max(m, x.wall_ms), 0),
+    longest_by_cpu: [...cpuTasks]
+      .sort((x, y) => y.cpu_ms - x.cpu_ms)
+      .slice(0, 10)
+  };
+  console.log(
+    `\nrenderer main-thread tasks from Detect to the end (trace): max ${cpu.max_cpu_ms} ms CPU` +
+      ` (over 100 ms CPU: ${cpu.tasks_over_100ms_cpu}, over 50 ms: ${cpu.tasks_over_50ms_cpu}),` +
+      ` max ${cpu.max_wall_ms} ms wall`
+  );
+  console.log(`  longest by CPU: ${JSON.stringify(cpu.longest_by_cpu)}`);
   const report = {
+    cpu,
+    profiles,
     label,
     n,
     when: new Date().toISOString(),

@@ -8,6 +8,12 @@ import { UNNAMED_VECTOR } from './scan/collection';
 import { httpErrorInfo, IScanErrorInfo } from './scan/errors';
 import { GroupShaping } from './grouping';
 import { adoptLayout } from './scan/groups';
+import {
+  adoptCalibration,
+  calibrationOf,
+  ICalibration,
+  knownCalibration
+} from './scan/calibration';
 import { adoptExtras } from './scan/resultExtras';
 import { ResultAssembler } from './scan/resultParts';
 import { defaultDistance, higherIsBetter, isStricter } from './scan/metric';
@@ -19,7 +25,12 @@ import type {
 import { ISavedScan, restoreScan, saveScan } from './persistence';
 import { PlanModel } from './planModel';
 import type { ICheckpointInfo } from './scan/checkpoint';
-import type { DistanceKind, IDuplicateGroup, IScanRequest } from './scan/types';
+import type {
+  DistanceKind,
+  IDuplicateGroup,
+  IScanRequest,
+  IScanResult
+} from './scan/types';
 import { DEFAULT_SETTINGS, INearDuplicatesSettings } from './tokens';
 import {
   ScanMessage,
@@ -442,6 +453,33 @@ export class NearDuplicatesModel {
     this._worker.post({ type: 'cancel', scanId: running.scanId });
   }
 
+  /**
+   * The calibration of `result` (scan/calibration.ts). The worker computes it when first asked
+   * (a million pairs took over a second on the page's thread): null until it arrives, and
+   * stateChanged follows. Computed here when there is no worker to ask.
+   */
+  calibrationOf(result: IScanResult): ICalibration | null {
+    const known = knownCalibration(result);
+    if (known) {
+      return known;
+    }
+    if (this._worker.status.state !== 'ready') {
+      return calibrationOf(result);
+    }
+    if (this._calibrating?.result !== result) {
+      const id = ++this._calibrationIds;
+      this._calibrating = { id, result };
+      const { pairs, distance, threshold } = result;
+      this._worker.post({
+        type: 'calibrate',
+        id,
+        input: { pairs, distance, threshold }
+      });
+    }
+    // An in-process worker (tests) answers at once.
+    return knownCalibration(result);
+  }
+
   // Keeping results across panel close and page reload.
 
   /** The results on show in a JSON-safe form, or null (none, or too large to keep). */
@@ -541,6 +579,16 @@ export class NearDuplicatesModel {
           this._stateChanged.emit();
         }
         break;
+      case 'calibration':
+        if (this._calibrating?.id === message.id) {
+          const { result } = this._calibrating;
+          this._calibrating = null;
+          if (!adoptCalibration(result, message.calibration)) {
+            calibrationOf(result); // does not fit: computed here instead
+          }
+          this._stateChanged.emit();
+        }
+        break;
       case 'result-part':
         if (this._running?.scanId === message.scanId) {
           this._parts.add(message.scanId, message.part);
@@ -633,6 +681,8 @@ export class NearDuplicatesModel {
   private _checkpointAsked: string | null = null;
   private readonly _shaping = new GroupShaping();
   private readonly _parts = new ResultAssembler();
+  private _calibrating: { id: number; result: IScanResult } | null = null;
+  private _calibrationIds = 0;
   private readonly _plan: PlanModel;
   private _detailKey: number | null = null;
   private _stateChanged = new Signal<this, void>(this);

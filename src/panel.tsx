@@ -320,6 +320,9 @@ function GroupsSection(props: {
             threshold={outcome.threshold}
             thumbnails={thumbnails}
             note={calibrationNote(model, trans)}
+            calibration={
+              calibrationOpen ? model.calibrationOf(outcome.result) : null
+            }
             open={calibrationOpen}
             onToggle={setCalibrationOpen}
             trans={trans}

@@ -16,6 +16,14 @@ import { computePlan, DEFAULT_PLAN, groupId } from '../plan';
 import { groupIdOf } from '../scan/groupId';
 import { adoptLayout, layoutOf, regroup } from '../scan/groups';
 import { adoptExtras, workerExtras } from '../scan/resultExtras';
+import {
+  adoptCalibration,
+  calibrate,
+  calibrationOf,
+  knownCalibration
+} from '../scan/calibration';
+import type { WorkerToPanel } from '../scan/protocol';
+import { ScanService } from '../scan/scanService';
 import { ResultAssembler, splitResult } from '../scan/resultParts';
 import type { IScanResult, PointId } from '../scan/types';
 
@@ -186,4 +194,42 @@ describe('a result sent in parts with the worker extras (fake scans built in the
     expect(whole!.groups).toEqual([]);
     expect(whole!.points.ids).toEqual([]);
   });
+});
+
+describe('the calibration computed by the worker on request (fake scans built in the test)', () => {
+  it.each([1, 2, 3])(
+    'equals the panel’s own, seed %i, and is adopted for the scan’s pairs',
+    seed => {
+      const result = randomScan(seed);
+      const out: WorkerToPanel[] = [];
+      const service = new ScanService(
+        message => out.push(message),
+        () => {
+          throw new Error('no client needed');
+        }
+      );
+      const { pairs, distance, threshold } = clone(result);
+      service.handle({
+        type: 'calibrate',
+        id: 7,
+        input: { pairs, distance, threshold }
+      });
+      expect(out).toHaveLength(1);
+      const reply = out[0];
+      if (reply.type !== 'calibration') {
+        throw new Error(`unexpected ${reply.type}`);
+      }
+      expect(reply.id).toBe(7);
+      expect(knownCalibration(result)).toBeNull();
+      expect(adoptCalibration(result, clone(reply.calibration))).toBe(true);
+      const adopted = knownCalibration(result)!;
+      expect(calibrationOf(result)).toBe(adopted);
+      expect(adopted).toEqual(calibrate(randomScan(seed)));
+      // A calibration of other pairs does not fit.
+      const other = randomScan(seed + 10);
+      expect(adoptCalibration(other, adopted)).toBe(
+        other.pairs.score.length === result.pairs.score.length
+      );
+    }
+  );
 });

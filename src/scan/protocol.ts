@@ -10,6 +10,7 @@ import type { IPairLayout } from './groups';
 import type { IScanLease } from './lease';
 import type { ICheckpointInfo } from './checkpoint';
 import type { ResultPart } from './resultParts';
+import type { ICalibration, ICalibrationInput } from './calibration';
 import type { IResultExtras } from './resultExtras';
 
 /**
@@ -73,7 +74,18 @@ export interface ICancelMessage {
   scanId: string;
 }
 
+/**
+ * Panel -> worker: calibrate a finished scan's pairs (a copy; calibration.ts), off the page's
+ * thread. Answered by a 'calibration' message with the same `id`.
+ */
+export interface ICalibrateMessage {
+  type: 'calibrate';
+  id: number;
+  input: ICalibrationInput;
+}
+
 export type PanelToWorker =
+  | ICalibrateMessage
   | IHelloMessage
   | IStartMessage
   | ICancelMessage
@@ -144,7 +156,15 @@ export interface IWorkerErrorMessage {
   message: string;
 }
 
+/** Worker -> panel: the calibration asked for by `id` (its arrays transferred). */
+export interface ICalibrationMessage {
+  type: 'calibration';
+  id: number;
+  calibration: ICalibration;
+}
+
 export type WorkerToPanel =
+  | ICalibrationMessage
   | IReadyMessage
   | IProgressMessage
   | IResultPartMessage
@@ -154,6 +174,7 @@ export type WorkerToPanel =
   | IWorkerErrorMessage;
 
 const PANEL_TYPES = new Set<string>([
+  'calibrate',
   'hello',
   'start',
   'cancel',
@@ -161,6 +182,7 @@ const PANEL_TYPES = new Set<string>([
   'discard'
 ]);
 const WORKER_TYPES = new Set<string>([
+  'calibration',
   'ready',
   'progress',
   'result-part',

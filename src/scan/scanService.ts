@@ -9,6 +9,7 @@ import {
   WorkerToPanel
 } from './protocol';
 import { layoutOf, layoutTransferables } from './groups';
+import { calibrate, calibrationTransferables } from './calibration';
 import { extrasTransferables, workerExtras } from './resultExtras';
 import { splitResult } from './resultParts';
 import {
@@ -101,6 +102,14 @@ export class ScanService {
           this.running.controller.abort();
         }
         break;
+      case 'calibrate': {
+        const calibration = calibrate(data.input);
+        this.post(
+          { type: 'calibration', id: data.id, calibration },
+          calibrationTransferables(calibration)
+        );
+        break;
+      }
     }
   }
 
