@@ -4,7 +4,8 @@ method (run by bench/scale.py under bench/.venv-peers, which has matplotlib).
     bench/.venv-peers/bin/python bench/plot.py bench/results/latest.json bench/results/scale.png
 
 A method that did not finish a size within its budget is drawn as an open marker at the budget
-with an arrow up (it took at least that long), and not at all past the size where it stopped.
+with an arrow up (it took at least that long) and, where it reported how far it got, a dotted
+line to a smaller open marker at its projected time; not at all past the size where it stopped.
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ def main() -> None:
                 ax_t.plot([r["n"]], [r["budget_s"]], marker=marker, color=color, markerfacecolor="none", markersize=10)
                 ax_t.annotate("", xy=(r["n"], r["budget_s"] * 1.8), xytext=(r["n"], r["budget_s"]),
                               arrowprops={"arrowstyle": "->", "color": color})
+                if r.get("projected_s"):  # from the share it finished: a dotted line to an open marker
+                    last = ok[-1] if ok else None
+                    if last:
+                        ax_t.plot([last["n"], r["n"]], [last["seconds"], r["projected_s"]], color=color, linestyle=":")
+                    ax_t.plot([r["n"]], [r["projected_s"]], marker=marker, color=color, markerfacecolor="none",
+                              markersize=7, linestyle="none")
     budget = scale["settings"]["budget_s"]
     ax_t.axhline(budget, color="black", linestyle=":", linewidth=1)
     ax_t.text(0.01, budget * 1.08, f"time budget {budget:.0f} s", fontsize=8, transform=ax_t.get_yaxis_transform())

@@ -9,7 +9,7 @@
 //   node bench/.build/scan_node.cjs <config.json> <out.json>
 //
 // config: {mode, url, prefix?, headers?, collection, threshold, using?, limit?, batchSize?, listPageSize?,
-// inFlight?, exact?, hnswEf?, sampleIdField?, thumbnailField?, splitField?, seedLimit?,
+// inFlight?, exact?, hnswEf?, sampleIdField?, thumbnailField?, splitField?, reviewField?, seedLimit?,
 // seedPageSize?}. The API key comes from the environment (ND_BENCH_API_KEY), never from the
 // command line; through the Jupyter proxy there is none, as in the browser's worker.
 import {
@@ -67,6 +67,8 @@ interface Config {
   sampleIdField?: string;
   thumbnailField?: string | null;
   splitField?: string | null;
+  /** ours: the payload field of an earlier scan's tags (src/scan/review.ts). */
+  reviewField?: string | null;
   /** seed: neighbours per query (the seed plan's 10). */
   seedLimit?: number;
   /** seed: points per scroll page. */
@@ -86,6 +88,8 @@ interface Config {
   checkpointEveryMs?: number;
   /** ours: take up the checkpoint in `checkpointPath` instead of starting afresh. */
   resume?: boolean;
+  /** ours: scan only the changes since the finished scan kept in `checkpointPath`. */
+  changes?: boolean;
   /**
    * ours: end the process abruptly (exit 75, nothing flushed) when this many queryBatch
    * answers have arrived: a closed tab or a killed worker, for the resume test.
@@ -318,7 +322,8 @@ async function oursScan(
     auditPoints: config.auditPoints,
     sampleIdField: config.sampleIdField,
     thumbnailField: config.thumbnailField,
-    splitField: config.splitField
+    splitField: config.splitField,
+    reviewField: config.reviewField
   };
   const controller = new AbortController();
   let events = 0;
@@ -337,6 +342,7 @@ async function oursScan(
           store: checkpointStore,
           key: config.collection,
           resume: config.resume,
+          changes: config.changes,
           everyMs: config.checkpointEveryMs
         }
       : undefined,
@@ -389,6 +395,7 @@ async function oursScan(
       sample_ids: points.sampleIds,
       thumbnails: points.thumbnails,
       splits: points.splits,
+      reviews: points.reviews ?? null,
       group_details: groups.map(g => ({
         size: g.members.length,
         links: g.links,

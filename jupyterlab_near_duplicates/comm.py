@@ -9,6 +9,8 @@ front end -> kernel
     comm_open data ``{"type": "hello", "protocol": 2}``
     ``{"type": "select", "seq": n, "group": GROUP}``
     ``{"type": "groups", "seq": n, "scan_id", "collection", "threshold", "distance", "groups": [GROUP, ...]}``
+    ``{"type": "plan", "seq": n, "scan_id", "collection", "rules", "split_field", "problem",
+    "groups": [{"id", "keeper", "pinned"}, ...]}``: the panel's keep-one plan, ``nd.plan()``
     ``{"type": "part", "seq": n, "transfer": id, "part": i, "parts": k, "text": "..."}``
     ``{"type": "commit", "seq": n, "transfer": id, "parts": k}``
 
@@ -22,7 +24,7 @@ front end -> kernel
 
 kernel -> front end
     ``{"type": "ready", "protocol": 2, "version": "..."}`` in answer to the open
-    ``{"type": "ack", "seq": n, "of": "select" | "groups" | "part", "grids": k, "callback_errors": [...]}``
+    ``{"type": "ack", "seq": n, "of": "select" | "groups" | "plan" | "part", "grids": k, "callback_errors": [...]}``
     ``{"type": "error", "seq": n | null, "message": "..."}`` for a message this kernel cannot read
 
 Every message gets one answer, whatever it holds (a wrong type, an overflowing number, a
@@ -39,7 +41,17 @@ import sys
 from typing import Any
 
 from . import selection
-from .messages import MAX_TRANSFER_CHARS, MessageError, kind_of, read_commit, read_groups, read_part, read_select, seq_of
+from .messages import (
+    MAX_TRANSFER_CHARS,
+    MessageError,
+    kind_of,
+    read_commit,
+    read_groups,
+    read_part,
+    read_plan,
+    read_select,
+    seq_of,
+)
 from .version import package_version
 
 COMM_TARGET = "jupyterlab-near-duplicates"
@@ -109,8 +121,8 @@ class Channel:
             message = json.loads("".join(current.texts[i] for i in range(parts)))
         except ValueError as error:
             raise MessageError(f"the parts do not join into JSON ({error})") from None
-        if not isinstance(message, dict) or message.get("type") not in ("select", "groups"):
-            raise MessageError("the parts must join into a select or groups message")
+        if not isinstance(message, dict) or message.get("type") not in ("select", "groups", "plan"):
+            raise MessageError("the parts must join into a select, groups or plan message")
         return _apply(message, seq)
 
 
@@ -125,6 +137,9 @@ def _apply(data: dict, seq: int | None) -> dict:
     if kind == "groups":
         selection.apply_groups(read_groups(data))
         return {"type": "ack", "seq": seq, "of": "groups", "grids": 0, "callback_errors": []}
+    if kind == "plan":
+        selection.apply_plan(read_plan(data))
+        return {"type": "ack", "seq": seq, "of": "plan", "grids": 0, "callback_errors": []}
     raise MessageError(f"unknown message type {_cut(repr(kind), 60)}")
 
 

@@ -5,7 +5,8 @@ Rows: ``group`` (its index in ``nd.groups()``), ``point_id``, ``sample_id``, ``s
 ``action`` (``keep``, ``drop``, or ``not_duplicates`` for a group left out of the plan),
 ``best_score`` (the member's closest link inside its group) and ``weakest_link`` (the link
 that holds the group together), both computed exactly from the members' vectors. Formats:
-CSV, JSON Lines, Parquet (with pyarrow). The manifest, ``<name>.manifest.json``: collection,
+CSV (text cells that a spreadsheet would run as a formula start with ``'``), JSON Lines,
+Parquet (with pyarrow). The manifest, ``<name>.manifest.json``: collection,
 vector, distance, threshold, points, time, extension version, the plan's rules, pins and
 marks. Each file is written to a temporary file in the same folder and renamed into place,
 so a failed write leaves no half file.
@@ -22,7 +23,19 @@ import tempfile
 from typing import Any
 
 FORMATS = ("csv", "jsonl", "parquet")
+# The panel's Export writes the same columns and manifest (src/export/); both sides are
+# checked against tests/fixtures/after_scan.json.
 COLUMNS = ["group", "point_id", "sample_id", "split", "action", "best_score", "weakest_link"]
+# A spreadsheet runs a cell that starts with one of these as a formula: such text cells are
+# written with a leading apostrophe (OWASP's advice for CSV injection). Numbers stay numbers.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell's value: text that a spreadsheet would read as a formula gets a leading ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def manifest_path(path: str) -> str:
@@ -140,7 +153,7 @@ def write(plan: Any, path: str, format: str | None = None) -> str:
         def write(f):
             w = csv.DictWriter(f, fieldnames=COLUMNS)
             w.writeheader()
-            w.writerows(table)
+            w.writerows({k: csv_cell(v) for k, v in row.items()} for row in table)
 
         _write_atomic(path, write)
     elif format == "jsonl":

@@ -156,6 +156,41 @@ def read_recall(value: Any) -> dict | None:
     }
 
 
+def read_plan(data: dict) -> dict:
+    """The panel's keep-one plan of a `plan` message: ``{scan_id, collection, rules,
+    split_field, problem, groups: [{id, keeper, pinned}]}`` (keeper None: not duplicates)."""
+    rules = _list(data.get("rules"), "rules")
+    for i, rule in enumerate(rules):
+        if isinstance(rule, str):
+            continue
+        if not (isinstance(rule, list) and len(rule) == 2 and isinstance(rule[0], str)):
+            raise MessageError(f"rules[{i}] must be a string or a [kind, argument] pair")
+        if isinstance(rule[1], list):
+            for k, s in enumerate(rule[1]):
+                _text(s, f"rules[{i}][1][{k}]")
+        else:
+            _text(rule[1], f"rules[{i}][1]")
+    groups = []
+    for i, group in enumerate(_list(data.get("groups"), "groups")):
+        if not isinstance(group, dict):
+            raise MessageError(f"groups[{i}] must be an object, not {kind_of(group)}")
+        keeper = group.get("keeper")
+        if keeper is not None and not isinstance(keeper, str):
+            _int(keeper, f"groups[{i}].keeper", 0, _MAX_POINT_ID)
+        pinned = group.get("pinned", False)
+        if not isinstance(pinned, bool):
+            raise MessageError(f"groups[{i}].pinned must be a boolean, not {kind_of(pinned)}")
+        groups.append({"id": _text(group.get("id"), f"groups[{i}].id"), "keeper": keeper, "pinned": pinned})
+    return {
+        "scan_id": _text(data.get("scan_id"), "scan_id", allow_none=True),
+        "collection": _text(data.get("collection"), "collection", allow_none=True),
+        "rules": [r if isinstance(r, str) else (r[0], list(r[1]) if isinstance(r[1], list) else r[1]) for r in rules],
+        "split_field": _text(data.get("split_field"), "split_field", allow_none=True),
+        "problem": _text(data.get("problem"), "problem", allow_none=True),
+        "groups": groups,
+    }
+
+
 def read_part(data: dict) -> tuple[str, int, int, str]:
     """(transfer, part, parts, text) of a `part` message."""
     transfer = _text(data.get("transfer"), "transfer")

@@ -172,6 +172,9 @@ class Plan:
         self._payloads = payloads  # point key -> payload (the fields the plan reads)
         self._scores: dict[int, Any] = {}  # group index -> GroupScores, read when needed
         self._pins: dict[int, Any] = {}
+        # The panel's keeper where it differs from the rules here (nd.plan() with no arguments).
+        self._chosen: dict[int, Any] = {}
+        self.from_panel = False
         self._false: set[int] = set()
         self._counts: dict | None = None
         self._by_index = {g.index: g for g in scan.groups}
@@ -192,7 +195,7 @@ class Plan:
     def keeper(self, group: Any) -> Any:
         """The point id kept in ``group`` (its index in ``nd.groups()``, or its row)."""
         index = self._index(group)
-        return self._pins.get(index, self._ranked[index][0])
+        return self._pins.get(index, self._chosen.get(index, self._ranked[index][0]))
 
     @property
     def keep(self) -> Samples:
@@ -309,6 +312,45 @@ class Plan:
         if not self.groups:
             warnings.warn("The plan drops nothing now: " + self._why_nothing(), UserWarning, stacklevel=2)
         return self
+
+    def _follow_panel(self, panel: dict) -> None:
+        """The panel's pins, marks and keepers (a "plan" message), on the groups they name."""
+        by_id = {group_id(g.point_ids): g.index for g in self.scan.groups}
+        stale = 0
+        differ = 0
+        named = set()
+        for entry in panel["groups"]:
+            index = by_id.get(entry["id"])
+            keeper = None if entry["keeper"] is None else point_key(entry["keeper"])
+            if index is None or (keeper is not None and keeper not in self._by_index[index].point_ids):
+                stale += 1
+                continue
+            named.add(index)
+            if keeper is None:
+                self._false.add(index)
+            elif entry["pinned"]:
+                self._pins[index] = keeper
+            elif keeper != self._ranked[index][0]:
+                self._chosen[index] = keeper
+                differ += 1
+        self.from_panel = True
+        unnamed = len(self.scan.groups) - len(named)
+        if stale or unnamed:
+            warnings.warn(
+                f"The panel's plan names {stale:,} group(s) that nd.groups() does not hold, and {unnamed:,} of "
+                "nd.groups() are not in it: the groups on show changed since 'Send all groups' (a threshold, a "
+                "Split). Click 'Send all groups' again; meanwhile those groups follow the rules.",
+                UserWarning,
+                stacklevel=3,
+            )
+        if differ:
+            warnings.warn(
+                f"In {differ:,} group(s) the panel keeps another member than the rules pick here (the panel ranks "
+                "'most central' from the scan's pairs, counting pairs at its floor at the floor, and reads payloads "
+                "when a rule is added). nd.plan() keeps the panel's choice; nd.plan(keep=...) ranks here.",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def _why_nothing(self) -> str:
         if self.scan.groups and not self.groups:
@@ -431,15 +473,20 @@ def _check_field(scan: Scan, payloads: dict, field: str, missing: str, rule: tup
 def plan(
     groups: Any = None,
     *,
-    keep: Any = "first",
+    keep: Any = None,
     prefer_split: list[str] | None = None,
-    split_field: str = "split",
-    missing: str = "error",
+    split_field: str | None = None,
+    missing: str | None = None,
     vector: str | None = None,
     collection: str | None = None,
     client: Any = None,
 ) -> Plan:
     """A keep-one plan for the groups of a scan.
+
+    With no groups and no rules (``nd.plan()``, or with only ``client=`` / ``vector=``) it is
+    the panel's current plan: its rules, pinned keepers and groups marked "not duplicates",
+    keeping what the panel shows, for ``nd.groups()`` (the panel sends its plan with "Send all
+    groups" and again when it changes). Without a plan from the panel, the rule is ``"first"``.
 
     ``groups``: None for ``nd.groups()`` (the panel's "Send all groups"), or a list of its rows
     or of ``nd.Selection``. ``keep``: one rule or a list of rules, tie-breakers in order:
@@ -453,6 +500,23 @@ def plan(
 
     Payload values are read from the collection by point id, in batches.
     """
+    panel = None
+    if groups is None and keep is None and prefer_split is None:
+        from .selection import panel_plan
+
+        panel = panel_plan()
+    if panel is not None:
+        if panel["problem"]:
+            raise ValueError(
+                f"The panel has no keep-one plan for these groups: {panel['problem']} "
+                "Change its rules in the panel, or pass keep=... here."
+            )
+        keep = [r if isinstance(r, str) else tuple(r) for r in panel["rules"]]
+        split_field = split_field or panel["split_field"]
+        missing = missing or "last"  # the panel ranks members without a rule's field last
+    keep = "first" if keep is None else keep
+    split_field = split_field or "split"
+    missing = missing or "error"
     if missing not in MISSING_CHOICES:
         raise ValueError(f"missing must be one of {', '.join(map(repr, MISSING_CHOICES))}, not {missing!r}.")
     raw = list(keep) if isinstance(keep, list) else [keep]
@@ -477,6 +541,8 @@ def plan(
                 stacklevel=2,
             )
     result = Plan(scan, rules, split_field, client, vector, scan.distance, payloads, missing)
+    if panel is not None:
+        result._follow_panel(panel)
     if len(result.drop) == 0:
         warnings.warn("The plan drops nothing: " + result._why_nothing(), UserWarning, stacklevel=2)
     return result

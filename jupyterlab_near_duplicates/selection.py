@@ -160,6 +160,8 @@ class CallbackHandle:
 _lock = threading.RLock()
 _selection: Selection | None = None
 _groups: list[dict] = []
+# The panel's keep-one plan of the groups it sent (a "plan" message): what nd.plan() returns.
+_plan: dict | None = None
 _callbacks: list[CallbackHandle] = []
 # Anything with a `_follow_selection(selection)` method; SampleGrid adds itself here.
 _followers: weakref.WeakSet = weakref.WeakSet()
@@ -245,10 +247,11 @@ def _unregister_follower(follower: Any) -> None:
 
 def _reset() -> None:
     """Forget the selection, groups, callbacks and followers (for tests)."""
-    global _selection, _groups
+    global _selection, _groups, _plan
     with _lock:
         _selection = None
         _groups = []
+        _plan = None
         _callbacks.clear()
         _followers.clear()
 
@@ -283,6 +286,22 @@ def apply_groups(rows: list[dict]) -> None:
     global _groups
     with _lock:
         _groups = rows  # one assignment: nd.groups() sees the old set or the new one, never half
+
+
+def apply_plan(plan: dict) -> None:
+    """Keep the panel's plan (``messages.read_plan``): ``nd.plan()`` with no arguments."""
+    global _plan
+    with _lock:
+        _plan = plan
+
+
+def panel_plan() -> dict | None:
+    """The panel's plan when it is for the scan of ``nd.groups()``, else None."""
+    with _lock:
+        plan, rows = _plan, _groups
+    if plan is None or not rows or rows[0].get("scan_id") != plan.get("scan_id"):
+        return None
+    return plan
 
 
 def _report(what: str, error: BaseException) -> str:

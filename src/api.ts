@@ -141,18 +141,18 @@ export class ServerApi implements INearDuplicatesApi {
         `"with_payload":${JSON.stringify(include)},"with_vector":false}`;
       let response: Response;
       try {
-        response = await ServerConnection.makeRequest(
-          url,
-          {
-            method: 'POST',
-            body,
-            headers: {
-              'Content-Type': 'application/json',
-              [BACKEND_HEADER]: kind
-            }
-          },
-          this.settings
-        );
+        // Plain fetch with the scan's headers (token, XSRF, backend): ServerConnection adds a
+        // cache-busting query string, which the read-only proxy refuses.
+        response = await fetch(url, {
+          method: 'POST',
+          body,
+          credentials: 'same-origin',
+          cache: 'no-store',
+          headers: {
+            ...this.scanConnection(kind).headers,
+            'Content-Type': 'application/json'
+          }
+        });
       } catch (error) {
         throw new ServerApiError(
           Response.error(),

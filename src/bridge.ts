@@ -9,9 +9,10 @@ import {
   ISent,
   KernelChannel
 } from './comm/channel';
-import { groupsMessage, selectMessage } from './comm/messages';
+import { groupsMessage, planMessage, selectMessage } from './comm/messages';
 import { IMPORT_HINT, NotebookMessage, PART_CHARS } from './comm/protocol';
 import type { IScanOutcome } from './model';
+import { IKeepPlan, IPlanResult, planHeadline } from './plan';
 import type { IDuplicateGroup } from './scan/types';
 
 /** How long the panel waits for the kernel's answer to one message before saying so (ms). */
@@ -109,8 +110,58 @@ export class NotebookBridge implements IDisposable {
     });
   }
 
-  /** Sends every group at the current threshold: `nd.groups()` in the kernel. */
-  sendAllGroups(outcome: IScanOutcome): Promise<ISendStatus> {
+  /**
+   * Sends every group at the current threshold: `nd.groups()` in the kernel; then, when
+   * given, the panel's keep-one plan of them: `nd.plan()` with no arguments.
+   */
+  async sendAllGroups(
+    outcome: IScanOutcome,
+    plan?: IPlanToSend
+  ): Promise<ISendStatus> {
+    const status = await this.sendGroupsOnly(outcome);
+    if (status.state !== 'sent') {
+      return status;
+    }
+    this._groupsSent = outcome.scanId;
+    // The plan goes in the groups' words: the user clicked "Send all groups".
+    return plan ? this.sendPlan(outcome, plan, this._groupWords) : status;
+  }
+
+  /**
+   * Whether this bridge last sent the groups of scan `scanId` (so a changed plan is worth
+   * sending again: the kernel holds the groups it names).
+   */
+  sentGroupsOf(scanId: string): boolean {
+    return this._groupsSent === scanId;
+  }
+
+  /** Sends the panel's keep-one plan of the groups on show: `nd.plan()` in the kernel. */
+  sendPlan(
+    outcome: IScanOutcome,
+    plan: IPlanToSend,
+    groupWords: ISendWords | null = null
+  ): Promise<ISendStatus> {
+    return this.guard(() => {
+      const message = planMessage(
+        outcome.result,
+        outcome.groups,
+        plan.plan,
+        plan.planned,
+        plan.splitField,
+        outcome.scanId
+      );
+      const what = plan.planned.problem
+        ? 'the keep-one plan (none: see the panel)'
+        : `the keep-one plan (${planHeadline(plan.planned)})`;
+      return this.send(message, {
+        what: 'the keep-one plan',
+        sending: groupWords?.sending ?? what,
+        sent: groupWords?.sent ?? `Sent ${what}`
+      });
+    });
+  }
+
+  private sendGroupsOnly(outcome: IScanOutcome): Promise<ISendStatus> {
     return this.guard(() => {
       const message = groupsMessage(
         outcome.result,
@@ -120,11 +171,12 @@ export class NotebookBridge implements IDisposable {
       );
       const samples = message.groups.reduce((sum, g) => sum + g.size, 0);
       const what = `${plural(message.groups.length, 'group')} (${plural(samples, 'sample')})`;
-      return this.send(message, {
+      this._groupWords = {
         what: 'the groups',
         sending: what,
         sent: `Sent ${what}`
-      });
+      };
+      return this.send(message, this._groupWords);
     });
   }
 
@@ -309,10 +361,21 @@ export class NotebookBridge implements IDisposable {
   private readonly _partChars: number;
   private readonly _channels = new WeakMap<IBridgeKernel, KernelChannel>();
   private _seq = 0;
+  private _groupsSent: string | null = null;
+  private _groupWords: ISendWords | null = null;
   private _shownSeq = 0;
   private _status: ISendStatus | null = null;
   private _isDisposed = false;
   private readonly _statusChanged = new Signal<this, ISendStatus | null>(this);
+}
+
+/** The panel's plan as the bridge sends it (comm/messages.ts planMessage). */
+export interface IPlanToSend {
+  plan: IKeepPlan;
+  /** computePlan's answer for the groups on show. */
+  planned: IPlanResult;
+  /** The payload field the scan read splits from, or null. */
+  splitField: string | null;
 }
 
 /** How a message is described in the statuses. */

@@ -73,6 +73,15 @@ export function addScanCommands(
     isEnabled: () => model.canResume,
     execute: () => model.resume()
   });
+  commands.addCommand(CommandIDs.scanChanges, {
+    label: trans.__('Scan Changes'),
+    caption: trans.__(
+      'Scan only the points added to the chosen collection since its last scan, drop the deleted ones, and regroup'
+    ),
+    describedBy: { args: { type: 'object', properties: {} } },
+    isEnabled: () => model.canScanChanges,
+    execute: () => model.scanChanges()
+  });
   commands.addCommand(CommandIDs.cancel, {
     label: trans.__('Cancel the Scan'),
     caption: trans.__('Stop the running near-duplicate scan'),
@@ -87,10 +96,11 @@ export function addScanCommands(
   let cancelEnabled = model.running !== null;
   let resumeState = '';
   const follow = (): void => {
-    const resume = `${model.canResume}|${model.checkpoint?.done ?? ''}`;
+    const resume = `${model.canResume}|${model.checkpoint?.done ?? ''}|${model.canScanChanges}`;
     if (resume !== resumeState) {
       resumeState = resume;
       commands.notifyCommandChanged(CommandIDs.resume);
+      commands.notifyCommandChanged(CommandIDs.scanChanges);
     }
     if (model.canDetect !== detectEnabled) {
       detectEnabled = model.canDetect;

@@ -15,7 +15,12 @@ import { addScanCommands } from './commands';
 import { nearDuplicatesIcon } from './icons';
 import { ServerApi } from './api';
 import { NotebookBridge } from './bridge';
+import { ExportActions } from './export/exportActions';
+import { notebookCells } from './export/notebookCells';
+import { exportPlanOf } from './export/panelPlan';
+import { addPlanCommands } from './planCommands';
 import { NearDuplicatesModel } from './model';
+import type { IScanOutcome } from './modelTypes';
 import { NearDuplicatesPanel } from './panel';
 import { createScanWorker } from './scanWorker';
 import {
@@ -54,9 +59,22 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     });
     const bridge = notebooks ? new NotebookBridge(notebooks) : null;
     addScanCommands(app.commands, model, trans);
+    const sendAll = bridge
+      ? (outcome: IScanOutcome) => bridge.sendAllGroups(outcome)
+      : null;
+    const exporter = new ExportActions(notebooks, sendAll);
+    addPlanCommands(app.commands, {
+      model,
+      exporter,
+      planOf: outcome => exportPlanOf(model, outcome),
+      sendAll,
+      cells: notebooks ? notebookCells(notebooks) : null,
+      trans
+    });
     const panel = new NearDuplicatesPanel(model, bridge, {
       commands: app.commands,
-      translator: translator ?? nullTranslator
+      translator: translator ?? nullTranslator,
+      exporter
     });
     app.shell.add(panel, 'left', { rank: 850 });
     restorer?.add(panel, 'near-duplicates');
@@ -78,7 +96,9 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       CommandIDs.openPanel,
       CommandIDs.detect,
       CommandIDs.resume,
-      CommandIDs.cancel
+      CommandIDs.scanChanges,
+      CommandIDs.cancel,
+      CommandIDs.insertCode
     ]) {
       palette?.addItem({ command, category });
     }

@@ -3,7 +3,7 @@
 // (jupyterlab_near_duplicates/split_leakage.py) counts by the same rules, so both say the same numbers.
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { formatCount } from './format';
-import type { IDuplicateGroup } from './scan/types';
+import type { IDuplicateGroup, IScanPopulation } from './scan/types';
 
 /** Where a member without a split value is counted (the kernel's NO_SPLIT). */
 export const NO_SPLIT = '(no split)';
@@ -101,61 +101,53 @@ export function adoptSplitNames(
   knownSplitNames.set(splits, names);
 }
 
-const knownSplitCounts = new WeakMap<
+const knownPopulations = new WeakMap<
   ReadonlyArray<string | null>,
-  Record<string, number>
+  IScanPopulation
 >();
 
-/** countSplits of a scan's splits, once per splits array (which must not change). */
-export function splitCountsOf(
+/** populationOf a scan's splits, once per splits array (which must not change). */
+export function populationFor(
   splits: ReadonlyArray<string | null>
-): Record<string, number> {
-  let counts = knownSplitCounts.get(splits);
-  if (!counts) {
-    counts = countSplits(splits);
-    knownSplitCounts.set(splits, counts);
+): IScanPopulation {
+  let population = knownPopulations.get(splits);
+  if (!population) {
+    population = populationOf(splits);
+    knownPopulations.set(splits, population);
   }
-  return counts;
+  return population;
 }
 
-/** Keeps the split counts computed elsewhere (the worker) for this splits array. */
-export function adoptSplitCounts(
+/** Keeps the population computed elsewhere (the worker) for this splits array. */
+export function adoptPopulation(
   splits: ReadonlyArray<string | null>,
-  counts: Record<string, number>
+  population: IScanPopulation
 ): void {
-  knownSplitCounts.set(splits, counts);
+  knownPopulations.set(splits, population);
 }
 
-/** Points per named split. */
-export function countSplits(
+/** How many points, and how many per split value, `splits` (one per point) holds. */
+export function populationOf(
   splits: ReadonlyArray<string | null>
-): Record<string, number> {
-  const sizes: Record<string, number> = {};
+): IScanPopulation {
+  const counts: Record<string, number> = {};
   for (const s of splits) {
     if (s !== null && s !== undefined) {
-      sizes[s] = (sizes[s] ?? 0) + 1;
+      counts[s] = (counts[s] ?? 0) + 1;
     }
   }
-  return sizes;
-}
-
-/** The collection's points per split: kept with a restored scan, else counted on its points. */
-export function collectionSizes(points: {
-  splits: ReadonlyArray<string | null>;
-  splitSizes?: Record<string, number>;
-}): Record<string, number> {
-  return points.splitSizes ?? countSplits(points.splits);
+  return { points: splits.length, splits: counts };
 }
 
 /**
  * The split x split table of `groups` (member indices into `splits`, the scan's split per
- * point). Split sizes are `sizes` (the collection's, see collectionSizes), or counted over
- * all of `splits` when the scan lists every point.
+ * point). Split sizes are `sizes` (the scan's population: a restored scan keeps only the
+ * points in pairs), or counted over all of `splits` when the scan lists every point.
  */
 export function splitLeakage(
   groups: ReadonlyArray<IDuplicateGroup>,
   splits: ReadonlyArray<string | null>,
-  sizes: Readonly<Record<string, number>> = countSplits(splits)
+  sizes: Readonly<Record<string, number>> = populationOf(splits).splits
 ): ISplitLeakage {
   const present = new Set<string>();
   let missing = 0;
@@ -238,7 +230,7 @@ export function adoptLeakage(
 
 /**
  * splitLeakage(groups, splits, sizes), or the table adopted for these groups and splits
- * (adopted tables count with the collection's sizes, collectionSizes, as the panel does).
+ * (adopted tables count with the scan's population, as the panel does).
  */
 export function leakageOf(
   groups: ReadonlyArray<IDuplicateGroup>,

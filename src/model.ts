@@ -17,6 +17,7 @@ import {
 import { adoptExtras } from './scan/resultExtras';
 import { ResultAssembler } from './scan/resultParts';
 import { defaultDistance, higherIsBetter, isStricter } from './scan/metric';
+import { REVIEW_FIELD } from './scan/review';
 import type {
   INearDuplicatesModelOptions,
   IRunningScan,
@@ -301,18 +302,23 @@ export class NearDuplicatesModel {
    */
   async detect(
     cure: Pick<IScanRequest, 'cure' | 'exact'> = {},
-    resume = false
+    mode: 'fresh' | 'resume' | 'changes' = 'fresh'
   ): Promise<void> {
     const collection = this.collection;
     if (!collection || !this.canDetect) {
       return;
     }
-    const checkpoint = this.checkpoint;
-    if (resume) {
+    const checkpoint =
+      mode === 'resume'
+        ? this.checkpoint
+        : mode === 'changes'
+          ? this.lastScanKept
+          : null;
+    if (mode !== 'fresh') {
       if (!checkpoint) {
         return;
       }
-      // The interrupted scan's vector and threshold: the panel named them on the button.
+      // The kept scan's vector and threshold: the panel named them on the button.
       this._backend.selectVector(checkpoint.using);
       if (higherIsBetter(checkpoint.distance)) {
         this._similarity = checkpoint.threshold;
@@ -368,10 +374,15 @@ export class NearDuplicatesModel {
         sampleIdField: settings.sampleIdField,
         thumbnailField: settings.thumbnailField || null,
         splitField: settings.splitField || null,
+        reviewField: REVIEW_FIELD,
         ...cure
       },
       lease: this._api.scanLease(collection.name),
-      checkpoint: { key: this.checkpointKey(collection.name), resume }
+      checkpoint: {
+        key: this.checkpointKey(collection.name),
+        resume: mode === 'resume',
+        changes: mode === 'changes'
+      }
     });
   }
 
@@ -379,6 +390,30 @@ export class NearDuplicatesModel {
 
   /** The chosen collection's interrupted scan, kept by the worker; null when there is none. */
   get checkpoint(): ICheckpointInfo | null {
+    const kept = this.keptForCollection;
+    return kept && kept.phase !== 'complete' ? kept : null;
+  }
+
+  /** The chosen collection's last finished scan, kept whole for Scan changes; null when none. */
+  get lastScanKept(): ICheckpointInfo | null {
+    const kept = this.keptForCollection;
+    return kept && kept.phase === 'complete' ? kept : null;
+  }
+
+  /** Whether Scan changes can run now: Detect could, and a finished scan is kept. */
+  get canScanChanges(): boolean {
+    return this.canDetect && this.lastScanKept !== null;
+  }
+
+  /**
+   * Scans only the points added to the chosen collection since its last finished scan, drops
+   * the deleted ones, and regroups with the kept pairs (at that scan's threshold and vector).
+   */
+  scanChanges(): Promise<void> {
+    return this.detect({}, 'changes');
+  }
+
+  private get keptForCollection(): ICheckpointInfo | null {
     const collection = this.collection;
     const kept = this._checkpoint;
     return collection &&
@@ -395,7 +430,7 @@ export class NearDuplicatesModel {
 
   /** Takes up the chosen collection's interrupted scan at its own threshold and vector. */
   resume(): Promise<void> {
-    return this.detect({}, true);
+    return this.detect({}, 'resume');
   }
 
   /** Drops the chosen collection's interrupted scan. */

@@ -7,15 +7,25 @@ import {
   TranslationBundle
 } from '@jupyterlab/translation';
 import type { CommandRegistry } from '@lumino/commands';
-import { ReactWidget, SidePanel, UseSignal } from '@jupyterlab/ui-components';
-import { AccordionPanel, SplitPanel } from '@lumino/widgets';
+import {
+  CommandToolbarButton,
+  downloadIcon,
+  addBelowIcon,
+  ReactWidget,
+  SidePanel,
+  Toolbar,
+  ToolbarButton,
+  UseSignal
+} from '@jupyterlab/ui-components';
+import { AccordionPanel, Menu, SplitPanel } from '@lumino/widgets';
 import * as React from 'react';
-import type { NotebookBridge } from './bridge';
+import type { IPlanToSend, NotebookBridge } from './bridge';
 import { CalibrationView } from './components/CalibrationView';
 import { chainedNote } from './components/chainWords';
 import { ConnectionView } from './components/ConnectionView';
 import { GroupDetail, SelectedGroupBar } from './components/GroupDetail';
 import { DetectControls } from './components/DetectControls';
+import { formatCount } from './format';
 import { ScanErrorView } from './components/ErrorView';
 import { GroupList } from './components/GroupList';
 import { LeakageView, useLeakageFilter } from './components/LeakageView';
@@ -24,9 +34,11 @@ import { ScanProgressView } from './components/ScanProgressView';
 import { RecallView } from './components/RecallView';
 import { NotebookSendBar } from './components/SendStatus';
 import { WorkerStatusView } from './components/WorkerStatusView';
+import type { ExportActions } from './export/exportActions';
 import { nearDuplicatesIcon } from './icons';
 import { splitNamesOf } from './leakage';
-import { NearDuplicatesModel } from './model';
+import { IScanOutcome, NearDuplicatesModel } from './model';
+import type { IPlanView } from './planModel';
 import type { IDuplicateGroup } from './scan/types';
 import type { IThumbnailPolicy } from './thumbnails';
 import {
@@ -40,6 +52,8 @@ export interface INearDuplicatesPanelOptions {
   /** Where Detect and Cancel live: the panel's buttons run the same commands as the palette. */
   commands: CommandRegistry;
   translator?: ITranslator;
+  /** Export and Insert code, in the groups section's toolbar (planCommands.ts runs them). */
+  exporter?: ExportActions | null;
 }
 
 export class NearDuplicatesPanel extends SidePanel {
@@ -113,7 +127,7 @@ export class NearDuplicatesPanel extends SidePanel {
     scan.title.label = trans.__('Scan');
     this.addWidget(scan);
 
-    const groups = ReactWidget.create(
+    const groups = new SectionWithToolbar(
       <UseSignal signal={model.stateChanged}>
         {() => (
           <GroupsSection
@@ -128,9 +142,34 @@ export class NearDuplicatesPanel extends SidePanel {
     groups.addClass('jp-NearDuplicates-section');
     groups.addClass('jp-NearDuplicates-groupsSection');
     groups.title.label = trans.__('Duplicate groups');
+    if (options.exporter) {
+      addPlanButtons(groups.toolbar, commands, options.exporter, trans);
+    }
     this.addWidget(groups);
     SplitPanel.setStretch(scan, 0);
     SplitPanel.setStretch(groups, 1);
+
+    // A changed plan reaches the kernel that holds its groups (after "Send all groups"),
+    // once the changes settle: nd.plan() stays the panel's plan.
+    if (bridge) {
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      model.plan.changed.connect(() => {
+        if (timer !== null) {
+          clearTimeout(timer);
+        }
+        timer = setTimeout(() => {
+          timer = null;
+          const outcome = model.outcome;
+          if (!outcome || !bridge.sentGroupsOf(outcome.scanId)) {
+            return;
+          }
+          const plan = planToSend(model, outcome);
+          if (plan.planned.reading.length === 0) {
+            void bridge.sendPlan(outcome, plan);
+          }
+        }, PLAN_RESEND_MS);
+      });
+    }
   }
 
   dispose(): void {
@@ -141,6 +180,78 @@ export class NearDuplicatesPanel extends SidePanel {
     this.bridge?.dispose();
     super.dispose();
   }
+}
+
+/** How long plan changes settle before the plan is sent to the kernel again. */
+export const PLAN_RESEND_MS = 500;
+
+/** The panel's plan of the groups on show, as the bridge sends it. */
+function planToSend(
+  model: NearDuplicatesModel,
+  outcome: IScanOutcome
+): IPlanToSend & { planned: IPlanView } {
+  return {
+    plan: model.plan.plan,
+    planned: model.plan.view(outcome),
+    splitField: model.settings.splitField || null
+  };
+}
+
+/** A section whose toolbar sits in its title (the side panel's AccordionToolbar), taking no height. */
+class SectionWithToolbar extends ReactWidget {
+  constructor(private readonly element: JSX.Element) {
+    super();
+  }
+
+  readonly toolbar = new Toolbar();
+
+  protected render(): JSX.Element {
+    return this.element;
+  }
+}
+
+/**
+ * Export (a menu of the formats; Parquet asks the notebook's kernel first whether it can) and
+ * Insert code, in the groups section's title bar: the list below keeps all its room.
+ */
+function addPlanButtons(
+  toolbar: Toolbar,
+  commands: CommandRegistry,
+  exporter: ExportActions,
+  trans: TranslationBundle
+): void {
+  const menu = new Menu({ commands });
+  menu.addClass('jp-NearDuplicates-exportMenu');
+  for (const format of ['csv', 'jsonl', 'parquet']) {
+    menu.addItem({ command: CommandIDs.exportGroups, args: { format } });
+  }
+  const button: ToolbarButton = new ToolbarButton({
+    icon: downloadIcon,
+    className: 'jp-NearDuplicates-exportButton',
+    tooltip: trans.__(
+      'Export the groups on show: one row per member, keep or drop (CSV, JSON Lines, Parquet)'
+    ),
+    onClick: () => {
+      const box = button.node.getBoundingClientRect();
+      void exporter
+        .refreshParquet()
+        .catch(() => null)
+        .then(() => {
+          commands.notifyCommandChanged(CommandIDs.exportGroups);
+          menu.open(box.left, box.bottom);
+        });
+    }
+  });
+  toolbar.addItem('export', button);
+  toolbar.addItem(
+    'insert-code',
+    new CommandToolbarButton({
+      commands,
+      id: CommandIDs.insertCode,
+      icon: addBelowIcon,
+      label: ''
+    })
+  );
 }
 
 function ScanSection(props: {
@@ -195,6 +306,8 @@ function ScanSection(props: {
         vector={model.vectorName}
         onResume={() => void commands.execute(CommandIDs.resume)}
         onDiscard={() => model.discardCheckpoint()}
+        lastScanKept={model.lastScanKept}
+        onScanChanges={() => void commands.execute(CommandIDs.scanChanges)}
         trans={trans}
       />
       {running?.progress ? (
@@ -247,7 +360,7 @@ function GroupsSection(props: {
     outcome?.groups,
     outcome?.result.points.splits,
     outcome?.finishedAt,
-    outcome?.result.points.splitSizes
+    outcome?.result.population?.splits
   );
   if (!outcome) {
     return (
@@ -268,6 +381,14 @@ function GroupsSection(props: {
     <div className="jp-NearDuplicates-results">
       <div className="jp-NearDuplicates-scanInfo">
         {trans.__('Scan of %1, %2', outcome.result.collection, when)}
+        {outcome.result.stats.changes
+          ? ' ' +
+            trans.__(
+              '(changes: %1 points added, %2 deleted)',
+              formatCount(outcome.result.stats.changes.added),
+              formatCount(outcome.result.stats.changes.deleted)
+            )
+          : null}
       </div>
       <RecallView
         audit={outcome.result.audit}
@@ -286,7 +407,9 @@ function GroupsSection(props: {
             <NotebookSendBar
               status={status ?? null}
               groupCount={outcome.groups.length}
-              onSendAll={() => void bridge.sendAllGroups(outcome)}
+              onSendAll={() =>
+                void bridge.sendAllGroups(outcome, planToSend(model, outcome))
+              }
               trans={trans}
             />
           )}

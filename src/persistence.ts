@@ -1,13 +1,20 @@
 // What the panel keeps of a finished scan across panel close and page reload (IStateDB):
 // only the points that have pairs, re-indexed, with the pairs as plain arrays. DOM-free.
-import { collectionSizes } from './leakage';
-import { DEFAULT_PLAN, IKeepPlan, kernelRules, readRules } from './plan';
+import {
+  DEFAULT_PLAN,
+  IKeepPlan,
+  kernelRules,
+  populationOf,
+  readRules
+} from './plan';
 import { regroup } from './scan/groups';
 import type { SplitRecord } from './scan/linkage';
+import { IReviewTag, readReview } from './scan/review';
 import type {
   DistanceKind,
   PointId,
   IRecallEstimate,
+  IScanPopulation,
   IScanResult
 } from './scan/types';
 
@@ -36,13 +43,18 @@ export interface ISavedScan {
     sampleIds: string[];
     thumbnails: (string | null)[];
     splits: (string | null)[];
+    /** Earlier scans' tags on the kept points, as the payload holds them (tagging.py's keys). */
+    reviews?: (Record<string, unknown> | null)[];
   };
-  /** Points per named split over the whole collection (the points above are only those in pairs). */
-  splitSizes?: Record<string, number>;
   pairs: { a: number[]; b: number[]; score: number[] };
   stats: IScanResult['stats'];
   /** The scan's check of its own completeness, so a reload still says how complete it is. */
   audit?: IRecallEstimate;
+  /**
+   * How many points the scan listed, in all and per split: the kept points are only those
+   * with pairs, and the plan's shares are of all. Absent in scans kept before it.
+   */
+  population?: IScanPopulation;
   /** The Splits made on it (issue 15): each member's part, by kept point index. */
   splits?: { members: number[]; parts: number[] }[];
   /**
@@ -89,7 +101,8 @@ export function saveScan(
     ids: [],
     sampleIds: [],
     thumbnails: [],
-    splits: []
+    splits: [],
+    ...(result.points.reviews ? { reviews: [] } : {})
   };
   for (const original of remap.keys()) {
     const thumbnail = result.points.thumbnails[original];
@@ -99,6 +112,7 @@ export function saveScan(
       thumbnail && thumbnail.length <= MAX_SAVED_THUMBNAIL ? thumbnail : null
     );
     points.splits.push(result.points.splits[original]);
+    points.reviews?.push(savedReview(result.points.reviews?.[original]));
   }
   return {
     version: SAVED_SCAN_VERSION,
@@ -110,9 +124,9 @@ export function saveScan(
     finishedAt,
     scanId,
     points,
-    splitSizes: collectionSizes(result.points),
     pairs,
     stats: result.stats,
+    population: result.population ?? populationOf(result.points.splits),
     ...(result.audit ? { audit: result.audit } : {}),
     // A split's members are in groups, so they have pairs and are kept.
     ...(splits.length
@@ -150,16 +164,16 @@ export function restoreScan(saved: unknown): {
   if (!isSavedScan(saved)) {
     return null;
   }
+  // The tags are read again, as from a payload: nothing kept is trusted as it was written.
+  const { reviews: savedReviews, ...keptPoints } = saved.points;
   const result: IScanResult = {
     collection: saved.collection,
     using: saved.using,
     distance: saved.distance,
     threshold: saved.threshold,
     points: {
-      ...saved.points,
-      ...(isSplitSizes(saved.splitSizes)
-        ? { splitSizes: saved.splitSizes }
-        : {})
+      ...keptPoints,
+      ...readReviews(savedReviews, saved.points.ids.length)
     },
     pairs: {
       a: Uint32Array.from(saved.pairs.a),
@@ -168,7 +182,8 @@ export function restoreScan(saved: unknown): {
     },
     groups: [],
     stats: saved.stats,
-    ...(isRecallEstimate(saved.audit) ? { audit: saved.audit } : {})
+    ...(isRecallEstimate(saved.audit) ? { audit: saved.audit } : {}),
+    ...(isPopulation(saved.population) ? { population: saved.population } : {})
   };
   result.groups = regroup(result, saved.threshold);
   return {
@@ -179,6 +194,31 @@ export function restoreScan(saved: unknown): {
     splits: readSplits(saved.splits, saved.points.ids.length),
     plan: readPlan(saved.plan)
   };
+}
+
+/** A tag in the payload's own shape (snake_case), so it is read back by the same reader. */
+function savedReview(
+  tag: IReviewTag | null | undefined
+): Record<string, unknown> | null {
+  return tag
+    ? {
+        scan: tag.scan,
+        group: tag.group,
+        keep: tag.keep,
+        threshold: tag.threshold,
+        weakest_link: tag.weakestLink
+      }
+    : null;
+}
+
+/** Kept tags back (none when they were not kept or do not fit the points). */
+function readReviews(
+  value: unknown,
+  points: number
+): { reviews?: (IReviewTag | null)[] } {
+  return Array.isArray(value) && value.length === points
+    ? { reviews: value.map(readReview) }
+    : {};
 }
 
 /** A kept plan back, or null when it is absent or not of the shape saveScan writes. */
@@ -250,13 +290,15 @@ function isSavedScan(value: unknown): value is ISavedScan {
   );
 }
 
-/** Kept split sizes are used only when every count is a whole number. */
-function isSplitSizes(value: unknown): value is Record<string, number> {
+function isPopulation(value: unknown): value is IScanPopulation {
+  const v = value as IScanPopulation;
   return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    Object.values(value).every(n => Number.isInteger(n) && n >= 0)
+    typeof v === 'object' &&
+    v !== null &&
+    Number.isInteger(v.points) &&
+    typeof v.splits === 'object' &&
+    v.splits !== null &&
+    Object.values(v.splits).every(n => Number.isInteger(n))
   );
 }
 

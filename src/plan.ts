@@ -5,13 +5,22 @@
 // tests/fixtures/rules.json are checked on both sides (src/__tests__/plan.spec.ts, tests/test_plan_rules.py).
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { formatCount } from './format';
-import { formatPercent1, NO_SPLIT, splitCountsOf } from './leakage';
+import {
+  formatPercent1,
+  NO_SPLIT,
+  populationFor,
+  populationOf
+} from './leakage';
+
+// Counted with the leakage table's rule; re-exported for the plan's callers.
+export { populationOf };
 import { higherIsBetter } from './scan/metric';
 import type {
   DistanceKind,
   IDuplicateGroup,
   IPairList,
   IScanPoints,
+  IScanPopulation,
   PointId
 } from './scan/types';
 import { untranslated } from './translation';
@@ -75,6 +84,11 @@ export interface IPlanInput {
    * (absent or null: the point has no such field). Only the groups' members are read.
    */
   fields?: ReadonlyMap<string, ReadonlyMap<number, unknown>>;
+  /**
+   * The scan's points in all and per split, when `points` holds only some of them (a
+   * restored scan); by default counted from `points`.
+   */
+  population?: IScanPopulation;
 }
 
 /** What the plan does to one group. */
@@ -134,7 +148,7 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
     decisions: [],
     keep: 0,
     drop: 0,
-    points: points.ids.length,
+    points: input.population?.points ?? points.ids.length,
     splits: [],
     leftOut: { groups: 0, samples: 0 },
     missing: [],
@@ -203,7 +217,8 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
 
   const marked = new Set(plan.notDuplicates);
   // Counted once per splits array (a million points took ~100 ms on every plan).
-  const sizes = new Map(Object.entries(splitCountsOf(points.splits)));
+  const population = input.population ?? populationFor(points.splits);
+  const sizes = new Map(Object.entries(population.splits));
   const splits = new Map<string, ISplitCounts>();
   const count = (member: number, kept: boolean) => {
     const s = points.splits[member];
@@ -259,7 +274,7 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
     decisions,
     keep,
     drop,
-    points: points.ids.length,
+    points: population.points,
     splits: [...splits.values()].sort((a, b) => byName(a.split, b.split)),
     leftOut,
     missing,

@@ -132,7 +132,8 @@ export class PlanModel {
           distance: result.distance,
           floor: result.threshold
         },
-        fields: this._values
+        fields: this._values,
+        population: result.population
       },
       this._plan
     );

@@ -17,8 +17,14 @@ export namespace CommandIDs {
   export const detect = `${EXTENSION_ID}:detect`;
   /** Stop the running scan. */
   export const cancel = `${EXTENSION_ID}:cancel`;
+  /** Export the groups on show and their plan (args: format 'csv', 'jsonl' or 'parquet'). */
+  export const exportGroups = `${EXTENSION_ID}:export`;
+  /** Insert, below the active notebook cell, the code that rebuilds the plan and tags it. */
+  export const insertCode = `${EXTENSION_ID}:insert-code`;
   /** Take up the chosen collection's interrupted scan where its checkpoint left off (issue 16). */
   export const resume = `${EXTENSION_ID}:resume`;
+  /** Scan only the points added since the chosen collection's last finished scan (issue 16). */
+  export const scanChanges = `${EXTENSION_ID}:scan-changes`;
 }
 
 /** The translation domain of the extension's user-facing strings. */

@@ -63,7 +63,8 @@ def test_the_kernel_reads_every_message_the_panel_sends():
 
     selection = importlib.import_module("jupyterlab_near_duplicates.selection")  # the module, not nd.selection
 
-    cases = [c for c in RULES.get("comm_protocol") or [] if (c.get("message") or {}).get("type") in ("select", "groups", "part", "commit")]
+    panel_types = ("select", "groups", "part", "commit", "plan")
+    cases = [c for c in RULES.get("comm_protocol") or [] if (c.get("message") or {}).get("type") in panel_types]
     if not cases:
         pytest.skip("tests/fixtures/rules.json lists no panel-to-kernel comm messages yet")
     channel = Channel()

@@ -401,7 +401,7 @@ def test_parts_that_join_into_a_bad_message_get_an_error(comm):
     for text, says in (
         ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
         ('{"type": "groups", "groups": [', "do not join into JSON"),
-        ('{"type": "part"}', "must join into a select or groups"),
+        ('{"type": "part"}', "the parts must join into a select"),
         ('{"type": "groups", "groups": "all"}', "groups must be a list"),
     ):
         comm.deliver({"type": "part", "seq": 1, "transfer": text[:8], "part": 0, "parts": 1, "text": text})

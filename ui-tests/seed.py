@@ -119,7 +119,7 @@ def seed(data_dir: str, root_dir: str) -> None:
     url, key = backend.ensure_running()
     try:
         client = QdrantClient(url=url, api_key=key, timeout=60)
-        for name in ("planted", "hostile", "large", "chained"):
+        for name in ("planted", "hostile", "large", "chained", "reviewed"):
             if client.collection_exists(name):
                 client.delete_collection(name)
         client.create_collection(
@@ -136,6 +136,17 @@ def seed(data_dir: str, root_dir: str) -> None:
         client.upsert(
             "chained",
             [models.PointStruct(id=i, vector=v.tolist(), payload=p) for i, v, p in chained(root_dir)],
+            wait=True,
+        )
+        # "reviewed" (issue 14): what the tag and export specs write into and read back, apart
+        # from "planted", whose pictures must not show their tags. Its first 68 points are
+        # planted's first 68 (clusters of 7, 5, 4, 3, 3, 2, 2, 2 and 40 lone points).
+        client.create_collection(
+            "reviewed", vectors_config=models.VectorParams(size=DIM, distance=models.Distance.COSINE)
+        )
+        client.upsert(
+            "reviewed",
+            [models.PointStruct(id=i, vector=v.tolist(), payload=p) for i, v, p in planted(root_dir)[:68]],
             wait=True,
         )
         # Payload strings that must show as text, never as markup.

@@ -1,8 +1,9 @@
 // The bridge from panel to notebook: what the panel is told for each kernel a user may
 // have (none, one without the import, a busy one, a restarted one), played by FakeKernel.
 import { ISendStatus, NotebookBridge } from '../bridge';
-import { groupsMessage, selectMessage } from '../comm/messages';
+import { groupsMessage, planMessage, selectMessage } from '../comm/messages';
 import { PART_CHARS } from '../comm/protocol';
+import { computePlan, DEFAULT_PLAN, groupId } from '../plan';
 import { regroup } from '../scan/groups';
 import { PairStore } from '../scan/pairs';
 import type { IScanResult } from '../scan/types';
@@ -95,6 +96,34 @@ describe('NotebookBridge', () => {
     expect(
       message.type === 'groups' && message.groups.map(g => g.size)
     ).toEqual([4, 2]);
+  });
+
+  it('sends the keep-one plan after all groups, in the groups’ words, and alone when it changes (fake kernel)', async () => {
+    const kernel = openNotebook('a.ipynb')!;
+    const plan = { ...DEFAULT_PLAN, notDuplicates: [groupId(small.pointIds)] };
+    const planned = computePlan(
+      { groups: outcome.groups, points: result.points },
+      plan
+    );
+    expect(bridge.sentGroupsOf(outcome.scanId)).toBe(false);
+    const status = await bridge.sendAllGroups(outcome, {
+      plan,
+      planned,
+      splitField: 'split'
+    });
+    expect(status.text).toBe('Sent 2 groups (6 samples) to a.ipynb');
+    expect(kernel.received.map(m => m.type)).toEqual(['groups', 'plan']);
+    expect(kernel.received[1]).toEqual({
+      ...planMessage(result, outcome.groups, plan, planned, 'split', 'scan-1'),
+      seq: 2
+    });
+    expect(bridge.sentGroupsOf(outcome.scanId)).toBe(true);
+    expect(
+      (await bridge.sendPlan(outcome, { plan, planned, splitField: 'split' }))
+        .text
+    ).toBe(
+      'Sent the keep-one plan (keep 1, drop 3 samples (37.5%)) to a.ipynb'
+    );
   });
 
   it('asks for the import when the kernel has no comm target, then works once imported', async () => {

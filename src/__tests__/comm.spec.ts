@@ -2,13 +2,19 @@
 // kernel's replies are read, and how a long message is cut into parts.
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { groupMessage, groupsMessage, selectMessage } from '../comm/messages';
+import {
+  groupMessage,
+  groupsMessage,
+  planMessage,
+  selectMessage
+} from '../comm/messages';
 import {
   COMM_PROTOCOL,
   HELLO,
   readKernelReply,
   splitText
 } from '../comm/protocol';
+import { computePlan, groupId, IKeepPlan } from '../plan';
 import { regroup } from '../scan/groups';
 import { groupScan, recordSplit, splitParts } from '../scan/linkage';
 import { PAIRS, scanResult } from './commFixtures';
@@ -36,6 +42,31 @@ describe('the shared comm examples (tests/fixtures/rules.json)', () => {
     expect(example('groups')).toEqual({
       ...groupsMessage(result, result.groups, 0.9, 'scan-1'),
       seq: 2
+    });
+  });
+
+  it('hold the keep-one plan the panel sends (a pin in one group, the other not duplicates)', () => {
+    const [big, small] = result.groups;
+    const plan: IKeepPlan = {
+      rules: [{ kind: 'central' }],
+      pins: { [groupId(big.pointIds)]: 102 },
+      notDuplicates: [groupId(small.pointIds)]
+    };
+    const planned = computePlan(
+      {
+        groups: result.groups,
+        points: result.points,
+        pairs: {
+          pairs: result.pairs,
+          distance: result.distance,
+          floor: result.threshold
+        }
+      },
+      plan
+    );
+    expect(example('plan')).toEqual({
+      ...planMessage(result, result.groups, plan, planned, 'split', 'scan-1'),
+      seq: 6
     });
   });
 

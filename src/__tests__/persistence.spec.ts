@@ -34,6 +34,39 @@ function scan(): IScanResult {
 }
 
 describe('saved scans', () => {
+  it('keeps the tags earlier scans wrote on the kept points, so a reload still shows them reviewed', () => {
+    const tagged = scan();
+    tagged.points.reviews = tagged.points.ids.map((_, i) =>
+      i === 2 || i === 7
+        ? {
+            scan: 'scan-0',
+            group: 1,
+            keep: i === 2,
+            threshold: 0.95,
+            weakestLink: 0.97
+          }
+        : null
+    );
+    const restored = restoreScan(
+      JSON.parse(JSON.stringify(saveScan(tagged, 0.9, 1, 'scan-1')!))
+    )!;
+    const { points } = restored.result;
+    const reviewed = points.ids.filter((_, i) => points.reviews![i]);
+    expect(reviewed).toEqual([20, 70]);
+    expect(points.reviews![points.ids.indexOf(20)]).toEqual({
+      scan: 'scan-0',
+      group: 1,
+      keep: true,
+      threshold: 0.95,
+      weakestLink: 0.97
+    });
+    // a scan kept before tags were read has none, and shows no badge
+    expect(
+      restoreScan(JSON.parse(JSON.stringify(saveScan(scan(), 0.9, 1, 's')!)))!
+        .result.points.reviews
+    ).toBeUndefined();
+  });
+
   it("keeps the scan's recall estimate, so a reload still says how complete it is", () => {
     const audit: IRecallEstimate = {
       seed: 7,
@@ -63,7 +96,7 @@ describe('saved scans', () => {
     const trans = nullTranslator.load('jupyterlab_near_duplicates');
     const headline = (r: IScanResult) =>
       leakHeadline(
-        splitLeakage(r.groups, r.points.splits, r.points.splitSizes),
+        splitLeakage(r.groups, r.points.splits, r.population?.splits),
         trans
       );
     const restored = restoreScan(
@@ -71,7 +104,7 @@ describe('saved scans', () => {
     )!;
     // Only 5 of the 8 points are kept; 4 of the 8 are test.
     expect(restored.result.points.ids).toHaveLength(5);
-    expect(restored.result.points.splitSizes).toEqual({ train: 4, test: 4 });
+    expect(restored.result.population?.splits).toEqual({ train: 4, test: 4 });
     expect(headline(restored.result)).toBe(headline(before));
     expect(headline(before)).toMatch(/of test\)/);
   });

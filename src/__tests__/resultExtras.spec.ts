@@ -4,11 +4,10 @@
 // to the result. DOM-free: scan results are built here, not scanned.
 import { diameters, diametersOf } from '../scan/chain';
 import {
-  collectionSizes,
   collectionSplits,
-  countSplits,
   leakageOf,
-  splitCountsOf,
+  populationFor,
+  populationOf,
   splitLeakage,
   splitNamesOf
 } from '../leakage';
@@ -143,13 +142,13 @@ describe('a result sent in parts with the worker extras (fake scans built in the
       expect(diametersOf(got, got.groups)).toEqual(diameters(got, got.groups));
       expect(diametersOf(got, got.groups)).not.toBe(diameters(got, got.groups));
       expect(leakageOf(got.groups, got.points.splits)).toEqual(
-        splitLeakage(got.groups, got.points.splits, collectionSizes(got.points))
+        splitLeakage(got.groups, got.points.splits)
       );
       expect(splitNamesOf(got.points.splits)).toEqual(
         collectionSplits(got.points.splits)
       );
-      expect(splitCountsOf(got.points.splits)).toEqual(
-        countSplits(got.points.splits)
+      expect(populationFor(got.points.splits)).toEqual(
+        populationOf(got.points.splits)
       );
       got.groups.forEach(g =>
         expect(groupIdOf(g, got.points.ids)).toBe(groupId(g.pointIds))

@@ -115,7 +115,10 @@ describe('Resume an interrupted scan (fake Qdrant, real scan code and model)', (
     const fullGroups = groupsOf(full.model);
     const fullPairs = full.model.outcome!.result.pairs;
     expect(fullGroups.length).toBe(2);
-    expect(await store.load('embedded||images')).toBeNull();
+    // The finished scan is kept for Scan changes, not offered for Resume.
+    expect((await store.load('embedded||images'))?.phase).toBe('complete');
+    await until(() => full.model.lastScanKept !== null);
+    expect(full.model.checkpoint).toBeNull();
 
     // First page load: the scan is cancelled in its main pass (after the audit's batches).
     const first = await pageLoad(qdrant, store);
@@ -164,7 +167,7 @@ describe('Resume an interrupted scan (fake Qdrant, real scan code and model)', (
     expect(resumedQueries).toBeLessThan(calls);
     // Finished: nothing is left to resume.
     await until(() => second.model.checkpoint === null);
-    expect(await store.load('embedded||images')).toBeNull();
+    expect((await store.load('embedded||images'))?.phase).toBe('complete');
   });
 
   it('Discard drops the kept scan', async () => {
@@ -212,6 +215,58 @@ describe('Resume an interrupted scan (fake Qdrant, real scan code and model)', (
       'The interrupted scan of images cannot be resumed: the collection changed since: 15 points then, 16 now. Its saved progress was discarded; Detect scans the collection again.'
     );
     await until(() => second.model.checkpoint === null);
+  });
+});
+
+describe('Scan changes (fake Qdrant, real scan code and model)', () => {
+  it('after points are added and deleted, asks only about the new ones and ends with the groups of a full rescan', async () => {
+    const store = new MemoryCheckpointStore();
+    const first = await pageLoad(new FakeQdrant(circlePoints()), store);
+    await first.model.detect();
+    await until(() => first.model.lastScanKept !== null);
+    expect(first.model.canScanChanges).toBe(true);
+
+    // Point 13 is deleted (its pair with 14 goes), two copies of 10 and of 5 are added.
+    const at = (deg: number) => [
+      Math.cos((deg * Math.PI) / 180),
+      Math.sin((deg * Math.PI) / 180)
+    ];
+    const now = () => [
+      ...circlePoints().filter(p => p.id !== 13),
+      { id: 20, vector: at(3.2), payload: {} },
+      { id: 21, vector: at(180.2), payload: {} }
+    ];
+    const changed = new FakeQdrant(now());
+    const backend = {
+      ...BACKEND,
+      collections: [{ ...BACKEND.collections[0], points_count: 16 }]
+    };
+    const second = await pageLoad(changed, store, backend);
+    await until(() => second.model.lastScanKept !== null);
+    await second.model.scanChanges();
+    await until(() => second.model.outcome !== null);
+    expect(second.model.outcome!.result.stats.changes).toEqual({
+      added: 2,
+      deleted: 1
+    });
+    const rescan = await pageLoad(
+      new FakeQdrant(now()),
+      new MemoryCheckpointStore(),
+      backend
+    );
+    await rescan.model.detect();
+    await until(() => rescan.model.outcome !== null);
+    const sorted = (m: NearDuplicatesModel) =>
+      groupsOf(m)
+        .map(g => [...g].sort())
+        .sort();
+    expect(sorted(second.model)).toEqual(sorted(rescan.model));
+    const members = groupsOf(second.model).flat();
+    expect(members).toEqual(expect.arrayContaining(['20', '21']));
+    expect(members).not.toContain('13');
+    expect(second.model.outcome!.result.stats.queries).toBeLessThan(
+      rescan.model.outcome!.result.stats.queries
+    );
   });
 });
 

@@ -67,6 +67,51 @@ function pairSet(result: IScanResult): string[] {
 }
 
 describe('scanCollection with a fake Qdrant client', () => {
+  it('reads the tag an earlier scan wrote (only that payload key), when asked to', async () => {
+    const points = circlePoints();
+    const tag = {
+      group: 0,
+      keep: true,
+      scan: 'scan-0',
+      threshold: 0.95,
+      weakest_link: 0.99
+    };
+    points[10].payload = { ...points[10].payload, near_duplicate: tag };
+    points[11].payload = { ...points[11].payload, near_duplicate: 'junk' };
+    const fake = new FakeQdrant(points);
+    const result = await scanCollection(
+      fake,
+      { ...base, reviewField: 'near_duplicate' },
+      recorder().hooks
+    );
+    const [a] = result.groups;
+    expect(a.members.map(i => result.points.reviews![i])).toEqual([
+      {
+        scan: 'scan-0',
+        group: 0,
+        keep: true,
+        threshold: 0.95,
+        weakestLink: 0.99
+      },
+      null,
+      null
+    ]);
+    const scroll = fake.calls.find(c => c.method === 'scroll');
+    expect((scroll!.body as { with_payload: unknown }).with_payload).toEqual([
+      'sample_id',
+      'thumbnail',
+      'split',
+      'near_duplicate'
+    ]);
+    // Not asked: nothing read, no array kept.
+    const plain = await scanCollection(
+      new FakeQdrant(points),
+      base,
+      recorder().hooks
+    );
+    expect(plain.points.reviews).toBeUndefined();
+  });
+
   it('finds the planted duplicate groups with their samples, thumbnails and splits', async () => {
     const fake = new FakeQdrant(circlePoints());
     const result = await scanCollection(fake, base, recorder().hooks);

@@ -2,7 +2,13 @@
 // hold in the kernel. DOM-free, so the wire shape is unit tested without a kernel.
 import { compareAlike, passes } from '../scan/metric';
 import type { IDuplicateGroup, IScanResult } from '../scan/types';
-import type { GroupMessage, GroupsMessage, SelectMessage } from './protocol';
+import { groupId, IKeepPlan, IPlanResult, kernelRules } from '../plan';
+import type {
+  GroupMessage,
+  GroupsMessage,
+  PlanMessage,
+  SelectMessage
+} from './protocol';
 
 /** The `select` message for one group: what `nd.selection` will hold. */
 export function selectMessage(
@@ -61,26 +67,61 @@ export function groupsMessage(
     groups: groups.map((g, i) =>
       groupMessage(result, g, i, threshold, scanId, best)
     ),
-    recall: result.audit
-      ? {
-          estimate: result.audit.recall,
-          low: result.audit.low,
-          high: result.audit.high,
-          sampled: result.audit.sampled,
-          route: result.audit.route
-        }
-      : null
+    recall: recallMessage(result)
   };
 }
 
-function roundScore(score: number): number {
+/** The `plan` message: the panel's plan of `groups` (the list on show) as `nd.plan()` reads it. */
+export function planMessage(
+  result: IScanResult,
+  groups: IDuplicateGroup[],
+  plan: IKeepPlan,
+  planned: IPlanResult,
+  splitField: string | null,
+  scanId: string
+): PlanMessage {
+  return {
+    type: 'plan',
+    scan_id: scanId,
+    collection: result.collection,
+    rules: kernelRules(plan.rules),
+    split_field: splitField,
+    problem: planned.problem,
+    groups: planned.problem
+      ? []
+      : groups.map((g, i) => {
+          const d = planned.decisions[i];
+          return {
+            id: d?.id ?? groupId(g.pointIds),
+            keeper: d && d.keeper !== null ? result.points.ids[d.keeper] : null,
+            pinned: !!d?.pinned
+          };
+        })
+  };
+}
+
+/** The scan's recall estimate as the kernel keeps it (`recall` of nd.groups() rows, and of an export's manifest). */
+export function recallMessage(result: IScanResult): GroupsMessage['recall'] {
+  return result.audit
+    ? {
+        estimate: result.audit.recall,
+        low: result.audit.low,
+        high: result.audit.high,
+        sampled: result.audit.sampled,
+        route: result.audit.route
+      }
+    : null;
+}
+
+/** A score as it crosses to the kernel: rounded to 6 decimals (a float32 read as 0.97). */
+export function roundScore(score: number): number {
   return Number.isFinite(score) ? Math.round(score * 1e6) / 1e6 : score;
 }
 
 // Per point, the closest passing link inside its group: one pass over the pairs, so sending
 // all groups costs O(points + pairs), not O(groups x pairs). Inside the group, as a Split or
-// complete linkage can leave a point's closest link in another group.
-function closestLinks(
+// complete linkage can leave a point's closest link in another group. NaN outside the groups.
+export function closestLinks(
   result: IScanResult,
   threshold: number,
   groups: IDuplicateGroup[]

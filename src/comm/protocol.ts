@@ -29,6 +29,7 @@ export const PART_CHARS = 512 * 1024;
 //   comm_open data {type: 'hello', protocol}
 //   {type: 'select', seq, group: GroupMessage}
 //   {type: 'groups', seq, scan_id, collection, threshold, distance, groups: GroupMessage[]}
+//   {type: 'plan', seq, scan_id, collection, rules, split_field, problem, groups: [{id, keeper, pinned}]}
 //   {type: 'part', seq, transfer, part, parts, text}   a slice of a select/groups message's JSON
 //   {type: 'commit', seq, transfer, parts}             join the parts and apply the message
 // Kernel -> front end:
@@ -88,7 +89,28 @@ export type GroupsMessage = {
   } | null;
 };
 
-export type NotebookMessage = SelectMessage | GroupsMessage;
+/**
+ * The panel's keep-one plan (issue 14): what `nd.plan()` with no arguments returns. Sent after
+ * "Send all groups" and again, debounced, when the plan changes. Groups are named by plan.ts
+ * groupId (the kernel's planning.group_id), so a plan for other groups than the kernel holds
+ * is told apart.
+ */
+export type PlanMessage = {
+  type: 'plan';
+  seq?: number;
+  scan_id: string;
+  collection: string;
+  /** The rules in nd.plan's keep= form, 'first' last: "central", ["max", "width"], ["split", [...]]. */
+  rules: (string | [string, string | string[]])[];
+  /** The payload field the scan read the split from (the panel's splitField), or null. */
+  split_field: string | null;
+  /** Why the panel has no plan (a rule's field of mixed types...), or null. */
+  problem: string | null;
+  /** One per group on show, in the panel's order: the point kept (null: marked not duplicates). */
+  groups: { id: string; keeper: PointId | null; pinned: boolean }[];
+};
+
+export type NotebookMessage = SelectMessage | GroupsMessage | PlanMessage;
 
 export type PartMessage = {
   type: 'part';
@@ -113,7 +135,7 @@ export type ReadyReply = { type: 'ready'; protocol: number; version: string };
 export type AckReply = {
   type: 'ack';
   seq: number;
-  of: 'select' | 'groups' | 'part';
+  of: 'select' | 'groups' | 'plan' | 'part';
   grids: number;
   callback_errors: string[];
 };
@@ -179,8 +201,16 @@ function readAck(
       `ack.seq must be a whole number, not ${kindOf(data.seq)}`
     );
   }
-  if (data.of !== 'select' && data.of !== 'groups' && data.of !== 'part') {
-    return unreadable(seq, 'ack.of must be "select", "groups" or "part"');
+  if (
+    data.of !== 'select' &&
+    data.of !== 'groups' &&
+    data.of !== 'plan' &&
+    data.of !== 'part'
+  ) {
+    return unreadable(
+      seq,
+      'ack.of must be "select", "groups", "plan" or "part"'
+    );
   }
   if (!isSeq(data.grids)) {
     return unreadable(

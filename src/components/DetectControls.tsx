@@ -38,6 +38,9 @@ export interface IDetectControlsProps {
   vector?: string | null;
   onResume?: () => void;
   onDiscard?: () => void;
+  /** The chosen collection's last finished scan, kept for Scan changes; null: none. */
+  lastScanKept?: ICheckpointInfo | null;
+  onScanChanges?: () => void;
   trans?: TranslationBundle;
 }
 
@@ -72,6 +75,8 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
     vector = null,
     onResume,
     onDiscard,
+    lastScanKept = null,
+    onScanChanges,
     trans = untranslated
   } = props;
   const similarity = higherIsBetter(distance);
@@ -268,6 +273,32 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
       </div>
 
       {hint}
+      {lastScanKept &&
+      !scanning &&
+      !resume &&
+      pointsNow !== null &&
+      pointsNow !== lastScanKept.points ? (
+        <div className="jp-NearDuplicates-resume" role="status">
+          <div className="jp-NearDuplicates-resumeText">
+            {trans.__(
+              'The collection has %1 points now, %2 at its last scan (at %3): Scan changes asks only about the points added and drops the deleted ones.',
+              formatCount(pointsNow),
+              formatCount(lastScanKept.points),
+              formatThreshold(lastScanKept.threshold, lastScanKept.distance)
+            )}
+          </div>
+          <div className="jp-NearDuplicates-buttons">
+            <button
+              type="button"
+              className="jp-NearDuplicates-button jp-NearDuplicates-primary"
+              onClick={onScanChanges}
+              disabled={!canDetect}
+            >
+              {trans.__('Scan changes')}
+            </button>
+          </div>
+        </div>
+      ) : null}
     </div>
   );
 }
@@ -275,8 +306,8 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
 /**
  * The offer to take up an interrupted scan: "Resume (62% done)", what it was (its threshold
  * and vector when they differ from the panel's: Resume takes the scan's own), and Discard.
- * A collection whose point count changed since is said to have changed: Resume would be
- * refused by the worker, so it is not offered.
+ * A collection whose point count changed since is said to have changed (the count Qdrant
+ * reports can be approximate, so the worker decides, from the ids it lists again).
  */
 function ResumeOffer(props: {
   checkpoint: ICheckpointInfo;
@@ -328,7 +359,7 @@ function ResumeOffer(props: {
   if (changed) {
     notes.push(
       trans.__(
-        'The collection has changed since (%1 points then, %2 now), so it cannot be resumed: Detect scans it again.',
+        'The collection seems to have changed since (%1 points then, %2 now): Resume lists its points again and resumes only if they are the same.',
         formatCount(checkpoint.points),
         formatCount(pointsNow)
       )
@@ -338,16 +369,14 @@ function ResumeOffer(props: {
     <div className="jp-NearDuplicates-resume" role="status">
       <div className="jp-NearDuplicates-resumeText">{notes.join(' ')}</div>
       <div className="jp-NearDuplicates-buttons">
-        {changed ? null : (
-          <button
-            type="button"
-            className="jp-NearDuplicates-button jp-NearDuplicates-primary"
-            onClick={props.onResume}
-            disabled={!canResume}
-          >
-            {label}
-          </button>
-        )}
+        <button
+          type="button"
+          className="jp-NearDuplicates-button jp-NearDuplicates-primary"
+          onClick={props.onResume}
+          disabled={!canResume}
+        >
+          {label}
+        </button>
         <button
           type="button"
           className="jp-NearDuplicates-button"

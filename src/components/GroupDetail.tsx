@@ -17,6 +17,7 @@ import type { IGroupDecision } from '../plan';
 import type { IDuplicateGroup, IScanResult } from '../scan/types';
 import type { IThumbnailPolicy } from '../thumbnails';
 import { describeDiameter, memberName } from './chainWords';
+import { ReviewMark } from './ReviewBadge';
 import { untranslated } from '../translation';
 import { Thumbnail } from './Thumbnail';
 
@@ -330,11 +331,17 @@ export function GroupDetail(props: IGroupDetailProps): JSX.Element {
         {shown.map((m, i) => {
           const keeper = !!decision && decision.keeper === m;
           const preview = (
-            <Thumbnail
-              value={points.thumbnails[m]}
-              policy={thumbnails}
-              label={name(m)}
-            />
+            <ReviewMark
+              tag={points.reviews?.[m]}
+              name={name(m)}
+              distance={distance}
+            >
+              <Thumbnail
+                value={points.thumbnails[m]}
+                policy={thumbnails}
+                label={name(m)}
+              />
+            </ReviewMark>
           );
           return (
             <li

@@ -14,6 +14,7 @@ import {
 } from '../format';
 import { higherIsBetter } from '../scan/metric';
 import type { DistanceKind, IDuplicateGroup, IScanPoints } from '../scan/types';
+import { ReviewBadge, ReviewMark } from './ReviewBadge';
 import { Thumbnail } from './Thumbnail';
 import type { IThumbnailPolicy } from '../thumbnails';
 import { untranslated } from '../translation';
@@ -541,6 +542,12 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
             {trans.__('not duplicates')}
           </span>
         ) : null}
+        <ReviewBadge
+          members={group.members}
+          points={points}
+          distance={distance}
+          trans={trans}
+        />
       </div>
       <div
         className="jp-NearDuplicates-groupScores"
@@ -555,12 +562,19 @@ const GroupRow = React.memo((props: IGroupRowProps): JSX.Element => {
       </div>
       <div className="jp-NearDuplicates-thumbnails">
         {shown.map(m => (
-          <Thumbnail
+          <ReviewMark
             key={m}
-            value={points.thumbnails[m]}
-            policy={thumbnails}
-            label={name(m)}
-          />
+            tag={points.reviews?.[m]}
+            name={name(m)}
+            distance={distance}
+            trans={trans}
+          >
+            <Thumbnail
+              value={points.thumbnails[m]}
+              policy={thumbnails}
+              label={name(m)}
+            />
+          </ReviewMark>
         ))}
         {more > 0 ? (
           <span className="jp-NearDuplicates-more">{`+${formatCount(more)}`}</span>

@@ -37,7 +37,7 @@ export function useLeakageFilter(
   groups: IDuplicateGroup[] | undefined,
   splits: (string | null)[] | undefined,
   scanKey: unknown,
-  /** The collection's points per split (collectionSizes); counted on `splits` when absent. */
+  /** The scan's points per split (its population); counted on `splits` when absent. */
   sizes?: Record<string, number>
 ): ILeakageFilter {
   const all = groups ?? NO_GROUPS;

@@ -39,8 +39,11 @@ export interface IScanCheckpoint {
   /** Bit i: point i's own queries are all answered and its pairs are in `pairs`. */
   done: Uint8Array;
   doneCount: number;
-  /** 'checking' once every point's own queries are answered. */
-  phase: 'scanning' | 'checking';
+  /**
+   * 'checking' once every point's own queries are answered; 'complete' for a finished scan,
+   * kept as the base "Scan changes" compares the collection with.
+   */
+  phase: 'scanning' | 'checking' | 'complete';
   pairs: IPairList;
   /** Sure route: points (done ones only) the index cannot reach, for the check phase. */
   unreachable: Uint32Array;

@@ -1,7 +1,8 @@
 // The list phase: every point id of the collection, with the payload fields the panel shows
-// (sample id, thumbnail, split), never the vectors. Points get dense indices in listing order.
+// (sample id, thumbnail, split, an earlier scan's tag), never the vectors. Points get dense indices in listing order.
 import type { QdrantId, IScanClient } from './client';
 import type { IResolvedRequest } from './policies';
+import { readReview } from './review';
 import type { ProgressReporter } from './progress';
 import type { RetryingCaller } from './retry';
 import type { PointId, IScanPoints, IScanRequest } from './types';
@@ -27,7 +28,8 @@ export async function listPoints(
     ids: [],
     sampleIds: [],
     thumbnails: [],
-    splits: []
+    splits: [],
+    ...(request.reviewField ? { reviews: [] } : {})
   };
   // Ids as Qdrant sent them: u64 ids beyond 2^53 arrive as BigInt and must go back unchanged.
   const queryIds: QdrantId[] = [];
@@ -71,6 +73,11 @@ export async function listPoints(
           ? String(split)
           : null
       );
+      if (points.reviews && request.reviewField) {
+        points.reviews.push(
+          readReview(payloadField(payload, request.reviewField))
+        );
+      }
     }
     progress.update({ listed: queryIds.length });
     const next = page.next_page_offset;

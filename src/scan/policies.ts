@@ -150,7 +150,8 @@ export function resolveRequest(
   const payloadFields = [
     sampleIdField,
     request.thumbnailField,
-    request.splitField
+    request.splitField,
+    request.reviewField
   ].filter((f, i, all): f is string => !!f && all.indexOf(f) === i);
   const retry = request.retry ?? {};
   const limit = count(

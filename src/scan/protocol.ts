@@ -51,9 +51,10 @@ export interface IStartMessage {
   lease?: IScanLease;
   /**
    * Keep the scan's progress under this key as it runs (issue 16); with `resume`, take up
-   * the progress kept there instead of starting afresh.
+   * the progress kept there instead of starting afresh; with `changes`, scan only the points
+   * added since the finished scan kept there, and drop the deleted ones.
    */
-  checkpoint?: { key: string; resume?: boolean };
+  checkpoint?: { key: string; resume?: boolean; changes?: boolean };
 }
 
 /** Panel -> worker: what is kept under this key? The worker answers with a 'checkpoint' message. */

@@ -8,15 +8,14 @@ import { adoptDiameters, diameters } from './chain';
 import { adoptGroupIds, groupId } from './groupId';
 import {
   adoptLeakage,
-  adoptSplitCounts,
+  adoptPopulation,
   adoptSplitNames,
-  collectionSizes,
   collectionSplits,
-  countSplits,
   ISplitLeakage,
+  populationOf,
   splitLeakage
 } from '../leakage';
-import type { IScanResult } from './types';
+import type { IScanPopulation, IScanResult } from './types';
 
 /** The diameters of the groups as parallel arrays (one entry per group), to transfer. */
 export interface IDiameterArrays {
@@ -29,12 +28,12 @@ export interface IDiameterArrays {
 export interface IResultExtras {
   /** diameters(result, result.groups), group by group (chain.ts). */
   diameters: IDiameterArrays;
-  /** splitLeakage(result.groups, splits, collectionSizes(points)); null without groups. */
+  /** splitLeakage(result.groups, splits, the population's splits); null without groups. */
   leakage: ISplitLeakage | null;
   /** collectionSplits(result.points.splits). */
   splitNames: string[];
-  /** countSplits(result.points.splits). */
-  splitCounts: Record<string, number>;
+  /** populationOf(result.points.splits). */
+  population: IScanPopulation;
   /** groupId of each group's point ids (the keep-one plan's names), in the groups' order. */
   groupIds: string[];
 }
@@ -56,14 +55,19 @@ export function workerExtras(result: IScanResult): IResultExtras {
     arrays.missing[i] = d.missing;
   });
   const splits = result.points.splits;
+  const population = populationOf(splits);
   return {
     diameters: arrays,
     leakage:
       result.groups.length > 0
-        ? splitLeakage(result.groups, splits, collectionSizes(result.points))
+        ? splitLeakage(
+            result.groups,
+            splits,
+            (result.population ?? population).splits
+          )
         : null,
     splitNames: collectionSplits(splits),
-    splitCounts: countSplits(splits),
+    population,
     groupIds: result.groups.map(g => groupId(g.pointIds))
   };
 }
@@ -95,7 +99,7 @@ export function adoptExtras(result: IScanResult, extras: unknown): boolean {
     adoptLeakage(result.groups, result.points.splits, extras.leakage);
   }
   adoptSplitNames(result.points.splits, extras.splitNames);
-  adoptSplitCounts(result.points.splits, extras.splitCounts);
+  adoptPopulation(result.points.splits, extras.population);
   adoptGroupIds(result.groups, extras.groupIds);
   return true;
 }
@@ -120,9 +124,13 @@ function fits(result: IScanResult, extras: unknown): extras is IResultExtras {
     !Array.isArray(e.groupIds) ||
     e.groupIds.length !== g ||
     !e.groupIds.every(s => typeof s === 'string') ||
-    typeof e.splitCounts !== 'object' ||
-    e.splitCounts === null ||
-    !Object.values(e.splitCounts).every(x => Number.isInteger(x) && x >= 0) ||
+    typeof e.population !== 'object' ||
+    e.population === null ||
+    e.population.points !== n ||
+    typeof e.population.splits !== 'object' ||
+    !Object.values(e.population.splits).every(
+      x => Number.isInteger(x) && x >= 0
+    ) ||
     !(e.leakage === null || isLeakage(e.leakage, g))
   ) {
     return false;

@@ -29,6 +29,11 @@ export interface ICheckpointHooks {
   key: string;
   /** Take up the kept checkpoint instead of starting afresh. */
   resume?: boolean;
+  /**
+   * Scan changes: the kept finished scan is the base; only points listed now and not then are
+   * asked about, points gone since are dropped with their pairs (changes.ts).
+   */
+  changes?: boolean;
   /** Minimum time between two checkpoints (default CHECKPOINT_EVERY_MS; tests: 0). */
   everyMs?: number;
 }
@@ -44,8 +49,8 @@ export class Checkpointer {
    * reads it, and is refused with a clear message when there is none to read.
    */
   async open(collection: string): Promise<IScanCheckpoint | null> {
-    const { store, key, resume } = this.hooks;
-    if (!resume) {
+    const { store, key, resume, changes } = this.hooks;
+    if (!resume && !changes) {
       await store.remove(key).catch(() => undefined);
       return null;
     }
@@ -54,7 +59,21 @@ export class Checkpointer {
       await store.remove(key).catch(() => undefined);
       throw new ScanError(
         'stale-checkpoint',
-        `There is no interrupted scan of ${collection} to resume (its saved progress is gone or unreadable).`
+        changes
+          ? `There is no finished scan of ${collection} to compare with (it is gone or unreadable): Detect scans the collection.`
+          : `There is no interrupted scan of ${collection} to resume (its saved progress is gone or unreadable).`
+      );
+    }
+    if (changes && kept.phase !== 'complete') {
+      throw new ScanError(
+        'stale-checkpoint',
+        `The last scan of ${collection} did not finish: resume it before scanning changes.`
+      );
+    }
+    if (resume && kept.phase === 'complete') {
+      throw new ScanError(
+        'stale-checkpoint',
+        `The last scan of ${collection} finished: there is nothing to resume.`
       );
     }
     return kept;
@@ -69,7 +88,9 @@ export class Checkpointer {
     request: IScanRequest,
     choice: IVectorChoice,
     listing: IListing,
-    exact: boolean
+    exact: boolean,
+    /** Scan changes: the points may differ (that is the point). */
+    changes = false
   ): string | null {
     if (kept.collection !== request.collection) {
       return `it was a scan of ${kept.collection}, not ${request.collection}`;
@@ -89,6 +110,9 @@ export class Checkpointer {
         : 'this scan searches exactly, it did not';
     }
     const n = listing.queryIds.length;
+    if (changes) {
+      return null;
+    }
     if (kept.n !== n) {
       return `the collection changed since: ${kept.n.toLocaleString('en-US')} points then, ${n.toLocaleString('en-US')} now`;
     }
@@ -138,11 +162,18 @@ export class Checkpointer {
     }
   }
 
-  /** The scan finished: there is nothing left to resume. */
+  /**
+   * The scan finished: nothing is left to resume, and it is kept whole as the base of a later
+   * "Scan changes" (unless it is over the bound: then nothing is kept).
+   */
   async finish(): Promise<void> {
-    this.pass = null;
     await this.saving;
-    await this.hooks.store.remove(this.hooks.key).catch(() => undefined);
+    const finished = this.snapshot('complete');
+    this.pass = null;
+    const { store, key } = this.hooks;
+    await (finished ? store.save(key, finished) : store.remove(key)).catch(
+      () => undefined
+    );
   }
 
   /** Checkpoints written by this scan. */
@@ -175,7 +206,7 @@ export class Checkpointer {
   }
 
   /** The pass's state now: taken between two answers, so it is consistent. */
-  private snapshot(): IScanCheckpoint | null {
+  private snapshot(phase?: 'complete'): IScanCheckpoint | null {
     const pass = this.pass;
     const base = this.base;
     if (!pass || !base) {
@@ -191,7 +222,7 @@ export class Checkpointer {
       ...base,
       done,
       doneCount: pass.scanned,
-      phase: pass.scanned >= n ? 'checking' : 'scanning',
+      phase: phase ?? (pass.scanned >= n ? 'checking' : 'scanning'),
       pairs: pass.pairs.toList(),
       unreachable: Uint32Array.from(
         pass.unreachable.filter(i => hasBit(done, i))

@@ -119,7 +119,7 @@ export class ScanService {
     connection: IScanConnection,
     request: Parameters<typeof scanCollection>[1],
     lease?: IScanLease,
-    checkpoint?: { key: string; resume?: boolean }
+    checkpoint?: { key: string; resume?: boolean; changes?: boolean }
   ): Promise<void> {
     this.running?.controller.abort();
     const controller = new AbortController();
@@ -155,7 +155,8 @@ export class ScanService {
         checkpoint: checkpoint && {
           store: this.checkpoints,
           key: checkpoint.key,
-          resume: checkpoint.resume
+          resume: checkpoint.resume,
+          changes: checkpoint.changes
         }
       });
       // Laid out when the scan grouped its pairs (cached), so this costs nothing more.

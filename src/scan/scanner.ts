@@ -26,7 +26,7 @@ import type {
 } from './types';
 import { VectorFetcher } from './vectors';
 import { Checkpointer, checkpointIds, ICheckpointHooks } from './resume';
-import type { IScanCheckpoint } from './checkpoint';
+import { changedPoints, IChangedPoints } from './changes';
 
 export type { NeighbourQuery, IScanClient } from './client';
 
@@ -128,20 +128,31 @@ export async function scanCollection(
     const listing = await listPoints(client, request, options, calls, progress);
     const n = listing.queryIds.length;
     progress.update({ listed: n, total: n });
+    const changes = hooks.checkpoint?.changes === true;
+    let changed: IChangedPoints | null = null;
     if (kept) {
       const why = Checkpointer.misfit(
         kept,
         request,
         choice,
         listing,
-        options.exact
+        options.exact,
+        changes
       );
-      if (why) {
+      if (why && changes) {
+        throw new ScanError(
+          'stale-checkpoint',
+          `The changes of ${request.collection} cannot be scanned against its last scan: ${why}. Detect scans the collection again.`
+        );
+      } else if (why) {
         await hooks.checkpoint!.store.remove(hooks.checkpoint!.key);
         throw new ScanError(
           'stale-checkpoint',
           `The interrupted scan of ${request.collection} cannot be resumed: ${why}. Its saved progress was discarded; Detect scans the collection again.`
         );
+      }
+      if (changes) {
+        changed = changedPoints(kept, listing);
       }
     }
 
@@ -164,7 +175,11 @@ export async function scanCollection(
     // The audit's exact answers come first: they also tell whether the index reaches every
     // point, which decides the route of the main pass.
     const sampleSize = options.auditPoints ?? auditSize(n);
-    const seed = kept?.auditSeed ?? request.auditSeed ?? randomSeed();
+    // A resumed scan checks its own sample again; a scan of changes draws one over the points now.
+    const seed =
+      (kept && !changes ? kept.auditSeed : undefined) ??
+      request.auditSeed ??
+      randomSeed();
     const sample =
       sampleSize > 0
         ? await auditSample(ctx, scope, samplePoints(n, sampleSize, seed))
@@ -172,8 +187,15 @@ export async function scanCollection(
     const sure = takesSureRoute(options, sample);
     const mainStarted = now();
     const pass = new NeighbourPass(ctx, scope, sure);
-    if (kept) {
-      resumeFrom(ctx, pass, kept);
+    if (changed) {
+      pass.restore(changed.known, changed.pairs, changed.unreachable, {
+        queries: 0,
+        searchedExactly: 0
+      });
+      restarted(ctx, pass);
+    } else if (kept) {
+      pass.restore(kept.done, kept.pairs, kept.unreachable, kept);
+      restarted(ctx, pass);
     }
     if (keeper) {
       keeper.watch(
@@ -187,7 +209,7 @@ export async function scanCollection(
           n,
           auditSeed: seed
         },
-        kept?.ids ?? checkpointIds(listing)
+        kept && !changed ? kept.ids : checkpointIds(listing)
       );
       pass.onBatch = () => keeper.tick();
       // Writes the checkpoint at once when the scan stops early, before the failure is told.
@@ -210,6 +232,12 @@ export async function scanCollection(
       queries: pass.queries,
       audit
     });
+    if (changed) {
+      result.stats.changes = {
+        added: changed.added,
+        deleted: changed.deleted
+      };
+    }
     stopFlush = null;
     await keeper?.finish();
     return result;
@@ -227,15 +255,10 @@ export async function scanCollection(
 }
 
 /**
- * Takes up a kept checkpoint: its pairs and finished points. The progress starts again from
+ * After a checkpoint (or a scan of changes' base) was taken up: the progress starts again from
  * there, so the rate and the time left count only what this run does.
  */
-function resumeFrom(
-  ctx: IScanContext,
-  pass: NeighbourPass,
-  kept: IScanCheckpoint
-): void {
-  pass.restore(kept.done, kept.pairs, kept.unreachable, kept);
+function restarted(ctx: IScanContext, pass: NeighbourPass): void {
   ctx.progress.update({
     scanned: pass.scanned,
     pairs: pass.pairs.count,

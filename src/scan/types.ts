@@ -1,6 +1,7 @@
 // The scan's vocabulary: what the panel asks for, what the worker reports while it works,
 // and what it hands back. Plain data only (plus ScanError), so every shape survives postMessage.
 import type { IScanErrorInfo } from './errors';
+import type { IReviewTag } from './review';
 
 /** Qdrant's distance functions, spelled as in the collection config. */
 export type DistanceKind = 'Cosine' | 'Dot' | 'Euclid' | 'Manhattan';
@@ -55,6 +56,11 @@ export interface IScanRequest {
   thumbnailField?: string | null;
   /** Payload field holding the dataset split (train, test...). */
   splitField?: string | null;
+  /**
+   * Payload field where `plan.tag()` in the kernel marked members of an earlier scan's
+   * groups (review.ts); read only when set.
+   */
+  reviewField?: string | null;
   retry?: IRetryPolicy;
 }
 
@@ -128,10 +134,10 @@ export interface IScanPoints {
   thumbnails: (string | null)[];
   splits: (string | null)[];
   /**
-   * Points per named split over the whole collection. Set on a restored scan, which keeps
-   * only the points in pairs, so its `splits` no longer count the collection.
+   * Tags an earlier scan's plan wrote on the points (null: none). Absent when the scan did
+   * not read them (no `reviewField`) or was kept before they were read.
    */
-  splitSizes?: Record<string, number>;
+  reviews?: (IReviewTag | null)[];
 }
 
 /**
@@ -191,6 +197,17 @@ export interface IScanResult {
   stats: IScanStats;
   /** The scan's check of its own completeness; absent when the audit was turned off. */
   audit?: IRecallEstimate;
+  /**
+   * How many points the scan listed, in all and per split value: set on a restored scan,
+   * whose `points` hold only the points with pairs (persistence.ts).
+   */
+  population?: IScanPopulation;
+}
+
+/** The points a scan listed: how many, and how many per split value. */
+export interface IScanPopulation {
+  points: number;
+  splits: Record<string, number>;
 }
 
 /**
@@ -247,6 +264,8 @@ export interface IScanStats {
   /** HTTP requests, retries included. */
   requests: number;
   retries: number;
+  /** Scan changes (issue 16): points added and deleted since the scan it took up. */
+  changes?: { added: number; deleted: number };
 }
 
 // The error vocabulary lives in errors.ts; re-exported here, as every message shape is.

@@ -77,3 +77,125 @@ test("a scan interrupted by a reload is offered for Resume with its percentage, 
   await expect(bar).toBeHidden({ timeout: 300000 });
   await expect(summary).toHaveText(resumed);
 });
+
+/** A notebook file (nbformat 4) with these code cells and the python3 kernel. */
+function notebook(cells: string[]): string {
+  return JSON.stringify({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: {
+        name: 'python3',
+        display_name: 'Python 3 (ipykernel)',
+        language: 'python'
+      }
+    },
+    cells: cells.map((source, i) => ({
+      cell_type: 'code',
+      id: `cell-${i}`,
+      metadata: {},
+      execution_count: null,
+      outputs: [],
+      source
+    }))
+  });
+}
+
+// "grown": a copy of "planted" (clusters of 7, 5, 4, 3, 3, 2, 2, 2 among 240 lone points);
+// then exact copies of three lone points are added (three new pairs with old points) and one
+// member of cluster5 (a pair) is deleted.
+const GROWN_NOTEBOOK = notebook([
+  [
+    'import jupyterlab_near_duplicates as nd',
+    'from qdrant_client import models',
+    'c = nd.client()',
+    'pts, _ = c.scroll("planted", limit=300, with_payload=True, with_vectors=True)',
+    'c.collection_exists("grown") and c.delete_collection("grown")',
+    'c.create_collection("grown", vectors_config=models.VectorParams(size=32, distance=models.Distance.COSINE))',
+    'c.upsert("grown", [models.PointStruct(id=p.id, vector=p.vector, payload=p.payload) for p in pts], wait=True)',
+    'print(c.count("grown").count)'
+  ].join('\n'),
+  [
+    'lone = [p for p in pts if p.payload["sample_id"].startswith("lone_")][:3]',
+    'c.upsert("grown", [models.PointStruct(id=1000 + k, vector=p.vector, payload={"sample_id": "copy_" + p.payload["sample_id"]}) for k, p in enumerate(lone)], wait=True)',
+    'gone = [p.id for p in pts if p.payload["sample_id"] == "cluster5_1"]',
+    'c.delete("grown", points_selector=models.PointIdsList(points=gone), wait=True)',
+    'print(c.count("grown").count)'
+  ].join('\n'),
+  'print(c.delete_collection("grown"))'
+]);
+
+test('Scan changes after points are added and deleted ends with the groups of a full rescan', async ({
+  page,
+  tmpPath
+}) => {
+  test.setTimeout(300_000);
+  await page.contents.uploadContent(
+    GROWN_NOTEBOOK,
+    'text',
+    `${tmpPath}/grown.ipynb`
+  );
+  await page.notebook.openByPath(`${tmpPath}/grown.ipynb`);
+  await page.notebook.activate('grown.ipynb');
+  await page.notebook.runCell(0);
+  expect(((await page.notebook.getCellTextOutput(0)) ?? []).join('')).toContain(
+    '268'
+  );
+
+  const panel = await openPanel(page);
+  const refresh = panel.getByRole('button', {
+    name: 'Refresh the backend and its collections'
+  });
+  const picker = panel.getByLabel('Collection', { exact: true });
+  await refresh.click();
+  await expect(picker).toContainText('grown (268 points)');
+  await picker.selectOption('grown');
+  await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
+  const summary = panel.locator('.jp-NearDuplicates-summary');
+  await expect(summary).toHaveText(
+    /^8 duplicate groups \(28 samples\) at 0\.95/
+  );
+  // Nothing changed yet: no offer.
+  await expect(panel.getByRole('button', { name: 'Scan changes' })).toHaveCount(
+    0
+  );
+
+  await page.notebook.runCell(1);
+  expect(((await page.notebook.getCellTextOutput(1)) ?? []).join('')).toContain(
+    '270'
+  );
+  await refresh.click();
+  await expect(picker).toContainText('grown (270 points)');
+  await expect(
+    panel.getByText(
+      'The collection has 270 points now, 268 at its last scan (at 0.95): Scan changes asks only about the points added and drops the deleted ones.'
+    )
+  ).toBeVisible();
+  await panel.getByRole('button', { name: 'Scan changes' }).click();
+  await expect(summary).toHaveText(
+    /^10 duplicate groups \(32 samples\) at 0\.95/,
+    { timeout: 60000 }
+  );
+  await expect(panel.locator('.jp-NearDuplicates-scanInfo')).toContainText(
+    '(changes: 3 points added, 1 deleted)'
+  );
+  const changed = await summary.innerText();
+  await expect(panel.getByRole('button', { name: 'Scan changes' })).toHaveCount(
+    0
+  );
+
+  // A full rescan: the same groups.
+  await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
+  await expect(panel.locator('.jp-NearDuplicates-scanInfo')).not.toContainText(
+    'changes:',
+    { timeout: 60000 }
+  );
+  await expect(summary).toHaveText(changed);
+
+  // The other specs see the seeded collections only.
+  await page.notebook.activate('grown.ipynb');
+  await page.notebook.runCell(2);
+  expect(((await page.notebook.getCellTextOutput(2)) ?? []).join('')).toContain(
+    'True'
+  );
+});

@@ -253,12 +253,28 @@ describe('DetectControls, an interrupted scan kept (issue 16)', () => {
     );
   });
 
-  it('does not offer Resume when the collection changed since, and says so', () => {
+  it('says when the collection seems to have changed since', () => {
     setup({ checkpoint: kept, pointsNow: 40050, vector: '' });
-    expect(screen.queryByRole('button', { name: /^Resume/ })).toBeNull();
     expect(screen.getByRole('status').textContent).toContain(
-      'The collection has changed since (40,000 points then, 40,050 now), so it cannot be resumed: Detect scans it again.'
+      'The collection seems to have changed since (40,000 points then, 40,050 now): Resume lists its points again and resumes only if they are the same.'
     );
+  });
+
+  it('offers Scan changes after a finished scan when the point count changed, not before', () => {
+    const onScanChanges = jest.fn();
+    const finished = { ...kept, phase: 'complete' as const, done: 40000 };
+    const { rerender, props } = setup({
+      lastScanKept: finished,
+      pointsNow: 40000,
+      onScanChanges
+    });
+    expect(screen.queryByRole('button', { name: 'Scan changes' })).toBeNull();
+    rerender(<DetectControls {...props} pointsNow={40066} />);
+    expect(screen.getByRole('status').textContent).toBe(
+      'The collection has 40,066 points now, 40,000 at its last scan (at 0.95): Scan changes asks only about the points added and drops the deleted ones.Scan changes'
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Scan changes' }));
+    expect(onScanChanges).toHaveBeenCalled();
   });
 
   it('is not shown while a scan runs', () => {

@@ -135,6 +135,43 @@ describe('GroupList, complete', () => {
     expect(screen.getAllByText(HOSTILE).length).toBeGreaterThan(0);
   });
 
+  it('marks a group whose members an earlier scan tagged "reviewed", and each tagged member, in words', () => {
+    const points = makePoints(20);
+    points.reviews = points.ids.map(() => null);
+    const tag = (keep: boolean) => ({
+      scan: HOSTILE,
+      group: 4,
+      keep,
+      threshold: 0.95,
+      weakestLink: 0.97
+    });
+    // Group 2 (10, 11, 12) wholly tagged; group 1 partly; group 3 not at all.
+    points.reviews[10] = tag(true);
+    points.reviews[11] = tag(false);
+    points.reviews[12] = tag(false);
+    points.reviews[9] = tag(true);
+    const { container } = setup({ points });
+    const [first, second, third] = options();
+    const badge = within(second).getByText('reviewed');
+    expect(badge.getAttribute('title')).toBe(
+      'Reviewed: 3 of 3 members carry a tag from an earlier scan (1 kept, 2 dropped). ' +
+        `Tagged by scan ${HOSTILE} at threshold 0.95.`
+    );
+    expect(within(first).getByText('reviewed 1/10')).toBeTruthy();
+    expect(within(third).queryByText(/reviewed/)).toBeNull();
+    const kept = within(second).getByRole('img', {
+      name: `s10: tagged by scan ${HOSTILE} at threshold 0.95: kept`
+    });
+    expect(kept.className).toContain('jp-NearDuplicates-reviewedKeep');
+    expect(
+      within(second).getByRole('img', {
+        name: `s11: tagged by scan ${HOSTILE} at threshold 0.95: dropped`
+      })
+    ).toBeTruthy();
+    // The scan id from the payload is text: no element made of it.
+    expect(container.querySelector('img[src="x"]')).toBeNull();
+  });
+
   it('speaks in distances for Euclid, nearest pair first in the range', () => {
     setup({
       distance: 'Euclid',

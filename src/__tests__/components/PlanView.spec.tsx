@@ -9,6 +9,7 @@ import { GroupDetail } from '../../components/GroupDetail';
 import { PlanView, suggestedSplitOrder } from '../../components/PlanView';
 import type { IScanOutcome } from '../../modelTypes';
 import { restoreScan, saveScan } from '../../persistence';
+import { planHeadline } from '../../plan';
 import { PlanModel } from '../../planModel';
 import { regroup } from '../../scan/groups';
 import { PairStore } from '../../scan/pairs';
@@ -308,6 +309,15 @@ describe('the plan kept with the saved scan', () => {
     );
     expect(kept).toEqual(['s11', null]);
     expect(view.decisions[0].pinned).toBe(true);
+    // the saved scan keeps only the 6 points in groups; the shares stay of all 8 (3 train)
+    expect(back.result.points.ids).toHaveLength(6);
+    expect(planHeadline(view)).toBe('keep 1, drop 3 samples (37.5%)');
+    expect(view.splits.find(r => r.split === 'train')).toEqual({
+      split: 'train',
+      keep: 1,
+      drop: 1,
+      points: 4
+    });
   });
 
   it('restores a scan saved before plans, with no plan', () => {
