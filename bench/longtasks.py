@@ -10,7 +10,8 @@ built, a Jupyter server on that data dir starts (Galata's server config: no toke
 bench/longtasks.mjs drives /usr/bin/chromium through playwright (ui-tests/node_modules): open
 the panel, pick the collection, register a buffered PerformanceObserver for 'longtask' before
 Detect, scan to the end, scroll the group list. Prints each long task (start, duration, phase)
-and the max per phase; writes bench/results/longtasks-<n>.json.
+and the max per phase; writes bench/results/longtasks-<n>.json. Give a --port no other Jupyter
+server listens on (a Galata run on port p also takes p + 1 and p + 2).
 """
 
 from __future__ import annotations
