@@ -1,7 +1,7 @@
 // The groups on show as the user shapes them: the linkage setting and the Splits made on the
 // scan on show. Apart from the model, so its rules are tested without a worker; every group
 // list the panel shows (and sends to the kernel) comes from `groupsAt`.
-import { diameters, IDiameter, isChained } from './scan/chain';
+import { diametersOf, IDiameter, isChained } from './scan/chain';
 import {
   cutTest,
   groupScan,
@@ -72,7 +72,7 @@ export class GroupShaping {
   ): IDiameter | null {
     let known = this._diameters.get(groups);
     if (!known) {
-      const values = diameters(result, groups);
+      const values = diametersOf(result, groups);
       known = new Map(groups.map((g, i) => [g, values[i]]));
       this._diameters.set(groups, known);
     }

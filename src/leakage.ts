@@ -77,6 +77,55 @@ export function collectionSplits(
   return [...seen].sort(byName);
 }
 
+/** Split names adopted from the worker (resultExtras.ts) or counted once, by splits array. */
+const knownSplitNames = new WeakMap<ReadonlyArray<string | null>, string[]>();
+
+/**
+ * collectionSplits of a scan's splits, once per splits array (the panel asks on every render,
+ * and a million points took tens of milliseconds each time). The array must not change.
+ */
+export function splitNamesOf(splits: ReadonlyArray<string | null>): string[] {
+  let names = knownSplitNames.get(splits);
+  if (!names) {
+    names = collectionSplits(splits);
+    knownSplitNames.set(splits, names);
+  }
+  return names;
+}
+
+/** Keeps the split names computed elsewhere (the worker) for this splits array. */
+export function adoptSplitNames(
+  splits: ReadonlyArray<string | null>,
+  names: string[]
+): void {
+  knownSplitNames.set(splits, names);
+}
+
+const knownPopulations = new WeakMap<
+  ReadonlyArray<string | null>,
+  IScanPopulation
+>();
+
+/** populationOf a scan's splits, once per splits array (which must not change). */
+export function populationFor(
+  splits: ReadonlyArray<string | null>
+): IScanPopulation {
+  let population = knownPopulations.get(splits);
+  if (!population) {
+    population = populationOf(splits);
+    knownPopulations.set(splits, population);
+  }
+  return population;
+}
+
+/** Keeps the population computed elsewhere (the worker) for this splits array. */
+export function adoptPopulation(
+  splits: ReadonlyArray<string | null>,
+  population: IScanPopulation
+): void {
+  knownPopulations.set(splits, population);
+}
+
 /** How many points, and how many per split value, `splits` (one per point) holds. */
 export function populationOf(
   splits: ReadonlyArray<string | null>
@@ -162,6 +211,36 @@ export function splitLeakage(
     missing,
     members
   };
+}
+
+/** Tables computed elsewhere (the worker, resultExtras.ts), by groups array. */
+const knownLeakage = new WeakMap<
+  ReadonlyArray<IDuplicateGroup>,
+  { splits: ReadonlyArray<string | null>; leakage: ISplitLeakage }
+>();
+
+/** Keeps the table computed elsewhere for `groups` over `splits` with the collection's sizes. */
+export function adoptLeakage(
+  groups: ReadonlyArray<IDuplicateGroup>,
+  splits: ReadonlyArray<string | null>,
+  leakage: ISplitLeakage
+): void {
+  knownLeakage.set(groups, { splits, leakage });
+}
+
+/**
+ * splitLeakage(groups, splits, sizes), or the table adopted for these groups and splits
+ * (adopted tables count with the scan's population, as the panel does).
+ */
+export function leakageOf(
+  groups: ReadonlyArray<IDuplicateGroup>,
+  splits: ReadonlyArray<string | null>,
+  sizes?: Readonly<Record<string, number>>
+): ISplitLeakage {
+  const known = knownLeakage.get(groups);
+  return known && known.splits === splits
+    ? known.leakage
+    : splitLeakage(groups, splits, sizes);
 }
 
 /** The kernel's _lines: held-out splits against trained-on ones, or smallest against largest. */

@@ -8,6 +8,14 @@ import { UNNAMED_VECTOR } from './scan/collection';
 import { httpErrorInfo, IScanErrorInfo } from './scan/errors';
 import { GroupShaping } from './grouping';
 import { adoptLayout } from './scan/groups';
+import {
+  adoptCalibration,
+  calibrationOf,
+  ICalibration,
+  knownCalibration
+} from './scan/calibration';
+import { adoptExtras } from './scan/resultExtras';
+import { ResultAssembler } from './scan/resultParts';
 import { defaultDistance, higherIsBetter, isStricter } from './scan/metric';
 import { REVIEW_FIELD } from './scan/review';
 import type {
@@ -29,7 +37,12 @@ import {
 import { ISavedScan, restoreScan, saveScan } from './persistence';
 import { PlanModel } from './planModel';
 import type { ICheckpointInfo } from './scan/checkpoint';
-import type { DistanceKind, IDuplicateGroup, IScanRequest } from './scan/types';
+import type {
+  DistanceKind,
+  IDuplicateGroup,
+  IScanRequest,
+  IScanResult
+} from './scan/types';
 import { DEFAULT_SETTINGS, INearDuplicatesSettings } from './tokens';
 import {
   ScanMessage,
@@ -516,6 +529,33 @@ export class NearDuplicatesModel {
     this._worker.post({ type: 'cancel', scanId: running.scanId });
   }
 
+  /**
+   * The calibration of `result` (scan/calibration.ts). The worker computes it when first asked
+   * (a million pairs took over a second on the page's thread): null until it arrives, and
+   * stateChanged follows. Computed here when there is no worker to ask.
+   */
+  calibrationOf(result: IScanResult): ICalibration | null {
+    const known = knownCalibration(result);
+    if (known) {
+      return known;
+    }
+    if (this._worker.status.state !== 'ready') {
+      return calibrationOf(result);
+    }
+    if (this._calibrating?.result !== result) {
+      const id = ++this._calibrationIds;
+      this._calibrating = { id, result };
+      const { pairs, distance, threshold } = result;
+      this._worker.post({
+        type: 'calibrate',
+        id,
+        input: { pairs, distance, threshold }
+      });
+    }
+    // An in-process worker (tests) answers at once.
+    return knownCalibration(result);
+  }
+
   // Keeping results across panel close and page reload.
 
   /** The results on show in a JSON-safe form, or null (none, or too large to keep). */
@@ -702,15 +742,46 @@ export class NearDuplicatesModel {
           this._stateChanged.emit();
         }
         break;
+      case 'calibration':
+        if (this._calibrating?.id === message.id) {
+          const { result } = this._calibrating;
+          this._calibrating = null;
+          if (!adoptCalibration(result, message.calibration)) {
+            calibrationOf(result); // does not fit: computed here instead
+          }
+          this._stateChanged.emit();
+        }
+        break;
+      case 'result-part':
+        if (this._running?.scanId === message.scanId) {
+          this._parts.add(message.scanId, message.part);
+        }
+        break;
       case 'result':
         if (this._running?.scanId === message.scanId) {
+          const result = this._parts.finish(
+            message.scanId,
+            message.result,
+            message.parts ?? 0
+          );
           this.endScan();
+          if (!result) {
+            this._scanError = {
+              kind: 'server-error',
+              message:
+                'The scan finished, but its result did not reach the panel whole. Run Detect again.'
+            };
+            this._stateChanged.emit();
+            break;
+          }
           this.select(null);
-          const result = message.result;
           if (message.layout) {
             // The worker's layout of the pairs: the first regroup here need not redo it.
-            adoptLayout(result, message.layout);
+            // Its shape is checked; the pairs came in the same message, from the same scan.
+            adoptLayout(result, message.layout, 'shape');
           }
+          // The chain marks, leakage table and split names of these groups, from the worker.
+          adoptExtras(result, message.extras);
           this._shaping.reset();
           this._detailKey = null;
           this._outcome = {
@@ -775,6 +846,9 @@ export class NearDuplicatesModel {
   /** The collection's point count as the panel knew it when a scan started, by checkpoint key. */
   private readonly _countAtDetect = new Map<string, number | null>();
   private readonly _shaping = new GroupShaping();
+  private readonly _parts = new ResultAssembler();
+  private _calibrating: { id: number; result: IScanResult } | null = null;
+  private _calibrationIds = 0;
   private readonly _plan: PlanModel;
   private _detailKey: number | null = null;
   private _labelStore: ILabelStore | null = null;

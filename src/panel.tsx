@@ -36,7 +36,7 @@ import { NotebookSendBar } from './components/SendStatus';
 import { WorkerStatusView } from './components/WorkerStatusView';
 import type { ExportActions } from './export/exportActions';
 import { nearDuplicatesIcon } from './icons';
-import { collectionSplits } from './leakage';
+import { splitNamesOf } from './leakage';
 import { IScanOutcome, NearDuplicatesModel } from './model';
 import type { IPlanView } from './planModel';
 import type { IDuplicateGroup } from './scan/types';
@@ -465,6 +465,9 @@ function GroupsSection(props: {
             threshold={outcome.threshold}
             thumbnails={thumbnails}
             note={calibrationNote(model, trans)}
+            calibration={
+              calibrationOpen ? model.calibrationOf(outcome.result) : null
+            }
             open={calibrationOpen}
             onToggle={setCalibrationOpen}
             labels={model.labels}
@@ -491,7 +494,7 @@ function GroupsSection(props: {
             view={planView}
             rules={plan.rules}
             onRulesChange={rules => plan.setRules(rules)}
-            splits={collectionSplits(outcome.result.points.splits)}
+            splits={splitNamesOf(outcome.result.points.splits)}
             pinned={planView.decisions.filter(d => d.pinned).length}
             open={planOpen}
             onToggle={setPlanOpen}

@@ -5,7 +5,12 @@
 // tests/fixtures/rules.json are checked on both sides (src/__tests__/plan.spec.ts, tests/test_plan_rules.py).
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { formatCount } from './format';
-import { formatPercent1, NO_SPLIT, populationOf } from './leakage';
+import {
+  formatPercent1,
+  NO_SPLIT,
+  populationFor,
+  populationOf
+} from './leakage';
 
 // Counted with the leakage table's rule; re-exported for the plan's callers.
 export { populationOf };
@@ -19,6 +24,10 @@ import type {
   PointId
 } from './scan/types';
 import { untranslated } from './translation';
+import { compareIds, groupIdOf, sameId } from './scan/groupId';
+
+// Group names and the point-id order live in scan/groupId.ts (the worker names groups too).
+export { compareIds, groupId, groupIdOf, sameId } from './scan/groupId';
 
 /**
  * One way to choose a keeper, as in the kernel's ``keep=`` (planning.py):
@@ -207,7 +216,8 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
   }
 
   const marked = new Set(plan.notDuplicates);
-  const population = input.population ?? populationOf(points.splits);
+  // Counted once per splits array (a million points took ~100 ms on every plan).
+  const population = input.population ?? populationFor(points.splits);
   const sizes = new Map(Object.entries(population.splits));
   const splits = new Map<string, ISplitCounts>();
   const count = (member: number, kept: boolean) => {
@@ -223,7 +233,11 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
       };
       splits.set(name, row);
     }
-    row[kept ? 'keep' : 'drop']++;
+    if (kept) {
+      row.keep++;
+    } else {
+      row.drop++;
+    }
   };
 
   let keep = 0;
@@ -231,7 +245,7 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
   const leftOut = { groups: 0, samples: 0 };
   const estimated: string[] = [];
   const decisions = groups.map((g): IGroupDecision => {
-    const id = groupId(g.members.map(m => points.ids[m]));
+    const id = groupIdOf(g, points.ids);
     if (marked.has(id)) {
       leftOut.groups++;
       leftOut.samples += g.members.length;
@@ -271,20 +285,6 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
 /** The rules as the kernel normalises them: every 'first' taken out and one put at the end. */
 export function normalRules(rules: ReadonlyArray<KeepRule>): KeepRule[] {
   return [...rules.filter(r => r.kind !== 'first'), { kind: 'first' }];
-}
-
-/**
- * A group's name in pins and marks: its size and a 53-bit hash of its point ids in the
- * kernel's id order (integers as digits, UUIDs quoted in lower case, joined by commas). The
- * same members give the same name in any order, after a reload and in the kernel
- * (planning.group_id); a group that a regroup split or merged gets a new one.
- */
-export function groupId(pointIds: ReadonlyArray<PointId>): string {
-  const text = [...pointIds]
-    .sort(compareIds)
-    .map(p => (asInteger(p) !== null ? `${p}` : `"${String(p).toLowerCase()}"`))
-    .join(',');
-  return `${pointIds.length}-${hash53(text).toString(16)}`;
 }
 
 /** The kernel's describe_rule: "first point id", "highest width", "split test > train", "most central". */
@@ -542,51 +542,4 @@ function centralMeans(
     }
   }
   return out;
-}
-
-/**
- * The kernel's point-id order: integers before UUIDs, integers by value (ids beyond 2^53,
- * which the panel holds as digit strings, too), UUIDs by text.
- */
-export function compareIds(a: PointId, b: PointId): number {
-  const x = asInteger(a);
-  const y = asInteger(b);
-  if (x !== null && y !== null) {
-    return x < y ? -1 : x > y ? 1 : 0;
-  }
-  if (x !== null) {
-    return -1;
-  }
-  if (y !== null) {
-    return 1;
-  }
-  return byName(String(a).toLowerCase(), String(b).toLowerCase());
-}
-
-function asInteger(id: PointId): bigint | null {
-  if (typeof id === 'number') {
-    return Number.isInteger(id) ? BigInt(id) : null;
-  }
-  return /^\d+$/.test(id) ? BigInt(id) : null;
-}
-
-/** Whether two point ids name one point (a number and its digits, a UUID in any case). */
-export function sameId(a: PointId, b: PointId): boolean {
-  return compareIds(a, b) === 0;
-}
-
-/** cyrb53: a fast 53-bit string hash, enough to tell the groups of one scan apart. */
-function hash53(text: string): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
-  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
-  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }

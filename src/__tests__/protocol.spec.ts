@@ -6,6 +6,8 @@ import {
   WorkerToPanel
 } from '../scan/protocol';
 import { ScanService } from '../scan/scanService';
+import { extrasTransferables } from '../scan/resultExtras';
+import { ResultAssembler } from '../scan/resultParts';
 import { circlePoints, FakeQdrant } from './fakeQdrant';
 
 function replies(data: unknown): WorkerToPanel[] {
@@ -93,19 +95,34 @@ describe('scan worker protocol: start and cancel, with a fake Qdrant client', ()
     expect(seen).toEqual([connection]);
     const types = out.map(o => o.message.type);
     expect(types[types.length - 1]).toBe('result');
-    expect(types.slice(0, -1).every(t => t === 'progress')).toBe(true);
+    // Progress, then the result's points and groups in parts, then the rest of the result.
+    const partAt = types.indexOf('result-part');
+    expect(partAt).toBeGreaterThan(0);
+    expect(types.slice(0, partAt).every(t => t === 'progress')).toBe(true);
+    expect(types.slice(partAt, -1).every(t => t === 'result-part')).toBe(true);
     const last = out[out.length - 1];
     if (last.message.type !== 'result') {
       throw new Error('no result');
     }
     expect(last.message.scanId).toBe('scan-1');
-    expect(
-      last.message.result.groups.map(g => [...g.sampleIds].sort())
-    ).toEqual([
+    expect(last.message.parts).toBe(types.length - 1 - partAt);
+    const assembler = new ResultAssembler();
+    for (const { message } of out.slice(partAt, -1)) {
+      if (message.type === 'result-part') {
+        assembler.add(message.scanId, message.part);
+      }
+    }
+    const whole = assembler.finish(
+      'scan-1',
+      last.message.result,
+      last.message.parts!
+    )!;
+    expect(whole.groups.map(g => [...g.sampleIds].sort())).toEqual([
       ['12', 'dupA_1', 'dupA_2'],
       ['14', '77']
     ]);
-    const { result, layout } = last.message;
+    expect(whole.points.ids).toHaveLength(circlePoints().length);
+    const { result, layout, extras } = last.message;
     // The pairs and their layout for regrouping move to the panel: every buffer, each once.
     expect(layout).toBeDefined();
     const expected = [
@@ -119,7 +136,8 @@ describe('scan worker protocol: start and cancel, with a fake Qdrant client', ()
         layout!.a,
         layout!.b,
         layout!.score
-      ].map(x => x.buffer)
+      ].map(x => x.buffer),
+      ...extrasTransferables(extras!)
     ];
     expect(last.transfer).toHaveLength(expected.length);
     expect(new Set(last.transfer).size).toBe(expected.length);

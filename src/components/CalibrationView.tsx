@@ -44,6 +44,11 @@ export interface ICalibrationViewProps {
   thumbnails: IThumbnailPolicy;
   /** Why the list may count otherwise than the chart (complete linkage, splits), or null. */
   note?: string | null;
+  /**
+   * The calibration when computed elsewhere (the worker): null while it is on its way. Left
+   * out, the view computes it (calibrationOf) when unfolded.
+   */
+  calibration?: ICalibration | null;
   /** Whether the section is unfolded, when its owner keeps that (it then survives a remount). */
   open?: boolean;
   onToggle?: (open: boolean) => void;
@@ -117,7 +122,16 @@ export function CalibrationView(props: ICalibrationViewProps): JSX.Element {
       <summary className="jp-NearDuplicates-calibrationTitle">
         {trans.__('Threshold calibration')}
       </summary>
-      {open ? <CalibrationBody {...props} trans={trans} /> : null}
+      {!open ? null : props.calibration === null ? (
+        <p className="jp-NearDuplicates-calibrationNow" role="status">
+          {trans.__(
+            'Computing the chart from %1 pairs…',
+            formatCount(props.result.pairs.score.length)
+          )}
+        </p>
+      ) : (
+        <CalibrationBody {...props} trans={trans} />
+      )}
     </details>
   );
 }
@@ -127,7 +141,7 @@ function CalibrationBody(
 ): JSX.Element {
   const { result, threshold, thumbnails, note, trans } = props;
   const { distance } = result;
-  const calibration = calibrationOf(result);
+  const calibration = props.calibration ?? calibrationOf(result);
   const now = countsAt(calibration, threshold);
   const sentence = describeCounts(now, distance, trans);
   const captionId = React.useId();

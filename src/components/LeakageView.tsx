@@ -5,13 +5,13 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { formatCount } from '../format';
 import {
-  collectionSplits,
   groupsInCell,
   ILeakCell,
   ISplitLeakage,
+  leakageOf,
   leakHeadline,
   NO_SPLIT,
-  splitLeakage
+  splitNamesOf
 } from '../leakage';
 import type { IDuplicateGroup } from '../scan/types';
 import { untranslated } from '../translation';
@@ -48,9 +48,9 @@ export function useLeakageFilter(
   } | null>(null);
   const leakage = React.useMemo(
     () =>
-      (sizes ? Object.keys(sizes) : collectionSplits(pointSplits)).length > 1 &&
+      (sizes ? Object.keys(sizes) : splitNamesOf(pointSplits)).length > 1 &&
       all.length > 0
-        ? splitLeakage(all, pointSplits, sizes)
+        ? leakageOf(all, pointSplits, sizes)
         : null,
     [all, pointSplits, sizes]
   );

@@ -192,15 +192,62 @@ export function marginPairs(
 
 const cache = new WeakMap<Float32Array, ICalibration>();
 
-/** The calibration of a scan, computed once per pairs object (a regroup keeps the pairs). */
-export function calibrationOf(input: ICalibrationInput): ICalibration {
+/** The calibration of these pairs if it is known (computed or adopted), else null; no work. */
+export function knownCalibration(
+  input: ICalibrationInput
+): ICalibration | null {
   const hit = cache.get(input.pairs.score);
-  if (
-    hit &&
+  return hit &&
     hit.distance === input.distance &&
     hit.floor === input.threshold &&
     hit.scores.length === input.pairs.score.length
+    ? hit
+    : null;
+}
+
+/**
+ * Keeps a calibration computed elsewhere (the worker, issue 16: a million pairs took over a
+ * second on the page's thread) for these pairs, after checking its shape; false when it does
+ * not fit them.
+ */
+export function adoptCalibration(
+  input: ICalibrationInput,
+  calibration: unknown
+): boolean {
+  const c = calibration as ICalibration;
+  const m = input.pairs.score.length;
+  if (
+    typeof c !== 'object' ||
+    c === null ||
+    c.distance !== input.distance ||
+    c.floor !== input.threshold ||
+    !(c.order instanceof Uint32Array) ||
+    !(c.scores instanceof Float32Array) ||
+    !(c.groupsAfter instanceof Uint32Array) ||
+    !(c.samplesAfter instanceof Uint32Array) ||
+    [c.order, c.scores, c.groupsAfter, c.samplesAfter].some(
+      x => x.length !== m
+    ) ||
+    !Array.isArray(c.steps) ||
+    !Array.isArray(c.histogram)
   ) {
+    return false;
+  }
+  cache.set(input.pairs.score, c);
+  return true;
+}
+
+/** The buffers of a calibration, to transfer with it. */
+export function calibrationTransferables(c: ICalibration): ArrayBuffer[] {
+  return [c.order, c.scores, c.groupsAfter, c.samplesAfter].map(
+    x => x.buffer as ArrayBuffer
+  );
+}
+
+/** The calibration of a scan, computed once per pairs object (a regroup keeps the pairs). */
+export function calibrationOf(input: ICalibrationInput): ICalibration {
+  const hit = knownCalibration(input);
+  if (hit) {
     return hit;
   }
   const calibration = calibrate(input);

@@ -108,3 +108,24 @@ export function diameters(
     };
   });
 }
+
+/** Diameters computed elsewhere (the worker, resultExtras.ts), by groups array. */
+const knownDiameters = new WeakMap<IDuplicateGroup[], IDiameter[]>();
+
+/** Keeps diameters computed elsewhere for `groups` (one per group, in their order). */
+export function adoptDiameters(
+  groups: IDuplicateGroup[],
+  values: IDiameter[]
+): void {
+  if (values.length === groups.length) {
+    knownDiameters.set(groups, values);
+  }
+}
+
+/** diameters(input, groups), or the ones adopted for this groups array. */
+export function diametersOf(
+  input: IGroupInput,
+  groups: IDuplicateGroup[]
+): IDiameter[] {
+  return knownDiameters.get(groups) ?? diameters(input, groups);
+}

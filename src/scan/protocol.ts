@@ -9,12 +9,15 @@ import type {
 import type { IPairLayout } from './groups';
 import type { IScanLease } from './lease';
 import type { ICheckpointInfo } from './checkpoint';
+import type { ResultPart } from './resultParts';
+import type { ICalibration, ICalibrationInput } from './calibration';
+import type { IResultExtras } from './resultExtras';
 
 /**
  * The version of the panel <-> worker messages (not the kernel comm's COMM_PROTOCOL), bumped
  * when a message shape changes incompatibly.
  */
-export const WORKER_PROTOCOL = 3;
+export const WORKER_PROTOCOL = 4;
 
 /**
  * Where the worker sends Qdrant requests. In JupyterLab: the page's origin with an
@@ -72,7 +75,18 @@ export interface ICancelMessage {
   scanId: string;
 }
 
+/**
+ * Panel -> worker: calibrate a finished scan's pairs (a copy; calibration.ts), off the page's
+ * thread. Answered by a 'calibration' message with the same `id`.
+ */
+export interface ICalibrateMessage {
+  type: 'calibrate';
+  id: number;
+  input: ICalibrationInput;
+}
+
 export type PanelToWorker =
+  | ICalibrateMessage
   | IHelloMessage
   | IStartMessage
   | ICancelMessage
@@ -94,11 +108,28 @@ export interface IProgressMessage {
   progress: IScanProgress;
 }
 
+/**
+ * Worker -> panel: a part of a finished scan's points or groups (resultParts.ts), posted before
+ * its 'result' message, so the page decodes a big result in short tasks.
+ */
+export interface IResultPartMessage {
+  type: 'result-part';
+  scanId: string;
+  part: ResultPart;
+}
+
 /** Worker -> panel: a finished scan (its pair arrays are transferred, not copied). */
 export interface IResultMessage {
   type: 'result';
   scanId: string;
+  /**
+   * The result; with `parts`, its points arrays and groups are empty here and came in that
+   * many 'result-part' messages just before.
+   */
   result: IScanResult;
+  parts?: number;
+  /** What the panel would otherwise compute on its thread when it first shows the result. */
+  extras?: IResultExtras;
   /**
    * The pairs laid out for regrouping (computed by the worker when it grouped them), so the
    * panel's first regroup does not redo it on the page's thread. Transferred too.
@@ -126,15 +157,25 @@ export interface IWorkerErrorMessage {
   message: string;
 }
 
+/** Worker -> panel: the calibration asked for by `id` (its arrays transferred). */
+export interface ICalibrationMessage {
+  type: 'calibration';
+  id: number;
+  calibration: ICalibration;
+}
+
 export type WorkerToPanel =
+  | ICalibrationMessage
   | IReadyMessage
   | IProgressMessage
+  | IResultPartMessage
   | IResultMessage
   | IFailedMessage
   | ICheckpointMessage
   | IWorkerErrorMessage;
 
 const PANEL_TYPES = new Set<string>([
+  'calibrate',
   'hello',
   'start',
   'cancel',
@@ -142,8 +183,10 @@ const PANEL_TYPES = new Set<string>([
   'discard'
 ]);
 const WORKER_TYPES = new Set<string>([
+  'calibration',
   'ready',
   'progress',
+  'result-part',
   'result',
   'failed',
   'checkpoint',

@@ -9,6 +9,9 @@ import {
   WorkerToPanel
 } from './protocol';
 import { layoutOf, layoutTransferables } from './groups';
+import { calibrate, calibrationTransferables } from './calibration';
+import { extrasTransferables, workerExtras } from './resultExtras';
+import { splitResult } from './resultParts';
 import {
   ILeaseClock,
   IScanLease,
@@ -99,6 +102,14 @@ export class ScanService {
           this.running.controller.abort();
         }
         break;
+      case 'calibrate': {
+        const calibration = calibrate(data.input);
+        this.post(
+          { type: 'calibration', id: data.id, calibration },
+          calibrationTransferables(calibration)
+        );
+        break;
+      }
     }
   }
 
@@ -150,10 +161,28 @@ export class ScanService {
       });
       // Laid out when the scan grouped its pairs (cached), so this costs nothing more.
       const layout = layoutOf(result);
-      this.post({ type: 'result', scanId, result, layout }, [
-        ...transferablesOf(result),
-        ...layoutTransferables(layout)
-      ]);
+      // What the panel shows first, computed here: the page's thread stays free (issue 16).
+      const extras = workerExtras(result);
+      // The points and groups go in parts, so the page decodes them in short tasks.
+      const { head, parts } = splitResult(result);
+      for (const part of parts) {
+        this.post({ type: 'result-part', scanId, part });
+      }
+      this.post(
+        {
+          type: 'result',
+          scanId,
+          result: head,
+          layout,
+          parts: parts.length,
+          extras
+        },
+        [
+          ...transferablesOf(head),
+          ...layoutTransferables(layout),
+          ...extrasTransferables(extras)
+        ]
+      );
     } catch (error) {
       // A lost lease aborts the scan: say why, not just "cancelled".
       this.post({
