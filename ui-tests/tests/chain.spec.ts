@@ -3,6 +3,7 @@
 // by one link, a tight group of 4, and 60 lone points. Scanned at a floor of 0.80, shown at 0.95.
 import { detectChainedAtFloor, PANEL } from './chained';
 import { expect, IJupyterLabPageFixture, test } from './fixtures';
+import { notebook } from './notebookFile';
 
 const SETTINGS_PLUGIN = '@jupyterlab/apputils-extension:settings';
 const PANEL_SETTINGS = 'jupyterlab-near-duplicates:panel';
@@ -186,25 +187,7 @@ test.describe('Chained groups', () => {
       'print([" ".join(sorted(g["sample_ids"])) for g in nd.groups()])'
     ];
     await page.contents.uploadContent(
-      JSON.stringify({
-        nbformat: 4,
-        nbformat_minor: 5,
-        metadata: {
-          kernelspec: {
-            name: 'python3',
-            display_name: 'Python 3 (ipykernel)',
-            language: 'python'
-          }
-        },
-        cells: cells.map((source, i) => ({
-          cell_type: 'code',
-          id: `cell-${i}`,
-          metadata: {},
-          execution_count: null,
-          outputs: [],
-          source
-        }))
-      }),
+      notebook(cells),
       'text',
       `${tmpPath}/groups.ipynb`
     );

@@ -7,6 +7,7 @@ import type { Locator } from '@playwright/test';
 import { detectChainedAtFloor } from './chained';
 import { expect, IJupyterLabPageFixture, test } from './fixtures';
 import { cutOff } from './layout';
+import { notebook } from './notebookFile';
 
 const PANEL = '#jp-near-duplicates-panel';
 
@@ -217,25 +218,7 @@ test.describe('Labelled pairs', () => {
       'print(sorted((" ".join(l["sample_ids"]), l["label"], round(l["score"], 4)) for l in nd.labels()))'
     ];
     await page.contents.uploadContent(
-      JSON.stringify({
-        nbformat: 4,
-        nbformat_minor: 5,
-        metadata: {
-          kernelspec: {
-            name: 'python3',
-            display_name: 'Python 3 (ipykernel)',
-            language: 'python'
-          }
-        },
-        cells: cells.map((source, i) => ({
-          cell_type: 'code',
-          id: `cell-${i}`,
-          metadata: {},
-          execution_count: null,
-          outputs: [],
-          source
-        }))
-      }),
+      notebook(cells),
       'text',
       `${tmpPath}/labels.ipynb`
     );

@@ -3,33 +3,11 @@
 // that has not imported the package is told to. The "planted" collection (seed.py) holds
 // clusters of 7, 5, 4, 3, 3, 2, 2, 2 among 240 lone points; the largest is cluster0_0..6.
 import { expect, IJupyterLabPageFixture, test } from './fixtures';
+import { notebook } from './notebookFile';
 
 const PANEL = '#jp-near-duplicates-panel';
 const TAB = '.jp-SideBar.jp-mod-left [data-id="jp-near-duplicates-panel"]';
 const LARGEST = Array.from({ length: 7 }, (_, i) => `cluster0_${i}`);
-
-/** A notebook file (nbformat 4) with these code cells and the python3 kernel. */
-function notebook(cells: string[]): string {
-  return JSON.stringify({
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: {
-      kernelspec: {
-        name: 'python3',
-        display_name: 'Python 3 (ipykernel)',
-        language: 'python'
-      }
-    },
-    cells: cells.map((source, i) => ({
-      cell_type: 'code',
-      id: `cell-${i}`,
-      metadata: {},
-      execution_count: null,
-      outputs: [],
-      source
-    }))
-  });
-}
 
 const GRID_NOTEBOOK = notebook([
   'import jupyterlab_near_duplicates as nd',

@@ -3,6 +3,7 @@
 // the panel then offers "Resume (n% done)", and the resumed scan ends with the groups of a
 // full scan.
 import { expect, IJupyterLabPageFixture, test } from './fixtures';
+import { notebook } from './notebookFile';
 
 const PANEL = '#jp-near-duplicates-panel';
 const TAB = '.jp-SideBar.jp-mod-left [data-id="jp-near-duplicates-panel"]';
@@ -77,29 +78,6 @@ test("a scan interrupted by a reload is offered for Resume with its percentage, 
   await expect(bar).toBeHidden({ timeout: 300000 });
   await expect(summary).toHaveText(resumed);
 });
-
-/** A notebook file (nbformat 4) with these code cells and the python3 kernel. */
-function notebook(cells: string[]): string {
-  return JSON.stringify({
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: {
-      kernelspec: {
-        name: 'python3',
-        display_name: 'Python 3 (ipykernel)',
-        language: 'python'
-      }
-    },
-    cells: cells.map((source, i) => ({
-      cell_type: 'code',
-      id: `cell-${i}`,
-      metadata: {},
-      execution_count: null,
-      outputs: [],
-      source
-    }))
-  });
-}
 
 // "grown": a copy of "planted" (clusters of 7, 5, 4, 3, 3, 2, 2, 2 among 240 lone points);
 // then exact copies of three lone points are added (three new pairs with old points) and one

@@ -2,6 +2,7 @@
 // lone points), which the tag, export and insert-code specs write into: each starts by
 // clearing the tags an earlier run left there.
 import { expect, IJupyterLabPageFixture } from './fixtures';
+import { notebook } from './notebookFile';
 
 export const PANEL = '#jp-near-duplicates-panel';
 const TAB = '.jp-SideBar.jp-mod-left [data-id="jp-near-duplicates-panel"]';
@@ -14,29 +15,6 @@ export const CLEAR_TAGS = [
   `nd.client().delete_payload("${COLLECTION}", keys=["near_duplicate"], points=ids)`,
   'print("cleared", len(ids))'
 ].join('\n');
-
-/** A notebook file (nbformat 4) with these code cells and the python3 kernel. */
-export function notebook(cells: string[]): string {
-  return JSON.stringify({
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: {
-      kernelspec: {
-        name: 'python3',
-        display_name: 'Python 3 (ipykernel)',
-        language: 'python'
-      }
-    },
-    cells: cells.map((source, i) => ({
-      cell_type: 'code',
-      id: `cell-${i}`,
-      metadata: {},
-      execution_count: null,
-      outputs: [],
-      source
-    }))
-  });
-}
 
 /** Uploads the notebook, opens it and runs its first cell (CLEAR_TAGS). */
 export async function openNotebook(
