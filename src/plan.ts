@@ -91,6 +91,9 @@ export interface IPlanInput {
   population?: IScanPopulation;
 }
 
+/** A rule as `nd.plan(keep=[...])` takes it: "first", "central", ["max", field], ["split", [order]]. */
+export type KernelRule = string | [string, string | string[]];
+
 /** What the plan does to one group. */
 export interface IGroupDecision {
   /** groupId(group): how pins and marks name it. */
@@ -338,9 +341,7 @@ export function splitLine(
 }
 
 /** The rules in the kernel's words for nd.plan(keep=...): "first", ["max", "width"], ["split", [...]]. */
-export function kernelRules(
-  rules: ReadonlyArray<KeepRule>
-): (string | [string, string | string[]])[] {
+export function kernelRules(rules: ReadonlyArray<KeepRule>): KernelRule[] {
   return normalRules(rules).map(r =>
     r.kind === 'first' || r.kind === 'central'
       ? r.kind

@@ -1,6 +1,7 @@
 // The messages on the comm between the panel and a kernel, defined here once, and the
 // readers of the kernel's replies. Python's jupyterlab_near_duplicates/selection.py mirrors
 // them; tests/fixtures/rules.json ("comm") holds examples both sides check.
+import type { KernelRule } from '../plan';
 import type { DistanceKind, PointId } from '../scan/types';
 
 /** The comm target that `import jupyterlab_near_duplicates` registers in a kernel. */
@@ -102,7 +103,7 @@ export type PlanMessage = {
   scan_id: string;
   collection: string;
   /** The rules in nd.plan's keep= form, 'first' last: "central", ["max", "width"], ["split", [...]]. */
-  rules: (string | [string, string | string[]])[];
+  rules: KernelRule[];
   /** The payload field the scan read the split from (the panel's splitField), or null. */
   split_field: string | null;
   /** Why the panel has no plan (a rule's field of mixed types...), or null. */

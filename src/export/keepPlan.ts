@@ -1,13 +1,21 @@
 // The keep-one plan as the export and the inserted code read it: the rules in the kernel's
 // words (`nd.plan(keep=...)`, planning.py), and per group on show its keeper, whether it was
-// pinned, or that it is marked "not duplicates". The panel's plan (src/plan.ts, computePlan's
-// decisions, read by panelPlan.ts) fills it in; `firstPointPlan` is the kernel's default
-// (`nd.plan()`: the lowest point id). DOM-free.
-import { compareIds } from '../plan';
+// pinned, or that it is marked "not duplicates": a plan's rules and computePlan's decisions
+// (src/plan.ts), put in these words by `exportPlan` (the panel's, through panelPlan.ts).
+// DOM-free.
+import {
+  computePlan,
+  DEFAULT_PLAN,
+  describeRule,
+  IGroupDecision,
+  KeepRule,
+  KernelRule,
+  kernelRules,
+  normalRules
+} from '../plan';
 import type { IDuplicateGroup, IScanPoints, PointId } from '../scan/types';
 
-/** A rule as `nd.plan(keep=[...])` takes it: "first", "central", ["max", field], ["split", [order]]. */
-export type KernelRule = string | [string, string | string[]];
+export type { KernelRule };
 
 /** What the plan does to one group on show (the shape of computePlan's decisions). */
 export interface IExportDecision {
@@ -28,23 +36,35 @@ export interface IExportPlan {
   decisions: IExportDecision[];
 }
 
+/** A plan's rules and computePlan's decisions (one per group on show) as the export reads them. */
+export function exportPlan(
+  rules: ReadonlyArray<KeepRule>,
+  decisions: ReadonlyArray<IGroupDecision>,
+  splitField: string
+): IExportPlan {
+  return {
+    rules: kernelRules(rules),
+    // In the kernel's words (describe_rule), untranslated: the manifest is read by tools.
+    rulesText: normalRules(rules).map(r => describeRule(r)),
+    splitField,
+    decisions: decisions.map(d => ({
+      keeper: d.notDuplicates ? null : d.keeper,
+      pinned: d.pinned
+    }))
+  };
+}
+
 /** The kernel's default plan (`nd.plan()`): each group keeps its lowest point id. */
 export function firstPointPlan(
   groups: readonly IDuplicateGroup[],
   points: IScanPoints,
   splitField: string
 ): IExportPlan {
-  return {
-    rules: ['first'],
-    rulesText: ['first point id'],
-    splitField,
-    decisions: groups.map(g => ({
-      keeper: g.members.reduce((best, m) =>
-        compareIds(points.ids[m], points.ids[best]) < 0 ? m : best
-      ),
-      pinned: false
-    }))
-  };
+  return exportPlan(
+    DEFAULT_PLAN.rules,
+    computePlan({ groups, points }, DEFAULT_PLAN).decisions,
+    splitField
+  );
 }
 
 /** Members kept and dropped (groups marked "not duplicates" count in neither). */

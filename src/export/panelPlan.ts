@@ -2,8 +2,7 @@
 // rules, pins and "not duplicates" marks, computed by plan.ts), read here, in one place.
 import type { NearDuplicatesModel } from '../model';
 import type { IScanOutcome } from '../modelTypes';
-import { describeRule, kernelRules, normalRules } from '../plan';
-import type { IExportPlan } from './keepPlan';
+import { exportPlan, IExportPlan } from './keepPlan';
 
 /** The panel's plan of the groups on show; raises, with the panel's words, when it has none. */
 export function exportPlanOf(
@@ -19,15 +18,9 @@ export function exportPlanOf(
   if (view.problem) {
     throw new Error(`The plan cannot be computed: ${view.problem}`);
   }
-  const rules = model.plan.rules;
-  return {
-    rules: kernelRules(rules),
-    // In the kernel's words (describe_rule), untranslated: the manifest is read by tools.
-    rulesText: normalRules(rules).map(r => describeRule(r)),
-    splitField: model.settings.splitField,
-    decisions: view.decisions.map(d => ({
-      keeper: d.notDuplicates ? null : d.keeper,
-      pinned: d.pinned
-    }))
-  };
+  return exportPlan(
+    model.plan.rules,
+    view.decisions,
+    model.settings.splitField
+  );
 }
