@@ -29,6 +29,7 @@ import { untranslated } from '../translation';
 import { SIMILARITY_MAX } from './DetectControls';
 import { LabelButtons, labelForKey, LabelSummary } from './PairLabels';
 import { Thumbnail } from './Thumbnail';
+import { useFold } from './useFold';
 
 /** The chart's drawing box (viewBox units; it scales to the section's width). */
 const WIDTH = 200;
@@ -105,19 +106,13 @@ export function describeCounts(
 export function CalibrationView(props: ICalibrationViewProps): JSX.Element {
   const trans = props.trans ?? untranslated;
   // Computed on first unfold only: a million pairs cost a sort and a pass on this thread.
-  const [ownOpen, setOwnOpen] = React.useState(false);
-  const open = props.open ?? ownOpen;
+  const fold = useFold(props.open, props.onToggle);
+  const open = fold.open;
   return (
     <details
       className="jp-NearDuplicates-calibration"
       open={open}
-      onToggle={event => {
-        const now = (event.target as HTMLDetailsElement).open;
-        if (now !== open) {
-          setOwnOpen(now);
-          props.onToggle?.(now);
-        }
-      }}
+      onToggle={fold.onToggle}
     >
       <summary className="jp-NearDuplicates-calibrationTitle">
         {trans.__('Threshold calibration')}

@@ -15,6 +15,7 @@ import {
 } from '../leakage';
 import type { IDuplicateGroup } from '../scan/types';
 import { untranslated } from '../translation';
+import { useFold } from './useFold';
 
 const NO_GROUPS: IDuplicateGroup[] = [];
 const NO_SPLITS: (string | null)[] = [];
@@ -93,23 +94,14 @@ function cellWords(cell: ILeakCell, trans: TranslationBundle): string {
 export function LeakageView(props: ILeakageViewProps): JSX.Element {
   const { leakage, cell, shown, onFilter, trans = untranslated } = props;
   const { splits } = leakage;
-  const [ownOpen, setOwnOpen] = React.useState(false);
-  const open = props.open ?? ownOpen;
+  const fold = useFold(props.open, props.onToggle);
+  const open = fold.open;
   return (
     <section
       className="jp-NearDuplicates-leakage"
       aria-label={trans.__('Split leakage')}
     >
-      <details
-        open={open}
-        onToggle={event => {
-          const now = (event.target as HTMLDetailsElement).open;
-          if (now !== open) {
-            setOwnOpen(now);
-            props.onToggle?.(now);
-          }
-        }}
-      >
+      <details open={open} onToggle={fold.onToggle}>
         <summary
           className="jp-NearDuplicates-leakHeadline"
           title={trans.__('Show or hide the split x split table')}

@@ -8,6 +8,7 @@ import { HELD_OUT, TRAINED_ON } from '../leakage';
 import { describeRule, KeepRule, planHeadline, splitLine } from '../plan';
 import type { IPlanView } from '../planModel';
 import { untranslated } from '../translation';
+import { useFold } from './useFold';
 
 type RuleKind = 'max' | 'min' | 'split' | 'central';
 
@@ -57,8 +58,8 @@ export function PlanView(props: IPlanViewProps): JSX.Element {
     pinned,
     trans = untranslated
   } = props;
-  const [ownOpen, setOwnOpen] = React.useState(false);
-  const open = props.open ?? ownOpen;
+  const fold = useFold(props.open, props.onToggle);
+  const open = fold.open;
   const [kind, setKind] = React.useState<RuleKind>('max');
   const [field, setField] = React.useState('');
   const [order, setOrder] = React.useState(
@@ -97,16 +98,7 @@ export function PlanView(props: IPlanViewProps): JSX.Element {
       className="jp-NearDuplicates-plan"
       aria-label={trans.__('Keep one per group')}
     >
-      <details
-        open={open}
-        onToggle={event => {
-          const now = (event.target as HTMLDetailsElement).open;
-          if (now !== open) {
-            setOwnOpen(now);
-            props.onToggle?.(now);
-          }
-        }}
-      >
+      <details open={open} onToggle={fold.onToggle}>
         <summary
           className="jp-NearDuplicates-planHeadline"
           title={trans.__(
