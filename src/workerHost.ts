@@ -15,7 +15,7 @@ export function workerCanScan(status: WorkerStatus): boolean {
 
 /** The subset of `Worker` the model uses, so tests can hand it a fake. */
 export interface IScanWorker {
-  postMessage(message: PanelToWorker): void;
+  postMessage(message: PanelToWorker, transfer?: Transferable[]): void;
   terminate(): void;
   onmessage: ((event: MessageEvent) => void) | null;
   onerror: ((event: ErrorEvent) => void) | null;
@@ -68,9 +68,9 @@ export class ScanWorkerHost {
     this._worker.postMessage({ type: 'hello' });
   }
 
-  /** Posts to the worker; false when there is none. */
-  post(message: PanelToWorker): boolean {
-    this._worker?.postMessage(message);
+  /** Posts to the worker (moving `transfer`'s buffers to it); false when there is none. */
+  post(message: PanelToWorker, transfer: Transferable[] = []): boolean {
+    this._worker?.postMessage(message, transfer);
     return this._worker !== null;
   }
 

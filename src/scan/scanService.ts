@@ -12,6 +12,7 @@ import { layoutOf, layoutTransferables } from './groups';
 import { calibrate, calibrationTransferables } from './calibration';
 import { extrasTransferables, workerExtras } from './resultExtras';
 import { splitResult } from './resultParts';
+import { PairJobs } from './pairJobs';
 import {
   ILeaseClock,
   IScanLease,
@@ -101,6 +102,15 @@ export class ScanService {
         if (this.running?.scanId === data.scanId) {
           this.running.controller.abort();
         }
+        break;
+      case 'pairs':
+        this.jobs.keep(data);
+        break;
+      case 'shape':
+        this.jobs.shape(data);
+        break;
+      case 'central':
+        this.jobs.central(data);
         break;
       case 'calibrate': {
         const calibration = calibrate(data.input);
@@ -214,6 +224,9 @@ export class ScanService {
 
   private running: { scanId: string; controller: AbortController } | null =
     null;
+  private readonly jobs = new PairJobs((message, transfer) =>
+    this.post(message, transfer)
+  );
 }
 
 function errorInfo(error: unknown): IScanErrorInfo {
