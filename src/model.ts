@@ -465,6 +465,8 @@ export class NearDuplicatesModel {
     }
     // The worker renews the claim: a hidden tab's page timers can be too slow for it.
     this._postedScanId = scanId;
+    // The worker drops the pairs it kept for jobs when a scan starts (its memory is the scan's).
+    this._jobs.pairsDropped();
     this._worker.post({
       type: 'start',
       scanId,

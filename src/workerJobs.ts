@@ -110,6 +110,11 @@ export class WorkerJobs {
     return true;
   }
 
+  /** The worker dropped the pairs it kept (a scan starts there): the next job sends them again. */
+  pairsDropped(): void {
+    this.sentKey = null;
+  }
+
   /** The worker is gone: every job waiting on it fails, and the next sends its pairs again. */
   fail(reason: string): void {
     const waiting = [...this.pending.values()];

@@ -257,6 +257,23 @@ describe('chaining in the model (fake in-process worker and Qdrant client)', () 
     expect(names(model)).toEqual(COMPLETE_AT_098);
   });
 
+  it('the worker drops the kept pairs when a scan starts, and the next job sends them again', async () => {
+    const { model, worker } = await scanned();
+    model.settings = { ...DEFAULT_SETTINGS, linkage: 'complete' };
+    await settle();
+    model.settings = { ...DEFAULT_SETTINGS, linkage: 'single' };
+    model.setThreshold(0.75);
+    await model.detect();
+    model.setThreshold(0.98);
+    model.settings = { ...DEFAULT_SETTINGS, linkage: 'complete' };
+    await settle();
+    expect(model.groupingError).toBeNull();
+    expect(names(model)).toEqual(COMPLETE_AT_098);
+    const after = worker.posted.slice(worker.posted.lastIndexOf('start'));
+    expect(after).toContain('pairs');
+    expect(after.indexOf('pairs')).toBeLessThan(after.indexOf('shape'));
+  });
+
   it('a scan restored after a reload sends its pairs to the worker and groups by complete linkage', async () => {
     const { model } = await scanned();
     const saved = JSON.parse(JSON.stringify(model.saveOutcome()));

@@ -32,6 +32,14 @@ export class PairJobs {
     };
   }
 
+  /**
+   * Drops the kept pairs (and the layouts cached on them): a scan is starting, and at a million
+   * points they hold a few hundred MB the scan should have. The panel sends them again.
+   */
+  forget(): void {
+    this.pairs = null;
+  }
+
   /** The groups at a threshold by a linkage, with splits (groupScan), as shapes. */
   shape(message: IShapeJobMessage): void {
     this.run(message.id, message.key, input => {

@@ -43,7 +43,10 @@ export interface IHelloMessage {
   type: 'hello';
 }
 
-/** Panel -> worker: scan a collection. A running scan is cancelled first. */
+/**
+ * Panel -> worker: scan a collection. A running scan is cancelled first, and the pairs kept
+ * for jobs (IPairsMessage) are dropped.
+ */
 export interface IStartMessage {
   type: 'start';
   scanId: string;
@@ -103,7 +106,8 @@ export interface IPairsInput {
 
 /**
  * Panel -> worker: keep these pairs under `key` for the jobs below (once per scan on show; the
- * worker keeps the last pairs only). Sent before the first job that names the key.
+ * worker keeps the last pairs only, until a scan starts). Sent before the first job that
+ * names the key.
  */
 export interface IPairsMessage {
   type: 'pairs';

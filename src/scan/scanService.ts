@@ -81,6 +81,7 @@ export class ScanService {
         });
         break;
       case 'start':
+        this.jobs.forget();
         void this.start(
           data.scanId,
           data.connection,
