@@ -548,7 +548,10 @@ async function measure(n: number): Promise<Record<string, unknown>> {
  */
 function workerJobs(result: IScanResult, rows: IRow[]): IJobAnswers {
   const out: WorkerToPanel[] = [];
-  const jobs = new PairJobs(message => out.push(message));
+  const jobs = new PairJobs(
+    message => out.push(message),
+    run => run()
+  );
   const { a, b, score } = result.pairs;
   jobs.keep({
     type: 'pairs',
@@ -561,7 +564,7 @@ function workerJobs(result: IScanResult, rows: IRow[]): IJobAnswers {
     }
   });
   const [shapeMs] = timed(() =>
-    jobs.shape({
+    jobs.ask({
       type: 'shape',
       id: 1,
       key: 'k',
@@ -577,7 +580,7 @@ function workerJobs(result: IScanResult, rows: IRow[]): IJobAnswers {
     cpu_ms: lastCpuMs
   });
   const [centralMs] = timed(() =>
-    jobs.central({
+    jobs.ask({
       type: 'central',
       id: 2,
       key: 'k',

@@ -112,8 +112,12 @@ async function scanned() {
 const names = (model: NearDuplicatesModel) =>
   model.outcome!.groups.map(g => g.sampleIds.join(' '));
 
-/** Lets the worker's answers (promises) reach the model. */
-const settle = () => new Promise(resolve => setTimeout(resolve, 0));
+/** Lets the worker's answers (a zero timeout there, then promises) reach the model. */
+async function settle(): Promise<void> {
+  for (let turn = 0; turn < 10; turn++) {
+    await new Promise(resolve => setTimeout(resolve, 0));
+  }
+}
 
 const SINGLE_AT_098 = [
   'at0 at2 at4 at14 at16 at25 at27',

@@ -145,7 +145,15 @@ function jobsWith(worker = new FakeWorker()) {
   return { jobs, worker };
 }
 
-const settle = () => new Promise(resolve => setTimeout(resolve, 5));
+/** Waits (polling, at most 5 s) until `check` holds: the fake worker answers on later tasks. */
+async function until(check: () => boolean): Promise<void> {
+  for (let waited = 0; !check(); waited += 5) {
+    if (waited > 5000) {
+      throw new Error('the worker did not answer in 5 s');
+    }
+    await new Promise(resolve => setTimeout(resolve, 5));
+  }
+}
 
 const SEEDS = [1, 2, 3, 4, 5];
 
@@ -198,6 +206,61 @@ describe('complete linkage formed by the worker (fake worker, scans built in the
     ]);
   });
 
+  it('of jobs asked in a row the worker runs the newest of each kind, and answers the others as superseded', async () => {
+    const result = randomScan(2);
+    const answers: WorkerToPanel[] = [];
+    const service = new ScanService(
+      message => answers.push(message),
+      () => {
+        throw new Error('no client needed');
+      }
+    );
+    const { a, b, score } = result.pairs;
+    service.handle({
+      type: 'pairs',
+      key: 'k',
+      input: {
+        pairs: { a: a.slice(), b: b.slice(), score: score.slice() },
+        distance: 'Cosine',
+        threshold: 0.9,
+        points: result.points.ids.length
+      }
+    });
+    const shape = (id: number, threshold: number) =>
+      service.handle({
+        type: 'shape',
+        id,
+        key: 'k',
+        threshold,
+        linkage: 'complete',
+        splits: []
+      });
+    shape(1, 0.91);
+    service.handle({
+      type: 'central',
+      id: 2,
+      key: 'k',
+      groups: membersOf(result.groups)
+    });
+    shape(3, 0.92);
+    shape(4, 0.95);
+    expect(answers.map(m => m.type)).toEqual(['job-failed', 'job-failed']);
+    await until(() => answers.length === 4);
+    expect(answers.map(m => [m.type, 'id' in m ? m.id : null])).toEqual([
+      ['job-failed', 1],
+      ['job-failed', 3],
+      ['central-ranks', 2],
+      ['shaped', 4]
+    ]);
+    expect(answers[0]).toMatchObject({
+      message: 'superseded by a newer request'
+    });
+    const last = answers[3];
+    expect(
+      last.type === 'shaped' && groupsOfShapes(last.shapes, result.points)
+    ).toEqual(groupScan(result, 0.95, { linkage: 'complete' }));
+  });
+
   it('shapes that do not fit the panel’s points are refused', () => {
     const result = randomScan(3);
     const shapes = shapesOf(groupScan(result, 0.9, { linkage: 'complete' }));
@@ -242,6 +305,7 @@ describe('complete linkage formed by the worker (fake worker, scans built in the
       linkage: 'complete',
       splits: []
     });
+    await until(() => answers.length > 0);
     expect(answers).toEqual([
       {
         type: 'job-failed',
@@ -346,7 +410,7 @@ describe('"most central" ranked by the worker (fake worker, scans built in the t
     outcome.groups = regroup(result, 0.95);
     expect(model.view(outcome).ranking).toBe(true);
     worker.release('newest');
-    await settle();
+    await until(() => !model.view(outcome).ranking);
     const shown = model.view(outcome);
     expect(shown.ranking).toBe(false);
     expect(shown).toEqual({
@@ -377,7 +441,7 @@ describe('"most central" ranked by the worker (fake worker, scans built in the t
     worker.hold = true;
     expect(model.view(outcome).ranking).toBe(true);
     jobs.fail('The scan worker failed: out of memory');
-    await settle();
+    await until(() => !model.view(outcome).ranking);
     expect(model.view(outcome)).toEqual(expected);
 
     const failing = new FakeWorker();
@@ -397,7 +461,7 @@ describe('"most central" ranked by the worker (fake worker, scans built in the t
     broken.attach(outcome);
     broken.setRules([{ kind: 'central' }]);
     broken.view(outcome);
-    await settle();
+    await until(() => !broken.view(outcome).ranking);
     const view = broken.view(outcome);
     expect(view.ranking).toBe(false);
     expect(view.problem).toBe(

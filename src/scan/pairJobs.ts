@@ -2,7 +2,10 @@
 // a million points (issue 16): complete linkage (linkage.ts's groupScan) and the plan's "most
 // central" rule (central.ts). The panel sends the pairs once per scan (a copy it transfers: the
 // worker keeps none of the pairs it sends with a result), then asks by job; each answer names
-// its job, and the panel keeps only its newest. DOM-free, so Node tests drive it directly.
+// its job, and the panel keeps only its newest. A job waits for the messages already queued, so
+// of several asked in a row (a slider dragged under complete linkage: 2 s each at 1M) only the
+// newest of each kind runs; the others are answered as superseded. DOM-free, so Node tests
+// drive it directly.
 import { centralRanks, ranksTransferables } from './central';
 import { shapesOf, shapesTransferables } from './groupShapes';
 import { groupScan } from './linkage';
@@ -16,11 +19,20 @@ import type { IScanPoints } from './types';
 
 type Post = (message: WorkerToPanel, transfer?: ArrayBuffer[]) => void;
 
+/** Runs `run` after the messages already queued (the worker's default: a zero timeout). */
+export type Defer = (run: () => void) => void;
+
+type JobMessage = IShapeJobMessage | ICentralJobMessage;
+
 export class PairJobs {
-  constructor(private readonly post: Post) {}
+  constructor(
+    private readonly post: Post,
+    private readonly defer: Defer = run => setTimeout(run, 0)
+  ) {}
 
   /** Keeps these pairs for the jobs that name their key (only the last pairs are kept). */
   keep(message: IPairsMessage): void {
+    this.runWaiting(); // on the pairs they were asked of
     const { input } = message;
     this.pairs = {
       key: message.key,
@@ -37,11 +49,46 @@ export class PairJobs {
    * points they hold a few hundred MB the scan should have. The panel sends them again.
    */
   forget(): void {
+    this.runWaiting();
     this.pairs = null;
   }
 
+  /** Takes a job: it runs once the messages already queued are in, unless a newer one of its kind came. */
+  ask(message: JobMessage): void {
+    const other = this.waiting.get(message.type);
+    // The panel numbers its jobs in order: the higher id is the newer request.
+    const [newer, older] =
+      other && other.id > message.id ? [other, message] : [message, other];
+    if (older) {
+      this.post({
+        type: 'job-failed',
+        id: older.id,
+        message: 'superseded by a newer request'
+      });
+    }
+    this.waiting.set(message.type, newer);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      this.defer(() => this.runWaiting());
+    }
+  }
+
+  /** Runs the jobs waiting, oldest kind first. */
+  private runWaiting(): void {
+    this.scheduled = false;
+    const jobs = [...this.waiting.values()].sort((x, y) => x.id - y.id);
+    this.waiting.clear();
+    for (const job of jobs) {
+      if (job.type === 'shape') {
+        this.shape(job);
+      } else {
+        this.central(job);
+      }
+    }
+  }
+
   /** The groups at a threshold by a linkage, with splits (groupScan), as shapes. */
-  shape(message: IShapeJobMessage): void {
+  private shape(message: IShapeJobMessage): void {
     this.run(message.id, message.key, input => {
       const groups = groupScan(input, message.threshold, {
         linkage: message.linkage,
@@ -56,7 +103,7 @@ export class PairJobs {
   }
 
   /** "Most central" for the groups the message lists. */
-  central(message: ICentralJobMessage): void {
+  private central(message: ICentralJobMessage): void {
     this.run(message.id, message.key, input => {
       const ranks = centralRanks(message.groups, {
         pairs: input.pairs,
@@ -99,6 +146,8 @@ export class PairJobs {
     key: string;
     input: Parameters<typeof groupScan>[0];
   } | null = null;
+  private readonly waiting = new Map<JobMessage['type'], JobMessage>();
+  private scheduled = false;
 }
 
 /** Points known by count only (holes where names would be). */

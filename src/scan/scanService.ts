@@ -108,10 +108,8 @@ export class ScanService {
         this.jobs.keep(data);
         break;
       case 'shape':
-        this.jobs.shape(data);
-        break;
       case 'central':
-        this.jobs.central(data);
+        this.jobs.ask(data);
         break;
       case 'calibrate': {
         const calibration = calibrate(data.input);
