@@ -239,7 +239,7 @@ export async function scanCollection(
       };
     }
     stopFlush = null;
-    await keeper?.finish();
+    await keeper?.finish(result.pairs);
     return result;
   } catch (error) {
     stop.abort();
@@ -349,7 +349,8 @@ function group(
     distance: choice.distance,
     threshold: request.threshold,
     points: listing.points,
-    pairs: pairs.toList()
+    // The store's last use: released, so the pairs are not held twice (issue 16's memory).
+    pairs: pairs.release()
   };
   const groups = regroup(scan, request.threshold);
   progress.update({ groups: groups.length });
