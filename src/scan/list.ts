@@ -1,8 +1,10 @@
-// The list phase: every point id of the collection, with the payload fields the panel shows
-// (sample id, thumbnail, split, an earlier scan's tag), never the vectors. Points get dense indices in listing order.
+// The list phase: every point id of the collection, with its split (the leakage table counts
+// every point's split), never the vectors. Points get dense indices in listing order. The other
+// payload fields the panel shows (sample id, thumbnail, an earlier scan's tag) are read later,
+// only for the points in a pair (details.ts): at a million points, listing them all held
+// strings for every point that no group ever shows (issue 16: the worker under 300 MB).
 import type { QdrantId, IScanClient } from './client';
 import type { IResolvedRequest } from './policies';
-import { readReview } from './review';
 import type { ProgressReporter } from './progress';
 import type { RetryingCaller } from './retry';
 import type { PointId, IScanPoints, IScanRequest } from './types';
@@ -16,7 +18,7 @@ export interface IListing {
   indexOf: Map<unknown, number>;
 }
 
-/** Scrolls every point id with only the payload fields the panel shows; never the vectors. */
+/** Scrolls every point id with its split only; never the vectors. */
 export async function listPoints(
   client: IScanClient,
   request: IScanRequest,
@@ -34,15 +36,17 @@ export async function listPoints(
   // Ids as Qdrant sent them: u64 ids beyond 2^53 arrive as BigInt and must go back unchanged.
   const queryIds: QdrantId[] = [];
   const indexOf = new Map<unknown, number>();
+  const splitField = request.splitField || null;
+  // A few split names for a million points: one string each, not one per point.
+  const splitNames = new Map<string, string>();
+  let plainIds = true;
   let offset: QdrantId | undefined = undefined;
   for (;;) {
     const page = await calls.call(() =>
       client.scroll(request.collection, {
         limit: options.listPageSize,
         offset,
-        with_payload: options.payloadFields.length
-          ? options.payloadFields
-          : false,
+        with_payload: splitField ? [splitField] : false,
         with_vector: false
       })
     );
@@ -52,32 +56,23 @@ export async function listPoints(
       }
       indexOf.set(record.id, queryIds.length);
       queryIds.push(record.id);
-      const payload = (record.payload ?? {}) as Record<string, unknown>;
-      const id = displayId(record.id);
-      points.ids.push(id);
-      const sample = payloadField(payload, options.sampleIdField);
-      points.sampleIds.push(
-        typeof sample === 'string' || typeof sample === 'number'
-          ? String(sample)
-          : String(id)
-      );
-      const thumbnail = request.thumbnailField
-        ? payloadField(payload, request.thumbnailField)
-        : null;
-      points.thumbnails.push(typeof thumbnail === 'string' ? thumbnail : null);
-      const split = request.splitField
-        ? payloadField(payload, request.splitField)
+      plainIds &&=
+        typeof record.id === 'number' || typeof record.id === 'string';
+      // Read for the points in a pair once the pairs are known (details.ts).
+      points.sampleIds.push('');
+      points.thumbnails.push(null);
+      points.reviews?.push(null);
+      const split = splitField
+        ? payloadField(
+            (record.payload ?? {}) as Record<string, unknown>,
+            splitField
+          )
         : null;
       points.splits.push(
         typeof split === 'string' || typeof split === 'number'
-          ? String(split)
+          ? splitName(splitNames, String(split))
           : null
       );
-      if (points.reviews && request.reviewField) {
-        points.reviews.push(
-          readReview(payloadField(payload, request.reviewField))
-        );
-      }
     }
     progress.update({ listed: queryIds.length });
     const next = page.next_page_offset;
@@ -91,7 +86,21 @@ export async function listPoints(
     }
     offset = next as QdrantId;
   }
+  // Numbers and strings are shown as they are: one array serves both.
+  points.ids = plainIds ? (queryIds as PointId[]) : queryIds.map(displayId);
   return { points, queryIds, indexOf };
+}
+
+/** The one string kept for a split name (up to a few thousand names; past that, as read). */
+function splitName(names: Map<string, string>, name: string): string {
+  const kept = names.get(name);
+  if (kept !== undefined) {
+    return kept;
+  }
+  if (names.size < 4096) {
+    names.set(name, name);
+  }
+  return name;
 }
 
 /** A payload value by key, or by dotted path into nested objects ("meta.sample_id"). */
@@ -112,6 +121,6 @@ export function payloadField(
   return value;
 }
 
-function displayId(id: unknown): PointId {
+export function displayId(id: unknown): PointId {
   return typeof id === 'number' || typeof id === 'string' ? id : String(id);
 }

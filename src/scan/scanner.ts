@@ -19,6 +19,7 @@ import { defaultNow, ProgressReporter } from './progress';
 import { NeighbourPass } from './queries';
 import { defaultSleep, RetryingCaller, Sleep } from './retry';
 import type {
+  IPairList,
   IRecallEstimate,
   IScanProgress,
   IScanRequest,
@@ -27,6 +28,7 @@ import type {
 import { VectorFetcher } from './vectors';
 import { Checkpointer, checkpointIds, ICheckpointHooks } from './resume';
 import { changedPoints, IChangedPoints } from './changes';
+import { readDetails } from './details';
 
 export type { NeighbourQuery, IScanClient } from './client';
 
@@ -120,7 +122,7 @@ export async function scanCollection(
         queryIds: [],
         indexOf: new Map()
       };
-      const pairs = new PairStore(higherIsBetter(choice.distance));
+      const pairs = new PairStore(higherIsBetter(choice.distance)).release();
       return group(ctx, choice, none, pairs, { started, queries: 0 });
     }
     progress.update({ total: pointsCount ?? 0 });
@@ -227,7 +229,10 @@ export async function scanCollection(
           mainSeconds: (now() - mainStarted) / 1000
         })
       : undefined;
-    const result = group(ctx, choice, listing, pass.pairs, {
+    // The store's last use: released, so the pairs are not held twice (issue 16's memory).
+    const pairs = pass.pairs.release();
+    await readDetails(ctx, listing, pairs);
+    const result = group(ctx, choice, listing, pairs, {
       started,
       queries: pass.queries,
       audit
@@ -338,7 +343,7 @@ function group(
   ctx: IScanContext,
   choice: IVectorChoice,
   listing: IListing,
-  pairs: PairStore,
+  pairs: IPairList,
   done: { started: number; queries: number; audit?: IRecallEstimate }
 ): IScanResult {
   const { request, calls, progress } = ctx;
@@ -349,8 +354,7 @@ function group(
     distance: choice.distance,
     threshold: request.threshold,
     points: listing.points,
-    // The store's last use: released, so the pairs are not held twice (issue 16's memory).
-    pairs: pairs.release()
+    pairs
   };
   const groups = regroup(scan, request.threshold);
   progress.update({ groups: groups.length });
