@@ -15,7 +15,78 @@ export interface IListing {
   /** Ids as Qdrant sent them, by dense index: what queries send back. */
   queryIds: QdrantId[];
   /** Qdrant's id -> dense index. */
-  indexOf: Map<unknown, number>;
+  indexOf: IdIndex;
+}
+
+/**
+ * Qdrant's id -> dense index. Qdrant scrolls integer ids in ascending order, so while they come
+ * so, the index is the ids in one Float64Array searched by halves (8 bytes a point); any other
+ * id (a UUID, a BigInt, one out of order) turns it into a Map (about 30 bytes a point: 29 MB at
+ * a million points, issue 16).
+ */
+export class IdIndex {
+  get size(): number {
+    return this.count;
+  }
+
+  /** The dense index of `id`, if listed. */
+  get(id: unknown): number | undefined {
+    if (this.map) {
+      return this.map.get(id);
+    }
+    if (typeof id !== 'number') {
+      return undefined;
+    }
+    const ids = this.sorted;
+    let lo = 0;
+    let hi = this.count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const x = ids[mid];
+      if (x < id) {
+        lo = mid + 1;
+      } else if (x > id) {
+        hi = mid - 1;
+      } else {
+        return mid;
+      }
+    }
+    return undefined;
+  }
+
+  has(id: unknown): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  /** Lists `id` as the next dense index; the caller lists each id once. */
+  add(id: unknown): void {
+    if (!this.map) {
+      if (
+        typeof id === 'number' &&
+        (this.count === 0 || id > this.sorted[this.count - 1])
+      ) {
+        if (this.count === this.sorted.length) {
+          const grown = new Float64Array(
+            Math.max(1024, this.sorted.length * 2)
+          );
+          grown.set(this.sorted);
+          this.sorted = grown;
+        }
+        this.sorted[this.count++] = id;
+        return;
+      }
+      this.map = new Map();
+      for (let i = 0; i < this.count; i++) {
+        this.map.set(this.sorted[i], i);
+      }
+      this.sorted = new Float64Array(0);
+    }
+    this.map.set(id, this.count++);
+  }
+
+  private sorted = new Float64Array(0);
+  private map: Map<unknown, number> | null = null;
+  private count = 0;
 }
 
 /** Scrolls every point id with its split only; never the vectors. */
@@ -35,7 +106,7 @@ export async function listPoints(
   };
   // Ids as Qdrant sent them: u64 ids beyond 2^53 arrive as BigInt and must go back unchanged.
   const queryIds: QdrantId[] = [];
-  const indexOf = new Map<unknown, number>();
+  const indexOf = new IdIndex();
   const splitField = request.splitField || null;
   // A few split names for a million points: one string each, not one per point.
   const splitNames = new Map<string, string>();
@@ -54,7 +125,7 @@ export async function listPoints(
       if (indexOf.has(record.id)) {
         continue;
       }
-      indexOf.set(record.id, queryIds.length);
+      indexOf.add(record.id);
       queryIds.push(record.id);
       plainIds &&=
         typeof record.id === 'number' || typeof record.id === 'string';

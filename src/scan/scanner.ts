@@ -11,7 +11,7 @@ import { chooseVector, describeCollection, IVectorChoice } from './collection';
 import type { IQueryScope, IScanContext } from './context';
 import { asScanError, cancelledError, ScanError } from './errors';
 import { regroup } from './groups';
-import { IListing, listPoints } from './list';
+import { IdIndex, IListing, listPoints } from './list';
 import { higherIsBetter } from './metric';
 import { PairStore } from './pairs';
 import { PolicyOverrides, IResolvedRequest, resolveRequest } from './policies';
@@ -120,7 +120,7 @@ export async function scanCollection(
       const none: IListing = {
         points: { ids: [], sampleIds: [], thumbnails: [], splits: [] },
         queryIds: [],
-        indexOf: new Map()
+        indexOf: new IdIndex()
       };
       const pairs = new PairStore(higherIsBetter(choice.distance)).release();
       return group(ctx, choice, none, pairs, { started, queries: 0 });
