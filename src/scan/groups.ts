@@ -68,18 +68,37 @@ export interface IPairLayout {
 }
 
 function layOut(input: IGroupInput): IPairLayout {
-  const { pairs, distance } = input;
-  const m = pairs.score.length;
-  let n = input.points.ids.length;
-  for (let k = 0; k < m; k++) {
-    n = Math.max(n, pairs.b[k] + 1, pairs.a[k] + 1);
+  return layOutChunks([input.pairs], input.points.ids.length, input.distance);
+}
+
+/**
+ * The layout of pairs given as consecutive chunks (a scan's pair store, or one list), over at
+ * least `points` points. `scratch`, when it has room for every pair, is used (and overwritten)
+ * instead of a new array of every pair.
+ */
+export function layOutChunks(
+  chunks: readonly IPairList[],
+  points: number,
+  distance: DistanceKind,
+  scratch?: Uint32Array
+): IPairLayout {
+  let m = 0;
+  let n = points;
+  for (const pairs of chunks) {
+    const length = pairs.score.length;
+    m += length;
+    for (let k = 0; k < length; k++) {
+      n = Math.max(n, pairs.b[k] + 1, pairs.a[k] + 1);
+    }
   }
   const uf = new UnionFind(n);
   const touched = new Uint8Array(n);
-  for (let k = 0; k < m; k++) {
-    uf.union(pairs.a[k], pairs.b[k]);
-    touched[pairs.a[k]] = 1;
-    touched[pairs.b[k]] = 1;
+  for (const pairs of chunks) {
+    for (let k = 0; k < pairs.score.length; k++) {
+      uf.union(pairs.a[k], pairs.b[k]);
+      touched[pairs.a[k]] = 1;
+      touched[pairs.b[k]] = 1;
+    }
   }
   // Components numbered by their smallest point; local indices follow point order.
   const componentOf = new Int32Array(n).fill(-1);
@@ -111,12 +130,18 @@ function layOut(input: IGroupInput): IPairLayout {
   }
   // Each pair's component, reading the pairs in their own order (in score order the reads
   // would jump around memory, several times slower at a million pairs).
-  const slotOf = new Uint32Array(m);
+  const slotOf =
+    scratch && scratch.length >= m
+      ? scratch.subarray(0, m)
+      : new Uint32Array(m);
   const pairStart = new Uint32Array(components + 1);
-  for (let k = 0; k < m; k++) {
-    const c = componentOf[uf.find(pairs.a[k])];
-    slotOf[k] = c;
-    pairStart[c + 1]++;
+  for (let from = 0, i = 0; i < chunks.length; from += chunks[i++].a.length) {
+    const pairs = chunks[i];
+    for (let k = 0; k < pairs.score.length; k++) {
+      const c = componentOf[uf.find(pairs.a[k])];
+      slotOf[from + k] = c;
+      pairStart[c + 1]++;
+    }
   }
   for (let c = 0; c < components; c++) {
     pairStart[c + 1] += pairStart[c];
@@ -130,11 +155,14 @@ function layOut(input: IGroupInput): IPairLayout {
   const a = new Uint32Array(m);
   const b = new Uint32Array(m);
   const score = new Float32Array(m);
-  for (let k = 0; k < m; k++) {
-    const at = slotOf[k];
-    a[at] = local[pairs.a[k]];
-    b[at] = local[pairs.b[k]];
-    score[at] = pairs.score[k];
+  for (let from = 0, i = 0; i < chunks.length; from += chunks[i++].a.length) {
+    const pairs = chunks[i];
+    for (let k = 0; k < pairs.score.length; k++) {
+      const at = slotOf[from + k];
+      a[at] = local[pairs.a[k]];
+      b[at] = local[pairs.b[k]];
+      score[at] = pairs.score[k];
+    }
   }
   // ...then each component's run is sorted most alike first, ties in the pairs' own order:
   // the order a global sort by score then by component gave, without its four arrays of
@@ -325,6 +353,27 @@ export function layoutOf(input: IGroupInput): IPairLayout {
   const layout = layOut(input);
   layouts.set(input.pairs.score, layout);
   return layout;
+}
+
+/**
+ * The pairs of a layout by point index, in the layout's order, sharing its scores (each still
+ * with a < b: a component's points are numbered in point order). Taken as the scan's pairs,
+ * the pairs and their layout cost five arrays of every pair, not six (issue 16).
+ */
+export function pairsOfLayout(layout: IPairLayout): IPairList {
+  const m = layout.pairCount;
+  const a = new Uint32Array(m);
+  const b = new Uint32Array(m);
+  for (let k = 0; k < m; k++) {
+    a[k] = layout.point[layout.a[k]];
+    b[k] = layout.point[layout.b[k]];
+  }
+  return { a, b, score: layout.score };
+}
+
+/** Keeps `layout` as the layout of `input`'s pairs (laid out from them by the caller). */
+export function keepLayout(input: IGroupInput, layout: IPairLayout): void {
+  layouts.set(input.pairs.score, layout);
 }
 
 /** Kruskal inside each component, over the run of its pairs that passes. */

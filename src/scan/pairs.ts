@@ -122,6 +122,30 @@ export class PairStore {
     return this.gather(true);
   }
 
+  /**
+   * The pairs as the store holds them, in consecutive chunks (the last one trimmed), taken out
+   * of it: the store keeps no reference, so they go when the caller lets them go (the scan
+   * lays them out for regrouping straight from these), and the memory of its hash table as
+   * scratch space of at least `count` entries (garbage until the next collection otherwise).
+   * The store cannot be used after.
+   */
+  takeChunks(): { chunks: IPairList[]; scratch: Uint32Array } {
+    const table = this.table();
+    this._table = null;
+    const out: IPairList[] = [];
+    const size = this._chunk;
+    for (let c = 0, from = 0; from < this._count; c++, from += size) {
+      const take = Math.min(size, this._count - from);
+      out.push({
+        a: this._a[c].subarray(0, take),
+        b: this._b[c].subarray(0, take),
+        score: this._score[c].subarray(0, take)
+      });
+    }
+    this._a.length = this._b.length = this._score.length = 0;
+    return { chunks: out, scratch: new Uint32Array(table.buffer) };
+  }
+
   private gather(free: boolean): IPairList {
     const n = this._count;
     const out: IPairList = {
