@@ -70,6 +70,11 @@ def floor_replay(coll: Any, recording: str, budget_s: float | None = None, progr
                     if rec["id"] not in seen:
                         seen.add(rec["id"])
                         ids.append(rec["id"])
+            elif req["op"] == "retrieve":  # the details phase: payload of the points in a pair
+                t0, c0 = time.perf_counter(), time.process_time()
+                coll.retrieve(body)
+                in_store += time.perf_counter() - t0
+                cpu += time.process_time() - c0
             else:
                 t0, c0 = time.perf_counter(), time.process_time()
                 results = coll.query_batch(body)
@@ -93,7 +98,7 @@ def floor_replay(coll: Any, recording: str, budget_s: float | None = None, progr
         "requests": len(requests),
         "replayed": replayed,
         "complete": replayed == len(requests),
-        "queries_recorded": sum(len(r["body"].get("searches", [])) for r in requests if r["op"] != "scroll"),
+        "queries_recorded": sum(len(r["body"].get("searches", [])) for r in requests if r["op"] == "queryBatch"),
         "ids": ids,
         "pairs": {"a": [a for a, _ in pairs], "b": [b for _, b in pairs]},
     }

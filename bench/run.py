@@ -309,6 +309,9 @@ def main() -> None:
     scale.add_argument("--ours-budget", type=float, default=7200, help="with --peers: seconds ours gets per size")
     scale.add_argument("--peer-methods", default="numpy,sklearn,usearch,semhash", help="with --peers: which peers")
     scale.add_argument("--no-floor", action="store_true", help="with --peers: skip the floor replay")
+    scale.add_argument("--keep-collection", default=None, metavar="DIR",
+                       help="with --peers: load and index each size's collection in DIR and keep it; a later run "
+                            "with the same DIR reuses it (and reports the load's figures measured then)")
     scale.add_argument("--only-embedded", action="store_true",
                        help="with --peers: only load and index the embedded backend and time its listing (issue 16 section 4)")
     scale.add_argument("--floor-budget", type=float, default=None,

@@ -256,13 +256,26 @@ def run_scale_size(n: int, args: argparse.Namespace, bundle: str, workdir: str, 
                          "borderline": len(truth.borderline), "seconds": round(truth_s, 1), "cached": cached}
     rows: list[dict] = []
     budget = args.budget
-    data_dir = os.path.join(workdir, f"scale-n{n}")
+    keep = getattr(args, "keep_collection", None)
+    data_dir = os.path.join(keep or workdir, f"scale-n{n}-d{d}-s{args.seed}")
+    loaded_marker = os.path.join(data_dir, "loaded.json")
     backend = EmbeddedBackend(data_dir)
     try:
         url, key = backend.ensure_running()
         rest = sh.Rest(url, key, timeout=3600)
-        size["embedded"] = es.load(rest, backend.pid, X, payloads, args.upsert_batch)
-        size["embedded"]["listing_rest"] = es.listing_over_rest(rest, n)
+        if keep and os.path.exists(loaded_marker):
+            # Loaded and indexed by an earlier run (--keep-collection): its figures of section 4
+            # were measured then and are reported again, marked as such.
+            with open(loaded_marker, encoding="utf-8") as f:
+                size["embedded"] = {**json.load(f), "reused_from_earlier_run": True}
+            log(f"embedded backend: the collection loaded and indexed by an earlier run is reused ({data_dir})")
+        else:
+            size["embedded"] = es.load(rest, backend.pid, X, payloads, args.upsert_batch)
+            size["embedded"]["listing_rest"] = es.listing_over_rest(rest, n)
+            if keep:
+                with open(loaded_marker, "w", encoding="utf-8") as f:
+                    json.dump({**size["embedded"], "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                               "load_at_end": round(os.getloadavg()[0], 1)}, f)
         rest.close()
         _partial(args, {**size, "methods": rows})
         del X, payloads
@@ -323,7 +336,8 @@ def run_scale_size(n: int, args: argparse.Namespace, bundle: str, workdir: str, 
             rows.append(skip or _scan_method("seed", backend, bundle, t, budget, n, args, truth, vpath, seedLimit=10)[0])
     finally:
         backend.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
         shutil.rmtree(os.path.join(workdir, f"scale-n{n}-floor"), ignore_errors=True)
 
     missing = pr.peers_missing()

@@ -137,6 +137,7 @@ function interrupting(
   return {
     getCollection: name => client.getCollection(name),
     scroll: (name, body) => client.scroll(name, body),
+    retrieve: (name, body) => client.retrieve(name, body),
     queryBatch: (name, body) => counted(client.queryBatch(name, body)),
     textVectors: client.textVectors && {
       scroll: (name, body, using) =>
@@ -159,6 +160,7 @@ function counting(
   return {
     getCollection: name => client.getCollection(name),
     scroll: (name, body) => client.scroll(name, body),
+    retrieve: (name, body) => client.retrieve(name, body),
     queryBatch: (name, body) => {
       note(body.searches.length);
       return client.queryBatch(name, body);
@@ -440,6 +442,10 @@ function recording(client: IScanClient, path: string | undefined): IScanClient {
       note('scroll', body);
       return client.scroll(name, body);
     },
+    retrieve: (name, body) => {
+      note('retrieve', body);
+      return client.retrieve(name, body);
+    },
     queryBatch: (name, body) => {
       note('queryBatch', body);
       return client.queryBatch(name, body);
@@ -459,7 +465,7 @@ function recording(client: IScanClient, path: string | undefined): IScanClient {
 
 /** One call the scan made, for the profile: what kind, how long in flight, how big. */
 interface ICallNote {
-  op: 'list' | 'vectors' | 'queryBatch';
+  op: 'list' | 'vectors' | 'details' | 'queryBatch';
   /** queryBatch: searches by kind (by-id, by-vector, exact over the collection, has_id-filtered). */
   kinds?: Record<string, number>;
   /** queryBatch: the exact searches over the collection, as [point id, offset, limit]. */
@@ -524,6 +530,14 @@ function profiling(
           requestChars: JSON.stringify(body, bigints).length
         },
         () => client.scroll(name, body)
+      ),
+    retrieve: (name, body) =>
+      timed(
+        {
+          op: 'details',
+          requestChars: JSON.stringify(body, bigints).length
+        },
+        () => client.retrieve(name, body)
       ),
     queryBatch: (name, body) =>
       profiledBatch(body, () => client.queryBatch(name, body)),

@@ -218,9 +218,16 @@ def test_scan_finds_exactly_the_planted_duplicates(case, route, backend, bundle)
     sample_of = {p: pl["sample_id"] for p, pl in zip(ids, payloads(ids))}
     for g, detail in zip(out["groups"], out["group_details"]):
         assert detail["sampleIds"] == [sample_of[p] for p in g]
+    # Every point's split is listed; sample ids and thumbnails are read for the points in a
+    # pair only (the details phase), and the others are never shown.
     listed = dict(zip(out["ids"], zip(out["sample_ids"], out["thumbnails"], out["splits"])))
+    paired = set(out["pairs"]["a"]) | set(out["pairs"]["b"])
+    assert paired and len(paired) < len(ids)
     for p, pl in zip(ids, payloads(ids)):
-        assert listed[p] == (pl["sample_id"], pl["thumbnail"], pl["split"])
+        if p in paired:
+            assert listed[p] == (pl["sample_id"], pl["thumbnail"], pl["split"])
+        else:
+            assert listed[p] == ("", None, pl["split"])
 
     # The chain's group holds together by links of 0.93 (Cosine) or 0.4 (Euclid) only.
     chain = next(d for d in out["group_details"] if d["size"] == 6)

@@ -116,6 +116,25 @@ export class FakeQdrant implements IScanClient {
     };
   }
 
+  async retrieve(
+    name: string,
+    request: { ids: unknown[]; with_payload?: unknown; with_vector?: unknown }
+  ) {
+    await this.enter('retrieve', request);
+    this.leave();
+    const fields = Array.isArray(request.with_payload)
+      ? request.with_payload
+      : [];
+    return this.points
+      .filter(p => request.ids.includes(p.id))
+      .map(p => ({
+        id: p.id,
+        payload: Object.fromEntries(
+          Object.entries(p.payload ?? {}).filter(([k]) => fields.includes(k))
+        )
+      }));
+  }
+
   async queryBatch(name: string, request: { searches: NeighbourQuery[] }) {
     const call = await this.enter('queryBatch', request);
     try {

@@ -77,6 +77,12 @@ export class FakeUnreachableQdrant implements IScanClient {
     };
   }
 
+  async retrieve(_name: string, request: { ids: unknown[] }) {
+    return this.ids
+      .filter(id => request.ids.includes(id))
+      .map(id => ({ id, payload: {} }));
+  }
+
   async queryBatch(_name: string, request: { searches: NeighbourQuery[] }) {
     return request.searches.map(search => {
       const byVector = Array.isArray(search.query);

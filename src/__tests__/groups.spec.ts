@@ -1,6 +1,12 @@
 // Grouping: components over the pairs that pass a threshold, the weakest link, and regrouping
 // at a stricter threshold without a rescan.
-import { adoptLayout, layoutOf, regroup } from '../scan/groups';
+import {
+  adoptLayout,
+  layOutChunks,
+  layoutOf,
+  pairsOfLayout,
+  regroup
+} from '../scan/groups';
 import { isStricter, passes } from '../scan/metric';
 import { PairStore } from '../scan/pairs';
 import type {
@@ -516,3 +522,45 @@ function componentsOf(pairs: IPairList, t: number): number[][] {
   }
   return out;
 }
+
+describe('layOutChunks and pairsOfLayout (the scan lays its pairs out from its store)', () => {
+  it('lays out chunks as the same pairs in one list, and gives back every pair once with its score', () => {
+    let s = 5;
+    const next = () => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return s / 2 ** 32;
+    };
+    const store = new PairStore(true, 4, 4);
+    for (let k = 0; k < 3000; k++) {
+      // Many small components and ties of score.
+      const i = Math.floor(next() * 400);
+      const j = (i + 1 + Math.floor(next() * 3)) % 400;
+      store.add(i, j, 0.95 + Math.round(next() * 40) / 1000);
+    }
+    const list = store.toList();
+    const { chunks, scratch } = store.takeChunks();
+    expect(chunks.length).toBeGreaterThan(1);
+    const fromChunks = layOutChunks(chunks, 400, 'Cosine', scratch);
+    const fromList = layoutOf({
+      points: { ids: [], sampleIds: [], thumbnails: [], splits: [] },
+      pairs: list,
+      distance: 'Cosine'
+    });
+    for (const key of [
+      'point',
+      'pointStart',
+      'pairStart',
+      'a',
+      'b',
+      'score'
+    ] as const) {
+      expect(Array.from(fromChunks[key])).toEqual(Array.from(fromList[key]));
+    }
+    const back = pairsOfLayout(fromChunks);
+    expect(back.score).toBe(fromChunks.score);
+    const as = (p: typeof list) =>
+      Array.from(p.a, (a, k) => `${a}-${p.b[k]}:${p.score[k]}`).sort();
+    expect(as(back)).toEqual(as(list));
+    expect(Array.from(back.a).every((a, k) => a < back.b[k])).toBe(true);
+  });
+});

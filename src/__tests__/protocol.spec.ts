@@ -123,8 +123,10 @@ describe('scan worker protocol: start and cancel, with a fake Qdrant client', ()
     ]);
     expect(whole.points.ids).toHaveLength(circlePoints().length);
     const { result, layout, extras } = last.message;
-    // The pairs and their layout for regrouping move to the panel: every buffer, each once.
+    // The pairs and their layout for regrouping move to the panel: every buffer, each once
+    // (the pairs share their scores with the layout).
     expect(layout).toBeDefined();
+    expect(result.pairs.score.buffer).toBe(layout!.score.buffer);
     const expected = [
       result.pairs.a.buffer,
       result.pairs.b.buffer,
@@ -138,7 +140,7 @@ describe('scan worker protocol: start and cancel, with a fake Qdrant client', ()
         layout!.score
       ].map(x => x.buffer),
       ...extrasTransferables(extras!)
-    ];
+    ].filter((buffer, i, all) => all.indexOf(buffer) === i);
     expect(last.transfer).toHaveLength(expected.length);
     expect(new Set(last.transfer).size).toBe(expected.length);
     expected.forEach(buffer => expect(last.transfer).toContain(buffer));

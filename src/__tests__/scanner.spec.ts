@@ -96,13 +96,28 @@ describe('scanCollection with a fake Qdrant client', () => {
       null,
       null
     ]);
+    // Listing reads every point's split only; the fields the panel shows are read by id,
+    // for the points in a pair only (issue 16: a million points' strings are never held).
     const scroll = fake.calls.find(c => c.method === 'scroll');
     expect((scroll!.body as { with_payload: unknown }).with_payload).toEqual([
+      'split'
+    ]);
+    const retrieves = fake.calls.filter(c => c.method === 'retrieve');
+    expect(retrieves).toHaveLength(1);
+    const read = retrieves[0].body as { ids: number[]; with_payload: unknown };
+    expect(read.with_payload).toEqual([
       'sample_id',
       'thumbnail',
       'split',
       'near_duplicate'
     ]);
+    expect([...read.ids].sort((x, y) => x - y)).toEqual(
+      [...new Set(result.groups.flatMap(g => g.pointIds))].sort(
+        (x, y) => (x as number) - (y as number)
+      )
+    );
+    expect(result.points.sampleIds[0]).toBe('');
+    expect(result.points.thumbnails[0]).toBeNull();
     // Not asked: nothing read, no array kept.
     const plain = await scanCollection(
       new FakeQdrant(points),
@@ -158,6 +173,10 @@ describe('scanCollection with a fake Qdrant client', () => {
         searches?: NeighbourQuery[];
       };
       if (call.method === 'scroll') {
+        expect(body.with_vector).toBe(false);
+        expect(body.with_payload).toEqual(['split']);
+      }
+      if (call.method === 'retrieve') {
         expect(body.with_vector).toBe(false);
         expect(body.with_payload).toEqual(['sample_id', 'split']);
       }
@@ -534,6 +553,7 @@ describe('scanCollection with a fake Qdrant client', () => {
       'inspecting',
       'listing',
       'scanning',
+      'details',
       'grouping',
       'complete'
     ]);

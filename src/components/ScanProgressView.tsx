@@ -56,6 +56,19 @@ export function describeProgress(
         )
       };
     }
+    case 'details': {
+      const done = progress.described ?? 0;
+      const all = progress.toDescribe ?? 0;
+      return {
+        value: done,
+        max: all,
+        text: trans.__(
+          'Reading the sample ids and thumbnails of the points in pairs %1/%2',
+          formatCount(done),
+          formatCount(all)
+        )
+      };
+    }
     case 'grouping':
       return {
         value: null,
@@ -110,6 +123,7 @@ export function ScanProgressView(props: IScanProgressViewProps): JSX.Element {
   const found =
     progress.phase === 'scanning' ||
     progress.phase === 'checking' ||
+    progress.phase === 'details' ||
     progress.phase === 'grouping'
       ? trans.__(
           '%1, %2 so far',

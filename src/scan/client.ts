@@ -37,6 +37,15 @@ export interface IScanClient {
     collection_name: string,
     request: { searches: NeighbourQuery[] }
   ): Promise<NeighbourAnswer[]>;
+  /** Points by id with the payload fields asked for (details.ts); never their vectors. */
+  retrieve(
+    collection_name: string,
+    request: {
+      ids: QdrantId[];
+      with_payload: string[] | boolean;
+      with_vector: false;
+    }
+  ): Promise<Pick<Schemas['Record'], 'id' | 'payload'>[]>;
   /**
    * The sure route's calls with vectors kept as text (vectorText.ts); createQdrantClient adds
    * them. Without them (test fakes), vectors are parsed and sent back through the two above.

@@ -7,7 +7,7 @@ import {
   isStricter,
   passes
 } from './metric';
-import { radixSort, scoreKeys, sortPairs } from './pairOrder';
+import { radixSort, scoreKey, scoreKeys } from './pairOrder';
 import { UnionFind } from './unionFind';
 import type {
   DistanceKind,
@@ -68,18 +68,37 @@ export interface IPairLayout {
 }
 
 function layOut(input: IGroupInput): IPairLayout {
-  const { pairs, distance } = input;
-  const m = pairs.score.length;
-  let n = input.points.ids.length;
-  for (let k = 0; k < m; k++) {
-    n = Math.max(n, pairs.b[k] + 1, pairs.a[k] + 1);
+  return layOutChunks([input.pairs], input.points.ids.length, input.distance);
+}
+
+/**
+ * The layout of pairs given as consecutive chunks (a scan's pair store, or one list), over at
+ * least `points` points. `scratch`, when it has room for every pair, is used (and overwritten)
+ * instead of a new array of every pair.
+ */
+export function layOutChunks(
+  chunks: readonly IPairList[],
+  points: number,
+  distance: DistanceKind,
+  scratch?: Uint32Array
+): IPairLayout {
+  let m = 0;
+  let n = points;
+  for (const pairs of chunks) {
+    const length = pairs.score.length;
+    m += length;
+    for (let k = 0; k < length; k++) {
+      n = Math.max(n, pairs.b[k] + 1, pairs.a[k] + 1);
+    }
   }
   const uf = new UnionFind(n);
   const touched = new Uint8Array(n);
-  for (let k = 0; k < m; k++) {
-    uf.union(pairs.a[k], pairs.b[k]);
-    touched[pairs.a[k]] = 1;
-    touched[pairs.b[k]] = 1;
+  for (const pairs of chunks) {
+    for (let k = 0; k < pairs.score.length; k++) {
+      uf.union(pairs.a[k], pairs.b[k]);
+      touched[pairs.a[k]] = 1;
+      touched[pairs.b[k]] = 1;
+    }
   }
   // Components numbered by their smallest point; local indices follow point order.
   const componentOf = new Int32Array(n).fill(-1);
@@ -111,33 +130,46 @@ function layOut(input: IGroupInput): IPairLayout {
   }
   // Each pair's component, reading the pairs in their own order (in score order the reads
   // would jump around memory, several times slower at a million pairs).
-  const pairComponent = new Uint32Array(m);
+  const slotOf =
+    scratch && scratch.length >= m
+      ? scratch.subarray(0, m)
+      : new Uint32Array(m);
   const pairStart = new Uint32Array(components + 1);
-  for (let k = 0; k < m; k++) {
-    const c = componentOf[uf.find(pairs.a[k])];
-    pairComponent[k] = c;
-    pairStart[c + 1]++;
+  for (let from = 0, i = 0; i < chunks.length; from += chunks[i++].a.length) {
+    const pairs = chunks[i];
+    for (let k = 0; k < pairs.score.length; k++) {
+      const c = componentOf[uf.find(pairs.a[k])];
+      slotOf[from + k] = c;
+      pairStart[c + 1]++;
+    }
   }
   for (let c = 0; c < components; c++) {
     pairStart[c + 1] += pairStart[c];
   }
-  // A stable counting sort of the score-sorted pairs by component gives each pair its slot;
-  // then the pairs move to their slots, again read in their own order.
-  const order = sortPairs(pairs, distance);
+  // A stable counting sort by component gives each pair its slot (in place of its component:
+  // each is read once), and the pairs move to their slots, read in their own order...
   const next = pairStart.slice(0, components);
-  const slotOf = new Uint32Array(m);
   for (let k = 0; k < m; k++) {
-    const p = order[k];
-    slotOf[p] = next[pairComponent[p]]++;
+    slotOf[k] = next[slotOf[k]]++;
   }
   const a = new Uint32Array(m);
   const b = new Uint32Array(m);
   const score = new Float32Array(m);
-  for (let k = 0; k < m; k++) {
-    const at = slotOf[k];
-    a[at] = local[pairs.a[k]];
-    b[at] = local[pairs.b[k]];
-    score[at] = pairs.score[k];
+  for (let from = 0, i = 0; i < chunks.length; from += chunks[i++].a.length) {
+    const pairs = chunks[i];
+    for (let k = 0; k < pairs.score.length; k++) {
+      const at = slotOf[from + k];
+      a[at] = local[pairs.a[k]];
+      b[at] = local[pairs.b[k]];
+      score[at] = pairs.score[k];
+    }
+  }
+  // ...then each component's run is sorted most alike first, ties in the pairs' own order:
+  // the order a global sort by score then by component gave, without its four arrays of
+  // every pair (issue 16: about 100 MB at six million pairs).
+  const flip = higherIsBetter(distance);
+  for (let c = 0; c < components; c++) {
+    sortRun(a, b, score, pairStart[c], pairStart[c + 1], flip, distance);
   }
   return {
     higher: higherIsBetter(distance),
@@ -149,6 +181,60 @@ function layOut(input: IGroupInput): IPairLayout {
     b,
     score
   };
+}
+
+/** 2^21: a run's positions and 32-bit keys share a float64's 53 exact bits below this. */
+const PACKED_RUN = 1 << 21;
+
+/**
+ * Sorts pairs from..to-1 most alike first, ties in their present order: small runs by one
+ * packed float64 key each (score key, then position), large ones by the stable radix sort.
+ */
+function sortRun(
+  a: Uint32Array,
+  b: Uint32Array,
+  score: Float32Array,
+  from: number,
+  to: number,
+  flip: boolean,
+  distance: DistanceKind
+): void {
+  const length = to - from;
+  if (length < 2) {
+    return;
+  }
+  let order: Uint32Array;
+  if (length < PACKED_RUN) {
+    const bits = new Uint32Array(
+      score.buffer,
+      score.byteOffset + 4 * from,
+      length
+    );
+    const packed = new Float64Array(length);
+    for (let k = 0; k < length; k++) {
+      packed[k] = scoreKey(bits[k], flip) * PACKED_RUN + k;
+    }
+    packed.sort();
+    order = new Uint32Array(length);
+    for (let k = 0; k < length; k++) {
+      order[k] = packed[k] % PACKED_RUN;
+    }
+  } else {
+    order = new Uint32Array(length);
+    for (let k = 0; k < length; k++) {
+      order[k] = k;
+    }
+    order = radixSort(order, scoreKeys(score.subarray(from, to), distance));
+  }
+  const ra = a.slice(from, to);
+  const rb = b.slice(from, to);
+  const rs = score.slice(from, to);
+  for (let k = 0; k < length; k++) {
+    const p = order[k];
+    a[from + k] = ra[p];
+    b[from + k] = rb[p];
+    score[from + k] = rs[p];
+  }
 }
 
 const layouts = new WeakMap<Float32Array, IPairLayout>();
@@ -267,6 +353,27 @@ export function layoutOf(input: IGroupInput): IPairLayout {
   const layout = layOut(input);
   layouts.set(input.pairs.score, layout);
   return layout;
+}
+
+/**
+ * The pairs of a layout by point index, in the layout's order, sharing its scores (each still
+ * with a < b: a component's points are numbered in point order). Taken as the scan's pairs,
+ * the pairs and their layout cost five arrays of every pair, not six (issue 16).
+ */
+export function pairsOfLayout(layout: IPairLayout): IPairList {
+  const m = layout.pairCount;
+  const a = new Uint32Array(m);
+  const b = new Uint32Array(m);
+  for (let k = 0; k < m; k++) {
+    a[k] = layout.point[layout.a[k]];
+    b[k] = layout.point[layout.b[k]];
+  }
+  return { a, b, score: layout.score };
+}
+
+/** Keeps `layout` as the layout of `input`'s pairs (laid out from them by the caller). */
+export function keepLayout(input: IGroupInput, layout: IPairLayout): void {
+  layouts.set(input.pairs.score, layout);
 }
 
 /** Kruskal inside each component, over the run of its pairs that passes. */

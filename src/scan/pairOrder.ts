@@ -28,12 +28,19 @@ export function scoreKeys(
   const flip = higherIsBetter(distance);
   const keys = new Uint32Array(m);
   for (let k = 0; k < m; k++) {
-    const x = bits[k];
-    // IEEE-754 bits -> unsigned keys in the same order as the floats.
-    const asc = x & 0x80000000 ? ~x >>> 0 : (x | 0x80000000) >>> 0;
-    keys[k] = flip ? ~asc >>> 0 : asc;
+    keys[k] = scoreKey(bits[k], flip);
   }
   return keys;
+}
+
+/**
+ * One score's unsigned key from its float32 bits: keys ascend as the scores go from most to
+ * least alike (`flip`: higher is better).
+ */
+export function scoreKey(bits: number, flip: boolean): number {
+  // IEEE-754 bits -> unsigned keys in the same order as the floats.
+  const asc = bits & 0x80000000 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0;
+  return flip ? ~asc >>> 0 : asc;
 }
 
 /**

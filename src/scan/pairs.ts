@@ -1,24 +1,35 @@
 // The pairs a scan finds, each kept once: the query from a finds b and the query from b finds a.
 // Parallel typed arrays plus an open-addressing hash on (a, b), so memory stays O(pairs)
 // with no per-pair objects (a JS Map also stops at 2^24 entries).
+//
+// Memory (issue 16: a million points, about six million pairs, under 300 MB in the worker):
+// the arrays are kept in fixed chunks, so growing never copies them (a doubling array holds
+// the old and the new copy at once: 2.5 times the pairs at the moment it grows), the table is
+// kept at most three quarters full, and `release` hands the pairs over as one list while
+// freeing the chunks and the table as it goes, instead of a second full copy beside them.
 import type { IPairList } from './types';
 
 const INITIAL_CAPACITY = 1024;
+/** 2^16 pairs per chunk: 768 KB of arrays. */
+const CHUNK_BITS = 16;
+/** The table grows when it would be fuller than this (linear probing stays short below it). */
+const MAX_LOAD = 0.75;
 
 export class PairStore {
   /**
    * @param higherIsBetter - true for similarities (Cosine, Dot), false for distances; decides
    *   which score wins when the two directions of a pair disagree (approximate search can).
+   * @param capacity - pairs the table holds before it first grows.
+   * @param chunkBits - log2 of the pairs per chunk (tests use small chunks).
    */
   constructor(
     readonly higherIsBetter: boolean,
-    capacity = INITIAL_CAPACITY
+    capacity = INITIAL_CAPACITY,
+    chunkBits = CHUNK_BITS
   ) {
-    capacity = Math.max(16, capacity);
-    this._a = new Uint32Array(capacity);
-    this._b = new Uint32Array(capacity);
-    this._score = new Float32Array(capacity);
-    this._table = new Int32Array(tableSizeFor(capacity));
+    this._bits = chunkBits;
+    this._chunk = 1 << chunkBits;
+    this._table = new Int32Array(tableSizeFor(Math.max(16, capacity)));
   }
 
   get count(): number {
@@ -32,8 +43,10 @@ export class PairStore {
     }
     const a = i < j ? i : j;
     const b = i < j ? j : i;
-    const table = this._table;
+    const table = this.table();
     const mask = table.length - 1;
+    const bits = this._bits;
+    const low = this._chunk - 1;
     let slot = hash(a, b) & mask;
     for (;;) {
       const entry = table[slot];
@@ -41,23 +54,33 @@ export class PairStore {
         break;
       }
       const k = entry - 1;
-      if (this._a[k] === a && this._b[k] === b) {
-        const old = this._score[k];
+      const c = k >>> bits;
+      const o = k & low;
+      if (this._a[c][o] === a && this._b[c][o] === b) {
+        const scores = this._score[c];
+        const old = scores[o];
         if (this.higherIsBetter ? score > old : score < old) {
-          this._score[k] = score;
+          scores[o] = score;
         }
         return false;
       }
       slot = (slot + 1) & mask;
     }
-    if (this._count === this._a.length) {
-      this.grow();
+    if (this._count + 1 > table.length * MAX_LOAD) {
+      this.rehash(table.length * 2);
       return this.add(a, b, score);
     }
     const k = this._count++;
-    this._a[k] = a;
-    this._b[k] = b;
-    this._score[k] = score;
+    const c = k >>> bits;
+    if (c === this._a.length) {
+      this._a.push(new Uint32Array(this._chunk));
+      this._b.push(new Uint32Array(this._chunk));
+      this._score.push(new Float32Array(this._chunk));
+    }
+    const o = k & low;
+    this._a[c][o] = a;
+    this._b[c][o] = b;
+    this._score[c][o] = score;
     table[slot] = k + 1;
     return true;
   }
@@ -66,44 +89,100 @@ export class PairStore {
   has(i: number, j: number): boolean {
     const a = i < j ? i : j;
     const b = i < j ? j : i;
-    const table = this._table;
+    const table = this.table();
     const mask = table.length - 1;
+    const bits = this._bits;
+    const low = this._chunk - 1;
     for (let slot = hash(a, b) & mask; ; slot = (slot + 1) & mask) {
       const entry = table[slot];
       if (entry === 0) {
         return false;
       }
-      if (this._a[entry - 1] === a && this._b[entry - 1] === b) {
+      const k = entry - 1;
+      if (
+        this._a[k >>> bits][k & low] === a &&
+        this._b[k >>> bits][k & low] === b
+      ) {
         return true;
       }
     }
   }
 
-  /** Trimmed copies of the pairs, ready to post (their buffers can be transferred). */
+  /** Copies of the pairs as one list, ready to post (their buffers can be transferred). */
   toList(): IPairList {
-    return {
-      a: this._a.slice(0, this._count),
-      b: this._b.slice(0, this._count),
-      score: this._score.slice(0, this._count)
-    };
+    return this.gather(false);
   }
 
-  private grow(): void {
-    const capacity = this._a.length * 2;
-    const a = new Uint32Array(capacity);
-    const b = new Uint32Array(capacity);
-    const score = new Float32Array(capacity);
-    a.set(this._a);
-    b.set(this._b);
-    score.set(this._score);
-    this._a = a;
-    this._b = b;
-    this._score = score;
-    // Rehash into a table kept at most half full, so probes stay short.
-    const table = new Int32Array(tableSizeFor(capacity));
-    const mask = table.length - 1;
+  /**
+   * The pairs as one list, the store emptied on the way: each chunk is dropped once copied
+   * and the table first, so the pairs are never held twice. The store cannot be used after.
+   */
+  release(): IPairList {
+    this._table = null;
+    return this.gather(true);
+  }
+
+  /**
+   * The pairs as the store holds them, in consecutive chunks (the last one trimmed), taken out
+   * of it: the store keeps no reference, so they go when the caller lets them go (the scan
+   * lays them out for regrouping straight from these), and the memory of its hash table as
+   * scratch space of at least `count` entries (garbage until the next collection otherwise).
+   * The store cannot be used after.
+   */
+  takeChunks(): { chunks: IPairList[]; scratch: Uint32Array } {
+    const table = this.table();
+    this._table = null;
+    const out: IPairList[] = [];
+    const size = this._chunk;
+    for (let c = 0, from = 0; from < this._count; c++, from += size) {
+      const take = Math.min(size, this._count - from);
+      out.push({
+        a: this._a[c].subarray(0, take),
+        b: this._b[c].subarray(0, take),
+        score: this._score[c].subarray(0, take)
+      });
+    }
+    this._a.length = this._b.length = this._score.length = 0;
+    return { chunks: out, scratch: new Uint32Array(table.buffer) };
+  }
+
+  private gather(free: boolean): IPairList {
+    const n = this._count;
+    const out: IPairList = {
+      a: new Uint32Array(n),
+      b: new Uint32Array(n),
+      score: new Float32Array(n)
+    };
+    const size = this._chunk;
+    for (let c = 0, from = 0; from < n; c++, from += size) {
+      const take = Math.min(size, n - from);
+      out.a.set(this._a[c].subarray(0, take), from);
+      out.b.set(this._b[c].subarray(0, take), from);
+      out.score.set(this._score[c].subarray(0, take), from);
+      if (free) {
+        // An empty typed array in its place: the chunk's memory can go at the next collection.
+        this._a[c] = this._b[c] = EMPTY_U32;
+        this._score[c] = EMPTY_F32;
+      }
+    }
+    return out;
+  }
+
+  private table(): Int32Array {
+    if (this._table === null) {
+      throw new Error('The pairs were released: the store is empty now.');
+    }
+    return this._table;
+  }
+
+  /** A table of `size` slots (a power of two) with every pair in it again. */
+  private rehash(size: number): void {
+    const table = new Int32Array(size);
+    const mask = size - 1;
+    const low = this._chunk - 1;
     for (let k = 0; k < this._count; k++) {
-      let slot = hash(a[k], b[k]) & mask;
+      const c = k >>> this._bits;
+      let slot = hash(this._a[c][k & low], this._b[c][k & low]) & mask;
       while (table[slot] !== 0) {
         slot = (slot + 1) & mask;
       }
@@ -112,17 +191,23 @@ export class PairStore {
     this._table = table;
   }
 
-  private _a: Uint32Array;
-  private _b: Uint32Array;
-  private _score: Float32Array;
-  /** Slot -> pair position + 1; 0 is empty. */
-  private _table: Int32Array;
+  private readonly _bits: number;
+  private readonly _chunk: number;
+  private readonly _a: Uint32Array[] = [];
+  private readonly _b: Uint32Array[] = [];
+  private readonly _score: Float32Array[] = [];
+  /** Slot -> pair position + 1; 0 is empty. Null once released. */
+  private _table: Int32Array | null;
   private _count = 0;
 }
 
+const EMPTY_U32 = new Uint32Array(0);
+const EMPTY_F32 = new Float32Array(0);
+
+/** The smallest power of two that holds `capacity` pairs at most MAX_LOAD full. */
 function tableSizeFor(capacity: number): number {
   let size = 16;
-  while (size < capacity * 2) {
+  while (size * MAX_LOAD < capacity) {
     size *= 2;
   }
   return size;

@@ -27,7 +27,10 @@ export class ProgressReporter {
     this.phaseStarted = this.now();
     this.phaseStartCount = this.counter();
     const running =
-      phase === 'listing' || phase === 'scanning' || phase === 'checking';
+      phase === 'listing' ||
+      phase === 'scanning' ||
+      phase === 'checking' ||
+      phase === 'details';
     if (running && this.onProgress && this.timer === null) {
       this.timer = setInterval(() => {
         if (this.now() - this.lastSent >= HEARTBEAT_MS) {
@@ -71,6 +74,8 @@ export class ProgressReporter {
         return this.state.listed;
       case 'checking':
         return this.state.checked ?? 0;
+      case 'details':
+        return this.state.described ?? 0;
       default:
         return this.state.scanned;
     }
@@ -85,7 +90,12 @@ export class ProgressReporter {
     const { phase } = this.state;
     let rate = 0;
     let etaSeconds: number | null = null;
-    if (phase === 'listing' || phase === 'scanning' || phase === 'checking') {
+    if (
+      phase === 'listing' ||
+      phase === 'scanning' ||
+      phase === 'checking' ||
+      phase === 'details'
+    ) {
       const seconds = (t - this.phaseStarted) / 1000;
       const done = this.counter() - this.phaseStartCount;
       rate = seconds > 0 ? done / seconds : 0;
@@ -95,6 +105,12 @@ export class ProgressReporter {
         etaSeconds =
           Math.max(0, (this.state.toCheck ?? 0) - (this.state.checked ?? 0)) /
           rate;
+      } else if (phase === 'details' && rate > 0) {
+        etaSeconds =
+          Math.max(
+            0,
+            (this.state.toDescribe ?? 0) - (this.state.described ?? 0)
+          ) / rate;
       }
     } else if (phase === 'complete') {
       etaSeconds = 0;

@@ -20,7 +20,7 @@ import { ScanError } from './errors';
 import type { IListing } from './list';
 import { describeThreshold } from './metric';
 import type { NeighbourPass } from './queries';
-import type { IScanRequest } from './types';
+import type { IPairList, IScanRequest } from './types';
 
 /** What a host gives a scan so that it keeps its progress. */
 export interface ICheckpointHooks {
@@ -166,9 +166,9 @@ export class Checkpointer {
    * The scan finished: nothing is left to resume, and it is kept whole as the base of a later
    * "Scan changes" (unless it is over the bound: then nothing is kept).
    */
-  async finish(): Promise<void> {
+  async finish(pairs: IPairList): Promise<void> {
     await this.saving;
-    const finished = this.snapshot('complete');
+    const finished = this.snapshot('complete', pairs);
     this.pass = null;
     const { store, key } = this.hooks;
     await (finished ? store.save(key, finished) : store.remove(key)).catch(
@@ -206,13 +206,17 @@ export class Checkpointer {
   }
 
   /** The pass's state now: taken between two answers, so it is consistent. */
-  private snapshot(phase?: 'complete'): IScanCheckpoint | null {
+  private snapshot(
+    phase?: 'complete',
+    released?: IPairList
+  ): IScanCheckpoint | null {
     const pass = this.pass;
     const base = this.base;
     if (!pass || !base) {
       return null;
     }
-    if (pass.pairs.count > MAX_CHECKPOINT_PAIRS) {
+    const count = released ? released.a.length : pass.pairs.count;
+    if (count > MAX_CHECKPOINT_PAIRS) {
       this.overBound = true;
       return null;
     }
@@ -223,7 +227,7 @@ export class Checkpointer {
       done,
       doneCount: pass.scanned,
       phase: phase ?? (pass.scanned >= n ? 'checking' : 'scanning'),
-      pairs: pass.pairs.toList(),
+      pairs: released ?? pass.pairs.toList(),
       unreachable: Uint32Array.from(
         pass.unreachable.filter(i => hasBit(done, i))
       ),

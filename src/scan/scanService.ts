@@ -186,10 +186,13 @@ export class ScanService {
           parts: parts.length,
           extras
         },
+        // Each buffer once: the scan's pairs share their scores with the layout.
         [
-          ...transferablesOf(head),
-          ...layoutTransferables(layout),
-          ...extrasTransferables(extras)
+          ...new Set([
+            ...transferablesOf(head),
+            ...layoutTransferables(layout),
+            ...extrasTransferables(extras)
+          ])
         ]
       );
     } catch (error) {

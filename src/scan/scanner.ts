@@ -10,8 +10,8 @@ import type { IScanClient } from './client';
 import { chooseVector, describeCollection, IVectorChoice } from './collection';
 import type { IQueryScope, IScanContext } from './context';
 import { asScanError, cancelledError, ScanError } from './errors';
-import { regroup } from './groups';
-import { IListing, listPoints } from './list';
+import { keepLayout, layOutChunks, pairsOfLayout, regroup } from './groups';
+import { IdIndex, IListing, listPoints } from './list';
 import { higherIsBetter } from './metric';
 import { PairStore } from './pairs';
 import { PolicyOverrides, IResolvedRequest, resolveRequest } from './policies';
@@ -19,6 +19,7 @@ import { defaultNow, ProgressReporter } from './progress';
 import { NeighbourPass } from './queries';
 import { defaultSleep, RetryingCaller, Sleep } from './retry';
 import type {
+  IPairList,
   IRecallEstimate,
   IScanProgress,
   IScanRequest,
@@ -27,6 +28,7 @@ import type {
 import { VectorFetcher } from './vectors';
 import { Checkpointer, checkpointIds, ICheckpointHooks } from './resume';
 import { changedPoints, IChangedPoints } from './changes';
+import { readDetails } from './details';
 
 export type { NeighbourQuery, IScanClient } from './client';
 
@@ -118,9 +120,9 @@ export async function scanCollection(
       const none: IListing = {
         points: { ids: [], sampleIds: [], thumbnails: [], splits: [] },
         queryIds: [],
-        indexOf: new Map()
+        indexOf: new IdIndex()
       };
-      const pairs = new PairStore(higherIsBetter(choice.distance));
+      const pairs = new PairStore(higherIsBetter(choice.distance)).release();
       return group(ctx, choice, none, pairs, { started, queries: 0 });
     }
     progress.update({ total: pointsCount ?? 0 });
@@ -227,7 +229,9 @@ export async function scanCollection(
           mainSeconds: (now() - mainStarted) / 1000
         })
       : undefined;
-    const result = group(ctx, choice, listing, pass.pairs, {
+    const pairs = laidOut(pass.pairs, listing, choice);
+    await readDetails(ctx, listing, pairs);
+    const result = group(ctx, choice, listing, pairs, {
       started,
       queries: pass.queries,
       audit
@@ -239,7 +243,7 @@ export async function scanCollection(
       };
     }
     stopFlush = null;
-    await keeper?.finish();
+    await keeper?.finish(result.pairs);
     return result;
   } catch (error) {
     stop.abort();
@@ -333,12 +337,37 @@ async function check(
   }
 }
 
+/**
+ * The scan's pairs, laid out for regrouping straight from the store's chunks, then taken from
+ * that layout (sharing its scores): the pairs are never held in the store, in one list and in
+ * the layout at once (issue 16: six million pairs are 80 MB a copy).
+ */
+function laidOut(
+  store: PairStore,
+  listing: IListing,
+  choice: IVectorChoice
+): IPairList {
+  const { chunks, scratch } = store.takeChunks();
+  const layout = layOutChunks(
+    chunks,
+    listing.queryIds.length,
+    choice.distance,
+    scratch
+  );
+  const pairs = pairsOfLayout(layout);
+  keepLayout(
+    { points: listing.points, pairs, distance: choice.distance },
+    layout
+  );
+  return pairs;
+}
+
 /** The group phase: the groups at the scan's threshold, and the result with its stats. */
 function group(
   ctx: IScanContext,
   choice: IVectorChoice,
   listing: IListing,
-  pairs: PairStore,
+  pairs: IPairList,
   done: { started: number; queries: number; audit?: IRecallEstimate }
 ): IScanResult {
   const { request, calls, progress } = ctx;
@@ -349,7 +378,7 @@ function group(
     distance: choice.distance,
     threshold: request.threshold,
     points: listing.points,
-    pairs: pairs.toList()
+    pairs
   };
   const groups = regroup(scan, request.threshold);
   progress.update({ groups: groups.length });

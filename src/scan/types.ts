@@ -98,6 +98,7 @@ export type ScanPhase =
   | 'listing'
   | 'scanning'
   | 'checking'
+  | 'details'
   | 'grouping'
   | 'complete'
   | 'cancelled'
@@ -115,6 +116,9 @@ export interface IScanProgress {
   /** Checking (after scanning): exact in-group queries answered, and how many there are. */
   checked?: number;
   toCheck?: number;
+  /** Details (after checking): points in a pair whose sample id and thumbnail were read, of how many. */
+  described?: number;
+  toDescribe?: number;
   /** Distinct pairs passing the threshold so far. */
   pairs: number;
   /** Groups (components of two or more points) so far. */
@@ -127,7 +131,11 @@ export interface IScanProgress {
   error?: IScanErrorInfo;
 }
 
-/** The points of a scan, by dense index: `ids[i]` is point i. */
+/**
+ * The points of a scan, by dense index: `ids[i]` is point i. Every point has its id and split;
+ * sample ids, thumbnails and tags are read only for points in a pair (scan/details.ts):
+ * the others have '' and null, and nothing shows them.
+ */
 export interface IScanPoints {
   ids: PointId[];
   sampleIds: string[];

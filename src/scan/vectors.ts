@@ -2,6 +2,7 @@
 // audit's reach test), and the score a point has with itself.
 import type { QdrantId, IScanClient } from './client';
 import { UNNAMED_VECTOR, IVectorChoice } from './collection';
+import type { IdIndex } from './list';
 import type { VectorsPolicy } from './policies';
 import type { RetryingCaller } from './retry';
 import { VectorText } from './vectorText';
@@ -45,7 +46,7 @@ export class VectorFetcher {
     private readonly choice: IVectorChoice,
     private readonly queryIds: QdrantId[],
     private readonly calls: RetryingCaller,
-    private readonly indexOf: Map<unknown, number>,
+    private readonly indexOf: IdIndex,
     private readonly policy: VectorsPolicy = 'text'
   ) {}
 

@@ -1,0 +1,97 @@
+// DOM-free: the scan's pair store against a plain Map of the same pairs, across its chunk
+// boundaries and table growth (small chunks so a few thousand pairs cross many of both).
+import { PairStore } from '../scan/pairs';
+
+function randomPairs(count: number, points: number, seed: number) {
+  let s = seed;
+  const next = () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
+  const out: [number, number, number][] = [];
+  for (let k = 0; k < count; k++) {
+    out.push([
+      Math.floor(next() * points),
+      Math.floor(next() * points),
+      Math.fround(0.9 + next() / 10)
+    ]);
+  }
+  return out;
+}
+
+function reference(pairs: [number, number, number][], higher: boolean) {
+  const map = new Map<string, number>();
+  for (const [i, j, score] of pairs) {
+    if (i === j) {
+      continue;
+    }
+    const key = `${Math.min(i, j)},${Math.max(i, j)}`;
+    const old = map.get(key);
+    if (old === undefined || (higher ? score > old : score < old)) {
+      map.set(key, score);
+    }
+  }
+  return map;
+}
+
+function asMap(list: {
+  a: Uint32Array;
+  b: Uint32Array;
+  score: Float32Array;
+}): Map<string, number> {
+  const map = new Map<string, number>();
+  for (let k = 0; k < list.a.length; k++) {
+    expect(list.a[k]).toBeLessThan(list.b[k]);
+    map.set(`${list.a[k]},${list.b[k]}`, list.score[k]);
+  }
+  return map;
+}
+
+describe('PairStore', () => {
+  it.each([true, false])(
+    'keeps each pair once with its best score across chunks and table growth (higher is better: %s)',
+    higher => {
+      // 20,000 draws over 300 points: many pairs found twice, in both directions.
+      const draws = randomPairs(20_000, 300, higher ? 7 : 11);
+      const store = new PairStore(higher, 4, 6);
+      let added = 0;
+      for (const [i, j, score] of draws) {
+        if (store.add(i, j, score)) {
+          added++;
+        }
+      }
+      const want = reference(draws, higher);
+      expect(store.count).toBe(want.size);
+      expect(added).toBe(want.size);
+      expect(asMap(store.toList())).toEqual(want);
+      for (const [i, j] of draws.slice(0, 500)) {
+        expect(store.has(i, j)).toBe(i !== j);
+        expect(store.has(j, i)).toBe(i !== j);
+      }
+      expect(store.has(1000, 1001)).toBe(false);
+    }
+  );
+
+  it('hands over the same pairs on release, in the order they were found, and is empty after', () => {
+    const draws = randomPairs(5_000, 200, 3);
+    const store = new PairStore(true, 16, 5);
+    for (const [i, j, score] of draws) {
+      store.add(i, j, score);
+    }
+    const copy = store.toList();
+    const released = store.release();
+    expect(released.a).toEqual(copy.a);
+    expect(released.b).toEqual(copy.b);
+    expect(released.score).toEqual(copy.score);
+    expect(() => store.add(1, 2, 0.99)).toThrow(/released/);
+    expect(() => store.has(1, 2)).toThrow(/released/);
+  });
+
+  it('ignores self pairs and NaN scores', () => {
+    const store = new PairStore(true);
+    expect(store.add(3, 3, 0.99)).toBe(false);
+    expect(store.add(3, 4, NaN)).toBe(false);
+    expect(store.count).toBe(0);
+    expect(store.toList().a.length).toBe(0);
+  });
+});
