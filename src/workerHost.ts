@@ -6,7 +6,12 @@ import { isWorkerMessage, PanelToWorker, WorkerToPanel } from './scan/protocol';
 export type WorkerStatus =
   | { state: 'starting' }
   | { state: 'ready'; protocol: number; qdrantClient: boolean }
-  | { state: 'failed'; message: string };
+  | {
+      state: 'failed';
+      message: string;
+      /** It had started and answered: it stopped later (a crash), rather than never loading. */
+      stopped?: boolean;
+    };
 
 /** Whether the worker can scan: it answered, with its Qdrant client loaded. */
 export function workerCanScan(status: WorkerStatus): boolean {
@@ -60,9 +65,11 @@ export class ScanWorkerHost {
     }
     this._worker.onmessage = event => this.onMessage(event.data);
     this._worker.onerror = event => {
+      const stopped = this._status.state === 'ready';
       this.setStatus({
         state: 'failed',
-        message: `The scan worker failed: ${event.message || 'unknown error'}`
+        message: `The scan worker failed: ${event.message || 'unknown error'}`,
+        ...(stopped ? { stopped } : {})
       });
     };
     this._worker.postMessage({ type: 'hello' });

@@ -317,7 +317,8 @@ describe('chaining in the model (fake in-process worker and Qdrant client)', () 
     await settle();
     expect(model.workerStatus).toEqual({
       state: 'failed',
-      message: 'The scan worker failed: out of memory'
+      message: 'The scan worker failed: out of memory',
+      stopped: true
     });
     expect(model.forming).toBeNull();
     expect(model.groupingError).toBeNull();

@@ -286,4 +286,36 @@ test.describe('Chained groups', () => {
     ]);
     await expect(again.locator('.jp-NearDuplicates-forming')).toHaveCount(0);
   });
+
+  test('when the scan worker stops, the panel says so, and complete linkage is formed on the page', async ({
+    page
+  }) => {
+    const panel = await scanChained(page);
+    // The worker's chunk: lib_scan_scan_worker_js.<hash>.js
+    const worker = page.workers().find(w => /scan_worker/.test(w.url()));
+    expect(worker).toBeDefined();
+    // An error nothing catches stops the worker as a crash would.
+    await worker!.evaluate(() => {
+      setTimeout(() => {
+        throw new Error('stopped on purpose by the test');
+      });
+    });
+    const alert = panel.getByRole('alert');
+    await expect(alert).toContainText('The scan worker stopped');
+    await expect(alert).toContainText('stopped on purpose by the test');
+    await expect(
+      panel.getByRole('button', { name: 'Detect Duplicates' })
+    ).toBeDisabled();
+    // Nothing on show is lost, and complete linkage still gives the planted parts.
+    await setLinkage(page, 'complete');
+    await expect(panel.locator('.jp-NearDuplicates-summary')).toHaveText(
+      /^3 duplicate groups \(12 samples\) at 0\.95/
+    );
+    expect(await rowsShown(panel)).toEqual([
+      'tight_0 tight_1 tight_2 tight_3',
+      'chain_a0 chain_a1 chain_a2 chain_a3',
+      'chain_b0 chain_b1 chain_b2 chain_b3'
+    ]);
+    await expect(panel.locator('.jp-NearDuplicates-forming')).toHaveCount(0);
+  });
 });
