@@ -25,6 +25,10 @@ const baseConfig = jestJupyterLab(__dirname);
 module.exports = {
   ...baseConfig,
   automock: false,
+  setupFiles: [
+    ...(baseConfig.setupFiles ?? []),
+    '<rootDir>/src/__tests__/detachingTransfer.js'
+  ],
   testRegex: 'src/__tests__/.*\\.spec\\.tsx?$',
   transform: {
     // Icons from @jupyterlab/ui-components (refreshIcon...) import their SVG as text.

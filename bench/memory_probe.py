@@ -21,7 +21,7 @@ def probe(n: int) -> dict:
     bundle = os.path.join(BENCH, ".build", "memory_probe.cjs")
     subprocess.run(["node", os.path.join(BENCH, "build.mjs"), "--entry", "memory_probe"], check=True,
                    stdout=subprocess.DEVNULL)
-    proc = subprocess.Popen([sh.node_executable(), bundle, str(n)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sh.node_executable(), *sh.node_flags(), bundle, str(n)], stdout=subprocess.PIPE, text=True)
     sampler = sh.MemorySampler(proc.pid)
     sampler.start()
     lines = []

@@ -538,9 +538,9 @@ describe('layOutChunks and pairsOfLayout (the scan lays its pairs out from its s
       store.add(i, j, 0.95 + Math.round(next() * 40) / 1000);
     }
     const list = store.toList();
-    const { chunks, scratch } = store.takeChunks();
+    const chunks = store.takeChunks();
     expect(chunks.length).toBeGreaterThan(1);
-    const fromChunks = layOutChunks(chunks, 400, 'Cosine', scratch);
+    const fromChunks = layOutChunks(chunks, 400, 'Cosine', true);
     const fromList = layoutOf({
       points: { ids: [], sampleIds: [], thumbnails: [], splits: [] },
       pairs: list,

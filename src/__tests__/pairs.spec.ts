@@ -1,6 +1,6 @@
 // DOM-free: the scan's pair store against a plain Map of the same pairs, across its chunk
 // boundaries and table growth (small chunks so a few thousand pairs cross many of both).
-import { PairStore } from '../scan/pairs';
+import { freeNow, PairStore } from '../scan/pairs';
 
 function randomPairs(count: number, points: number, seed: number) {
   let s = seed;
@@ -93,5 +93,21 @@ describe('PairStore', () => {
     expect(store.add(3, 4, NaN)).toBe(false);
     expect(store.count).toBe(0);
     expect(store.toList().a.length).toBe(0);
+  });
+});
+
+describe('freeNow', () => {
+  it('gives a buffer back by transfer(0) where the engine has it (a fake buffer), and does nothing where not', () => {
+    const calls: number[] = [];
+    const fake = {
+      transfer: (length: number) => {
+        calls.push(length);
+        return new ArrayBuffer(length);
+      }
+    } as unknown as ArrayBuffer;
+    freeNow(fake);
+    expect(calls).toEqual([0]);
+    const plain = { byteLength: 8 } as unknown as ArrayBuffer;
+    expect(() => freeNow(plain)).not.toThrow();
   });
 });

@@ -8,6 +8,7 @@ import type { IListing } from './list';
 import { payloadField } from './list';
 import { runPool } from './pool';
 import { readReview } from './review';
+import type { IReviewTag } from './review';
 import type { IPairList } from './types';
 
 /** Points read per request. */
@@ -27,6 +28,12 @@ export async function readDetails(
 ): Promise<void> {
   const { points, queryIds, indexOf } = listing;
   const n = queryIds.length;
+  // Made here, at their size, rather than grown while listing: they hold nothing until now.
+  points.sampleIds = new Array<string>(n).fill('');
+  points.thumbnails = new Array<string | null>(n).fill(null);
+  if (points.reviews) {
+    points.reviews = new Array<IReviewTag | null>(n).fill(null);
+  }
   const paired = new Uint8Array(n);
   for (let k = 0; k < pairs.a.length; k++) {
     paired[pairs.a[k]] = 1;

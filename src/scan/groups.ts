@@ -8,6 +8,7 @@ import {
   passes
 } from './metric';
 import { radixSort, scoreKey, scoreKeys } from './pairOrder';
+import { freeNow } from './pairs';
 import { UnionFind } from './unionFind';
 import type {
   DistanceKind,
@@ -73,14 +74,14 @@ function layOut(input: IGroupInput): IPairLayout {
 
 /**
  * The layout of pairs given as consecutive chunks (a scan's pair store, or one list), over at
- * least `points` points. `scratch`, when it has room for every pair, is used (and overwritten)
- * instead of a new array of every pair.
+ * least `points` points. With `consume`, each chunk's buffers are given back (freeNow) once
+ * read for the last time: nothing else may hold them.
  */
 export function layOutChunks(
   chunks: readonly IPairList[],
   points: number,
   distance: DistanceKind,
-  scratch?: Uint32Array
+  consume = false
 ): IPairLayout {
   let m = 0;
   let n = points;
@@ -130,10 +131,7 @@ export function layOutChunks(
   }
   // Each pair's component, reading the pairs in their own order (in score order the reads
   // would jump around memory, several times slower at a million pairs).
-  const slotOf =
-    scratch && scratch.length >= m
-      ? scratch.subarray(0, m)
-      : new Uint32Array(m);
+  const slotOf = new Uint32Array(m);
   const pairStart = new Uint32Array(components + 1);
   for (let from = 0, i = 0; i < chunks.length; from += chunks[i++].a.length) {
     const pairs = chunks[i];
@@ -155,15 +153,23 @@ export function layOutChunks(
   const a = new Uint32Array(m);
   const b = new Uint32Array(m);
   const score = new Float32Array(m);
-  for (let from = 0, i = 0; i < chunks.length; from += chunks[i++].a.length) {
+  for (let from = 0, i = 0; i < chunks.length; i++) {
     const pairs = chunks[i];
-    for (let k = 0; k < pairs.score.length; k++) {
+    const length = pairs.score.length;
+    for (let k = 0; k < length; k++) {
       const at = slotOf[from + k];
       a[at] = local[pairs.a[k]];
       b[at] = local[pairs.b[k]];
       score[at] = pairs.score[k];
     }
+    if (consume) {
+      freeNow(pairs.a.buffer);
+      freeNow(pairs.b.buffer);
+      freeNow(pairs.score.buffer);
+    }
+    from += length;
   }
+  freeNow(slotOf.buffer);
   // ...then each component's run is sorted most alike first, ties in the pairs' own order:
   // the order a global sort by score then by component gave, without its four arrays of
   // every pair (issue 16: about 100 MB at six million pairs).

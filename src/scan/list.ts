@@ -129,10 +129,7 @@ export async function listPoints(
       queryIds.push(record.id);
       plainIds &&=
         typeof record.id === 'number' || typeof record.id === 'string';
-      // Read for the points in a pair once the pairs are known (details.ts).
-      points.sampleIds.push('');
-      points.thumbnails.push(null);
-      points.reviews?.push(null);
+      // Sample ids, thumbnails and tags: sized and read once the pairs are known (details.ts).
       const split = splitField
         ? payloadField(
             (record.payload ?? {}) as Record<string, unknown>,

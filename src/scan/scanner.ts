@@ -347,12 +347,12 @@ function laidOut(
   listing: IListing,
   choice: IVectorChoice
 ): IPairList {
-  const { chunks, scratch } = store.takeChunks();
+  // Each chunk of the store is given back as soon as it is laid out.
   const layout = layOutChunks(
-    chunks,
+    store.takeChunks(),
     listing.queryIds.length,
     choice.distance,
-    scratch
+    true
   );
   const pairs = pairsOfLayout(layout);
   keepLayout(
