@@ -7,6 +7,7 @@ import { BackendModel } from './backendModel';
 import { UNNAMED_VECTOR } from './scan/collection';
 import { httpErrorInfo, IScanErrorInfo } from './scan/errors';
 import { GroupShaping } from './grouping';
+import type { Linkage } from './scan/linkage';
 import { adoptLayout } from './scan/groups';
 import {
   adoptCalibration,
@@ -50,6 +51,7 @@ import {
   WorkerStatus,
   workerCanScan
 } from './workerHost';
+import { JobError, WorkerJobs } from './workerJobs';
 
 /** Where a collection's labels are kept (IStateDB in the app; a fake in tests). */
 export interface ILabelStore {
@@ -69,8 +71,16 @@ export class NearDuplicatesModel {
     this._worker = new ScanWorkerHost(
       options.createWorker,
       message => this.onScanMessage(message),
-      () => this._stateChanged.emit()
+      () => {
+        const status = this._worker.status;
+        if (status.state === 'failed') {
+          // Jobs waiting on it are done here instead (see formGroups and PlanModel).
+          this._jobs.fail(status.message);
+        }
+        this._stateChanged.emit();
+      }
     );
+    this._jobs = new WorkerJobs(this._worker);
     this._backend = new BackendModel(options.api);
     this._backend.changed.connect(() => this._stateChanged.emit());
     this._stateChanged.connect(() => this.followCheckpoint());
@@ -79,7 +89,9 @@ export class NearDuplicatesModel {
       api.readPayload
         ? (collection, ids, fields) =>
             api.readPayload!(this._settings.backend, collection, ids, fields)
-        : null
+        : null,
+      (result, groups) =>
+        this._jobs.available ? this._jobs.central(result, groups) : null
     );
     this._plan.changed.connect(() => this._stateChanged.emit());
   }
@@ -251,16 +263,85 @@ export class NearDuplicatesModel {
   /** Forms the groups on show again at their threshold (after a threshold, linkage or split change). */
   private reshape(): void {
     const outcome = this._outcome;
-    if (!outcome) {
-      return;
+    if (outcome && this.formGroups(outcome)) {
+      this.regrouped(outcome);
     }
-    outcome.groups = this._shaping.groupsAt(outcome.result, outcome.threshold);
+  }
+
+  /**
+   * Forms `outcome`'s groups at its threshold: true when they are formed now. Complete linkage
+   * is formed by the scan worker (seconds on the page's thread at a million points, issue 16):
+   * false then, the groups on show stay until the worker's arrive (`forming` says so meanwhile),
+   * and only the newest request is shown. With no worker running, formed here.
+   */
+  private formGroups(outcome: IScanOutcome): boolean {
+    const ticket = ++this._formTicket;
+    this._groupingError = null;
+    const { linkage, splits } = this._shaping;
+    if (linkage !== 'complete' || !this._jobs.available) {
+      this._forming = null;
+      outcome.groups = this._shaping.groupsAt(
+        outcome.result,
+        outcome.threshold
+      );
+      return true;
+    }
+    const threshold = outcome.threshold;
+    this._forming = { linkage, threshold };
+    const current = () =>
+      ticket === this._formTicket && this._outcome === outcome;
+    this._jobs.shape(outcome.result, threshold, linkage, splits).then(
+      groups => {
+        if (current()) {
+          this._forming = null;
+          outcome.groups = groups;
+          this.regrouped(outcome);
+          this._stateChanged.emit();
+        }
+      },
+      (error: unknown) => {
+        if (!current()) {
+          return;
+        }
+        this._forming = null;
+        if (error instanceof JobError && error.workerGone) {
+          // The worker is gone (its status says so): formed here, nothing is lost.
+          outcome.groups = this._shaping.groupsAt(
+            outcome.result,
+            outcome.threshold
+          );
+          this.regrouped(outcome);
+        } else {
+          this._groupingError =
+            error instanceof Error ? error.message : String(error);
+        }
+        this._stateChanged.emit();
+      }
+    );
+    return false;
+  }
+
+  /** The groups on show changed: say so, and follow the selection into them. */
+  private regrouped(outcome: IScanOutcome): void {
     this._outcomeChanged.emit();
     if (this._selected && !outcome.groups.includes(this._selected)) {
       this.select(
         outcome.groups.find(g => g.key === this._selected?.key) ?? null
       );
     }
+  }
+
+  /**
+   * The groups the worker is forming for the results on show (complete linkage), or null. The
+   * groups on show are the last ones formed meanwhile.
+   */
+  get forming(): { linkage: Linkage; threshold: number } | null {
+    return this._forming;
+  }
+
+  /** Why the worker could not form the groups last asked for (its words), or null. */
+  get groupingError(): string | null {
+    return this._groupingError;
   }
 
   /** Whether the current results can show `value` without a new scan. */
@@ -384,6 +465,8 @@ export class NearDuplicatesModel {
     }
     // The worker renews the claim: a hidden tab's page timers can be too slow for it.
     this._postedScanId = scanId;
+    // The worker drops the pairs it kept for jobs when a scan starts (its memory is the scan's).
+    this._jobs.pairsDropped();
     this._worker.post({
       type: 'start',
       scanId,
@@ -595,8 +678,10 @@ export class NearDuplicatesModel {
       result,
       finishedAt,
       threshold: shownThreshold,
-      groups: this._shaping.groupsAt(result, shownThreshold)
+      groups: result.groups
     };
+    // Until the worker's groups arrive (complete linkage), the scan's own are on show.
+    this.formGroups(this._outcome);
     this._plan.attach(this._outcome, restored.plan);
     this.followLabels();
     this._outcomeChanged.emit();
@@ -742,6 +827,11 @@ export class NearDuplicatesModel {
           this._stateChanged.emit();
         }
         break;
+      case 'shaped':
+      case 'central-ranks':
+      case 'job-failed':
+        this._jobs.handle(message);
+        break;
       case 'calibration':
         if (this._calibrating?.id === message.id) {
           const { result } = this._calibrating;
@@ -798,10 +888,7 @@ export class NearDuplicatesModel {
           ) {
             this._outcome.threshold = this.threshold;
           }
-          this._outcome.groups = this._shaping.groupsAt(
-            result,
-            this._outcome.threshold
-          );
+          this.formGroups(this._outcome);
           this._plan.attach(this._outcome);
           this.followLabels();
           this._outcomeChanged.emit();
@@ -829,6 +916,10 @@ export class NearDuplicatesModel {
 
   private readonly _api: INearDuplicatesApi;
   private readonly _worker: ScanWorkerHost;
+  private readonly _jobs: WorkerJobs;
+  private _formTicket = 0;
+  private _forming: { linkage: Linkage; threshold: number } | null = null;
+  private _groupingError: string | null = null;
   private _settings: INearDuplicatesSettings = { ...DEFAULT_SETTINGS };
   private _settingsLoaded = false;
   private readonly _backend: BackendModel;

@@ -27,6 +27,7 @@ import { GroupDetail, SelectedGroupBar } from './components/GroupDetail';
 import { DetectControls } from './components/DetectControls';
 import { formatCount } from './format';
 import { ScanErrorView } from './components/ErrorView';
+import { FormingView } from './components/FormingView';
 import { GroupList } from './components/GroupList';
 import { LeakageView, useLeakageFilter } from './components/LeakageView';
 import { PlanView } from './components/PlanView';
@@ -164,7 +165,7 @@ export class NearDuplicatesPanel extends SidePanel {
             return;
           }
           const plan = planToSend(model, outcome);
-          if (plan.planned.reading.length === 0) {
+          if (plan.planned.reading.length === 0 && !plan.planned.ranking) {
             void bridge.sendPlan(outcome, plan);
           }
         }, PLAN_RESEND_MS);
@@ -498,6 +499,12 @@ function GroupsSection(props: {
             pinned={planView.decisions.filter(d => d.pinned).length}
             open={planOpen}
             onToggle={setPlanOpen}
+            trans={trans}
+          />
+          <FormingView
+            forming={model.forming}
+            error={model.groupingError}
+            distance={outcome.result.distance}
             trans={trans}
           />
           <SelectedGroupBar

@@ -14,7 +14,13 @@ import {
 
 // Counted with the leakage table's rule; re-exported for the plan's callers.
 export { populationOf };
-import { higherIsBetter } from './scan/metric';
+import {
+  centralRanks,
+  denseRanks,
+  ICentralRanks,
+  membersOf,
+  ranksFit
+} from './scan/central';
 import type {
   DistanceKind,
   IDuplicateGroup,
@@ -79,6 +85,11 @@ export interface IPlanInput {
    * the true score is at or past it), and its group is listed in `estimated`.
    */
   pairs?: { pairs: IPairList; distance: DistanceKind; floor: number };
+  /**
+   * 'central' computed elsewhere (the scan worker: centralRanks of these groups' members and
+   * `pairs`), in the groups' order; used instead of computing it here when its shape fits.
+   */
+  central?: ICentralRanks;
   /**
    * The payload values of the 'max' / 'min' rules' fields: field -> point index -> value
    * (absent or null: the point has no such field). Only the groups' members are read.
@@ -160,9 +171,11 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
 
   // Rule keys, per rule, per point index of a member: smaller ranks first.
   const missing: { field: string; members: number }[] = [];
-  const keyed: ((group: IDuplicateGroup) => number[])[] = [];
-  let centralOf: Map<number, { mean: number; estimated: boolean }> | null =
-    null;
+  const keyed: ((
+    group: IDuplicateGroup,
+    index: number
+  ) => ArrayLike<number>)[] = [];
+  let central: ICentralRanks | null = null;
   for (const rule of rules) {
     if (rule.kind === 'first') {
       continue;
@@ -185,18 +198,17 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
       continue;
     }
     if (rule.kind === 'central') {
-      if (!input.pairs) {
-        return empty('The most central member needs the scan’s pairs.');
+      if (!central) {
+        if (ranksFit(input.central, groups)) {
+          central = input.central;
+        } else if (input.pairs) {
+          central = centralRanks(membersOf(groups), input.pairs);
+        } else {
+          return empty('The most central member needs the scan’s pairs.');
+        }
       }
-      centralOf = centralOf ?? centralMeans(groups, input.pairs);
-      const means = centralOf;
-      const higher = higherIsBetter(input.pairs.distance);
-      keyed.push(g =>
-        denseRanks(
-          g.members.map(m => roundMean(means.get(m)!.mean)),
-          higher
-        )
-      );
+      const { start, rank } = central;
+      keyed.push((_, i) => rank.subarray(start[i], start[i + 1]));
       continue;
     }
     const values = input.fields?.get(rule.field);
@@ -247,7 +259,7 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
   let drop = 0;
   const leftOut = { groups: 0, samples: 0 };
   const estimated: string[] = [];
-  const decisions = groups.map((g): IGroupDecision => {
+  const decisions = groups.map((g, index): IGroupDecision => {
     const id = groupIdOf(g, points.ids);
     if (marked.has(id)) {
       leftOut.groups++;
@@ -257,12 +269,8 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
     const pin = Object.prototype.hasOwnProperty.call(plan.pins, id)
       ? g.members.find(m => sameId(points.ids[m], plan.pins[id]))
       : undefined;
-    const keeper = pin ?? best(g, keyed, points.ids);
-    if (
-      pin === undefined &&
-      centralOf &&
-      g.members.some(m => centralOf!.get(m)!.estimated)
-    ) {
+    const keeper = pin ?? best(g, index, keyed, points.ids);
+    if (pin === undefined && central?.estimated[index]) {
       estimated.push(id);
     }
     for (const m of g.members) {
@@ -393,10 +401,11 @@ function share(part: number, whole: number): string {
 /** The member that ranks first by the rule keys, then by the point id (the kernel's _rank). */
 function best(
   g: IDuplicateGroup,
-  keyed: ((group: IDuplicateGroup) => number[])[],
+  index: number,
+  keyed: ((group: IDuplicateGroup, index: number) => ArrayLike<number>)[],
   ids: ReadonlyArray<PointId>
 ): number {
-  const keys = keyed.map(k => k(g));
+  const keys = keyed.map(k => k(g, index));
   let top = 0;
   for (let k = 1; k < g.members.length; k++) {
     let c = 0;
@@ -414,25 +423,6 @@ function best(
     }
   }
   return g.members[top];
-}
-
-/**
- * Dense ranks of values, best first (the kernel: the distinct values sorted, highest first
- * when `highest`); null (no value) ranks after every value.
- */
-function denseRanks(
-  values: (number | string | null)[],
-  highest: boolean
-): number[] {
-  const distinct = [
-    ...new Set(values.filter((v): v is number | string => v !== null))
-  ].sort((a, b) => (highest ? compare(b, a) : compare(a, b)));
-  const rank = new Map(distinct.map((v, i) => [v, i]));
-  return values.map(v => (v === null ? distinct.length : rank.get(v)!));
-}
-
-function compare(a: number | string, b: number | string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Python's string order (code points; the same as UTF-16 order outside astral planes). */
@@ -502,45 +492,4 @@ function checkField(
     );
   }
   return absent;
-}
-
-/** Mean scores rounded as the kernel rounds them, so float32 and float64 scores tie alike. */
-export const CENTRAL_DECIMALS = 6;
-
-function roundMean(x: number): number {
-  return Math.round(x * 10 ** CENTRAL_DECIMALS) / 10 ** CENTRAL_DECIMALS;
-}
-
-/** Each member's mean score to the others in its group, in one pass over the pairs. */
-function centralMeans(
-  groups: ReadonlyArray<IDuplicateGroup>,
-  input: { pairs: IPairList; distance: DistanceKind; floor: number }
-): Map<number, { mean: number; estimated: boolean }> {
-  const groupOf = new Map<number, number>();
-  groups.forEach((g, i) => g.members.forEach(m => groupOf.set(m, i)));
-  const sum = new Map<number, number>();
-  const seen = new Map<number, number>();
-  const { a, b, score } = input.pairs;
-  for (let k = 0; k < score.length; k++) {
-    const g = groupOf.get(a[k]);
-    if (g === undefined || g !== groupOf.get(b[k])) {
-      continue;
-    }
-    for (const m of [a[k], b[k]]) {
-      sum.set(m, (sum.get(m) ?? 0) + score[k]);
-      seen.set(m, (seen.get(m) ?? 0) + 1);
-    }
-  }
-  const out = new Map<number, { mean: number; estimated: boolean }>();
-  for (const g of groups) {
-    const others = g.members.length - 1;
-    for (const m of g.members) {
-      const unknown = others - (seen.get(m) ?? 0);
-      out.set(m, {
-        mean: ((sum.get(m) ?? 0) + unknown * input.floor) / Math.max(1, others),
-        estimated: unknown > 0
-      });
-    }
-  }
-  return out;
 }

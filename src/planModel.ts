@@ -12,8 +12,10 @@ import {
   IPlanResult,
   KeepRule
 } from './plan';
+import type { ICentralRanks } from './scan/central';
 import { payloadField } from './scan/list';
-import type { IDuplicateGroup, PointId } from './scan/types';
+import type { IDuplicateGroup, IScanResult, PointId } from './scan/types';
+import { JobError } from './workerJobs';
 
 /** Reads the named payload fields of points by id (the proxy's retrieve). */
 export type PayloadReader = (
@@ -22,6 +24,15 @@ export type PayloadReader = (
   fields: string[]
 ) => Promise<IPointPayload[]>;
 
+/**
+ * Computes "most central" for groups of a result elsewhere (the scan worker); null when there
+ * is nowhere else, and the plan computes it on the page.
+ */
+export type CentralRanker = (
+  result: IScanResult,
+  groups: IDuplicateGroup[]
+) => Promise<ICentralRanks> | null;
+
 /** What changed: the user's decisions (kept with the scan, sent to the kernel) or values read. */
 export type PlanChange = 'decisions' | 'values';
 
@@ -29,10 +40,15 @@ export type PlanChange = 'decisions' | 'values';
 export interface IPlanView extends IPlanResult {
   /** Fields being read for the rules; the plan is computed once they are in. */
   reading: string[];
+  /** The scan worker is finding the most central members; the plan follows once it has. */
+  ranking: boolean;
 }
 
 export class PlanModel {
-  constructor(private readonly read: PayloadReader | null) {}
+  constructor(
+    private readonly read: PayloadReader | null,
+    private readonly rankCentral: CentralRanker | null = null
+  ) {}
 
   get changed(): ISignal<this, PlanChange> {
     return this._changed;
@@ -100,6 +116,7 @@ export class PlanModel {
     this._values = new Map();
     this._failed = new Map();
     this._reading = new Set();
+    this._central = null;
     this._plan = saved
       ? { ...saved }
       : { rules: this._plan.rules, pins: {}, notDuplicates: [] };
@@ -123,25 +140,48 @@ export class PlanModel {
     const reading = fields.filter(f => this._reading.has(f));
     const failed = fields.find(f => this._failed.has(f));
     const { result } = outcome;
-    const planned = computePlan(
-      {
-        groups: outcome.groups,
-        points: result.points,
-        pairs: {
-          pairs: result.pairs,
-          distance: result.distance,
-          floor: result.threshold
-        },
-        fields: this._values,
-        population: result.population
-      },
-      this._plan
-    );
+    const central = this._plan.rules.some(r => r.kind === 'central')
+      ? this.centralOf(outcome)
+      : null;
+    const ranking = central !== null && central.state === 'asking';
+    // While the worker ranks, or when it could not, the plan waits (as for a field being read).
+    const waiting = ranking
+      ? 'The most central members are being found.'
+      : (central?.error ?? null);
+    const planned: IPlanResult =
+      waiting !== null
+        ? {
+            problem: waiting,
+            decisions: [],
+            keep: 0,
+            drop: 0,
+            points: result.population?.points ?? result.points.ids.length,
+            splits: [],
+            leftOut: { groups: 0, samples: 0 },
+            missing: [],
+            estimated: []
+          }
+        : computePlan(
+            {
+              groups: outcome.groups,
+              points: result.points,
+              pairs: {
+                pairs: result.pairs,
+                distance: result.distance,
+                floor: result.threshold
+              },
+              central: central?.ranks,
+              fields: this._values,
+              population: result.population
+            },
+            this._plan
+          );
     const view: IPlanView = {
       ...(failed !== undefined
         ? { ...planned, problem: this._failed.get(failed)! }
         : planned),
-      reading
+      reading,
+      ranking
     };
     this._cache = {
       groups: outcome.groups,
@@ -150,6 +190,48 @@ export class PlanModel {
       view
     };
     return view;
+  }
+
+  /**
+   * "Most central" for the groups on show: asked of the scan worker once per groups list (a
+   * million points took 1.4 s on the page's thread, issue 16); computed by the plan itself
+   * (state 'page') when there is no worker or it went away.
+   */
+  private centralOf(outcome: IScanOutcome): ICentral {
+    const known = this._central;
+    if (known && known.groups === outcome.groups) {
+      return known;
+    }
+    const asked = this.rankCentral?.(outcome.result, outcome.groups) ?? null;
+    const central: ICentral = {
+      groups: outcome.groups,
+      state: asked ? 'asking' : 'page'
+    };
+    this._central = central;
+    asked
+      ?.then(
+        ranks => {
+          central.state = 'done';
+          central.ranks = ranks;
+        },
+        (error: unknown) => {
+          if (error instanceof JobError && error.workerGone) {
+            central.state = 'page';
+          } else {
+            central.state = 'done';
+            central.error =
+              'The scan worker could not find the most central members: ' +
+              `${error instanceof Error ? error.message : String(error)}. ` +
+              'Your rules, pins and marks are kept: reload the page to start the worker again, or remove the rule.';
+          }
+        }
+      )
+      .then(() => {
+        if (this._central === central) {
+          this.bump();
+        }
+      });
+    return central;
   }
 
   private fieldNames(): string[] {
@@ -242,6 +324,7 @@ export class PlanModel {
   private _reading = new Set<string>();
   private _failed = new Map<string, string>();
   private _version = 0;
+  private _central: ICentral | null = null;
   private _cache: {
     groups: IDuplicateGroup[];
     plan: IKeepPlan;
@@ -249,6 +332,14 @@ export class PlanModel {
     view: IPlanView;
   } | null = null;
   private readonly _changed = new Signal<this, PlanChange>(this);
+}
+
+/** "Most central" for one groups list: asked of the worker, computed on the page, or answered. */
+interface ICentral {
+  groups: IDuplicateGroup[];
+  state: 'asking' | 'page' | 'done';
+  ranks?: ICentralRanks;
+  error?: string;
 }
 
 /** A point id as a map key: Qdrant answers with the ids it listed (numbers, lower-case UUIDs). */

@@ -6,7 +6,12 @@ import { isWorkerMessage, PanelToWorker, WorkerToPanel } from './scan/protocol';
 export type WorkerStatus =
   | { state: 'starting' }
   | { state: 'ready'; protocol: number; qdrantClient: boolean }
-  | { state: 'failed'; message: string };
+  | {
+      state: 'failed';
+      message: string;
+      /** It had started and answered: it stopped later (a crash), rather than never loading. */
+      stopped?: boolean;
+    };
 
 /** Whether the worker can scan: it answered, with its Qdrant client loaded. */
 export function workerCanScan(status: WorkerStatus): boolean {
@@ -15,7 +20,7 @@ export function workerCanScan(status: WorkerStatus): boolean {
 
 /** The subset of `Worker` the model uses, so tests can hand it a fake. */
 export interface IScanWorker {
-  postMessage(message: PanelToWorker): void;
+  postMessage(message: PanelToWorker, transfer?: Transferable[]): void;
   terminate(): void;
   onmessage: ((event: MessageEvent) => void) | null;
   onerror: ((event: ErrorEvent) => void) | null;
@@ -60,17 +65,19 @@ export class ScanWorkerHost {
     }
     this._worker.onmessage = event => this.onMessage(event.data);
     this._worker.onerror = event => {
+      const stopped = this._status.state === 'ready';
       this.setStatus({
         state: 'failed',
-        message: `The scan worker failed: ${event.message || 'unknown error'}`
+        message: `The scan worker failed: ${event.message || 'unknown error'}`,
+        ...(stopped ? { stopped } : {})
       });
     };
     this._worker.postMessage({ type: 'hello' });
   }
 
-  /** Posts to the worker; false when there is none. */
-  post(message: PanelToWorker): boolean {
-    this._worker?.postMessage(message);
+  /** Posts to the worker (moving `transfer`'s buffers to it); false when there is none. */
+  post(message: PanelToWorker, transfer: Transferable[] = []): boolean {
+    this._worker?.postMessage(message, transfer);
     return this._worker !== null;
   }
 

@@ -33,12 +33,34 @@ class FakeInProcessWorker implements IScanWorker {
   onmessage: ((event: MessageEvent) => void) | null = null;
   onerror: ((event: ErrorEvent) => void) | null = null;
   readonly qdrant = new FakeQdrant(POINTS);
+  /** The types of the messages posted, in order. */
+  readonly posted: string[] = [];
+  /** Jobs answered only when `release` runs (as a busy worker answers later). */
+  hold = false;
+  private held: PanelToWorker[] = [];
+  /** What the worker does with a message instead of handling it ('crash': its onerror fires). */
+  instead: ((message: PanelToWorker) => 'crash' | void) | null = null;
   private service = new ScanService(
     message => this.onmessage?.({ data: message } as MessageEvent),
     () => this.qdrant
   );
   postMessage(message: PanelToWorker): void {
+    this.posted.push(message.type);
+    if (this.instead?.(message) === 'crash') {
+      this.onerror?.({ message: 'out of memory' } as ErrorEvent);
+      return;
+    }
+    if (this.hold && (message.type === 'shape' || message.type === 'central')) {
+      this.held.push(message);
+      return;
+    }
     this.service.handle(message);
+  }
+  /** Answers the held jobs, oldest first. */
+  release(): void {
+    const held = this.held;
+    this.held = [];
+    held.forEach(m => this.service.handle(m));
   }
   terminate(): void {
     // Nothing runs apart from this test.
@@ -89,6 +111,25 @@ async function scanned() {
 
 const names = (model: NearDuplicatesModel) =>
   model.outcome!.groups.map(g => g.sampleIds.join(' '));
+
+/** Lets the worker's answers (a zero timeout there, then promises) reach the model. */
+async function settle(): Promise<void> {
+  for (let turn = 0; turn < 10; turn++) {
+    await new Promise(resolve => setTimeout(resolve, 0));
+  }
+}
+
+const SINGLE_AT_098 = [
+  'at0 at2 at4 at14 at16 at25 at27',
+  'at100 at100.5 at101'
+];
+// Most alike first: 14-16 and 25-27 (2 deg) join before 16-25 (9 deg) could.
+const COMPLETE_AT_098 = [
+  'at100 at100.5 at101',
+  'at0 at2 at4',
+  'at14 at16',
+  'at25 at27'
+];
 
 describe('chaining in the model (fake in-process worker and Qdrant client)', () => {
   it('marks the chained group and not the tight one', async () => {
@@ -171,23 +212,134 @@ describe('chaining in the model (fake in-process worker and Qdrant client)', () 
     expect(names(broken)[0]).toBe('at0 at2 at4 at14 at16 at25 at27');
   });
 
-  it('groups by complete linkage when the setting says so, and back', async () => {
+  it('groups by complete linkage in the worker when the setting says so (the list says it is forming meanwhile), and back', async () => {
     const { model, worker } = await scanned();
     const calls = worker.qdrant.calls.length;
+    worker.hold = true;
     model.settings = { ...DEFAULT_SETTINGS, linkage: 'complete' };
+    // The worker has the job: the list shows the groups as they were, and says it is forming.
+    expect(model.forming).toEqual({ linkage: 'complete', threshold: 0.98 });
+    expect(names(model)).toEqual(SINGLE_AT_098);
+    worker.release();
+    await settle();
+    expect(model.forming).toBeNull();
     const outcome = model.outcome!;
-    // Most alike first: 14-16 and 25-27 (2 deg) join before 16-25 (9 deg) could.
-    expect(names(model)).toEqual([
-      'at100 at100.5 at101',
-      'at0 at2 at4',
-      'at14 at16',
-      'at25 at27'
-    ]);
+    expect(names(model)).toEqual(COMPLETE_AT_098);
     expect(
       outcome.groups.every(g => !chainedNote(outcome, model.shaping, g))
     ).toBe(true);
     expect(worker.qdrant.calls.length).toBe(calls);
+    // The slider under complete linkage asks the worker again, without sending the pairs again.
+    model.setThreshold(0.97);
+    await settle();
+    expect(names(model)).toHaveLength(4);
+    expect(worker.posted.filter(t => t === 'pairs')).toHaveLength(1);
+    expect(worker.posted.filter(t => t === 'shape')).toHaveLength(2);
     model.settings = { ...DEFAULT_SETTINGS, linkage: 'single' };
+    expect(model.forming).toBeNull();
     expect(names(model)[0]).toBe('at0 at2 at4 at14 at16 at25 at27');
+  });
+
+  it('shows only the newest linkage asked for, whatever order the worker answers in', async () => {
+    const { model, worker } = await scanned();
+    worker.hold = true;
+    model.settings = { ...DEFAULT_SETTINGS, linkage: 'complete' };
+    model.settings = { ...DEFAULT_SETTINGS, linkage: 'single' };
+    expect(model.forming).toBeNull();
+    worker.release();
+    await settle();
+    // The complete answer came after the switch back: it is not shown.
+    expect(names(model)).toEqual(SINGLE_AT_098);
+
+    model.settings = { ...DEFAULT_SETTINGS, linkage: 'complete' };
+    model.setThreshold(0.99);
+    model.setThreshold(0.98);
+    worker.release();
+    await settle();
+    expect(model.forming).toBeNull();
+    expect(model.outcome!.threshold).toBe(0.98);
+    expect(names(model)).toEqual(COMPLETE_AT_098);
+  });
+
+  it('the worker drops the kept pairs when a scan starts, and the next job sends them again', async () => {
+    const { model, worker } = await scanned();
+    model.settings = { ...DEFAULT_SETTINGS, linkage: 'complete' };
+    await settle();
+    model.settings = { ...DEFAULT_SETTINGS, linkage: 'single' };
+    model.setThreshold(0.75);
+    await model.detect();
+    model.setThreshold(0.98);
+    model.settings = { ...DEFAULT_SETTINGS, linkage: 'complete' };
+    await settle();
+    expect(model.groupingError).toBeNull();
+    expect(names(model)).toEqual(COMPLETE_AT_098);
+    const after = worker.posted.slice(worker.posted.lastIndexOf('start'));
+    expect(after).toContain('pairs');
+    expect(after.indexOf('pairs')).toBeLessThan(after.indexOf('shape'));
+  });
+
+  it('a scan restored after a reload sends its pairs to the worker and groups by complete linkage', async () => {
+    const { model } = await scanned();
+    const saved = JSON.parse(JSON.stringify(model.saveOutcome()));
+    const worker = new FakeInProcessWorker();
+    const reloaded = new NearDuplicatesModel({
+      createWorker: () => worker,
+      api
+    });
+    reloaded.start();
+    reloaded.settings = { ...DEFAULT_SETTINGS, linkage: 'complete' };
+    expect(reloaded.restoreOutcome(saved)).toBe(true);
+    await settle();
+    expect(worker.posted).toEqual(['hello', 'pairs', 'shape']);
+    expect(names(reloaded)).toEqual(COMPLETE_AT_098);
+  });
+
+  it('with no worker running, complete linkage is formed on the page at once', async () => {
+    const { model } = await scanned();
+    const saved = JSON.parse(JSON.stringify(model.saveOutcome()));
+    const worker = new FakeInProcessWorker();
+    const reloaded = new NearDuplicatesModel({
+      createWorker: () => worker,
+      api
+    });
+    reloaded.settings = { ...DEFAULT_SETTINGS, linkage: 'complete' };
+    expect(reloaded.restoreOutcome(saved)).toBe(true);
+    expect(reloaded.forming).toBeNull();
+    expect(names(reloaded)).toEqual(COMPLETE_AT_098);
+    expect(worker.posted).toEqual([]);
+  });
+
+  it('when the worker crashes while forming, the groups are formed on the page and the worker status says it failed', async () => {
+    const { model, worker } = await scanned();
+    worker.instead = message =>
+      message.type === 'shape' ? 'crash' : undefined;
+    model.settings = { ...DEFAULT_SETTINGS, linkage: 'complete' };
+    await settle();
+    expect(model.workerStatus).toEqual({
+      state: 'failed',
+      message: 'The scan worker failed: out of memory',
+      stopped: true
+    });
+    expect(model.forming).toBeNull();
+    expect(model.groupingError).toBeNull();
+    expect(names(model)).toEqual(COMPLETE_AT_098);
+  });
+
+  it('when the worker cannot form the groups, the panel says why and keeps the groups on show', async () => {
+    const { model, worker } = await scanned();
+    // A job naming pairs the worker does not hold (as a worker restarted behind the panel's back).
+    const realPost = worker.postMessage.bind(worker);
+    worker.postMessage = message =>
+      realPost(
+        message.type === 'shape' ? { ...message, key: 'another scan' } : message
+      );
+    model.settings = { ...DEFAULT_SETTINGS, linkage: 'complete' };
+    await settle();
+    expect(model.forming).toBeNull();
+    expect(model.groupingError).toBe(
+      'the scan worker does not hold the pairs of this scan'
+    );
+    expect(names(model)).toEqual(SINGLE_AT_098);
+    expect(model.workerStatus.state).toBe('ready');
   });
 });

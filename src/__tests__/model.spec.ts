@@ -194,7 +194,8 @@ describe('NearDuplicatesModel with a fake in-process worker', () => {
     worker.onerror?.({ message: 'SyntaxError in bundle' } as ErrorEvent);
     expect(model.workerStatus).toEqual({
       state: 'failed',
-      message: 'The scan worker failed: SyntaxError in bundle'
+      message: 'The scan worker failed: SyntaxError in bundle',
+      stopped: true
     });
   });
 

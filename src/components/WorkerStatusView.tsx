@@ -25,6 +25,20 @@ export function WorkerStatusView(
           'The scan worker (protocol %1) started, but the Qdrant client did not load in it.',
           status.protocol
         );
+  if (status.state === 'failed' && status.stopped) {
+    return (
+      <div className="jp-NearDuplicates-workerStatus">
+        <ErrorView
+          title={trans.__('The scan worker stopped')}
+          action={trans.__(
+            'Reload the page to start it again. Until then the results on show stay, the panel cannot scan, and it computes complete linkage and the keep-one plan on this page, more slowly.'
+          )}
+          detail={status.message}
+          trans={trans}
+        />
+      </div>
+    );
+  }
   return (
     <div className="jp-NearDuplicates-workerStatus">
       <ErrorView

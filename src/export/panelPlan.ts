@@ -15,6 +15,11 @@ export function exportPlanOf(
       `The plan is still reading ${view.reading.join(', ')} from the collection: try again in a moment.`
     );
   }
+  if (view.ranking) {
+    throw new Error(
+      'The plan is still finding the most central members: try again in a moment.'
+    );
+  }
   if (view.problem) {
     throw new Error(`The plan cannot be computed: ${view.problem}`);
   }

@@ -1,6 +1,8 @@
 // The typed messages between the panel (main thread) and the scan worker.
 // Both sides import this module, so a message shape changes in one place only.
 import type {
+  DistanceKind,
+  IPairList,
   IScanErrorInfo,
   IScanProgress,
   IScanRequest,
@@ -12,12 +14,15 @@ import type { ICheckpointInfo } from './checkpoint';
 import type { ResultPart } from './resultParts';
 import type { ICalibration, ICalibrationInput } from './calibration';
 import type { IResultExtras } from './resultExtras';
+import type { ICentralRanks, IGroupMembers } from './central';
+import type { IGroupShapes } from './groupShapes';
+import type { Linkage, SplitRecord } from './linkage';
 
 /**
  * The version of the panel <-> worker messages (not the kernel comm's COMM_PROTOCOL), bumped
  * when a message shape changes incompatibly.
  */
-export const WORKER_PROTOCOL = 4;
+export const WORKER_PROTOCOL = 5;
 
 /**
  * Where the worker sends Qdrant requests. In JupyterLab: the page's origin with an
@@ -38,7 +43,10 @@ export interface IHelloMessage {
   type: 'hello';
 }
 
-/** Panel -> worker: scan a collection. A running scan is cancelled first. */
+/**
+ * Panel -> worker: scan a collection. A running scan is cancelled first, and the pairs kept
+ * for jobs (IPairsMessage) are dropped.
+ */
 export interface IStartMessage {
   type: 'start';
   scanId: string;
@@ -85,8 +93,57 @@ export interface ICalibrateMessage {
   input: ICalibrationInput;
 }
 
+/** A finished scan's pairs as the worker's jobs on them need them. */
+export interface IPairsInput {
+  /** A copy the panel transfers (the panel keeps its own). */
+  pairs: IPairList;
+  distance: DistanceKind;
+  /** The scan's own threshold (its floor). */
+  threshold: number;
+  /** How many points the scan has (the pairs index them). */
+  points: number;
+}
+
+/**
+ * Panel -> worker: keep these pairs under `key` for the jobs below (once per scan on show; the
+ * worker keeps the last pairs only, until a scan starts). Sent before the first job that
+ * names the key.
+ */
+export interface IPairsMessage {
+  type: 'pairs';
+  key: string;
+  input: IPairsInput;
+}
+
+/**
+ * Panel -> worker: the groups of the pairs under `key` at `threshold` by `linkage`, with the
+ * Splits made so far (linkage.ts groupScan). Answered by 'shaped' or 'job-failed' with `id`.
+ */
+export interface IShapeJobMessage {
+  type: 'shape';
+  id: number;
+  key: string;
+  threshold: number;
+  linkage: Linkage;
+  splits: SplitRecord[];
+}
+
+/**
+ * Panel -> worker: the "most central" ranks (central.ts) of these groups' members over the
+ * pairs under `key`. Answered by 'central-ranks' or 'job-failed' with `id`.
+ */
+export interface ICentralJobMessage {
+  type: 'central';
+  id: number;
+  key: string;
+  groups: IGroupMembers;
+}
+
 export type PanelToWorker =
   | ICalibrateMessage
+  | IPairsMessage
+  | IShapeJobMessage
+  | ICentralJobMessage
   | IHelloMessage
   | IStartMessage
   | ICancelMessage
@@ -164,8 +221,32 @@ export interface ICalibrationMessage {
   calibration: ICalibration;
 }
 
+/** Worker -> panel: the groups a 'shape' job asked for, unnamed (groupShapes.ts; transferred). */
+export interface IShapedMessage {
+  type: 'shaped';
+  id: number;
+  shapes: IGroupShapes;
+}
+
+/** Worker -> panel: the ranks a 'central' job asked for (transferred). */
+export interface ICentralRanksMessage {
+  type: 'central-ranks';
+  id: number;
+  ranks: ICentralRanks;
+}
+
+/** Worker -> panel: a job failed; `message` says why. */
+export interface IJobFailedMessage {
+  type: 'job-failed';
+  id: number;
+  message: string;
+}
+
 export type WorkerToPanel =
   | ICalibrationMessage
+  | IShapedMessage
+  | ICentralRanksMessage
+  | IJobFailedMessage
   | IReadyMessage
   | IProgressMessage
   | IResultPartMessage
@@ -176,6 +257,9 @@ export type WorkerToPanel =
 
 const PANEL_TYPES = new Set<string>([
   'calibrate',
+  'pairs',
+  'shape',
+  'central',
   'hello',
   'start',
   'cancel',
@@ -184,6 +268,9 @@ const PANEL_TYPES = new Set<string>([
 ]);
 const WORKER_TYPES = new Set<string>([
   'calibration',
+  'shaped',
+  'central-ranks',
+  'job-failed',
   'ready',
   'progress',
   'result-part',

@@ -12,6 +12,7 @@ import { layoutOf, layoutTransferables } from './groups';
 import { calibrate, calibrationTransferables } from './calibration';
 import { extrasTransferables, workerExtras } from './resultExtras';
 import { splitResult } from './resultParts';
+import { PairJobs } from './pairJobs';
 import {
   ILeaseClock,
   IScanLease,
@@ -80,6 +81,7 @@ export class ScanService {
         });
         break;
       case 'start':
+        this.jobs.forget();
         void this.start(
           data.scanId,
           data.connection,
@@ -101,6 +103,13 @@ export class ScanService {
         if (this.running?.scanId === data.scanId) {
           this.running.controller.abort();
         }
+        break;
+      case 'pairs':
+        this.jobs.keep(data);
+        break;
+      case 'shape':
+      case 'central':
+        this.jobs.ask(data);
         break;
       case 'calibrate': {
         const calibration = calibrate(data.input);
@@ -217,6 +226,9 @@ export class ScanService {
 
   private running: { scanId: string; controller: AbortController } | null =
     null;
+  private readonly jobs = new PairJobs((message, transfer) =>
+    this.post(message, transfer)
+  );
 }
 
 function errorInfo(error: unknown): IScanErrorInfo {

@@ -241,6 +241,81 @@ test.describe('Chained groups', () => {
     await expect(panel.locator('.jp-NearDuplicates-chainedBadge')).toHaveCount(
       0
     );
+    // Formed by the scan worker: its status line is gone, and no error took its place.
+    await expect(panel.locator('.jp-NearDuplicates-forming')).toHaveCount(0);
+    await expect(panel.getByRole('alert')).toHaveCount(0);
+
+    // Switched back and forth quickly: the last setting's groups are the ones on show.
+    await page.evaluate(
+      async ({ plugin, id }) => {
+        const registry = (await (window as any).galata.getPlugin(
+          plugin
+        )) as any;
+        for (const value of ['single', 'complete', 'single']) {
+          await registry.set(id, 'linkage', value);
+        }
+      },
+      { plugin: SETTINGS_PLUGIN, id: PANEL_SETTINGS }
+    );
+    const summary = panel.locator('.jp-NearDuplicates-summary');
+    await expect(summary).toHaveText(
+      /^2 duplicate groups \(12 samples\) at 0\.95/
+    );
+    await page.waitForTimeout(500);
+    await expect(summary).toHaveText(
+      /^2 duplicate groups \(12 samples\) at 0\.95/
+    );
+
+    // After a reload the kept scan's pairs go to the new page's worker: complete linkage again.
+    await setLinkage(page, 'complete');
+    await expect(summary).toHaveText(
+      /^3 duplicate groups \(12 samples\) at 0\.95/
+    );
     expect(qdrantRequests).toEqual([]);
+    await page.reload({ waitUntil: 'networkidle', waitForIsReady: false });
+    await page.waitForSelector('#jupyterlab-splash', { state: 'detached' });
+    const again = page.locator(PANEL);
+    await expect(again.locator('.jp-NearDuplicates-summary')).toHaveText(
+      /^3 duplicate groups \(12 samples\) at 0\.95/,
+      { timeout: 60000 }
+    );
+    expect(await rowsShown(again)).toEqual([
+      'tight_0 tight_1 tight_2 tight_3',
+      'chain_a0 chain_a1 chain_a2 chain_a3',
+      'chain_b0 chain_b1 chain_b2 chain_b3'
+    ]);
+    await expect(again.locator('.jp-NearDuplicates-forming')).toHaveCount(0);
+  });
+
+  test('when the scan worker stops, the panel says so, and complete linkage is formed on the page', async ({
+    page
+  }) => {
+    const panel = await scanChained(page);
+    // The worker's chunk: lib_scan_scan_worker_js.<hash>.js
+    const worker = page.workers().find(w => /scan_worker/.test(w.url()));
+    expect(worker).toBeDefined();
+    // An error nothing catches stops the worker as a crash would.
+    await worker!.evaluate(() => {
+      setTimeout(() => {
+        throw new Error('stopped on purpose by the test');
+      });
+    });
+    const alert = panel.getByRole('alert');
+    await expect(alert).toContainText('The scan worker stopped');
+    await expect(alert).toContainText('stopped on purpose by the test');
+    await expect(
+      panel.getByRole('button', { name: 'Detect Duplicates' })
+    ).toBeDisabled();
+    // Nothing on show is lost, and complete linkage still gives the planted parts.
+    await setLinkage(page, 'complete');
+    await expect(panel.locator('.jp-NearDuplicates-summary')).toHaveText(
+      /^3 duplicate groups \(12 samples\) at 0\.95/
+    );
+    expect(await rowsShown(panel)).toEqual([
+      'tight_0 tight_1 tight_2 tight_3',
+      'chain_a0 chain_a1 chain_a2 chain_a3',
+      'chain_b0 chain_b1 chain_b2 chain_b3'
+    ]);
+    await expect(panel.locator('.jp-NearDuplicates-forming')).toHaveCount(0);
   });
 });

@@ -82,6 +82,25 @@ test('the plan’s counts follow its rules as nd.plan computes them; a pin and a
     ...(await splitLines.getByRole('listitem').allTextContents())
   ];
 
+  // "Most central", ranked in the scan worker: the plan says nothing is planned while the
+  // worker works, then shows its counts (checked against the kernel's own ranking below).
+  const byFirst = await panelCounts();
+  await plan.getByLabel('Rule to add').selectOption('central');
+  await plan.getByRole('button', { name: 'Add rule' }).click();
+  await expect(
+    plan.getByRole('list', { name: 'Rules, tie-breakers in order' })
+  ).toContainText('most central');
+  await expect(headline).toHaveText(/^Keep one per group: keep /);
+  await expect(plan.locator('.jp-NearDuplicates-planProblem')).toHaveCount(0);
+  const byCentral = await panelCounts();
+  // It keeps other members than the first point id: some split's counts move.
+  expect(byCentral).not.toEqual(byFirst);
+  await plan.getByRole('button', { name: 'Remove rule: most central' }).click();
+  await expect.poll(panelCounts).toEqual(byFirst);
+  // The plan's changes settle (PLAN_RESEND_MS) before the groups go, so no late resend of the
+  // plan overwrites the groups' status line below.
+  await page.waitForTimeout(1000);
+
   // The panel's plan is the kernel's nd.plan() once the groups are sent.
   await panel.getByRole('button', { name: 'Send all groups' }).click();
   await expect(
@@ -91,6 +110,13 @@ test('the plan’s counts follow its rules as nd.plan computes them; a pin and a
   expect(
     summaryCounts(await kernelLines(page, 'print(nd.plan().summary())'))
   ).toEqual(first);
+
+  // The members "most central" kept in the panel are those the kernel ranks first by itself.
+  expect(
+    summaryCounts(
+      await kernelLines(page, 'print(nd.plan(keep=["central"]).summary())')
+    )
+  ).toEqual(byCentral);
 
   // A rule changes the counts: the test copy first. The kernel computes the same by itself,
   // and the changed plan reached it without another "Send all groups".

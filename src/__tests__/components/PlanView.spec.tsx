@@ -2,7 +2,7 @@
 // rules; a field of mixed types says why no plan is shown), the group detail's pin on a
 // thumbnail and its "Not duplicates" mark, and the plan kept with the saved scan. Payload
 // values come from a fake reader (the proxy's retrieve is exercised by the Galata spec).
-import { fireEvent, render, screen, within } from '@testing-library/react';
+import { act, fireEvent, render, screen, within } from '@testing-library/react';
 import * as React from 'react';
 import type { IPointPayload } from '../../api';
 import { GroupDetail } from '../../components/GroupDetail';
@@ -11,6 +11,7 @@ import type { IScanOutcome } from '../../modelTypes';
 import { restoreScan, saveScan } from '../../persistence';
 import { planHeadline } from '../../plan';
 import { PlanModel } from '../../planModel';
+import { centralRanks, ICentralRanks, membersOf } from '../../scan/central';
 import { regroup } from '../../scan/groups';
 import { PairStore } from '../../scan/pairs';
 import type { IScanResult, PointId } from '../../scan/types';
@@ -153,6 +154,46 @@ describe('PlanView and the group detail on a PlanModel (fake payload reader)', (
       'train: keep 1, drop 2 (50.0% of train)',
       'val: keep 0, drop 1 (100.0% of val)'
     ]);
+  });
+
+  it('"most central" from the scan worker (a fake ranker): says it is finding them, then the counts follow', async () => {
+    const o = outcome();
+    let answer: (ranks: ICentralRanks) => void = () => undefined;
+    const asked: number[] = [];
+    const plan = new PlanModel(fakeReader().read, (_, groups) => {
+      asked.push(groups.length);
+      return new Promise(resolve => (answer = resolve));
+    });
+    plan.attach(o);
+    render(<Harness plan={plan} outcome={o} />);
+    fireEvent.change(screen.getByLabelText('Rule to add'), {
+      target: { value: 'central' }
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Add rule' }));
+    expect(
+      screen.getByText('Keep one per group: finding the most central members…')
+    ).toBeTruthy();
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(asked).toEqual([2]);
+    // The ranks the worker computes: the same code the page runs.
+    await act(async () =>
+      answer(
+        centralRanks(membersOf(o.groups), {
+          pairs: o.result.pairs,
+          distance: 'Cosine',
+          floor: 0.9
+        })
+      )
+    );
+    expect(
+      screen.getByText('Keep one per group: keep 2, drop 4 samples (50.0%)')
+    ).toBeTruthy();
+    expect(splitLines()).toEqual([
+      'test: keep 1, drop 1 (33.3% of test)',
+      'train: keep 1, drop 2 (50.0% of train)',
+      'val: keep 0, drop 1 (100.0% of val)'
+    ]);
+    expect(asked).toEqual([2]);
   });
 
   it('a rule on a payload field reads it by point id, and the split counts follow', async () => {

@@ -28,6 +28,27 @@ describe('WorkerStatusView', () => {
     expect(alert.querySelector('b')).toBeNull();
   });
 
+  it('says a worker that stopped after it started stopped, and that the results on show stay', () => {
+    render(
+      <WorkerStatusView
+        status={{
+          state: 'failed',
+          message: 'The scan worker failed: out of memory',
+          stopped: true
+        }}
+      />
+    );
+    const alert = screen.getByRole('alert');
+    expect(alert.textContent).toContain('The scan worker stopped');
+    expect(alert.textContent).not.toContain('did not load');
+    expect(alert.textContent).toContain(
+      'Reload the page to start it again. Until then the results on show stay'
+    );
+    expect(
+      screen.getByText('The scan worker failed: out of memory')
+    ).toBeTruthy();
+  });
+
   it('counts a worker without its Qdrant client as one that cannot scan', () => {
     render(
       <WorkerStatusView
