@@ -18,6 +18,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -343,22 +344,28 @@ def test_scan_through_the_proxy_finds_exactly_the_planted_groups(jupyter, name, 
     assert len(found_groups) == len(set(found_groups)) == len(GROUPS)
     assert set(found_groups) == truth_groups
     assert sorted(map(len, found_groups)) == GROUPS
-    # Payloads came through the proxy too: each point's sample id names this collection.
-    assert dict(zip(out["ids"], out["sample_ids"])) == {p: f"{name}/{k}" for k, p in enumerate(ids)}
+    # Payloads came through the proxy too (the details phase's retrieve): each paired point's
+    # sample id names this collection; the points in no pair are never read, nor shown.
+    paired = set(out["pairs"]["a"]) | set(out["pairs"]["b"])
+    assert paired and len(paired) < len(ids)
+    assert dict(zip(out["ids"], out["sample_ids"])) == {
+        p: f"{name}/{k}" if p in paired else "" for k, p in enumerate(ids)
+    }
 
     # Every request went to the proxy's route for this collection, the name encoded once.
     sent = [bytes(b) for b in relay.sent]
     received = [bytes(b) for b in relay.received]
     route = f"{PROXY_PREFIX}/collections/{quote(name, safe='')}".encode()
-    targets = [
-        line.split(b" ")[1] for b in sent for line in b.split(b"\r\n") if line.startswith((b"GET ", b"POST "))
-    ]
+    # A request line can follow the last byte of the body before it on a kept-alive connection.
+    targets = [m.group(2) for b in sent for m in re.finditer(rb"(GET|POST) (\S+) HTTP/1\.1\r\n", b)]
     strays = [t for t in targets if t != route and not t.startswith((route + b"/", route + b"?"))]
     assert targets and not strays, strays[:5]
-    # The scan's three kinds of request: the collection's info, a scroll, query batches.
+    # The scan's four kinds of request: the collection's info, a scroll, query batches, and
+    # the paired points' payload by id (POST .../points).
     assert route in targets
     assert any(t.startswith(route + b"/points/scroll") for t in targets)
     assert any(t.startswith(route + b"/points/query/batch") for t in targets)
+    assert any(t == route + b"/points" or t.startswith(route + b"/points?") for t in targets)
     assert not any(b"content-encoding:" in b.lower() for b in received), "compressed answers: the key check could not read them"
 
     # No Qdrant key (the remote's, or the embedded backend's this server started) reached
