@@ -17,6 +17,19 @@ interface IBar {
   text: string;
 }
 
+/** A phase counted in steps of its own (checking, details): done of all, and its words. */
+function steps(
+  done: number,
+  all: number,
+  text: (done: string, all: string) => string
+): IBar {
+  return {
+    value: done,
+    max: all,
+    text: text(formatCount(done), formatCount(all))
+  };
+}
+
 /** What the bar shows in each phase. */
 export function describeProgress(
   progress: IScanProgress,
@@ -43,32 +56,18 @@ export function describeProgress(
         max: total,
         text: trans.__('Scanning %1 points', of(scanned))
       };
-    case 'checking': {
-      const done = progress.checked ?? 0;
-      const all = progress.toCheck ?? 0;
-      return {
-        value: done,
-        max: all,
-        text: trans.__(
-          'Checking every pair inside the groups %1/%2',
-          formatCount(done),
-          formatCount(all)
-        )
-      };
-    }
-    case 'details': {
-      const done = progress.described ?? 0;
-      const all = progress.toDescribe ?? 0;
-      return {
-        value: done,
-        max: all,
-        text: trans.__(
+    case 'checking':
+      return steps(progress.checked ?? 0, progress.toCheck ?? 0, (d, a) =>
+        trans.__('Checking every pair inside the groups %1/%2', d, a)
+      );
+    case 'details':
+      return steps(progress.described ?? 0, progress.toDescribe ?? 0, (d, a) =>
+        trans.__(
           'Reading the sample ids and thumbnails of the points in pairs %1/%2',
-          formatCount(done),
-          formatCount(all)
+          d,
+          a
         )
-      };
-    }
+      );
     case 'grouping':
       return {
         value: null,

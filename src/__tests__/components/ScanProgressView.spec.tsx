@@ -95,6 +95,31 @@ describe('ScanProgressView', () => {
     expect(screen.getByText('321 pairs, 45 groups so far')).toBeTruthy();
   });
 
+  it("shows the reading of the paired points' sample ids and thumbnails on its own bar", () => {
+    render(
+      <ScanProgressView
+        progress={{
+          ...base,
+          phase: 'details',
+          scanned: 10000,
+          described: 2000,
+          toDescribe: 3512,
+          rate: 5000,
+          etaSeconds: 1
+        }}
+      />
+    );
+    expect(
+      screen.getByText(
+        'Reading the sample ids and thumbnails of the points in pairs 2,000/3,512'
+      )
+    ).toBeTruthy();
+    const bar = screen.getByRole('progressbar', { name: 'Scan progress' });
+    expect(bar.getAttribute('aria-valuenow')).toBe('2000');
+    expect(bar.getAttribute('aria-valuemax')).toBe('3512');
+    expect(screen.getByText('321 pairs, 45 groups so far')).toBeTruthy();
+  });
+
   it('shows grouping', () => {
     render(
       <ScanProgressView
