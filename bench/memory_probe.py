@@ -1,7 +1,7 @@
 """Runs bench/memory_probe.ts (the worker's scan in Node against a FAKE, synthetic Qdrant) and
 samples its private memory from outside every 2 ms, as the benchmark samples ours.
 
-    .venv/bin/python bench/memory_probe.py [N ...]      # default 1,000,000
+    .venv/bin/python bench/memory_probe.py [N ...] [--park-miller]   # default 1,000,000
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ sys.path.insert(0, BENCH)
 import scan_harness as sh  # noqa: E402
 
 
-def probe(n: int) -> dict:
+def probe(n: int, *flags: str) -> dict:
     bundle = os.path.join(BENCH, ".build", "memory_probe.cjs")
     subprocess.run(["node", os.path.join(BENCH, "build.mjs"), "--entry", "memory_probe"], check=True,
                    stdout=subprocess.DEVNULL)
-    proc = subprocess.Popen([sh.node_executable(), *sh.node_flags(), bundle, str(n)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sh.node_executable(), *sh.node_flags(), bundle, str(n), *flags], stdout=subprocess.PIPE, text=True)
     sampler = sh.MemorySampler(proc.pid)
     sampler.start()
     lines = []
@@ -39,5 +39,6 @@ def probe(n: int) -> dict:
 
 
 if __name__ == "__main__":
-    for n in [int(a) for a in sys.argv[1:]] or [1_000_000]:
-        print(json.dumps(probe(n)), flush=True)
+    flags = [a for a in sys.argv[1:] if a.startswith("--")]
+    for n in [int(a) for a in sys.argv[1:] if not a.startswith("--")] or [1_000_000]:
+        print(json.dumps(probe(n, *flags)), flush=True)

@@ -9,12 +9,13 @@
 //   node bench/.build/memory_probe.cjs <n>
 import { scanCollection } from '../src/scan/scanner';
 import type { IScanClient, NeighbourQuery } from '../src/scan/scanner';
+import { clusterSizes, rng } from './synthetic';
 
 const n = Number(process.argv[2] ?? 1_000_000);
 const threshold = 0.95;
 
-/** The benchmark's PRNG stand-in: xorshift, seeded (sizes as data.cluster_sizes draws them). */
-function rng(seed: number): () => number {
+/** Xorshift, seeded: the data the figures in bench/README.md were measured on. */
+function xorshift(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
     s ^= s << 13;
@@ -26,25 +27,10 @@ function rng(seed: number): () => number {
   };
 }
 
-const random = rng(7);
-const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo));
-const sizes = [200, 120];
-let clustered = 320;
-while (clustered < n / 5) {
-  const u = random();
-  const size =
-    u < 0.55
-      ? 2
-      : u < 0.75
-        ? int(3, 6)
-        : u < 0.9
-          ? int(6, 21)
-          : u < 0.97
-            ? int(21, 61)
-            : int(61, 201);
-  sizes.push(size);
-  clustered += size;
-}
+// `--park-miller`: bench/synthetic.ts's generator instead (other clusters, same sizes' rule).
+const random = process.argv.includes('--park-miller') ? rng(7) : xorshift(7);
+// A fifth of the points in clusters, as bench/data.py plants them.
+const sizes = clusterSizes(random, n / 5);
 // Cluster members at random positions among the ids.
 const order = new Uint32Array(n);
 for (let i = 0; i < n; i++) {
