@@ -189,6 +189,6 @@ export function payloadField(
   return value;
 }
 
-export function displayId(id: unknown): PointId {
+function displayId(id: unknown): PointId {
   return typeof id === 'number' || typeof id === 'string' ? id : String(id);
 }
