@@ -167,6 +167,8 @@ def run_scan(
     out["printed"] = "".join(printed) + errors
     out["peak_private_mb"] = sampler.peak_private_mb
     out["private_samples"] = sampler.samples
+    out["private_peak_at_s"] = sampler.peak_at_s
+    out["private_timeline"] = sampler.timeline
     return out
 
 
@@ -186,6 +188,10 @@ class MemorySampler(threading.Thread):
         self.path = f"/proc/{pid}/status"
         self.interval = interval
         self.peak_private_mb: float | None = None
+        # Seconds since the sampler started at the peak, and the peak of each half second
+        # ((seconds, MB) pairs): where in a run its memory went.
+        self.peak_at_s: float | None = None
+        self.timeline: list[tuple[float, float]] = []
         self.samples = 0
         self._halt = threading.Event()
 
@@ -196,6 +202,8 @@ class MemorySampler(threading.Thread):
 
     def run(self) -> None:
         peak = None
+        t0 = time.perf_counter()
+        window, window_peak = 0, 0
         while not self._halt.is_set():
             try:
                 with open(self.path, encoding="ascii") as f:
@@ -209,9 +217,18 @@ class MemorySampler(threading.Thread):
                     kb += int(line.split()[1])
                     found = True
             if found:
-                peak = kb if peak is None else max(peak, kb)
+                at = time.perf_counter() - t0
+                if peak is None or kb > peak:
+                    peak, self.peak_at_s = kb, round(at, 2)
+                if int(at * 2) != window:
+                    if window_peak:
+                        self.timeline.append((window / 2, round(window_peak / 1024, 1)))
+                    window, window_peak = int(at * 2), 0
+                window_peak = max(window_peak, kb)
                 self.samples += 1
             time.sleep(self.interval)
+        if window_peak:
+            self.timeline.append((window / 2, round(window_peak / 1024, 1)))
         self.peak_private_mb = None if peak is None else peak / 1024
 
 

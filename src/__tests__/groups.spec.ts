@@ -557,6 +557,9 @@ describe('layOutChunks and pairsOfLayout (the scan lays its pairs out from its s
       expect(Array.from(fromChunks[key])).toEqual(Array.from(fromList[key]));
     }
     const back = pairsOfLayout(fromChunks);
+    // The scan's pairs are the layout's own arrays: no second copy of every pair.
+    expect(back.a).toBe(fromChunks.a);
+    expect(back.b).toBe(fromChunks.b);
     expect(back.score).toBe(fromChunks.score);
     const as = (p: typeof list) =>
       Array.from(p.a, (a, k) => `${a}-${p.b[k]}:${p.score[k]}`).sort();

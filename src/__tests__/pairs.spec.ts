@@ -87,6 +87,24 @@ describe('PairStore', () => {
     expect(() => store.has(1, 2)).toThrow(/released/);
   });
 
+  it('grows its hash table a segment at a time, never more than three quarters full nor a doubling at once', () => {
+    // 300,000 distinct pairs: a single doubling table would jump from 2^19 to 2^20 slots
+    // (and hold both while it grows); the segments add a 256th of that at a time.
+    const store = new PairStore(true);
+    let largestStep = 0;
+    let slots = store.tableSlots;
+    for (let k = 0; k < 300_000; k++) {
+      store.add(k % 1000, 1000 + Math.floor(k / 1000), 0.96);
+      const now = store.tableSlots;
+      largestStep = Math.max(largestStep, now - slots);
+      slots = now;
+    }
+    expect(store.count).toBe(300_000);
+    expect(slots).toBeGreaterThanOrEqual(300_000 / 0.75);
+    expect(slots).toBeLessThanOrEqual((2 * 300_000) / 0.75);
+    expect(largestStep).toBeLessThan(slots / 100);
+  });
+
   it('ignores self pairs and NaN scores', () => {
     const store = new PairStore(true);
     expect(store.add(3, 3, 0.99)).toBe(false);

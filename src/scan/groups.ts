@@ -62,7 +62,10 @@ export interface IPairLayout {
   pointStart: Uint32Array;
   /** Component c owns pair positions pairStart[c] to pairStart[c + 1] - 1. */
   pairStart: Uint32Array;
-  /** The pairs, by local index, each component's run most alike first. */
+  /**
+   * The pairs by point index (a < b), each component's run most alike first. The scan's own
+   * pairs are these same arrays (pairsOfLayout): the list and its layout cost no second copy.
+   */
   a: Uint32Array;
   b: Uint32Array;
   score: Float32Array;
@@ -120,56 +123,54 @@ export function layOutChunks(
     pointStart[c + 1] = pointStart[c] + sizes[c];
   }
   const point = new Uint32Array(pointStart[components]);
-  const local = new Uint32Array(n);
   const filled = pointStart.slice(0, components);
   for (let i = 0; i < n; i++) {
     if (touched[i]) {
-      const at = filled[componentOf[uf.find(i)]]++;
-      point[at] = i;
-      local[i] = at;
+      point[filled[componentOf[uf.find(i)]]++] = i;
     }
   }
-  // Each pair's component, reading the pairs in their own order (in score order the reads
-  // would jump around memory, several times slower at a million pairs).
-  const slotOf = new Uint32Array(m);
+  // Each point's component (in place of its root's: one read per pair below).
+  for (let i = 0; i < n; i++) {
+    if (touched[i]) {
+      componentOf[i] = componentOf[uf.find(i)];
+    }
+  }
+  // How many pairs each component has, reading the pairs in their own order.
   const pairStart = new Uint32Array(components + 1);
-  for (let from = 0, i = 0; i < chunks.length; from += chunks[i++].a.length) {
-    const pairs = chunks[i];
+  for (const pairs of chunks) {
     for (let k = 0; k < pairs.score.length; k++) {
-      const c = componentOf[uf.find(pairs.a[k])];
-      slotOf[from + k] = c;
-      pairStart[c + 1]++;
+      pairStart[componentOf[pairs.a[k]] + 1]++;
     }
   }
   for (let c = 0; c < components; c++) {
     pairStart[c + 1] += pairStart[c];
   }
-  // A stable counting sort by component gives each pair its slot (in place of its component:
-  // each is read once), and the pairs move to their slots, read in their own order...
-  const next = pairStart.slice(0, components);
-  for (let k = 0; k < m; k++) {
-    slotOf[k] = next[slotOf[k]]++;
-  }
-  const a = new Uint32Array(m);
-  const b = new Uint32Array(m);
-  const score = new Float32Array(m);
-  for (let from = 0, i = 0; i < chunks.length; i++) {
-    const pairs = chunks[i];
-    const length = pairs.score.length;
-    for (let k = 0; k < length; k++) {
-      const at = slotOf[from + k];
-      a[at] = local[pairs.a[k]];
-      b[at] = local[pairs.b[k]];
-      score[at] = pairs.score[k];
-    }
-    if (consume) {
+  // The pairs go to their components' runs in place (an American flag sort over the chunks,
+  // or over a copy of a list that is not ours to change), then the chunks are joined in
+  // order, each freed once copied: the pairs are held about once, not in the chunks and in
+  // the layout at once (issue 16: 80 MB at six million pairs).
+  const own = consume ? chunks : [copyPairs(chunks)];
+  permuteByComponent(own, componentOf, pairStart);
+  let a: Uint32Array;
+  let b: Uint32Array;
+  let score: Float32Array;
+  if (own.length === 1 && own[0].a.length === own[0].a.buffer.byteLength / 4) {
+    ({ a, b, score } = own[0]);
+  } else {
+    a = new Uint32Array(m);
+    b = new Uint32Array(m);
+    score = new Float32Array(m);
+    let from = 0;
+    for (const pairs of own) {
+      a.set(pairs.a, from);
+      b.set(pairs.b, from);
+      score.set(pairs.score, from);
+      from += pairs.a.length;
       freeNow(pairs.a.buffer);
       freeNow(pairs.b.buffer);
       freeNow(pairs.score.buffer);
     }
-    from += length;
   }
-  freeNow(slotOf.buffer);
   // ...then each component's run is sorted most alike first, ties in the pairs' own order:
   // the order a global sort by score then by component gave, without its four arrays of
   // every pair (issue 16: about 100 MB at six million pairs).
@@ -187,6 +188,87 @@ export function layOutChunks(
     b,
     score
   };
+}
+
+/** The pairs of `chunks` in one list of their own. */
+function copyPairs(chunks: readonly IPairList[]): IPairList {
+  let m = 0;
+  for (const pairs of chunks) {
+    m += pairs.a.length;
+  }
+  const out = {
+    a: new Uint32Array(m),
+    b: new Uint32Array(m),
+    score: new Float32Array(m)
+  };
+  let from = 0;
+  for (const pairs of chunks) {
+    out.a.set(pairs.a, from);
+    out.b.set(pairs.b, from);
+    out.score.set(pairs.score, from);
+    from += pairs.a.length;
+  }
+  return out;
+}
+
+/**
+ * Moves the pairs of `chunks` (read as one sequence; every chunk but the last of one length)
+ * so that component c's pairs fill positions pairStart[c] to pairStart[c + 1] - 1: each pair
+ * is swapped straight to the next free place of its component's run (an in-place bucket sort;
+ * the order inside a run is then set by sortRun, ties by this order).
+ */
+function permuteByComponent(
+  chunks: readonly IPairList[],
+  componentOf: Int32Array,
+  pairStart: Uint32Array
+): void {
+  if (chunks.length === 0) {
+    return;
+  }
+  const size = chunks[0].a.length;
+  const single = chunks.length === 1;
+  for (let i = 1; i < chunks.length - 1; i++) {
+    if (chunks[i].a.length !== size) {
+      throw new Error('Pair chunks must be of one length (but the last).');
+    }
+  }
+  const A = chunks.map(p => p.a);
+  const B = chunks.map(p => p.b);
+  const S = chunks.map(p => p.score);
+  const components = pairStart.length - 1;
+  const next = pairStart.slice(0, components);
+  for (let c = 0; c < components; c++) {
+    const end = pairStart[c + 1];
+    while (next[c] < end) {
+      const k = next[c];
+      const kc = single ? 0 : Math.floor(k / size);
+      const ko = k - kc * size;
+      let pa = A[kc][ko];
+      let pb = B[kc][ko];
+      let ps = S[kc][ko];
+      let d = componentOf[pa];
+      // Follows the cycle from k: each displaced pair goes on to its own run.
+      while (d !== c) {
+        const j = next[d]++;
+        const jc = single ? 0 : Math.floor(j / size);
+        const jo = j - jc * size;
+        const qa = A[jc][jo];
+        const qb = B[jc][jo];
+        const qs = S[jc][jo];
+        A[jc][jo] = pa;
+        B[jc][jo] = pb;
+        S[jc][jo] = ps;
+        pa = qa;
+        pb = qb;
+        ps = qs;
+        d = componentOf[pa];
+      }
+      A[kc][ko] = pa;
+      B[kc][ko] = pb;
+      S[kc][ko] = ps;
+      next[c]++;
+    }
+  }
 }
 
 /** 2^21: a run's positions and 32-bit keys share a float64's 53 exact bits below this. */
@@ -327,16 +409,10 @@ function fitsLayout(
   let ends = 0;
   let scores = 0;
   for (let k = 0; k < m; k++) {
-    if (l.a[k] >= size || l.b[k] >= size) {
+    if (l.a[k] >= n || l.b[k] >= n) {
       return false;
     }
-    ends =
-      (ends +
-        input.pairs.a[k] +
-        input.pairs.b[k] -
-        l.point[l.a[k]] -
-        l.point[l.b[k]]) |
-      0;
+    ends = (ends + input.pairs.a[k] + input.pairs.b[k] - l.a[k] - l.b[k]) | 0;
     scores = (scores + bits[k] - laidBits[k]) | 0;
   }
   return ends === 0 && scores === 0;
@@ -362,19 +438,12 @@ export function layoutOf(input: IGroupInput): IPairLayout {
 }
 
 /**
- * The pairs of a layout by point index, in the layout's order, sharing its scores (each still
- * with a < b: a component's points are numbered in point order). Taken as the scan's pairs,
- * the pairs and their layout cost five arrays of every pair, not six (issue 16).
+ * The pairs of a layout, in the layout's order: its own three arrays (each pair a < b). Taken
+ * as the scan's pairs, the pairs and their layout cost three arrays of every pair, not six
+ * (issue 16: 80 MB a copy at six million pairs).
  */
 export function pairsOfLayout(layout: IPairLayout): IPairList {
-  const m = layout.pairCount;
-  const a = new Uint32Array(m);
-  const b = new Uint32Array(m);
-  for (let k = 0; k < m; k++) {
-    a[k] = layout.point[layout.a[k]];
-    b[k] = layout.point[layout.b[k]];
-  }
-  return { a, b, score: layout.score };
+  return { a: layout.a, b: layout.b, score: layout.score };
 }
 
 /** Keeps `layout` as the layout of `input`'s pairs (laid out from them by the caller). */
@@ -392,6 +461,15 @@ function groupLaidOut(
   const { point, pointStart, pairStart, a, b, score } = layout;
   const size = point.length;
   const components = pointStart.length - 1;
+  // Point index -> local index (a component's points are adjacent in `point`).
+  let n = 0;
+  for (let i = 0; i < size; i++) {
+    n = Math.max(n, point[i] + 1);
+  }
+  const local = new Uint32Array(n);
+  for (let i = 0; i < size; i++) {
+    local[point[i]] = i;
+  }
 
   const uf = new UnionFind(size);
   const degree = new Int32Array(size);
@@ -414,8 +492,8 @@ function groupLaidOut(
       distance
     );
     for (let k = pairStart[c]; k < end; k++) {
-      const x = a[k];
-      const y = b[k];
+      const x = local[a[k]];
+      const y = local[b[k]];
       degree[x]++;
       degree[y]++;
       const rx = uf.find(x);
@@ -473,7 +551,7 @@ function groupLaidOut(
       links: links[root],
       bestScore: score[first[root]],
       worstScore: score[last[root]],
-      weakestLink: { a: point[a[w]], b: point[b[w]], score: score[w] },
+      weakestLink: { a: a[w], b: b[w], score: score[w] },
       representative: -1
     };
   });

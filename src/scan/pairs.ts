@@ -5,15 +5,18 @@
 // Memory (issue 16: a million points, about six million pairs, under 300 MB in the worker):
 // the arrays are kept in fixed chunks, so growing never copies them (a doubling array holds
 // the old and the new copy at once: 2.5 times the pairs at the moment it grows), the table is
-// kept at most three quarters full, and `release` hands the pairs over as one list while
+// kept at most three quarters full in 256 segments that grow one at a time, and `release` hands the pairs over as one list while
 // freeing the chunks and the table as it goes, instead of a second full copy beside them.
 import type { IPairList } from './types';
 
 const INITIAL_CAPACITY = 1024;
 /** 2^16 pairs per chunk: 768 KB of arrays. */
 const CHUNK_BITS = 16;
-/** The table grows when it would be fuller than this (linear probing stays short below it). */
+/** A table segment grows when it would be fuller than this (linear probing stays short below it). */
 const MAX_LOAD = 0.75;
+/** The table's segments: 2^8, chosen by a hash's top 8 bits (the slot by its low bits). */
+const SEGMENT_SHIFT = 24;
+const SEGMENTS = 1 << (32 - SEGMENT_SHIFT);
 
 export class PairStore {
   /**
@@ -29,11 +32,25 @@ export class PairStore {
   ) {
     this._bits = chunkBits;
     this._chunk = 1 << chunkBits;
-    this._table = new Int32Array(tableSizeFor(Math.max(16, capacity)));
+    const size = tableSizeFor(Math.max(16, capacity) / SEGMENTS);
+    this._segments = Array.from(
+      { length: SEGMENTS },
+      () => new Int32Array(size)
+    );
+    this._filled = new Int32Array(SEGMENTS);
   }
 
   get count(): number {
     return this._count;
+  }
+
+  /** Slots of the hash table now (all its segments): what it costs is 4 bytes each. */
+  get tableSlots(): number {
+    let slots = 0;
+    for (const segment of this.segments()) {
+      slots += segment.length;
+    }
+    return slots;
   }
 
   /** Adds the pair {i, j}; returns true if it is new. Self pairs and NaN scores are ignored. */
@@ -43,11 +60,13 @@ export class PairStore {
     }
     const a = i < j ? i : j;
     const b = i < j ? j : i;
-    const table = this.table();
+    const h = hash(a, b);
+    const s = h >>> SEGMENT_SHIFT;
+    const table = this.segments()[s];
     const mask = table.length - 1;
     const bits = this._bits;
     const low = this._chunk - 1;
-    let slot = hash(a, b) & mask;
+    let slot = h & mask;
     for (;;) {
       const entry = table[slot];
       if (entry === 0) {
@@ -66,8 +85,8 @@ export class PairStore {
       }
       slot = (slot + 1) & mask;
     }
-    if (this._count + 1 > table.length * MAX_LOAD) {
-      this.rehash(table.length * 2);
+    if (this._filled[s] + 1 > table.length * MAX_LOAD) {
+      this.rehash(s, table.length * 2);
       return this.add(a, b, score);
     }
     const k = this._count++;
@@ -82,6 +101,7 @@ export class PairStore {
     this._b[c][o] = b;
     this._score[c][o] = score;
     table[slot] = k + 1;
+    this._filled[s]++;
     return true;
   }
 
@@ -89,11 +109,12 @@ export class PairStore {
   has(i: number, j: number): boolean {
     const a = i < j ? i : j;
     const b = i < j ? j : i;
-    const table = this.table();
+    const h = hash(a, b);
+    const table = this.segments()[h >>> SEGMENT_SHIFT];
     const mask = table.length - 1;
     const bits = this._bits;
     const low = this._chunk - 1;
-    for (let slot = hash(a, b) & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const entry = table[slot];
       if (entry === 0) {
         return false;
@@ -118,10 +139,7 @@ export class PairStore {
    * and the table first, so the pairs are never held twice. The store cannot be used after.
    */
   release(): IPairList {
-    if (this._table) {
-      freeNow(this._table.buffer);
-    }
-    this._table = null;
+    this.dropTable();
     return this.gather(true);
   }
 
@@ -132,8 +150,8 @@ export class PairStore {
    * table is given back at once. The store cannot be used after.
    */
   takeChunks(): IPairList[] {
-    freeNow(this.table().buffer);
-    this._table = null;
+    this.segments();
+    this.dropTable();
     const out: IPairList[] = [];
     const size = this._chunk;
     for (let c = 0, from = 0; from < this._count; c++, from += size) {
@@ -172,30 +190,41 @@ export class PairStore {
     return out;
   }
 
-  private table(): Int32Array {
-    if (this._table === null) {
+  private segments(): Int32Array[] {
+    if (this._segments === null) {
       throw new Error('The pairs were released: the store is empty now.');
     }
-    return this._table;
+    return this._segments;
   }
 
-  /** A table of `size` slots (a power of two) with every pair in it again. */
-  private rehash(size: number): void {
+  private dropTable(): void {
+    for (const segment of this._segments ?? []) {
+      freeNow(segment.buffer);
+    }
+    this._segments = null;
+  }
+
+  /** Segment `s` again at `size` slots (a power of two), with its pairs in it. */
+  private rehash(s: number, size: number): void {
+    const old = this.segments()[s];
     const table = new Int32Array(size);
     const mask = size - 1;
     const low = this._chunk - 1;
-    for (let k = 0; k < this._count; k++) {
-      const c = k >>> this._bits;
-      let slot = hash(this._a[c][k & low], this._b[c][k & low]) & mask;
-      while (table[slot] !== 0) {
-        slot = (slot + 1) & mask;
+    for (let slot = 0; slot < old.length; slot++) {
+      const entry = old[slot];
+      if (entry === 0) {
+        continue;
       }
-      table[slot] = k + 1;
+      const k = entry - 1;
+      const c = k >>> this._bits;
+      let at = hash(this._a[c][k & low], this._b[c][k & low]) & mask;
+      while (table[at] !== 0) {
+        at = (at + 1) & mask;
+      }
+      table[at] = entry;
     }
-    if (this._table) {
-      freeNow(this._table.buffer);
-    }
-    this._table = table;
+    freeNow(old.buffer);
+    this.segments()[s] = table;
   }
 
   private readonly _bits: number;
@@ -203,8 +232,15 @@ export class PairStore {
   private readonly _a: Uint32Array[] = [];
   private readonly _b: Uint32Array[] = [];
   private readonly _score: Float32Array[] = [];
-  /** Slot -> pair position + 1; 0 is empty. Null once released. */
-  private _table: Int32Array | null;
+  /**
+   * The hash table in SEGMENTS parts, chosen by a hash's top bits, each growing on its own:
+   * at six million pairs a doubling single table is 64 MB and, while it grows, 96 MB (issue
+   * 16); the parts grow a 256th at a time. Slot -> pair position + 1; 0 is empty. Null once
+   * released.
+   */
+  private _segments: Int32Array[] | null;
+  /** Pairs in each segment. */
+  private readonly _filled: Int32Array;
   private _count = 0;
 }
 
@@ -225,9 +261,9 @@ export function freeNow(buffer: ArrayBufferLike): void {
 const EMPTY_U32 = new Uint32Array(0);
 const EMPTY_F32 = new Float32Array(0);
 
-/** The smallest power of two that holds `capacity` pairs at most MAX_LOAD full. */
+/** The smallest power of two (at least 8) that holds `capacity` pairs at most MAX_LOAD full. */
 function tableSizeFor(capacity: number): number {
-  let size = 16;
+  let size = 8;
   while (size * MAX_LOAD < capacity) {
     size *= 2;
   }
