@@ -4,7 +4,7 @@
 //
 //   node bench/longtasks.mjs --url http://localhost:8915 --collection bench [--out file.json]
 import { createRequire } from 'module';
-import { writeFileSync } from 'fs';
+import { readdirSync, readFileSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { fileURLToPath } from 'url';
 
@@ -22,6 +22,99 @@ const scanTimeout = Number(arg('--scan-timeout', 3_600_000));
 const out = arg('--out');
 const label = arg('--label', '');
 const n = Number(arg('--n', 0));
+// The CPU profile and the trace start at this scan phase (as the progress bar names it), not at
+// Detect: a 1M scan's 80 minutes of trace would not fit in memory.
+const traceFrom = arg('--trace-from', '');
+
+/** Pids of Chromium's renderer processes started under this process. */
+function rendererPids() {
+  const parent = new Map();
+  const renderers = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) {
+      continue;
+    }
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parent.set(
+        Number(entry),
+        Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      );
+      if (
+        readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(
+          '--type=renderer'
+        )
+      ) {
+        renderers.push(Number(entry));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const mine = pid => {
+    for (let p = pid; p > 1; p = parent.get(p) ?? 0) {
+      if (p === process.pid) {
+        return true;
+      }
+    }
+    return false;
+  };
+  return renderers.filter(mine);
+}
+
+/** A process's private memory (RssAnon + RssShmem) in MB, as the benchmark counts it. */
+function privateMb(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    let kb = 0;
+    for (const line of status.split('\n')) {
+      if (line.startsWith('RssAnon:') || line.startsWith('RssShmem:')) {
+        kb += Number(line.split(/\s+/)[1]);
+      }
+    }
+    return kb / 1024;
+  } catch {
+    return null;
+  }
+}
+
+/** RssShmem alone (shared memory mapped by the process: Mojo data pipes, IPC buffers). */
+function shmemMb(pid) {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find(l => l.startsWith('RssShmem:'));
+    return Number(line.split(/\s+/)[1]) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The renderers' private memory every 500 ms, by the phase this script is in: the tab's
+ * renderer holds the page and the scan's worker (a dedicated worker runs in its page's process).
+ */
+const memory = { phase: 'load', byPid: {}, timeline: [] };
+const memoryTimer = setInterval(() => {
+  for (const pid of rendererPids()) {
+    const mb = privateMb(pid);
+    if (mb === null) {
+      continue;
+    }
+    const entry = (memory.byPid[pid] ??= { peaks: {}, last: {} });
+    entry.peaks[memory.phase] = Math.max(entry.peaks[memory.phase] ?? 0, mb);
+    entry.last[memory.phase] = mb;
+    if (memory.timeline.length < 20_000) {
+      memory.timeline.push({
+        t: Date.now(),
+        pid,
+        phase: memory.phase,
+        mb: Math.round(mb),
+        shmem_mb: Math.round(shmemMb(pid))
+      });
+    }
+  }
+}, 500);
 
 /** Self time per function of a CPU profile (the last `tailMs` only, when given), most first. */
 function topFunctions(profile, tailMs) {
@@ -147,19 +240,71 @@ try {
   await picker.selectOption(collection);
   await page.waitForTimeout(1000);
   await page.evaluate(() => window.__ndMark('idle'));
-  await page.waitForTimeout(1000);
+  memory.phase = 'idle';
+  await page.waitForTimeout(2000);
 
   // A CPU profile of the page's main thread from Detect on: what the long tasks ran.
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 1000 });
-  await cdp.send('Profiler.start');
-  // A trace of the renderer's tasks: wall and thread-CPU time of each (on a loaded machine a
-  // task's wall time includes the time its thread waited for a core).
-  await browser.startTracing(page, { categories: ['toplevel'] });
+  // The workers' V8 heaps and ArrayBuffer backing stores, through the browser's DevTools
+  // protocol (a dedicated worker has no performance.memory).
+  const browserCdp = await browser.newBrowserCDPSession();
+  const pending = new Map();
+  let nextId = 1;
+  browserCdp.on('Target.receivedMessageFromTarget', ({ message }) => {
+    const reply = JSON.parse(message);
+    pending.get(reply.id)?.(reply);
+    pending.delete(reply.id);
+  });
+  const attached = new Map();
+  const workerHeaps = async () => {
+    const { targetInfos } = await browserCdp.send('Target.getTargets');
+    const out = [];
+    for (const t of targetInfos.filter(x => x.type === 'worker')) {
+      if (!attached.has(t.targetId)) {
+        const { sessionId } = await browserCdp.send('Target.attachToTarget', {
+          targetId: t.targetId,
+          flatten: false
+        });
+        attached.set(t.targetId, sessionId);
+      }
+      const id = nextId++;
+      const reply = new Promise(resolve => pending.set(id, resolve));
+      await browserCdp.send('Target.sendMessageToTarget', {
+        sessionId: attached.get(t.targetId),
+        message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' })
+      });
+      const r = (
+        await Promise.race([
+          reply,
+          new Promise(res => setTimeout(() => res(null), 5000))
+        ])
+      )?.result;
+      const mb = x => (x === undefined ? '?' : Math.round(x / 1048576));
+      out.push(
+        r
+          ? `${t.url.split('/').pop()}: heap ${mb(r.usedSize)}/${mb(r.totalSize)} MB, backing stores ${mb(r.backingStorageSize)} MB, embedder ${mb(r.embedderHeapUsedSize)} MB`
+          : `${t.url.split('/').pop()}: no answer`
+      );
+    }
+    return out.join('; ') || 'none';
+  };
+  let traced = false;
+  const startTrace = async () => {
+    traced = true;
+    await cdp.send('Profiler.start');
+    // A trace of the renderer's tasks: wall and thread-CPU time of each (on a loaded machine a
+    // task's wall time includes the time its thread waited for a core).
+    await browser.startTracing(page, { categories: ['toplevel'] });
+  };
+  if (!traceFrom) {
+    await startTrace();
+  }
   log(`Detect on ${collection}`);
   const t0 = Date.now();
   await page.evaluate(() => window.__ndMark('scan'));
+  memory.phase = 'scan';
   await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
   let lastText = '';
   const summary = panel.locator('.jp-NearDuplicates-summary');
@@ -178,6 +323,18 @@ try {
     if (text && text !== lastText && Date.now() % 30_000 < 2_000) {
       log(text);
       lastText = text;
+      // JS heaps (Chromium's performance.memory, where a context has it): the page's and the workers'.
+      const heap = async target =>
+        target
+          .evaluate(() =>
+            self.performance.memory
+              ? `${Math.round(self.performance.memory.usedJSHeapSize / 1048576)}/${Math.round(self.performance.memory.totalJSHeapSize / 1048576)} MB`
+              : 'n/a'
+          )
+          .catch(e => `error ${String(e).slice(0, 60)}`);
+      log(
+        `  JS heap used/total: page ${await heap(page)}; workers ${await workerHeaps()}`
+      );
     }
     const error = await panel.locator('.jp-NearDuplicates-error').count();
     if (error) {
@@ -185,11 +342,47 @@ try {
         `the scan failed: ${await panel.locator('.jp-NearDuplicates-error').first().textContent()}`
       );
     }
+    if (!traced) {
+      // At the phase named or any later one, or in the last 3% of the scanning before it
+      // (a phase can pass between two polls).
+      const order = [
+        'listing',
+        'scanning',
+        'checking',
+        'details',
+        'grouping',
+        'complete'
+      ];
+      const now = (
+        await page.evaluate(
+          () => window.__ndMarks[window.__ndMarks.length - 1].phase
+        )
+      ).replace('scan:', '');
+      const counted = /([\d,]+)\/([\d,]+)/.exec(text ?? '');
+      const share = counted
+        ? Number(counted[1].replace(/,/g, '')) /
+          Number(counted[2].replace(/,/g, ''))
+        : 0;
+      if (
+        order.indexOf(now) >= order.indexOf(traceFrom) ||
+        (now === 'scanning' && order.indexOf(traceFrom) > 1 && share >= 0.97)
+      ) {
+        log(`${now} (${text}): the CPU profile and the trace start`);
+        await startTrace();
+      }
+    }
     // Polls rarely: playwright's own queries run on the page's thread too.
     await page.waitForTimeout(2000);
   }
+  if (!traced) {
+    log(
+      `the scan ended before ${traceFrom} was seen: the trace covers only the scroll`
+    );
+    await startTrace();
+  }
   const scanSeconds = (Date.now() - t0) / 1000;
   await page.evaluate(() => window.__ndMark('result'));
+  memory.phase = 'result';
   log(
     `scan done in ${scanSeconds.toFixed(0)} s: ${await summary.textContent()}`
   );
@@ -199,6 +392,7 @@ try {
 
   // Scroll the group list with the mouse wheel (as a user does), then jump to the end and
   // back with the keyboard; rAF gaps say how smooth it was.
+  memory.phase = 'scroll';
   await page.evaluate(() => {
     window.__ndMark('scroll');
     window.__ndFrames = [];
@@ -328,7 +522,31 @@ try {
       ` max ${cpu.max_wall_ms} ms wall`
   );
   console.log(`  longest by CPU: ${JSON.stringify(cpu.longest_by_cpu)}`);
+  clearInterval(memoryTimer);
+  // The tab's renderer: the one that grew most from idle to the scan's peak.
+  const renderers = Object.entries(memory.byPid).map(([pid, e]) => ({
+    pid: Number(pid),
+    idle_mb: Math.round(e.last.idle ?? 0),
+    scan_peak_mb: Math.round(e.peaks.scan ?? 0),
+    result_peak_mb: Math.round(e.peaks.result ?? 0),
+    scroll_peak_mb: Math.round(e.peaks.scroll ?? 0)
+  }));
+  renderers.sort(
+    (x, y) => y.scan_peak_mb - y.idle_mb - (x.scan_peak_mb - x.idle_mb)
+  );
+  const tabProcess = renderers[0];
+  const memoryReport = tabProcess
+    ? {
+        ...tabProcess,
+        scan_growth_mb: tabProcess.scan_peak_mb - tabProcess.idle_mb,
+        note: "private memory (RssAnon + RssShmem) of the tab's renderer process, which holds the page and the scan's dedicated worker; idle = just before Detect, scan = from Detect until the result shows",
+        renderers
+      }
+    : null;
+  console.log(`\nrenderer memory: ${JSON.stringify(memoryReport)}`);
   const report = {
+    memory: memoryReport,
+    memory_timeline: memory.timeline,
     cpu,
     profiles,
     label,
@@ -349,5 +567,6 @@ try {
     log(`written ${out}`);
   }
 } finally {
+  clearInterval(memoryTimer);
   await browser.close();
 }

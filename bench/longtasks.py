@@ -97,10 +97,17 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("ND_UI_TEST_PORT", "8915")))
     parser.add_argument("--scan-timeout", type=float, default=3600, help="seconds")
     parser.add_argument("--label", default="", help="a name for this run in the JSON (e.g. before, after)")
+    parser.add_argument("--data-dir", help="an embedded backend's data dir that already holds the benchmark's "
+                        "collection 'bench' of --n points, loaded and indexed (e.g. one bench/run.py "
+                        "--keep-collection made); nothing is seeded")
+    parser.add_argument("--trace-from", default="",
+                        help="start the CPU profile and the trace at this scan phase (e.g. checking) instead of at "
+                        "Detect: a 1M scan's whole trace does not fit in memory")
     args = parser.parse_args()
 
-    data_dir = os.path.join(HERE, ".cache", f"longtasks-{args.n}-{args.d}")
-    seed(data_dir, args.n, args.d)
+    data_dir = args.data_dir or os.path.join(HERE, ".cache", f"longtasks-{args.n}-{args.d}")
+    if not args.data_dir:
+        seed(data_dir, args.n, args.d)
 
     work = tempfile.mkdtemp(prefix="nd-longtasks-")
     config = os.path.join(work, "server_config.py")
@@ -135,6 +142,8 @@ def main() -> None:
                 str(int(args.scan_timeout * 1000)),
                 "--label",
                 args.label,
+                "--trace-from",
+                args.trace_from,
                 "--out",
                 out,
             ],

@@ -24,6 +24,7 @@ import {
 } from 'fs';
 import * as v8 from 'v8';
 import type { ICheckpointStore, IScanCheckpoint } from '../src/scan/checkpoint';
+import { joinPairParts } from '../src/scan/checkpoint';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { PairStore } from '../src/scan/pairs';
 import { createQdrantClient } from '../src/scan/scanService';
@@ -109,8 +110,24 @@ class FileCheckpointStore implements ICheckpointStore {
     }
     return v8.deserialize(readFileSync(this.path)) as IScanCheckpoint;
   }
-  async save(_key: string, checkpoint: IScanCheckpoint): Promise<void> {
-    writeFileSync(this.path + '.tmp', v8.serialize(checkpoint));
+  async save(
+    _key: string,
+    checkpoint: IScanCheckpoint,
+    append = false
+  ): Promise<void> {
+    let whole = checkpoint;
+    if (append) {
+      const kept = await this.load();
+      if (!kept) {
+        throw new Error('No checkpoint is kept to add to.');
+      }
+      whole = {
+        ...checkpoint,
+        ids: kept.ids,
+        pairs: joinPairParts([kept.pairs, checkpoint.pairs], kept.distance)
+      };
+    }
+    writeFileSync(this.path + '.tmp', v8.serialize(whole));
     renameSync(this.path + '.tmp', this.path);
   }
   async remove(): Promise<void> {

@@ -105,6 +105,24 @@ describe('PairStore', () => {
     expect(largestStep).toBeLessThan(slots / 100);
   });
 
+  it('gives the pairs since a position and the earlier ones whose score improved since (fake scores)', () => {
+    const store = new PairStore(true);
+    store.trackRescores();
+    store.add(1, 2, 0.96);
+    store.add(3, 4, 0.97);
+    const mark = { pairs: store.count, rescored: store.rescoredCount };
+    store.add(5, 6, 0.98);
+    store.add(2, 1, 0.99); // better: kept, and given again
+    store.add(4, 3, 0.9); // worse: not
+    const since = store.since(mark.pairs, mark.rescored);
+    expect(Array.from(since.a)).toEqual([1, 5]);
+    expect(Array.from(since.b)).toEqual([2, 6]);
+    expect(Array.from(since.score)).toEqual([
+      Math.fround(0.99),
+      Math.fround(0.98)
+    ]);
+  });
+
   it('ignores self pairs and NaN scores', () => {
     const store = new PairStore(true);
     expect(store.add(3, 3, 0.99)).toBe(false);

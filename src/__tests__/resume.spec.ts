@@ -15,10 +15,12 @@ import {
   setBit
 } from '../scan/checkpoint';
 import type { PanelToWorker } from '../scan/protocol';
+import { scanCollection } from '../scan/scanner';
+import type { IScanRequest, IScanResult } from '../scan/types';
 import { ScanService } from '../scan/scanService';
 import { CommandIDs, DEFAULT_SETTINGS, TRANSLATION_DOMAIN } from '../tokens';
 import type { IScanWorker } from '../workerHost';
-import { circlePoints, FakeQdrant } from './fakeQdrant';
+import { circlePoints, FakePoint, FakeQdrant } from './fakeQdrant';
 
 class SharedStoreWorker implements IScanWorker {
   onmessage: ((event: MessageEvent) => void) | null = null;
@@ -301,5 +303,93 @@ describe('checkpoint bitsets', () => {
     expect([...Array(17).keys()].filter(i => hasBit(bits, i))).toEqual([
       0, 7, 8, 16
     ]);
+  });
+});
+
+describe('Checkpoints add only what is new (fake Qdrant, real scan code)', () => {
+  /** 30 clusters of 4 close points on the unit circle, 12 degrees apart: 180 pairs at 0.999. */
+  function clusterPoints(): FakePoint[] {
+    const points: FakePoint[] = [];
+    for (let c = 0; c < 30; c++) {
+      for (let j = 0; j < 4; j++) {
+        const deg = c * 12 + j * 0.3;
+        points.push({
+          id: c * 4 + j,
+          vector: [
+            Math.cos((deg * Math.PI) / 180),
+            Math.sin((deg * Math.PI) / 180)
+          ],
+          payload: { sample_id: `s${c}_${j}` }
+        });
+      }
+    }
+    return points;
+  }
+  const request: IScanRequest = {
+    collection: 'images',
+    threshold: 0.999,
+    limit: 4,
+    batchSize: 4,
+    inFlight: 1,
+    auditPoints: 0
+  };
+  const pairSet = (r: IScanResult) =>
+    new Set(
+      Array.from(
+        r.pairs.a,
+        (a, k) =>
+          `${r.points.ids[a]}-${r.points.ids[r.pairs.b[k]]}:${r.pairs.score[k]}`
+      )
+    );
+
+  it('writes the first checkpoint whole and later ones as the pairs found since; a resume from them ends as the full scan', async () => {
+    const full = await scanCollection(new FakeQdrant(clusterPoints()), request);
+    expect(full.pairs.a.length).toBe(180);
+
+    const store = new MemoryCheckpointStore();
+    const qdrant = new FakeQdrant(clusterPoints());
+    const stop = new AbortController();
+    let calls = 0;
+    qdrant.beforeQuery = () => {
+      if (++calls === 20) {
+        stop.abort();
+      }
+    };
+    const hooks = {
+      signal: stop.signal,
+      checkpoint: { store, key: 'k', everyMs: 0 }
+    };
+    await expect(scanCollection(qdrant, request, hooks)).rejects.toThrow();
+    const [first, ...later] = store.saves;
+    expect(first.append).toBe(false);
+    expect(later.length).toBeGreaterThan(5);
+    expect(later.every(s => s.append)).toBe(true);
+    const kept = await store.load('k');
+    expect(isCheckpoint(kept)).toBe(true);
+    // Each later checkpoint wrote a few pairs, not all it had.
+    expect(Math.max(...later.map(s => s.pairs))).toBeLessThan(
+      kept!.pairs.a.length
+    );
+    expect(later.reduce((t, s) => t + s.pairs, first.pairs)).toBe(
+      kept!.pairs.a.length
+    );
+    expect(kept!.doneCount).toBeGreaterThan(0);
+    expect(kept!.doneCount).toBeLessThan(120);
+
+    qdrant.beforeQuery = null;
+    const before = store.saves.length;
+    const resumed = await scanCollection(qdrant, request, {
+      checkpoint: { store, key: 'k', resume: true, everyMs: 0 }
+    });
+    expect(pairSet(resumed)).toEqual(pairSet(full));
+    // The resumed run's first checkpoint is whole again; the finished scan is kept whole.
+    const after = store.saves.slice(before);
+    expect(after.length).toBeGreaterThan(2);
+    expect(after[0].append).toBe(false);
+    expect(after.slice(1, -1).every(s => s.append)).toBe(true);
+    expect(after[after.length - 1]).toEqual({ pairs: 180, append: false });
+    const done = await store.load('k');
+    expect(done?.phase).toBe('complete');
+    expect(done?.pairs.a.length).toBe(180);
   });
 });

@@ -3,7 +3,8 @@
 // (a bitset), every pair found so far (typed arrays), and what the scan was (collection,
 // vector, threshold, the listing's ids). DOM-free: the worker keeps it in IndexedDB
 // (checkpointStore.ts), Node tests and the benchmark in a file.
-import { passes } from './metric';
+import { higherIsBetter, passes } from './metric';
+import { PairStore } from './pairs';
 import type { DistanceKind, IPairList } from './types';
 
 export const CHECKPOINT_VERSION = 1;
@@ -71,8 +72,42 @@ export interface ICheckpointInfo {
 /** Where checkpoints live, one per key (a backend and a collection). */
 export interface ICheckpointStore {
   load(key: string): Promise<IScanCheckpoint | null>;
-  save(key: string, checkpoint: IScanCheckpoint): Promise<void>;
+  /**
+   * Keeps `checkpoint` under `key`. With `append`, its pairs are only those the kept one lacks
+   * (found since, or kept ones whose score improved: the better score wins) and its ids are
+   * the kept ones: the store adds the pairs to the kept ones and takes the rest as it is. An
+   * append with nothing kept under `key` fails (the checkpoint would lack pairs).
+   */
+  save(
+    key: string,
+    checkpoint: IScanCheckpoint,
+    append?: boolean
+  ): Promise<void>;
   remove(key: string): Promise<void>;
+}
+
+/**
+ * Pairs kept in parts written one after the other as one list: each pair once, at its first
+ * place, with its best score (a later part holds new pairs and better scores of earlier ones).
+ */
+export function joinPairParts(
+  parts: readonly IPairList[],
+  distance: DistanceKind
+): IPairList {
+  if (parts.length === 1) {
+    return parts[0];
+  }
+  let m = 0;
+  for (const part of parts) {
+    m += part.a.length;
+  }
+  const store = new PairStore(higherIsBetter(distance), m);
+  for (const part of parts) {
+    for (let k = 0; k < part.a.length; k++) {
+      store.add(part.a[k], part.b[k], part.score[k]);
+    }
+  }
+  return store.release();
 }
 
 /** Checkpoints in memory: tests, and a worker where IndexedDB is missing (lost with the page). */
@@ -80,12 +115,32 @@ export class MemoryCheckpointStore implements ICheckpointStore {
   async load(key: string): Promise<IScanCheckpoint | null> {
     return this.kept.get(key) ?? null;
   }
-  async save(key: string, checkpoint: IScanCheckpoint): Promise<void> {
-    this.kept.set(key, checkpoint);
+  async save(
+    key: string,
+    checkpoint: IScanCheckpoint,
+    append = false
+  ): Promise<void> {
+    const kept = this.kept.get(key);
+    if (append && !kept) {
+      throw new Error(`No checkpoint is kept under ${key} to add to.`);
+    }
+    this.kept.set(
+      key,
+      append && kept
+        ? {
+            ...checkpoint,
+            ids: kept.ids,
+            pairs: joinPairParts([kept.pairs, checkpoint.pairs], kept.distance)
+          }
+        : checkpoint
+    );
+    this.saves.push({ pairs: checkpoint.pairs.a.length, append });
   }
   async remove(key: string): Promise<void> {
     this.kept.delete(key);
   }
+  /** What each save wrote: how many pairs, and whether it added to the kept ones (tests). */
+  readonly saves: { pairs: number; append: boolean }[] = [];
   private readonly kept = new Map<string, IScanCheckpoint>();
 }
 

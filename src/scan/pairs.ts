@@ -80,6 +80,9 @@ export class PairStore {
         const old = scores[o];
         if (this.higherIsBetter ? score > old : score < old) {
           scores[o] = score;
+          if (this._rescored) {
+            this._rescored.push(k);
+          }
         }
         return false;
       }
@@ -127,6 +130,49 @@ export class PairStore {
         return true;
       }
     }
+  }
+
+  /**
+   * From now on, remembers the position of every kept pair whose score improves (a checkpoint
+   * that wrote the pairs up to some position writes those again: rescoredSince).
+   */
+  trackRescores(): void {
+    this._rescored ??= [];
+  }
+
+  /** How many improvements of a kept score were seen since trackRescores. */
+  get rescoredCount(): number {
+    return this._rescored?.length ?? 0;
+  }
+
+  /**
+   * Copies of the pairs at positions from..count - 1 and of the pairs below `from` whose
+   * score improved after the first `rescoredFrom` improvements: what a kept copy of the first
+   * `from` pairs (taken when there were `rescoredFrom` improvements) lacks.
+   */
+  since(from: number, rescoredFrom: number): IPairList {
+    const old = (this._rescored ?? [])
+      .slice(rescoredFrom)
+      .filter(k => k < from);
+    const m = this._count - from + old.length;
+    const out: IPairList = {
+      a: new Uint32Array(m),
+      b: new Uint32Array(m),
+      score: new Float32Array(m)
+    };
+    const bits = this._bits;
+    const low = this._chunk - 1;
+    let at = 0;
+    const copy = (k: number) => {
+      out.a[at] = this._a[k >>> bits][k & low];
+      out.b[at] = this._b[k >>> bits][k & low];
+      out.score[at++] = this._score[k >>> bits][k & low];
+    };
+    old.forEach(copy);
+    for (let k = from; k < this._count; k++) {
+      copy(k);
+    }
+    return out;
   }
 
   /** Copies of the pairs as one list, ready to post (their buffers can be transferred). */
@@ -241,6 +287,8 @@ export class PairStore {
   private _segments: Int32Array[] | null;
   /** Pairs in each segment. */
   private readonly _filled: Int32Array;
+  /** Positions whose score improved, while tracked (trackRescores). */
+  private _rescored: number[] | null = null;
   private _count = 0;
 }
 

@@ -22,6 +22,9 @@ import { describeThreshold } from './metric';
 import type { NeighbourPass } from './queries';
 import type { IPairList, IScanRequest } from './types';
 
+/** More improved scores than this since the last checkpoint: the next one is written whole. */
+const MAX_RESCORED = 100_000;
+
 /** What a host gives a scan so that it keeps its progress. */
 export interface ICheckpointHooks {
   store: ICheckpointStore;
@@ -143,6 +146,8 @@ export class Checkpointer {
     this.pass = pass;
     this.base = { ...base, ids, version: CHECKPOINT_VERSION };
     this.last = this.now();
+    this.stored = null;
+    pass.pairs.trackRescores();
   }
 
   /** After each answered batch: a checkpoint when the last one is old enough. */
@@ -168,7 +173,7 @@ export class Checkpointer {
    */
   async finish(pairs: IPairList): Promise<void> {
     await this.saving;
-    const finished = this.snapshot('complete', pairs);
+    const finished = this.snapshot('complete', pairs)?.checkpoint;
     this.pass = null;
     const { store, key } = this.hooks;
     await (finished ? store.save(key, finished) : store.remove(key)).catch(
@@ -182,21 +187,26 @@ export class Checkpointer {
   overBound = false;
 
   private save(): Promise<void> {
-    const checkpoint = this.snapshot();
+    const taken = this.snapshot();
     this.last = this.now();
-    if (!checkpoint) {
+    if (!taken) {
       return Promise.resolve();
     }
+    const { checkpoint, append, mark } = taken;
     const queries = checkpoint.queries;
     const saving = this.hooks.store
-      .save(this.hooks.key, checkpoint)
+      .save(this.hooks.key, checkpoint, append)
       .then(
         () => {
           this.saved++;
           this.savedQueries = queries;
+          this.stored = mark;
         },
-        // A full disk or a closed database must not stop the scan; it only keeps less.
-        () => undefined
+        // A full disk or a closed database must not stop the scan; it only keeps less. What
+        // is kept is not known now, so the next checkpoint is written whole.
+        () => {
+          this.stored = null;
+        }
       )
       .finally(() => {
         this.saving = null;
@@ -205,11 +215,19 @@ export class Checkpointer {
     return saving;
   }
 
-  /** The pass's state now: taken between two answers, so it is consistent. */
+  /**
+   * The pass's state now: taken between two answers, so it is consistent. Once a checkpoint
+   * of this scan is kept, only the pairs it lacks are taken (`append`): at a million points
+   * a whole copy of the pairs every few seconds would be 80 MB each time (issue 16).
+   */
   private snapshot(
     phase?: 'complete',
     released?: IPairList
-  ): IScanCheckpoint | null {
+  ): {
+    checkpoint: IScanCheckpoint;
+    append: boolean;
+    mark: { pairs: number; rescored: number };
+  } | null {
     const pass = this.pass;
     const base = this.base;
     if (!pass || !base) {
@@ -222,20 +240,35 @@ export class Checkpointer {
     }
     const done = pass.done.slice();
     const n = base.n;
+    const mark = { pairs: count, rescored: pass.pairs.rescoredCount };
+    const stored = released ? null : this.stored;
+    const append =
+      stored !== null && mark.rescored - stored.rescored <= MAX_RESCORED;
     return {
-      ...base,
-      done,
-      doneCount: pass.scanned,
-      phase: phase ?? (pass.scanned >= n ? 'checking' : 'scanning'),
-      pairs: released ?? pass.pairs.toList(),
-      unreachable: Uint32Array.from(
-        pass.unreachable.filter(i => hasBit(done, i))
-      ),
-      queries: pass.queries,
-      searchedExactly: pass.searchedExactly,
-      savedAt: Date.now()
+      checkpoint: {
+        ...base,
+        done,
+        doneCount: pass.scanned,
+        phase: phase ?? (pass.scanned >= n ? 'checking' : 'scanning'),
+        pairs:
+          released ??
+          (append
+            ? pass.pairs.since(stored.pairs, stored.rescored)
+            : pass.pairs.toList()),
+        unreachable: Uint32Array.from(
+          pass.unreachable.filter(i => hasBit(done, i))
+        ),
+        queries: pass.queries,
+        searchedExactly: pass.searchedExactly,
+        savedAt: Date.now()
+      },
+      append,
+      mark
     };
   }
+
+  /** What the kept checkpoint of this scan holds: its pairs, and the improvements seen then. */
+  private stored: { pairs: number; rescored: number } | null = null;
 
   private pass: NeighbourPass | null = null;
   private base: Omit<
