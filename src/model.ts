@@ -19,10 +19,11 @@ import { adoptExtras } from './scan/resultExtras';
 import { ResultAssembler } from './scan/resultParts';
 import { defaultDistance, higherIsBetter, isStricter } from './scan/metric';
 import { REVIEW_FIELD } from './scan/review';
-import type {
+import {
   INearDuplicatesModelOptions,
   IRunningScan,
-  IScanOutcome
+  IScanOutcome,
+  WORKER_REGROUP_PAIRS
 } from './modelTypes';
 import {
   IPairLabel,
@@ -68,6 +69,8 @@ export type {
 export class NearDuplicatesModel {
   constructor(options: INearDuplicatesModelOptions) {
     this._api = options.api;
+    this._workerRegroupPairs =
+      options.workerRegroupPairs ?? WORKER_REGROUP_PAIRS;
     this._worker = new ScanWorkerHost(
       options.createWorker,
       message => this.onScanMessage(message),
@@ -278,7 +281,8 @@ export class NearDuplicatesModel {
     const ticket = ++this._formTicket;
     this._groupingError = null;
     const { linkage, splits } = this._shaping;
-    if (linkage !== 'complete' || !this._jobs.available) {
+    const large = outcome.result.pairs.score.length >= this._workerRegroupPairs;
+    if ((linkage !== 'complete' && !large) || !this._jobs.available) {
       this._forming = null;
       outcome.groups = this._shaping.groupsAt(
         outcome.result,
@@ -917,6 +921,7 @@ export class NearDuplicatesModel {
   private readonly _api: INearDuplicatesApi;
   private readonly _worker: ScanWorkerHost;
   private readonly _jobs: WorkerJobs;
+  private readonly _workerRegroupPairs: number;
   private _formTicket = 0;
   private _forming: { linkage: Linkage; threshold: number } | null = null;
   private _groupingError: string | null = null;

@@ -27,4 +27,16 @@ export interface IScanOutcome {
 export interface INearDuplicatesModelOptions {
   createWorker: () => IScanWorker;
   api: INearDuplicatesApi;
+  /**
+   * From this many pairs on, the groups at a new threshold are formed by the scan worker
+   * (default WORKER_REGROUP_PAIRS); tests lower it.
+   */
+  workerRegroupPairs?: number;
 }
+
+/**
+ * From this many pairs on, a regroup (the threshold moved, single linkage) runs in the scan
+ * worker: at a million points and six million pairs it took 142 to 169 ms of the page's thread
+ * (issue 16: no task over 100 ms); the worker's answer costs the page about 20 ms to name.
+ */
+export const WORKER_REGROUP_PAIRS = 2_000_000;

@@ -94,9 +94,13 @@ const api: INearDuplicatesApi = {
 };
 
 /** A model whose scan of the circle ran at a floor of 0.75, shown at 0.98. */
-async function scanned() {
+async function scanned(workerRegroupPairs?: number) {
   const worker = new FakeInProcessWorker();
-  const model = new NearDuplicatesModel({ createWorker: () => worker, api });
+  const model = new NearDuplicatesModel({
+    createWorker: () => worker,
+    api,
+    workerRegroupPairs
+  });
   model.start();
   await model.refreshBackend();
   model.setThreshold(0.75);
@@ -238,6 +242,29 @@ describe('chaining in the model (fake in-process worker and Qdrant client)', () 
     model.settings = { ...DEFAULT_SETTINGS, linkage: 'single' };
     expect(model.forming).toBeNull();
     expect(names(model)[0]).toBe('at0 at2 at4 at14 at16 at25 at27');
+  });
+
+  it('regroups a scan with many pairs in the worker when the threshold moves (the list says it is forming meanwhile), with the groups the page forms', async () => {
+    const page = await scanned();
+    page.model.setThreshold(0.97);
+    const onPage = names(page.model);
+    expect(page.worker.posted.filter(t => t === 'shape')).toHaveLength(0);
+
+    // The same scan, counted as large: from 1 pair on, regroups go to the worker.
+    const { model, worker } = await scanned(1);
+    await settle();
+    expect(model.outcome!.threshold).toBe(0.98);
+    expect(names(model)).toEqual(SINGLE_AT_098);
+    worker.hold = true;
+    model.setThreshold(0.97);
+    expect(model.forming).toEqual({ linkage: 'single', threshold: 0.97 });
+    // Meanwhile the groups on show are the ones at 0.98.
+    expect(names(model)).toEqual(SINGLE_AT_098);
+    worker.release();
+    await settle();
+    expect(model.forming).toBeNull();
+    expect(names(model)).toEqual(onPage);
+    expect(worker.posted.filter(t => t === 'shape').length).toBeGreaterThan(0);
   });
 
   it('shows only the newest linkage asked for, whatever order the worker answers in', async () => {

@@ -1,5 +1,6 @@
-// Whether the groups on show are being formed again (complete linkage, in the scan worker) or
-// could not be: a short status while the worker works, so the panel never looks frozen.
+// Whether the groups on show are being formed again in the scan worker (complete linkage, or
+// a regroup of millions of pairs) or could not be: a short status while the worker works, so
+// the panel never looks frozen.
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { formatThreshold } from '../format';
@@ -22,19 +23,24 @@ export function FormingView(props: IFormingViewProps): JSX.Element | null {
   if (forming) {
     return (
       <p className="jp-NearDuplicates-forming" role="status">
-        {trans.__(
-          'Forming the groups by complete linkage at %1…',
-          formatThreshold(forming.threshold, distance)
-        )}
+        {forming.linkage === 'complete'
+          ? trans.__(
+              'Forming the groups by complete linkage at %1…',
+              formatThreshold(forming.threshold, distance)
+            )
+          : trans.__(
+              'Forming the groups at %1…',
+              formatThreshold(forming.threshold, distance)
+            )}
       </p>
     );
   }
   if (error) {
     return (
       <ErrorView
-        title={trans.__('The groups could not be formed by complete linkage')}
+        title={trans.__('The groups could not be formed in the scan worker')}
         action={trans.__(
-          'The list shows the groups as they were. Reload the page to start the scan worker again, or set the linkage to single.'
+          'The list shows the groups as they were. Reload the page to start the scan worker again.'
         )}
         detail={trans.__('The scan worker said: %1', error)}
         trans={trans}

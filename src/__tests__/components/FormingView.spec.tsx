@@ -1,4 +1,4 @@
-// The group list's line about complete-linkage groups the scan worker is forming, or could not.
+// The group list's line about groups the scan worker is forming, or could not.
 import { render, screen } from '@testing-library/react';
 import * as React from 'react';
 import { FormingView } from '../../components/FormingView';
@@ -17,6 +17,19 @@ describe('FormingView', () => {
     );
   });
 
+  it('says a regroup of single-linkage groups is under way, without naming a linkage', () => {
+    render(
+      <FormingView
+        forming={{ linkage: 'single', threshold: 0.97 }}
+        error={null}
+        distance="Cosine"
+      />
+    );
+    expect(screen.getByRole('status').textContent).toBe(
+      'Forming the groups at 0.97…'
+    );
+  });
+
   it('says why the worker could not, what the list shows and what to do, as an alert', () => {
     render(
       <FormingView
@@ -27,10 +40,10 @@ describe('FormingView', () => {
     );
     const alert = screen.getByRole('alert');
     expect(alert.textContent).toContain(
-      'The groups could not be formed by complete linkage'
+      'The groups could not be formed in the scan worker'
     );
     expect(alert.textContent).toContain(
-      'The list shows the groups as they were. Reload the page to start the scan worker again, or set the linkage to single.'
+      'The list shows the groups as they were. Reload the page to start the scan worker again.'
     );
     expect(alert.textContent).toContain(
       'The scan worker said: Array buffer allocation failed'
