@@ -5,17 +5,26 @@
 // Memory (issue 16: a million points, about six million pairs, under 300 MB in the worker):
 // the arrays are kept in fixed chunks, so growing never copies them (a doubling array holds
 // the old and the new copy at once: 2.5 times the pairs at the moment it grows), the table is
-// kept at most three quarters full in 256 segments that grow one at a time, and `release` hands the pairs over as one list while
+// kept at most three quarters full in 16 segments that grow one at a time, and `release` hands the pairs over as one list while
 // freeing the chunks and the table as it goes, instead of a second full copy beside them.
 import type { IPairList } from './types';
 
 const INITIAL_CAPACITY = 1024;
-/** 2^16 pairs per chunk: 768 KB of arrays. */
-const CHUNK_BITS = 16;
+/**
+ * 2^19 pairs per chunk: three arrays of 2 MB. Buffers this large are mappings of their own in
+ * Chromium's allocator and in glibc's (above its mmap threshold), so a chunk freed once laid out
+ * goes back to the system; smaller ones stay in the allocator's heap when freed. Untouched
+ * pages of a chunk take no memory, so a small scan does not pay for the size.
+ */
+const CHUNK_BITS = 19;
 /** A table segment grows when it would be fuller than this (linear probing stays short below it). */
 const MAX_LOAD = 0.75;
-/** The table's segments: 2^8, chosen by a hash's top 8 bits (the slot by its low bits). */
-const SEGMENT_SHIFT = 24;
+/**
+ * The table's segments: 2^4, chosen by a hash's top 4 bits (the slot by its low bits). Few
+ * enough to be megabytes each at millions of pairs (given back when freed, as chunks are),
+ * many enough that one growing adds a sixteenth at a time.
+ */
+const SEGMENT_SHIFT = 28;
 const SEGMENTS = 1 << (32 - SEGMENT_SHIFT);
 
 export class PairStore {
@@ -281,7 +290,7 @@ export class PairStore {
   /**
    * The hash table in SEGMENTS parts, chosen by a hash's top bits, each growing on its own:
    * at six million pairs a doubling single table is 64 MB and, while it grows, 96 MB (issue
-   * 16); the parts grow a 256th at a time. Slot -> pair position + 1; 0 is empty. Null once
+   * 16); the parts grow a sixteenth at a time. Slot -> pair position + 1; 0 is empty. Null once
    * released.
    */
   private _segments: Int32Array[] | null;
