@@ -62,31 +62,23 @@ function rendererPids() {
   return renderers.filter(mine);
 }
 
-/** A process's private memory (RssAnon + RssShmem) in MB, as the benchmark counts it. */
-function privateMb(pid) {
+/** A process's RssAnon and RssShmem in MB (private = both, as the benchmark counts it), or null. */
+function memoryOf(pid) {
   try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    let kb = 0;
-    for (const line of status.split('\n')) {
-      if (line.startsWith('RssAnon:') || line.startsWith('RssShmem:')) {
-        kb += Number(line.split(/\s+/)[1]);
+    const kb = {};
+    for (const line of readFileSync(`/proc/${pid}/status`, 'utf8').split(
+      '\n'
+    )) {
+      const m = /^(RssAnon|RssShmem):\s+(\d+)/.exec(line);
+      if (m) {
+        kb[m[1]] = Number(m[2]);
       }
     }
-    return kb / 1024;
+    const anon = (kb.RssAnon ?? 0) / 1024;
+    const shmem = (kb.RssShmem ?? 0) / 1024;
+    return { private: anon + shmem, shmem };
   } catch {
     return null;
-  }
-}
-
-/** RssShmem alone (shared memory mapped by the process: Mojo data pipes, IPC buffers). */
-function shmemMb(pid) {
-  try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-      .split('\n')
-      .find(l => l.startsWith('RssShmem:'));
-    return Number(line.split(/\s+/)[1]) / 1024;
-  } catch {
-    return 0;
   }
 }
 
@@ -97,10 +89,11 @@ function shmemMb(pid) {
 const memory = { phase: 'load', byPid: {}, timeline: [] };
 const memoryTimer = setInterval(() => {
   for (const pid of rendererPids()) {
-    const mb = privateMb(pid);
-    if (mb === null) {
+    const got = memoryOf(pid);
+    if (got === null) {
       continue;
     }
+    const mb = got.private;
     const entry = (memory.byPid[pid] ??= { peaks: {}, last: {} });
     entry.peaks[memory.phase] = Math.max(entry.peaks[memory.phase] ?? 0, mb);
     entry.last[memory.phase] = mb;
@@ -110,7 +103,7 @@ const memoryTimer = setInterval(() => {
         pid,
         phase: memory.phase,
         mb: Math.round(mb),
-        shmem_mb: Math.round(shmemMb(pid))
+        shmem_mb: Math.round(got.shmem)
       });
     }
   }

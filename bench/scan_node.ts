@@ -24,7 +24,7 @@ import {
 } from 'fs';
 import * as v8 from 'v8';
 import type { ICheckpointStore, IScanCheckpoint } from '../src/scan/checkpoint';
-import { joinPairParts } from '../src/scan/checkpoint';
+import { appendedCheckpoint } from '../src/scan/checkpoint';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { PairStore } from '../src/scan/pairs';
 import { createQdrantClient } from '../src/scan/scanService';
@@ -101,7 +101,10 @@ interface Config {
 /** The exit status of a scan ended on purpose by `stopAfterBatches`. */
 const INTERRUPTED = 75;
 
-/** Checkpoints in one file, written whole (temporary file, then rename) so a kill never leaves half a file. */
+/**
+ * Checkpoints in one file, written whole (temporary file, then rename) so a kill never leaves
+ * half a file. What it last wrote is kept in memory, so an append does not read the file back.
+ */
 class FileCheckpointStore implements ICheckpointStore {
   constructor(private readonly path: string) {}
   async load(): Promise<IScanCheckpoint | null> {
@@ -117,22 +120,21 @@ class FileCheckpointStore implements ICheckpointStore {
   ): Promise<void> {
     let whole = checkpoint;
     if (append) {
-      const kept = await this.load();
+      const kept = this.written ?? (await this.load());
       if (!kept) {
         throw new Error('No checkpoint is kept to add to.');
       }
-      whole = {
-        ...checkpoint,
-        ids: kept.ids,
-        pairs: joinPairParts([kept.pairs, checkpoint.pairs], kept.distance)
-      };
+      whole = appendedCheckpoint(kept, checkpoint);
     }
     writeFileSync(this.path + '.tmp', v8.serialize(whole));
     renameSync(this.path + '.tmp', this.path);
+    this.written = whole;
   }
   async remove(): Promise<void> {
     rmSync(this.path, { force: true });
+    this.written = null;
   }
+  private written: IScanCheckpoint | null = null;
 }
 
 /** The client, ending the process when `stop` queryBatch answers have arrived. */

@@ -110,6 +110,21 @@ export function joinPairParts(
   return store.release();
 }
 
+/**
+ * A kept checkpoint with `more` added (an append: see ICheckpointStore.save): `more`'s state,
+ * the kept ids, and the kept pairs joined with `more`'s.
+ */
+export function appendedCheckpoint(
+  kept: IScanCheckpoint,
+  more: IScanCheckpoint
+): IScanCheckpoint {
+  return {
+    ...more,
+    ids: kept.ids,
+    pairs: joinPairParts([kept.pairs, more.pairs], kept.distance)
+  };
+}
+
 /** Checkpoints in memory: tests, and a worker where IndexedDB is missing (lost with the page). */
 export class MemoryCheckpointStore implements ICheckpointStore {
   async load(key: string): Promise<IScanCheckpoint | null> {
@@ -126,13 +141,7 @@ export class MemoryCheckpointStore implements ICheckpointStore {
     }
     this.kept.set(
       key,
-      append && kept
-        ? {
-            ...checkpoint,
-            ids: kept.ids,
-            pairs: joinPairParts([kept.pairs, checkpoint.pairs], kept.distance)
-          }
-        : checkpoint
+      append && kept ? appendedCheckpoint(kept, checkpoint) : checkpoint
     );
     this.saves.push({ pairs: checkpoint.pairs.a.length, append });
   }
