@@ -58,7 +58,7 @@ export function describeProgress(
       };
     case 'checking':
       return steps(progress.checked ?? 0, progress.toCheck ?? 0, (d, a) =>
-        trans.__('Checking every pair inside the groups %1/%2', d, a)
+        trans.__('Checking the pairs in and around the groups %1/%2', d, a)
       );
     case 'details':
       return steps(progress.described ?? 0, progress.toDescribe ?? 0, (d, a) =>

@@ -44,14 +44,34 @@ export function coverThreshold(
   threshold: number,
   distance: DistanceKind | null | undefined
 ): number | null {
+  return ballThreshold(threshold, threshold, distance);
+}
+
+/**
+ * The threshold of an exact search from a ball's centre whose complete answer holds every
+ * neighbour (past `threshold`) of every point in the ball, the ball's members lying within
+ * score `reach` of the centre (its farthest member): the reach's angle (or distance) added
+ * to the threshold's. Null where that is no bound: Dot (no metric), or a cosine reach past a
+ * right angle (the search would answer most of the collection).
+ */
+export function ballThreshold(
+  threshold: number,
+  reach: number,
+  distance: DistanceKind | null | undefined
+): number | null {
   switch (distance) {
     case 'Cosine': {
-      const angle = 2 * Math.acos(Math.min(1, threshold)) + COVER_SLACK;
+      const angle =
+        Math.acos(Math.max(-1, Math.min(1, threshold))) +
+        Math.acos(Math.max(-1, Math.min(1, reach))) +
+        COVER_SLACK;
       return angle < Math.PI / 2 ? Math.cos(angle) : null;
     }
     case 'Euclid':
     case 'Manhattan':
-      return threshold > 0 ? 2 * threshold * (1 + COVER_SLACK) : null;
+      return threshold > 0
+        ? (threshold + Math.max(0, reach)) * (1 + COVER_SLACK)
+        : null;
     default:
       return null;
   }

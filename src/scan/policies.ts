@@ -65,6 +65,16 @@ export type UnreachableCoverPolicy = 'cover' | 'none';
  */
 export type VectorsPolicy = 'text' | 'numbers';
 
+/**
+ * After the check, whether every pair that touches a point in a group is made sure of
+ * (cover.ts): 'groups' searches exactly around balls of each group's members, past a looser
+ * threshold that the triangle inequality makes hold each member's every neighbour, and
+ * compares what comes back with the ball's members; a point that joins a group there is
+ * searched exactly. 'none': the approximate pass and the check only (the design before issue
+ * 16: at 200k the index left 119 pairs and 11 groups wrong).
+ */
+export type CoverPolicy = 'groups' | 'none';
+
 export interface IScanPolicies {
   paging: PagingPolicy;
   vectors: VectorsPolicy;
@@ -72,6 +82,7 @@ export interface IScanPolicies {
   unreachableCopies: UnreachableCopiesPolicy;
   unreachableCover: UnreachableCoverPolicy;
   check: CheckPolicy;
+  cover: CoverPolicy;
   /** Whether cure 'auto' takes the sure route when the audit finds points the index cannot reach. */
   autoCure: boolean;
   sureExact: SureExactPolicy;
@@ -95,6 +106,7 @@ export type PolicyOverrides = Partial<
     | 'paging'
     | 'vectors'
     | 'check'
+    | 'cover'
     | 'autoCure'
     | 'sureExact'
     | 'exactPage'
@@ -198,6 +210,7 @@ export function resolveRequest(
       unreachableCopies: overrides.unreachableCopies ?? 'share',
       unreachableCover: overrides.unreachableCover ?? 'cover',
       check: overrides.check ?? 'unknown',
+      cover: overrides.cover ?? 'groups',
       autoCure: overrides.autoCure ?? true,
       sureExact: overrides.sureExact ?? sureExact,
       batching: {

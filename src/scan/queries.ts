@@ -6,6 +6,7 @@ import { answered, withUsing } from './batch';
 import { hasBit, newBitset, setBit } from './checkpoint';
 import type { NeighbourQuery, QdrantId } from './client';
 import type { IQueryScope, IScanContext } from './context';
+import type { IBall } from './cover';
 import { coverThreshold, higherIsBetter, passes } from './metric';
 import { PairStore } from './pairs';
 import { firstExactPage, IScanPolicies } from './policies';
@@ -33,6 +34,11 @@ export interface IPendingQuery {
   cover?: boolean;
   /** `members` is a cover's answer: the point's neighbours are all among them. */
   covered?: boolean;
+  /**
+   * The cover (cover.ts): an exact search from the ball's centre past the ball's threshold;
+   * each point it answers is compared exactly with the ball's members.
+   */
+  ball?: IBall;
 }
 
 /** Runs neighbour queries and keeps what they found: the pairs, and the groups they join. */
@@ -96,6 +102,12 @@ export class NeighbourPass {
   queries = 0;
   /** Sure route, sureExact 'unreachable': the points the index cannot reach. */
   readonly unreachable: number[] = [];
+
+  /**
+   * The check phase: what is left to check grows as the cover's answers queue comparisons,
+   * so each progress report counts it again (answered + queued).
+   */
+  countsToCheck = false;
 
   /** Queues queries to run after (or, if running, among) the points' own. */
   enqueue(queries: IPendingQuery[]): void {
@@ -168,6 +180,9 @@ export class NeighbourPass {
     progress.update({
       scanned: this.scanned,
       checked: this.checked,
+      ...(this.countsToCheck
+        ? { toCheck: this.checked + this.followUps.length }
+        : {}),
       pairs: this.pairs.count,
       groups: this.components.groupCount
     });
@@ -195,7 +210,10 @@ export class NeighbourPass {
     if (q.offset > 0) {
       search.offset = q.offset;
     }
-    if (q.members) {
+    if (q.ball) {
+      search.params = { ...params, exact: true };
+      search.score_threshold = q.ball.threshold;
+    } else if (q.members) {
       search.filter = { must: [{ has_id: q.members }] };
       search.params = { ...params, exact: true };
     } else if (q.exact) {
@@ -260,6 +278,10 @@ export class NeighbourPass {
       (policies.sureExact === 'collection' ||
         (policies.sureExact === 'lonely' && found === 0));
     const full = hits.length >= (q.byVector ? q.limit + 1 : q.limit);
+    if (q.ball) {
+      this.takeBall(q, q.ball, hits, full);
+      return;
+    }
     if (q.cover) {
       this.takeCover(q, hits, full, shared);
       return;
@@ -406,6 +428,59 @@ export class NeighbourPass {
       this.finish(copy);
     }
     this.finish(q.index);
+  }
+
+  /**
+   * The answer of a ball's cover search (its pairs with the centre are kept by take()). When
+   * full, it is asked again from the start with a larger page, by offset only past the
+   * largest (as nextPage); each point of a complete page is compared exactly with the ball's
+   * members it has no pair with yet.
+   */
+  private takeBall(
+    q: IPendingQuery,
+    ball: IBall,
+    hits: { id: unknown; score: number }[],
+    full: boolean
+  ): void {
+    const { maxPage } = this.ctx.options.policies.batching;
+    const { indexOf, queryIds } = this.scope.listing;
+    this.checked++;
+    if (full && q.offset === 0 && q.limit < maxPage) {
+      this.followUps.push({
+        ...q,
+        limit: Math.min(q.limit * 2 + this.ctx.options.limit, maxPage)
+      });
+      return;
+    }
+    for (const hit of hits) {
+      const other = indexOf.get(hit.id);
+      if (other === undefined || other === q.index) {
+        continue;
+      }
+      let unknown: QdrantId[] = [];
+      const { members } = ball;
+      for (let j = 0; j < members.length; j++) {
+        const m = members[j];
+        if (m !== other && !this.pairs.has(m, other)) {
+          unknown.push(queryIds[m]);
+        }
+        // A query's limit stays within the largest page.
+        if (unknown.length === maxPage - 1 || j === members.length - 1) {
+          if (unknown.length > 0) {
+            this.followUps.push({
+              index: other,
+              offset: 0,
+              limit: unknown.length + 1,
+              members: unknown
+            });
+          }
+          unknown = [];
+        }
+      }
+    }
+    if (full) {
+      this.followUps.push({ ...q, offset: q.offset + q.limit, limit: maxPage });
+    }
   }
 
   private addPair(a: number, b: number, score: number): void {

@@ -6,6 +6,7 @@ import type { Schemas } from '@qdrant/js-client-rest';
 import { auditSize, randomSeed, samplePoints } from './audit';
 import { auditSample, IAuditSample, judge } from './auditPass';
 import { groupCheckQueries, unreachableQueries } from './check';
+import { groupBalls } from './cover';
 import type { IScanClient } from './client';
 import { chooseVector, describeCollection, IVectorChoice } from './collection';
 import type { IQueryScope, IScanContext } from './context';
@@ -14,9 +15,14 @@ import { keepLayout, layOutChunks, pairsOfLayout, regroup } from './groups';
 import { IdIndex, IListing, listPoints } from './list';
 import { higherIsBetter } from './metric';
 import { PairStore } from './pairs';
-import { PolicyOverrides, IResolvedRequest, resolveRequest } from './policies';
+import {
+  firstExactPage,
+  PolicyOverrides,
+  IResolvedRequest,
+  resolveRequest
+} from './policies';
 import { defaultNow, ProgressReporter } from './progress';
-import { NeighbourPass } from './queries';
+import { IPendingQuery, NeighbourPass } from './queries';
 import { defaultSleep, RetryingCaller, Sleep } from './retry';
 import type {
   IPairList,
@@ -28,6 +34,7 @@ import type {
 import { VectorFetcher } from './vectors';
 import { Checkpointer, checkpointIds, ICheckpointHooks } from './resume';
 import { changedPoints, IChangedPoints } from './changes';
+import { hasBit } from './checkpoint';
 import { readDetails } from './details';
 
 export type { NeighbourQuery, IScanClient } from './client';
@@ -218,7 +225,13 @@ export async function scanCollection(
       stopFlush = () => keeper.flush();
     }
     await pass.run();
-    await check(ctx, pass, listing);
+    await check(
+      ctx,
+      pass,
+      listing,
+      choice,
+      changed ? i => !hasBit(changed!.known, i) : undefined
+    );
     const audit = sample
       ? judge(sample, pass.pairs, {
           seed,
@@ -308,12 +321,16 @@ function takesSureRoute(
 
 /**
  * The check phase: the points the index cannot reach against each other (sure route,
- * sureExact 'unreachable'), then the pairs inside groups (approximate scans only).
+ * sureExact 'unreachable'), then the pairs inside groups, then the cover around them
+ * (approximate scans only). `target`: the points whose pairs the cover makes sure of (a
+ * scan of changes: its new points; else all).
  */
 async function check(
   ctx: IScanContext,
   pass: NeighbourPass,
-  listing: IListing
+  listing: IListing,
+  choice: IVectorChoice,
+  target?: (i: number) => boolean
 ): Promise<void> {
   if (pass.unreachable.length > 1) {
     pass.enqueue(unreachableQueries(pass.unreachable, listing.queryIds));
@@ -329,12 +346,72 @@ async function check(
     listing.queryIds,
     CHECK_MAX_GROUP
   );
+  const checking = () => {
+    ctx.progress.update({ checked: pass.checked, toCheck: pass.queued });
+    ctx.progress.setPhase('checking');
+  };
   if (queries.length > 0) {
     pass.enqueue(queries);
-    ctx.progress.update({ checked: 0, toCheck: pass.queued });
-    ctx.progress.setPhase('checking');
+    checking();
     await pass.run();
   }
+  if (ctx.options.policies.cover === 'groups') {
+    await cover(ctx, pass, listing, choice, target, checking);
+  }
+}
+
+/**
+ * The cover (cover.ts): an exact search around each ball of a group's members, each point it
+ * answers compared with the ball; then every point that joined a group here (it had found no
+ * neighbour) is searched exactly, until none joins.
+ */
+async function cover(
+  ctx: IScanContext,
+  pass: NeighbourPass,
+  listing: IListing,
+  choice: IVectorChoice,
+  target: ((i: number) => boolean) | undefined,
+  checking: () => void
+): Promise<void> {
+  const n = listing.queryIds.length;
+  const { components } = pass;
+  const balls = groupBalls(
+    pass.pairs,
+    components,
+    n,
+    ctx.request.threshold,
+    choice.distance,
+    target
+  );
+  if (balls === null || balls.length === 0) {
+    return;
+  }
+  const grouped = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    grouped[i] = components.sizeOf(i) > 1 ? 1 : 0;
+  }
+  const page = firstExactPage(ctx.options, ctx.options.limit);
+  let next: IPendingQuery[] = balls.map(ball => ({
+    index: ball.center,
+    offset: 0,
+    limit: page,
+    exact: true,
+    ball
+  }));
+  pass.countsToCheck = true;
+  checking();
+  while (next.length > 0) {
+    pass.enqueue(next);
+    await pass.run();
+    next = [];
+    for (let i = 0; i < n; i++) {
+      if (!grouped[i] && components.sizeOf(i) > 1) {
+        grouped[i] = 1;
+        next.push({ index: i, offset: 0, limit: page, exact: true });
+      }
+    }
+  }
+  pass.countsToCheck = false;
 }
 
 /**

@@ -86,7 +86,7 @@ describe('ScanProgressView', () => {
       />
     );
     expect(
-      screen.getByText('Checking every pair inside the groups 300/1,200')
+      screen.getByText('Checking the pairs in and around the groups 300/1,200')
     ).toBeTruthy();
     const bar = screen.getByRole('progressbar', { name: 'Scan progress' });
     expect(bar.getAttribute('aria-valuenow')).toBe('300');
