@@ -154,8 +154,23 @@ describe('scanCollection with a fake Qdrant client', () => {
     for (let k = 0; k < result.pairs.a.length; k++) {
       expect(result.pairs.a[k]).toBeLessThan(result.pairs.b[k]);
     }
-    // One query per point; the group of three has all its pairs, so nothing to check.
-    expect(result.stats.queries).toBe(15);
+    // One query per point; the group of three has all its pairs, so nothing to check; and
+    // the cover's one exact search around each group (each group one centre's neighbours),
+    // each point it answers that is no pair of the group yet compared with it (has_id).
+    const searches = fake.calls
+      .filter(c => c.method === 'queryBatch')
+      .flatMap(c => (c.body as { searches: NeighbourQuery[] }).searches);
+    const exact = (q: NeighbourQuery) =>
+      (q.params as { exact?: boolean } | undefined)?.exact === true;
+    const byId = searches.filter(q => !exact(q));
+    // (The audit's exact searches ask at the threshold itself; they are not counted.)
+    const cover = searches.filter(
+      q => exact(q) && !q.filter && q.score_threshold! < 0.999
+    );
+    const compared = searches.filter(q => q.filter);
+    expect(byId).toHaveLength(15);
+    expect(cover).toHaveLength(2);
+    expect(result.stats.queries).toBe(15 + 2 + compared.length);
   });
 
   it('never asks for vectors on the by-id route, and asks only for the payload fields it shows', async () => {
@@ -183,7 +198,15 @@ describe('scanCollection with a fake Qdrant client', () => {
       for (const search of body.searches ?? []) {
         expect(search.with_vector).toBe(false);
         expect(search.with_payload).toBe(false);
-        expect(search.score_threshold).toBe(0.999);
+        // The cover's searches (exact, over the collection) ask past a looser threshold.
+        const cover =
+          (search.params as { exact?: boolean } | undefined)?.exact === true &&
+          search.filter === undefined;
+        if (cover) {
+          expect(search.score_threshold).toBeLessThan(0.999);
+        } else {
+          expect(search.score_threshold).toBe(0.999);
+        }
       }
     }
   });
@@ -203,7 +226,8 @@ describe('scanCollection with a fake Qdrant client', () => {
     const result = await scanCollection(
       fake,
       { ...base, threshold: 0.99, limit: 8, batchSize: 16, auditPoints: 0 },
-      recorder().hooks
+      // Paging only: without the cover's exact search around the group.
+      { ...recorder().hooks, policies: { cover: 'none' } }
     );
     expect(result.pairs.score.length).toBe((50 * 49) / 2);
     expect(result.groups).toHaveLength(1);
@@ -318,7 +342,8 @@ describe('scanCollection with a fake Qdrant client', () => {
     const unchecked = await scanCollection(
       exactless,
       { ...base, threshold: 0.99, limit: 8 },
-      recorder().hooks
+      // The check only: the cover would find those pairs too.
+      { ...recorder().hooks, policies: { cover: 'none' } }
     );
     expect(dropped).toBe(3);
     expect(unchecked.pairs.score.length).toBe(12);
@@ -374,7 +399,7 @@ describe('scanCollection with a fake Qdrant client', () => {
         { ...base, threshold: 0.99, limit: 8, auditPoints: 0 },
         {
           ...hooks,
-          policies: { check: 'none' }
+          policies: { check: 'none', cover: 'none' }
         }
       );
       expect(result.pairs.score.length).toBe(12);
@@ -411,7 +436,7 @@ describe('scanCollection with a fake Qdrant client', () => {
       const result = await scanCollection(
         fake,
         { ...base, threshold: 0.99, limit: 8, batchSize: 16, auditPoints: 0 },
-        { ...recorder().hooks, policies: { paging: 'offset' } }
+        { ...recorder().hooks, policies: { paging: 'offset', cover: 'none' } }
       );
       expect(result.pairs.score.length).toBe((50 * 49) / 2);
       const pages = fake.calls
@@ -553,6 +578,8 @@ describe('scanCollection with a fake Qdrant client', () => {
       'inspecting',
       'listing',
       'scanning',
+      // The cover's exact search around each group.
+      'checking',
       'details',
       'grouping',
       'complete'

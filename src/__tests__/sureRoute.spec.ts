@@ -69,12 +69,21 @@ function pairsOf(result: IScanResult): string[] {
   return out.sort();
 }
 
+/**
+ * These tests count the sure route's own searches: the cover after the check (cover.ts, its
+ * own tests in cover.spec.ts) is left out unless a test asks for it.
+ */
+const sureOnly = (policies?: PolicyOverrides): PolicyOverrides => ({
+  cover: 'none',
+  ...policies
+});
+
 async function scan(policies?: PolicyOverrides) {
   const { vectors, unreachable, copies } = collection();
   const client = new FakeUnreachableQdrant(vectors, unreachable);
   const progress: IScanProgress[] = [];
   const result = await scanCollection(client, request, {
-    policies,
+    policies: sureOnly(policies),
     onProgress: p => progress.push(p)
   });
   const overCollection = client.searches.filter(s => s.exact && !s.filtered);
@@ -140,7 +149,9 @@ describe('the sure route on a fake Qdrant whose index cannot reach some points',
     vectors.set(303, at(153.2));
     const run = async (policies?: PolicyOverrides) => {
       const client = new FakeUnreachableQdrant(vectors, new Set([300, 302]));
-      const result = await scanCollection(client, request, { policies });
+      const result = await scanCollection(client, request, {
+        policies: sureOnly(policies)
+      });
       return { client, result };
     };
     const { client, result } = await run();
@@ -162,7 +173,9 @@ describe('the sure route on a fake Qdrant whose index cannot reach some points',
       vectors.set(id, at(252));
     }
     const client = new FakeUnreachableQdrant(vectors, new Set());
-    const result = await scanCollection(client, request);
+    const result = await scanCollection(client, request, {
+      policies: sureOnly()
+    });
     // Each copy asks by its vector first (limit 2 + the point itself: full), then again from
     // the start by id. (The fake names a vector's query by the first point with that vector.)
     const cluster = client.searches.filter(s => s.point >= 400 && !s.filtered);
@@ -191,7 +204,7 @@ describe('the sure route on a fake Qdrant whose index cannot reach some points',
       const result = await scanCollection(
         client,
         { ...request, batchSize: 1, inFlight: 1, auditPoints: 0 },
-        { policies }
+        { policies: sureOnly(policies) }
       );
       return {
         result,

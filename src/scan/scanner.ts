@@ -347,7 +347,10 @@ async function check(
     CHECK_MAX_GROUP
   );
   const checking = () => {
-    ctx.progress.update({ checked: pass.checked, toCheck: pass.queued });
+    ctx.progress.update({
+      checked: pass.checked,
+      toCheck: pass.checked + pass.queued
+    });
     ctx.progress.setPhase('checking');
   };
   if (queries.length > 0) {
@@ -399,9 +402,9 @@ async function cover(
     ball
   }));
   pass.countsToCheck = true;
-  checking();
   while (next.length > 0) {
     pass.enqueue(next);
+    checking();
     await pass.run();
     next = [];
     for (let i = 0; i < n; i++) {
