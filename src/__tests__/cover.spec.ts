@@ -176,9 +176,7 @@ describe('the cover in a scan, on a fake Qdrant whose approximate search drops p
     // joined the group there) exactly at the threshold: it brings 4.
     expect(exact).toHaveLength(3);
     expect(exact[0].score_threshold).toBeLessThan(0.999);
-    expect(exact.map(s => s.query)).toEqual(
-      expect.arrayContaining([3, 4])
-    );
+    expect(exact.map(s => s.query)).toEqual(expect.arrayContaining([3, 4]));
   });
 
   it("leaves those pairs missed with cover 'none' (the design before)", async () => {

@@ -116,8 +116,7 @@ export function groupBalls(
       }
     }
     const byDegree = Array.from({ length: m }, (_, i) => i).sort(
-      (x, y) =>
-        degree[y + 1] - degree[y] - (degree[x + 1] - degree[x]) || x - y
+      (x, y) => degree[y + 1] - degree[y] - (degree[x + 1] - degree[x]) || x - y
     );
     for (const c of byDegree) {
       if (left === 0) {

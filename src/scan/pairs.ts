@@ -142,9 +142,7 @@ export class PairStore {
   }
 
   /** Calls `fn` with each kept pair's ends (a < b), score and position, in the order kept. */
-  forEach(
-    fn: (a: number, b: number, score: number, k: number) => void
-  ): void {
+  forEach(fn: (a: number, b: number, score: number, k: number) => void): void {
     const bits = this._bits;
     const low = this._chunk - 1;
     for (let k = 0; k < this._count; k++) {
