@@ -375,6 +375,34 @@ def test_server_layout_default_scan_cures_unreachable_points_and_says_so(server_
     assert audit["cure"] is None
 
 
+def test_server_layout_cover_leaves_no_missed_pair_at_a_grouped_point(server_collection, real_qdrant, bundle, tmp_path):
+    """By id only (cure off), the server's index misses pairs, most at points it cannot
+    reach. The cover after the check (an exact search around each group, src/scan/cover.ts)
+    finds every pair that touches a point of a group it found: what can remain is a pair of
+    two points that both found nothing. The same scan without it (variant no-cover) misses
+    pairs at grouped points on the same upload."""
+    name, truth = server_collection
+
+    def misses(out):
+        comparison = sh.compare(out, truth)
+        grouped = {int(p) for g in out["groups"] for p in g}
+        at_groups = [m for m in comparison.missed if m[0] in grouped or m[1] in grouped]
+        return comparison, at_groups
+
+    scan = dict(timeout=600, cure="never", auditSeed=12)
+    out = sh.run_scan(bundle, "ours", real_qdrant.url, real_qdrant.api_key, name, 0.95, **scan)
+    comparison, at_groups = misses(out)
+    assert at_groups == [], f"{len(at_groups)} missed pairs touch a found group: {at_groups[:10]}"
+    assert not comparison.extra
+    plain = sh.build_bundle(str(tmp_path / "scan_node.no-cover.cjs"), variant="no-cover")
+    before = sh.run_scan(plain, "ours", real_qdrant.url, real_qdrant.api_key, name, 0.95, **scan)
+    before_comparison, before_at_groups = misses(before)
+    if not before_at_groups:
+        pytest.skip("this upload's graph left no missed pair at a grouped point: nothing for the cover to find")
+    assert len(comparison.missed) < len(before_comparison.missed)
+    assert comparison.groups_exact > before_comparison.groups_exact
+
+
 def test_server_layout_audit_without_cure_offers_it(server_collection, real_qdrant, bundle):
     """With the cure turned off (the scan as it was), pairs are missed; the audit never claims
     more than the true recall and the result offers the cure with an estimated time."""
