@@ -282,7 +282,17 @@ export class NearDuplicatesModel {
     this._groupingError = null;
     const { linkage, splits } = this._shaping;
     const large = outcome.result.pairs.score.length >= this._workerRegroupPairs;
-    if ((linkage !== 'complete' && !large) || !this._jobs.available) {
+    // At the scan's own threshold, single linkage and no split, the groups are the scan's
+    // own: nothing to form, and no copy of millions of pairs sent to the worker for them.
+    const asScanned =
+      outcome.threshold === outcome.result.threshold &&
+      linkage === 'single' &&
+      splits.length === 0;
+    if (
+      asScanned ||
+      (linkage !== 'complete' && !large) ||
+      !this._jobs.available
+    ) {
       this._forming = null;
       outcome.groups = this._shaping.groupsAt(
         outcome.result,

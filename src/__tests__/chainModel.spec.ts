@@ -267,6 +267,39 @@ describe('chaining in the model (fake in-process worker and Qdrant client)', () 
     expect(worker.posted.filter(t => t === 'shape').length).toBeGreaterThan(0);
   });
 
+  it('shows a large scan at its own threshold as the scan grouped it, sending the worker no copy of its pairs', async () => {
+    // From 1 pair on the scan counts as large (a million points' six million pairs).
+    const worker = new FakeInProcessWorker();
+    const model = new NearDuplicatesModel({
+      createWorker: () => worker,
+      api,
+      workerRegroupPairs: 1
+    });
+    model.start();
+    await model.refreshBackend();
+    model.setThreshold(0.75);
+    await model.detect();
+    for (let i = 0; i < 200 && model.running; i++) {
+      await new Promise(resolve => setTimeout(resolve, 5));
+    }
+    await settle();
+    const outcome = model.outcome!;
+    expect(outcome.threshold).toBe(0.75);
+    expect(model.forming).toBeNull();
+    expect(outcome.groups).toBe(outcome.result.groups);
+    expect(outcome.groups.length).toBeGreaterThan(0);
+    expect(worker.posted.filter(t => t === 'pairs' || t === 'shape')).toEqual(
+      []
+    );
+    // A stricter threshold is formed in the worker, which gets the pairs then.
+    model.setThreshold(0.98);
+    expect(model.forming).toEqual({ linkage: 'single', threshold: 0.98 });
+    await settle();
+    expect(worker.posted.filter(t => t === 'pairs')).toHaveLength(1);
+    expect(worker.posted.filter(t => t === 'shape')).toHaveLength(1);
+    expect(names(model)).toEqual(SINGLE_AT_098);
+  });
+
   it('shows only the newest linkage asked for, whatever order the worker answers in', async () => {
     const { model, worker } = await scanned();
     worker.hold = true;
