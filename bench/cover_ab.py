@@ -1,4 +1,4 @@
-"""The cover (src/scan/cover.ts) against the scan without it (variant no-cover), side by side on
+"""The cover (src/scan/cover.ts) against the scan without it (variant no-group-cover), side by side on
 one kept collection of the benchmark's data set in the embedded backend, alternating, each
 scan in its own Node process; every row scored against the exact truth (cached in bench/.cache).
 
@@ -19,6 +19,7 @@ import time
 BENCH = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, BENCH)
 
+import common  # noqa: E402
 import data  # noqa: E402
 import numpy as np  # noqa: E402
 import scan_harness as sh  # noqa: E402
@@ -40,16 +41,15 @@ def main() -> None:
     build = os.path.join(BENCH, ".build")
     bundles = {
         "cover": sh.build_bundle(os.path.join(build, "scan_node.cover-ab.cjs")),
-        "no-cover": sh.build_bundle(os.path.join(build, "scan_node.no-cover.cjs"), variant="no-cover"),
+        "no-group-cover": sh.build_bundle(os.path.join(build, "scan_node.no-group-cover.cjs"), variant="no-group-cover"),
     }
     backend = EmbeddedBackend(args.dir)
-    url, key = backend.ensure_running()
+    backend.ensure_running()
     rows = []
     try:
         for r in range(args.rounds):
-            for name in ("no-cover", "cover"):
-                load = os.getloadavg()[0]
-                out = sh.run_scan(bundles[name], "ours", url, key, "bench", args.threshold, timeout=4 * 3600)
+            for name in ("no-group-cover", "cover"):
+                out = common.scan(backend, bundles[name], "ours", args.threshold, timeout=4 * 3600, **common.FIELDS)
                 a = np.asarray(out["pairs"]["a"], dtype=np.int64)
                 b = np.asarray(out["pairs"]["b"], dtype=np.int64)
                 out["groups"] = sh.components(args.n, a, b)
@@ -62,7 +62,7 @@ def main() -> None:
                     "pair_recall": round(c.recall, 6), "missed": len(c.missed), "extra": len(c.extra),
                     "missed_at_grouped_points": sum(1 for x, y in c.missed if x in grouped or y in grouped),
                     "groups_exact": c.groups_exact, "truth_groups": c.truth_groups,
-                    "load_before": round(load, 1), "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    "load_before": round(out["load_before"], 1), "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 }
                 rows.append(row)
                 print(json.dumps(row), flush=True)

@@ -379,7 +379,7 @@ def test_server_layout_cover_leaves_no_missed_pair_at_a_grouped_point(server_col
     """By id only (cure off), the server's index misses pairs, most at points it cannot
     reach. The cover after the check (an exact search around each group, src/scan/cover.ts)
     finds every pair that touches a point of a group it found: what can remain is a pair of
-    two points that both found nothing. The same scan without it (variant no-cover) misses
+    two points that both found nothing. The same scan without it (variant no-group-cover) misses
     pairs at grouped points on the same upload."""
     name, truth = server_collection
 
@@ -394,7 +394,7 @@ def test_server_layout_cover_leaves_no_missed_pair_at_a_grouped_point(server_col
     comparison, at_groups = misses(out)
     assert at_groups == [], f"{len(at_groups)} missed pairs touch a found group: {at_groups[:10]}"
     assert not comparison.extra
-    plain = sh.build_bundle(str(tmp_path / "scan_node.no-cover.cjs"), variant="no-cover")
+    plain = sh.build_bundle(str(tmp_path / "scan_node.no-group-cover.cjs"), variant="no-group-cover")
     before = sh.run_scan(plain, "ours", real_qdrant.url, real_qdrant.api_key, name, 0.95, **scan)
     before_comparison, before_at_groups = misses(before)
     if not before_at_groups:

@@ -179,12 +179,12 @@ describe('the cover in a scan, on a fake Qdrant whose approximate search drops p
     expect(exact.map(s => s.query)).toEqual(expect.arrayContaining([3, 4]));
   });
 
-  it("leaves those pairs missed with cover 'none' (the design before)", async () => {
+  it("leaves those pairs missed with groupCover 'none' (the design before)", async () => {
     const fake = new FakeQdrant(points(), 'Cosine', {
       approximateMisses: misses
     });
     const result = await scanCollection(fake, request, {
-      policies: { cover: 'none' }
+      policies: { groupCover: 'none' }
     });
     expect(pairsOf(result)).toEqual(['1-2']);
   });

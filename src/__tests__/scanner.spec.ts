@@ -227,7 +227,7 @@ describe('scanCollection with a fake Qdrant client', () => {
       fake,
       { ...base, threshold: 0.99, limit: 8, batchSize: 16, auditPoints: 0 },
       // Paging only: without the cover's exact search around the group.
-      { ...recorder().hooks, policies: { cover: 'none' } }
+      { ...recorder().hooks, policies: { groupCover: 'none' } }
     );
     expect(result.pairs.score.length).toBe((50 * 49) / 2);
     expect(result.groups).toHaveLength(1);
@@ -343,7 +343,7 @@ describe('scanCollection with a fake Qdrant client', () => {
       exactless,
       { ...base, threshold: 0.99, limit: 8 },
       // The check only: the cover would find those pairs too.
-      { ...recorder().hooks, policies: { cover: 'none' } }
+      { ...recorder().hooks, policies: { groupCover: 'none' } }
     );
     expect(dropped).toBe(3);
     expect(unchecked.pairs.score.length).toBe(12);
@@ -399,7 +399,7 @@ describe('scanCollection with a fake Qdrant client', () => {
         { ...base, threshold: 0.99, limit: 8, auditPoints: 0 },
         {
           ...hooks,
-          policies: { check: 'none', cover: 'none' }
+          policies: { check: 'none', groupCover: 'none' }
         }
       );
       expect(result.pairs.score.length).toBe(12);
@@ -436,7 +436,7 @@ describe('scanCollection with a fake Qdrant client', () => {
       const result = await scanCollection(
         fake,
         { ...base, threshold: 0.99, limit: 8, batchSize: 16, auditPoints: 0 },
-        { ...recorder().hooks, policies: { paging: 'offset', cover: 'none' } }
+        { ...recorder().hooks, policies: { paging: 'offset', groupCover: 'none' } }
       );
       expect(result.pairs.score.length).toBe((50 * 49) / 2);
       const pages = fake.calls

@@ -74,7 +74,7 @@ function pairsOf(result: IScanResult): string[] {
  * own tests in cover.spec.ts) is left out unless a test asks for it.
  */
 const sureOnly = (policies?: PolicyOverrides): PolicyOverrides => ({
-  cover: 'none',
+  groupCover: 'none',
   ...policies
 });
 

@@ -73,7 +73,7 @@ export type VectorsPolicy = 'text' | 'numbers';
  * searched exactly. 'none': the approximate pass and the check only (the design before issue
  * 16: at 200k the index left 119 pairs and 11 groups wrong).
  */
-export type CoverPolicy = 'groups' | 'none';
+export type GroupCoverPolicy = 'groups' | 'none';
 
 export interface IScanPolicies {
   paging: PagingPolicy;
@@ -82,7 +82,7 @@ export interface IScanPolicies {
   unreachableCopies: UnreachableCopiesPolicy;
   unreachableCover: UnreachableCoverPolicy;
   check: CheckPolicy;
-  cover: CoverPolicy;
+  groupCover: GroupCoverPolicy;
   /** Whether cure 'auto' takes the sure route when the audit finds points the index cannot reach. */
   autoCure: boolean;
   sureExact: SureExactPolicy;
@@ -106,7 +106,7 @@ export type PolicyOverrides = Partial<
     | 'paging'
     | 'vectors'
     | 'check'
-    | 'cover'
+    | 'groupCover'
     | 'autoCure'
     | 'sureExact'
     | 'exactPage'
@@ -210,7 +210,7 @@ export function resolveRequest(
       unreachableCopies: overrides.unreachableCopies ?? 'share',
       unreachableCover: overrides.unreachableCover ?? 'cover',
       check: overrides.check ?? 'unknown',
-      cover: overrides.cover ?? 'groups',
+      groupCover: overrides.groupCover ?? 'groups',
       autoCure: overrides.autoCure ?? true,
       sureExact: overrides.sureExact ?? sureExact,
       batching: {

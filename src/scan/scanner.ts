@@ -358,7 +358,7 @@ async function check(
     checking();
     await pass.run();
   }
-  if (ctx.options.policies.cover === 'groups') {
+  if (ctx.options.policies.groupCover === 'groups') {
     await cover(ctx, pass, listing, choice, target, checking);
   }
 }
