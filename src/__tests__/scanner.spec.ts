@@ -436,7 +436,10 @@ describe('scanCollection with a fake Qdrant client', () => {
       const result = await scanCollection(
         fake,
         { ...base, threshold: 0.99, limit: 8, batchSize: 16, auditPoints: 0 },
-        { ...recorder().hooks, policies: { paging: 'offset', groupCover: 'none' } }
+        {
+          ...recorder().hooks,
+          policies: { paging: 'offset', groupCover: 'none' }
+        }
       );
       expect(result.pairs.score.length).toBe((50 * 49) / 2);
       const pages = fake.calls
