@@ -24,7 +24,8 @@ import {
 } from 'fs';
 import * as v8 from 'v8';
 import type { ICheckpointStore, IScanCheckpoint } from '../src/scan/checkpoint';
-import { appendedCheckpoint } from '../src/scan/checkpoint';
+import { joinPairParts } from '../src/scan/checkpoint';
+import type { IPairList } from '../src/scan/types';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { PairStore } from '../src/scan/pairs';
 import { createQdrantClient } from '../src/scan/scanService';
@@ -102,8 +103,12 @@ interface Config {
 const INTERRUPTED = 75;
 
 /**
- * Checkpoints in one file, written whole (temporary file, then rename) so a kill never leaves
- * half a file. What it last wrote is kept in memory, so an append does not read the file back.
+ * Checkpoints in files, kept as the worker keeps them in IndexedDB: a head, the ids once and
+ * the pairs in parts, each append one more part file. Nothing of them stays in this process
+ * (the worker's store lives in the browser, not in the worker), so the process's memory is
+ * the scan's. Each whole save starts a new generation of files; the head, written last
+ * (temporary file, then rename), names the generation and its parts, so a kill never leaves
+ * a head that names a missing or half-written file.
  */
 class FileCheckpointStore implements ICheckpointStore {
   constructor(private readonly path: string) {}
@@ -111,30 +116,79 @@ class FileCheckpointStore implements ICheckpointStore {
     if (!existsSync(this.path)) {
       return null;
     }
-    return v8.deserialize(readFileSync(this.path)) as IScanCheckpoint;
+    const head = v8.deserialize(readFileSync(this.path)) as IFileHead;
+    this.head = { generation: head.generation, parts: head.parts };
+    const parts: IPairList[] = [];
+    for (let k = 0; k < head.parts; k++) {
+      parts.push(v8.deserialize(readFileSync(this.file(head.generation, k))));
+    }
+    return {
+      ...head.checkpoint,
+      ids: v8.deserialize(readFileSync(this.file(head.generation, 'ids'))),
+      pairs: joinPairParts(parts, head.checkpoint.distance)
+    };
   }
   async save(
     _key: string,
     checkpoint: IScanCheckpoint,
     append = false
   ): Promise<void> {
-    let whole = checkpoint;
-    if (append) {
-      const kept = this.written ?? (await this.load());
-      if (!kept) {
-        throw new Error('No checkpoint is kept to add to.');
-      }
-      whole = appendedCheckpoint(kept, checkpoint);
+    let head = this.head;
+    if (append && !head) {
+      throw new Error('No checkpoint is kept to add to.');
     }
-    writeFileSync(this.path + '.tmp', v8.serialize(whole));
-    renameSync(this.path + '.tmp', this.path);
-    this.written = whole;
+    const old = head && !append ? head.generation : null;
+    if (!head || !append) {
+      head = { generation: (head?.generation ?? 0) + 1, parts: 0 };
+      writeWhole(
+        this.file(head.generation, 'ids'),
+        v8.serialize(checkpoint.ids)
+      );
+    }
+    writeWhole(
+      this.file(head.generation, head.parts),
+      v8.serialize(checkpoint.pairs)
+    );
+    head = { generation: head.generation, parts: head.parts + 1 };
+    const { pairs: _pairs, ids: _ids, ...rest } = checkpoint;
+    writeWhole(
+      this.path,
+      v8.serialize({ ...head, checkpoint: rest } satisfies IFileHead)
+    );
+    this.head = head;
+    if (old !== null) {
+      this.removeGeneration(old);
+    }
   }
   async remove(): Promise<void> {
     rmSync(this.path, { force: true });
-    this.written = null;
+    if (this.head) {
+      this.removeGeneration(this.head.generation);
+    }
+    this.head = null;
   }
-  private written: IScanCheckpoint | null = null;
+  private file(generation: number, part: number | 'ids'): string {
+    return `${this.path}.g${generation}.${part}`;
+  }
+  private removeGeneration(generation: number): void {
+    for (let k = 0; existsSync(this.file(generation, k)); k++) {
+      rmSync(this.file(generation, k), { force: true });
+    }
+    rmSync(this.file(generation, 'ids'), { force: true });
+  }
+  private head: { generation: number; parts: number } | null = null;
+}
+
+interface IFileHead {
+  generation: number;
+  parts: number;
+  checkpoint: Omit<IScanCheckpoint, 'pairs' | 'ids'>;
+}
+
+/** A file written whole: a temporary file, then renamed over it. */
+function writeWhole(path: string, bytes: Buffer): void {
+  writeFileSync(path + '.tmp', bytes);
+  renameSync(path + '.tmp', path);
 }
 
 /** The client, ending the process when `stop` queryBatch answers have arrived. */
