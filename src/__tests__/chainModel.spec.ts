@@ -93,8 +93,11 @@ const api: INearDuplicatesApi = {
   })
 };
 
-/** A model whose scan of the circle ran at a floor of 0.75, shown at 0.98. */
-async function scanned(workerRegroupPairs?: number) {
+/** A model whose scan of the circle ran at a floor of 0.75, shown at `shownAt` (if any). */
+async function scanned(
+  workerRegroupPairs?: number,
+  shownAt: number | null = 0.98
+) {
   const worker = new FakeInProcessWorker();
   const model = new NearDuplicatesModel({
     createWorker: () => worker,
@@ -109,7 +112,9 @@ async function scanned(workerRegroupPairs?: number) {
     await new Promise(resolve => setTimeout(resolve, 5));
   }
   expect(model.outcome).not.toBeNull();
-  model.setThreshold(0.98);
+  if (shownAt !== null) {
+    model.setThreshold(shownAt);
+  }
   return { model, worker };
 }
 
@@ -269,19 +274,7 @@ describe('chaining in the model (fake in-process worker and Qdrant client)', () 
 
   it('shows a large scan at its own threshold as the scan grouped it, sending the worker no copy of its pairs', async () => {
     // From 1 pair on the scan counts as large (a million points' six million pairs).
-    const worker = new FakeInProcessWorker();
-    const model = new NearDuplicatesModel({
-      createWorker: () => worker,
-      api,
-      workerRegroupPairs: 1
-    });
-    model.start();
-    await model.refreshBackend();
-    model.setThreshold(0.75);
-    await model.detect();
-    for (let i = 0; i < 200 && model.running; i++) {
-      await new Promise(resolve => setTimeout(resolve, 5));
-    }
+    const { model, worker } = await scanned(1, null);
     await settle();
     const outcome = model.outcome!;
     expect(outcome.threshold).toBe(0.75);

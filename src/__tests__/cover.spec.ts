@@ -1,11 +1,11 @@
 // The cover (src/scan/cover.ts): the balls it builds from the pairs (DOM-free, no fake), and
 // the scan's cover phase against a fake Qdrant whose approximate search drops pairs.
-import { FakePoint, FakeQdrant } from './fakeQdrant';
+import { FakePoint, FakeQdrant, pairsOf } from './fakeQdrant';
 import { groupBalls } from '../scan/cover';
 import { ballThreshold } from '../scan/metric';
 import { PairStore } from '../scan/pairs';
 import { NeighbourQuery, scanCollection } from '../scan/scanner';
-import type { IScanRequest, IScanResult } from '../scan/types';
+import type { IScanRequest } from '../scan/types';
 import { UnionFind } from '../scan/unionFind';
 
 function store(
@@ -118,16 +118,6 @@ const at = (deg: number) => [
   Math.cos((deg * Math.PI) / 180),
   Math.sin((deg * Math.PI) / 180)
 ];
-
-function pairsOf(result: IScanResult): string[] {
-  const { ids } = result.points;
-  const out: string[] = [];
-  for (let k = 0; k < result.pairs.score.length; k++) {
-    const [a, b] = [ids[result.pairs.a[k]], ids[result.pairs.b[k]]];
-    out.push(Number(a) < Number(b) ? `${a}-${b}` : `${b}-${a}`);
-  }
-  return out.sort();
-}
 
 describe('the cover in a scan, on a fake Qdrant whose approximate search drops pairs', () => {
   // 0.999 reaches 2.56 degrees.

@@ -2,7 +2,7 @@
 // getCollection, scroll and queryBatch the way Qdrant's REST API does.
 import type { ICollectionInfoLike } from '../scan/collection';
 import type { NeighbourQuery, IScanClient } from '../scan/scanner';
-import type { DistanceKind } from '../scan/types';
+import type { DistanceKind, IScanResult } from '../scan/types';
 
 type Id = string | number;
 
@@ -287,4 +287,15 @@ function tieRank(text: string): number {
     h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
   }
   return h;
+}
+
+/** A result's pairs as "a-b" by point id (the smaller first), sorted. */
+export function pairsOf(result: IScanResult): string[] {
+  const { ids } = result.points;
+  const out: string[] = [];
+  for (let k = 0; k < result.pairs.score.length; k++) {
+    const [a, b] = [ids[result.pairs.a[k]], ids[result.pairs.b[k]]];
+    out.push(Number(a) < Number(b) ? `${a}-${b}` : `${b}-${a}`);
+  }
+  return out.sort();
 }

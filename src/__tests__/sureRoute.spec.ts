@@ -1,5 +1,6 @@
 // The sure route (issue 12) against a fake Qdrant whose index cannot reach some points:
 // every pair is found, and the exact searches it takes are as few as they can be.
+import { pairsOf } from './fakeQdrant';
 import { FakeUnreachableQdrant } from './fakeUnreachable';
 import { scanCollection } from '../scan/scanner';
 import type { PolicyOverrides } from '../scan/policies';
@@ -55,16 +56,6 @@ function truth(vectors: Map<number, number[]>, threshold: number): string[] {
         out.push(`${ids[i]}-${ids[j]}`);
       }
     }
-  }
-  return out.sort();
-}
-
-function pairsOf(result: IScanResult): string[] {
-  const { ids } = result.points;
-  const out: string[] = [];
-  for (let k = 0; k < result.pairs.score.length; k++) {
-    const [a, b] = [ids[result.pairs.a[k]], ids[result.pairs.b[k]]];
-    out.push(Number(a) < Number(b) ? `${a}-${b}` : `${b}-${a}`);
   }
   return out.sort();
 }
