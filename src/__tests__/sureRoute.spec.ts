@@ -4,7 +4,7 @@ import { pairsOf } from './fakeQdrant';
 import { FakeUnreachableQdrant } from './fakeUnreachable';
 import { scanCollection } from '../scan/scanner';
 import type { PolicyOverrides } from '../scan/policies';
-import type { IScanProgress, IScanRequest, IScanResult } from '../scan/types';
+import type { IScanProgress, IScanRequest } from '../scan/types';
 
 const request: IScanRequest = {
   collection: 'images',
