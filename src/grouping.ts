@@ -27,13 +27,21 @@ export class GroupShaping {
     this._parts = new WeakMap();
   }
 
-  /** The groups of `result` at `threshold` by the linkage, with the splits made so far. */
-  groupsAt(result: IScanResult, threshold: number): IDuplicateGroup[] {
-    if (
+  /**
+   * Whether the groups at `threshold` are the scan's own: its threshold, single linkage and no
+   * split. Then nothing is formed (nor sent to the worker to form).
+   */
+  asScanned(result: IScanResult, threshold: number): boolean {
+    return (
       threshold === result.threshold &&
       this.linkage === 'single' &&
       this._splits.length === 0
-    ) {
+    );
+  }
+
+  /** The groups of `result` at `threshold` by the linkage, with the splits made so far. */
+  groupsAt(result: IScanResult, threshold: number): IDuplicateGroup[] {
+    if (this.asScanned(result, threshold)) {
       return result.groups;
     }
     return groupScan(result, threshold, {

@@ -282,14 +282,8 @@ export class NearDuplicatesModel {
     this._groupingError = null;
     const { linkage, splits } = this._shaping;
     const large = outcome.result.pairs.score.length >= this._workerRegroupPairs;
-    // At the scan's own threshold, single linkage and no split, the groups are the scan's
-    // own: nothing to form, and no copy of millions of pairs sent to the worker for them.
-    const asScanned =
-      outcome.threshold === outcome.result.threshold &&
-      linkage === 'single' &&
-      splits.length === 0;
     if (
-      asScanned ||
+      this._shaping.asScanned(outcome.result, outcome.threshold) ||
       (linkage !== 'complete' && !large) ||
       !this._jobs.available
     ) {

@@ -16,7 +16,7 @@
 // DOM-free; the balls are built from the pair store without a copy of the pairs (issue 16:
 // the worker stays under 300 MB at a million points): one Int32Array of pair positions
 // sorted by group (24 MB at six million pairs), given back once the balls are made.
-import { ballThreshold } from './metric';
+import { ballThreshold, compareAlike, higherIsBetter } from './metric';
 import type { PairStore } from './pairs';
 import type { DistanceKind } from './types';
 import type { UnionFind } from './unionFind';
@@ -46,23 +46,25 @@ export function groupBalls(
   distance: DistanceKind | null | undefined,
   target?: (i: number) => boolean
 ): IBall[] | null {
-  const single = ballThreshold(threshold, identical(distance), distance);
+  // The score of a point with itself: a ball of one point reaches no farther.
+  const itself = higherIsBetter(distance) ? 1 : 0;
+  const single = ballThreshold(threshold, itself, distance);
   if (single === null) {
     return null;
   }
   // Each pair's group (its root), and the pairs' positions sorted by group.
   const start = new Int32Array(n + 1);
-  pairs.forEach(a => {
-    start[components.find(a) + 1]++;
-  });
+  for (let k = 0; k < pairs.count; k++) {
+    start[components.find(pairs.endA(k)) + 1]++;
+  }
   for (let r = 0; r < n; r++) {
     start[r + 1] += start[r];
   }
   const order = new Int32Array(pairs.count);
   const fill = start.slice(0, n);
-  pairs.forEach((a, _b, _s, k) => {
-    order[fill[components.find(a)]++] = k;
-  });
+  for (let k = 0; k < pairs.count; k++) {
+    order[fill[components.find(pairs.endA(k))]++] = k;
+  }
   const wanted = (i: number) => target === undefined || target(i);
   const balls: IBall[] = [];
   const local = new Int32Array(n).fill(-1);
@@ -128,14 +130,16 @@ export function groupBalls(
       covered[c] = 1;
       left--;
       const inBall: number[] = [];
-      let reach = identical(distance);
+      let reach = itself;
       for (let e = degree[c]; e < degree[c + 1]; e++) {
         const p = peer[e];
         if (!covered[p]) {
           covered[p] = 1;
           left--;
           inBall.push(p);
-          reach = farther(reach, peerScore[e], distance);
+          if (compareAlike(peerScore[e], reach, distance) > 0) {
+            reach = peerScore[e];
+          }
         }
       }
       const bound = ballThreshold(threshold, reach, distance);
@@ -156,20 +160,4 @@ export function groupBalls(
     }
   }
   return balls;
-}
-
-/** The score of a point with itself. */
-function identical(distance: DistanceKind | null | undefined): number {
-  return distance === 'Euclid' || distance === 'Manhattan' ? 0 : 1;
-}
-
-/** The less alike of two scores. */
-function farther(
-  x: number,
-  y: number,
-  distance: DistanceKind | null | undefined
-): number {
-  return distance === 'Euclid' || distance === 'Manhattan'
-    ? Math.max(x, y)
-    : Math.min(x, y);
 }

@@ -141,17 +141,6 @@ export class PairStore {
     }
   }
 
-  /** Calls `fn` with each kept pair's ends (a < b), score and position, in the order kept. */
-  forEach(fn: (a: number, b: number, score: number, k: number) => void): void {
-    const bits = this._bits;
-    const low = this._chunk - 1;
-    for (let k = 0; k < this._count; k++) {
-      const c = k >>> bits;
-      const o = k & low;
-      fn(this._a[c][o], this._b[c][o], this._score[c][o], k);
-    }
-  }
-
   /** The smaller end of the pair kept at position k. */
   endA(k: number): number {
     return this._a[k >>> this._bits][k & (this._chunk - 1)];

@@ -431,10 +431,10 @@ export class NeighbourPass {
   }
 
   /**
-   * The answer of a ball's cover search (its pairs with the centre are kept by take()). When
-   * full, it is asked again from the start with a larger page, by offset only past the
-   * largest (as nextPage); each point of a complete page is compared exactly with the ball's
-   * members it has no pair with yet.
+   * The answer of a ball's cover search (its pairs with the centre are kept by take()). A full
+   * page is asked again as nextPage asks it ('grow': from the start with a larger page, by
+   * offset only past the largest); each point of a page not asked again is compared exactly
+   * with the ball's members it has no pair with yet, in queries within the largest page.
    */
   private takeBall(
     q: IPendingQuery,
@@ -442,14 +442,15 @@ export class NeighbourPass {
     hits: { id: unknown; score: number }[],
     full: boolean
   ): void {
-    const { maxPage } = this.ctx.options.policies.batching;
+    const { limit, policies } = this.ctx.options;
+    const { maxPage } = policies.batching;
     const { indexOf, queryIds } = this.scope.listing;
     this.checked++;
-    if (full && q.offset === 0 && q.limit < maxPage) {
-      this.followUps.push({
-        ...q,
-        limit: Math.min(q.limit * 2 + this.ctx.options.limit, maxPage)
-      });
+    const next = full
+      ? { ...nextPage(q, limit, { ...policies, paging: 'grow' }), ball }
+      : null;
+    if (next?.offset === 0) {
+      this.followUps.push(next);
       return;
     }
     for (const hit of hits) {
@@ -457,29 +458,21 @@ export class NeighbourPass {
       if (other === undefined || other === q.index) {
         continue;
       }
-      let unknown: QdrantId[] = [];
-      const { members } = ball;
-      for (let j = 0; j < members.length; j++) {
-        const m = members[j];
-        if (m !== other && !this.pairs.has(m, other)) {
-          unknown.push(queryIds[m]);
-        }
-        // A query's limit stays within the largest page.
-        if (unknown.length === maxPage - 1 || j === members.length - 1) {
-          if (unknown.length > 0) {
-            this.followUps.push({
-              index: other,
-              offset: 0,
-              limit: unknown.length + 1,
-              members: unknown
-            });
-          }
-          unknown = [];
-        }
+      const unknown = ball.members
+        .filter(m => m !== other && !this.pairs.has(m, other))
+        .map(m => queryIds[m]);
+      for (let from = 0; from < unknown.length; from += maxPage - 1) {
+        const members = unknown.slice(from, from + maxPage - 1);
+        this.followUps.push({
+          index: other,
+          offset: 0,
+          limit: members.length + 1,
+          members
+        });
       }
     }
-    if (full) {
-      this.followUps.push({ ...q, offset: q.offset + q.limit, limit: maxPage });
+    if (next) {
+      this.followUps.push(next);
     }
   }
 
