@@ -1,11 +1,12 @@
 // The cover (src/scan/cover.ts): the balls it builds from the pairs (DOM-free, no fake), and
 // the scan's cover phase against a fake Qdrant whose approximate search drops pairs.
 import { FakePoint, FakeQdrant, pairsOf } from './fakeQdrant';
+import { MemoryCheckpointStore } from '../scan/checkpoint';
 import { groupBalls } from '../scan/cover';
 import { ballThreshold } from '../scan/metric';
 import { PairStore } from '../scan/pairs';
 import { NeighbourQuery, scanCollection } from '../scan/scanner';
-import type { IScanRequest } from '../scan/types';
+import type { IScanRequest, IScanResult } from '../scan/types';
 import { UnionFind } from '../scan/unionFind';
 
 function store(
@@ -194,5 +195,78 @@ describe('the cover in a scan, on a fake Qdrant whose approximate search drops p
     const last = checking[checking.length - 1];
     expect(last.checked).toBe(last.toCheck);
     expect(last.checked).toBeGreaterThan(0);
+  });
+});
+
+describe('the cover in a scan of changes, on a fake Qdrant whose approximate search drops pairs', () => {
+  const request: IScanRequest = {
+    collection: 'images',
+    threshold: 0.999,
+    limit: 8,
+    batchSize: 4,
+    inFlight: 1,
+    auditPoints: 0
+  };
+  // The base: spread points and a group {1, 2} at 100 and 100.5 degrees. Added since: point 3
+  // at 102 (a pair of 2 at 1.5 degrees, of 1 at 2), whose own search misses both, and point
+  // 4 at 60 (near nothing).
+  function base(): FakePoint[] {
+    const out: FakePoint[] = [];
+    for (let k = 0; k < 20; k++) {
+      out.push({ id: 100 + k, vector: at(130 + k * 9) });
+    }
+    out.push({ id: 1, vector: at(100) });
+    out.push({ id: 2, vector: at(100.5) });
+    return out;
+  }
+  const now = () => [
+    ...base(),
+    { id: 3, vector: at(102) },
+    { id: 4, vector: at(60) }
+  ];
+  const misses: [number, number][] = [
+    [3, 1],
+    [3, 2]
+  ];
+
+  async function scanChanges(
+    groupCover: 'groups' | 'none' = 'groups'
+  ): Promise<{ result: IScanResult; searches: NeighbourQuery[] }> {
+    const store = new MemoryCheckpointStore();
+    const checkpoint = { store, key: 'images', everyMs: 0 };
+    await scanCollection(new FakeQdrant(base(), 'Cosine'), request, {
+      checkpoint,
+      policies: { groupCover }
+    });
+    const fake = new FakeQdrant(now(), 'Cosine', { approximateMisses: misses });
+    const result = await scanCollection(fake, request, {
+      checkpoint: { ...checkpoint, changes: true },
+      policies: { groupCover }
+    });
+    expect(result.stats.changes).toEqual({ added: 2, deleted: 0 });
+    const searches = fake.calls
+      .filter(c => c.method === 'queryBatch')
+      .flatMap(c => (c.body as { searches: NeighbourQuery[] }).searches);
+    return { result, searches };
+  }
+
+  it('finds the pairs of a new point that found nothing with an old group, as a full rescan does', async () => {
+    const { result, searches } = await scanChanges();
+    expect(pairsOf(result)).toEqual(['1-2', '1-3', '2-3']);
+    const rescan = await scanCollection(
+      new FakeQdrant(now(), 'Cosine', { approximateMisses: misses }),
+      request
+    );
+    expect(pairsOf(result)).toEqual(pairsOf(rescan));
+    // The old group is asked about the new points that found nothing (3 and 4) only, past
+    // the ball's looser threshold: not the whole collection.
+    const asked = searches.filter(s => (s.score_threshold ?? 1) < 0.999);
+    expect(asked).toHaveLength(1);
+    expect(asked[0].filter).toEqual({ must: [{ has_id: [3, 4] }] });
+  });
+
+  it("leaves that pair missed with groupCover 'none' (the design before)", async () => {
+    const { result } = await scanChanges('none');
+    expect(pairsOf(result)).toEqual(['1-2']);
   });
 });

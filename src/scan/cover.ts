@@ -16,6 +16,7 @@
 // DOM-free; the balls are built from the pair store without a copy of the pairs (issue 16:
 // the worker stays under 300 MB at a million points): one Int32Array of pair positions
 // sorted by group (24 MB at six million pairs), given back once the balls are made.
+import type { QdrantId } from './client';
 import { ballThreshold, compareAlike, higherIsBetter } from './metric';
 import type { PairStore } from './pairs';
 import type { DistanceKind } from './types';
@@ -28,6 +29,11 @@ export interface IBall {
   members: number[];
   /** The cover search's score threshold. */
   threshold: number;
+  /**
+   * The search compares with these points only (a has_id filter), not the whole collection:
+   * a scan of changes asks its old groups about its new points that found nothing.
+   */
+  within?: QdrantId[];
 }
 
 /**

@@ -135,7 +135,8 @@ export class NeighbourPass {
     let take = 0;
     let ids = 0;
     while (take < this.followUps.length && take < batchSize) {
-      ids += this.followUps[take].members?.length ?? 0;
+      const q = this.followUps[take];
+      ids += q.members?.length ?? q.ball?.within?.length ?? 0;
       if (take > 0 && ids > idsPerBatch) {
         break;
       }
@@ -213,6 +214,9 @@ export class NeighbourPass {
     if (q.ball) {
       search.params = { ...params, exact: true };
       search.score_threshold = q.ball.threshold;
+      if (q.ball.within) {
+        search.filter = { must: [{ has_id: q.ball.within }] };
+      }
     } else if (q.members) {
       search.filter = { must: [{ has_id: q.members }] };
       search.params = { ...params, exact: true };

@@ -6,8 +6,8 @@ import type { Schemas } from '@qdrant/js-client-rest';
 import { auditSize, randomSeed, samplePoints } from './audit';
 import { auditSample, IAuditSample, judge } from './auditPass';
 import { groupCheckQueries, unreachableQueries } from './check';
-import { groupBalls } from './cover';
-import type { IScanClient } from './client';
+import { groupBalls, IBall } from './cover';
+import type { IScanClient, QdrantId } from './client';
 import { chooseVector, describeCollection, IVectorChoice } from './collection';
 import type { IQueryScope, IScanContext } from './context';
 import { asScanError, cancelledError, ScanError } from './errors';
@@ -364,6 +364,35 @@ async function check(
 }
 
 /**
+ * A scan of changes: the base scan covered its groups before the new points were there, and
+ * a new point's own (approximate) search can miss an old member. So the old members of every
+ * group are put in balls too, each searched exactly for the new points that found nothing
+ * (a has_id filter: cheap), or, past `idsPerBatch` of those, over the whole collection.
+ */
+function oldGroupsAsked(
+  ctx: IScanContext,
+  pass: NeighbourPass,
+  listing: IListing,
+  isNew: (i: number) => boolean,
+  ballsOf: (wanted?: (i: number) => boolean) => IBall[] | null
+): IBall[] {
+  const lonely: QdrantId[] = [];
+  for (let i = 0; i < listing.queryIds.length; i++) {
+    if (isNew(i) && pass.components.sizeOf(i) === 1) {
+      lonely.push(listing.queryIds[i]);
+    }
+  }
+  if (lonely.length === 0) {
+    return [];
+  }
+  const old = ballsOf(i => !isNew(i)) ?? [];
+  if (lonely.length > ctx.options.policies.batching.idsPerBatch) {
+    return old;
+  }
+  return old.map(ball => ({ ...ball, within: lonely }));
+}
+
+/**
  * The cover (cover.ts): an exact search around each ball of a group's members, each point it
  * answers compared with the ball; then every point that joined a group here (it had found no
  * neighbour) is searched exactly, until none joins.
@@ -378,15 +407,23 @@ async function cover(
 ): Promise<void> {
   const n = listing.queryIds.length;
   const { components } = pass;
-  const balls = groupBalls(
-    pass.pairs,
-    components,
-    n,
-    ctx.request.threshold,
-    choice.distance,
-    target
-  );
-  if (balls === null || balls.length === 0) {
+  const ballsOf = (wanted?: (i: number) => boolean) =>
+    groupBalls(
+      pass.pairs,
+      components,
+      n,
+      ctx.request.threshold,
+      choice.distance,
+      wanted
+    );
+  const balls = ballsOf(target);
+  if (balls === null) {
+    return;
+  }
+  if (target) {
+    balls.push(...oldGroupsAsked(ctx, pass, listing, target, ballsOf));
+  }
+  if (balls.length === 0) {
     return;
   }
   const grouped = new Uint8Array(n);
