@@ -375,7 +375,14 @@ def test_server_layout_default_scan_cures_unreachable_points_and_says_so(server_
     assert audit["cure"] is None
 
 
-def test_server_layout_cover_leaves_no_missed_pair_at_a_grouped_point(server_collection, real_qdrant, bundle, tmp_path):
+@pytest.fixture(scope="module")
+def no_cover_bundle(tmp_path_factory) -> str:
+    """The scan without the group cover (bench/variants.json no-group-cover): the design before."""
+    out = tmp_path_factory.mktemp("no-group-cover") / "scan_node.no-group-cover.cjs"
+    return sh.build_bundle(str(out), variant="no-group-cover")
+
+
+def test_server_layout_cover_leaves_no_missed_pair_at_a_grouped_point(server_collection, real_qdrant, bundle, no_cover_bundle):
     """By id only (cure off), the server's index misses pairs, most at points it cannot
     reach. The cover after the check (an exact search around each group, src/scan/cover.ts)
     finds every pair that touches a point of a group it found: what can remain is a pair of
@@ -394,8 +401,7 @@ def test_server_layout_cover_leaves_no_missed_pair_at_a_grouped_point(server_col
     comparison, at_groups = misses(out)
     assert at_groups == [], f"{len(at_groups)} missed pairs touch a found group: {at_groups[:10]}"
     assert not comparison.extra
-    plain = sh.build_bundle(str(tmp_path / "scan_node.no-group-cover.cjs"), variant="no-group-cover")
-    before = sh.run_scan(plain, "ours", real_qdrant.url, real_qdrant.api_key, name, 0.95, **scan)
+    before = sh.run_scan(no_cover_bundle, "ours", real_qdrant.url, real_qdrant.api_key, name, 0.95, **scan)
     before_comparison, before_at_groups = misses(before)
     if not before_at_groups:
         pytest.skip("this upload's graph left no missed pair at a grouped point: nothing for the cover to find")
@@ -403,23 +409,29 @@ def test_server_layout_cover_leaves_no_missed_pair_at_a_grouped_point(server_col
     assert comparison.groups_exact > before_comparison.groups_exact
 
 
-def test_server_layout_audit_without_cure_offers_it(server_collection, real_qdrant, bundle):
-    """With the cure turned off (the scan as it was), pairs are missed; the audit never claims
-    more than the true recall and the result offers the cure with an estimated time."""
+def test_server_layout_audit_without_cure_offers_it(server_collection, real_qdrant, bundle, no_cover_bundle):
+    """With the cure turned off, the audit never claims more than the true recall and the
+    result offers the cure with an estimated time. The cover often leaves no pair missed on
+    this layout; then the same holds for the scan without it (variant no-group-cover), which
+    misses pairs: the audit must be honest when something is missed."""
     name, truth = server_collection
-    out = sh.run_scan(
-        bundle, "ours", real_qdrant.url, real_qdrant.api_key, name, 0.95, timeout=600, cure="never", auditSeed=12
-    )
-    comparison = sh.compare(out, truth)
-    audit = out["audit"]
-    assert audit["route"] == "by-id" and audit["unreachable"] > 0
-    # The interval is a 95% one over the graph's random layout, so only the side that would
-    # mislead is asserted: its lower bound is never above the truth. (Seen in CI once: the
-    # truth 0.99969 above the interval's top, 0.99950, from a sample of 200 holding a missed
-    # cluster: the result said less than it had, and offered the cure.)
-    assert audit["low"] <= comparison.recall, (comparison.recall, audit)
-    assert audit["cure"]["route"] == "sure" and audit["cure"]["seconds"] > 0
-    if not comparison.missed:
+    scan = dict(timeout=600, cure="never", auditSeed=12)
+    missed = 0
+    for each in (bundle, no_cover_bundle):
+        out = sh.run_scan(each, "ours", real_qdrant.url, real_qdrant.api_key, name, 0.95, **scan)
+        comparison = sh.compare(out, truth)
+        audit = out["audit"]
+        assert audit["route"] == "by-id" and audit["unreachable"] > 0
+        # The interval is a 95% one over the graph's random layout, so only the side that would
+        # mislead is asserted: its lower bound is never above the truth. (Seen in CI once: the
+        # truth 0.99969 above the interval's top, 0.99950, from a sample of 200 holding a missed
+        # cluster: the result said less than it had, and offered the cure.)
+        assert audit["low"] <= comparison.recall, (comparison.recall, audit)
+        assert audit["cure"]["route"] == "sure" and audit["cure"]["seconds"] > 0
+        missed = len(comparison.missed)
+        if missed:
+            break
+    if not missed:
         # Each upload builds another graph; on some, the unreachable points happen to hold
         # no pair. The cure is still offered (above): the sample saw unreachable points.
-        pytest.skip("this upload's by-id pass missed no pair: nothing more to show")
+        pytest.skip("this upload's by-id pass missed no pair, with the cover or without: nothing more to show")
