@@ -207,22 +207,37 @@ describe('the cover in a scan of changes, on a fake Qdrant whose approximate sea
     inFlight: 1,
     auditPoints: 0
   };
+  // 16 dimensions: the circle in the first two, lone points in the other 14.
+  const flat = (v: number[]) => [...v, ...new Array<number>(14).fill(0)];
   // The base: spread points and a group {1, 2} at 100 and 100.5 degrees. Added since: point 3
   // at 102 (a pair of 2 at 1.5 degrees, of 1 at 2), whose own search misses both, and point
   // 4 at 60 (near nothing).
   function base(): FakePoint[] {
     const out: FakePoint[] = [];
     for (let k = 0; k < 20; k++) {
-      out.push({ id: 100 + k, vector: at(130 + k * 9) });
+      out.push({ id: 100 + k, vector: flat(at(130 + k * 9)) });
     }
-    out.push({ id: 1, vector: at(100) });
-    out.push({ id: 2, vector: at(100.5) });
+    out.push({ id: 1, vector: flat(at(100)) });
+    out.push({ id: 2, vector: flat(at(100.5)) });
     return out;
   }
-  const now = () => [
+  /** `count` random points in the last 14 dimensions: near nothing, nor each other. */
+  function lone(count: number): FakePoint[] {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648 - 0.5;
+    };
+    return Array.from({ length: count }, (_, k) => ({
+      id: 10000 + k,
+      vector: [0, 0, ...Array.from({ length: 14 }, random)]
+    }));
+  }
+  const now = (more = 0) => [
     ...base(),
-    { id: 3, vector: at(102) },
-    { id: 4, vector: at(60) }
+    { id: 3, vector: flat(at(102)) },
+    { id: 4, vector: flat(at(60)) },
+    ...lone(more)
   ];
   const misses: [number, number][] = [
     [3, 1],
@@ -230,7 +245,8 @@ describe('the cover in a scan of changes, on a fake Qdrant whose approximate sea
   ];
 
   async function scanChanges(
-    groupCover: 'groups' | 'none' = 'groups'
+    groupCover: 'groups' | 'none' = 'groups',
+    more = 0
   ): Promise<{ result: IScanResult; searches: NeighbourQuery[] }> {
     const store = new MemoryCheckpointStore();
     const checkpoint = { store, key: 'images', everyMs: 0 };
@@ -238,17 +254,22 @@ describe('the cover in a scan of changes, on a fake Qdrant whose approximate sea
       checkpoint,
       policies: { groupCover }
     });
-    const fake = new FakeQdrant(now(), 'Cosine', { approximateMisses: misses });
+    const fake = new FakeQdrant(now(more), 'Cosine', {
+      approximateMisses: misses
+    });
     const result = await scanCollection(fake, request, {
       checkpoint: { ...checkpoint, changes: true },
       policies: { groupCover }
     });
-    expect(result.stats.changes).toEqual({ added: 2, deleted: 0 });
+    expect(result.stats.changes).toEqual({ added: 2 + more, deleted: 0 });
     const searches = fake.calls
       .filter(c => c.method === 'queryBatch')
       .flatMap(c => (c.body as { searches: NeighbourQuery[] }).searches);
     return { result, searches };
   }
+  // The old group's ball: exact, past a looser threshold than the scan's.
+  const aroundOldGroup = (searches: NeighbourQuery[]) =>
+    searches.filter(s => (s.score_threshold ?? 1) < 0.999);
 
   it('finds the pairs of a new point that found nothing with an old group, as a full rescan does', async () => {
     const { result, searches } = await scanChanges();
@@ -258,11 +279,19 @@ describe('the cover in a scan of changes, on a fake Qdrant whose approximate sea
       request
     );
     expect(pairsOf(result)).toEqual(pairsOf(rescan));
-    // The old group is asked about the new points that found nothing (3 and 4) only, past
-    // the ball's looser threshold: not the whole collection.
-    const asked = searches.filter(s => (s.score_threshold ?? 1) < 0.999);
+    // The old group is asked about the new points that found nothing (3 and 4) only: not
+    // the whole collection.
+    const asked = aroundOldGroup(searches);
     expect(asked).toHaveLength(1);
     expect(asked[0].filter).toEqual({ must: [{ has_id: [3, 4] }] });
+  });
+
+  it('asks the old group over the whole collection when more new points than a page found nothing', async () => {
+    const { result, searches } = await scanChanges('groups', 1100);
+    expect(pairsOf(result)).toEqual(['1-2', '1-3', '2-3']);
+    const asked = aroundOldGroup(searches);
+    expect(asked).toHaveLength(1);
+    expect(asked[0].filter).toBeUndefined();
   });
 
   it("leaves that pair missed with groupCover 'none' (the design before)", async () => {

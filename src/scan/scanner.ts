@@ -367,7 +367,7 @@ async function check(
  * A scan of changes: the base scan covered its groups before the new points were there, and
  * a new point's own (approximate) search can miss an old member. So the old members of every
  * group are put in balls too, each searched exactly for the new points that found nothing
- * (a has_id filter: cheap), or, past `idsPerBatch` of those, over the whole collection.
+ * (a has_id filter: cheap), or, past a page (`maxPage`) of those, over the whole collection.
  */
 function oldGroupsAsked(
   ctx: IScanContext,
@@ -386,7 +386,9 @@ function oldGroupsAsked(
     return [];
   }
   const old = ballsOf(i => !isNew(i)) ?? [];
-  if (lonely.length > ctx.options.policies.batching.idsPerBatch) {
+  // A filter of a page's worth of ids is cheap to send with every ball; past that, one exact
+  // search over the collection per ball costs less than sending the ids with each.
+  if (lonely.length > ctx.options.policies.batching.maxPage) {
     return old;
   }
   return old.map(ball => ({ ...ball, within: lonely }));
