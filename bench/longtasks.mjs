@@ -157,8 +157,59 @@ function mainThreadTasks(trace) {
     )
     .map(e => ({
       wall_ms: Math.round(e.dur / 1000),
-      cpu_ms: Math.round((e.tdur ?? e.dur) / 1000)
+      cpu_ms: Math.round((e.tdur ?? e.dur) / 1000),
+      ts: e.ts,
+      dur: e.dur
     }));
+}
+
+/**
+ * What ran during a task (trace `ts` and `dur`, microseconds, the CPU profile's clock): the
+ * profile's samples in its window, by their innermost frames (up to four, innermost first),
+ * most milliseconds first.
+ */
+function ranDuring(task, profiles) {
+  const profile = profiles.find(
+    p => p.startTime <= task.ts && task.ts <= p.endTime
+  );
+  if (!profile) {
+    return [];
+  }
+  const nodes = new Map(profile.nodes.map(n => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) {
+    for (const c of n.children ?? []) {
+      parent.set(c, n.id);
+    }
+  }
+  const frameName = f =>
+    `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+  const spent = new Map();
+  let t = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    t += profile.timeDeltas[i];
+    if (t < task.ts || t > task.ts + task.dur) {
+      return;
+    }
+    const frames = [];
+    for (
+      let at = id;
+      at !== undefined && frames.length < 4;
+      at = parent.get(at)
+    ) {
+      const f = nodes.get(at).callFrame;
+      if (f.functionName !== '(root)') {
+        frames.push(frameName(f));
+      }
+    }
+    const key = frames.join(' < ');
+    spent.set(key, (spent.get(key) ?? 0) + profile.timeDeltas[i]);
+  });
+  return [...spent]
+    .map(([stack, us]) => ({ stack, ms: Math.round(us / 1000) }))
+    .filter(x => x.ms > 0)
+    .sort((x, y) => y.ms - x.ms)
+    .slice(0, 6);
 }
 
 const log = message =>
@@ -508,7 +559,26 @@ try {
     longest_by_cpu: [...cpuTasks]
       .sort((x, y) => y.cpu_ms - x.cpu_ms)
       .slice(0, 10)
+      .map(({ ts: _ts, dur: _dur, ...x }, k) =>
+        k < 3
+          ? {
+              ...x,
+              ran: ranDuring({ ts: _ts, dur: _dur }, [
+                scanProfile,
+                scrollProfile
+              ])
+            }
+          : x
+      )
   };
+  for (const task of cpu.longest_by_cpu.slice(0, 3)) {
+    console.log(
+      `  a task of ${task.cpu_ms} ms CPU (${task.wall_ms} ms wall) ran:`
+    );
+    for (const r of task.ran ?? []) {
+      console.log(`    ${String(r.ms).padStart(5)} ms  ${r.stack}`);
+    }
+  }
   console.log(
     `\nrenderer main-thread tasks from Detect to the end (trace): max ${cpu.max_cpu_ms} ms CPU` +
       ` (over 100 ms CPU: ${cpu.tasks_over_100ms_cpu}, over 50 ms: ${cpu.tasks_over_50ms_cpu}),` +
