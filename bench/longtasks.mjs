@@ -173,7 +173,16 @@ function ranDuring(task, profiles) {
     p => p.startTime <= task.ts && task.ts <= p.endTime
   );
   if (!profile) {
-    return [];
+    // Where it was instead, against each profile (ms): e.g. just after one stopped, when the
+    // profiler serialises it on this thread.
+    const where = profiles
+      .map(
+        (p, k) =>
+          `profile ${k}: ${Math.round((task.ts - p.startTime) / 1000)} ms after its start, ` +
+          `${Math.round((task.ts - p.endTime) / 1000)} ms after its end`
+      )
+      .join('; ');
+    return [{ stack: `outside the CPU profiles (${where})`, ms: 0 }];
   }
   const nodes = new Map(profile.nodes.map(n => [n.id, n]));
   const parent = new Map();

@@ -9,7 +9,8 @@ import {
   formatPercent1,
   NO_SPLIT,
   populationFor,
-  populationOf
+  populationOf,
+  splitCodesFor
 } from './leakage';
 
 // Counted with the leakage table's rule; re-exported for the plan's callers.
@@ -188,13 +189,18 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
         );
       }
       const order = rule.order;
-      keyed.push(g =>
-        g.members.map(m => {
-          const s = points.splits[m];
-          const at = s === null || s === undefined ? -1 : order.indexOf(s);
-          return at < 0 ? order.length : at;
-        })
-      );
+      const rankOf = (s: string | null | undefined) => {
+        const at = s === null || s === undefined ? -1 : order.indexOf(s);
+        return at < 0 ? order.length : at;
+      };
+      const coded = splitCodesFor(points.splits);
+      if (coded) {
+        // Each split's rank once, then by each point's split code.
+        const byCode = [rankOf(null), ...coded.names.map(rankOf)];
+        keyed.push(g => g.members.map(m => byCode[coded.codes[m]]));
+      } else {
+        keyed.push(g => g.members.map(m => rankOf(points.splits[m])));
+      }
       continue;
     }
     if (rule.kind === 'central') {
@@ -222,12 +228,15 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
     if (checked > 0) {
       missing.push({ field: rule.field, members: checked });
     }
-    keyed.push(g =>
-      denseRanks(
-        g.members.map(m => present(values.get(m))),
-        rule.kind === 'max'
-      )
-    );
+    const highest = rule.kind === 'max';
+    keyed.push(g => {
+      const got = g.members.map(m => present(values.get(m)));
+      // Numbers are their own keys (negated for the highest first; an absent value last):
+      // no ranks to make for each group.
+      return got.every(v => v === null || typeof v === 'number')
+        ? got.map(v => (v === null ? Infinity : highest ? -v : v))
+        : denseRanks(got, highest);
+    });
   }
 
   const marked = new Set(plan.notDuplicates);
@@ -238,9 +247,7 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
   const population = input.population ?? populationFor(points.splits);
   const sizes = new Map(Object.entries(population.splits));
   const splits = new Map<string, ISplitCounts>();
-  const count = (member: number, kept: boolean) => {
-    const s = points.splits[member];
-    const name = s === null || s === undefined ? NO_SPLIT : s;
+  const rowOf = (name: string): ISplitCounts => {
     let row = splits.get(name);
     if (!row) {
       row = {
@@ -251,12 +258,32 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
       };
       splits.set(name, row);
     }
-    if (kept) {
-      row.keep++;
-    } else {
-      row.drop++;
-    }
+    return row;
   };
+  // By each point's split code (leakage.ts splitCodesFor), not its own split string.
+  const coded = splitCodesFor(points.splits);
+  const rows: (ISplitCounts | undefined)[] = [];
+  const count = coded
+    ? (member: number, kept: boolean) => {
+        const code = coded.codes[member];
+        const row = (rows[code] ??= rowOf(
+          code === 0 ? NO_SPLIT : coded.names[code - 1]
+        ));
+        if (kept) {
+          row.keep++;
+        } else {
+          row.drop++;
+        }
+      }
+    : (member: number, kept: boolean) => {
+        const s = points.splits[member];
+        const row = rowOf(s === null || s === undefined ? NO_SPLIT : s);
+        if (kept) {
+          row.keep++;
+        } else {
+          row.drop++;
+        }
+      };
 
   let keep = 0;
   let drop = 0;
@@ -414,7 +441,8 @@ function best(
   for (let k = 1; k < g.members.length; k++) {
     let c = 0;
     for (const key of keys) {
-      c = key[k] - key[top];
+      // Not a difference: two absent values (Infinity) are a tie.
+      c = key[k] === key[top] ? 0 : key[k] < key[top] ? -1 : 1;
       if (c !== 0) {
         break;
       }

@@ -8,6 +8,7 @@ import {
   groupsInCell,
   leakHeadline,
   NO_SPLIT,
+  splitCodesOf,
   splitLeakage
 } from '../leakage';
 import type { IDuplicateGroup } from '../scan/types';
@@ -185,5 +186,23 @@ describe('splitLeakage (fake groups)', () => {
     );
     expect(collectionSplits(splits)).toEqual(['test', 'train']);
     expect(collectionSplits([null, null])).toEqual([]);
+  });
+});
+
+describe('splitCodesOf', () => {
+  it('numbers each point by its split, 0 for none, in the order first seen', () => {
+    expect(
+      splitCodesOf(['train', null, 'test', 'train', undefined as never, 'val'])
+    ).toEqual({
+      names: ['train', 'test', 'val'],
+      codes: Uint16Array.from([1, 0, 2, 1, 0, 3])
+    });
+  });
+
+  it('gives up past 65,534 distinct splits (the plan then reads the strings)', () => {
+    const distinct = (n: number) =>
+      Array.from({ length: n }, (_, i) => `s${i}`);
+    expect(splitCodesOf(distinct(65534))?.names).toHaveLength(65534);
+    expect(splitCodesOf(distinct(65535))).toBeNull();
   });
 });

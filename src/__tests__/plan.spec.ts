@@ -396,3 +396,29 @@ describe('computePlan against a brute force (fake groups)', () => {
     }
   });
 });
+
+describe('computePlan with more splits than it codes (65,535 distinct)', () => {
+  it('ranks and counts the splits by their names, as with few', () => {
+    const n = 65535;
+    const ids: PointId[] = Array.from({ length: n }, (_, i) => i + 1);
+    const splits = ids.map((_, i) => `s${i}`);
+    const groups = [fakeGroup([0, 1], ids), fakeGroup([2, 3], ids)];
+    const result = computePlan(
+      { groups, points: { ids, splits } },
+      {
+        rules: [{ kind: 'split', order: ['s1', 's2'] }],
+        pins: {},
+        notDuplicates: []
+      }
+    );
+    expect(result.problem).toBeNull();
+    // s1 before s2 before any split not named (s0, s3).
+    expect(result.decisions.map(d => d.keeper)).toEqual([1, 2]);
+    expect(result.splits).toEqual([
+      { split: 's0', keep: 0, drop: 1, points: 1 },
+      { split: 's1', keep: 1, drop: 0, points: 1 },
+      { split: 's2', keep: 1, drop: 0, points: 1 },
+      { split: 's3', keep: 0, drop: 1, points: 1 }
+    ]);
+  });
+});
