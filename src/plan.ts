@@ -260,30 +260,34 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
     }
     return row;
   };
-  // By each point's split code (leakage.ts splitCodesFor), not its own split string.
+  // By each point's split code (leakage.ts splitCodesFor), not its own split string: kept
+  // and dropped members counted per code in a tight loop (the page's first plan runs cold).
   const coded = splitCodesFor(points.splits);
-  const rows: (ISplitCounts | undefined)[] = [];
-  const count = coded
-    ? (member: number, kept: boolean) => {
-        const code = coded.codes[member];
-        const row = (rows[code] ??= rowOf(
-          code === 0 ? NO_SPLIT : coded.names[code - 1]
-        ));
-        if (kept) {
-          row.keep++;
+  const kept = coded ? new Int32Array(coded.names.length + 1) : null;
+  const dropped = coded ? new Int32Array(coded.names.length + 1) : null;
+  const countGroup = (members: ReadonlyArray<number>, keeper: number) => {
+    if (coded) {
+      const codes = coded.codes;
+      for (let k = 0; k < members.length; k++) {
+        const m = members[k];
+        if (m === keeper) {
+          kept![codes[m]]++;
         } else {
-          row.drop++;
+          dropped![codes[m]]++;
         }
       }
-    : (member: number, kept: boolean) => {
-        const s = points.splits[member];
-        const row = rowOf(s === null || s === undefined ? NO_SPLIT : s);
-        if (kept) {
-          row.keep++;
-        } else {
-          row.drop++;
-        }
-      };
+      return;
+    }
+    for (const m of members) {
+      const s = points.splits[m];
+      const row = rowOf(s === null || s === undefined ? NO_SPLIT : s);
+      if (m === keeper) {
+        row.keep++;
+      } else {
+        row.drop++;
+      }
+    }
+  };
 
   let keep = 0;
   let drop = 0;
@@ -304,13 +308,20 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
     if (pin === undefined && central?.estimated[index]) {
       estimated.push(id);
     }
-    for (const m of g.members) {
-      count(m, m === keeper);
-    }
+    countGroup(g.members, keeper);
     keep++;
     drop += g.members.length - 1;
     return { id, keeper, pinned: pin !== undefined, notDuplicates: false };
   });
+  if (coded) {
+    for (let code = 0; code < kept!.length; code++) {
+      if (kept![code] + dropped![code] > 0) {
+        const row = rowOf(code === 0 ? NO_SPLIT : coded.names[code - 1]);
+        row.keep = kept![code];
+        row.drop = dropped![code];
+      }
+    }
+  }
   return {
     problem: null,
     decisions,
