@@ -120,16 +120,17 @@ const at = (deg: number) => [
   Math.sin((deg * Math.PI) / 180)
 ];
 
+// 0.999 reaches 2.56 degrees.
+const request: IScanRequest = {
+  collection: 'images',
+  threshold: 0.999,
+  limit: 8,
+  batchSize: 4,
+  inFlight: 1,
+  auditPoints: 0
+};
+
 describe('the cover in a scan, on a fake Qdrant whose approximate search drops pairs', () => {
-  // 0.999 reaches 2.56 degrees.
-  const request: IScanRequest = {
-    collection: 'images',
-    threshold: 0.999,
-    limit: 8,
-    batchSize: 4,
-    inFlight: 1,
-    auditPoints: 0
-  };
   // Spread points 9 degrees apart (130 to 301 degrees); a group {1, 2} at 100 and 100.5 degrees; point 3 at 102
   // (a pair of 2 at 1.5 degrees and of 1 at 2 degrees) and point 4 at 104 (a pair of 3 only).
   // The approximate search never returns 3 with 1 or 2, nor 4 with 3: both found nothing.
@@ -199,14 +200,6 @@ describe('the cover in a scan, on a fake Qdrant whose approximate search drops p
 });
 
 describe('the cover in a scan of changes, on a fake Qdrant whose approximate search drops pairs', () => {
-  const request: IScanRequest = {
-    collection: 'images',
-    threshold: 0.999,
-    limit: 8,
-    batchSize: 4,
-    inFlight: 1,
-    auditPoints: 0
-  };
   // 16 dimensions: the circle in the first two, lone points in the other 14.
   const flat = (v: number[]) => [...v, ...new Array<number>(14).fill(0)];
   // The base: spread points and a group {1, 2} at 100 and 100.5 degrees. Added since: point 3
