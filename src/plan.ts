@@ -221,6 +221,26 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
     if (!values) {
       return empty(`The payload field “${rule.field}” is not read yet.`);
     }
+    const highest = rule.kind === 'max';
+    const numeric = numericField(values, points.ids.length);
+    const absent = numeric ? absentAmong(groups, numeric.has) : -1;
+    if (numeric && absent < membersIn(groups)) {
+      // Every value a number, read once into typed arrays: a member's key is its value.
+      if (absent > 0) {
+        missing.push({ field: rule.field, members: absent });
+      }
+      const { numbers, has } = numeric;
+      keyed.push(g =>
+        g.members.map(m =>
+          m < has.length && has[m]
+            ? highest
+              ? -numbers[m]
+              : numbers[m]
+            : Infinity
+        )
+      );
+      continue;
+    }
     const checked = checkField(groups, points, values, rule);
     if (typeof checked === 'string') {
       return empty(checked);
@@ -228,7 +248,6 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
     if (checked > 0) {
       missing.push({ field: rule.field, members: checked });
     }
-    const highest = rule.kind === 'max';
     keyed.push(g => {
       const got = g.members.map(m => present(values.get(m)));
       // Numbers are their own keys (negated for the highest first; an absent value last):
@@ -466,6 +485,74 @@ function best(
     }
   }
   return g.members[top];
+}
+
+/** A payload field whose every present value is a number, by point index. */
+interface INumericField {
+  numbers: Float64Array;
+  /** 1 where the point has a value. */
+  has: Uint8Array;
+}
+
+const numericFields = new WeakMap<
+  ReadonlyMap<number, unknown>,
+  INumericField | null
+>();
+
+/**
+ * A field's values as typed arrays, once per values map (which must not change; the plan's
+ * model makes a new one per read); null when a present value is not a number. At a million
+ * points a rule on a field looked each member up in the map twice per plan.
+ */
+function numericField(
+  values: ReadonlyMap<number, unknown>,
+  points: number
+): INumericField | null {
+  let field = numericFields.get(values);
+  if (field === undefined) {
+    const numbers = new Float64Array(points);
+    const has = new Uint8Array(points);
+    let numeric = true;
+    values.forEach((v, m) => {
+      if (v === null || v === undefined || !numeric) {
+        return;
+      }
+      if (typeof v !== 'number' || !(m >= 0 && m < points)) {
+        numeric = false;
+        return;
+      }
+      numbers[m] = v;
+      has[m] = 1;
+    });
+    field = numeric ? { numbers, has } : null;
+    numericFields.set(values, field);
+  }
+  return field;
+}
+
+/** How many members of `groups` have no value in `has`. */
+function absentAmong(
+  groups: ReadonlyArray<IDuplicateGroup>,
+  has: Uint8Array
+): number {
+  let absent = 0;
+  for (const g of groups) {
+    for (let k = 0; k < g.members.length; k++) {
+      const m = g.members[k];
+      if (!has[m]) {
+        absent++;
+      }
+    }
+  }
+  return absent;
+}
+
+function membersIn(groups: ReadonlyArray<IDuplicateGroup>): number {
+  let n = 0;
+  for (const g of groups) {
+    n += g.members.length;
+  }
+  return n;
 }
 
 /** Python's string order (code points; the same as UTF-16 order outside astral planes). */
