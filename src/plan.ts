@@ -223,20 +223,17 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
     }
     const highest = rule.kind === 'max';
     const numeric = numericField(values, points.ids.length);
-    const absent = numeric ? absentAmong(groups, numeric.has) : -1;
-    if (numeric && absent < membersIn(groups)) {
-      // Every value a number, read once into typed arrays: a member's key is its value.
-      if (absent > 0) {
-        missing.push({ field: rule.field, members: absent });
+    const seen = numeric && membersWith(groups, numeric.has);
+    if (numeric && seen && seen.with > 0) {
+      // Every value a number, read once into typed arrays: a member's key is its value
+      // (negated for the highest first; an absent value last), no ranks made per group.
+      if (seen.without > 0) {
+        missing.push({ field: rule.field, members: seen.without });
       }
       const { numbers, has } = numeric;
       keyed.push(g =>
         g.members.map(m =>
-          m < has.length && has[m]
-            ? highest
-              ? -numbers[m]
-              : numbers[m]
-            : Infinity
+          has[m] ? (highest ? -numbers[m] : numbers[m]) : Infinity
         )
       );
       continue;
@@ -248,14 +245,12 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
     if (checked > 0) {
       missing.push({ field: rule.field, members: checked });
     }
-    keyed.push(g => {
-      const got = g.members.map(m => present(values.get(m)));
-      // Numbers are their own keys (negated for the highest first; an absent value last):
-      // no ranks to make for each group.
-      return got.every(v => v === null || typeof v === 'number')
-        ? got.map(v => (v === null ? Infinity : highest ? -v : v))
-        : denseRanks(got, highest);
-    });
+    keyed.push(g =>
+      denseRanks(
+        g.members.map(m => present(values.get(m))),
+        highest
+      )
+    );
   }
 
   const marked = new Set(plan.notDuplicates);
@@ -282,17 +277,20 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
   // By each point's split code (leakage.ts splitCodesFor), not its own split string: kept
   // and dropped members counted per code in a tight loop (the page's first plan runs cold).
   const coded = splitCodesFor(points.splits);
-  const kept = coded ? new Int32Array(coded.names.length + 1) : null;
-  const dropped = coded ? new Int32Array(coded.names.length + 1) : null;
+  const tally = coded && {
+    codes: coded.codes,
+    kept: new Int32Array(coded.names.length + 1),
+    dropped: new Int32Array(coded.names.length + 1)
+  };
   const countGroup = (members: ReadonlyArray<number>, keeper: number) => {
-    if (coded) {
-      const codes = coded.codes;
+    if (tally) {
+      const { codes, kept, dropped } = tally;
       for (let k = 0; k < members.length; k++) {
         const m = members[k];
         if (m === keeper) {
-          kept![codes[m]]++;
+          kept[codes[m]]++;
         } else {
-          dropped![codes[m]]++;
+          dropped[codes[m]]++;
         }
       }
       return;
@@ -332,12 +330,13 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
     drop += g.members.length - 1;
     return { id, keeper, pinned: pin !== undefined, notDuplicates: false };
   });
-  if (coded) {
-    for (let code = 0; code < kept!.length; code++) {
-      if (kept![code] + dropped![code] > 0) {
+  if (coded && tally) {
+    const { kept, dropped } = tally;
+    for (let code = 0; code < kept.length; code++) {
+      if (kept[code] + dropped[code] > 0) {
         const row = rowOf(code === 0 ? NO_SPLIT : coded.names[code - 1]);
-        row.keep = kept![code];
-        row.drop = dropped![code];
+        row.keep = kept[code];
+        row.drop = dropped[code];
       }
     }
   }
@@ -530,29 +529,22 @@ function numericField(
   return field;
 }
 
-/** How many members of `groups` have no value in `has`. */
-function absentAmong(
+/** How many members of `groups` have a value in `has`, and how many not. */
+function membersWith(
   groups: ReadonlyArray<IDuplicateGroup>,
   has: Uint8Array
-): number {
-  let absent = 0;
+): { with: number; without: number } {
+  let count = 0;
+  let without = 0;
   for (const g of groups) {
+    count += g.members.length;
     for (let k = 0; k < g.members.length; k++) {
-      const m = g.members[k];
-      if (!has[m]) {
-        absent++;
+      if (!has[g.members[k]]) {
+        without++;
       }
     }
   }
-  return absent;
-}
-
-function membersIn(groups: ReadonlyArray<IDuplicateGroup>): number {
-  let n = 0;
-  for (const g of groups) {
-    n += g.members.length;
-  }
-  return n;
+  return { with: count - without, without };
 }
 
 /** Python's string order (code points; the same as UTF-16 order outside astral planes). */
