@@ -109,9 +109,32 @@ const memoryTimer = setInterval(() => {
   }
 }, 500);
 
+/** A profile's nodes by id and each node's parent, made once per profile. */
+const indexes = new WeakMap();
+function indexOf(profile) {
+  let index = indexes.get(profile);
+  if (!index) {
+    const nodes = new Map(profile.nodes.map(n => [n.id, n]));
+    const parent = new Map();
+    for (const n of profile.nodes) {
+      for (const c of n.children ?? []) {
+        parent.set(c, n.id);
+      }
+    }
+    index = { nodes, parent };
+    indexes.set(profile, index);
+  }
+  return index;
+}
+
+/** A call frame as the printed tables name it: function, file and line. */
+function frameName(f) {
+  return `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+}
+
 /** Self time per function of a CPU profile (the last `tailMs` only, when given), most first. */
 function topFunctions(profile, tailMs) {
-  const nodes = new Map(profile.nodes.map(n => [n.id, n]));
+  const { nodes } = indexOf(profile);
   const total = profile.timeDeltas.reduce((x, y) => x + y, 0);
   const self = new Map();
   let t = 0;
@@ -124,8 +147,7 @@ function topFunctions(profile, tailMs) {
     if (f.functionName === '(idle)') {
       return;
     }
-    const file = f.url.split('/').pop();
-    const name = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
+    const name = frameName(f);
     self.set(name, (self.get(name) ?? 0) + profile.timeDeltas[i]);
   });
   return [...self]
@@ -184,15 +206,7 @@ function ranDuring(task, profiles) {
       .join('; ');
     return [{ stack: `outside the CPU profiles (${where})`, ms: 0 }];
   }
-  const nodes = new Map(profile.nodes.map(n => [n.id, n]));
-  const parent = new Map();
-  for (const n of profile.nodes) {
-    for (const c of n.children ?? []) {
-      parent.set(c, n.id);
-    }
-  }
-  const frameName = f =>
-    `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+  const { nodes, parent } = indexOf(profile);
   const spent = new Map();
   let t = profile.startTime;
   profile.samples.forEach((id, i) => {
