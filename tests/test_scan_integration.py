@@ -382,13 +382,31 @@ def no_cover_bundle(tmp_path_factory) -> str:
     return sh.build_bundle(str(out), variant="no-group-cover")
 
 
-def test_server_layout_cover_leaves_no_missed_pair_at_a_grouped_point(server_collection, real_qdrant, bundle, no_cover_bundle):
+@pytest.fixture(scope="module")
+def by_id_scan(server_collection, real_qdrant, bundle, no_cover_bundle):
+    """The server layout scanned by id only (cure off, audit seed 12), with the group cover
+    ('cover') or without it ('no-group-cover'): each run once, when a test first asks."""
+    name, _ = server_collection
+    bundles = {"cover": bundle, "no-group-cover": no_cover_bundle}
+    done: dict = {}
+
+    def scan(kind: str) -> dict:
+        if kind not in done:
+            done[kind] = sh.run_scan(
+                bundles[kind], "ours", real_qdrant.url, real_qdrant.api_key, name, 0.95, timeout=600, cure="never", auditSeed=12
+            )
+        return done[kind]
+
+    return scan
+
+
+def test_server_layout_cover_leaves_no_missed_pair_at_a_grouped_point(server_collection, by_id_scan):
     """By id only (cure off), the server's index misses pairs, most at points it cannot
     reach. The cover after the check (an exact search around each group, src/scan/cover.ts)
     finds every pair that touches a point of a group it found: what can remain is a pair of
     two points that both found nothing. The same scan without it (variant no-group-cover) misses
     pairs at grouped points on the same upload."""
-    name, truth = server_collection
+    _, truth = server_collection
 
     def misses(out):
         comparison = sh.compare(out, truth)
@@ -396,12 +414,11 @@ def test_server_layout_cover_leaves_no_missed_pair_at_a_grouped_point(server_col
         at_groups = [m for m in comparison.missed if m[0] in grouped or m[1] in grouped]
         return comparison, at_groups
 
-    scan = dict(timeout=600, cure="never", auditSeed=12)
-    out = sh.run_scan(bundle, "ours", real_qdrant.url, real_qdrant.api_key, name, 0.95, **scan)
+    out = by_id_scan("cover")
     comparison, at_groups = misses(out)
     assert at_groups == [], f"{len(at_groups)} missed pairs touch a found group: {at_groups[:10]}"
     assert not comparison.extra
-    before = sh.run_scan(no_cover_bundle, "ours", real_qdrant.url, real_qdrant.api_key, name, 0.95, **scan)
+    before = by_id_scan("no-group-cover")
     before_comparison, before_at_groups = misses(before)
     if not before_at_groups:
         pytest.skip("this upload's graph left no missed pair at a grouped point: nothing for the cover to find")
@@ -409,16 +426,15 @@ def test_server_layout_cover_leaves_no_missed_pair_at_a_grouped_point(server_col
     assert comparison.groups_exact > before_comparison.groups_exact
 
 
-def test_server_layout_audit_without_cure_offers_it(server_collection, real_qdrant, bundle, no_cover_bundle):
+def test_server_layout_audit_without_cure_offers_it(server_collection, by_id_scan):
     """With the cure turned off, the audit never claims more than the true recall and the
     result offers the cure with an estimated time. The cover often leaves no pair missed on
     this layout; then the same holds for the scan without it (variant no-group-cover), which
     misses pairs: the audit must be honest when something is missed."""
-    name, truth = server_collection
-    scan = dict(timeout=600, cure="never", auditSeed=12)
+    _, truth = server_collection
     missed = 0
-    for each in (bundle, no_cover_bundle):
-        out = sh.run_scan(each, "ours", real_qdrant.url, real_qdrant.api_key, name, 0.95, **scan)
+    for kind in ("cover", "no-group-cover"):
+        out = by_id_scan(kind)
         comparison = sh.compare(out, truth)
         audit = out["audit"]
         assert audit["route"] == "by-id" and audit["unreachable"] > 0
