@@ -158,9 +158,7 @@ describe('the cover in a scan, on a fake Qdrant whose approximate search drops p
     const result = await scanCollection(fake, request);
     expect(pairsOf(result)).toEqual(['1-2', '1-3', '2-3', '3-4']);
     expect(result.groups.map(g => g.members.length)).toEqual([4]);
-    const searches = fake.calls
-      .filter(c => c.method === 'queryBatch')
-      .flatMap(c => (c.body as { searches: NeighbourQuery[] }).searches);
+    const searches = fake.searches();
     const exact = searches.filter(
       s => (s.params as { exact?: boolean }).exact === true && !s.filter
     );
@@ -255,9 +253,7 @@ describe('the cover in a scan of changes, on a fake Qdrant whose approximate sea
       policies: { groupCover }
     });
     expect(result.stats.changes).toEqual({ added: 2 + more, deleted: 0 });
-    const searches = fake.calls
-      .filter(c => c.method === 'queryBatch')
-      .flatMap(c => (c.body as { searches: NeighbourQuery[] }).searches);
+    const searches = fake.searches();
     return { result, searches };
   }
   // The old group's ball: exact, past a looser threshold than the scan's.

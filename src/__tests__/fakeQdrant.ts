@@ -72,6 +72,13 @@ export class FakeQdrant implements IScanClient {
     return this;
   }
 
+  /** Every neighbour query the scan sent, in order, over all queryBatch calls. */
+  searches(): NeighbourQuery[] {
+    return this.calls
+      .filter(c => c.method === 'queryBatch')
+      .flatMap(c => (c.body as { searches: NeighbourQuery[] }).searches);
+  }
+
   count(method: string): number {
     return this.calls.filter(c => c.method === method).length;
   }
