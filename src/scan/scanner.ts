@@ -6,7 +6,7 @@ import type { Schemas } from '@qdrant/js-client-rest';
 import { auditSize, randomSeed, samplePoints } from './audit';
 import { auditSample, IAuditSample, judge } from './auditPass';
 import { groupCheckQueries, unreachableQueries } from './check';
-import { groupBalls, IBall } from './cover';
+import { groupBalls } from './cover';
 import type { IScanClient, QdrantId } from './client';
 import { chooseVector, describeCollection, IVectorChoice } from './collection';
 import type { IQueryScope, IScanContext } from './context';
@@ -363,35 +363,19 @@ async function check(
   }
 }
 
-/**
- * A scan of changes: the base scan covered its groups before the new points were there, and
- * a new point's own (approximate) search can miss an old member. So the old members of every
- * group are put in balls too, each searched exactly for the new points that found nothing
- * (a has_id filter: cheap), or, past a page (`maxPage`) of those, over the whole collection.
- */
-function oldGroupsAsked(
-  ctx: IScanContext,
+/** A scan of changes: its new points that found no neighbour, by id. */
+function newAndAlone(
   pass: NeighbourPass,
   listing: IListing,
-  isNew: (i: number) => boolean,
-  ballsOf: (wanted?: (i: number) => boolean) => IBall[] | null
-): IBall[] {
-  const lonely: QdrantId[] = [];
+  isNew: (i: number) => boolean
+): QdrantId[] {
+  const alone: QdrantId[] = [];
   for (let i = 0; i < listing.queryIds.length; i++) {
     if (isNew(i) && pass.components.sizeOf(i) === 1) {
-      lonely.push(listing.queryIds[i]);
+      alone.push(listing.queryIds[i]);
     }
   }
-  if (lonely.length === 0) {
-    return [];
-  }
-  const old = ballsOf(i => !isNew(i)) ?? [];
-  // A filter of a page's worth of ids is cheap to send with every ball; past that, one exact
-  // search over the collection per ball costs less than sending the ids with each.
-  if (lonely.length > ctx.options.policies.batching.maxPage) {
-    return old;
-  }
-  return old.map(ball => ({ ...ball, within: lonely }));
+  return alone;
 }
 
 /**
@@ -422,8 +406,19 @@ async function cover(
   if (balls === null) {
     return;
   }
-  if (target) {
-    balls.push(...oldGroupsAsked(ctx, pass, listing, target, ballsOf));
+  // A scan of changes: the base scan covered its groups before the new points were there,
+  // and a new point's own (approximate) search can miss an old member. So the old members of
+  // every group are put in balls too, each searched exactly for the new points that found
+  // nothing: by a has_id filter of up to a page of them (cheap to send with every ball), or,
+  // past that, over the whole collection.
+  const alone = target ? newAndAlone(pass, listing, target) : [];
+  if (target && alone.length > 0) {
+    const isOld = (i: number) => !target(i);
+    const within =
+      alone.length > ctx.options.policies.batching.maxPage ? undefined : alone;
+    for (const ball of ballsOf(isOld) ?? []) {
+      balls.push({ ...ball, within });
+    }
   }
   if (balls.length === 0) {
     return;
