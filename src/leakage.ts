@@ -3,6 +3,7 @@
 // (jupyterlab_near_duplicates/split_leakage.py) counts by the same rules, so both say the same numbers.
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { formatCount } from './format';
+import { onceFor } from './once';
 import type { IDuplicateGroup, IScanPopulation } from './scan/types';
 
 /** Where a member without a split value is counted (the kernel's NO_SPLIT). */
@@ -85,12 +86,7 @@ const knownSplitNames = new WeakMap<ReadonlyArray<string | null>, string[]>();
  * and a million points took tens of milliseconds each time). The array must not change.
  */
 export function splitNamesOf(splits: ReadonlyArray<string | null>): string[] {
-  let names = knownSplitNames.get(splits);
-  if (!names) {
-    names = collectionSplits(splits);
-    knownSplitNames.set(splits, names);
-  }
-  return names;
+  return onceFor(knownSplitNames, splits, () => collectionSplits(splits));
 }
 
 /** Keeps the split names computed elsewhere (the worker) for this splits array. */
@@ -121,12 +117,7 @@ const knownSplitCodes = new WeakMap<
 export function splitCodesFor(
   splits: ReadonlyArray<string | null>
 ): ISplitCodes | null {
-  let codes = knownSplitCodes.get(splits);
-  if (codes === undefined) {
-    codes = splitCodesOf(splits);
-    knownSplitCodes.set(splits, codes);
-  }
-  return codes;
+  return onceFor(knownSplitCodes, splits, () => splitCodesOf(splits));
 }
 
 export function splitCodesOf(
@@ -169,12 +160,7 @@ const knownPopulations = new WeakMap<
 export function populationFor(
   splits: ReadonlyArray<string | null>
 ): IScanPopulation {
-  let population = knownPopulations.get(splits);
-  if (!population) {
-    population = populationOf(splits);
-    knownPopulations.set(splits, population);
-  }
-  return population;
+  return onceFor(knownPopulations, splits, () => populationOf(splits));
 }
 
 /** Keeps the population computed elsewhere (the worker) for this splits array. */

@@ -30,6 +30,7 @@ import type {
   IScanPopulation,
   PointId
 } from './scan/types';
+import { onceFor } from './once';
 import { untranslated } from './translation';
 import { compareIds, groupIdOf, sameId } from './scan/groupId';
 
@@ -507,8 +508,7 @@ function numericField(
   values: ReadonlyMap<number, unknown>,
   points: number
 ): INumericField | null {
-  let field = numericFields.get(values);
-  if (field === undefined) {
+  return onceFor(numericFields, values, () => {
     const numbers = new Float64Array(points);
     const has = new Uint8Array(points);
     let numeric = true;
@@ -523,10 +523,8 @@ function numericField(
       numbers[m] = v;
       has[m] = 1;
     });
-    field = numeric ? { numbers, has } : null;
-    numericFields.set(values, field);
-  }
-  return field;
+    return numeric ? { numbers, has } : null;
+  });
 }
 
 /** How many members of `groups` have a value in `has`, and how many not. */
