@@ -38,6 +38,11 @@ export class FakeQdrant implements IScanClient {
        * of ties depends on how many candidates the search keeps).
        */
       shuffleTies?: boolean;
+      /**
+       * Scroll answers with_vector with the points' vectors (the lonely pass's sketches); off,
+       * as most tests' scans never need them (and this fake answers no query by vector).
+       */
+      servesVectors?: boolean;
     } = {}
   ) {
     this.points = [...points].sort((x, y) =>
@@ -47,6 +52,7 @@ export class FakeQdrant implements IScanClient {
     this.lenient = options.lenient ?? false;
     this.delayMs = options.delayMs ?? 0;
     this.shuffleTies = options.shuffleTies ?? false;
+    this.servesVectors = options.servesVectors ?? false;
     this.misses = new Set(
       (options.approximateMisses ?? []).flatMap(([a, b]) => [
         `${a}|${b}`,
@@ -99,16 +105,24 @@ export class FakeQdrant implements IScanClient {
       offset?: unknown;
       with_payload?: unknown;
       with_vector?: unknown;
+      filter?: unknown;
     }
   ) {
     await this.enter('scroll', request);
     this.leave();
     const limit = request.limit ?? 10;
+    // A has_id filter (the scan's vector fetches) scrolls those points only.
+    const allowed = (
+      (request.filter as { must?: { has_id?: Id[] }[] } | undefined)?.must ?? []
+    ).find(c => c.has_id)?.has_id;
+    const points = allowed
+      ? this.points.filter(p => allowed.includes(p.id))
+      : this.points;
     const start =
       request.offset === undefined || request.offset === null
         ? 0
-        : this.points.findIndex(p => p.id === request.offset);
-    const page = this.points.slice(start, start + limit);
+        : points.findIndex(p => p.id === request.offset);
+    const page = points.slice(start, start + limit);
     const fields = Array.isArray(request.with_payload)
       ? request.with_payload
       : [];
@@ -117,9 +131,12 @@ export class FakeQdrant implements IScanClient {
         id: p.id,
         payload: Object.fromEntries(
           Object.entries(p.payload ?? {}).filter(([k]) => fields.includes(k))
-        )
+        ),
+        ...(this.servesVectors && request.with_vector === true
+          ? { vector: p.vector }
+          : {})
       })),
-      next_page_offset: this.points[start + limit]?.id ?? null
+      next_page_offset: points[start + limit]?.id ?? null
     };
   }
 
@@ -186,6 +203,7 @@ export class FakeQdrant implements IScanClient {
   }
 
   private readonly misses: Set<string>;
+  private readonly servesVectors: boolean;
   private readonly shuffleTies: boolean;
 
   private get higher(): boolean {

@@ -173,21 +173,34 @@ describe('scanCollection with a fake Qdrant client', () => {
     expect(result.stats.queries).toBe(15 + 2 + compared.length);
   });
 
-  it('never asks for vectors on the by-id route, and asks only for the payload fields it shows', async () => {
+  it('on the by-id route asks for vectors only of the points in no group (the lonely pass), and only for the payload fields it shows', async () => {
     const fake = new FakeQdrant(circlePoints());
     // No audit: its sample and the sure route fetch the vectors of a batch at a time.
-    await scanCollection(
+    const result = await scanCollection(
       fake,
       { ...base, thumbnailField: null, auditPoints: 0 },
       recorder().hooks
     );
+    const grouped = new Set(
+      result.groups.flatMap(g => g.members.map(m => result.points.ids[m]))
+    );
+    let fetched = 0;
     for (const call of fake.calls) {
       const body = call.body as {
         with_vector?: unknown;
         with_payload?: unknown;
         searches?: NeighbourQuery[];
+        filter?: { must: { has_id: unknown[] }[] };
       };
-      if (call.method === 'scroll') {
+      if (call.method === 'scroll' && body.filter) {
+        // The lonely pass's sketches: the vectors of points in no group, no payload.
+        expect(body.with_vector).toBe(true);
+        expect(body.with_payload).toBe(false);
+        for (const id of body.filter.must[0].has_id) {
+          expect(grouped.has(id as number)).toBe(false);
+          fetched++;
+        }
+      } else if (call.method === 'scroll') {
         expect(body.with_vector).toBe(false);
         expect(body.with_payload).toEqual(['split']);
       }
@@ -209,6 +222,7 @@ describe('scanCollection with a fake Qdrant client', () => {
         }
       }
     }
+    expect(fetched).toBe(result.points.ids.length - grouped.size);
   });
 
   it('pages a full answer again, so a cluster of 50 with limit 8 yields all its pairs', async () => {
@@ -399,7 +413,7 @@ describe('scanCollection with a fake Qdrant client', () => {
         { ...base, threshold: 0.99, limit: 8, auditPoints: 0 },
         {
           ...hooks,
-          policies: { check: 'none', groupCover: 'none' }
+          policies: { check: 'none', groupCover: 'none', lonelyPairs: 'none' }
         }
       );
       expect(result.pairs.score.length).toBe(12);

@@ -75,6 +75,14 @@ export type VectorsPolicy = 'text' | 'numbers';
  */
 export type GroupCoverPolicy = 'groups' | 'none';
 
+/**
+ * After the cover, the points still in no group (lonely.ts): 'sketch' compares exactly the
+ * pairs among them whose sketches of random projections are close (Cosine only), finding lone
+ * pairs the index never linked; 'none': not asked (the design before: at a million points of
+ * the benchmark's data, every pair the scan still missed was such a pair).
+ */
+export type LonelyPairsPolicy = 'sketch' | 'none';
+
 export interface IScanPolicies {
   paging: PagingPolicy;
   vectors: VectorsPolicy;
@@ -83,6 +91,7 @@ export interface IScanPolicies {
   unreachableCover: UnreachableCoverPolicy;
   check: CheckPolicy;
   groupCover: GroupCoverPolicy;
+  lonelyPairs: LonelyPairsPolicy;
   /** Whether cure 'auto' takes the sure route when the audit finds points the index cannot reach. */
   autoCure: boolean;
   sureExact: SureExactPolicy;
@@ -107,6 +116,7 @@ export type PolicyOverrides = Partial<
     | 'vectors'
     | 'check'
     | 'groupCover'
+    | 'lonelyPairs'
     | 'autoCure'
     | 'sureExact'
     | 'exactPage'
@@ -211,6 +221,7 @@ export function resolveRequest(
       unreachableCover: overrides.unreachableCover ?? 'cover',
       check: overrides.check ?? 'unknown',
       groupCover: overrides.groupCover ?? 'groups',
+      lonelyPairs: overrides.lonelyPairs ?? 'sketch',
       autoCure: overrides.autoCure ?? true,
       sureExact: overrides.sureExact ?? sureExact,
       batching: {

@@ -36,6 +36,7 @@ import { Checkpointer, checkpointIds, ICheckpointHooks } from './resume';
 import { changedPoints, IChangedPoints } from './changes';
 import { hasBit } from './checkpoint';
 import { readDetails } from './details';
+import { ILonelyStats, lonelyPass } from './lonely';
 
 export type { NeighbourQuery, IScanClient } from './client';
 
@@ -225,11 +226,10 @@ export async function scanCollection(
       stopFlush = () => keeper.flush();
     }
     await pass.run();
-    await check(
+    const lonely = await check(
       ctx,
       pass,
-      listing,
-      choice,
+      scope,
       changed ? i => !hasBit(changed!.known, i) : undefined
     );
     const audit = sample
@@ -249,6 +249,9 @@ export async function scanCollection(
       queries: pass.queries,
       audit
     });
+    if (lonely) {
+      result.stats.lonely = lonely;
+    }
     if (changed) {
       result.stats.changes = {
         added: changed.added,
@@ -321,23 +324,24 @@ function takesSureRoute(
 
 /**
  * The check phase: the points the index cannot reach against each other (sure route,
- * sureExact 'unreachable'), then the pairs inside groups, then the cover around them
- * (approximate scans only). `target`: the points whose pairs the cover makes sure of (a
- * scan of changes: its new points; else all).
+ * sureExact 'unreachable'), then the pairs inside groups, then the pairs among the points in
+ * no group (lonely.ts), then the cover around the groups (approximate scans only). `target`:
+ * the points whose pairs the cover and the lonely pass make sure of (a scan of changes: its
+ * new points; else all). Returns what the lonely pass did, if it ran.
  */
 async function check(
   ctx: IScanContext,
   pass: NeighbourPass,
-  listing: IListing,
-  choice: IVectorChoice,
+  scope: IQueryScope,
   target?: (i: number) => boolean
-): Promise<void> {
+): Promise<ILonelyStats | undefined> {
+  const { listing, choice } = scope;
   if (pass.unreachable.length > 1) {
     pass.enqueue(unreachableQueries(pass.unreachable, listing.queryIds));
     await pass.run();
   }
   if (ctx.options.exact) {
-    return;
+    return undefined;
   }
   const queries = groupCheckQueries(
     ctx.options.policies.check,
@@ -358,9 +362,15 @@ async function check(
     checking();
     await pass.run();
   }
+  let lonely: ILonelyStats | undefined;
+  if (ctx.options.policies.lonelyPairs === 'sketch') {
+    checking();
+    lonely = await lonelyPass(ctx, pass, scope, target);
+  }
   if (ctx.options.policies.groupCover === 'groups') {
     await cover(ctx, pass, listing, choice, target, checking);
   }
+  return lonely;
 }
 
 /** A scan of changes: its new points that found no neighbour, by id. */

@@ -1,6 +1,7 @@
 // The scan's vocabulary: what the panel asks for, what the worker reports while it works,
 // and what it hands back. Plain data only (plus ScanError), so every shape survives postMessage.
 import type { IScanErrorInfo } from './errors';
+import type { ILonelyStats } from './lonely';
 import type { IReviewTag } from './review';
 
 /** Qdrant's distance functions, spelled as in the collection config. */
@@ -265,6 +266,8 @@ export interface IRecallEstimate {
   cure: { route: 'sure' | 'exact'; seconds: number } | null;
 }
 
+export type { ILonelyStats } from './lonely';
+
 export interface IScanStats {
   seconds: number;
   /** Neighbour queries, counting each page of a paged query. */
@@ -274,6 +277,8 @@ export interface IScanStats {
   retries: number;
   /** Scan changes (issue 16): points added and deleted since the scan it took up. */
   changes?: { added: number; deleted: number };
+  /** The lonely pass (lonely.ts): the points in no group, and what comparing them found. */
+  lonely?: ILonelyStats;
 }
 
 // The error vocabulary lives in errors.ts; re-exported here, as every message shape is.

@@ -1,0 +1,387 @@
+// The lonely pass (issue 16; bench/README.md, finding 7e): pairs between two points that both
+// found nothing. An HNSW graph can leave a lone pair unlinked, far from everything else, and
+// then neither point's search finds the other, and no group's cover reaches them (they are in
+// no group). At a million points of the benchmark's data that was every pair the scan still
+// missed. Searching each such point exactly would cost more than the whole scan (800,000 of
+// them at 1M), so they are narrowed down first: each point that found nothing gets a sketch of
+// 256 sign bits of random projections of its vector (two vectors at angle a differ in each bit
+// with odds a / pi), the sketches are put in buckets by a few of their bits in each of several
+// tables, and two points sharing a bucket whose sketches differ in few enough bits are compared
+// exactly on the server (an exact search among the candidates, a has_id filter). The tables
+// and bits are chosen from the threshold so that a pair at the threshold is left out with odds
+// under 1 in 10,000, and a closer pair with far smaller odds. Cosine only: that is what sign
+// projections measure. The memory: 32 bytes a lonely point, and one table at a time.
+import type { QdrantId } from './client';
+import type { IQueryScope, IScanContext } from './context';
+import { runChunks } from './pool';
+import type { IPendingQuery, NeighbourPass } from './queries';
+
+/** Sketch bits per point. */
+export const SKETCH_BITS = 256;
+const WORDS = SKETCH_BITS / 32;
+/** Odds that a pair right at the threshold shares no bucket in any table, at most. */
+const MISS = 1e-4;
+/** Standard deviations of the bits a pair at the threshold differs in, above their mean. */
+const SPREAD = 5;
+/** Tables past this make the pass too costly for its threshold: it is not run. */
+const MAX_TABLES = 64;
+/** Sketch pairs compared in the buckets before the pass stops (the data is too dense). */
+const MAX_COMPARED = 3e9;
+/** Candidates held before they are asked about. */
+const FLUSH = 200_000;
+/** Vectors fetched per request. */
+const FETCH = 256;
+
+/** How the sketches are bucketed and compared. */
+export interface ILonelyPlan {
+  /** Sketch bits in each table's key. */
+  keyBits: number;
+  tables: number;
+  /** Two sketches differing in more bits than this are not compared exactly. */
+  hamming: number;
+}
+
+/** What the pass did, for the scan's stats. */
+export interface ILonelyStats {
+  /** Points that had found no neighbour when the pass began. */
+  points: number;
+  /** Why the pass did not run, or stopped early; absent when it ran through. */
+  skipped?: 'distance' | 'threshold' | 'dense';
+  tables: number;
+  /** Sketch pairs compared in the buckets. */
+  compared: number;
+  /** Pairs compared exactly on the server. */
+  candidates: number;
+  /** Pairs it found. */
+  found: number;
+}
+
+/** The odds that two vectors at this cosine differ in one sketch bit. */
+export function bitOdds(cosine: number): number {
+  return Math.acos(Math.max(-1, Math.min(1, cosine))) / Math.PI;
+}
+
+/**
+ * The plan for `count` sketched points at a Cosine `threshold`, or null when the threshold is
+ * too loose for a pass of at most MAX_TABLES tables. Keys of about log2(count) - 4 bits (16 at
+ * a million points) keep each table's buckets small; as many tables as make a pair at the
+ * threshold miss every one with odds under MISS.
+ */
+export function lonelyPlan(
+  count: number,
+  threshold: number
+): ILonelyPlan | null {
+  const p = bitOdds(threshold);
+  const tablesFor = (k: number) => {
+    const share = Math.pow(1 - p, k);
+    return share >= 1 ? 1 : Math.ceil(Math.log(MISS) / Math.log(1 - share));
+  };
+  let keyBits = Math.max(8, Math.min(20, Math.round(Math.log2(count)) - 4));
+  while (keyBits > 8 && tablesFor(keyBits) > MAX_TABLES) {
+    keyBits--;
+  }
+  const tables = tablesFor(keyBits);
+  if (tables > MAX_TABLES) {
+    return null;
+  }
+  const mean = SKETCH_BITS * p;
+  const hamming = Math.min(
+    SKETCH_BITS,
+    Math.ceil(mean + SPREAD * Math.sqrt(mean * (1 - p)))
+  );
+  return { keyBits, tables, hamming };
+}
+
+/** Xorshift32, seeded: every scan draws the same projections and tables. */
+function random(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** Sign bits of SKETCH_BITS random Gaussian projections of d-dimensional vectors. */
+export class Sketcher {
+  constructor(
+    readonly d: number,
+    seed = 0x5eed
+  ) {
+    const next = random(seed);
+    // Row j holds the j-th coordinate of every projection: the inner loop runs along it.
+    this.planes = new Float64Array(d * SKETCH_BITS);
+    for (let k = 0; k < this.planes.length; k += 2) {
+      // Box-Muller: two standard normals from two uniforms.
+      const u = 1 - next();
+      const v = next();
+      const r = Math.sqrt(-2 * Math.log(u));
+      this.planes[k] = r * Math.cos(2 * Math.PI * v);
+      if (k + 1 < this.planes.length) {
+        this.planes[k + 1] = r * Math.sin(2 * Math.PI * v);
+      }
+    }
+  }
+
+  /** Writes the sketch of `vector` at word `at` of `out` (WORDS words). */
+  sketch(vector: ArrayLike<number>, out: Uint32Array, at: number): void {
+    const sums = this.sums;
+    sums.fill(0);
+    const planes = this.planes;
+    const d = Math.min(this.d, vector.length);
+    for (let j = 0; j < d; j++) {
+      const x = vector[j];
+      if (x === 0) {
+        continue;
+      }
+      const row = j * SKETCH_BITS;
+      for (let b = 0; b < SKETCH_BITS; b++) {
+        sums[b] += x * planes[row + b];
+      }
+    }
+    for (let w = 0; w < WORDS; w++) {
+      let word = 0;
+      for (let b = 0; b < 32; b++) {
+        if (sums[w * 32 + b] > 0) {
+          word |= 1 << b;
+        }
+      }
+      out[at + w] = word >>> 0;
+    }
+  }
+
+  private readonly planes: Float64Array;
+  private readonly sums = new Float64Array(SKETCH_BITS);
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
+
+/** The bits two sketches differ in, counting no further than `limit` + 1. */
+export function sketchDistance(
+  sketches: Uint32Array,
+  i: number,
+  j: number,
+  limit: number
+): number {
+  let bits = 0;
+  const a = i * WORDS;
+  const b = j * WORDS;
+  for (let w = 0; w < WORDS && bits <= limit; w++) {
+    bits += popcount(sketches[a + w] ^ sketches[b + w]);
+  }
+  return bits;
+}
+
+/**
+ * Every pair of sketched points (local indices, i < j) that shares a bucket in some table and
+ * differs in at most plan.hamming bits, each told once to `found` (at the first table it
+ * shares). Yields after each table the sketch pairs compared so far, or -1 when the buckets
+ * would hold more than `maxCompared` pairs (it stops there).
+ */
+export function* sketchCandidates(
+  sketches: Uint32Array,
+  count: number,
+  plan: ILonelyPlan,
+  found: (i: number, j: number) => void,
+  maxCompared = MAX_COMPARED,
+  seed = 0x7ab1e
+): Generator<number, void, void> {
+  const next = random(seed);
+  const keys = new Uint32Array(count);
+  const order = new Uint32Array(count);
+  const starts = new Uint32Array((1 << plan.keyBits) + 1);
+  const positions: number[][] = [];
+  const keyOf = (i: number, bitsOf: number[]) => {
+    let key = 0;
+    for (let m = 0; m < bitsOf.length; m++) {
+      const bit = bitsOf[m];
+      key |= ((sketches[i * WORDS + (bit >>> 5)] >>> (bit & 31)) & 1) << m;
+    }
+    return key >>> 0;
+  };
+  let compared = 0;
+  for (let t = 0; t < plan.tables; t++) {
+    // The key's bits: keyBits distinct sketch bits, drawn anew for each table.
+    const pool = Array.from({ length: SKETCH_BITS }, (_, b) => b);
+    for (let m = 0; m < plan.keyBits; m++) {
+      const pick = m + Math.floor(next() * (SKETCH_BITS - m));
+      [pool[m], pool[pick]] = [pool[pick], pool[m]];
+    }
+    const bitsOf = pool.slice(0, plan.keyBits);
+    positions.push(bitsOf);
+    // Counting sort by key.
+    starts.fill(0);
+    for (let i = 0; i < count; i++) {
+      keys[i] = keyOf(i, bitsOf);
+      starts[keys[i] + 1]++;
+    }
+    let inTable = 0;
+    for (let k = 1; k < starts.length; k++) {
+      const size = starts[k];
+      inTable += (size * (size - 1)) / 2;
+      starts[k] += starts[k - 1];
+    }
+    if (compared + inTable > maxCompared) {
+      yield -1;
+      return;
+    }
+    compared += inTable;
+    const fill = starts.slice(0, starts.length - 1);
+    for (let i = 0; i < count; i++) {
+      order[fill[keys[i]]++] = i;
+    }
+    for (let k = 0; k + 1 < starts.length; k++) {
+      const end = starts[k + 1];
+      for (let x = starts[k]; x + 1 < end; x++) {
+        for (let y = x + 1; y < end; y++) {
+          const i = order[x];
+          const j = order[y];
+          if (sketchDistance(sketches, i, j, plan.hamming) > plan.hamming) {
+            continue;
+          }
+          // Told at the first table the two share a bucket in.
+          let earlier = false;
+          for (let e = 0; e < t && !earlier; e++) {
+            earlier = keyOf(i, positions[e]) === keyOf(j, positions[e]);
+          }
+          if (!earlier) {
+            found(Math.min(i, j), Math.max(i, j));
+          }
+        }
+      }
+    }
+    yield compared;
+  }
+}
+
+/**
+ * The lonely pass of a scan: the points in no group are sketched (their vectors fetched a page
+ * at a time, never kept), and every candidate pair is compared exactly. `target`: a scan of
+ * changes asks only about pairs with one of its new points.
+ */
+export async function lonelyPass(
+  ctx: IScanContext,
+  pass: NeighbourPass,
+  scope: IQueryScope,
+  target?: (i: number) => boolean
+): Promise<ILonelyStats> {
+  const { listing, vectors } = scope;
+  const n = listing.queryIds.length;
+  const lonely: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (pass.components.sizeOf(i) === 1) {
+      lonely.push(i);
+    }
+  }
+  const stats: ILonelyStats = {
+    points: lonely.length,
+    tables: 0,
+    compared: 0,
+    candidates: 0,
+    found: 0
+  };
+  if (scope.choice.distance !== 'Cosine') {
+    return { ...stats, skipped: 'distance' };
+  }
+  if (target && !lonely.some(target)) {
+    return stats;
+  }
+  const plan = lonelyPlan(lonely.length, ctx.request.threshold);
+  if (plan === null) {
+    return { ...stats, skipped: 'threshold' };
+  }
+  if (lonely.length < 2) {
+    return stats;
+  }
+  // The sketches, by position in `lonely`; a point whose vector did not come (deleted since
+  // listing) keeps an all-zero sketch and is asked about with the others it meets.
+  const sketches = new Uint32Array(lonely.length * WORDS);
+  const at = new Map<number, number>();
+  lonely.forEach((i, k) => at.set(i, k));
+  let sketcher: Sketcher | null = null;
+  const fetched = new Uint8Array(lonely.length);
+  await runChunks(
+    lonely,
+    FETCH,
+    async indices => {
+      const own = await vectors.fetch(indices);
+      for (const [i, vector] of own) {
+        const values = vector.values();
+        sketcher ??= new Sketcher(values.length);
+        const k = at.get(i)!;
+        sketcher.sketch(values, sketches, k * WORDS);
+        fetched[k] = 1;
+      }
+    },
+    ctx.options.policies.pool.inFlight,
+    ctx.signal
+  );
+  at.clear();
+  stats.tables = plan.tables;
+  const pairsBefore = pass.pairs.count;
+  const held = new Set<number>();
+  const ask = async () => {
+    if (held.size === 0) {
+      return;
+    }
+    const byPoint = new Map<number, QdrantId[]>();
+    for (const key of held) {
+      const i = Math.floor(key / lonely.length);
+      const j = key - i * lonely.length;
+      const list = byPoint.get(i) ?? [];
+      list.push(listing.queryIds[lonely[j]]);
+      byPoint.set(i, list);
+    }
+    held.clear();
+    const queries: IPendingQuery[] = [];
+    // A query names at most a page of candidates (the check's queries do the same).
+    const { maxPage } = ctx.options.policies.batching;
+    for (const [i, all] of byPoint) {
+      for (let s = 0; s < all.length; s += maxPage) {
+        const members = all.slice(s, s + maxPage);
+        queries.push({
+          index: lonely[i],
+          offset: 0,
+          limit: members.length,
+          members
+        });
+      }
+    }
+    pass.enqueue(queries);
+    await pass.run();
+  };
+  const tables = sketchCandidates(sketches, lonely.length, plan, (i, j) => {
+    if (
+      (!fetched[i] && !fetched[j]) ||
+      (target && !target(lonely[i]) && !target(lonely[j]))
+    ) {
+      return;
+    }
+    held.add(i * lonely.length + j);
+    stats.candidates++;
+  });
+  pass.countsToCheck = true;
+  for (const compared of tables) {
+    if (compared < 0) {
+      stats.skipped = 'dense';
+      break;
+    }
+    stats.compared = compared;
+    // Asked between tables once enough are held: the held set stays small.
+    if (held.size >= FLUSH) {
+      await ask();
+    }
+  }
+  await ask();
+  pass.countsToCheck = false;
+  stats.found = pass.pairs.count - pairsBefore;
+  return stats;
+}
