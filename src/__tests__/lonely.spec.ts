@@ -203,6 +203,29 @@ describe('the lonely pass in a scan, on a FAKE Qdrant whose approximate search n
     expect(named).toBeLessThan(304);
   });
 
+  it('moves the checking bar as the points are sketched, ending with all of it checked', async () => {
+    const fake = new FakeQdrant(points(), 'Cosine', {
+      approximateMisses: misses,
+      servesVectors: true
+    });
+    const progress: { checked?: number; toCheck?: number; phase: string }[] =
+      [];
+    await scanCollection(fake, request, {
+      onProgress: p => progress.push({ ...p }),
+      progressIntervalMs: 0
+    });
+    const checking = progress.filter(p => p.phase === 'checking');
+    // The 304 points in no group are steps of the check, and the bar passes through them.
+    expect(
+      Math.max(...checking.map(p => p.toCheck ?? 0))
+    ).toBeGreaterThanOrEqual(304);
+    expect(
+      checking.some(p => (p.checked ?? 0) > 0 && p.checked! < p.toCheck!)
+    ).toBe(true);
+    const last = checking[checking.length - 1];
+    expect(last.checked).toBe(last.toCheck);
+  });
+
   it("leaves them missed with lonelyPairs 'none' (the design before)", async () => {
     const fake = new FakeQdrant(points(), 'Cosine', {
       approximateMisses: misses,

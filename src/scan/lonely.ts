@@ -308,6 +308,14 @@ export async function lonelyPass(
   lonely.forEach((i, k) => at.set(i, k));
   let sketcher: Sketcher | null = null;
   const fetched = new Uint8Array(lonely.length);
+  // Each point sketched is a step of the check, so the bar moves while the vectors come.
+  let left = lonely.length;
+  const counted = () =>
+    ctx.progress.update({
+      checked: pass.checked,
+      toCheck: pass.checked + left
+    });
+  counted();
   await runChunks(
     lonely,
     FETCH,
@@ -320,6 +328,9 @@ export async function lonelyPass(
         sketcher.sketch(values, sketches, k * WORDS);
         fetched[k] = 1;
       }
+      pass.checked += indices.length;
+      left -= indices.length;
+      counted();
     },
     ctx.options.policies.pool.inFlight,
     ctx.signal
