@@ -13,7 +13,7 @@
 // projections measure. The memory: 32 bytes a lonely point, and one table at a time.
 import type { QdrantId } from './client';
 import type { IQueryScope, IScanContext } from './context';
-import { runChunks } from './pool';
+import { runPool } from './pool';
 import type { IPendingQuery, NeighbourPass } from './queries';
 
 /** Sketch bits per point. */
@@ -275,10 +275,15 @@ export async function lonelyPass(
 ): Promise<ILonelyStats> {
   const { listing, vectors } = scope;
   const n = listing.queryIds.length;
-  const lonely: number[] = [];
+  // Ascending point indices (4 bytes each; a point's place is found by halves).
+  let count = 0;
   for (let i = 0; i < n; i++) {
+    count += pass.components.sizeOf(i) === 1 ? 1 : 0;
+  }
+  const lonely = new Uint32Array(count);
+  for (let i = 0, k = 0; i < n; i++) {
     if (pass.components.sizeOf(i) === 1) {
-      lonely.push(i);
+      lonely[k++] = i;
     }
   }
   const stats: ILonelyStats = {
@@ -304,8 +309,19 @@ export async function lonelyPass(
   // The sketches, by position in `lonely`; a point whose vector did not come (deleted since
   // listing) keeps an all-zero sketch and is asked about with the others it meets.
   const sketches = new Uint32Array(lonely.length * WORDS);
-  const at = new Map<number, number>();
-  lonely.forEach((i, k) => at.set(i, k));
+  const at = (i: number) => {
+    let lo = 0;
+    let hi = lonely.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (lonely[mid] < i) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  };
   let sketcher: Sketcher | null = null;
   const fetched = new Uint8Array(lonely.length);
   // Each point sketched is a step of the check, so the bar moves while the vectors come.
@@ -316,15 +332,16 @@ export async function lonelyPass(
       toCheck: pass.checked + left
     });
   counted();
-  await runChunks(
-    lonely,
-    FETCH,
+  let cursor = 0;
+  await runPool(
+    () => cursor < lonely.length,
+    () => Array.from(lonely.subarray(cursor, (cursor += FETCH))),
     async indices => {
       const own = await vectors.fetch(indices);
       for (const [i, vector] of own) {
         const values = vector.values();
         sketcher ??= new Sketcher(values.length);
-        const k = at.get(i)!;
+        const k = at(i);
         sketcher.sketch(values, sketches, k * WORDS);
         fetched[k] = 1;
       }
@@ -335,7 +352,6 @@ export async function lonelyPass(
     ctx.options.policies.pool.inFlight,
     ctx.signal
   );
-  at.clear();
   stats.tables = plan.tables;
   const pairsBefore = pass.pairs.count;
   const held = new Set<number>();
