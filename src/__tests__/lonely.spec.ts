@@ -77,65 +77,70 @@ describe('lonelyPlan', () => {
 });
 
 describe('Sketcher and sketchCandidates (no fake)', () => {
-  it('differs in about angle / pi of the bits', () => {
-    const next = rng(3);
-    const sketcher = new Sketcher(64);
-    const sketches = new Uint32Array(2 * (SKETCH_BITS / 32));
-    let total = 0;
-    const trials = 40;
-    for (let t = 0; t < trials; t++) {
-      const v = randomUnit(next, 64);
-      sketcher.sketch(v, sketches, 0);
-      sketcher.sketch(atCosine(next, v, 0.9), sketches, SKETCH_BITS / 32);
-      total += sketchDistance(sketches, 0, 1, SKETCH_BITS);
+  it.each([32, 64, 256, 300])(
+    'differs in about angle / pi of the bits (%i dimensions)',
+    d => {
+      const next = rng(3);
+      const sketcher = new Sketcher(d);
+      const sketches = new Uint32Array(2 * (SKETCH_BITS / 32));
+      let total = 0;
+      const trials = 40;
+      for (let t = 0; t < trials; t++) {
+        const v = randomUnit(next, d);
+        sketcher.sketch(v, sketches, 0);
+        sketcher.sketch(atCosine(next, v, 0.9), sketches, SKETCH_BITS / 32);
+        total += sketchDistance(sketches, 0, 1, SKETCH_BITS);
+      }
+      const expected = SKETCH_BITS * bitOdds(0.9);
+      expect(total / trials).toBeGreaterThan(expected * 0.85);
+      expect(total / trials).toBeLessThan(expected * 1.15);
     }
-    const expected = SKETCH_BITS * bitOdds(0.9);
-    expect(total / trials).toBeGreaterThan(expected * 0.85);
-    expect(total / trials).toBeLessThan(expected * 1.15);
-  });
+  );
 
-  it('finds every planted pair past the threshold among random points, comparing few others', () => {
-    const next = rng(11);
-    const d = 48;
-    const n = 4000;
-    const vectors: number[][] = [];
-    for (let i = 0; i < n; i++) {
-      vectors.push(randomUnit(next, d));
-    }
-    // 60 pairs at cosine 0.95 to 0.999 (each a fresh point beside a background one).
-    const planted: string[] = [];
-    for (let k = 0; k < 60; k++) {
-      const i = k * 50;
-      vectors.push(atCosine(next, vectors[i], 0.95 + (0.049 * k) / 59));
-      planted.push(`${i}-${vectors.length - 1}`);
-    }
-    const count = vectors.length;
-    const sketcher = new Sketcher(d);
-    const sketches = new Uint32Array(count * (SKETCH_BITS / 32));
-    vectors.forEach((v, i) => sketcher.sketch(v, sketches, i * 8));
-    const plan = lonelyPlan(count, 0.95)!;
-    const found: string[] = [];
-    let compared = 0;
-    for (const c of sketchCandidates(sketches, count, plan, (i, j) =>
-      found.push(`${i}-${j}`)
-    )) {
-      compared = c;
-    }
-    for (const pair of planted) {
-      expect(found).toContain(pair);
-    }
-    // Each candidate told once.
-    expect(new Set(found).size).toBe(found.length);
-    // The background points are at random angles: few of them become candidates.
-    expect(found.length).toBeLessThan(planted.length + 20);
-    expect(compared).toBeLessThan((count * (count - 1)) / 2 / 10);
-    for (const pair of found) {
-      const [i, j] = pair.split('-').map(Number);
-      if (!planted.includes(pair)) {
-        expect(dotOf(vectors[i], vectors[j])).toBeLessThan(0.95);
+  it.each([48, 256])(
+    'finds every planted pair past the threshold among random points, comparing few others (%i dimensions)',
+    d => {
+      const next = rng(11);
+      const n = 4000;
+      const vectors: number[][] = [];
+      for (let i = 0; i < n; i++) {
+        vectors.push(randomUnit(next, d));
+      }
+      // 60 pairs at cosine 0.95 to 0.999 (each a fresh point beside a background one).
+      const planted: string[] = [];
+      for (let k = 0; k < 60; k++) {
+        const i = k * 50;
+        vectors.push(atCosine(next, vectors[i], 0.95 + (0.049 * k) / 59));
+        planted.push(`${i}-${vectors.length - 1}`);
+      }
+      const count = vectors.length;
+      const sketcher = new Sketcher(d);
+      const sketches = new Uint32Array(count * (SKETCH_BITS / 32));
+      vectors.forEach((v, i) => sketcher.sketch(v, sketches, i * 8));
+      const plan = lonelyPlan(count, 0.95)!;
+      const found: string[] = [];
+      let compared = 0;
+      for (const c of sketchCandidates(sketches, count, plan, (i, j) =>
+        found.push(`${i}-${j}`)
+      )) {
+        compared = c;
+      }
+      for (const pair of planted) {
+        expect(found).toContain(pair);
+      }
+      // Each candidate told once.
+      expect(new Set(found).size).toBe(found.length);
+      // The background points are at random angles: few of them become candidates.
+      expect(found.length).toBeLessThan(planted.length + 20);
+      expect(compared).toBeLessThan((count * (count - 1)) / 2 / 10);
+      for (const pair of found) {
+        const [i, j] = pair.split('-').map(Number);
+        if (!planted.includes(pair)) {
+          expect(dotOf(vectors[i], vectors[j])).toBeLessThan(0.95);
+        }
       }
     }
-  });
+  );
 
   it('stops when the buckets would hold more pairs than allowed', () => {
     const sketches = new Uint32Array(100 * 8);
