@@ -9,24 +9,13 @@
 //   node bench/.build/memory_probe.cjs <n>
 import { scanCollection } from '../src/scan/scanner';
 import type { IScanClient, NeighbourQuery } from '../src/scan/scanner';
+import { xorshift } from '../src/scan/random';
 import { clusterSizes, rng } from './synthetic';
 
 const n = Number(process.argv[2] ?? 1_000_000);
 const threshold = 0.95;
 
-/** Xorshift, seeded: the data the figures in bench/README.md were measured on. */
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
-
+// Xorshift, seeded (src/scan/random.ts): the data the figures in bench/README.md were measured on.
 // `--park-miller`: bench/synthetic.ts's generator instead (other clusters, same sizes' rule).
 const random = process.argv.includes('--park-miller') ? rng(7) : xorshift(7);
 // A fifth of the points in clusters, as bench/data.py plants them.

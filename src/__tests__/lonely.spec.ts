@@ -11,21 +11,9 @@ import {
   sketchDistance
 } from '../scan/lonely';
 import { MemoryCheckpointStore } from '../scan/checkpoint';
+import { xorshift as rng } from '../scan/random';
 import { scanCollection } from '../scan/scanner';
 import type { IScanRequest } from '../scan/types';
-
-/** Xorshift32, seeded, for test data. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
 
 function gaussian(next: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());

@@ -14,6 +14,7 @@
 import type { QdrantId } from './client';
 import type { IQueryScope, IScanContext } from './context';
 import { runPool } from './pool';
+import { xorshift as random } from './random';
 import type { IPendingQuery, NeighbourPass } from './queries';
 
 /** Sketch bits per point. */
@@ -90,19 +91,6 @@ export function lonelyPlan(
     Math.ceil(mean + SPREAD * Math.sqrt(mean * (1 - p)))
   );
   return { keyBits, tables, hamming };
-}
-
-/** Xorshift32, seeded: every scan draws the same projections and tables. */
-function random(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
 }
 
 /** Below this many dimensions the projections are Gaussian; from it, a fast random rotation. */
