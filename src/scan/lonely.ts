@@ -13,6 +13,7 @@
 // projections measure. The memory: 32 bytes a lonely point, and one table at a time.
 import type { QdrantId } from './client';
 import type { IQueryScope, IScanContext } from './context';
+import { cancelledError } from './errors';
 import { runPool } from './pool';
 import { xorshift as random } from './random';
 import type { IPendingQuery, NeighbourPass } from './queries';
@@ -381,8 +382,9 @@ export async function lonelyPass(
   };
   let sketcher: Sketcher | null = null;
   const fetched = new Uint8Array(lonely.length);
-  // Each point sketched is a step of the check, so the bar moves while the vectors come.
-  let left = lonely.length;
+  // Each point sketched and each table read is a step of the check, so the bar moves while
+  // the vectors come and while the buckets are read (about 30 s at a million points).
+  let left = lonely.length + plan.tables;
   const counted = () =>
     ctx.progress.update({
       checked: pass.checked,
@@ -452,18 +454,26 @@ export async function lonelyPass(
     held.add(i * lonely.length + j);
     stats.candidates++;
   });
-  pass.countsToCheck = true;
   for (const compared of tables) {
     if (compared < 0) {
       stats.skipped = 'dense';
       break;
     }
     stats.compared = compared;
+    pass.checked++;
+    left--;
+    counted();
     // Asked between tables once enough are held: the held set stays small.
     if (held.size >= FLUSH) {
       await ask();
     }
+    // A table at a time, so a cancel and the progress get through between them.
+    await new Promise<void>(resolve => setTimeout(resolve, 0));
+    if (ctx.signal?.aborted) {
+      throw cancelledError();
+    }
   }
+  pass.countsToCheck = true;
   await ask();
   pass.countsToCheck = false;
   stats.found = pass.pairs.count - pairsBefore;
