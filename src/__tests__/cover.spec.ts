@@ -241,16 +241,19 @@ describe('the cover in a scan of changes, on a fake Qdrant whose approximate sea
   ): Promise<{ result: IScanResult; searches: NeighbourQuery[] }> {
     const store = new MemoryCheckpointStore();
     const checkpoint = { store, key: 'images', everyMs: 0 };
+    // The lonely pass off: it would search the new points in no group exactly (lonely.ts),
+    // finding these pairs before the cover does.
+    const policies = { groupCover, lonelyPairs: 'none' as const };
     await scanCollection(new FakeQdrant(base(), 'Cosine'), request, {
       checkpoint,
-      policies: { groupCover }
+      policies
     });
     const fake = new FakeQdrant(now(more), 'Cosine', {
       approximateMisses: misses
     });
     const result = await scanCollection(fake, request, {
       checkpoint: { ...checkpoint, changes: true },
-      policies: { groupCover }
+      policies
     });
     expect(result.stats.changes).toEqual({ added: 2 + more, deleted: 0 });
     const searches = fake.searches();
@@ -265,7 +268,8 @@ describe('the cover in a scan of changes, on a fake Qdrant whose approximate sea
     expect(pairsOf(result)).toEqual(['1-2', '1-3', '2-3']);
     const rescan = await scanCollection(
       new FakeQdrant(now(), 'Cosine', { approximateMisses: misses }),
-      request
+      request,
+      { policies: { lonelyPairs: 'none' } }
     );
     expect(pairsOf(result)).toEqual(pairsOf(rescan));
     // The old group is asked about the new points that found nothing (3 and 4) only: not

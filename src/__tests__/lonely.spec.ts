@@ -240,29 +240,69 @@ describe('the lonely pass in a scan, on a FAKE Qdrant whose approximate search n
     expect(result.stats.lonely!.skipped).toBe('distance');
   });
 
-  it('in a scan of changes, asks only about pairs with a new point', async () => {
-    const all = points();
-    const base = all.filter(p => p.id !== 4);
+  async function changesScan(added: FakePoint[], base: FakePoint[]) {
     const store = new MemoryCheckpointStore();
     const key = 'images';
-    const hooks = { checkpoint: { store, key } };
     await scanCollection(
       new FakeQdrant(base, 'Cosine', {
         approximateMisses: misses,
         servesVectors: true
       }),
       request,
-      hooks
+      { checkpoint: { store, key } }
     );
-    // The base scan's pair 1-2 is kept; the new point 4 pairs with 3 only.
-    const fake = new FakeQdrant(all, 'Cosine', {
+    const fake = new FakeQdrant([...base, ...added], 'Cosine', {
       approximateMisses: misses,
       servesVectors: true
     });
     const result = await scanCollection(fake, request, {
       checkpoint: { store, key, changes: true }
     });
+    return { fake, result };
+  }
+
+  it('in a scan of changes with few new points in no group, searches each exactly instead of reading vectors', async () => {
+    const all = points();
+    // The base scan's lonely pass found 1-2; the new point 4 pairs with 3 only.
+    const { fake, result } = await changesScan(
+      all.filter(p => p.id === 4),
+      all.filter(p => p.id !== 4)
+    );
     expect(pairsOf(result)).toEqual(['1-2', '3-4']);
+    expect(result.stats.lonely!.searchedExactly).toBe(1);
+    expect(result.stats.lonely!.found).toBe(1);
+    const exact = fake
+      .searches()
+      .filter(s => !s.filter && (s.params as { exact?: boolean }).exact);
+    expect(exact.map(s => s.query)).toContain(4);
+    // No vector was read: the base scan's lonely points are not sketched again.
+    expect(
+      fake.calls.filter(
+        c =>
+          c.method === 'scroll' &&
+          (c.body as { with_vector?: unknown }).with_vector
+      )
+    ).toEqual([]);
+  });
+
+  it('in a scan of changes with many new points in no group, compares only pairs with a new point', async () => {
+    const next = rng(9);
+    const all = points();
+    // 1,100 new random points (more than a page of them) besides the partner 4.
+    const added = [
+      ...all.filter(p => p.id === 4),
+      ...Array.from({ length: 1100 }, (_, k) => ({
+        id: 5000 + k,
+        vector: randomUnit(next, 32)
+      }))
+    ];
+    const { fake, result } = await changesScan(
+      added,
+      all.filter(p => p.id !== 4)
+    );
+    expect(pairsOf(result)).toContain('3-4');
+    expect(result.stats.lonely!.searchedExactly).toBeUndefined();
+    const isNew = (id: unknown) => id === 4 || (id as number) >= 5000;
     const asked = fake
       .searches()
       .filter(s => s.filter && (s.params as { exact?: boolean }).exact);
@@ -272,7 +312,7 @@ describe('the lonely pass in a scan, on a FAKE Qdrant whose approximate search n
         s.query,
         ...(s.filter as { must: { has_id: unknown[] }[] }).must[0].has_id
       ];
-      expect(ids).toContain(4);
+      expect(ids.some(isNew)).toBe(true);
     }
   });
 });

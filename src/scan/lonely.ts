@@ -14,6 +14,7 @@
 import type { QdrantId } from './client';
 import type { IQueryScope, IScanContext } from './context';
 import { cancelledError } from './errors';
+import { firstExactPage } from './policies';
 import { runPool } from './pool';
 import { xorshift as random } from './random';
 import type { IPendingQuery, NeighbourPass } from './queries';
@@ -56,6 +57,8 @@ export interface ILonelyStats {
   candidates: number;
   /** Pairs it found. */
   found: number;
+  /** A scan of changes with few new points in no group: those searched exactly instead. */
+  searchedExactly?: number;
 }
 
 /** The odds that two vectors at this cosine differ in one sketch bit. */
@@ -356,6 +359,30 @@ export async function lonelyPass(
   }
   if (target && !lonely.some(target)) {
     return stats;
+  }
+  const fresh = target ? lonely.filter(target) : null;
+  if (fresh && fresh.length <= ctx.options.policies.batching.maxPage) {
+    // A scan of changes whose new points in no group are few: each is searched exactly over
+    // the collection. That is surer than the sketches, and cheaper than reading the vectors of
+    // every point in no group (800,000 of them at a million points) for a few new ones.
+    const page = firstExactPage(ctx.options, ctx.options.limit);
+    const before = pass.pairs.count;
+    pass.enqueue(
+      Array.from(fresh, index => ({
+        index,
+        offset: 0,
+        limit: page,
+        exact: true
+      }))
+    );
+    pass.countsToCheck = true;
+    await pass.run();
+    pass.countsToCheck = false;
+    return {
+      ...stats,
+      searchedExactly: fresh.length,
+      found: pass.pairs.count - before
+    };
   }
   const plan = lonelyPlan(lonely.length, ctx.request.threshold);
   if (plan === null) {
