@@ -465,9 +465,9 @@ def by_id_scan(server_collection, real_qdrant, bundle, no_cover_bundle):
 def test_server_layout_cover_leaves_no_missed_pair_at_a_grouped_point(server_collection, by_id_scan):
     """By id only (cure off), the server's index misses pairs, most at points it cannot
     reach. The cover after the check (an exact search around each group, src/scan/cover.ts)
-    finds every pair that touches a point of a group it found: what can remain is a pair of
-    two points that both found nothing. The same scan without it (variant no-group-cover) misses
-    pairs at grouped points on the same upload."""
+    finds every pair that touches a point of a group it found, and the lonely pass every pair
+    of two points that both found nothing. The same scan without the cover (variant
+    no-group-cover) misses pairs at grouped points on the same upload."""
     _, truth = server_collection
 
     def misses(out):
@@ -479,6 +479,9 @@ def test_server_layout_cover_leaves_no_missed_pair_at_a_grouped_point(server_col
     out = by_id_scan("cover")
     comparison, at_groups = misses(out)
     assert at_groups == [], f"{len(at_groups)} missed pairs touch a found group: {at_groups[:10]}"
+    # And the lonely pass (src/scan/lonely.ts) leaves no pair between two points that both
+    # found nothing: by id only, on the server's own layout, nothing is missed.
+    assert comparison.missed == [], f"{len(comparison.missed)} pairs missed: {comparison.missed[:10]}"
     assert not comparison.extra
     before = by_id_scan("no-group-cover")
     before_comparison, before_at_groups = misses(before)
