@@ -392,7 +392,7 @@ export async function lonelyPass(
     return stats;
   }
   // The sketches, by position in `lonely`; a point whose vector did not come (deleted since
-  // listing) keeps an all-zero sketch and is asked about with the others it meets.
+  // listing) is in no candidate pair (asking from it by id would fail).
   const sketches = new Uint32Array(lonely.length * WORDS);
   const at = (i: number) => {
     let lo = 0;
@@ -473,7 +473,8 @@ export async function lonelyPass(
   };
   const tables = sketchCandidates(sketches, lonely.length, plan, (i, j) => {
     if (
-      (!fetched[i] && !fetched[j]) ||
+      !fetched[i] ||
+      !fetched[j] ||
       (target && !target(lonely[i]) && !target(lonely[j]))
     ) {
       return;
