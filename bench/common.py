@@ -50,3 +50,36 @@ def scan_options(args: argparse.Namespace, **override: Any) -> dict:
     opts.update(override)
     return opts
 
+
+def variant_rounds(data_dir: str, n: int, threshold: float, variants: dict, rounds: int, timeout: float = 6 * 3600):
+    """Scans of one kept collection (its collection named `bench`, N points of the benchmark's
+    data) by each of ``variants`` (name -> bench/variants.json variant, None for the scanner as
+    it is), alternating, ``rounds`` times, each in its own Node process and all in one embedded
+    backend. Yields (name, round, output, comparison with the full exact truth, groups)."""
+    import tempfile
+
+    import data
+    import numpy as np
+
+    from jupyterlab_near_duplicates.embedded import EmbeddedBackend
+
+    X, _, _, _ = data.cached_vectors(n, 256, 0)
+    truth, _, _ = data.cached_truth(X, threshold)
+    del X
+    tmp = tempfile.mkdtemp(prefix="nd-variant-rounds-")
+    bundles = {
+        name: sh.build_bundle(os.path.join(tmp, f"{name}.cjs"), variant=variant) for name, variant in variants.items()
+    }
+    backend = EmbeddedBackend(data_dir)
+    backend.ensure_running()
+    try:
+        for r in range(rounds):
+            for name, bundle in bundles.items():
+                out = scan(backend, bundle, "ours", threshold, timeout=timeout, **FIELDS)
+                a = np.asarray(out["pairs"]["a"], dtype=np.int64)
+                b = np.asarray(out["pairs"]["b"], dtype=np.int64)
+                out["groups"] = sh.components(n, a, b)
+                yield name, r, out, sh.compare(out, truth), (a, b)
+    finally:
+        backend.stop()
+

@@ -20,9 +20,6 @@ BENCH = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, BENCH)
 
 import common  # noqa: E402
-import data  # noqa: E402
-import numpy as np  # noqa: E402
-import scan_harness as sh  # noqa: E402
 
 
 def main() -> None:
@@ -33,41 +30,21 @@ def main() -> None:
     ap.add_argument("--threshold", type=float, default=0.95)
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    from jupyterlab_near_duplicates.embedded import EmbeddedBackend
-
-    X, _, _, _ = data.cached_vectors(args.n, 256, 0)
-    truth, _, _ = data.cached_truth(X, args.threshold)
-    del X
-    build = os.path.join(BENCH, ".build")
-    bundles = {
-        "cover": sh.build_bundle(os.path.join(build, "scan_node.cover-ab.cjs")),
-        "no-group-cover": sh.build_bundle(os.path.join(build, "scan_node.no-group-cover.cjs"), variant="no-group-cover"),
-    }
-    backend = EmbeddedBackend(args.dir)
-    backend.ensure_running()
     rows = []
-    try:
-        for r in range(args.rounds):
-            for name in ("no-group-cover", "cover"):
-                out = common.scan(backend, bundles[name], "ours", args.threshold, timeout=4 * 3600, **common.FIELDS)
-                a = np.asarray(out["pairs"]["a"], dtype=np.int64)
-                b = np.asarray(out["pairs"]["b"], dtype=np.int64)
-                out["groups"] = sh.components(args.n, a, b)
-                c = sh.compare(out, truth)
-                grouped = {p for g in out["groups"] for p in g}
-                row = {
-                    "scan": name, "round": r + 1, "n": args.n, "wall_s": round(out["wall_s"], 1),
-                    "backend_cpu_s": round(out["server_cpu_s"], 1), "node_cpu_s": round(out["cpu_s"], 1),
-                    "queries": out["stats"]["queries"], "peak_private_mb": round(out["peak_private_mb"], 1),
-                    "pair_recall": round(c.recall, 6), "missed": len(c.missed), "extra": len(c.extra),
-                    "missed_at_grouped_points": sum(1 for x, y in c.missed if x in grouped or y in grouped),
-                    "groups_exact": c.groups_exact, "truth_groups": c.truth_groups,
-                    "load_before": round(out["load_before"], 1), "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                }
-                rows.append(row)
-                print(json.dumps(row), flush=True)
-    finally:
-        backend.stop()
+    variants = {"no-group-cover": "no-group-cover", "cover": None}
+    for name, r, out, c, _ in common.variant_rounds(args.dir, args.n, args.threshold, variants, args.rounds, 4 * 3600):
+        grouped = {p for g in out["groups"] for p in g}
+        row = {
+            "scan": name, "round": r + 1, "n": args.n, "wall_s": round(out["wall_s"], 1),
+            "backend_cpu_s": round(out["server_cpu_s"], 1), "node_cpu_s": round(out["cpu_s"], 1),
+            "queries": out["stats"]["queries"], "peak_private_mb": round(out["peak_private_mb"], 1),
+            "pair_recall": round(c.recall, 6), "missed": len(c.missed), "extra": len(c.extra),
+            "missed_at_grouped_points": sum(1 for x, y in c.missed if x in grouped or y in grouped),
+            "groups_exact": c.groups_exact, "truth_groups": c.truth_groups,
+            "load_before": round(out["load_before"], 1), "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        }
+        rows.append(row)
+        print(json.dumps(row), flush=True)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as f:
             json.dump({"about": __doc__.strip().splitlines()[0], "rows": rows}, f, indent=1)

@@ -43,6 +43,8 @@ export class FakeQdrant implements IScanClient {
        * as most tests' scans never need them (and this fake answers no query by vector).
        */
       servesVectors?: boolean;
+      /** What getCollection says of the HNSW index (absent by default, as this fake has none). */
+      indexedVectors?: number;
     } = {}
   ) {
     this.points = [...points].sort((x, y) =>
@@ -53,6 +55,7 @@ export class FakeQdrant implements IScanClient {
     this.delayMs = options.delayMs ?? 0;
     this.shuffleTies = options.shuffleTies ?? false;
     this.servesVectors = options.servesVectors ?? false;
+    this.indexedVectors = options.indexedVectors;
     this.misses = new Set(
       (options.approximateMisses ?? []).flatMap(([a, b]) => [
         `${a}|${b}`,
@@ -94,6 +97,9 @@ export class FakeQdrant implements IScanClient {
     this.leave();
     return {
       points_count: this.pointsCount,
+      ...(this.indexedVectors === undefined
+        ? {}
+        : { indexed_vectors_count: this.indexedVectors }),
       config: { params: this.params }
     };
   }
@@ -204,6 +210,7 @@ export class FakeQdrant implements IScanClient {
 
   private readonly misses: Set<string>;
   private readonly servesVectors: boolean;
+  private readonly indexedVectors: number | undefined;
   private readonly shuffleTies: boolean;
 
   private get higher(): boolean {

@@ -231,6 +231,32 @@ describe('the lonely pass in a scan, on a FAKE Qdrant whose approximate search n
     expect(result.stats.lonely).toBeUndefined();
   });
 
+  it('is not run on a collection with no vector in an HNSW index (every search was exact), reading no vector', async () => {
+    const fake = new FakeQdrant(points(), 'Cosine', {
+      servesVectors: true,
+      indexedVectors: 0
+    });
+    const result = await scanCollection(fake, request);
+    expect(result.stats.lonely!.skipped).toBe('unindexed');
+    expect(
+      fake.calls.filter(
+        c =>
+          c.method === 'scroll' &&
+          (c.body as { with_vector?: unknown }).with_vector
+      )
+    ).toEqual([]);
+    // Indexed, it runs.
+    const indexed = await scanCollection(
+      new FakeQdrant(points(), 'Cosine', {
+        approximateMisses: misses,
+        servesVectors: true,
+        indexedVectors: 304
+      }),
+      request
+    );
+    expect(indexed.stats.lonely!.found).toBe(2);
+  });
+
   it('is not run for a Dot score (sign projections measure angles only)', async () => {
     const fake = new FakeQdrant(points(), 'Dot', {
       approximateMisses: misses,

@@ -12,6 +12,8 @@ export const UNNAMED_VECTOR = '';
 /** The part of Qdrant's collection info the scan reads. */
 export interface ICollectionInfoLike {
   points_count?: number | null;
+  /** Vectors in HNSW indexes: 0 when every segment is searched exactly (plain). */
+  indexed_vectors_count?: number | null;
   config: {
     params: Pick<Schemas['CollectionParams'], 'vectors' | 'sparse_vectors'>;
   };

@@ -49,7 +49,7 @@ export interface ILonelyStats {
   /** Points that had found no neighbour when the pass began. */
   points: number;
   /** Why the pass did not run, or stopped early; absent when it ran through. */
-  skipped?: 'distance' | 'threshold' | 'dense';
+  skipped?: 'distance' | 'unindexed' | 'threshold' | 'dense';
   tables: number;
   /** Sketch pairs compared in the buckets. */
   compared: number;
@@ -359,6 +359,15 @@ export async function lonelyPass(
   }
   if (target && !lonely.some(target)) {
     return stats;
+  }
+  // A collection with no vector in an HNSW index (a small one: below Qdrant's indexing
+  // threshold) answered every search exactly, so no pair was left unlinked. Asked now, not
+  // at the start: an index built while the scan ran counts.
+  const info = await ctx.calls.call(() =>
+    ctx.client.getCollection(ctx.request.collection)
+  );
+  if (info.indexed_vectors_count === 0) {
+    return { ...stats, skipped: 'unindexed' };
   }
   const fresh = target ? lonely.filter(target) : null;
   if (fresh && fresh.length <= ctx.options.policies.batching.maxPage) {
