@@ -445,17 +445,22 @@ def no_cover_bundle(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
-def by_id_scan(server_collection, real_qdrant, bundle, no_cover_bundle):
+def by_id_scan(server_collection, real_qdrant, bundle, no_cover_bundle, tmp_path_factory):
     """The server layout scanned by id only (cure off, audit seed 12), with the group cover
-    ('cover') or without it ('no-group-cover'): each run once, when a test first asks."""
+    ('cover'), without it ('no-group-cover'), or without it and without the lonely pass
+    ('bare', variant no-cover-no-lonely, built only if asked): each run once, when a test
+    first asks."""
     name, _ = server_collection
-    bundles = {"cover": bundle, "no-group-cover": no_cover_bundle}
+    bundles = {"cover": lambda: bundle, "no-group-cover": lambda: no_cover_bundle}
+    bundles["bare"] = lambda: sh.build_bundle(
+        str(tmp_path_factory.mktemp("bare") / "scan_node.bare.cjs"), variant="no-cover-no-lonely"
+    )
     done: dict = {}
 
     def scan(kind: str) -> dict:
         if kind not in done:
             done[kind] = sh.run_scan(
-                bundles[kind], "ours", real_qdrant.url, real_qdrant.api_key, name, 0.95, timeout=600, cure="never", auditSeed=12
+                bundles[kind](), "ours", real_qdrant.url, real_qdrant.api_key, name, 0.95, timeout=600, cure="never", auditSeed=12
             )
         return done[kind]
 
@@ -493,12 +498,13 @@ def test_server_layout_cover_leaves_no_missed_pair_at_a_grouped_point(server_col
 
 def test_server_layout_audit_without_cure_offers_it(server_collection, by_id_scan):
     """With the cure turned off, the audit never claims more than the true recall and the
-    result offers the cure with an estimated time. The cover often leaves no pair missed on
-    this layout; then the same holds for the scan without it (variant no-group-cover), which
-    misses pairs: the audit must be honest when something is missed."""
+    result offers the cure with an estimated time. The cover and the lonely pass often leave
+    no pair missed on this layout; then the same holds for the scan without the cover (variant
+    no-group-cover), and for the scan without either (no-cover-no-lonely), which misses pairs:
+    the audit must be honest when something is missed."""
     _, truth = server_collection
     missed = 0
-    for kind in ("cover", "no-group-cover"):
+    for kind in ("cover", "no-group-cover", "bare"):
         out = by_id_scan(kind)
         comparison = sh.compare(out, truth)
         audit = out["audit"]
@@ -515,4 +521,4 @@ def test_server_layout_audit_without_cure_offers_it(server_collection, by_id_sca
     if not missed:
         # Each upload builds another graph; on some, the unreachable points happen to hold
         # no pair. The cure is still offered (above): the sample saw unreachable points.
-        pytest.skip("this upload's by-id pass missed no pair, with the cover or without: nothing more to show")
+        pytest.skip("this upload's by-id pass missed no pair, even without the cover and the lonely pass: nothing more to show")
