@@ -300,6 +300,33 @@ def test_uuid_ids_come_back_canonical(client):
     assert client.retrieve(name, ids=[u[2].hex])[0].id == str(u[2])
 
 
+def test_scroll_gives_every_stored_float32_back_exactly(client, backend):
+    """Scroll writes vectors at float32's 9 digits (limits.floats_json), not Python's 17 for
+    the doubles: each value must still read back as the very float32 stored, and as a float
+    (never an int: 1.0, -0.0), for plain and named vectors alike."""
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((20, 8)).astype(np.float32)
+    X[0] = [1.0, -0.0, 1e-45, 3.4028235e38, -1.0, 0.5, 2.0, 0.1]
+    client.create_collection("exact-out", vectors_config=models.VectorParams(size=8, distance=models.Distance.EUCLID))
+    client.upsert("exact-out", points=[models.PointStruct(id=i, vector=X[i].tolist()) for i in range(20)])
+    client.create_collection("exact-out-named", vectors_config={"a": models.VectorParams(size=8, distance=models.Distance.DOT)})
+    client.upsert("exact-out-named", points=[models.PointStruct(id=i, vector={"a": X[i].tolist()}) for i in range(20)])
+    for name, named in (("exact-out", False), ("exact-out-named", True)):
+        status, body = authed(
+            backend, "POST", f"/collections/{name}/points/scroll", {"limit": 100, "with_vector": True, "with_payload": False}
+        )
+        assert status == 200
+        points = sorted(body["result"]["points"], key=lambda p: p["id"])
+        assert len(points) == 20 and body["result"]["next_page_offset"] is None
+        for p in points:
+            v = p["vector"]["a"] if named else p["vector"]
+            assert all(isinstance(x, float) for x in v), v
+            assert np.array_equal(np.asarray(v, dtype=np.float32), X[p["id"]]), (v, X[p["id"]])
+    # The Python client reads them the same.
+    got = {p.id: p.vector for p in client.scroll("exact-out", limit=100, with_vectors=True)[0]}
+    assert all(np.array_equal(np.asarray(got[i], dtype=np.float32), X[i]) for i in range(20))
+
+
 # --- semantics the scan relies on -----------------------------------------------------------------
 
 

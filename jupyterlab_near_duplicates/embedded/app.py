@@ -115,7 +115,7 @@ def _unsupported(store: Store, name: str, what: str) -> Any:
 OPS: list[tuple[str, dict[str, Op]]] = [
     (r"/collections", {"GET": lambda s, b, w: s.list_collections()}),
     (r"/collections/([^/]+)/exists", {"GET": lambda s, n, b, w: s.exists(n)}),
-    (r"/collections/([^/]+)/points/scroll", {"POST": lambda s, n, b, w: _coll(s, n).scroll(b)}),
+    (r"/collections/([^/]+)/points/scroll", {"POST": lambda s, n, b, w: _coll(s, n).scroll_json(b)}),
     (r"/collections/([^/]+)/points/count", {"POST": lambda s, n, b, w: _coll(s, n).count(b)}),
     (r"/collections/([^/]+)/points/query/batch", {"POST": lambda s, n, b, w: _coll(s, n).query_batch_json(b)}),
     (r"/collections/([^/]+)/points/query", {"POST": lambda s, n, b, w: _coll(s, n).query(b)}),
@@ -166,7 +166,7 @@ def _parse(raw: bytes) -> dict:
 
 
 def _ok(result: Any, t0: float) -> bytes:
-    if isinstance(result, limits.JsonArray):  # written piece by piece already
+    if isinstance(result, (limits.JsonArray, limits.JsonText)):  # written already
         tail = _dumps({"status": "ok", "time": time.perf_counter() - t0})
         return result.encoded(b'{"result":', b"," + tail[1:])  # one copy of a large answer, not three
     return _dumps({"result": result, "status": "ok", "time": time.perf_counter() - t0})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Iterable
 from typing import Any, Callable
 
@@ -131,6 +133,14 @@ class PointReads:
             "next_page_offset": None if nxt is None else id_out(nxt),
         }
 
+    def scroll_json(self, body: dict) -> limits.JsonText:
+        """``scroll`` as the REST route writes it: vectors at float32's 9 digits
+        (``limits.floats_json``), the rest as ``json`` writes it."""
+        page = self.scroll(body)
+        points = b",".join(_point_json(p) for p in page["points"])
+        rest = json.dumps({"next_page_offset": page["next_page_offset"]}, separators=(",", ":")).encode("utf-8")
+        return limits.JsonText(b'{"points":[' + points + b"]," + rest[1:])
+
     def count(self, body: dict) -> dict:
         exact = body.get("exact")
         req = qe.CountRequest(exact=True if exact is None else bool(exact), filter=parse_filter(body.get("filter")))
@@ -183,4 +193,23 @@ class PointReads:
             batch = qe.QueryBatchRequest([query_plan.engine_request(p, vectors) for p in chunk])
             results = self._call(self.shard.query_batch, batch)
             yield [{"points": query_plan.answer(p, r)} for p, r in zip(chunk, results)]
+
+
+def _point_json(point: dict) -> bytes:
+    """One point of a scroll page as JSON, its vector (or each named dense vector) written by
+    ``limits.floats_json``; anything else (sparse, multi, a value that is not a finite float)
+    as ``json`` writes it."""
+    dumps = functools.partial(json.dumps, separators=(",", ":"), ensure_ascii=False)
+    vector = point.get("vector")
+    text: bytes | None = None
+    if isinstance(vector, list):
+        text = limits.floats_json(vector)
+    elif isinstance(vector, dict) and vector and all(isinstance(v, list) for v in vector.values()):
+        named = [limits.floats_json(v) for v in vector.values()]
+        if all(t is not None for t in named):
+            text = b"{" + b",".join(dumps(k).encode("utf-8") + b":" + t for k, t in zip(vector, named)) + b"}"
+    if text is None:
+        return dumps(point).encode("utf-8")
+    rest = dumps({k: v for k, v in point.items() if k != "vector"}).encode("utf-8")
+    return rest[:-1] + (b"," if len(rest) > 2 else b"") + b'"vector":' + text + b"}"
 
