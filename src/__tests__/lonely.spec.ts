@@ -138,6 +138,13 @@ describe('Sketcher and sketchCandidates (no fake)', () => {
   });
 });
 
+/** The scrolls that asked for vectors (the lonely pass's sketches). */
+const vectorReads = (fake: FakeQdrant) =>
+  fake.calls.filter(
+    c =>
+      c.method === 'scroll' && (c.body as { with_vector?: unknown }).with_vector
+  );
+
 const request: IScanRequest = {
   collection: 'images',
   threshold: 0.95,
@@ -238,13 +245,7 @@ describe('the lonely pass in a scan, on a FAKE Qdrant whose approximate search n
     });
     const result = await scanCollection(fake, request);
     expect(result.stats.lonely!.skipped).toBe('unindexed');
-    expect(
-      fake.calls.filter(
-        c =>
-          c.method === 'scroll' &&
-          (c.body as { with_vector?: unknown }).with_vector
-      )
-    ).toEqual([]);
+    expect(vectorReads(fake)).toEqual([]);
     // Indexed, it runs.
     const indexed = await scanCollection(
       new FakeQdrant(points(), 'Cosine', {
@@ -302,13 +303,7 @@ describe('the lonely pass in a scan, on a FAKE Qdrant whose approximate search n
       .filter(s => !s.filter && (s.params as { exact?: boolean }).exact);
     expect(exact.map(s => s.query)).toContain(4);
     // No vector was read: the base scan's lonely points are not sketched again.
-    expect(
-      fake.calls.filter(
-        c =>
-          c.method === 'scroll' &&
-          (c.body as { with_vector?: unknown }).with_vector
-      )
-    ).toEqual([]);
+    expect(vectorReads(fake)).toEqual([]);
   });
 
   it('in a scan of changes with many new points in no group, compares only pairs with a new point', async () => {
