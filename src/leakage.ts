@@ -120,6 +120,14 @@ export function splitCodesFor(
   return onceFor(knownSplitCodes, splits, () => splitCodesOf(splits));
 }
 
+/** Keeps split codes made elsewhere (the worker) for this splits array. */
+export function adoptSplitCodes(
+  splits: ReadonlyArray<string | null>,
+  codes: ISplitCodes | null
+): void {
+  knownSplitCodes.set(splits, codes);
+}
+
 export function splitCodesOf(
   splits: ReadonlyArray<string | null>
 ): ISplitCodes | null {

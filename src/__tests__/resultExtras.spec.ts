@@ -8,6 +8,8 @@ import {
   leakageOf,
   populationFor,
   populationOf,
+  splitCodesFor,
+  splitCodesOf,
   splitLeakage,
   splitNamesOf
 } from '../leakage';
@@ -150,6 +152,11 @@ describe('a result sent in parts with the worker extras (fake scans built in the
       expect(populationFor(got.points.splits)).toEqual(
         populationOf(got.points.splits)
       );
+      // The split codes the plan reads, made in the worker.
+      expect(splitCodesFor(got.points.splits)).toEqual(
+        splitCodesOf(got.points.splits)
+      );
+      expect(splitCodesFor(got.points.splits)).toBe(extras.splitCodes);
       got.groups.forEach(g =>
         expect(groupIdOf(g, got.points.ids)).toBe(groupId(g.pointIds))
       );
@@ -185,6 +192,20 @@ describe('a result sent in parts with the worker extras (fake scans built in the
       false
     );
     expect(adoptExtras(mine, null)).toBe(false);
+    // Split codes of another length, or naming a split the names do not hold.
+    const own = workerExtras(mine);
+    const codes = own.splitCodes!;
+    expect(
+      adoptExtras(mine, {
+        ...own,
+        splitCodes: { ...codes, codes: codes.codes.slice(1) }
+      })
+    ).toBe(false);
+    const wrong = codes.codes.slice();
+    wrong[0] = codes.names.length + 1;
+    expect(
+      adoptExtras(mine, { ...own, splitCodes: { ...codes, codes: wrong } })
+    ).toBe(false);
   });
 
   it('a result with no groups and no points still goes through', () => {

@@ -1,7 +1,8 @@
 // What the panel shows first of a finished scan and would otherwise compute on the page's
 // thread (issue 16: no main-thread task over 100 ms): the chain marks' diameters of the
 // scan's groups, the split leakage table, the split names and counts, and the groups' names
-// in the keep-one plan. The worker computes them with
+// and every point's split code in the keep-one plan (the codes took 71 ms of the page's
+// thread as a 1M result arrived). The worker computes them with
 // the result (it is idle then) by the same functions, and the panel adopts them into the
 // caches those functions answer from. DOM-free.
 import { adoptDiameters, diameters } from './chain';
@@ -9,10 +10,13 @@ import { adoptGroupIds, groupId } from './groupId';
 import {
   adoptLeakage,
   adoptPopulation,
+  adoptSplitCodes,
   adoptSplitNames,
   collectionSplits,
+  ISplitCodes,
   ISplitLeakage,
   populationOf,
+  splitCodesOf,
   splitLeakage
 } from '../leakage';
 import type { IScanPopulation, IScanResult } from './types';
@@ -36,6 +40,8 @@ export interface IResultExtras {
   population: IScanPopulation;
   /** groupId of each group's point ids (the keep-one plan's names), in the groups' order. */
   groupIds: string[];
+  /** splitCodesOf(result.points.splits): each point's split as a small number. */
+  splitCodes: ISplitCodes | null;
 }
 
 /** The extras of a finished scan (its groups at its own threshold), in the worker. */
@@ -68,14 +74,20 @@ export function workerExtras(result: IScanResult): IResultExtras {
         : null,
     splitNames: collectionSplits(splits),
     population,
-    groupIds: result.groups.map(g => groupId(g.pointIds))
+    groupIds: result.groups.map(g => groupId(g.pointIds)),
+    splitCodes: splitCodesOf(splits)
   };
 }
 
 /** The buffers of the extras, to transfer with them. */
 export function extrasTransferables(extras: IResultExtras): ArrayBuffer[] {
   const { a, b, score, missing } = extras.diameters;
-  return [a, b, score, missing].map(x => x.buffer as ArrayBuffer);
+  return [
+    ...[a, b, score, missing].map(x => x.buffer as ArrayBuffer),
+    ...(extras.splitCodes
+      ? [extras.splitCodes.codes.buffer as ArrayBuffer]
+      : [])
+  ];
 }
 
 /**
@@ -101,6 +113,7 @@ export function adoptExtras(result: IScanResult, extras: unknown): boolean {
   adoptSplitNames(result.points.splits, extras.splitNames);
   adoptPopulation(result.points.splits, extras.population);
   adoptGroupIds(result.groups, extras.groupIds);
+  adoptSplitCodes(result.points.splits, extras.splitCodes);
   return true;
 }
 
@@ -131,12 +144,34 @@ function fits(result: IScanResult, extras: unknown): extras is IResultExtras {
     !Object.values(e.population.splits).every(
       x => Number.isInteger(x) && x >= 0
     ) ||
-    !(e.leakage === null || isLeakage(e.leakage, g))
+    !(e.leakage === null || isLeakage(e.leakage, g)) ||
+    !(e.splitCodes === null || isSplitCodes(e.splitCodes, n))
   ) {
     return false;
   }
   for (let i = 0; i < g; i++) {
     if (d.a[i] >= n || d.b[i] >= n) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function isSplitCodes(value: unknown, n: number): value is ISplitCodes {
+  const v = value as ISplitCodes;
+  if (
+    typeof v !== 'object' ||
+    v === null ||
+    !(v.codes instanceof Uint16Array) ||
+    v.codes.length !== n ||
+    !Array.isArray(v.names) ||
+    !v.names.every(s => typeof s === 'string')
+  ) {
+    return false;
+  }
+  const most = v.names.length;
+  for (let i = 0; i < n; i++) {
+    if (v.codes[i] > most) {
       return false;
     }
   }
