@@ -8,6 +8,17 @@ import type { CheckPolicy } from './policies';
 import type { IPendingQuery } from './queries';
 import type { UnionFind } from './unionFind';
 
+/**
+ * An exact comparison of point `index` with the named points only (a has_id filter): one more
+ * than can match, so the page is never full and never asked again.
+ */
+export function membersQuery(
+  index: number,
+  members: QdrantId[]
+): IPendingQuery {
+  return { index, offset: 0, limit: members.length + 1, members };
+}
+
 /** Groups from this size up (to the largest the scanner checks) are checked pair by pair. */
 const CHECK_MIN_GROUP = 3;
 
@@ -41,13 +52,7 @@ export function groupCheckQueries(
         }
       }
       if (unknown.length > 0) {
-        // One more than can match, so the page is never full and never asked again.
-        queries.push({
-          index: i,
-          offset: 0,
-          limit: unknown.length + 1,
-          members: unknown
-        });
+        queries.push(membersQuery(i, unknown));
       }
     }
   }
@@ -65,13 +70,7 @@ export function unreachableQueries(
   const ids = unreachable.map(i => queryIds[i]);
   const queries: IPendingQuery[] = [];
   for (let k = 0; k + 1 < unreachable.length; k++) {
-    const after = ids.slice(k + 1);
-    queries.push({
-      index: unreachable[k],
-      offset: 0,
-      limit: after.length + 1,
-      members: after
-    });
+    queries.push(membersQuery(unreachable[k], ids.slice(k + 1)));
   }
   return queries;
 }

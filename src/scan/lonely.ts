@@ -11,6 +11,7 @@
 // and bits are chosen from the threshold so that a pair at the threshold is left out with odds
 // under 1 in 10,000, and a closer pair with far smaller odds. Cosine only: that is what sign
 // projections measure. The memory: 32 bytes a lonely point, and one table at a time.
+import { membersQuery } from './check';
 import type { QdrantId } from './client';
 import type { IQueryScope, IScanContext } from './context';
 import { cancelledError } from './errors';
@@ -357,7 +358,8 @@ export async function lonelyPass(
   if (scope.choice.distance !== 'Cosine') {
     return { ...stats, skipped: 'distance' };
   }
-  if (target && !lonely.some(target)) {
+  const fresh = target ? lonely.filter(target) : null;
+  if (fresh?.length === 0) {
     return stats;
   }
   // A collection with no vector in an HNSW index (a small one: below Qdrant's indexing
@@ -369,7 +371,6 @@ export async function lonelyPass(
   if (info.indexed_vectors_count === 0) {
     return { ...stats, skipped: 'unindexed' };
   }
-  const fresh = target ? lonely.filter(target) : null;
   if (fresh && fresh.length <= ctx.options.policies.batching.maxPage) {
     // A scan of changes whose new points in no group are few: each is searched exactly over
     // the collection. That is surer than the sketches, and cheaper than reading the vectors of
@@ -403,19 +404,6 @@ export async function lonelyPass(
   // The sketches, by position in `lonely`; a point whose vector did not come (deleted since
   // listing) is in no candidate pair (asking from it by id would fail).
   const sketches = new Uint32Array(lonely.length * WORDS);
-  const at = (i: number) => {
-    let lo = 0;
-    let hi = lonely.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (lonely[mid] < i) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
-  };
   let sketcher: Sketcher | null = null;
   const fetched = new Uint8Array(lonely.length);
   // Each point sketched and each table read is a step of the check, so the bar moves while
@@ -430,16 +418,23 @@ export async function lonelyPass(
   let cursor = 0;
   await runPool(
     () => cursor < lonely.length,
-    () => Array.from(lonely.subarray(cursor, (cursor += FETCH))),
-    async indices => {
+    () => {
+      const from = cursor;
+      cursor += FETCH;
+      return { from, indices: Array.from(lonely.subarray(from, cursor)) };
+    },
+    async ({ from, indices }) => {
       const own = await vectors.fetch(indices);
-      for (const [i, vector] of own) {
-        const values = vector.values();
-        sketcher ??= new Sketcher(values.length);
-        const k = at(i);
-        sketcher.sketch(values, sketches, k * WORDS);
-        fetched[k] = 1;
-      }
+      // The batch's points are lonely[from], lonely[from + 1], ...: their places by index.
+      indices.forEach((i, k) => {
+        const vector = own.get(i);
+        if (vector) {
+          const values = vector.values();
+          sketcher ??= new Sketcher(values.length);
+          sketcher.sketch(values, sketches, (from + k) * WORDS);
+          fetched[from + k] = 1;
+        }
+      });
       pass.checked += indices.length;
       left -= indices.length;
       counted();
@@ -464,17 +459,11 @@ export async function lonelyPass(
     }
     held.clear();
     const queries: IPendingQuery[] = [];
-    // A query names at most a page of candidates (the check's queries do the same).
+    // A query names at most a page of candidates, so its limit stays within the engine's caps.
     const { maxPage } = ctx.options.policies.batching;
     for (const [i, all] of byPoint) {
       for (let s = 0; s < all.length; s += maxPage) {
-        const members = all.slice(s, s + maxPage);
-        queries.push({
-          index: lonely[i],
-          offset: 0,
-          limit: members.length,
-          members
-        });
+        queries.push(membersQuery(lonely[i], all.slice(s, s + maxPage)));
       }
     }
     pass.enqueue(queries);
