@@ -368,7 +368,10 @@ async function check(
     lonely = await lonelyPass(ctx, pass, scope, target);
   }
   if (ctx.options.policies.groupCover === 'groups') {
-    await cover(ctx, pass, listing, choice, target, checking);
+    // After the lonely pass searched the new points in no group exactly, those still alone
+    // have no neighbour at all: no old group need be asked about them.
+    const aloneSearched = lonely?.searchedExactly !== undefined;
+    await cover(ctx, pass, listing, choice, target, checking, aloneSearched);
   }
   return lonely;
 }
@@ -399,7 +402,8 @@ async function cover(
   listing: IListing,
   choice: IVectorChoice,
   target: ((i: number) => boolean) | undefined,
-  checking: () => void
+  checking: () => void,
+  aloneSearched: boolean
 ): Promise<void> {
   const n = listing.queryIds.length;
   const { components } = pass;
@@ -420,8 +424,10 @@ async function cover(
   // and a new point's own (approximate) search can miss an old member. So the old members of
   // every group are put in balls too, each searched exactly for the new points that found
   // nothing: by a has_id filter of up to a page of them (cheap to send with every ball), or,
-  // past that, over the whole collection.
-  const alone = target ? newAndAlone(pass, listing, target) : [];
+  // past that, over the whole collection. (Not when the new points still alone were
+  // searched exactly already.)
+  const alone =
+    target && !aloneSearched ? newAndAlone(pass, listing, target) : [];
   if (target && alone.length > 0) {
     const isOld = (i: number) => !target(i);
     const within =
