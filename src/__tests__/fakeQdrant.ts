@@ -118,9 +118,7 @@ export class FakeQdrant implements IScanClient {
     this.leave();
     const limit = request.limit ?? 10;
     // A has_id filter (the scan's vector fetches) scrolls those points only.
-    const allowed = (
-      (request.filter as { must?: { has_id?: Id[] }[] } | undefined)?.must ?? []
-    ).find(c => c.has_id)?.has_id;
+    const allowed = hasIds(request.filter);
     const points = allowed
       ? this.points.filter(p => allowed.includes(p.id))
       : this.points;
@@ -175,10 +173,7 @@ export class FakeQdrant implements IScanClient {
         const t = search.score_threshold!;
         const exact =
           (search.params as { exact?: boolean } | undefined)?.exact === true;
-        const must =
-          (search.filter as { must?: { has_id?: Id[] }[] } | undefined)?.must ??
-          [];
-        const allowed = must.find(c => c.has_id)?.has_id;
+        const allowed = hasIds(search.filter);
         const hits = all
           .filter(p => p.id !== self.id)
           .filter(p => allowed === undefined || allowed.includes(p.id))
@@ -330,4 +325,10 @@ export function pairsOf(result: IScanResult): string[] {
     out.push(Number(a) < Number(b) ? `${a}-${b}` : `${b}-${a}`);
   }
   return out.sort();
+}
+
+/** The ids of a filter's has_id condition, if it has one. */
+function hasIds(filter: unknown): Id[] | undefined {
+  const must = (filter as { must?: { has_id?: Id[] }[] } | undefined)?.must;
+  return (must ?? []).find(c => c.has_id)?.has_id;
 }
