@@ -34,11 +34,7 @@ log = logging.getLogger("jupyterlab_near_duplicates.embedded")
 QDRANT_VERSION = "1.19.0"
 TITLE = "qdrant - vector search engine"
 
-_JSON_SEPARATORS = (",", ":")
-
-
-def _dumps(obj: Any) -> bytes:
-    return json.dumps(obj, separators=_JSON_SEPARATORS, ensure_ascii=False).encode("utf-8")
+_dumps = limits.compact_json
 
 
 def error_body(message: str, t0: float | None = None) -> bytes:

@@ -170,7 +170,7 @@ class JsonArray:
     def extend(self, items: list) -> None:
         if not items:
             return
-        piece = json.dumps(items, separators=(",", ":"), ensure_ascii=False).encode("utf-8")[1:-1]
+        piece = compact_json(items)[1:-1]
         self.size += len(piece) + (1 if self.parts else 0)
         if self.size > self.cap:
             self.parts.clear()
@@ -187,6 +187,11 @@ class JsonArray:
         pieces.append(b"]" + after)
         self.parts = []
         return b"".join(pieces)
+
+
+def compact_json(value: Any) -> bytes:
+    """``value`` as compact UTF-8 JSON, as the REST app writes its answers."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 class JsonText:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Iterable
 from typing import Any, Callable
 
@@ -138,7 +136,7 @@ class PointReads:
         (``limits.floats_json``), the rest as ``json`` writes it."""
         page = self.scroll(body)
         points = b",".join(_point_json(p) for p in page["points"])
-        rest = json.dumps({"next_page_offset": page["next_page_offset"]}, separators=(",", ":")).encode("utf-8")
+        rest = limits.compact_json({"next_page_offset": page["next_page_offset"]})
         return limits.JsonText(b'{"points":[' + points + b"]," + rest[1:])
 
     def count(self, body: dict) -> dict:
@@ -199,7 +197,6 @@ def _point_json(point: dict) -> bytes:
     """One point of a scroll page as JSON, its vector (or each named dense vector) written by
     ``limits.floats_json``; anything else (sparse, multi, a value that is not a finite float)
     as ``json`` writes it."""
-    dumps = functools.partial(json.dumps, separators=(",", ":"), ensure_ascii=False)
     vector = point.get("vector")
     text: bytes | None = None
     if isinstance(vector, list):
@@ -207,9 +204,9 @@ def _point_json(point: dict) -> bytes:
     elif isinstance(vector, dict) and vector and all(isinstance(v, list) for v in vector.values()):
         named = [limits.floats_json(v) for v in vector.values()]
         if all(t is not None for t in named):
-            text = b"{" + b",".join(dumps(k).encode("utf-8") + b":" + t for k, t in zip(vector, named)) + b"}"
+            text = b"{" + b",".join(limits.compact_json(k) + b":" + t for k, t in zip(vector, named)) + b"}"
     if text is None:
-        return dumps(point).encode("utf-8")
-    rest = dumps({k: v for k, v in point.items() if k != "vector"}).encode("utf-8")
+        return limits.compact_json(point)
+    rest = limits.compact_json({k: v for k, v in point.items() if k != "vector"})
     return rest[:-1] + (b"," if len(rest) > 2 else b"") + b'"vector":' + text + b"}"
 
