@@ -274,6 +274,25 @@ def _assert_margin(X: np.ndarray, threshold: float, distance: str) -> None:
     assert not close.any(), f"test data: {int(close.sum())} pairs within {MARGIN} of the threshold"
 
 
+def _few_links_collection(backend, name: str, X: np.ndarray, hnsw: dict, batch: int) -> None:
+    """A Cosine collection of X (ids point_ids(len(X), "int")) whose HNSW index, with the
+    given few links (`hnsw`: m, ef_construct), is built over every point before the test
+    scans it."""
+    ids = point_ids(len(X), "int")
+    rest = sh.Rest(backend.url, backend.api_key)
+    try:
+        rest.create_collection(
+            name, X.shape[1], "Cosine",
+            optimizers_config={"indexing_threshold": 1},
+            hnsw_config={"full_scan_threshold": 1, **hnsw},
+        )
+        rest.upsert(name, ids, X, payloads(ids), batch=batch)
+        rest.build_index(name, ids[0], timeout=120, settle_s=3)
+        assert rest.call("GET", f"/collections/{name}")["indexed_vectors_count"] == len(X)
+    finally:
+        rest.close()
+
+
 def test_exact_copies_hnsw_cannot_reach_are_all_found(backend, bundle):
     """Clusters of 30 to 150 identical vectors in an HNSW index with few links per node (m = 4):
     the approximate search reaches only some copies from each copy (HNSW keeps few links
@@ -286,20 +305,8 @@ def test_exact_copies_hnsw_cannot_reach_are_all_found(backend, bundle):
     rows.append(_unit(rng.standard_normal((3000, d))))
     X = np.concatenate(rows)
     X = X[rng.permutation(len(X))]
-    ids = point_ids(len(X), "int")
     name = "copies-hnsw-m4"
-    rest = sh.Rest(backend.url, backend.api_key)
-    try:
-        rest.create_collection(
-            name, d, "Cosine",
-            optimizers_config={"indexing_threshold": 1},
-            hnsw_config={"full_scan_threshold": 1, "m": 4},
-        )
-        rest.upsert(name, ids, X, payloads(ids), batch=1000)
-        rest.build_index(name, ids[0], timeout=120, settle_s=3)
-        assert rest.call("GET", f"/collections/{name}")["indexed_vectors_count"] == len(X)
-    finally:
-        rest.close()
+    _few_links_collection(backend, name, X, {"m": 4}, batch=1000)
 
     out = sh.run_scan(bundle, "ours", backend.url, backend.api_key, name, 0.9, timeout=120, **SCAN, **FIELDS)
 
@@ -348,18 +355,7 @@ def test_lone_pairs_the_index_never_links_are_found(backend, bundle, no_lonely_b
     ids = point_ids(len(X), "int")
     index_of = {p: k for k, p in enumerate(ids)}
     name = "lone-pairs-hnsw-m4"
-    rest = sh.Rest(backend.url, backend.api_key)
-    try:
-        rest.create_collection(
-            name, d, "Cosine",
-            optimizers_config={"indexing_threshold": 1},
-            hnsw_config={"full_scan_threshold": 1, "m": 4, "ef_construct": 8},
-        )
-        rest.upsert(name, ids, X, payloads(ids), batch=2000)
-        rest.build_index(name, ids[0], timeout=120, settle_s=3)
-        assert rest.call("GET", f"/collections/{name}")["indexed_vectors_count"] == len(X)
-    finally:
-        rest.close()
+    _few_links_collection(backend, name, X, {"m": 4, "ef_construct": 8}, batch=2000)
 
     def scan(b):
         out = sh.run_scan(b, "ours", backend.url, backend.api_key, name, 0.95, timeout=300, cure="never", auditSeed=12)
