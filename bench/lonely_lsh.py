@@ -17,6 +17,7 @@ import argparse
 import time
 
 import numpy as np
+from lonely_offline import lonely_points
 
 
 def main() -> None:
@@ -31,11 +32,8 @@ def main() -> None:
     ap.add_argument("--threshold", type=float, default=0.95)
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
-    X = np.load(args.vectors, mmap_mode="r")
+    X, deg, lonely = lonely_points(args.vectors, args.found)
     n = X.shape[0]
-    z = np.load(args.found)
-    deg = np.bincount(np.concatenate([z["a"], z["b"]]), minlength=n)
-    lonely = np.nonzero(deg == 0)[0]
     st = np.load(args.truth)
     ti, tj, ts = st["i"], st["j"], st["score"]
     want = {(int(min(i, j)), int(max(i, j))) for i, j, s in zip(ti, tj, ts) if deg[i] == 0 and deg[j] == 0 and s >= args.threshold + 1e-6}

@@ -22,6 +22,15 @@ import numpy as np
 BENCH = os.path.dirname(os.path.abspath(__file__))
 
 
+def lonely_points(vectors: str, found: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The vectors (memory-mapped), each point's degree in a scan's pairs (FOUND.npz: a, b),
+    and the points of degree 0: the ones that scan left in no group."""
+    X = np.load(vectors, mmap_mode="r")
+    z = np.load(found)
+    deg = np.bincount(np.concatenate([z["a"], z["b"]]), minlength=X.shape[0])
+    return X, deg, np.nonzero(deg == 0)[0]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("vectors")
@@ -29,11 +38,8 @@ def main() -> None:
     ap.add_argument("truth")
     ap.add_argument("--threshold", type=float, default=0.95)
     args = ap.parse_args()
-    X = np.load(args.vectors, mmap_mode="r")
+    X, deg, lonely = lonely_points(args.vectors, args.found)
     n, d = X.shape
-    z = np.load(args.found)
-    deg = np.bincount(np.concatenate([z["a"], z["b"]]), minlength=n)
-    lonely = np.nonzero(deg == 0)[0]
     pos = np.full(n, -1, dtype=np.int64)
     pos[lonely] = np.arange(len(lonely))
     st = np.load(args.truth)
