@@ -269,6 +269,47 @@ function observe() {
   }, 250);
 }
 
+/**
+ * The finished scan's pairs as the panel holds them (its model's outcome, reached through
+ * `window.jupyterapp`, which Galata's server config exposes), written as point ids: all the
+ * first ends, then all the second ends, little-endian uint32. bench/longtasks.py scores them
+ * against the benchmark's exact truth. Read after the measured phases, in pieces.
+ */
+async function savePairs(page, file) {
+  const count = await page.evaluate(() => {
+    const panel = [...window.jupyterapp.shell.widgets('left')].find(
+      w => w.id === 'jp-near-duplicates-panel'
+    );
+    window.__ndResult = panel.model.outcome.result;
+    return window.__ndResult.pairs.a.length;
+  });
+  const a = new Uint32Array(count);
+  const b = new Uint32Array(count);
+  const piece = 500_000;
+  for (let from = 0; from < count; from += piece) {
+    const got = await page.evaluate(
+      ([from, to]) => {
+        const { pairs, points } = window.__ndResult;
+        const ends = (list, out = []) => {
+          for (let k = from; k < to; k++) {
+            out.push(Number(points.ids[list[k]]));
+          }
+          return out;
+        };
+        return { a: ends(pairs.a), b: ends(pairs.b) };
+      },
+      [from, Math.min(count, from + piece)]
+    );
+    a.set(got.a, from);
+    b.set(got.b, from);
+  }
+  await page.evaluate(() => delete window.__ndResult);
+  const bytes = Buffer.concat([Buffer.from(a.buffer), Buffer.from(b.buffer)]);
+  writeFileSync(file, bytes);
+  log(`${count.toLocaleString('en')} pairs written to ${file}`);
+  return { count, file };
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
   args: [
@@ -325,6 +366,8 @@ try {
     pending.delete(reply.id);
   });
   const attached = new Map();
+  // The largest of each the polls saw (committed heap, backing stores, their sum at one poll).
+  const workerPeak = { heap_mb: 0, backing_mb: 0, sum_mb: 0, polls: 0 };
   const workerHeaps = async () => {
     const { targetInfos } = await browserCdp.send('Target.getTargets');
     const out = [];
@@ -349,6 +392,18 @@ try {
         ])
       )?.result;
       const mb = x => (x === undefined ? '?' : Math.round(x / 1048576));
+      if (r) {
+        workerPeak.heap_mb = Math.max(workerPeak.heap_mb, mb(r.totalSize));
+        workerPeak.backing_mb = Math.max(
+          workerPeak.backing_mb,
+          mb(r.backingStorageSize)
+        );
+        workerPeak.sum_mb = Math.max(
+          workerPeak.sum_mb,
+          mb(r.totalSize) + mb(r.backingStorageSize)
+        );
+        workerPeak.polls += 1;
+      }
       out.push(
         r
           ? `${t.url.split('/').pop()}: heap ${mb(r.usedSize)}/${mb(r.totalSize)} MB, backing stores ${mb(r.backingStorageSize)} MB, embedder ${mb(r.embedderHeapUsedSize)} MB`
@@ -368,6 +423,12 @@ try {
   if (!traceFrom) {
     await startTrace();
   }
+  // The page's own JS heap (performance.memory, committed MB) before Detect and after the scroll.
+  const pageHeapMb = () =>
+    page.evaluate(() =>
+      Math.round(performance.memory.totalJSHeapSize / 1048576)
+    );
+  const pageHeap = { idle_mb: await pageHeapMb() };
   log(`Detect on ${collection}`);
   const t0 = Date.now();
   await page.evaluate(() => window.__ndMark('scan'));
@@ -503,6 +564,7 @@ try {
   });
 
   const { profile: scrollProfile } = await cdp.send('Profiler.stop');
+  pageHeap.after_scroll_mb = await pageHeapMb();
   const cpuTasks = mainThreadTasks(
     JSON.parse(String(await browser.stopTracing()))
   );
@@ -630,8 +692,14 @@ try {
       }
     : null;
   console.log(`\nrenderer memory: ${JSON.stringify(memoryReport)}`);
+  const pairs = out
+    ? await savePairs(page, `${out.replace(/\.json$/, '')}.pairs.u32`)
+    : null;
   const report = {
     memory: memoryReport,
+    worker_heap_peak: workerPeak,
+    page_heap: pageHeap,
+    pairs,
     memory_timeline: memory.timeline,
     cpu,
     profiles,

@@ -103,6 +103,9 @@ def main() -> None:
     parser.add_argument("--trace-from", default="",
                         help="start the CPU profile and the trace at this scan phase (e.g. checking) instead of at "
                         "Detect: a 1M scan's whole trace does not fit in memory")
+    parser.add_argument("--threshold", type=float, default=0.95,
+                        help="the panel's threshold (its default setting) for scoring its pairs")
+    parser.add_argument("--truth-sample", type=int, default=20000, help="points in the sampled exact truth")
     args = parser.parse_args()
 
     data_dir = args.data_dir or os.path.join(HERE, ".cache", f"longtasks-{args.n}-{args.d}")
@@ -156,6 +159,28 @@ def main() -> None:
             server.wait(30)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
+    score(out, args.n, args.d, args.threshold, args.truth_sample)
+
+
+def score(report_path: str, n: int, d: int, threshold: float, truth_sample: int) -> None:
+    """The panel's pairs (longtasks.mjs wrote them beside the report) against the benchmark's
+    exact truth on a sample of points (data.sampled_truth, cached), as user_path_scan.py scores
+    a scan in Node; the figures go into the report."""
+    import numpy as np
+    import scale
+
+    with open(report_path) as f:
+        report = json.load(f)
+    ends = np.fromfile(report["pairs"]["file"], dtype="<u4").reshape(2, -1)
+    X, _, _, vectors = data.cached_vectors(n, d, 0)
+    truth, _ = data.sampled_truth(X, threshold, truth_sample)
+    del X
+    scored = scale.score_sampled(ends[0], ends[1], truth, vectors, threshold)
+    scored.update(pairs=int(ends.shape[1]), groups=len(sh.components(n, ends[0], ends[1])), threshold=threshold)
+    report["scored"] = scored
+    with open(report_path, "w") as f:
+        json.dump(report, f, indent=1)
+    log(f"the panel's pairs against the sampled truth: {json.dumps(scored, default=str)}")
 
 
 if __name__ == "__main__":
