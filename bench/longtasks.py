@@ -17,6 +17,7 @@ server listens on (a Galata run on port p also takes p + 1 and p + 2).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -90,6 +92,37 @@ def wait_for(url: str, timeout: float = 180) -> None:
     raise TimeoutError(f"{url} did not answer in {timeout} s")
 
 
+@contextlib.contextmanager
+def serve_lab(data_dir: str, port: int) -> Iterator[dict]:
+    """A JupyterLab (Galata's server config: no token) on ``port`` whose embedded backend keeps its
+    data in ``data_dir``; yields the environment to run the browser's driver in."""
+    work = tempfile.mkdtemp(prefix="nd-longtasks-")
+    config = os.path.join(work, "server_config.py")
+    with open(config, "w") as f:
+        f.write(SERVER_CONFIG.format(port=port, root=work, data=data_dir))
+    env = {**os.environ, "PATH": f"{REPO}/.venv/bin:{os.environ['PATH']}"}
+    env.pop("QDRANT_URL", None)
+    env.pop("QDRANT_API_KEY", None)
+    server = subprocess.Popen(
+        [f"{REPO}/.venv/bin/jupyter", "lab", f"--config={config}"],
+        cwd=work,
+        env=env,
+        stdout=open(os.path.join(work, "server.log"), "w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_for(f"http://localhost:{port}/lab")
+        log(f"JupyterLab on port {port} (log: {work}/server.log)")
+        yield env
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=200_000)
@@ -112,25 +145,8 @@ def main() -> None:
     if not args.data_dir:
         seed(data_dir, args.n, args.d)
 
-    work = tempfile.mkdtemp(prefix="nd-longtasks-")
-    config = os.path.join(work, "server_config.py")
-    with open(config, "w") as f:
-        f.write(SERVER_CONFIG.format(port=args.port, root=work, data=data_dir))
-    env = {**os.environ, "PATH": f"{REPO}/.venv/bin:{os.environ['PATH']}"}
-    env.pop("QDRANT_URL", None)
-    env.pop("QDRANT_API_KEY", None)
-    server = subprocess.Popen(
-        [f"{REPO}/.venv/bin/jupyter", "lab", f"--config={config}"],
-        cwd=work,
-        env=env,
-        stdout=open(os.path.join(work, "server.log"), "w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        wait_for(f"http://localhost:{args.port}/lab")
-        log(f"JupyterLab on port {args.port} (log: {work}/server.log)")
-        out = os.path.join(HERE, "results", f"longtasks-{args.n}{'-' + args.label if args.label else ''}.json")
+    out = os.path.join(HERE, "results", f"longtasks-{args.n}{'-' + args.label if args.label else ''}.json")
+    with serve_lab(data_dir, args.port) as env:
         subprocess.run(
             [
                 "node",
@@ -153,12 +169,6 @@ def main() -> None:
             check=True,
             env=env,
         )
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
     score(out, args.n, args.d, args.threshold, args.truth_sample)
 
 
