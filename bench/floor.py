@@ -33,14 +33,21 @@ class _TimedShard:
         return timed
 
 
-def floor_replay(coll: Any, recording: str, budget_s: float | None = None, progress: Any = None) -> dict:
+def floor_replay(coll: Any, recording: str, budget_s: float | None = None, progress: Any = None, every: int = 1) -> dict:
     """Replays the requests ours sent (scroll pages, query batches; recorded by scan_node.ts)
     through the backend's own Collection.scroll / Collection.query_batch: no HTTP, no JSON,
     one at a time. ``seconds`` adds up the time inside those calls only. With ``budget_s``
     it stops once that much wall time has passed (``complete`` False; ``replayed`` of
-    ``requests`` done); ``progress(requests_done, total)`` is called after each request."""
+    ``requests`` done); ``progress(requests_done, total)`` is called after each request.
+
+    With ``every`` k > 1 only every k-th request is replayed (a systematic sample, from the
+    first on), and ``projected_seconds`` estimates the whole replay's ``seconds`` from it (the
+    sample's time times the requests per sampled one) with ``projected_se``, its standard
+    error as for a simple random sample of requests."""
     with open(recording, encoding="utf-8") as f:
-        requests = [json.loads(line) for line in f if line.strip()]
+        recorded = [json.loads(line) for line in f if line.strip()]
+    requests = recorded[::every]
+    per_request: list[float] = []
     load = os.getloadavg()[0]
     in_store = 0.0
     cpu = 0.0
@@ -60,6 +67,7 @@ def floor_replay(coll: Any, recording: str, budget_s: float | None = None, progr
             replayed += 1
             if progress is not None:
                 progress(replayed, len(requests))
+            before = in_store
             body = req["body"]
             if req["op"] == "scroll":
                 t0, c0 = time.perf_counter(), time.process_time()
@@ -86,16 +94,29 @@ def floor_replay(coll: Any, recording: str, budget_s: float | None = None, progr
                     if isinstance(q, list):  # by vector (the audit, the sure route): timed, not paired
                         continue
                     hits.extend((q, h["id"]) for h in res["points"] if h["id"] != q)
+            per_request.append(in_store - before)
     finally:
         coll.shard = shard
     pairs = {(a, b) if a < b else (b, a) for a, b in hits}
+    times = np.asarray(per_request)
+    total, m = len(recorded), len(times)
+    sampled = {}
+    if every > 1 and m > 1:
+        sd = float(times.std(ddof=1))
+        sampled = {
+            "every": every,
+            "projected_seconds": float(times.mean()) * total,
+            "projected_se": total * sd / np.sqrt(m) * np.sqrt(max(0.0, 1 - m / total)),
+        }
     return {
+        **sampled,
         "seconds": in_store,
         "cpu_seconds": cpu,
         "load_before": load,
         "engine_seconds": timed.seconds,
         "queries": queries,
         "requests": len(requests),
+        "requests_recorded": total,
         "replayed": replayed,
         "complete": replayed == len(requests),
         "queries_recorded": sum(len(r["body"].get("searches", [])) for r in requests if r["op"] == "queryBatch"),
