@@ -532,6 +532,28 @@ export class NearDuplicatesModel {
     return before === undefined || before !== now ? kept : null;
   }
 
+  /**
+   * The chosen collection's last finished scan when no scan of it is on show and its point
+   * count is the scan's: a scan the workspace could not keep (more than MAX_SAVED_PAIRS
+   * pairs: every scan of a million points), one made in another workspace of this browser,
+   * or one whose saved copy was cleared. Showing it runs Scan changes, which on an unchanged
+   * collection asks no new neighbour query. Null otherwise.
+   */
+  get lastScanToShow(): ICheckpointInfo | null {
+    const kept = this.lastScanKept;
+    const now = this.collection?.points_count ?? null;
+    if (
+      !kept ||
+      this._running !== null ||
+      this.resultMatchesChoice ||
+      now !== kept.points ||
+      kept.using !== this.vectorName
+    ) {
+      return null;
+    }
+    return kept;
+  }
+
   /** Whether Scan changes can run now: Detect could, and a finished scan is kept. */
   get canScanChanges(): boolean {
     return this.canDetect && this.lastScanKept !== null;

@@ -324,6 +324,8 @@ function ScanSection(props: {
         onDiscard={() => model.discardCheckpoint()}
         lastScanKept={model.changedSinceLastScan}
         onScanChanges={() => void commands.execute(CommandIDs.scanChanges)}
+        lastScanToShow={model.lastScanToShow}
+        onShowLastScan={() => void commands.execute(CommandIDs.scanChanges)}
         trans={trans}
       />
       {running?.progress ? (
@@ -398,12 +400,7 @@ function GroupsSection(props: {
       <div className="jp-NearDuplicates-scanInfo">
         {trans.__('Scan of %1, %2', outcome.result.collection, when)}
         {outcome.result.stats.changes
-          ? ' ' +
-            trans.__(
-              '(changes: %1 points added, %2 deleted)',
-              formatCount(outcome.result.stats.changes.added),
-              formatCount(outcome.result.stats.changes.deleted)
-            )
+          ? ' ' + changesNote(outcome.result.stats.changes, trans)
           : null}
       </div>
       <RecallView
@@ -556,4 +553,18 @@ function calibrationNote(
     );
   }
   return null;
+}
+
+/** What a scan of changes changed, after "Scan of <collection>, <when>". */
+function changesNote(
+  changes: { added: number; deleted: number },
+  trans: TranslationBundle
+): string {
+  return changes.added === 0 && changes.deleted === 0
+    ? trans.__('(the kept scan: no points added or deleted since)')
+    : trans.__(
+        '(changes: %1 points added, %2 deleted)',
+        formatCount(changes.added),
+        formatCount(changes.deleted)
+      );
 }

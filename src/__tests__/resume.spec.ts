@@ -274,6 +274,38 @@ describe('Scan changes (fake Qdrant, real scan code and model)', () => {
   });
 });
 
+describe('Show last scan (fake Qdrant, real scan code and model)', () => {
+  it('a page load with no saved copy of a finished scan offers it, and showing it asks no neighbour query and gives its groups and pairs', async () => {
+    const qdrant = new FakeQdrant(circlePoints());
+    const store = new MemoryCheckpointStore();
+    const first = await pageLoad(qdrant, store);
+    await first.model.detect();
+    await until(() => first.model.lastScanKept !== null);
+    // Its groups are on show: nothing to offer.
+    expect(first.model.lastScanToShow).toBeNull();
+    const before = first.model.outcome!;
+
+    // A page load that restored nothing (a scan over the workspace's limit, another workspace).
+    const second = await pageLoad(qdrant, store);
+    await until(() => second.model.lastScanKept !== null);
+    expect(second.model.outcome).toBeNull();
+    expect(second.model.changedSinceLastScan).toBeNull();
+    expect(second.model.lastScanToShow?.points).toBe(15);
+    await second.model.scanChanges();
+    await until(() => second.model.outcome !== null);
+    const shown = second.model.outcome!;
+    expect(shown.result.stats.changes).toEqual({ added: 0, deleted: 0 });
+    expect(shown.result.stats.queries).toBe(0);
+    const sorted = (m: NearDuplicatesModel) =>
+      groupsOf(m)
+        .map(g => [...g].sort())
+        .sort();
+    expect(sorted(second.model)).toEqual(sorted(first.model));
+    expect(shown.result.pairs.a.length).toBe(before.result.pairs.a.length);
+    expect(second.model.lastScanToShow).toBeNull();
+  });
+});
+
 describe('Scan changes is offered only when the count changed since the scan', () => {
   it('not after a scan whose collection info was older than the points listed', async () => {
     // The panel read 12 points before a notebook added the rest; the scan lists 15.

@@ -44,6 +44,12 @@ export interface IDetectControlsProps {
    */
   lastScanKept?: ICheckpointInfo | null;
   onScanChanges?: () => void;
+  /**
+   * The chosen collection's last finished scan when none is on show and the collection kept
+   * its point count (model.lastScanToShow), offered as "Show last scan"; null: none.
+   */
+  lastScanToShow?: ICheckpointInfo | null;
+  onShowLastScan?: () => void;
   trans?: TranslationBundle;
 }
 
@@ -80,6 +86,8 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
     onDiscard,
     lastScanKept = null,
     onScanChanges,
+    lastScanToShow = null,
+    onShowLastScan,
     trans = untranslated
   } = props;
   const similarity = higherIsBetter(distance);
@@ -308,6 +316,32 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
               disabled={!canDetect}
             >
               {trans.__('Scan changes')}
+            </button>
+          </div>
+        </div>
+      ) : null}
+      {lastScanToShow && !scanning && !resume ? (
+        <div className="jp-NearDuplicates-resume" role="status">
+          <div className="jp-NearDuplicates-resumeText">
+            {trans.__(
+              'The last scan of this collection is kept: %1 points at %2, finished %3, with %4 pairs. Show last scan brings its groups back without scanning again: it lists the collection, reads the details of the points in groups and checks a sample of points exactly.',
+              formatCount(lastScanToShow.points),
+              formatThreshold(
+                lastScanToShow.threshold,
+                lastScanToShow.distance
+              ),
+              new Date(lastScanToShow.savedAt).toLocaleString(),
+              formatCount(lastScanToShow.pairs)
+            )}
+          </div>
+          <div className="jp-NearDuplicates-buttons">
+            <button
+              type="button"
+              className="jp-NearDuplicates-button jp-NearDuplicates-primary"
+              onClick={onShowLastScan}
+              disabled={!canDetect}
+            >
+              {trans.__('Show last scan')}
             </button>
           </div>
         </div>

@@ -177,3 +177,57 @@ test('Scan changes after points are added and deleted ends with the groups of a 
     'True'
   );
 });
+
+// A finished scan the workspace did not keep (more than 200,000 pairs, as at a million points,
+// or made in another workspace of this browser) comes back from the worker's kept record:
+// the panel offers "Show last scan", which brings the same groups back without scanning again.
+test.describe('Show last scan', () => {
+  // The workspaces on the server (Galata's temporary dir), so a second workspace starts empty.
+  test.use({ mockState: false });
+
+  test('a finished scan opened in a fresh workspace is offered and shown again with the same groups', async ({
+    page
+  }) => {
+    test.setTimeout(300_000);
+    const tag = Date.now().toString(36);
+    await page.goto(`workspaces/nd-scan-${tag}`);
+    let panel = await openPanel(page);
+    await panel
+      .getByLabel('Collection', { exact: true })
+      .selectOption('planted');
+    await expect(
+      panel.getByRole('button', { name: 'Show last scan' })
+    ).toHaveCount(0);
+    await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
+    const summary = panel.locator('.jp-NearDuplicates-summary');
+    await expect(summary).toHaveText(
+      /^8 duplicate groups \(28 samples\) at 0\.95/,
+      { timeout: 120000 }
+    );
+    const scanned = await summary.innerText();
+    const groups = await panel.getByRole('option').allInnerTexts();
+    // Its groups are on show: nothing to offer.
+    await expect(
+      panel.getByRole('button', { name: 'Show last scan' })
+    ).toHaveCount(0);
+
+    await page.goto(`workspaces/nd-fresh-${tag}`);
+    panel = await openPanel(page);
+    await panel
+      .getByLabel('Collection', { exact: true })
+      .selectOption('planted');
+    await expect(summary).toHaveCount(0);
+    await expect(panel.locator('.jp-NearDuplicates-resume')).toContainText(
+      /^The last scan of this collection is kept: 268 points at 0\.95, finished .+, with \d+ pairs\. Show last scan brings its groups back without scanning again/
+    );
+    await panel.getByRole('button', { name: 'Show last scan' }).click();
+    await expect(summary).toHaveText(scanned, { timeout: 120000 });
+    await expect(panel.locator('.jp-NearDuplicates-scanInfo')).toContainText(
+      '(the kept scan: no points added or deleted since)'
+    );
+    expect(await panel.getByRole('option').allInnerTexts()).toEqual(groups);
+    await expect(
+      panel.getByRole('button', { name: 'Show last scan' })
+    ).toHaveCount(0);
+  });
+});

@@ -277,6 +277,37 @@ describe('DetectControls, an interrupted scan kept (issue 16)', () => {
     expect(onScanChanges).toHaveBeenCalled();
   });
 
+  it('offers Show last scan for a kept finished scan with nothing on show, and runs it on click', () => {
+    const onShowLastScan = jest.fn();
+    const finished = {
+      ...kept,
+      phase: 'complete' as const,
+      done: 40000,
+      pairs: 6_512_345,
+      savedAt: Date.UTC(2026, 11, 2, 9, 47)
+    };
+    const { rerender, props } = setup({ lastScanToShow: null, onShowLastScan });
+    expect(screen.queryByRole('button', { name: 'Show last scan' })).toBeNull();
+    rerender(<DetectControls {...props} lastScanToShow={finished} />);
+    const text = screen.getByRole('status').textContent ?? '';
+    expect(text).toContain(
+      'The last scan of this collection is kept: 40,000 points at 0.95, finished '
+    );
+    expect(text).toContain(
+      new Date(Date.UTC(2026, 11, 2, 9, 47)).toLocaleString()
+    );
+    expect(text).toContain(
+      'with 6,512,345 pairs. Show last scan brings its groups back without scanning again: it lists the collection, reads the details of the points in groups and checks a sample of points exactly.'
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Show last scan' }));
+    expect(onShowLastScan).toHaveBeenCalledTimes(1);
+    // Not while a scan runs.
+    rerender(
+      <DetectControls {...props} lastScanToShow={finished} scanning={true} />
+    );
+    expect(screen.queryByRole('button', { name: 'Show last scan' })).toBeNull();
+  });
+
   it('is not shown while a scan runs', () => {
     setup({ checkpoint: kept, scanning: true });
     expect(screen.queryByRole('button', { name: /^Resume/ })).toBeNull();
