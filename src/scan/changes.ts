@@ -34,17 +34,27 @@ export function changedPoints(
       kept++;
     }
   }
+  // Counted first, then written into typed arrays of that length: at a million points the
+  // base holds millions of pairs, and growing plain arrays of them would take several times
+  // their 12 bytes a pair in the worker's heap.
   const { a, b, score } = base.pairs;
-  const pa: number[] = [];
-  const pb: number[] = [];
-  const ps: number[] = [];
+  let still = 0;
   for (let k = 0; k < a.length; k++) {
+    if (now[a[k]] >= 0 && now[b[k]] >= 0) {
+      still++;
+    }
+  }
+  const pa = new Uint32Array(still);
+  const pb = new Uint32Array(still);
+  const ps = new Float32Array(still);
+  for (let k = 0, w = 0; k < a.length; k++) {
     const x = now[a[k]];
     const y = now[b[k]];
     if (x >= 0 && y >= 0) {
-      pa.push(x);
-      pb.push(y);
-      ps.push(score[k]);
+      pa[w] = x;
+      pb[w] = y;
+      ps[w] = score[k];
+      w++;
     }
   }
   const unreachable = Array.from(base.unreachable, i => now[i]).filter(
@@ -52,11 +62,7 @@ export function changedPoints(
   );
   return {
     known,
-    pairs: {
-      a: Uint32Array.from(pa),
-      b: Uint32Array.from(pb),
-      score: Float32Array.from(ps)
-    },
+    pairs: { a: pa, b: pb, score: ps },
     unreachable: Uint32Array.from(unreachable),
     added: n - kept,
     deleted: base.n - kept
