@@ -4,9 +4,10 @@
 //
 //   node bench/longtasks.mjs --url http://localhost:8915 --collection bench [--out file.json]
 import { createRequire } from 'module';
-import { readdirSync, readFileSync, writeFileSync } from 'fs';
+import { writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { fileURLToPath } from 'url';
+import { memoryOf, rendererPids } from './proc.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(join(here, '..', 'ui-tests', 'package.json'));
@@ -26,69 +27,13 @@ const n = Number(arg('--n', 0));
 // Detect: a 1M scan's 80 minutes of trace would not fit in memory.
 const traceFrom = arg('--trace-from', '');
 
-/** Pids of Chromium's renderer processes started under this process. */
-function rendererPids() {
-  const parent = new Map();
-  const renderers = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) {
-      continue;
-    }
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parent.set(
-        Number(entry),
-        Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      );
-      if (
-        readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(
-          '--type=renderer'
-        )
-      ) {
-        renderers.push(Number(entry));
-      }
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const mine = pid => {
-    for (let p = pid; p > 1; p = parent.get(p) ?? 0) {
-      if (p === process.pid) {
-        return true;
-      }
-    }
-    return false;
-  };
-  return renderers.filter(mine);
-}
-
-/** A process's RssAnon and RssShmem in MB (private = both, as the benchmark counts it), or null. */
-function memoryOf(pid) {
-  try {
-    const kb = {};
-    for (const line of readFileSync(`/proc/${pid}/status`, 'utf8').split(
-      '\n'
-    )) {
-      const m = /^(RssAnon|RssShmem):\s+(\d+)/.exec(line);
-      if (m) {
-        kb[m[1]] = Number(m[2]);
-      }
-    }
-    const anon = (kb.RssAnon ?? 0) / 1024;
-    const shmem = (kb.RssShmem ?? 0) / 1024;
-    return { private: anon + shmem, shmem };
-  } catch {
-    return null;
-  }
-}
-
 /**
  * The renderers' private memory every 500 ms, by the phase this script is in: the tab's
  * renderer holds the page and the scan's worker (a dedicated worker runs in its page's process).
  */
 const memory = { phase: 'load', byPid: {}, timeline: [] };
 const memoryTimer = setInterval(() => {
-  for (const pid of rendererPids()) {
+  for (const pid of rendererPids(process.pid)) {
     const got = memoryOf(pid);
     if (got === null) {
       continue;

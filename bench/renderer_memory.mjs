@@ -15,15 +15,10 @@
 // renderer every 500 ms; a memory-infra dump (what V8's heaps, Blink's partitions and malloc
 // hold in each process) before Detect and every --dump-every seconds until the result shows.
 import { spawn } from 'child_process';
-import {
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync
-} from 'fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { memoryOf, rendererPids } from './proc.mjs';
 
 const arg = (name, fallback) => {
   const at = process.argv.indexOf(name);
@@ -41,60 +36,6 @@ const log = message =>
     `[renderer_memory ${new Date().toISOString().slice(11, 19)}] ${message}`
   );
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
-
-/** A process's RssAnon + RssShmem in MB, or null once it is gone. */
-function privateMb(pid) {
-  try {
-    let kb = 0;
-    for (const line of readFileSync(`/proc/${pid}/status`, 'utf8').split(
-      '\n'
-    )) {
-      const m = /^(RssAnon|RssShmem):\s+(\d+)/.exec(line);
-      if (m) {
-        kb += Number(m[2]);
-      }
-    }
-    return kb / 1024;
-  } catch {
-    return null;
-  }
-}
-
-/** Pids of the renderer processes under `root` (Chromium's own process). */
-function renderers(root) {
-  const parent = new Map();
-  const found = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) {
-      continue;
-    }
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parent.set(
-        Number(entry),
-        Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      );
-      if (
-        readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(
-          '--type=renderer'
-        )
-      ) {
-        found.push(Number(entry));
-      }
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const under = pid => {
-    for (let p = pid; p > 1; p = parent.get(p) ?? 0) {
-      if (p === root) {
-        return true;
-      }
-    }
-    return false;
-  };
-  return found.filter(under);
-}
 
 const profile = mkdtempSync(join(tmpdir(), 'nd-renderer-memory-'));
 const chrome = spawn(
@@ -118,8 +59,8 @@ const chrome = spawn(
 const phase = { now: 'load' };
 const samples = [];
 const sampler = setInterval(() => {
-  for (const pid of renderers(chrome.pid)) {
-    const mb = privateMb(pid);
+  for (const pid of rendererPids(chrome.pid)) {
+    const mb = memoryOf(pid)?.private ?? null;
     if (mb !== null && samples.length < 50_000) {
       samples.push({
         t: Date.now(),

@@ -299,53 +299,56 @@ export function DetectControls(props: IDetectControlsProps): JSX.Element {
       !resume &&
       pointsNow !== null &&
       pointsNow !== lastScanKept.points ? (
-        <div className="jp-NearDuplicates-resume" role="status">
-          <div className="jp-NearDuplicates-resumeText">
-            {trans.__(
-              'The collection has %1 points now, %2 at its last scan (at %3): Scan changes asks only about the points added and drops the deleted ones.',
-              formatCount(pointsNow),
-              formatCount(lastScanKept.points),
-              formatThreshold(lastScanKept.threshold, lastScanKept.distance)
-            )}
-          </div>
-          <div className="jp-NearDuplicates-buttons">
-            <button
-              type="button"
-              className="jp-NearDuplicates-button jp-NearDuplicates-primary"
-              onClick={onScanChanges}
-              disabled={!canDetect}
-            >
-              {trans.__('Scan changes')}
-            </button>
-          </div>
-        </div>
+        <KeptScanOffer
+          text={trans.__(
+            'The collection has %1 points now, %2 at its last scan (at %3): Scan changes asks only about the points added and drops the deleted ones.',
+            formatCount(pointsNow),
+            formatCount(lastScanKept.points),
+            formatThreshold(lastScanKept.threshold, lastScanKept.distance)
+          )}
+          action={trans.__('Scan changes')}
+          onAction={onScanChanges}
+          disabled={!canDetect}
+        />
       ) : null}
       {lastScanToShow && !scanning && !resume ? (
-        <div className="jp-NearDuplicates-resume" role="status">
-          <div className="jp-NearDuplicates-resumeText">
-            {trans.__(
-              'The last scan of this collection is kept: %1 points at %2, finished %3, with %4 pairs. Show last scan brings its groups back without scanning again: it lists the collection, reads the details of the points in groups and checks a sample of points exactly.',
-              formatCount(lastScanToShow.points),
-              formatThreshold(
-                lastScanToShow.threshold,
-                lastScanToShow.distance
-              ),
-              new Date(lastScanToShow.savedAt).toLocaleString(),
-              formatCount(lastScanToShow.pairs)
-            )}
-          </div>
-          <div className="jp-NearDuplicates-buttons">
-            <button
-              type="button"
-              className="jp-NearDuplicates-button jp-NearDuplicates-primary"
-              onClick={onShowLastScan}
-              disabled={!canDetect}
-            >
-              {trans.__('Show last scan')}
-            </button>
-          </div>
-        </div>
+        <KeptScanOffer
+          text={trans.__(
+            'The last scan of this collection is kept: %1 points at %2, finished %3, with %4 pairs. Show last scan brings its groups back without scanning again: it lists the collection, reads the details of the points in groups and checks a sample of points exactly.',
+            formatCount(lastScanToShow.points),
+            formatThreshold(lastScanToShow.threshold, lastScanToShow.distance),
+            new Date(lastScanToShow.savedAt).toLocaleString(),
+            formatCount(lastScanToShow.pairs)
+          )}
+          action={trans.__('Show last scan')}
+          onAction={onShowLastScan}
+          disabled={!canDetect}
+        />
       ) : null}
+    </div>
+  );
+}
+
+/** An offer about the collection's kept finished scan: what it is, and one button. */
+function KeptScanOffer(props: {
+  text: string;
+  action: string;
+  onAction?: () => void;
+  disabled: boolean;
+}): JSX.Element {
+  return (
+    <div className="jp-NearDuplicates-resume" role="status">
+      <div className="jp-NearDuplicates-resumeText">{props.text}</div>
+      <div className="jp-NearDuplicates-buttons">
+        <button
+          type="button"
+          className="jp-NearDuplicates-button jp-NearDuplicates-primary"
+          onClick={props.onAction}
+          disabled={props.disabled}
+        >
+          {props.action}
+        </button>
+      </div>
     </div>
   );
 }
