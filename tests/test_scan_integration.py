@@ -331,27 +331,29 @@ def no_lonely_bundle(tmp_path_factory) -> str:
 
 
 def test_lone_pairs_the_index_never_links_are_found(backend, bundle, no_lonely_bundle):
-    """Topic-like background points (cosine about 0.5 to their topic's others) and 100 lone
+    """Topic-like background points (cosine about 0.5 to their topic's others) and 300 lone
     pairs (cosine 0.96 to 0.995, far from everything else) in an HNSW index with few links (m
     4, ef_construct 8): the graph leaves some pairs unlinked, so both points of each find
     nothing, and no group's cover reaches them (bench/README.md, finding 7e). The lonely pass
     (src/scan/lonely.ts: sketches of the points in no group, close ones compared exactly)
-    finds every one; the same scan without it (variant no-lonely) misses them."""
+    finds every one; the same scan without it (variant no-lonely) misses them. The index build
+    is not deterministic: should one ever link every pair, the scan is still held to every
+    pair and only the comparison with no-lonely is left out."""
     rng = np.random.default_rng(5)
     d = 64
     topics = _unit(rng.standard_normal((16, d)))
     X = _unit(topics[rng.integers(0, 16, 5000)] + rng.standard_normal((5000, d)) / np.sqrt(d))
     partners = []
-    for k in range(100):
+    for k in range(300):
         a = X[k]
         r = rng.standard_normal(d)
         r = _unit((r - (r @ a) * a)[None])[0]
-        c = 0.96 + 0.035 * k / 99
+        c = 0.96 + 0.035 * k / 299
         partners.append(c * a + np.sqrt(1 - c * c) * r)
     X = np.concatenate([X, np.array(partners)]).astype(np.float32)
     _assert_margin(X, 0.95, "Cosine")
     truth = sh.exact_pairs(X, 0.95, "Cosine")
-    assert len(truth.i) >= 100
+    assert len(truth.i) >= 300
     ids = point_ids(len(X), "int")
     index_of = {p: k for k, p in enumerate(ids)}
     name = "lone-pairs-hnsw-m4"
@@ -361,15 +363,14 @@ def test_lone_pairs_the_index_never_links_are_found(backend, bundle, no_lonely_b
         out = sh.run_scan(b, "ours", backend.url, backend.api_key, name, 0.95, timeout=300, cure="never", auditSeed=12)
         return out, sh.compare(out, truth, index_of)
 
-    _, before_comparison = scan(no_lonely_bundle)
-    if not before_comparison.missed:
-        pytest.skip("this build of the graph linked every lone pair: nothing for the lonely pass to find")
     out, comparison = scan(bundle)
     assert comparison.missed == [] and comparison.extra == []
     assert comparison.groups_exact == comparison.truth_groups
     lonely = out["stats"]["lonely"]
     assert "skipped" not in lonely
-    assert lonely["found"] >= len(before_comparison.missed)
+    _, before_comparison = scan(no_lonely_bundle)
+    if before_comparison.missed:
+        assert lonely["found"] >= len(before_comparison.missed)
     # Only candidates were compared on the server: a sliver of every pair of lonely points.
     assert lonely["candidates"] < lonely["points"] * 2
 
