@@ -7,16 +7,12 @@ import { createRequire } from 'module';
 import { writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { fileURLToPath } from 'url';
-import { memoryOf, rendererPids } from './proc.mjs';
+import { arg, memoryOf, rendererPids } from './browser_common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(join(here, '..', 'ui-tests', 'package.json'));
 const { chromium } = require('playwright');
 
-const arg = (name, fallback) => {
-  const at = process.argv.indexOf(name);
-  return at > 0 ? process.argv[at + 1] : fallback;
-};
 const url = arg('--url', 'http://localhost:8915');
 const collection = arg('--collection', 'bench');
 const scanTimeout = Number(arg('--scan-timeout', 3_600_000));

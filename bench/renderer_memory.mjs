@@ -18,12 +18,8 @@ import { spawn } from 'child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { memoryOf, rendererPids } from './proc.mjs';
+import { arg, memoryOf, rendererPids } from './browser_common.mjs';
 
-const arg = (name, fallback) => {
-  const at = process.argv.indexOf(name);
-  return at > 0 ? process.argv[at + 1] : fallback;
-};
 const url = arg('--url', 'http://localhost:8915');
 const collection = arg('--collection', 'bench');
 const scanTimeout = Number(arg('--scan-timeout', 3_600_000));

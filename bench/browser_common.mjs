@@ -1,6 +1,13 @@
-// What the browser benchmarks read of Chromium's processes from /proc (Linux): the renderer
+// What the browser benchmarks (longtasks.mjs, renderer_memory.mjs) share: their command-line
+// arguments, and what they read of Chromium's processes from /proc (Linux): the renderer
 // processes under a given process, and a process's private memory as the benchmark counts it.
 import { readdirSync, readFileSync } from 'fs';
+
+/** The value after `--name` on the command line, or `fallback`. */
+export function arg(name, fallback) {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? process.argv[at + 1] : fallback;
+}
 
 /** Pids of the Chromium renderer processes descending from process `root`. */
 export function rendererPids(root) {
