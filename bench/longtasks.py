@@ -182,11 +182,8 @@ def score(report_path: str, n: int, d: int, threshold: float, truth_sample: int)
     with open(report_path) as f:
         report = json.load(f)
     ends = np.fromfile(report["pairs"]["file"], dtype="<u4").reshape(2, -1)
-    X, _, _, vectors = data.cached_vectors(n, d, 0)
-    truth, _ = data.sampled_truth(X, threshold, truth_sample)
-    del X
-    scored = scale.score_sampled(ends[0], ends[1], truth, vectors, threshold)
-    scored.update(pairs=int(ends.shape[1]), groups=len(sh.components(n, ends[0], ends[1])), threshold=threshold)
+    scored = scale.score_on_cached_truth(n, d, ends[0], ends[1], threshold, truth_sample)
+    scored.update(threshold=threshold)
     report["scored"] = scored
     with open(report_path, "w") as f:
         json.dump(report, f, indent=1)

@@ -134,6 +134,18 @@ def score_sampled(a: Any, b: Any, st: data.SampledTruth, vpath: str, t: float) -
             "sampled_points_exact_pct": round(100.0 * (1 - len(set(with_neighbours.tolist()) & wrong) / max(1, len(with_neighbours))), 2)}
 
 
+def score_on_cached_truth(n: int, d: int, a: Any, b: Any, threshold: float, truth_sample: int) -> dict:
+    """A scan's pairs (point ids = row indices of the benchmark's data of n x d, seed 0) scored
+    by score_sampled against the cached sampled exact truth (data.cached_vectors,
+    data.sampled_truth: computed once, then read back), with the pair and group counts."""
+    X, _, _, vectors = data.cached_vectors(n, d, 0)
+    truth, _ = data.sampled_truth(X, threshold, truth_sample)
+    del X
+    scored = score_sampled(a, b, truth, vectors, threshold)
+    scored.update(pairs=int(len(a)), groups=len(sh.components(n, a, b)))
+    return scored
+
+
 def _scan_method(name: str, backend: Any, bundle: str, t: float, budget: float, n: int, args: argparse.Namespace,
                  truth: Any, vpath: str = "", **options: Any) -> tuple[dict, dict | None]:
     """ours or seed, killed at its budget; with the backend's peak private memory meanwhile."""

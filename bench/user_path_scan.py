@@ -19,7 +19,6 @@ import tempfile
 import time
 
 import common
-import data
 import numpy as np
 import scale
 import scan_harness as sh
@@ -56,12 +55,9 @@ def main() -> None:
         common.log(f"{p['phase']:12s} from {start:8.1f} s  peak {peak} MB private")
     a = np.asarray(out["pairs"]["a"], dtype=np.int64)
     b = np.asarray(out["pairs"]["b"], dtype=np.int64)
-    X, _, _, vectors = data.cached_vectors(args.n, 256, 0)
-    truth, _ = data.sampled_truth(X, args.threshold, args.truth_sample)
-    del X
     row = {k: out.get(k) for k in KEPT}
-    row.update(scale.score_sampled(a, b, truth, vectors, args.threshold))
-    row.update(per_phase=per_phase, pairs=int(len(a)), groups=len(sh.components(args.n, a, b)))
+    row.update(scale.score_on_cached_truth(args.n, 256, a, b, args.threshold, args.truth_sample))
+    row.update(per_phase=per_phase)
     row.update(when=time.strftime("%Y-%m-%dT%H:%M:%S"), loadavg_end=os.getloadavg())
     with open(args.out, "w") as f:
         json.dump(row, f, indent=1, default=str)
