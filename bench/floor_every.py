@@ -54,6 +54,9 @@ def main() -> None:
         f"ours: {ours['seconds']:.1f} s ({ours['stats']['requests']} requests; CPU backend {ours['server_cpu_s']:.1f} s, "
         f"Node {ours['cpu_s']:.1f} s), {len(ours['pairs']['a']):,} pairs; load {ours['load_before']:.1f}"
     )
+    for phase, row in (ours.get("v8_memory", "v8_timeline") or {}).items():
+        common.log(f"ours, {phase}: V8 heap used {row['heap_used_mb']} MB, committed {row['heap_total_mb']} MB, "
+                   f"ArrayBuffers {row['array_buffers_mb']} MB, committed + ArrayBuffers {row['heap_total_plus_buffers_mb']} MB")
     from jupyterlab_near_duplicates.embedded.store import Store
 
     shutil.copytree(os.path.join(args.data_dir, "collections"), os.path.join(work, "floor", "collections"))
@@ -79,7 +82,7 @@ def main() -> None:
         store.close()
         shutil.rmtree(work, ignore_errors=True)
     out = os.path.join(HERE, "results", f"floor-every-{args.n}{'-' + args.label if args.label else ''}.json")
-    keep = ("seconds", "wall_s", "server_cpu_s", "cpu_s", "stats", "load_before", "peak_private_mb")
+    keep = ("seconds", "wall_s", "server_cpu_s", "cpu_s", "stats", "load_before", "peak_private_mb", "v8_memory", "v8_timeline")
     with open(out, "w") as fh:
         json.dump({"n": args.n, "every": args.every, "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
                    "ours": {k: ours.get(k) for k in keep}, "floor": rows}, fh, indent=1, default=str)

@@ -26,7 +26,7 @@ import scan_harness as sh
 from jupyterlab_near_duplicates.embedded import EmbeddedBackend
 
 KEPT = ("seconds", "wall_s", "peak_private_mb", "baseline_private_mb", "private_peak_at_s", "server_cpu_s", "cpu_s")
-KEPT += ("heap_used_mb", "heap_total_mb", "external_mb", "stats", "audit", "load_before", "private_timeline")
+KEPT += ("heap_used_mb", "heap_total_mb", "external_mb", "stats", "audit", "load_before", "private_timeline", "v8_memory", "v8_timeline")
 
 
 def main() -> None:
@@ -52,7 +52,10 @@ def main() -> None:
         end = phases[i + 1]["at"] / 1000 if i + 1 < len(phases) else float("inf")
         peak = max([mb for t, mb in timeline if start <= t < end] or [0])
         per_phase.append({"phase": p["phase"], "start_s": round(start, 1), "peak_private_mb": peak})
-        common.log(f"{p['phase']:12s} from {start:8.1f} s  peak {peak} MB private")
+        v8 = (out.get("v8_memory", "v8_timeline") or {}).get(p["phase"], {})
+        common.log(f"{p['phase']:12s} from {start:8.1f} s  peak {peak} MB private; V8 heap committed "
+                   f"{v8.get('heap_total_mb')} MB + ArrayBuffers {v8.get('array_buffers_mb')} MB: "
+                   f"at most {v8.get('heap_total_plus_buffers_mb')} MB together")
     a = np.asarray(out["pairs"]["a"], dtype=np.int64)
     b = np.asarray(out["pairs"]["b"], dtype=np.int64)
     row = {k: out.get(k) for k in KEPT}
