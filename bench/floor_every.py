@@ -1,11 +1,11 @@
-"""Ours and the floor on a kept collection, with the floor replaying every k-th of ours' requests
+"""Ours and the floor on a kept collection, with the floor replaying a k-th of ours' requests
 (issue 16: the 1.3x target at 1M, where the whole floor replay takes longer than ours' scan).
 
-    .venv/bin/python bench/floor_every.py DATA_DIR N [--every 4] [--full] [--rounds 1]
+    .venv/bin/python bench/floor_every.py DATA_DIR N [--every 4] [--full] [--rounds 1] [--checkpoints]
 
 One scan of ours in Node over REST (as bench/run.py runs it: the three payload fields, its
-requests recorded), then, on a copy of the collection opened in this process, the floor over
-every k-th request (floor.floor_replay's ``every``: the sample's time times k, with its
+requests recorded), then, on a copy of the collection opened in this process, the floor over a
+k-th of the requests, drawn at random (floor.floor_replay's ``every``: the whole projected from it, with its
 standard error) and, with --full, the whole floor too, alternating, ``--rounds`` times: at sizes
 where both fit, the side-by-side check that the sample's projection agrees with the whole
 replay. Prints each figure and the ratios; writes bench/results/floor-every-<n>[-label].json.
@@ -40,6 +40,10 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--threshold", type=float, default=0.95)
     ap.add_argument("--label", default="")
+    ap.add_argument("--checkpoints", action="store_true",
+                    help="ours keeps checkpoints as the worker does (every 5 s, the benchmark's file store): "
+                         "the user's path, and its memory")
+    ap.add_argument("--keep-recording", default=None, metavar="PATH", help="copy ours' recorded requests here")
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="nd-floor-every-")
     recording = os.path.join(work, "requests.ndjson")
@@ -47,7 +51,9 @@ def main() -> None:
     backend = EmbeddedBackend(args.data_dir)
     backend.ensure_running()
     try:
-        ours = common.scan(backend, bundle, "ours", args.threshold, timeout=6 * 3600, recordPath=recording, **common.FIELDS)
+        extra = {"checkpointPath": os.path.join(work, "scan.ckpt")} if args.checkpoints else {}
+        ours = common.scan(backend, bundle, "ours", args.threshold, timeout=6 * 3600, recordPath=recording,
+                           **extra, **common.FIELDS)
     finally:
         backend.stop()
     common.log(
@@ -57,6 +63,8 @@ def main() -> None:
     for phase, row in (ours.get("v8_memory", "v8_timeline") or {}).items():
         common.log(f"ours, {phase}: V8 heap used {row['heap_used_mb']} MB, committed {row['heap_total_mb']} MB, "
                    f"ArrayBuffers {row['array_buffers_mb']} MB, committed + ArrayBuffers {row['heap_total_plus_buffers_mb']} MB")
+    if args.keep_recording:
+        shutil.copy(recording, args.keep_recording)
     from jupyterlab_near_duplicates.embedded.store import Store
 
     shutil.copytree(os.path.join(args.data_dir, "collections"), os.path.join(work, "floor", "collections"))
@@ -66,7 +74,7 @@ def main() -> None:
         coll = store.get(common.COLLECTION)
         for r in range(args.rounds):
             for every in ([1] if args.full else []) + [args.every]:
-                f = floor_replay(coll, recording, every=every)
+                f = floor_replay(coll, recording, every=every, seed=r)
                 row = {k: v for k, v in f.items() if k not in ("ids", "pairs")}
                 row["round"] = r
                 if every == 1:
@@ -74,7 +82,7 @@ def main() -> None:
                                f"CPU {f['cpu_seconds']:.1f} s; ours / floor {ours['seconds'] / f['seconds']:.3f}")
                 else:
                     p, se = f["projected_seconds"], f["projected_se"]
-                    common.log(f"round {r}: floor, every {every}th request ({f['requests']} of {f['requests_recorded']}): "
+                    common.log(f"round {r}: floor, a random {every}th of the requests ({f['requests']} of {f['requests_recorded']}): "
                                f"{f['seconds']:.1f} s, projected {p:.1f} +/- {se:.1f} s; ours / floor {ours['seconds'] / p:.3f} "
                                f"({ours['seconds'] / (p + 2 * se):.3f} to {ours['seconds'] / max(1e-9, p - 2 * se):.3f})")
                 rows.append(row)
@@ -84,7 +92,7 @@ def main() -> None:
     out = os.path.join(HERE, "results", f"floor-every-{args.n}{'-' + args.label if args.label else ''}.json")
     keep = ("seconds", "wall_s", "server_cpu_s", "cpu_s", "stats", "load_before", "peak_private_mb", "v8_memory", "v8_timeline")
     with open(out, "w") as fh:
-        json.dump({"n": args.n, "every": args.every, "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        json.dump({"n": args.n, "every": args.every, "checkpoints": args.checkpoints, "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
                    "ours": {k: ours.get(k) for k in keep}, "floor": rows}, fh, indent=1, default=str)
     common.log(f"written {out}")
 
