@@ -389,7 +389,13 @@ function GroupsSection(props: {
       </p>
     );
   }
-  const when = new Date(outcome.finishedAt).toLocaleString();
+  const changes = outcome.result.stats.changes;
+  // Shown again unchanged (Show last scan): the time is the kept scan's, not this showing's.
+  const unchangedSince =
+    changes && changes.added === 0 && changes.deleted === 0
+      ? changes.since
+      : undefined;
+  const when = new Date(unchangedSince ?? outcome.finishedAt).toLocaleString();
   const detail = model.detail;
   const plan = model.plan;
   const planView = plan.view(outcome);
@@ -399,9 +405,7 @@ function GroupsSection(props: {
     <div className="jp-NearDuplicates-results">
       <div className="jp-NearDuplicates-scanInfo">
         {trans.__('Scan of %1, %2', outcome.result.collection, when)}
-        {outcome.result.stats.changes
-          ? ' ' + changesNote(outcome.result.stats.changes, trans)
-          : null}
+        {changes ? ' ' + changesNote(changes, trans) : null}
       </div>
       <RecallView
         audit={outcome.result.audit}
@@ -557,13 +561,22 @@ function calibrationNote(
 
 /** What a scan of changes changed, after "Scan of <collection>, <when>". */
 function changesNote(
-  changes: { added: number; deleted: number },
+  changes: { added: number; deleted: number; since?: number },
   trans: TranslationBundle
 ): string {
-  return changes.added === 0 && changes.deleted === 0
-    ? trans.__('(the kept scan: no points added or deleted since)')
-    : trans.__(
+  if (changes.added === 0 && changes.deleted === 0) {
+    return trans.__('(the kept scan: no points added or deleted since)');
+  }
+  // `since` is absent from a result kept before it was recorded.
+  return changes.since === undefined
+    ? trans.__(
         '(changes: %1 points added, %2 deleted)',
+        formatCount(changes.added),
+        formatCount(changes.deleted)
+      )
+    : trans.__(
+        '(changes since the scan of %1: %2 points added, %3 deleted)',
+        new Date(changes.since).toLocaleString(),
         formatCount(changes.added),
         formatCount(changes.deleted)
       );

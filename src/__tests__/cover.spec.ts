@@ -255,7 +255,11 @@ describe('the cover in a scan of changes, on a fake Qdrant whose approximate sea
       checkpoint: { ...checkpoint, changes: true },
       policies
     });
-    expect(result.stats.changes).toEqual({ added: 2 + more, deleted: 0 });
+    expect(result.stats.changes).toEqual({
+      added: 2 + more,
+      deleted: 0,
+      since: expect.any(Number)
+    });
     const searches = fake.searches();
     return { result, searches };
   }

@@ -247,11 +247,13 @@ describe('Scan changes (fake Qdrant, real scan code and model)', () => {
     await until(() => second.model.lastScanKept !== null);
     // The server's count (16) is not the last scan's (15): the panel offers Scan changes.
     expect(second.model.changedSinceLastScan?.points).toBe(15);
+    const keptAt = second.model.lastScanKept!.savedAt;
     await second.model.scanChanges();
     await until(() => second.model.outcome !== null);
     expect(second.model.outcome!.result.stats.changes).toEqual({
       added: 2,
-      deleted: 1
+      deleted: 1,
+      since: keptAt
     });
     const rescan = await pageLoad(
       new FakeQdrant(now()),
@@ -291,10 +293,16 @@ describe('Show last scan (fake Qdrant, real scan code and model)', () => {
     expect(second.model.outcome).toBeNull();
     expect(second.model.changedSinceLastScan).toBeNull();
     expect(second.model.lastScanToShow?.points).toBe(15);
+    const keptAt = second.model.lastScanToShow!.savedAt;
     await second.model.scanChanges();
     await until(() => second.model.outcome !== null);
     const shown = second.model.outcome!;
-    expect(shown.result.stats.changes).toEqual({ added: 0, deleted: 0 });
+    // `since`: the kept scan's time, which the panel shows as the scan's.
+    expect(shown.result.stats.changes).toEqual({
+      added: 0,
+      deleted: 0,
+      since: keptAt
+    });
     expect(shown.result.stats.queries).toBe(0);
     const sorted = (m: NearDuplicatesModel) =>
       groupsOf(m)

@@ -255,7 +255,8 @@ export async function scanCollection(
     if (changed) {
       result.stats.changes = {
         added: changed.added,
-        deleted: changed.deleted
+        deleted: changed.deleted,
+        since: kept!.savedAt
       };
     }
     stopFlush = null;

@@ -275,8 +275,11 @@ export interface IScanStats {
   /** HTTP requests, retries included. */
   requests: number;
   retries: number;
-  /** Scan changes (issue 16): points added and deleted since the scan it took up. */
-  changes?: { added: number; deleted: number };
+  /**
+   * Scan changes (issue 16): points added and deleted since the scan it took up, and when that
+   * scan was kept (ms since the epoch).
+   */
+  changes?: { added: number; deleted: number; since: number };
   /** The lonely pass (lonely.ts): the points in no group, and what comparing them found. */
   lonely?: ILonelyStats;
 }

@@ -155,7 +155,7 @@ test('Scan changes after points are added and deleted ends with the groups of a 
     { timeout: 60000 }
   );
   await expect(panel.locator('.jp-NearDuplicates-scanInfo')).toContainText(
-    '(changes: 3 points added, 1 deleted)'
+    /\(changes since the scan of .+: 3 points added, 1 deleted\)$/
   );
   const changed = await summary.innerText();
   await expect(panel.getByRole('button', { name: 'Scan changes' })).toHaveCount(
@@ -165,7 +165,7 @@ test('Scan changes after points are added and deleted ends with the groups of a 
   // A full rescan: the same groups.
   await panel.getByRole('button', { name: 'Detect Duplicates' }).click();
   await expect(panel.locator('.jp-NearDuplicates-scanInfo')).not.toContainText(
-    'changes:',
+    '(changes',
     { timeout: 60000 }
   );
   await expect(summary).toHaveText(changed);
@@ -223,13 +223,18 @@ test.describe('Show last scan', () => {
       .getByLabel('Collection', { exact: true })
       .selectOption('planted');
     await expect(summary).toHaveCount(0);
-    await expect(panel.locator('.jp-NearDuplicates-resume')).toContainText(
+    const offer = panel.locator('.jp-NearDuplicates-resume');
+    await expect(offer).toContainText(
       /^The last scan of this collection is kept: 268 points at 0\.95, finished .+, with \d+ pairs\. Show last scan brings its groups back without scanning again/
     );
+    const finished = /finished (.+), with \d+ pairs/.exec(
+      await offer.innerText()
+    )![1];
     await panel.getByRole('button', { name: 'Show last scan' }).click();
     await expect(summary).toHaveText(scanned, { timeout: 120000 });
-    await expect(panel.locator('.jp-NearDuplicates-scanInfo')).toContainText(
-      '(the kept scan: no points added or deleted since)'
+    // The time shown is the kept scan's, not the moment it was shown again.
+    await expect(panel.locator('.jp-NearDuplicates-scanInfo')).toHaveText(
+      `Scan of planted, ${finished} (the kept scan: no points added or deleted since)`
     );
     expect(await rows()).toEqual(groups);
     await expect(
