@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -112,6 +113,7 @@ def test_scan_changes_equals_a_full_rescan_with_ten_times_fewer_searches(target,
     # Deleted: members of planted groups (one group loses its link) and lone points.
     deleted = list(rng.choice(in_groups, 12, replace=False)) + list(rng.choice(lone, 18, replace=False))
 
+    changed_at_ms = time.time() * 1000
     rest = sh.Rest(target.url, target.api_key)
     try:
         rest.upsert(scanned["name"], added_ids, added, planted_data.payloads(added_ids), batch=500)
@@ -122,7 +124,11 @@ def test_scan_changes_equals_a_full_rescan_with_ten_times_fewer_searches(target,
     changes = run(bundle, target, scanned["name"], threshold, scanned["base"], changes=True)
     full = run(bundle, target, scanned["name"], threshold, tmp_path / "full.ckpt")
 
-    assert changes["stats"]["changes"] == {"added": len(added_ids), "deleted": len(deleted)}
+    stats = dict(changes["stats"]["changes"])
+    # When the scan it took up was kept (the panel says "changes since the scan of <then>").
+    since = stats.pop("since")
+    assert changed_at_ms - 3_600_000 < since <= changed_at_ms
+    assert stats == {"added": len(added_ids), "deleted": len(deleted)}
     inc, whole = pairs_of(changes), pairs_of(full)
     assert inc.keys() == whole.keys(), (
         f"{len(whole.keys() - inc.keys())} pairs of the full rescan missing, {len(inc.keys() - whole.keys())} extra"
