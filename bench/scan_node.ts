@@ -496,6 +496,7 @@ async function oursScan(
   };
   const controller = new AbortController();
   const memory = new PhaseMemory();
+  let snapshotTaken = false;
   let events = 0;
   let last: IScanProgress | null = null;
   const phases: string[] = [];
@@ -525,6 +526,19 @@ async function oursScan(
       events++;
       last = progress;
       memory.sample(progress.phase, progress.checked);
+      // Diagnostic (ND_BENCH_HEAP_SNAPSHOT=<path>, ND_BENCH_HEAP_AT=<phase>:<checked>): one
+      // heap snapshot when the scan first reaches that phase with that many checks done.
+      const at = process.env.ND_BENCH_HEAP_AT?.split(':');
+      if (
+        at &&
+        !snapshotTaken &&
+        process.env.ND_BENCH_HEAP_SNAPSHOT &&
+        progress.phase === at[0] &&
+        (progress.checked ?? 0) >= Number(at[1] ?? 0)
+      ) {
+        snapshotTaken = true;
+        v8.writeHeapSnapshot(process.env.ND_BENCH_HEAP_SNAPSHOT);
+      }
       if (phases[phases.length - 1] !== progress.phase) {
         phases.push(progress.phase);
         phaseStarts.push({ phase: progress.phase, at: performance.now() });
