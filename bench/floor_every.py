@@ -60,9 +60,8 @@ def main() -> None:
         f"ours: {ours['seconds']:.1f} s ({ours['stats']['requests']} requests; CPU backend {ours['server_cpu_s']:.1f} s, "
         f"Node {ours['cpu_s']:.1f} s), {len(ours['pairs']['a']):,} pairs; load {ours['load_before']:.1f}"
     )
-    for phase, row in (ours.get("v8_memory", "v8_timeline") or {}).items():
-        common.log(f"ours, {phase}: V8 heap used {row['heap_used_mb']} MB, committed {row['heap_total_mb']} MB, "
-                   f"ArrayBuffers {row['array_buffers_mb']} MB, committed + ArrayBuffers {row['heap_total_plus_buffers_mb']} MB")
+    for phase, row in (ours.get("v8_memory") or {}).items():
+        common.log(f"ours, {phase}: {common.v8_line(row)}")
     if args.keep_recording:
         shutil.copy(recording, args.keep_recording)
     from jupyterlab_near_duplicates.embedded.store import Store

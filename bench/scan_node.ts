@@ -363,6 +363,9 @@ function peakRss(): { bytes: number; source: string } {
  * heap plus its backing stores). Sampled every 100 ms and at every progress report; a peak
  * inside one synchronous step between two samples is not seen.
  */
+/** Bytes as MB, to one decimal. */
+const mb = (x: number) => Math.round((x / MB) * 10) / 10;
+
 class PhaseMemory {
   constructor() {
     this._timer = setInterval(() => this.sample(), 100);
@@ -380,7 +383,6 @@ class PhaseMemory {
     if (now - this._lastRow >= 10_000) {
       // Every 10 s: where in the scan (phase, check queries done) the memory was.
       this._lastRow = now;
-      const mb = (x: number) => Math.round((x / MB) * 10) / 10;
       this.timeline.push([
         Math.round((now - this._t0) / 100) / 10,
         this._phase,
@@ -418,7 +420,6 @@ class PhaseMemory {
   /** MB per phase, in the order the phases came. */
   report(): Record<string, Record<string, number>> {
     const out: Record<string, Record<string, number>> = {};
-    const mb = (x: number) => Math.round((x / MB) * 10) / 10;
     for (const [phase, row] of this._peaks) {
       out[phase] = {
         heap_used_mb: mb(row.heap_used),
@@ -496,7 +497,13 @@ async function oursScan(
   };
   const controller = new AbortController();
   const memory = new PhaseMemory();
-  let snapshotTaken = false;
+  // Diagnostic (ND_BENCH_HEAP_SNAPSHOT=<path>, ND_BENCH_HEAP_AT=<phase>:<checked>): one heap
+  // snapshot when the scan first reaches that phase with that many checks done.
+  const snapshotPath = process.env.ND_BENCH_HEAP_SNAPSHOT;
+  const [snapshotPhase, snapshotChecked] = (
+    process.env.ND_BENCH_HEAP_AT ?? ''
+  ).split(':');
+  let snapshotTaken = !snapshotPath || !snapshotPhase;
   let events = 0;
   let last: IScanProgress | null = null;
   const phases: string[] = [];
@@ -526,18 +533,13 @@ async function oursScan(
       events++;
       last = progress;
       memory.sample(progress.phase, progress.checked);
-      // Diagnostic (ND_BENCH_HEAP_SNAPSHOT=<path>, ND_BENCH_HEAP_AT=<phase>:<checked>): one
-      // heap snapshot when the scan first reaches that phase with that many checks done.
-      const at = process.env.ND_BENCH_HEAP_AT?.split(':');
       if (
-        at &&
         !snapshotTaken &&
-        process.env.ND_BENCH_HEAP_SNAPSHOT &&
-        progress.phase === at[0] &&
-        (progress.checked ?? 0) >= Number(at[1] ?? 0)
+        progress.phase === snapshotPhase &&
+        (progress.checked ?? 0) >= Number(snapshotChecked ?? 0)
       ) {
         snapshotTaken = true;
-        v8.writeHeapSnapshot(process.env.ND_BENCH_HEAP_SNAPSHOT);
+        v8.writeHeapSnapshot(snapshotPath);
       }
       if (phases[phases.length - 1] !== progress.phase) {
         phases.push(progress.phase);

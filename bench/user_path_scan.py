@@ -52,10 +52,8 @@ def main() -> None:
         end = phases[i + 1]["at"] / 1000 if i + 1 < len(phases) else float("inf")
         peak = max([mb for t, mb in timeline if start <= t < end] or [0])
         per_phase.append({"phase": p["phase"], "start_s": round(start, 1), "peak_private_mb": peak})
-        v8 = (out.get("v8_memory", "v8_timeline") or {}).get(p["phase"], {})
-        common.log(f"{p['phase']:12s} from {start:8.1f} s  peak {peak} MB private; V8 heap committed "
-                   f"{v8.get('heap_total_mb')} MB + ArrayBuffers {v8.get('array_buffers_mb')} MB: "
-                   f"at most {v8.get('heap_total_plus_buffers_mb')} MB together")
+        v8 = (out.get("v8_memory") or {}).get(p["phase"], {})
+        common.log(f"{p['phase']:12s} from {start:8.1f} s  peak {peak} MB private; {common.v8_line(v8)}")
     a = np.asarray(out["pairs"]["a"], dtype=np.int64)
     b = np.asarray(out["pairs"]["b"], dtype=np.int64)
     row = {k: out.get(k) for k in KEPT}

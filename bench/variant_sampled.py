@@ -12,15 +12,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 
 import common
-import numpy as np
-import scale
-import scan_harness as sh
-
-from jupyterlab_near_duplicates.embedded import EmbeddedBackend
 
 SCORED = ("pair_recall", "missed", "sample_pairs", "pair_precision", "sampled_points_exact_pct")
 
@@ -35,27 +28,15 @@ def main() -> None:
     ap.add_argument("--truth-sample", type=int, default=20000)
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="nd-variant-sampled-")
-    bundles = {
-        v: sh.build_bundle(os.path.join(tmp, f"{v}.cjs"), variant=None if v == "as-is" else v) for v in args.variants
-    }
-    backend = EmbeddedBackend(args.data_dir)
-    backend.ensure_running()
+    variants = {v: None if v == "as-is" else v for v in args.variants}
     rows = []
-    try:
-        for r in range(args.rounds):
-            for v, bundle in bundles.items():
-                ck = os.path.join(tempfile.mkdtemp(prefix="nd-variant-ck-", dir=tmp), "scan.ckpt")
-                out = common.scan(backend, bundle, "ours", args.threshold, timeout=6 * 3600, checkpointPath=ck, **common.FIELDS)
-                a = np.asarray(out["pairs"]["a"], dtype=np.int64)
-                b = np.asarray(out["pairs"]["b"], dtype=np.int64)
-                scored = scale.score_on_cached_truth(args.n, 256, a, b, args.threshold, args.truth_sample)
-                row = {"variant": v, "round": r, "pairs": len(a), **{k: scored[k] for k in SCORED}}
-                row.update({k: out.get(k) for k in ("seconds", "server_cpu_s", "cpu_s", "stats", "load_before")})
-                common.log(json.dumps(row))
-                rows.append(row)
-    finally:
-        backend.stop()
+    for v, r, out, scored, (a, _) in common.variant_rounds(
+        args.data_dir, args.n, args.threshold, variants, args.rounds, sampled=args.truth_sample, checkpoints=True
+    ):
+        row = {"variant": v, "round": r, "pairs": len(a), **{k: scored[k] for k in SCORED}}
+        row.update({k: out.get(k) for k in ("seconds", "server_cpu_s", "cpu_s", "stats", "load_before")})
+        common.log(json.dumps(row))
+        rows.append(row)
     if args.out:
         with open(args.out, "w") as f:
             json.dump({"n": args.n, "rows": rows}, f, indent=1)
