@@ -428,10 +428,34 @@ def test_server_layout_default_scan_cures_unreachable_points_and_says_so(server_
     )
     assert not comparison.extra
     assert comparison.truth_groups - comparison.groups_exact <= len(comparison.missed)
-    assert audit["route"] == "sure" and audit["searchedExactly"] > 0
+    # The points the index cannot reach were left to the group cover and the lonely pass
+    # (sureExact 'deferred'), none searched over the whole collection.
+    assert audit["route"] == "sure" and audit["deferred"] > 0 and audit["searchedExactly"] == 0
+    assert "skipped" not in out["stats"]["lonely"]
     assert audit["sampled"] == 200 and audit["pairs"] > 0
     assert audit["low"] <= comparison.recall <= audit["high"]
     assert audit["cure"] is None
+
+
+def test_server_layout_without_the_lonely_pass_searches_unreachable_points_exactly(
+    server_collection, real_qdrant, no_lonely_bundle
+):
+    """When the lonely pass does not run (here: the no-lonely variant; for users: another
+    distance than Cosine, too loose a threshold, data too dense), the points the index cannot
+    reach that were left to it are searched exactly over the collection after it, and the scan
+    is held to the same misses as the default."""
+    name, truth = server_collection
+    out = sh.run_scan(
+        no_lonely_bundle, "ours", real_qdrant.url, real_qdrant.api_key, name, 0.95, timeout=600, auditSeed=12
+    )
+    comparison = sh.compare(out, truth)
+    audit = out["audit"]
+    assert audit["unreachable"] > 0, "the layout has no points the index cannot reach: the test tests nothing"
+    assert audit["route"] == "sure" and audit["searchedExactly"] > 0 and "deferred" not in audit
+    assert len(comparison.missed) <= MAX_MISSED_SHARE * comparison.truth_pairs, (
+        f"{len(comparison.missed)} of {comparison.truth_pairs} pairs missed (audit: {audit})"
+    )
+    assert not comparison.extra
 
 
 @pytest.fixture(scope="module")

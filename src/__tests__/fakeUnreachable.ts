@@ -33,9 +33,18 @@ export class FakeUnreachableQdrant implements IScanClient {
 
   readonly searches: IFakeSearch[] = [];
 
+  /** Set to 0 to tell an unindexed collection (the lonely pass then does not run). */
+  indexedVectors?: number;
+
+  /** Called with each search as it is asked (a test stops the scan there). */
+  onSearch: ((search: IFakeSearch) => void) | null = null;
+
   async getCollection(): Promise<ICollectionInfoLike> {
     return {
       points_count: this.ids.length,
+      ...(this.indexedVectors === undefined
+        ? {}
+        : { indexed_vectors_count: this.indexedVectors }),
       config: {
         params: {
           vectors: {
@@ -95,14 +104,16 @@ export class FakeUnreachableQdrant implements IScanClient {
       const allowed = hasIds(search.filter);
       const offset = search.offset ?? 0;
       const limit = search.limit ?? 10;
-      this.searches.push({
+      const asked: IFakeSearch = {
         point,
         byVector,
         exact,
         filtered: allowed !== undefined,
         offset,
         limit
-      });
+      };
+      this.searches.push(asked);
+      this.onSearch?.(asked);
       const t = search.score_threshold ?? -Infinity;
       const hits = this.ids
         .filter(id => byVector || id !== point)
@@ -145,4 +156,52 @@ function cosine(x: number[], y: number[]): number {
     yy += y[k] * y[k];
   }
   return dot / Math.sqrt(xx * yy);
+}
+
+/** A unit vector at `deg` degrees. */
+export const at = (deg: number): number[] => [
+  Math.cos((deg * Math.PI) / 180),
+  Math.sin((deg * Math.PI) / 180)
+];
+
+/**
+ * 40 spread points (9 degrees apart: no pair at 0.999); five exact copies at 100.5 degrees
+ * (ids 100, 141, 160, 181, 199: in different batches), none of which the index reaches; a
+ * trio at 207 to 207.5 degrees, one of which (201) it cannot reach.
+ */
+export function collection(): {
+  vectors: Map<number, number[]>;
+  unreachable: Set<number>;
+  copies: number[];
+} {
+  const vectors = new Map<number, number[]>();
+  for (let k = 0; k < 40; k++) {
+    vectors.set(k, at(k * 9 + 4.5));
+  }
+  const copies = [100, 141, 160, 181, 199];
+  for (const id of copies) {
+    vectors.set(id, at(100.5));
+  }
+  vectors.set(200, at(207));
+  vectors.set(201, at(207.25));
+  vectors.set(202, at(207.5));
+  return { vectors, unreachable: new Set([...copies, 201]), copies };
+}
+
+/** Every pair past the threshold, by brute force over the vectors. */
+export function truth(
+  vectors: Map<number, number[]>,
+  threshold: number
+): string[] {
+  const ids = [...vectors.keys()].sort((a, b) => a - b);
+  const out: string[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    for (let j = i + 1; j < ids.length; j++) {
+      const [x, y] = [vectors.get(ids[i])!, vectors.get(ids[j])!];
+      if (Math.fround(x[0] * y[0] + x[1] * y[1]) > threshold) {
+        out.push(`${ids[i]}-${ids[j]}`);
+      }
+    }
+  }
+  return out.sort();
 }

@@ -1,7 +1,12 @@
 // The sure route (issue 12) against a fake Qdrant whose index cannot reach some points:
 // every pair is found, and the exact searches it takes are as few as they can be.
 import { pairsOf } from './fakeQdrant';
-import { FakeUnreachableQdrant } from './fakeUnreachable';
+import {
+  at,
+  collection,
+  FakeUnreachableQdrant,
+  truth
+} from './fakeUnreachable';
 import { scanCollection } from '../scan/scanner';
 import type { PolicyOverrides } from '../scan/policies';
 import type { IScanProgress, IScanRequest } from '../scan/types';
@@ -16,56 +21,15 @@ const request: IScanRequest = {
   auditPoints: 0
 };
 
-const at = (deg: number) => [
-  Math.cos((deg * Math.PI) / 180),
-  Math.sin((deg * Math.PI) / 180)
-];
-
-/**
- * 40 spread points (9 degrees apart: no pair at 0.999); five exact copies at 100.5 degrees
- * (ids 100, 141, 160, 181, 199: in different batches), none of which the index reaches; a
- * trio at 207 to 207.5 degrees, one of which (201) it cannot reach.
- */
-function collection(): {
-  vectors: Map<number, number[]>;
-  unreachable: Set<number>;
-  copies: number[];
-} {
-  const vectors = new Map<number, number[]>();
-  for (let k = 0; k < 40; k++) {
-    vectors.set(k, at(k * 9 + 4.5));
-  }
-  const copies = [100, 141, 160, 181, 199];
-  for (const id of copies) {
-    vectors.set(id, at(100.5));
-  }
-  vectors.set(200, at(207));
-  vectors.set(201, at(207.25));
-  vectors.set(202, at(207.5));
-  return { vectors, unreachable: new Set([...copies, 201]), copies };
-}
-
-/** Every pair past the threshold, by brute force over the vectors. */
-function truth(vectors: Map<number, number[]>, threshold: number): string[] {
-  const ids = [...vectors.keys()].sort((a, b) => a - b);
-  const out: string[] = [];
-  for (let i = 0; i < ids.length; i++) {
-    for (let j = i + 1; j < ids.length; j++) {
-      const [x, y] = [vectors.get(ids[i])!, vectors.get(ids[j])!];
-      if (Math.fround(x[0] * y[0] + x[1] * y[1]) > threshold) {
-        out.push(`${ids[i]}-${ids[j]}`);
-      }
-    }
-  }
-  return out.sort();
-}
-
 /**
  * These tests count the sure route's own searches: the cover after the check (cover.ts, its
- * own tests in cover.spec.ts) is left out unless a test asks for it.
+ * own tests in cover.spec.ts) and the lonely pass (lonely.spec.ts) are left out unless a test
+ * asks for them. Without them the default (sureExact 'deferred') searches the points the index
+ * cannot reach after the main pass, as 'collection' does in it (deferredSearch.spec.ts).
  */
 const sureOnly = (policies?: PolicyOverrides): PolicyOverrides => ({
   groupCover: 'none',
+  lonelyPairs: 'none',
   ...policies
 });
 
@@ -229,7 +193,7 @@ describe('the sure route on a fake Qdrant whose index cannot reach some points',
     ).rejects.toMatchObject({
       kind: 'bad-request',
       message:
-        "sureExact must be 'collection', 'unreachable' or 'lonely', not some."
+        "sureExact must be 'deferred', 'collection', 'unreachable' or 'lonely', not some."
     });
   });
 });

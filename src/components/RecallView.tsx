@@ -122,6 +122,16 @@ export function RecallView(props: IRecallViewProps): JSX.Element | null {
           )}
         </p>
       ) : null}
+      {audit.route === 'sure' && (audit.deferred ?? 0) > 0 ? (
+        <p className="jp-NearDuplicates-recallNote">
+          {trans._n(
+            '%2 point the index cannot reach had its pairs found by exact searches around the groups and among the points in no group.',
+            '%2 points the index cannot reach had their pairs found by exact searches around the groups and among the points in no group.',
+            audit.deferred!,
+            formatCount(audit.deferred!)
+          )}
+        </p>
+      ) : null}
       {misses ? (
         <p className="jp-NearDuplicates-recallWarning" role="alert">
           {misses}

@@ -138,6 +138,7 @@ export function judge(
     route: IRecallEstimate['route'];
     searchedExactly: number;
     coveredExactly: number;
+    deferred?: number;
     n: number;
     mainSeconds: number;
   }
@@ -175,6 +176,7 @@ export function judge(
     route: info.route,
     searchedExactly: info.searchedExactly,
     coveredExactly: info.coveredExactly,
+    ...(info.deferred ? { deferred: info.deferred } : {}),
     exactSecondsPerPoint: perPoint,
     cure
   };

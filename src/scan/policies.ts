@@ -199,11 +199,13 @@ export function resolveRequest(
   const cure = cureMode(request.cure);
   const sureExact: SureExact =
     request.sureExact === undefined
-      ? 'collection'
-      : ['collection', 'unreachable', 'lonely'].includes(request.sureExact)
+      ? 'deferred'
+      : ['deferred', 'collection', 'unreachable', 'lonely'].includes(
+            request.sureExact
+          )
         ? request.sureExact
         : bad(
-            `sureExact must be 'collection', 'unreachable' or 'lonely', not ${String(request.sureExact)}.`
+            `sureExact must be 'deferred', 'collection', 'unreachable' or 'lonely', not ${String(request.sureExact)}.`
           );
   return {
     limit,

@@ -32,6 +32,12 @@ export interface IPendingQuery {
   wide?: boolean;
   /** An exact search past the cover threshold (the unreachableCover policy 'cover'). */
   cover?: boolean;
+  /**
+   * sureExact 'deferred', after the lonely pass when it or the cover did not run: the point's
+   * by-vector search again, answered as sureExact 'collection' answers it (an exact search
+   * over the collection if the index cannot reach it, shared with its exact copies).
+   */
+  deferred?: boolean;
   /** `members` is a cover's answer: the point's neighbours are all among them. */
   covered?: boolean;
   /**
@@ -100,8 +106,29 @@ export class NeighbourPass {
   coveredExactly = 0;
   /** Neighbour queries sent, counting each page. */
   queries = 0;
-  /** Sure route, sureExact 'unreachable': the points the index cannot reach. */
+  /**
+   * Sure route, sureExact 'unreachable', 'lonely' or 'deferred': the points the index cannot
+   * reach (for 'lonely': those whose own search found neighbours). Kept in checkpoints.
+   */
   readonly unreachable: number[] = [];
+
+  /**
+   * sureExact 'deferred', when the lonely pass or the cover did not run: each point the index
+   * cannot reach (of those `wanted`) is searched exactly over the collection now, as
+   * 'collection' would have searched it in the main pass. Returns how many are queued.
+   */
+  searchDeferred(wanted?: (i: number) => boolean): number {
+    // Asked as the main pass asks its points: after what is queued, so that one point's
+    // exact answer (a cover of its neighbours, an answer its copies share) is in first.
+    this.deferredQueue = this.unreachable.filter(
+      i => wanted === undefined || wanted(i)
+    );
+    this.deferredNext = 0;
+    return this.deferredQueue.length;
+  }
+
+  private deferredQueue: number[] = [];
+  private deferredNext = 0;
 
   /**
    * The check phase: what is left to check grows as the cover's answers queue comparisons,
@@ -115,13 +142,18 @@ export class NeighbourPass {
   }
 
   get queued(): number {
-    return this.followUps.length;
+    return (
+      this.followUps.length + this.deferredQueue.length - this.deferredNext
+    );
   }
 
   /** Runs every point's own queries not run yet and everything queued, until none is left. */
   run(): Promise<void> {
     return runPool(
-      () => this.followUps.length > 0 || this.skipDone() < this.n,
+      () =>
+        this.followUps.length > 0 ||
+        this.deferredNext < this.deferredQueue.length ||
+        this.skipDone() < this.n,
       () => this.takeBatch(),
       batch => this.runBatch(batch),
       this.ctx.options.policies.pool.inFlight,
@@ -143,6 +175,18 @@ export class NeighbourPass {
       take++;
     }
     const batch = this.followUps.splice(0, take);
+    while (
+      batch.length < batchSize &&
+      this.deferredNext < this.deferredQueue.length
+    ) {
+      batch.push({
+        index: this.deferredQueue[this.deferredNext++],
+        offset: 0,
+        limit: this.ctx.options.limit,
+        byVector: true,
+        deferred: true
+      });
+    }
     while (batch.length < batchSize && this.skipDone() < this.n) {
       batch.push({
         index: this.cursor++,
@@ -181,9 +225,7 @@ export class NeighbourPass {
     progress.update({
       scanned: this.scanned,
       checked: this.checked,
-      ...(this.countsToCheck
-        ? { toCheck: this.checked + this.followUps.length }
-        : {}),
+      ...(this.countsToCheck ? { toCheck: this.checked + this.queued } : {}),
       pairs: this.pairs.count,
       groups: this.components.groupCount
     });
@@ -247,6 +289,11 @@ export class NeighbourPass {
     const { distance } = this.scope.choice;
     const { indexOf } = this.scope.listing;
     const { limit, policies } = this.ctx.options;
+    // A deferred point asked again is searched as 'collection' searches it.
+    const sureExact = q.deferred ? 'collection' : policies.sureExact;
+    if (q.deferred) {
+      this.checked++;
+    }
     const shared = q.exact ? this.copies.get(q.index) : undefined;
     let reached = false;
     let found = 0;
@@ -272,15 +319,20 @@ export class NeighbourPass {
       q.byVector &&
       !reached &&
       !isSelfScore(hits[0]?.score, own.get(q.index)!.selfScore);
-    if (cannotReach && policies.sureExact === 'lonely' && found > 0) {
+    if (cannotReach && sureExact === 'deferred') {
+      // Its pairs are made sure of by its group's cover (it found neighbours) or by the lonely
+      // pass (it found none), both exact over every point; kept, to be searched exactly after
+      // the lonely pass if either does not run (scanner.ts check).
+      this.unreachable.push(q.index);
+    }
+    if (cannotReach && sureExact === 'lonely' && found > 0) {
       // Its own search found neighbours, so it has a group: the check phase compares it
       // exactly with its group and with the other points the index cannot reach.
       this.unreachable.push(q.index);
     }
     const searchCollection =
       cannotReach &&
-      (policies.sureExact === 'collection' ||
-        (policies.sureExact === 'lonely' && found === 0));
+      (sureExact === 'collection' || (sureExact === 'lonely' && found === 0));
     const full = hits.length >= (q.byVector ? q.limit + 1 : q.limit);
     if (q.ball) {
       this.takeBall(q, q.ball, hits, full);
@@ -336,7 +388,7 @@ export class NeighbourPass {
           policies.unreachableCover === 'cover' &&
           coverThreshold(threshold, distance) !== null
       });
-    } else if (cannotReach && policies.sureExact === 'unreachable') {
+    } else if (cannotReach && sureExact === 'unreachable') {
       // Its own vector leads the search towards the neighbours the index does reach;
       // asked again with a wide search (hnsw_ef WIDE_EF), so a narrow one that stopped
       // short does not lose them. The neighbours the index cannot reach either are
@@ -345,8 +397,8 @@ export class NeighbourPass {
       this.unreachable.push(q.index);
       this.followUps.push({ index: q.index, offset: 0, limit, wide: true });
     } else if (cannotReach && !full) {
-      // sureExact 'lonely' with neighbours found, or 'none' (benchmark only): the by-vector
-      // answer is all the main pass asks.
+      // sureExact 'deferred', 'lonely' with neighbours found, or 'none' (benchmark only):
+      // the by-vector answer is all the main pass asks.
       this.finish(q.index);
     } else if (cannotReach) {
       this.followUps.push(nextPage(q, limit, policies));

@@ -238,6 +238,12 @@ export async function scanCollection(
           route: options.exact ? 'exact' : sure ? 'sure' : 'by-id',
           searchedExactly: pass.searchedExactly,
           coveredExactly: pass.coveredExactly,
+          deferred: deferredCount(
+            ctx,
+            pass,
+            lonely,
+            changed ? i => !hasBit(changed!.known, i) : undefined
+          ),
           n,
           mainSeconds: (now() - mainStarted) / 1000
         })
@@ -273,6 +279,27 @@ export async function scanCollection(
     signal?.removeEventListener('abort', forwardAbort);
     progress.stop();
   }
+}
+
+/**
+ * sureExact 'deferred': the points the index cannot reach whose pairs the cover and the lonely
+ * pass found instead of a search of their own (none when those were searched exactly).
+ */
+function deferredCount(
+  ctx: IScanContext,
+  pass: NeighbourPass,
+  lonely: ILonelyStats | undefined,
+  wanted?: (i: number) => boolean
+): number | undefined {
+  const { sureExact, groupCover } = ctx.options.policies;
+  if (sureExact !== 'deferred' || ctx.options.exact) {
+    return undefined;
+  }
+  const ranThrough =
+    groupCover === 'groups' && lonely !== undefined && !lonely.skipped;
+  return ranThrough
+    ? pass.unreachable.filter(i => wanted === undefined || wanted(i)).length
+    : 0;
 }
 
 /**
@@ -337,7 +364,11 @@ async function check(
   target?: (i: number) => boolean
 ): Promise<ILonelyStats | undefined> {
   const { listing, choice } = scope;
-  if (pass.unreachable.length > 1) {
+  const { sureExact, groupCover, lonelyPairs } = ctx.options.policies;
+  if (
+    pass.unreachable.length > 1 &&
+    (sureExact === 'unreachable' || sureExact === 'lonely')
+  ) {
     pass.enqueue(unreachableQueries(pass.unreachable, listing.queryIds));
     await pass.run();
   }
@@ -364,11 +395,27 @@ async function check(
     await pass.run();
   }
   let lonely: ILonelyStats | undefined;
-  if (ctx.options.policies.lonelyPairs === 'sketch') {
+  if (lonelyPairs === 'sketch') {
     checking();
     lonely = await lonelyPass(ctx, pass, scope, target);
   }
-  if (ctx.options.policies.groupCover === 'groups') {
+  if (
+    sureExact === 'deferred' &&
+    (groupCover !== 'groups' ||
+      lonely === undefined ||
+      lonely.skipped !== undefined)
+  ) {
+    // The points the index cannot reach were left to the cover and the lonely pass, and one
+    // of them did not run (or stopped): each is searched exactly now, before the cover, so
+    // the cover also takes in the groups it joins. (A scan of changes: its new points only.)
+    if (pass.searchDeferred(target) > 0) {
+      pass.countsToCheck = true;
+      checking();
+      await pass.run();
+      pass.countsToCheck = false;
+    }
+  }
+  if (groupCover === 'groups') {
     // After the lonely pass searched the new points in no group exactly, those still alone
     // have no neighbour at all: no old group need be asked about them.
     const aloneSearched = lonely?.searchedExactly !== undefined;

@@ -39,8 +39,11 @@ export interface IScanRequest {
    */
   cure?: CureMode;
   /**
-   * On the sure route, how a point the index cannot reach finds its neighbours: 'collection'
-   * (the default: exact search over every point) or 'unreachable' (a wide HNSW search, then
+   * On the sure route, how a point the index cannot reach finds its neighbours: 'deferred'
+   * (the default: no search of its own; its group's cover and the lonely pass, both exact or
+   * sketched over every point, find its pairs; when either does not run it is searched
+   * exactly over every point after the lonely pass; bench/README.md), 'collection' (exact
+   * search over every point at once) or 'unreachable' (a wide HNSW search, then
    * exact search among such points only: cheaper, but it missed 1 to 5 of 306,918 pairs at
    * 50k on a real server; bench/README.md, finding 7) or 'lonely' (exact search over every
    * point only for those whose own search found no neighbour; the others exactly among such
@@ -77,7 +80,7 @@ export interface IRetryPolicy {
 
 export type CureMode = 'auto' | 'always' | 'never';
 
-export type SureExact = 'unreachable' | 'collection' | 'lonely';
+export type SureExact = 'deferred' | 'unreachable' | 'collection' | 'lonely';
 
 export const SCAN_DEFAULTS = {
   limit: 32,
@@ -252,6 +255,11 @@ export interface IRecallEstimate {
   route: 'by-id' | 'sure' | 'exact';
   /** Sure route: points searched exactly because their own search did not return them. */
   searchedExactly: number;
+  /**
+   * Sure route (sureExact 'deferred'): points their own search did not return whose pairs the
+   * group cover and the lonely pass found instead of a search of their own.
+   */
+  deferred?: number;
   /**
    * Of those, the points compared exactly only with a cover's answer (a neighbour's exact
    * search past a looser threshold, see the unreachableCover policy), not the collection.
