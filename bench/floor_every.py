@@ -44,6 +44,9 @@ def main() -> None:
                     help="ours keeps checkpoints as the worker does (every 5 s, the benchmark's file store): "
                          "the user's path, and its memory")
     ap.add_argument("--keep-recording", default=None, metavar="PATH", help="copy ours' recorded requests here")
+    ap.add_argument("--sampled", type=int, default=0, metavar="K",
+                    help="after the floor, score ours' pairs on the cached sampled exact truth of K points "
+                         "(data.sampled_truth; computed once, then read back)")
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="nd-floor-every-")
     recording = os.path.join(work, "requests.ndjson")
@@ -88,11 +91,25 @@ def main() -> None:
     finally:
         store.close()
         shutil.rmtree(work, ignore_errors=True)
+    audit = ours.get("audit") or {}
+    common.log(f"ours' audit: route {audit.get('route')}, unreachable in its sample {audit.get('unreachable')}, "
+               f"searched exactly {audit.get('searchedExactly')}, left to the cover and the lonely pass "
+               f"{audit.get('deferred', 0)}; lonely pass {ours.get('stats', {}).get('lonely')}")
+    scored = None
+    if args.sampled:
+        import numpy as np
+        import scale
+
+        a = np.asarray(ours["pairs"]["a"], dtype=np.int64)
+        b = np.asarray(ours["pairs"]["b"], dtype=np.int64)
+        scored = scale.score_on_cached_truth(args.n, 256, a, b, args.threshold, args.sampled)
+        common.log(f"ours on the sampled truth of {args.sampled:,} points: {scored}")
     out = os.path.join(HERE, "results", f"floor-every-{args.n}{'-' + args.label if args.label else ''}.json")
     keep = ("seconds", "wall_s", "server_cpu_s", "cpu_s", "stats", "load_before", "peak_private_mb", "v8_memory", "v8_timeline")
     with open(out, "w") as fh:
         json.dump({"n": args.n, "every": args.every, "checkpoints": args.checkpoints, "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                   "ours": {k: ours.get(k) for k in keep}, "floor": rows}, fh, indent=1, default=str)
+                   "ours": {k: ours.get(k) for k in keep}, "audit": audit, "sampled_truth": scored, "floor": rows},
+                  fh, indent=1, default=str)
     common.log(f"written {out}")
 
 
