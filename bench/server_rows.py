@@ -15,7 +15,9 @@ from data import _unit, make_dataset
 
 SERVER_SCANS = [  # (label, scan options): the same data, one server, back to back
     ("by-id pass only (the scan before issue 12)", {"cure": "never", "auditPoints": 0}),
-    ("default: audit + cure when the audit finds unreachable points", {}),
+    ("default: audit + cure when the audit finds unreachable points (left to the cover and the lonely pass)", {}),
+    ("cure, each unreachable point searched exactly over the collection (sureExact collection, the default before)",
+     {"sureExact": "collection"}),
     ("cure, unreachable points searched wide then exactly among themselves (sureExact unreachable)", {"sureExact": "unreachable"}),
     ("audit, cure off", {"cure": "never"}),
 ]
@@ -66,12 +68,14 @@ def audit_row(backend: str, n: int, label: str, out: dict, truth: Any, load: flo
         "backend": backend, "n": n, "scan": label, "layout": layout, "seconds": round(out["seconds"], 2),
         "pair_recall": round(c.recall, 6), "missed": len(c.missed), "groups_exact": c.groups_exact,
         "truth_groups": c.truth_groups, "route": a.get("route"), "searched_exactly": a.get("searchedExactly"),
+        "deferred": a.get("deferred", 0),
         "audit_sampled": a.get("sampled"), "audit_unreachable": a.get("unreachable"),
         "audit_recall": a.get("recall"), "audit_low": a.get("low"), "audit_high": a.get("high"),
         "audit_holds_truth": inside, "cure_offered": a.get("cure"), "load": round(load, 1),
     }
     log(f"{backend} {label}: {row['seconds']} s, recall {row['pair_recall']} ({row['missed']} missed), groups "
-        f"{row['groups_exact']}/{row['truth_groups']}; route {row['route']} (exact for {row['searched_exactly']}); "
+        f"{row['groups_exact']}/{row['truth_groups']}; route {row['route']} (exact for {row['searched_exactly']}, "
+        f"left to the cover and the lonely pass {row['deferred']}); "
         f"audit {_pct(a.get('recall'))} [{_pct(a.get('low'))}, {_pct(a.get('high'))}] of {row['audit_sampled']} points, "
         f"{row['audit_unreachable']} unreachable, holds truth: {inside}; load {row['load']}")
     return row
