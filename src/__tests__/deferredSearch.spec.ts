@@ -5,19 +5,20 @@
 // (fakeUnreachable.ts) whose index leaves six points unreachable; the real engine's runs are
 // in tests/test_scan_integration.py.
 import { pairsOf } from './fakeQdrant';
-import { collection, FakeUnreachableQdrant, truth } from './fakeUnreachable';
+import {
+  collection,
+  FakeUnreachableQdrant,
+  SURE_REQUEST,
+  truth
+} from './fakeUnreachable';
 import { MemoryCheckpointStore } from '../scan/checkpoint';
 import type { PolicyOverrides } from '../scan/policies';
 import { scanCollection } from '../scan/scanner';
 import type { IScanRequest } from '../scan/types';
 
+/** The sure route's request, with an audit (it tells how the points were handled). */
 const request: IScanRequest = {
-  collection: 'images',
-  threshold: 0.999,
-  limit: 2,
-  batchSize: 3,
-  inFlight: 2,
-  cure: 'always',
+  ...SURE_REQUEST,
   auditPoints: 12,
   auditSeed: 7
 };

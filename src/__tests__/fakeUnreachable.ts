@@ -5,6 +5,7 @@
 // exact and has_id-filtered searches. Cosine only. Records every search.
 import type { ICollectionInfoLike } from '../scan/collection';
 import type { NeighbourQuery, IScanClient } from '../scan/scanner';
+import type { IScanRequest } from '../scan/types';
 
 type Id = number;
 
@@ -205,3 +206,14 @@ export function truth(
   }
   return out.sort();
 }
+
+/** The sure route always, small pages and batches, no audit: the tests count every search. */
+export const SURE_REQUEST: IScanRequest = {
+  collection: 'images',
+  threshold: 0.999,
+  limit: 2,
+  batchSize: 3,
+  inFlight: 2,
+  cure: 'always',
+  auditPoints: 0
+};

@@ -5,21 +5,14 @@ import {
   at,
   collection,
   FakeUnreachableQdrant,
+  SURE_REQUEST,
   truth
 } from './fakeUnreachable';
 import { scanCollection } from '../scan/scanner';
 import type { PolicyOverrides } from '../scan/policies';
-import type { IScanProgress, IScanRequest } from '../scan/types';
+import type { IScanProgress } from '../scan/types';
 
-const request: IScanRequest = {
-  collection: 'images',
-  threshold: 0.999,
-  limit: 2,
-  batchSize: 3,
-  inFlight: 2,
-  cure: 'always',
-  auditPoints: 0
-};
+const request = SURE_REQUEST;
 
 /**
  * These tests count the sure route's own searches: the cover after the check (cover.ts, its
