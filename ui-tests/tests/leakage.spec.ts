@@ -223,11 +223,14 @@ test('the split x split table counts the demo’s planted cross-split groups, an
     state: 'attached'
   });
   const reloaded = page.locator('#jp-near-duplicates-panel');
-  if (!(await reloaded.isVisible())) {
-    await page
-      .locator('.jp-SideBar.jp-mod-left [data-id="jp-near-duplicates-panel"]')
-      .click();
-  }
+  // Shown by the panel's command once the layout is restored: clicking its tab while the
+  // restorer is still opening the sidebar closed it again (a CI run, 2026-12-02).
+  await page.evaluate(async () => {
+    const app = (window as any).jupyterapp;
+    await app.restored;
+    await app.commands.execute('near-duplicates:open-panel');
+  });
+  await expect(reloaded).toBeVisible();
   await expect(reloaded.locator('.jp-NearDuplicates-summary')).toHaveText(
     allGroups!,
     { timeout: 60000 }
