@@ -120,11 +120,14 @@ export class NeighbourPass {
   searchDeferred(wanted?: (i: number) => boolean): number {
     // Asked as the main pass asks its points: after what is queued, so that one point's
     // exact answer (a cover of its neighbours, an answer its copies share) is in first.
-    this.deferredQueue = this.unreachable.filter(
-      i => wanted === undefined || wanted(i)
-    );
+    this.deferredQueue = this.deferredPoints(wanted);
     this.deferredNext = 0;
     return this.deferredQueue.length;
+  }
+
+  /** The points the index cannot reach (of those `wanted`): sureExact 'deferred' kept them. */
+  deferredPoints(wanted?: (i: number) => boolean): number[] {
+    return this.unreachable.filter(i => wanted === undefined || wanted(i));
   }
 
   private deferredQueue: number[] = [];

@@ -238,12 +238,14 @@ export async function scanCollection(
           route: options.exact ? 'exact' : sure ? 'sure' : 'by-id',
           searchedExactly: pass.searchedExactly,
           coveredExactly: pass.coveredExactly,
-          deferred: deferredCount(
-            ctx,
-            pass,
-            lonely,
-            changed ? i => !hasBit(changed!.known, i) : undefined
-          ),
+          deferred:
+            options.policies.sureExact === 'deferred' && !options.exact
+              ? coverAndLonelyRan(options, lonely)
+                ? pass.deferredPoints(
+                    changed ? i => !hasBit(changed!.known, i) : undefined
+                  ).length
+                : 0
+              : undefined,
           n,
           mainSeconds: (now() - mainStarted) / 1000
         })
@@ -282,24 +284,18 @@ export async function scanCollection(
 }
 
 /**
- * sureExact 'deferred': the points the index cannot reach whose pairs the cover and the lonely
- * pass found instead of a search of their own (none when those were searched exactly).
+ * Both the group cover and the lonely pass ran through: the pairs of the points the index
+ * cannot reach that sureExact 'deferred' left to them are found.
  */
-function deferredCount(
-  ctx: IScanContext,
-  pass: NeighbourPass,
-  lonely: ILonelyStats | undefined,
-  wanted?: (i: number) => boolean
-): number | undefined {
-  const { sureExact, groupCover } = ctx.options.policies;
-  if (sureExact !== 'deferred' || ctx.options.exact) {
-    return undefined;
-  }
-  const ranThrough =
-    groupCover === 'groups' && lonely !== undefined && !lonely.skipped;
-  return ranThrough
-    ? pass.unreachable.filter(i => wanted === undefined || wanted(i)).length
-    : 0;
+function coverAndLonelyRan(
+  options: IResolvedRequest,
+  lonely: ILonelyStats | undefined
+): boolean {
+  return (
+    options.policies.groupCover === 'groups' &&
+    lonely !== undefined &&
+    lonely.skipped === undefined
+  );
 }
 
 /**
@@ -399,12 +395,7 @@ async function check(
     checking();
     lonely = await lonelyPass(ctx, pass, scope, target);
   }
-  if (
-    sureExact === 'deferred' &&
-    (groupCover !== 'groups' ||
-      lonely === undefined ||
-      lonely.skipped !== undefined)
-  ) {
+  if (sureExact === 'deferred' && !coverAndLonelyRan(ctx.options, lonely)) {
     // The points the index cannot reach were left to the cover and the lonely pass, and one
     // of them did not run (or stopped): each is searched exactly now, before the cover, so
     // the cover also takes in the groups it joins. (A scan of changes: its new points only.)
