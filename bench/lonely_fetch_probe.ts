@@ -1,0 +1,148 @@
+// The lonely pass's vector fetch alone, in Node, against a running backend (issue 16: the
+// worker under 300 MB at 1M): every point whose index is not a multiple of 5 (4/5 of them, as
+// many as a 1M scan leaves in no group) has its vector fetched FETCH at a time, two requests in
+// flight, and sketched, as lonelyPass does. Samples the process's V8 heap and array buffers
+// every 100 ms and prints the peaks and the time.
+//
+//   node bench/.build/lonely_fetch_probe.cjs URL COLLECTION N FETCH [BALLAST_MB]
+import { IdIndex } from '../src/scan/list';
+import { Sketcher, SKETCH_BITS } from '../src/scan/lonely';
+import { runPool } from '../src/scan/pool';
+import { RetryingCaller } from '../src/scan/retry';
+import { createQdrantClient } from '../src/scan/scanService';
+import { VectorFetcher } from '../src/scan/vectors';
+
+const [url, collection, nText, fetchText] = process.argv.slice(2);
+const n = Number(nText);
+const FETCH = Number(fetchText);
+// Live JS heap held through the fetch, as the scan's own structures are (MB, about).
+// ND_PROBE_MODE: full (fetch, parse, sketch), parse (no sketch), raw (fetch the text only).
+const MODE = process.env.ND_PROBE_MODE ?? 'full';
+const BALLAST_MB = Number(process.argv[6] ?? 0);
+const ballast: { a: number; b: string }[][] = [];
+
+async function main(): Promise<void> {
+  const client = createQdrantClient({ url, apiKey: process.env.ND_API_KEY });
+  const queryIds: number[] = [];
+  const index = new IdIndex();
+  for (let i = 0; i < n; i++) {
+    queryIds.push(i);
+    index.add(i);
+  }
+  const calls = new RetryingCaller(
+    { retries: 3, baseDelayMs: 100, maxDelayMs: 1000 },
+    ms => new Promise(r => setTimeout(r, ms)),
+    undefined,
+    collection
+  );
+  const fetcher = new VectorFetcher(
+    client,
+    collection,
+    { using: '', distance: 'Cosine' } as never,
+    queryIds,
+    calls,
+    index
+  );
+  const lonely = new Uint32Array(n - Math.ceil(n / 5));
+  for (let i = 0, k = 0; i < n; i++) {
+    if (i % 5 !== 0) {
+      lonely[k++] = i;
+    }
+  }
+  for (let mb = 0; mb < BALLAST_MB; mb++) {
+    // about 1 MB of small objects each
+    const chunk: { a: number; b: string }[] = [];
+    for (let k = 0; k < 20000; k++) {
+      chunk.push({ a: k + mb, b: `${k}` });
+    }
+    ballast.push(chunk);
+  }
+  const words = SKETCH_BITS / 32;
+  const sketches = new Uint32Array(lonely.length * words);
+  let sketcher: Sketcher | null = null;
+  let peak = { heap: 0, used: 0, buffers: 0, sum: 0 };
+  const sample = () => {
+    const m = process.memoryUsage();
+    const mb = (x: number) => x / 2 ** 20;
+    peak = {
+      heap: Math.max(peak.heap, mb(m.heapTotal)),
+      used: Math.max(peak.used, mb(m.heapUsed)),
+      buffers: Math.max(peak.buffers, mb(m.arrayBuffers)),
+      sum: Math.max(peak.sum, mb(m.heapTotal + m.arrayBuffers))
+    };
+  };
+  const timer = setInterval(sample, 100);
+  const t0 = Date.now();
+  let cursor = 0;
+  let done = 0;
+  await runPool(
+    () => cursor < lonely.length,
+    () => {
+      const from = cursor;
+      cursor += FETCH;
+      return { from, indices: Array.from(lonely.subarray(from, cursor)) };
+    },
+    async ({ from, indices }) => {
+      if (MODE === 'raw') {
+        const response = await fetch(
+          `${url}/collections/${collection}/points/scroll`,
+          {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'api-key': process.env.ND_API_KEY ?? ''
+            },
+            body: JSON.stringify({
+              limit: indices.length,
+              filter: { must: [{ has_id: indices }] },
+              with_payload: false,
+              with_vector: true
+            })
+          }
+        );
+        const text = await response.text();
+        done += text.length > 0 ? indices.length : 0;
+        return;
+      }
+      const own = await fetcher.fetch(indices);
+      if (MODE === 'parse') {
+        done += own.size;
+        return;
+      }
+      indices.forEach((i, k) => {
+        const vector = own.get(i);
+        if (vector) {
+          const values = vector.values();
+          sketcher ??= new Sketcher(values.length);
+          sketcher.sketch(values, sketches, (from + k) * words);
+          done++;
+        }
+      });
+    },
+    2,
+    undefined
+  );
+  clearInterval(timer);
+  sample();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const afterGc = process.memoryUsage().heapUsed / 2 ** 20;
+  const r = (x: number) => Math.round(x * 10) / 10;
+  console.log(
+    JSON.stringify({
+      mode: MODE,
+      fetch: FETCH,
+      points: lonely.length,
+      sketched: done,
+      ballast_chunks: ballast.length,
+      seconds: r((Date.now() - t0) / 1000),
+      peak_heap_total_mb: r(peak.heap),
+      peak_heap_used_mb: r(peak.used),
+      peak_array_buffers_mb: r(peak.buffers),
+      peak_heap_total_plus_buffers_mb: r(peak.sum),
+      heap_used_after_gc_mb: gc ? r(afterGc) : null
+    })
+  );
+}
+
+void main();
