@@ -49,7 +49,12 @@ async function main(): Promise<void> {
       lonely[k++] = i;
     }
   }
-  for (let mb = 0; mb < BALLAST_MB; mb++) {
+  // ND_PROBE_BALLAST=typed: the same live bytes in one Float64Array (outside the JS heap).
+  const typedBallast =
+    process.env.ND_PROBE_BALLAST === 'typed'
+      ? new Float64Array(BALLAST_MB * 2 ** 17).fill(1)
+      : null;
+  for (let mb = 0; mb < (typedBallast ? 0 : BALLAST_MB); mb++) {
     // about 1 MB of small objects each
     const chunk: { a: number; b: string }[] = [];
     for (let k = 0; k < 20000; k++) {
@@ -135,6 +140,7 @@ async function main(): Promise<void> {
       points: lonely.length,
       sketched: done,
       ballast_chunks: ballast.length,
+      typed_ballast_mb: typedBallast ? typedBallast.byteLength / 2 ** 20 : 0,
       seconds: r((Date.now() - t0) / 1000),
       peak_heap_total_mb: r(peak.heap),
       peak_heap_used_mb: r(peak.used),
