@@ -325,6 +325,11 @@ def main() -> None:
                        help="with --peers: keep the sizes of --out that this run does not repeat (and predict from them)")
     scale.add_argument("--report", action="store_true", help="with --peers: only print the tables of the last run and plot again")
     args = ap.parse_args()
+    # The scale group's options mean nothing without --peers: say so rather than run the other
+    # benchmark for half an hour and keep nothing (--keep-collection without --peers did).
+    given = [a.option_strings[0] for a in scale._group_actions if a.dest != "peers" and getattr(args, a.dest) != a.default]
+    if given and not args.peers:
+        ap.error(f"{', '.join(given)} only work with --peers (the scale benchmark)")
     if args.peers and args.report:
         from scale import report_only
 
