@@ -1,12 +1,15 @@
 // The lonely pass's vector fetch alone, in Node, against a running backend (issue 16: the
 // worker under 300 MB at 1M): every point whose index is not a multiple of 5 (4/5 of them, as
 // many as a 1M scan leaves in no group) has its vector fetched FETCH at a time, two requests in
-// flight, and sketched, as lonelyPass does. Samples the process's V8 heap and array buffers
-// every 100 ms and prints the peaks and the time.
+// flight, and sketched by the lonely pass's own sketchPoints. Samples the process's V8 heap and
+// ArrayBuffers every 100 ms (PhaseMemory, as the benchmark's scan does) and prints the peaks
+// and the time.
 //
 //   node bench/.build/lonely_fetch_probe.cjs URL COLLECTION N FETCH [BALLAST_MB]
+import { UNNAMED_VECTOR } from '../src/scan/collection';
 import { IdIndex } from '../src/scan/list';
-import { Sketcher, SKETCH_BITS } from '../src/scan/lonely';
+import { PhaseMemory } from './phase_memory';
+import { sketchPoints } from '../src/scan/lonely';
 import { runPool } from '../src/scan/pool';
 import { RetryingCaller } from '../src/scan/retry';
 import { createQdrantClient } from '../src/scan/scanService';
@@ -15,9 +18,9 @@ import { VectorFetcher } from '../src/scan/vectors';
 const [url, collection, nText, fetchText] = process.argv.slice(2);
 const n = Number(nText);
 const FETCH = Number(fetchText);
-// Live JS heap held through the fetch, as the scan's own structures are (MB, about).
 // ND_PROBE_MODE: full (fetch, parse, sketch), parse (no sketch), raw (fetch the text only).
 const MODE = process.env.ND_PROBE_MODE ?? 'full';
+// Live JS heap held through the fetch, as the scan's own structures are (MB, about).
 const BALLAST_MB = Number(process.argv[6] ?? 0);
 const ballast: { a: number; b: string }[][] = [];
 
@@ -38,7 +41,7 @@ async function main(): Promise<void> {
   const fetcher = new VectorFetcher(
     client,
     collection,
-    { using: '', distance: 'Cosine' } as never,
+    { using: UNNAMED_VECTOR, distance: 'Cosine' },
     queryIds,
     calls,
     index
@@ -62,73 +65,61 @@ async function main(): Promise<void> {
     }
     ballast.push(chunk);
   }
-  const words = SKETCH_BITS / 32;
-  const sketches = new Uint32Array(lonely.length * words);
-  let sketcher: Sketcher | null = null;
-  let peak = { heap: 0, used: 0, buffers: 0, sum: 0 };
-  const sample = () => {
-    const m = process.memoryUsage();
-    const mb = (x: number) => x / 2 ** 20;
-    peak = {
-      heap: Math.max(peak.heap, mb(m.heapTotal)),
-      used: Math.max(peak.used, mb(m.heapUsed)),
-      buffers: Math.max(peak.buffers, mb(m.arrayBuffers)),
-      sum: Math.max(peak.sum, mb(m.heapTotal + m.arrayBuffers))
-    };
-  };
-  const timer = setInterval(sample, 100);
+  const memory = new PhaseMemory();
+  memory.sample('fetching');
   const t0 = Date.now();
-  let cursor = 0;
   let done = 0;
-  await runPool(
-    () => cursor < lonely.length,
-    () => {
-      const from = cursor;
-      cursor += FETCH;
-      return { from, indices: Array.from(lonely.subarray(from, cursor)) };
-    },
-    async ({ from, indices }) => {
-      if (MODE === 'raw') {
-        const response = await fetch(
-          `${url}/collections/${collection}/points/scroll`,
-          {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              'api-key': process.env.ND_API_KEY ?? ''
-            },
-            body: JSON.stringify({
-              limit: indices.length,
-              filter: { must: [{ has_id: indices }] },
-              with_payload: false,
-              with_vector: true
-            })
-          }
-        );
-        const text = await response.text();
-        done += text.length > 0 ? indices.length : 0;
-        return;
-      }
-      const own = await fetcher.fetch(indices);
-      if (MODE === 'parse') {
-        done += own.size;
-        return;
-      }
-      indices.forEach((i, k) => {
-        const vector = own.get(i);
-        if (vector) {
-          const values = vector.values();
-          sketcher ??= new Sketcher(values.length);
-          sketcher.sketch(values, sketches, (from + k) * words);
-          done++;
+  if (MODE === 'full') {
+    // The pass's own fetch-and-sketch.
+    const { fetched } = await sketchPoints(
+      fetcher,
+      lonely,
+      2,
+      undefined,
+      () => undefined,
+      FETCH
+    );
+    done = fetched.reduce((sum, x) => sum + x, 0);
+  } else {
+    // Its requests without the sketches: the text only (raw) or the pages parsed (parse).
+    let cursor = 0;
+    await runPool(
+      () => cursor < lonely.length,
+      () => Array.from(lonely.subarray(cursor, (cursor += FETCH))),
+      async indices => {
+        if (MODE === 'raw') {
+          const response = await fetch(
+            `${url}/collections/${collection}/points/scroll`,
+            {
+              method: 'POST',
+              headers: {
+                'content-type': 'application/json',
+                ...(process.env.ND_API_KEY
+                  ? { 'api-key': process.env.ND_API_KEY }
+                  : {})
+              },
+              body: JSON.stringify({
+                limit: indices.length,
+                filter: { must: [{ has_id: indices }] },
+                with_payload: false,
+                with_vector: true
+              })
+            }
+          );
+          const text = await response.text();
+          done += text.length > 0 ? indices.length : 0;
+        } else {
+          // Read before adding: `done += await ...` would add to the value before the wait.
+          const own = await fetcher.fetch(indices);
+          done += own.size;
         }
-      });
-    },
-    2,
-    undefined
-  );
-  clearInterval(timer);
-  sample();
+      },
+      2,
+      undefined
+    );
+  }
+  memory.sample();
+  memory.stop();
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const afterGc = process.memoryUsage().heapUsed / 2 ** 20;
@@ -142,10 +133,7 @@ async function main(): Promise<void> {
       ballast_chunks: ballast.length,
       typed_ballast_mb: typedBallast ? typedBallast.byteLength / 2 ** 20 : 0,
       seconds: r((Date.now() - t0) / 1000),
-      peak_heap_total_mb: r(peak.heap),
-      peak_heap_used_mb: r(peak.used),
-      peak_array_buffers_mb: r(peak.buffers),
-      peak_heap_total_plus_buffers_mb: r(peak.sum),
+      peak: memory.report().fetching,
       heap_used_after_gc_mb: gc ? r(afterGc) : null
     })
   );

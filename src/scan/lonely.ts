@@ -19,6 +19,7 @@ import { firstExactPage } from './policies';
 import { runPool } from './pool';
 import { xorshift as random } from './random';
 import type { IPendingQuery, NeighbourPass } from './queries';
+import type { VectorFetcher } from './vectors';
 
 /** Sketch bits per point. */
 export const SKETCH_BITS = 256;
@@ -325,6 +326,51 @@ export function* sketchCandidates(
 }
 
 /**
+ * The sketches of `lonely`'s points, by position (WORDS words each), and which of them came (a
+ * point deleted since listing has no vector). Their vectors are fetched `perRequest` at a time
+ * (FETCH; other values for bench/lonely_fetch_probe.ts), `inFlight` requests at once;
+ * `onFetched` is told each request's count of points.
+ */
+export async function sketchPoints(
+  vectors: Pick<VectorFetcher, 'fetch'>,
+  lonely: Uint32Array,
+  inFlight: number,
+  signal: AbortSignal | undefined,
+  onFetched: (count: number) => void,
+  perRequest = FETCH
+): Promise<{ sketches: Uint32Array; fetched: Uint8Array }> {
+  const sketches = new Uint32Array(lonely.length * WORDS);
+  const fetched = new Uint8Array(lonely.length);
+  let sketcher: Sketcher | null = null;
+  let cursor = 0;
+  await runPool(
+    () => cursor < lonely.length,
+    () => {
+      const from = cursor;
+      cursor += perRequest;
+      return { from, indices: Array.from(lonely.subarray(from, cursor)) };
+    },
+    async ({ from, indices }) => {
+      const own = await vectors.fetch(indices);
+      // The batch's points are lonely[from], lonely[from + 1], ...: their places by index.
+      indices.forEach((i, k) => {
+        const vector = own.get(i);
+        if (vector) {
+          const values = vector.values();
+          sketcher ??= new Sketcher(values.length);
+          sketcher.sketch(values, sketches, (from + k) * WORDS);
+          fetched[from + k] = 1;
+        }
+      });
+      onFetched(indices.length);
+    },
+    inFlight,
+    signal
+  );
+  return { sketches, fetched };
+}
+
+/**
  * The lonely pass of a scan: the points in no group are sketched (their vectors fetched a page
  * at a time, never kept), and every candidate pair is compared exactly. `target`: a scan of
  * changes asks only about pairs with one of its new points.
@@ -401,11 +447,6 @@ export async function lonelyPass(
   if (lonely.length < 2) {
     return stats;
   }
-  // The sketches, by position in `lonely`; a point whose vector did not come (deleted since
-  // listing) is in no candidate pair (asking from it by id would fail).
-  const sketches = new Uint32Array(lonely.length * WORDS);
-  let sketcher: Sketcher | null = null;
-  const fetched = new Uint8Array(lonely.length);
   // Each point sketched and each table read is a step of the check, so the bar moves while
   // the vectors come and while the buckets are read (about 30 s at a million points).
   let left = lonely.length + plan.tables;
@@ -415,32 +456,18 @@ export async function lonelyPass(
       toCheck: pass.checked + left
     });
   counted();
-  let cursor = 0;
-  await runPool(
-    () => cursor < lonely.length,
-    () => {
-      const from = cursor;
-      cursor += FETCH;
-      return { from, indices: Array.from(lonely.subarray(from, cursor)) };
-    },
-    async ({ from, indices }) => {
-      const own = await vectors.fetch(indices);
-      // The batch's points are lonely[from], lonely[from + 1], ...: their places by index.
-      indices.forEach((i, k) => {
-        const vector = own.get(i);
-        if (vector) {
-          const values = vector.values();
-          sketcher ??= new Sketcher(values.length);
-          sketcher.sketch(values, sketches, (from + k) * WORDS);
-          fetched[from + k] = 1;
-        }
-      });
-      pass.checked += indices.length;
-      left -= indices.length;
-      counted();
-    },
+  // A point whose vector did not come (deleted since listing) is in no candidate pair (asking
+  // from it by id would fail).
+  const { sketches, fetched } = await sketchPoints(
+    vectors,
+    lonely,
     ctx.options.policies.pool.inFlight,
-    ctx.signal
+    ctx.signal,
+    count => {
+      pass.checked += count;
+      left -= count;
+      counted();
+    }
   );
   stats.tables = plan.tables;
   const pairsBefore = pass.pairs.count;
