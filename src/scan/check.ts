@@ -23,40 +23,66 @@ export function membersQuery(
 const CHECK_MIN_GROUP = 3;
 
 /**
+ * Queries made as the pass takes them (NeighbourPass.enqueueLazily), `count` in all: at a
+ * million points the group check asks tens of thousands of queries, each naming up to a
+ * group's members, and holding them all at once was about 10 MB of the worker's live JS heap
+ * (issue 16).
+ */
+export interface IQuerySource {
+  count: number;
+  queries: Iterator<IPendingQuery>;
+}
+
+/**
  * An approximate (HNSW) search can miss a few neighbours among exact copies: its neighbour
  * selection prunes a candidate as close to a chosen neighbour as to the node, and between
  * copies every distance is 0, so copies keep few links among themselves. Inside every group
  * of 3 or more, member k asks once, exactly, about the members after it whose pair with it
  * is not known yet ('unknown'; 'all' asks about every one). Every pair inside a group is then
  * known, so the weakest link and the regroup at a stricter threshold are exact. (A group of
- * 2 is its one pair.)
+ * 2 is its one pair.) The queries are made as they are taken; the groups are those of now.
+ * (The answers only add pairs of a member with the members after it, so what a later member
+ * asks does not change while the earlier ones are answered: `count` stays right.)
  */
 export function groupCheckQueries(
   policy: CheckPolicy,
   components: UnionFind,
   pairs: PairStore,
-  queryIds: QdrantId[],
+  queryIds: ArrayLike<QdrantId>,
   maxGroup: number
-): IPendingQuery[] {
+): IQuerySource {
   if (policy === 'none') {
-    return [];
+    return { count: 0, queries: [][Symbol.iterator]() };
   }
-  const queries: IPendingQuery[] = [];
-  for (const members of groupMembers(components, queryIds.length, maxGroup)) {
-    for (let k = 0; k + 1 < members.length; k++) {
-      const i = members[k];
-      const unknown: QdrantId[] = [];
-      for (let m = k + 1; m < members.length; m++) {
-        if (policy === 'all' || !pairs.has(i, members[m])) {
-          unknown.push(queryIds[members[m]]);
-        }
+  const groups = groupMembers(components, queryIds.length, maxGroup);
+  const unknown = (i: number, m: number) =>
+    policy === 'all' || !pairs.has(i, m);
+  let count = 0;
+  groups.forEachAsker((members, k) => {
+    for (let m = k + 1; m < members.length; m++) {
+      if (unknown(members[k], members[m])) {
+        count++;
+        return;
       }
-      if (unknown.length > 0) {
-        queries.push(membersQuery(i, unknown));
+    }
+  });
+  function* queries(): Generator<IPendingQuery> {
+    for (const members of groups.runs()) {
+      for (let k = 0; k + 1 < members.length; k++) {
+        const i = members[k];
+        const ids: QdrantId[] = [];
+        for (let m = k + 1; m < members.length; m++) {
+          if (unknown(i, members[m])) {
+            ids.push(queryIds[members[m]]);
+          }
+        }
+        if (ids.length > 0) {
+          yield membersQuery(i, ids);
+        }
       }
     }
   }
-  return queries;
+  return { count, queries: queries() };
 }
 
 /**
@@ -65,7 +91,7 @@ export function groupCheckQueries(
  */
 export function unreachableQueries(
   unreachable: number[],
-  queryIds: QdrantId[]
+  queryIds: ArrayLike<QdrantId>
 ): IPendingQuery[] {
   const ids = unreachable.map(i => queryIds[i]);
   const queries: IPendingQuery[] = [];
@@ -75,23 +101,68 @@ export function unreachableQueries(
   return queries;
 }
 
-/** The members (dense indices) of every group whose size is within the checked range. */
+/** The members of the checked groups: one Int32Array, each group a run of ascending indices. */
+class GroupRuns {
+  constructor(
+    private readonly members: Int32Array,
+    private readonly starts: number[]
+  ) {}
+
+  /** Each group's members (a view, ascending). */
+  *runs(): Generator<Int32Array> {
+    for (let g = 0; g + 1 < this.starts.length; g++) {
+      yield this.members.subarray(this.starts[g], this.starts[g + 1]);
+    }
+  }
+
+  /** Calls `f` for every member that has members after it in its group. */
+  forEachAsker(f: (members: Int32Array, k: number) => void): void {
+    for (const run of this.runs()) {
+      for (let k = 0; k + 1 < run.length; k++) {
+        f(run, k);
+      }
+    }
+  }
+}
+
+/**
+ * The members (dense indices) of every group whose size is within the checked range, grouped
+ * by sorting root * n + index (exact in a double up to 2^53) rather than a Map of arrays.
+ */
 function groupMembers(
   components: UnionFind,
   n: number,
   maxGroup: number
-): number[][] {
-  const byRoot = new Map<number, number[]>();
+): GroupRuns {
+  const checked = (i: number) => {
+    const size = components.sizeOf(components.find(i));
+    return size >= CHECK_MIN_GROUP && size <= maxGroup;
+  };
+  let count = 0;
   for (let i = 0; i < n; i++) {
-    const root = components.find(i);
-    const size = components.sizeOf(root);
-    if (size >= CHECK_MIN_GROUP && size <= maxGroup) {
-      let list = byRoot.get(root);
-      if (!list) {
-        byRoot.set(root, (list = []));
-      }
-      list.push(i);
+    if (checked(i)) {
+      count++;
     }
   }
-  return [...byRoot.values()];
+  const keys = new Float64Array(count);
+  count = 0;
+  for (let i = 0; i < n; i++) {
+    if (checked(i)) {
+      keys[count++] = components.find(i) * n + i;
+    }
+  }
+  keys.sort();
+  const members = new Int32Array(count);
+  const starts: number[] = [];
+  let root = -1;
+  for (let k = 0; k < count; k++) {
+    const r = Math.floor(keys[k] / n);
+    if (r !== root) {
+      starts.push(k);
+      root = r;
+    }
+    members[k] = keys[k] - r * n;
+  }
+  starts.push(count);
+  return new GroupRuns(members, starts);
 }

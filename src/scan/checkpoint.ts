@@ -172,18 +172,23 @@ export function checkpointInfo(
   };
 }
 
-export function storeIds(ids: readonly unknown[]): StoredIds {
-  if (ids.every(id => typeof id === 'number')) {
-    return { kind: 'numbers', values: Float64Array.from(ids as number[]) };
+export function storeIds(ids: ArrayLike<unknown>): StoredIds {
+  if (ids instanceof Float64Array) {
+    // The listing's own ids (list.ts), never written after listing: shared, not copied.
+    return { kind: 'numbers', values: ids };
   }
-  return { kind: 'any', values: ids.slice() };
+  const values = Array.from(ids);
+  if (values.every(id => typeof id === 'number')) {
+    return { kind: 'numbers', values: Float64Array.from(values as number[]) };
+  }
+  return { kind: 'any', values };
 }
 
 /**
  * A checkpoint fits a listing when the ids are the same, in the same order: then point i is
  * the same point in both, and the bitset and pairs mean what they meant.
  */
-export function sameIds(ids: StoredIds, listed: readonly unknown[]): boolean {
+export function sameIds(ids: StoredIds, listed: ArrayLike<unknown>): boolean {
   if (ids.values.length !== listed.length) {
     return false;
   }

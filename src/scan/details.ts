@@ -9,7 +9,7 @@ import { payloadField } from './list';
 import { runPool } from './pool';
 import { readReview } from './review';
 import type { IReviewTag } from './review';
-import type { IPairList } from './types';
+import type { IPairList, IScanPoints } from './types';
 
 /** Points read per request. */
 export const DETAILS_BATCH = 1000;
@@ -17,16 +17,17 @@ export const DETAILS_BATCH = 1000;
 const DETAILS_IN_FLIGHT = 2;
 
 /**
- * Fills `listing.points`' sample ids, thumbnails and tags for every point in `pairs`
+ * Fills `points`' sample ids, thumbnails and tags for every point in `pairs`
  * (points in no pair keep '' and null). A point Qdrant no longer has keeps its id as its
  * sample id, as a point without the field does.
  */
 export async function readDetails(
   ctx: IScanContext,
   listing: IListing,
+  points: IScanPoints,
   pairs: IPairList
 ): Promise<void> {
-  const { points, queryIds, indexOf } = listing;
+  const { queryIds, indexOf } = listing;
   const n = queryIds.length;
   // Made here, at their size, rather than grown while listing: they hold nothing until now.
   points.sampleIds = new Array<string>(n).fill('');

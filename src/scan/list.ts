@@ -3,6 +3,9 @@
 // payload fields the panel shows (sample id, thumbnail, an earlier scan's tag) are read later,
 // only for the points in a pair (details.ts): at a million points, listing them all held
 // strings for every point that no group ever shows (issue 16: the worker under 300 MB).
+// While the scan runs, the ids and splits are kept in typed arrays (listedPoints makes the
+// panel's arrays at the end): V8 lets its garbage grow to a few times the live JS heap, so a
+// million-entry JS array held through the scan costs several times its own size.
 import type { QdrantId, IScanClient } from './client';
 import type { IResolvedRequest } from './policies';
 import type { ProgressReporter } from './progress';
@@ -11,12 +14,125 @@ import type { PointId, IScanPoints, IScanRequest } from './types';
 
 /** The points of a scan and how to find them again by the id Qdrant answers with. */
 export interface IListing {
-  points: IScanPoints;
-  /** Ids as Qdrant sent them, by dense index: what queries send back. */
-  queryIds: QdrantId[];
+  /**
+   * Ids as Qdrant sent them, by dense index: what queries send back. Ascending integer ids
+   * (Qdrant's scroll order) are IdIndex's own Float64Array; other ids a JS array.
+   */
+  queryIds: ArrayLike<QdrantId>;
   /** Qdrant's id -> dense index. */
   indexOf: IdIndex;
+  /** Each point's split, by dense index. */
+  splits: SplitColumn;
+  /** The request names a review field: the points get a tag each (details.ts). */
+  reviews: boolean;
 }
+
+/** A listing of no points. */
+export function emptyListing(): IListing {
+  return {
+    queryIds: [],
+    indexOf: new IdIndex(),
+    splits: new SplitColumn(),
+    reviews: false
+  };
+}
+
+/**
+ * The panel's points of a listing: ids (as shown) and splits, one JS array each, made once the
+ * scan no longer runs; sample ids, thumbnails and tags empty until details.ts reads them.
+ */
+export function listedPoints(listing: IListing): IScanPoints {
+  const { queryIds } = listing;
+  const ids: PointId[] = new Array(queryIds.length);
+  for (let i = 0; i < queryIds.length; i++) {
+    ids[i] = displayId(queryIds[i]);
+  }
+  return {
+    ids,
+    sampleIds: [],
+    thumbnails: [],
+    splits: listing.splits.toArray(),
+    ...(listing.reviews ? { reviews: [] } : {})
+  };
+}
+
+/**
+ * Each point's split as a small code into the names read (2 bytes a point, 0 for none),
+ * rather than a million-entry JS array of strings; past MAX_SPLIT_NAMES distinct names (a
+ * field that is no split), each point's value as read, in a JS array.
+ */
+export class SplitColumn {
+  get length(): number {
+    return this.count;
+  }
+
+  /** Point `i`'s split, or null. */
+  get(i: number): string | null {
+    if (this.values) {
+      return this.values[i];
+    }
+    const code = i < this.codes.length ? this.codes[i] : 0;
+    return code === 0 ? null : this.names[code - 1];
+  }
+
+  /** The next point's split. */
+  push(split: string | null): void {
+    if (this.values) {
+      this.values.push(split);
+      this.count++;
+      return;
+    }
+    let code = 0;
+    if (split !== null) {
+      code = this.codeOf.get(split) ?? 0;
+      if (code === 0) {
+        if (this.names.length === MAX_SPLIT_NAMES) {
+          this.values = this.toArray();
+          this.values.push(split);
+          this.count++;
+          this.codes = new Uint16Array(0);
+          this.codeOf.clear();
+          this.names = [];
+          return;
+        }
+        this.names.push(split);
+        code = this.names.length;
+        this.codeOf.set(split, code);
+      }
+    }
+    if (code !== 0 && this.codes.length <= this.count) {
+      // Grown on the first split named, so a scan without splits holds none.
+      const grown = new Uint16Array(Math.max(1024, 2 * (this.count + 1)));
+      grown.set(this.codes);
+      this.codes = grown;
+    }
+    if (code !== 0) {
+      this.codes[this.count] = code;
+    }
+    this.count++;
+  }
+
+  /** Every point's split, in a JS array (the panel's form). */
+  toArray(): (string | null)[] {
+    if (this.values) {
+      return this.values.slice();
+    }
+    const out = new Array<string | null>(this.count);
+    for (let i = 0; i < this.count; i++) {
+      out[i] = this.get(i);
+    }
+    return out;
+  }
+
+  private count = 0;
+  private codes = new Uint16Array(0);
+  private names: string[] = [];
+  private readonly codeOf = new Map<string, number>();
+  private values: (string | null)[] | null = null;
+}
+
+/** Distinct split names kept as codes; a field with more is kept as read. */
+export const MAX_SPLIT_NAMES = 4096;
 
 /**
  * Qdrant's id -> dense index. Qdrant scrolls integer ids in ascending order, so while they come
@@ -58,6 +174,17 @@ export class IdIndex {
     return this.get(id) !== undefined;
   }
 
+  /**
+   * Every id listed, by dense index: while they are ascending integers, a view of the index's
+   * own array (no copy); else a JS array of the Map's keys, in listing order.
+   */
+  inOrder(): ArrayLike<QdrantId> {
+    if (this.map) {
+      return [...this.map.keys()] as QdrantId[];
+    }
+    return this.sorted.subarray(0, this.count);
+  }
+
   /** Lists `id` as the next dense index; the caller lists each id once. */
   add(id: unknown): void {
     if (!this.map) {
@@ -97,20 +224,10 @@ export async function listPoints(
   calls: RetryingCaller,
   progress: ProgressReporter
 ): Promise<IListing> {
-  const points: IScanPoints = {
-    ids: [],
-    sampleIds: [],
-    thumbnails: [],
-    splits: [],
-    ...(request.reviewField ? { reviews: [] } : {})
-  };
   // Ids as Qdrant sent them: u64 ids beyond 2^53 arrive as BigInt and must go back unchanged.
-  const queryIds: QdrantId[] = [];
   const indexOf = new IdIndex();
+  const splits = new SplitColumn();
   const splitField = request.splitField || null;
-  // A few split names for a million points: one string each, not one per point.
-  const splitNames = new Map<string, string>();
-  let plainIds = true;
   let offset: QdrantId | undefined = undefined;
   for (;;) {
     const page = await calls.call(() =>
@@ -126,9 +243,6 @@ export async function listPoints(
         continue;
       }
       indexOf.add(record.id);
-      queryIds.push(record.id);
-      plainIds &&=
-        typeof record.id === 'number' || typeof record.id === 'string';
       // Sample ids, thumbnails and tags: sized and read once the pairs are known (details.ts).
       const split = splitField
         ? payloadField(
@@ -136,13 +250,13 @@ export async function listPoints(
             splitField
           )
         : null;
-      points.splits.push(
+      splits.push(
         typeof split === 'string' || typeof split === 'number'
-          ? splitName(splitNames, String(split))
+          ? String(split)
           : null
       );
     }
-    progress.update({ listed: queryIds.length });
+    progress.update({ listed: indexOf.size });
     const next = page.next_page_offset;
     if (
       (typeof next !== 'string' &&
@@ -154,21 +268,12 @@ export async function listPoints(
     }
     offset = next as QdrantId;
   }
-  // Numbers and strings are shown as they are: one array serves both.
-  points.ids = plainIds ? (queryIds as PointId[]) : queryIds.map(displayId);
-  return { points, queryIds, indexOf };
-}
-
-/** The one string kept for a split name (up to a few thousand names; past that, as read). */
-function splitName(names: Map<string, string>, name: string): string {
-  const kept = names.get(name);
-  if (kept !== undefined) {
-    return kept;
-  }
-  if (names.size < 4096) {
-    names.set(name, name);
-  }
-  return name;
+  return {
+    queryIds: indexOf.inOrder(),
+    indexOf,
+    splits,
+    reviews: Boolean(request.reviewField)
+  };
 }
 
 /** A payload value by key, or by dotted path into nested objects ("meta.sample_id"). */

@@ -3,6 +3,7 @@
 // vector, with exact search for a point the index cannot reach. A full page is asked again
 // (the paging policy); the check phase queues its exact queries here too.
 import { answered, withUsing } from './batch';
+import type { IQuerySource } from './check';
 import { hasBit, newBitset, setBit } from './checkpoint';
 import type { NeighbourQuery, QdrantId } from './client';
 import type { IQueryScope, IScanContext } from './context';
@@ -144,10 +145,43 @@ export class NeighbourPass {
     this.followUps.push(...queries);
   }
 
+  /**
+   * Queues `source.count` queries made only as batches take them (after what is queued now),
+   * so they are never all held at once.
+   */
+  enqueueLazily(source: IQuerySource): void {
+    if (source.count > 0) {
+      this.sources.push({ queries: source.queries, left: source.count });
+    }
+  }
+
   get queued(): number {
+    let lazy = 0;
+    for (const source of this.sources) {
+      lazy += source.left;
+    }
     return (
-      this.followUps.length + this.deferredQueue.length - this.deferredNext
+      this.followUps.length +
+      lazy +
+      this.deferredQueue.length -
+      this.deferredNext
     );
+  }
+
+  /** Moves queries from the lazy sources to the queue until it holds `wanted` (or none is left). */
+  private refill(wanted: number): void {
+    while (this.followUps.length < wanted && this.sources.length > 0) {
+      const source = this.sources[0];
+      const next = source.left > 0 ? source.queries.next() : undefined;
+      if (!next || next.done) {
+        this.sources.shift();
+        continue;
+      }
+      if (--source.left === 0) {
+        this.sources.shift();
+      }
+      this.followUps.push(next.value);
+    }
   }
 
   /** Runs every point's own queries not run yet and everything queued, until none is left. */
@@ -155,6 +189,7 @@ export class NeighbourPass {
     return runPool(
       () =>
         this.followUps.length > 0 ||
+        this.sources.length > 0 ||
         this.deferredNext < this.deferredQueue.length ||
         this.skipDone() < this.n,
       () => this.takeBatch(),
@@ -167,6 +202,7 @@ export class NeighbourPass {
   /** Queued queries go first, so a point is finished soon after it started. */
   private takeBatch(): IPendingQuery[] {
     const { batchSize, idsPerBatch } = this.ctx.options.policies.batching;
+    this.refill(batchSize);
     let take = 0;
     let ids = 0;
     while (take < this.followUps.length && take < batchSize) {
@@ -202,6 +238,9 @@ export class NeighbourPass {
   }
 
   private async runBatch(batch: IPendingQuery[]): Promise<void> {
+    if (batch.length === 0) {
+      return; // a lazy source that made fewer queries than it counted
+    }
     const { client, request, calls, progress } = this.ctx;
     // The sure route: vectors of this batch only, dropped with it (memory stays batch x d).
     const own = await this.scope.vectors.fetch(
@@ -562,6 +601,11 @@ export class NeighbourPass {
   private readonly n: number;
   private cursor = 0;
   private readonly followUps: IPendingQuery[] = [];
+  /** Queries still to be made (enqueueLazily), with how many each will make yet. */
+  private readonly sources: {
+    queries: Iterator<IPendingQuery>;
+    left: number;
+  }[] = [];
   /** Sure route: a stored vector's fingerprint -> the first unreachable point with it. */
   private readonly firstWithVector = new Map<string, number>();
   /** Sure route: the first unreachable point with a vector -> its copies and answer. */

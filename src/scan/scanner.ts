@@ -12,7 +12,7 @@ import { chooseVector, describeCollection, IVectorChoice } from './collection';
 import type { IQueryScope, IScanContext } from './context';
 import { asScanError, cancelledError, ScanError } from './errors';
 import { keepLayout, layOutChunks, pairsOfLayout, regroup } from './groups';
-import { IdIndex, IListing, listPoints } from './list';
+import { emptyListing, IListing, listedPoints, listPoints } from './list';
 import { higherIsBetter } from './metric';
 import { PairStore } from './pairs';
 import {
@@ -27,6 +27,7 @@ import { defaultSleep, RetryingCaller, Sleep } from './retry';
 import type {
   IPairList,
   IRecallEstimate,
+  IScanPoints,
   IScanProgress,
   IScanRequest,
   IScanResult
@@ -125,11 +126,7 @@ export async function scanCollection(
     const kept = keeper ? await keeper.open(request.collection) : null;
     const { choice, pointsCount } = await inspect(ctx);
     if (pointsCount === 0) {
-      const none: IListing = {
-        points: { ids: [], sampleIds: [], thumbnails: [], splits: [] },
-        queryIds: [],
-        indexOf: new IdIndex()
-      };
+      const none = listedPoints(emptyListing());
       const pairs = new PairStore(higherIsBetter(choice.distance)).release();
       return group(ctx, choice, none, pairs, { started, queries: 0 });
     }
@@ -250,9 +247,10 @@ export async function scanCollection(
           mainSeconds: (now() - mainStarted) / 1000
         })
       : undefined;
-    const pairs = laidOut(pass.pairs, listing, choice);
-    await readDetails(ctx, listing, pairs);
-    const result = group(ctx, choice, listing, pairs, {
+    const points = listedPoints(listing);
+    const pairs = laidOut(pass.pairs, points, choice);
+    await readDetails(ctx, listing, points, pairs);
+    const result = group(ctx, choice, points, pairs, {
       started,
       queries: pass.queries,
       audit
@@ -385,8 +383,8 @@ async function check(
     });
     ctx.progress.setPhase('checking');
   };
-  if (queries.length > 0) {
-    pass.enqueue(queries);
+  if (queries.count > 0) {
+    pass.enqueueLazily(queries);
     checking();
     await pass.run();
   }
@@ -513,21 +511,18 @@ async function cover(
  */
 function laidOut(
   store: PairStore,
-  listing: IListing,
+  points: IScanPoints,
   choice: IVectorChoice
 ): IPairList {
   // Each chunk of the store is given back as soon as it is laid out.
   const layout = layOutChunks(
     store.takeChunks(),
-    listing.queryIds.length,
+    points.ids.length,
     choice.distance,
     true
   );
   const pairs = pairsOfLayout(layout);
-  keepLayout(
-    { points: listing.points, pairs, distance: choice.distance },
-    layout
-  );
+  keepLayout({ points, pairs, distance: choice.distance }, layout);
   return pairs;
 }
 
@@ -535,7 +530,7 @@ function laidOut(
 function group(
   ctx: IScanContext,
   choice: IVectorChoice,
-  listing: IListing,
+  points: IScanPoints,
   pairs: IPairList,
   done: { started: number; queries: number; audit?: IRecallEstimate }
 ): IScanResult {
@@ -546,7 +541,7 @@ function group(
     using: choice.using,
     distance: choice.distance,
     threshold: request.threshold,
-    points: listing.points,
+    points,
     pairs
   };
   const groups = regroup(scan, request.threshold);

@@ -44,7 +44,7 @@ export class VectorFetcher {
     private readonly client: IScanClient,
     private readonly collection: string,
     private readonly choice: IVectorChoice,
-    private readonly queryIds: QdrantId[],
+    private readonly queryIds: ArrayLike<QdrantId>,
     private readonly calls: RetryingCaller,
     private readonly indexOf: IdIndex,
     private readonly policy: VectorsPolicy = 'text'
