@@ -168,18 +168,19 @@ export class NeighbourPass {
     );
   }
 
-  /** Moves queries from the lazy sources to the queue until it holds `wanted` (or none is left). */
+  /**
+   * Moves queries from the lazy sources to the queue until it holds `wanted` (or none is left).
+   * A source is read to its end whatever it counted (its count is for progress only).
+   */
   private refill(wanted: number): void {
     while (this.followUps.length < wanted && this.sources.length > 0) {
       const source = this.sources[0];
-      const next = source.left > 0 ? source.queries.next() : undefined;
-      if (!next || next.done) {
+      const next = source.queries.next();
+      if (next.done) {
         this.sources.shift();
         continue;
       }
-      if (--source.left === 0) {
-        this.sources.shift();
-      }
+      source.left = Math.max(0, source.left - 1);
       this.followUps.push(next.value);
     }
   }
@@ -239,7 +240,7 @@ export class NeighbourPass {
 
   private async runBatch(batch: IPendingQuery[]): Promise<void> {
     if (batch.length === 0) {
-      return; // a lazy source that made fewer queries than it counted
+      return; // the last lazy source was found at its end
     }
     const { client, request, calls, progress } = this.ctx;
     // The sure route: vectors of this batch only, dropped with it (memory stays batch x d).
