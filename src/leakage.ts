@@ -108,6 +108,9 @@ export interface ISplitCodes {
   codes: Uint16Array;
 }
 
+/** Distinct splits a code can name (0 is none); past this many, splits are not coded. */
+export const MAX_SPLIT_NAMES = 0xfffe;
+
 const knownSplitCodes = new WeakMap<
   ReadonlyArray<string | null>,
   ISplitCodes | null
@@ -144,7 +147,7 @@ export function splitCodesOf(
     if (s !== lastName) {
       let code = index.get(s);
       if (code === undefined) {
-        if (names.length === 0xfffe) {
+        if (names.length === MAX_SPLIT_NAMES) {
           return null;
         }
         names.push(s);

@@ -1,13 +1,8 @@
 // DOM-free: the list phase's compact forms (ids, splits) give back exactly what was listed.
 // listPoints is driven by a fake scroll (a hand-written page server), not a real engine.
 import type { IScanClient } from '../scan/client';
-import {
-  IdIndex,
-  listedPoints,
-  listPoints,
-  MAX_SPLIT_NAMES,
-  SplitColumn
-} from '../scan/list';
+import { MAX_SPLIT_NAMES, splitCodesFor, splitCodesOf } from '../leakage';
+import { IdIndex, listedPoints, listPoints, SplitColumn } from '../scan/list';
 import type { IResolvedRequest } from '../scan/policies';
 import { ProgressReporter } from '../scan/progress';
 import { RetryingCaller } from '../scan/retry';
@@ -64,6 +59,12 @@ describe('the listing (fake scroll)', () => {
         r.payload.split === undefined ? null : String(r.payload.split)
       )
     );
+    // The codes kept with the listing are the ones the plan would count from the splits.
+    const codes = splitCodesFor(points.splits);
+    expect(codes).toEqual(splitCodesOf(points.splits));
+    expect(codes!.names).toEqual([
+      ...new Set(points.splits.filter(x => x !== null))
+    ]);
     // Each point is found again by the id Qdrant answers with.
     records.forEach((r, i) => expect(listing.indexOf.get(r.id)).toBe(i));
   });

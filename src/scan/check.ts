@@ -57,17 +57,22 @@ export function groupCheckQueries(
   const groups = groupMembers(components, queryIds.length, maxGroup);
   const unknown = (i: number, m: number) =>
     policy === 'all' || !pairs.has(i, m);
-  let count = 0;
-  groups.forEachAsker((members, k) => {
+  const asks = (members: Int32Array, k: number) => {
     for (let m = k + 1; m < members.length; m++) {
       if (unknown(members[k], members[m])) {
-        count++;
-        return;
+        return true;
       }
     }
-  });
+    return false;
+  };
+  let count = 0;
+  for (const members of runs(groups)) {
+    for (let k = 0; k + 1 < members.length; k++) {
+      count += asks(members, k) ? 1 : 0;
+    }
+  }
   function* queries(): Generator<IPendingQuery> {
-    for (const members of groups.runs()) {
+    for (const members of runs(groups)) {
       for (let k = 0; k + 1 < members.length; k++) {
         const i = members[k];
         const ids: QdrantId[] = [];
@@ -101,27 +106,16 @@ export function unreachableQueries(
   return queries;
 }
 
-/** The members of the checked groups: one Int32Array, each group a run of ascending indices. */
-class GroupRuns {
-  constructor(
-    private readonly members: Int32Array,
-    private readonly starts: number[]
-  ) {}
+/** The checked groups' members, one Int32Array: group g is members[starts[g]] up to starts[g + 1]. */
+interface IGroupRuns {
+  members: Int32Array;
+  starts: number[];
+}
 
-  /** Each group's members (a view, ascending). */
-  *runs(): Generator<Int32Array> {
-    for (let g = 0; g + 1 < this.starts.length; g++) {
-      yield this.members.subarray(this.starts[g], this.starts[g + 1]);
-    }
-  }
-
-  /** Calls `f` for every member that has members after it in its group. */
-  forEachAsker(f: (members: Int32Array, k: number) => void): void {
-    for (const run of this.runs()) {
-      for (let k = 0; k + 1 < run.length; k++) {
-        f(run, k);
-      }
-    }
+/** Each group's members (a view, ascending), made as asked: no object per group is kept. */
+function* runs({ members, starts }: IGroupRuns): Generator<Int32Array> {
+  for (let g = 0; g + 1 < starts.length; g++) {
+    yield members.subarray(starts[g], starts[g + 1]);
   }
 }
 
@@ -133,7 +127,7 @@ function groupMembers(
   components: UnionFind,
   n: number,
   maxGroup: number
-): GroupRuns {
+): IGroupRuns {
   const checked = (i: number) => {
     const size = components.sizeOf(components.find(i));
     return size >= CHECK_MIN_GROUP && size <= maxGroup;
@@ -164,5 +158,5 @@ function groupMembers(
     members[k] = keys[k] - r * n;
   }
   starts.push(count);
-  return new GroupRuns(members, starts);
+  return { members, starts };
 }

@@ -32,7 +32,7 @@ export async function readDetails(
   // Made here, at their size, rather than grown while listing: they hold nothing until now.
   points.sampleIds = new Array<string>(n).fill('');
   points.thumbnails = new Array<string | null>(n).fill(null);
-  if (points.reviews) {
+  if (ctx.request.reviewField) {
     points.reviews = new Array<IReviewTag | null>(n).fill(null);
   }
   const paired = new Uint8Array(n);

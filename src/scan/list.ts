@@ -6,6 +6,7 @@
 // While the scan runs, the ids and splits are kept in typed arrays (listedPoints makes the
 // panel's arrays at the end): V8 lets its garbage grow to a few times the live JS heap, so a
 // million-entry JS array held through the scan costs several times its own size.
+import { adoptSplitCodes, ISplitCodes, MAX_SPLIT_NAMES } from '../leakage';
 import type { QdrantId, IScanClient } from './client';
 import type { IResolvedRequest } from './policies';
 import type { ProgressReporter } from './progress';
@@ -23,23 +24,12 @@ export interface IListing {
   indexOf: IdIndex;
   /** Each point's split, by dense index. */
   splits: SplitColumn;
-  /** The request names a review field: the points get a tag each (details.ts). */
-  reviews: boolean;
-}
-
-/** A listing of no points. */
-export function emptyListing(): IListing {
-  return {
-    queryIds: [],
-    indexOf: new IdIndex(),
-    splits: new SplitColumn(),
-    reviews: false
-  };
 }
 
 /**
  * The panel's points of a listing: ids (as shown) and splits, one JS array each, made once the
- * scan no longer runs; sample ids, thumbnails and tags empty until details.ts reads them.
+ * scan no longer runs; sample ids, thumbnails and tags empty until details.ts reads them. The
+ * splits' codes are kept for that array (leakage.ts splitCodesFor), not made again from it.
  */
 export function listedPoints(listing: IListing): IScanPoints {
   const { queryIds } = listing;
@@ -47,19 +37,15 @@ export function listedPoints(listing: IListing): IScanPoints {
   for (let i = 0; i < queryIds.length; i++) {
     ids[i] = displayId(queryIds[i]);
   }
-  return {
-    ids,
-    sampleIds: [],
-    thumbnails: [],
-    splits: listing.splits.toArray(),
-    ...(listing.reviews ? { reviews: [] } : {})
-  };
+  const splits = listing.splits.toArray();
+  adoptSplitCodes(splits, listing.splits.codes());
+  return { ids, sampleIds: [], thumbnails: [], splits };
 }
 
 /**
- * Each point's split as a small code into the names read (2 bytes a point, 0 for none),
- * rather than a million-entry JS array of strings; past MAX_SPLIT_NAMES distinct names (a
- * field that is no split), each point's value as read, in a JS array.
+ * Each point's split as leakage.ts codes it (ISplitCodes: 0 for none, k + 1 for names[k], in
+ * the order first read), 2 bytes a point rather than a million-entry JS array of strings; past
+ * MAX_SPLIT_NAMES distinct names (a field that is no split), each point's value as read.
  */
 export class SplitColumn {
   get length(): number {
@@ -71,43 +57,25 @@ export class SplitColumn {
     if (this.values) {
       return this.values[i];
     }
-    const code = i < this.codes.length ? this.codes[i] : 0;
+    const code = i < this.coded.length ? this.coded[i] : 0;
     return code === 0 ? null : this.names[code - 1];
   }
 
   /** The next point's split. */
   push(split: string | null): void {
-    if (this.values) {
+    const code = split === null || this.values ? 0 : this.codeOf(split);
+    if (code < 0 || this.values) {
+      // Past MAX_SPLIT_NAMES names: every point's value as read from here on.
+      this.values ??= this.toArray();
       this.values.push(split);
-      this.count++;
-      return;
-    }
-    let code = 0;
-    if (split !== null) {
-      code = this.codeOf.get(split) ?? 0;
-      if (code === 0) {
-        if (this.names.length === MAX_SPLIT_NAMES) {
-          this.values = this.toArray();
-          this.values.push(split);
-          this.count++;
-          this.codes = new Uint16Array(0);
-          this.codeOf.clear();
-          this.names = [];
-          return;
-        }
-        this.names.push(split);
-        code = this.names.length;
-        this.codeOf.set(split, code);
+    } else if (code > 0) {
+      if (this.coded.length <= this.count) {
+        // Grown on the first split named, so a scan without splits holds none.
+        const grown = new Uint16Array(Math.max(1024, 2 * (this.count + 1)));
+        grown.set(this.coded);
+        this.coded = grown;
       }
-    }
-    if (code !== 0 && this.codes.length <= this.count) {
-      // Grown on the first split named, so a scan without splits holds none.
-      const grown = new Uint16Array(Math.max(1024, 2 * (this.count + 1)));
-      grown.set(this.codes);
-      this.codes = grown;
-    }
-    if (code !== 0) {
-      this.codes[this.count] = code;
+      this.coded[this.count] = code;
     }
     this.count++;
   }
@@ -124,15 +92,36 @@ export class SplitColumn {
     return out;
   }
 
+  /** The codes of every point (as splitCodesOf makes them), or null past MAX_SPLIT_NAMES names. */
+  codes(): ISplitCodes | null {
+    if (this.values) {
+      return null;
+    }
+    const codes = new Uint16Array(this.count);
+    codes.set(this.coded.subarray(0, Math.min(this.count, this.coded.length)));
+    return { names: this.names.slice(), codes };
+  }
+
+  /** The code of a split name, given one if new; -1 when there are too many names. */
+  private codeOf(name: string): number {
+    const known = this.index.get(name);
+    if (known !== undefined) {
+      return known;
+    }
+    if (this.names.length === MAX_SPLIT_NAMES) {
+      return -1;
+    }
+    this.names.push(name);
+    this.index.set(name, this.names.length);
+    return this.names.length;
+  }
+
   private count = 0;
-  private codes = new Uint16Array(0);
-  private names: string[] = [];
-  private readonly codeOf = new Map<string, number>();
+  private coded = new Uint16Array(0);
+  private readonly names: string[] = [];
+  private readonly index = new Map<string, number>();
   private values: (string | null)[] | null = null;
 }
-
-/** Distinct split names kept as codes; a field with more is kept as read. */
-export const MAX_SPLIT_NAMES = 4096;
 
 /**
  * Qdrant's id -> dense index. Qdrant scrolls integer ids in ascending order, so while they come
@@ -268,12 +257,7 @@ export async function listPoints(
     }
     offset = next as QdrantId;
   }
-  return {
-    queryIds: indexOf.inOrder(),
-    indexOf,
-    splits,
-    reviews: Boolean(request.reviewField)
-  };
+  return { queryIds: indexOf.inOrder(), indexOf, splits };
 }
 
 /** A payload value by key, or by dotted path into nested objects ("meta.sample_id"). */

@@ -16,7 +16,7 @@ import {
   ISplitCodes,
   ISplitLeakage,
   populationOf,
-  splitCodesOf,
+  splitCodesFor,
   splitLeakage
 } from '../leakage';
 import type { IScanPopulation, IScanResult } from './types';
@@ -75,7 +75,8 @@ export function workerExtras(result: IScanResult): IResultExtras {
     splitNames: collectionSplits(splits),
     population,
     groupIds: result.groups.map(g => groupId(g.pointIds)),
-    splitCodes: splitCodesOf(splits)
+    // Made with the listing (list.ts listedPoints) and kept for this array: not counted again.
+    splitCodes: splitCodesFor(splits)
   };
 }
 

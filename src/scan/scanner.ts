@@ -12,7 +12,7 @@ import { chooseVector, describeCollection, IVectorChoice } from './collection';
 import type { IQueryScope, IScanContext } from './context';
 import { asScanError, cancelledError, ScanError } from './errors';
 import { keepLayout, layOutChunks, pairsOfLayout, regroup } from './groups';
-import { emptyListing, IListing, listedPoints, listPoints } from './list';
+import { IListing, listedPoints, listPoints } from './list';
 import { higherIsBetter } from './metric';
 import { PairStore } from './pairs';
 import {
@@ -126,7 +126,7 @@ export async function scanCollection(
     const kept = keeper ? await keeper.open(request.collection) : null;
     const { choice, pointsCount } = await inspect(ctx);
     if (pointsCount === 0) {
-      const none = listedPoints(emptyListing());
+      const none = { ids: [], sampleIds: [], thumbnails: [], splits: [] };
       const pairs = new PairStore(higherIsBetter(choice.distance)).release();
       return group(ctx, choice, none, pairs, { started, queries: 0 });
     }
