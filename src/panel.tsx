@@ -154,7 +154,10 @@ export class NearDuplicatesPanel extends SidePanel {
     // once the changes settle: nd.plan() stays the panel's plan.
     if (bridge) {
       let timer: ReturnType<typeof setTimeout> | null = null;
-      model.plan.changed.connect(() => {
+      model.plan.changed.connect((_, change) => {
+        if (change === 'computed') {
+          return; // only the panel's own showing of the plan: nothing new for the kernel
+        }
         if (timer !== null) {
           clearTimeout(timer);
         }
@@ -398,7 +401,8 @@ function GroupsSection(props: {
   const when = new Date(unchangedSince ?? outcome.finishedAt).toLocaleString();
   const detail = model.detail;
   const plan = model.plan;
-  const planView = plan.view(outcome);
+  // Worked out after this render for many groups (the result's first render stays short).
+  const planView = plan.shown(outcome);
   const decisionOf = (group: IDuplicateGroup) =>
     planView.decisions[outcome.groups.indexOf(group)] ?? null;
   return (

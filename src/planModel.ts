@@ -33,8 +33,18 @@ export type CentralRanker = (
   groups: IDuplicateGroup[]
 ) => Promise<ICentralRanks> | null;
 
-/** What changed: the user's decisions (kept with the scan, sent to the kernel) or values read. */
-export type PlanChange = 'decisions' | 'values';
+/**
+ * What changed: the user's decisions (kept with the scan, sent to the kernel), values read, or
+ * only the plan the panel shows, now worked out (`shown`; nothing the kernel has changed).
+ */
+export type PlanChange = 'decisions' | 'values' | 'computed';
+
+/**
+ * Results of more groups than this have their plan worked out in a task of its own after the
+ * render that asked for it (`PlanModel.shown`): at a million points (18,419 groups) the first
+ * plan ran cold inside the result's first render and made it one task of 160 ms (issue 16).
+ */
+export const PLAN_IN_RENDER_GROUPS = 2000;
 
 /** The plan on show, and whether its rules still wait for payload values. */
 export interface IPlanView extends IPlanResult {
@@ -42,12 +52,15 @@ export interface IPlanView extends IPlanResult {
   reading: string[];
   /** The scan worker is finding the most central members; the plan follows once it has. */
   ranking: boolean;
+  /** The plan is being worked out after this render (`PlanModel.shown`); it follows. */
+  working?: boolean;
 }
 
 export class PlanModel {
   constructor(
     private readonly read: PayloadReader | null,
-    private readonly rankCentral: CentralRanker | null = null
+    private readonly rankCentral: CentralRanker | null = null,
+    private readonly inRenderGroups = PLAN_IN_RENDER_GROUPS
   ) {}
 
   get changed(): ISignal<this, PlanChange> {
@@ -117,6 +130,7 @@ export class PlanModel {
     this._failed = new Map();
     this._reading = new Set();
     this._central = null;
+    this._wanted = null;
     this._plan = saved
       ? { ...saved }
       : { rules: this._plan.rules, pins: {}, notDuplicates: [] };
@@ -127,14 +141,9 @@ export class PlanModel {
 
   /** The plan of the groups on show (memoised while groups, decisions and values stand). */
   view(outcome: IScanOutcome): IPlanView {
-    const cache = this._cache;
-    if (
-      cache &&
-      cache.groups === outcome.groups &&
-      cache.plan === this._plan &&
-      cache.version === this._version
-    ) {
-      return cache.view;
+    const known = this.known(outcome);
+    if (known) {
+      return known;
     }
     const fields = this.fieldNames();
     const reading = fields.filter(f => this._reading.has(f));
@@ -150,17 +159,7 @@ export class PlanModel {
       : (central?.error ?? null);
     const planned: IPlanResult =
       waiting !== null
-        ? {
-            problem: waiting,
-            decisions: [],
-            keep: 0,
-            drop: 0,
-            points: result.population?.points ?? result.points.ids.length,
-            splits: [],
-            leftOut: { groups: 0, samples: 0 },
-            missing: [],
-            estimated: []
-          }
+        ? unplanned(outcome, waiting)
         : computePlan(
             {
               groups: outcome.groups,
@@ -190,6 +189,47 @@ export class PlanModel {
       view
     };
     return view;
+  }
+
+  /**
+   * The plan for the panel's render. As `view` when it is known or the groups are few; for more
+   * groups, a plan that says it is being worked out, and the plan itself in a task of its own
+   * after this render, announced by a 'computed' change. The kernel and exports take `view`.
+   */
+  shown(outcome: IScanOutcome): IPlanView {
+    const known = this.known(outcome);
+    if (known || outcome.groups.length <= this.inRenderGroups) {
+      return known ?? this.view(outcome);
+    }
+    const first = this._wanted === null;
+    this._wanted = outcome;
+    if (first) {
+      setTimeout(() => {
+        const wanted = this._wanted;
+        this._wanted = null;
+        if (wanted && !this.known(wanted)) {
+          this.view(wanted);
+          this._changed.emit('computed');
+        }
+      }, 0);
+    }
+    return {
+      ...unplanned(outcome, 'The plan is being worked out.'),
+      reading: [],
+      ranking: false,
+      working: true
+    };
+  }
+
+  /** The memoised view, while the groups, decisions and values it was made of stand. */
+  private known(outcome: IScanOutcome): IPlanView | null {
+    const cache = this._cache;
+    return cache &&
+      cache.groups === outcome.groups &&
+      cache.plan === this._plan &&
+      cache.version === this._version
+      ? cache.view
+      : null;
   }
 
   /**
@@ -325,6 +365,8 @@ export class PlanModel {
   private _failed = new Map<string, string>();
   private _version = 0;
   private _central: ICentral | null = null;
+  /** The groups `shown` last asked for, while their plan waits for its task. */
+  private _wanted: IScanOutcome | null = null;
   private _cache: {
     groups: IDuplicateGroup[];
     plan: IKeepPlan;
@@ -332,6 +374,22 @@ export class PlanModel {
     view: IPlanView;
   } | null = null;
   private readonly _changed = new Signal<this, PlanChange>(this);
+}
+
+/** A plan with nothing decided, and why (it waits for something, or cannot be made). */
+function unplanned(outcome: IScanOutcome, problem: string): IPlanResult {
+  const { result } = outcome;
+  return {
+    problem,
+    decisions: [],
+    keep: 0,
+    drop: 0,
+    points: result.population?.points ?? result.points.ids.length,
+    splits: [],
+    leftOut: { groups: 0, samples: 0 },
+    missing: [],
+    estimated: []
+  };
 }
 
 /** "Most central" for one groups list: asked of the worker, computed on the page, or answered. */

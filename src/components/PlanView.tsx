@@ -68,14 +68,16 @@ export function PlanView(props: IPlanViewProps): JSX.Element {
   const fieldId = React.useId();
   const kindId = React.useId();
 
-  const waiting = view.reading.length > 0 || view.ranking;
-  const headline = view.reading.length
-    ? trans.__('Keep one per group: reading %1…', view.reading.join(', '))
-    : view.ranking
-      ? trans.__('Keep one per group: finding the most central members…')
-      : view.problem
-        ? trans.__('Keep one per group: the plan cannot be made')
-        : trans.__('Keep one per group: %1', planHeadline(view, trans));
+  const waiting = view.reading.length > 0 || view.ranking || !!view.working;
+  const headline = view.working
+    ? trans.__('Keep one per group: working out the plan…')
+    : view.reading.length
+      ? trans.__('Keep one per group: reading %1…', view.reading.join(', '))
+      : view.ranking
+        ? trans.__('Keep one per group: finding the most central members…')
+        : view.problem
+          ? trans.__('Keep one per group: the plan cannot be made')
+          : trans.__('Keep one per group: %1', planHeadline(view, trans));
 
   const move = (i: number, by: number) => {
     const next = [...rules];

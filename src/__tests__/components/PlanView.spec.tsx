@@ -97,7 +97,7 @@ function Harness(props: { plan: PlanModel; outcome: IScanOutcome }) {
       plan.changed.disconnect(update);
     };
   }, [plan]);
-  const view = plan.view(outcome);
+  const view = plan.shown(outcome); // as the panel asks for it
   const group = outcome.groups[0];
   return (
     <>
@@ -154,6 +154,58 @@ describe('PlanView and the group detail on a PlanModel (fake payload reader)', (
       'train: keep 1, drop 2 (50.0% of train)',
       'val: keep 0, drop 1 (100.0% of val)'
     ]);
+  });
+
+  it('past its groups limit the plan is worked out after the render, says so meanwhile, and tells only the panel', async () => {
+    const o = outcome();
+    // A limit of 1 group stands in for a million points' 18,419 groups (PLAN_IN_RENDER_GROUPS).
+    const plan = new PlanModel(fakeReader().read, null, 1);
+    plan.attach(o);
+    const changes: string[] = [];
+    plan.changed.connect((_, change) => changes.push(change));
+    render(<Harness plan={plan} outcome={o} />);
+    expect(
+      screen.getByText('Keep one per group: working out the plan…')
+    ).toBeTruthy();
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.queryByRole('list', { name: 'Per split' })).toBeNull();
+    await act(async () => {
+      await new Promise(resolve => setTimeout(resolve, 0));
+    });
+    expect(
+      screen.getByText('Keep one per group: keep 2, drop 4 samples (50.0%)')
+    ).toBeTruthy();
+    expect(splitLines()).toEqual([
+      'test: keep 1, drop 1 (33.3% of test)',
+      'train: keep 1, drop 2 (50.0% of train)',
+      'val: keep 0, drop 1 (100.0% of val)'
+    ]);
+    // Nothing the user decided changed: the kept scan and the kernel's plan are not touched.
+    expect(changes).toEqual(['computed']);
+    // The kernel and exports still get the plan at once; the panel then shows the same one.
+    expect(plan.shown(o)).toBe(plan.view(o));
+
+    // A changed rule: worked out again after the render, and its counts follow.
+    fireEvent.change(screen.getByLabelText('Rule to add'), {
+      target: { value: 'split' }
+    });
+    fireEvent.change(screen.getByLabelText('Split order, first kept first'), {
+      target: { value: 'val, test, train' }
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Add rule' }));
+    expect(
+      screen.getByText('Keep one per group: working out the plan…')
+    ).toBeTruthy();
+    await act(async () => {
+      await new Promise(resolve => setTimeout(resolve, 0));
+    });
+    // val kept in {0..3}, test in {4, 5}
+    expect(splitLines()).toEqual([
+      'test: keep 1, drop 1 (33.3% of test)',
+      'train: keep 0, drop 3 (75.0% of train)',
+      'val: keep 1, drop 0 (0.0% of val)'
+    ]);
+    expect(changes).toEqual(['computed', 'decisions', 'computed']);
   });
 
   it('"most central" from the scan worker (a fake ranker): says it is finding them, then the counts follow', async () => {
