@@ -133,6 +133,18 @@ function Harness(props: { plan: PlanModel; outcome: IScanOutcome }) {
   );
 }
 
+/** The default plan of outcome() on show: the first point id (10, 20) kept in each group. */
+function expectFirstKept(): void {
+  expect(
+    screen.getByText('Keep one per group: keep 2, drop 4 samples (50.0%)')
+  ).toBeTruthy();
+  expect(splitLines()).toEqual([
+    'test: keep 1, drop 1 (33.3% of test)',
+    'train: keep 1, drop 2 (50.0% of train)',
+    'val: keep 0, drop 1 (100.0% of val)'
+  ]);
+}
+
 function splitLines(): string[] {
   return within(screen.getByRole('list', { name: 'Per split' }))
     .getAllByRole('listitem')
@@ -145,15 +157,7 @@ describe('PlanView and the group detail on a PlanModel (fake payload reader)', (
     const plan = new PlanModel(fakeReader().read);
     plan.attach(o);
     render(<Harness plan={plan} outcome={o} />);
-    expect(
-      screen.getByText('Keep one per group: keep 2, drop 4 samples (50.0%)')
-    ).toBeTruthy();
-    // first point id: 10 and 20 kept
-    expect(splitLines()).toEqual([
-      'test: keep 1, drop 1 (33.3% of test)',
-      'train: keep 1, drop 2 (50.0% of train)',
-      'val: keep 0, drop 1 (100.0% of val)'
-    ]);
+    expectFirstKept();
   });
 
   it('past its groups limit the plan is worked out after the render, says so meanwhile, and tells only the panel', async () => {
@@ -172,14 +176,7 @@ describe('PlanView and the group detail on a PlanModel (fake payload reader)', (
     await act(async () => {
       await new Promise(resolve => setTimeout(resolve, 0));
     });
-    expect(
-      screen.getByText('Keep one per group: keep 2, drop 4 samples (50.0%)')
-    ).toBeTruthy();
-    expect(splitLines()).toEqual([
-      'test: keep 1, drop 1 (33.3% of test)',
-      'train: keep 1, drop 2 (50.0% of train)',
-      'val: keep 0, drop 1 (100.0% of val)'
-    ]);
+    expectFirstKept();
     // Nothing the user decided changed: the kept scan and the kernel's plan are not touched.
     expect(changes).toEqual(['computed']);
     // The kernel and exports still get the plan at once; the panel then shows the same one.
@@ -237,14 +234,7 @@ describe('PlanView and the group detail on a PlanModel (fake payload reader)', (
         })
       )
     );
-    expect(
-      screen.getByText('Keep one per group: keep 2, drop 4 samples (50.0%)')
-    ).toBeTruthy();
-    expect(splitLines()).toEqual([
-      'test: keep 1, drop 1 (33.3% of test)',
-      'train: keep 1, drop 2 (50.0% of train)',
-      'val: keep 0, drop 1 (100.0% of val)'
-    ]);
+    expectFirstKept();
     expect(asked).toEqual([2]);
   });
 
