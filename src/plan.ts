@@ -159,17 +159,8 @@ export interface IPlanResult {
 export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
   const rules = normalRules(plan.rules);
   const { groups, points } = input;
-  const empty = (problem: string): IPlanResult => ({
-    problem,
-    decisions: [],
-    keep: 0,
-    drop: 0,
-    points: input.population?.points ?? points.ids.length,
-    splits: [],
-    leftOut: { groups: 0, samples: 0 },
-    missing: [],
-    estimated: []
-  });
+  const empty = (problem: string) =>
+    unplanned(problem, input.population?.points ?? points.ids.length);
 
   // Rule keys, per rule, per point index of a member: smaller ranks first.
   const missing: { field: string; members: number }[] = [];
@@ -351,6 +342,21 @@ export function computePlan(input: IPlanInput, plan: IKeepPlan): IPlanResult {
     leftOut,
     missing,
     estimated
+  };
+}
+
+/** A plan that decides nothing, and why (it cannot be made, or waits for something). */
+export function unplanned(problem: string, points: number): IPlanResult {
+  return {
+    problem,
+    decisions: [],
+    keep: 0,
+    drop: 0,
+    points,
+    splits: [],
+    leftOut: { groups: 0, samples: 0 },
+    missing: [],
+    estimated: []
   };
 }
 

@@ -10,7 +10,8 @@ import {
   groupId,
   IKeepPlan,
   IPlanResult,
-  KeepRule
+  KeepRule,
+  unplanned
 } from './plan';
 import type { ICentralRanks } from './scan/central';
 import { payloadField } from './scan/list';
@@ -159,7 +160,7 @@ export class PlanModel {
       : (central?.error ?? null);
     const planned: IPlanResult =
       waiting !== null
-        ? unplanned(outcome, waiting)
+        ? unplannedOf(outcome, waiting)
         : computePlan(
             {
               groups: outcome.groups,
@@ -214,7 +215,7 @@ export class PlanModel {
       }, 0);
     }
     return {
-      ...unplanned(outcome, 'The plan is being worked out.'),
+      ...unplannedOf(outcome, 'The plan is being worked out.'),
       reading: [],
       ranking: false,
       working: true
@@ -376,20 +377,13 @@ export class PlanModel {
   private readonly _changed = new Signal<this, PlanChange>(this);
 }
 
-/** A plan with nothing decided, and why (it waits for something, or cannot be made). */
-function unplanned(outcome: IScanOutcome, problem: string): IPlanResult {
+/** A plan of `outcome` that decides nothing, and why. */
+function unplannedOf(outcome: IScanOutcome, problem: string): IPlanResult {
   const { result } = outcome;
-  return {
+  return unplanned(
     problem,
-    decisions: [],
-    keep: 0,
-    drop: 0,
-    points: result.population?.points ?? result.points.ids.length,
-    splits: [],
-    leftOut: { groups: 0, samples: 0 },
-    missing: [],
-    estimated: []
-  };
+    result.population?.points ?? result.points.ids.length
+  );
 }
 
 /** "Most central" for one groups list: asked of the worker, computed on the page, or answered. */
