@@ -301,9 +301,9 @@ def test_uuid_ids_come_back_canonical(client):
 
 
 def test_scroll_gives_every_stored_float32_back_exactly(client, backend):
-    """Scroll writes vectors at float32's 9 digits (limits.floats_json), not Python's 17 for
-    the doubles: each value must still read back as the very float32 stored, and as a float
-    (never an int: 1.0, -0.0), for plain and named vectors alike."""
+    """Scroll writes vectors as each float32's shortest text (limits.floats_json), not Python's
+    17 digits for the doubles: each value must still read back as the very float32 stored, and
+    as a float (never an int: 1.0, -0.0), for plain and named vectors alike."""
     rng = np.random.default_rng(4)
     X = rng.standard_normal((20, 8)).astype(np.float32)
     X[0] = [1.0, -0.0, 1e-45, 3.4028235e38, -1.0, 0.5, 2.0, 0.1]

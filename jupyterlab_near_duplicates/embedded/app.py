@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -151,7 +150,7 @@ def _parse(raw: bytes) -> dict:
     if not raw:
         return {}
     try:
-        body = json.loads(raw)
+        body = limits.loads(raw)
     except RecursionError:
         raise format_error("the JSON is nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as e:
