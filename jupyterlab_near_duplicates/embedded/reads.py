@@ -132,8 +132,8 @@ class PointReads:
         }
 
     def scroll_json(self, body: dict) -> limits.JsonText:
-        """``scroll`` as the REST route writes it: vectors at float32's 9 digits
-        (``limits.floats_json``), the rest as ``json`` writes it."""
+        """``scroll`` as the REST route writes it: vectors as each float32's shortest text
+        (``limits.floats_json``), the rest by ``limits.compact_json``."""
         page = self.scroll(body)
         points = b",".join(_point_json(p) for p in page["points"])
         rest = limits.compact_json({"next_page_offset": page["next_page_offset"]})
@@ -196,7 +196,7 @@ class PointReads:
 def _point_json(point: dict) -> bytes:
     """One point of a scroll page as JSON, its vector (or each named dense vector) written by
     ``limits.floats_json``; anything else (sparse, multi, a value that is not a finite float)
-    as ``json`` writes it."""
+    as ``limits.compact_json`` writes it."""
     vector = point.get("vector")
     text: bytes | None = None
     if isinstance(vector, list):
