@@ -192,8 +192,8 @@ class JsonArray:
 
 def compact_json(value: Any) -> bytes:
     """``value`` as compact UTF-8 JSON, as the REST app writes its answers: orjson's writer,
-    about nine times as fast as ``json``'s on a batch of answers (at 1M points the scan's
-    answers are millions of id and score pairs). What orjson refuses (a key that is not a
+    about 17 times as fast as ``json``'s on a batch of answers (``bench/json_ab.py``; at 1M
+    points the scan's answers are millions of id and score pairs). What orjson refuses (a key that is not a
     string, an integer past 64 bits, a lone surrogate, nesting past 254 levels) is written
     by ``json``, as before, or refused by it. A NaN or an infinity is written as null, which
     every JSON reader takes (``json`` wrote NaN, which browsers refuse)."""
@@ -204,11 +204,12 @@ def compact_json(value: Any) -> bytes:
 
 
 def loads(raw: bytes | str) -> Any:
-    """A request's JSON body as Python values: orjson's reader, two to three times as fast
-    as ``json``'s on the scan's batches. Text it refuses (NaN, Infinity, a number past the
+    """A request's JSON body as Python values: orjson's reader, about three times as
+    fast as ``json``'s on the scan's batches. Text it refuses (NaN, Infinity, a number past the
     double range, a lone surrogate, nesting past 1,024 levels) is read by ``json``, so such
     a body gets the answer it got before (a NaN vector is refused naming its point). One
-    difference: an integer past 64 bits reads as a float, which every field refuses too."""
+    difference: an integer past 64 bits reads as a float, as a Qdrant server reads it (an id
+    or an integer parameter refuses it, as before)."""
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -228,9 +229,9 @@ class JsonText:
 def floats_json(values: list) -> bytes | None:
     """A vector (float32 values, as the engine gives them) as a JSON array of each value's
     shortest float32 text, which reads back as the same float32 and always as a float (it
-    keeps a point or an exponent): orjson writing a float32 array, a twelfth of the time
-    ``%.9g`` took (at 1M the lonely pass fetches 800k vectors) and shorter. None when a
-    value is not a finite number."""
+    keeps a point or an exponent): orjson writing a float32 array, in about a third of the
+    time ``%.9g`` took (at 1M the lonely pass fetches 800k vectors), and 10% shorter. None
+    when a value is not a finite number."""
     try:
         arr = np.asarray(values, dtype=np.float32)
     except (TypeError, ValueError):
