@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
+import timeit
 
 import numpy as np
 
@@ -39,15 +39,6 @@ def floats_before(values: list) -> bytes | None:
 
 def dumps_before(value: object) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def best(fn, rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:
@@ -85,7 +76,7 @@ def main() -> None:
     for name, before, now in rows:
         for _ in range(2):  # warm both
             before(), now()
-        b, n = best(before, args.rounds), best(now, args.rounds)
+        b, n = (min(timeit.repeat(fn, number=1, repeat=args.rounds)) for fn in (before, now))
         print(f"{name:36s} {1e3 * b:10.2f} {1e3 * n:10.2f} {b / n:13.1f}")
     size_b = sum(len(floats_before(v)) for v in page)
     size_n = sum(len(limits.floats_json(v)) for v in page)

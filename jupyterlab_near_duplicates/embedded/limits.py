@@ -193,9 +193,9 @@ class JsonArray:
 def compact_json(value: Any) -> bytes:
     """``value`` as compact UTF-8 JSON, as the REST app writes its answers: orjson's writer,
     about 17 times as fast as ``json``'s on a batch of answers (``bench/json_ab.py``; at 1M
-    points the scan's answers are millions of id and score pairs). What orjson refuses (a key that is not a
-    string, an integer past 64 bits, a lone surrogate, nesting past 254 levels) is written
-    by ``json``, as before, or refused by it. A NaN or an infinity is written as null, which
+    points the scan's answers are millions of id and score pairs). What orjson refuses (a
+    key that is not a string, an integer past 64 bits, a lone surrogate, nesting past 254
+    levels) is written by ``json``, as before, or refused by it. A NaN or an infinity is written as null, which
     every JSON reader takes (``json`` wrote NaN, which browsers refuse)."""
     try:
         return orjson.dumps(value)
